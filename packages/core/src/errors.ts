@@ -1,0 +1,253 @@
+/**
+ * The typed error family every connector throws. Errors are recognised by `Symbol.for` markers, not
+ * `instanceof`, so `VendorApiError.isInstance(e)` holds even when two copies of @certctl/core are
+ * installed (an app and a third-party connector resolving different versions).
+ */
+
+const markerFor = (name: string): symbol => Symbol.for(`certctl.error.${name}`);
+const BASE_MARKER = markerFor('ConnectorError');
+
+export interface ConnectorErrorOptions {
+  /** The connector's package suffix, e.g. `issuer-acme`; omitted for errors raised by core itself. */
+  connector?: string;
+  message: string;
+  cause?: unknown;
+  retryable?: boolean;
+}
+
+function hasMarker(value: unknown, marker: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+}
+
+function formatMessage(connector: string | undefined, message: string): string {
+  if (message.startsWith('[certctl]')) return message;
+  return connector ? `[certctl] [${connector}] ${message}` : `[certctl] ${message}`;
+}
+
+export class ConnectorError extends Error {
+  /** Machine-readable name of the error class; stable across versions. */
+  readonly code: string = 'connector_error';
+  readonly connector: string | undefined;
+  /** Whether repeating the same call later may succeed (network errors, 429, 5xx, timeouts). */
+  readonly retryable: boolean;
+
+  constructor(options: ConnectorErrorOptions) {
+    super(formatMessage(options.connector, options.message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ConnectorError';
+    this.connector = options.connector;
+    this.retryable = options.retryable ?? false;
+    Object.defineProperty(this, BASE_MARKER, { value: true });
+  }
+
+  static isInstance(value: unknown): value is ConnectorError {
+    return hasMarker(value, BASE_MARKER);
+  }
+}
+
+/** Declares a subclass marker; each subclass calls this once so its own `isInstance` works across copies. */
+function mark(instance: object, name: string): void {
+  Object.defineProperty(instance, markerFor(name), { value: true });
+}
+
+export interface ConfigIssue {
+  /** Dotted path of the offending key, e.g. `eab.hmac` ('' for the whole config). */
+  path: string;
+  message: string;
+}
+
+export class ConfigValidationError extends ConnectorError {
+  override readonly code = 'config_invalid';
+  readonly issues: ConfigIssue[];
+
+  constructor(options: Omit<ConnectorErrorOptions, 'message' | 'retryable'> & { message?: string; issues: ConfigIssue[] }) {
+    const summary = options.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super({ ...options, message: options.message ?? `invalid configuration: ${summary}`, retryable: false });
+    this.name = 'ConfigValidationError';
+    this.issues = options.issues;
+    mark(this, 'ConfigValidationError');
+  }
+
+  static override isInstance(value: unknown): value is ConfigValidationError {
+    return hasMarker(value, markerFor('ConfigValidationError'));
+  }
+}
+
+const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
+
+/** Whether an HTTP status from a vendor API is worth retrying by default. */
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
+}
+
+export class VendorApiError extends ConnectorError {
+  override readonly code = 'vendor_api_error';
+  /** HTTP status, or undefined for a network-level failure (which is retryable). */
+  readonly status: number | undefined;
+  /** The vendor's error body, truncated; never contains a secret of ours. */
+  readonly body: string | undefined;
+  /** Seconds the vendor asked us to wait (Retry-After), when it said so. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    options: ConnectorErrorOptions & { status?: number; body?: string; retryAfterSeconds?: number },
+  ) {
+    const retryable = options.retryable ?? (options.status === undefined ? true : isRetryableStatus(options.status));
+    super({ ...options, retryable });
+    this.name = 'VendorApiError';
+    this.status = options.status;
+    this.body = options.body === undefined ? undefined : options.body.slice(0, 4096);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    mark(this, 'VendorApiError');
+  }
+
+  static override isInstance(value: unknown): value is VendorApiError {
+    return hasMarker(value, markerFor('VendorApiError'));
+  }
+}
+
+export class UnsupportedOperationError extends ConnectorError {
+  override readonly code = 'unsupported_operation';
+  readonly operation: string;
+
+  constructor(options: Omit<ConnectorErrorOptions, 'message' | 'retryable'> & { operation: string; message?: string }) {
+    super({ ...options, message: options.message ?? `${options.operation} is not supported by this connector`, retryable: false });
+    this.name = 'UnsupportedOperationError';
+    this.operation = options.operation;
+    mark(this, 'UnsupportedOperationError');
+  }
+
+  static override isInstance(value: unknown): value is UnsupportedOperationError {
+    return hasMarker(value, markerFor('UnsupportedOperationError'));
+  }
+}
+
+export class NoSuchConnectorError extends ConnectorError {
+  override readonly code = 'no_such_connector';
+  readonly kind: string;
+  readonly id: string;
+
+  constructor(options: { kind: string; id: string; message?: string; cause?: unknown }) {
+    super({
+      message:
+        options.message ??
+        `no ${options.kind} connector "${options.id}" is installed; install @certctl/${options.kind === 'discovery' ? 'discovery' : options.kind}-${options.id} next to the app or list it in CERTCTL_CONNECTORS`,
+      cause: options.cause,
+      retryable: false,
+    });
+    this.name = 'NoSuchConnectorError';
+    this.kind = options.kind;
+    this.id = options.id;
+    mark(this, 'NoSuchConnectorError');
+  }
+
+  static override isInstance(value: unknown): value is NoSuchConnectorError {
+    return hasMarker(value, markerFor('NoSuchConnectorError'));
+  }
+}
+
+export class AuthenticationError extends ConnectorError {
+  override readonly code = 'authentication_failed';
+
+  constructor(options: Omit<ConnectorErrorOptions, 'retryable'>) {
+    super({ ...options, retryable: false });
+    this.name = 'AuthenticationError';
+    mark(this, 'AuthenticationError');
+  }
+
+  static override isInstance(value: unknown): value is AuthenticationError {
+    return hasMarker(value, markerFor('AuthenticationError'));
+  }
+}
+
+/** Thrown (or returned as a pending result) when a CA accepted an order but has not issued yet. */
+export class OrderPendingError extends ConnectorError {
+  override readonly code = 'order_pending';
+  readonly orderId: string;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(options: Omit<ConnectorErrorOptions, 'message' | 'retryable'> & { orderId: string; retryAfterSeconds?: number; message?: string }) {
+    super({ ...options, message: options.message ?? `order ${options.orderId} is pending at the CA`, retryable: true });
+    this.name = 'OrderPendingError';
+    this.orderId = options.orderId;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    mark(this, 'OrderPendingError');
+  }
+
+  static override isInstance(value: unknown): value is OrderPendingError {
+    return hasMarker(value, markerFor('OrderPendingError'));
+  }
+}
+
+/** A manifest written for a contract version this core does not implement. */
+export class UnsupportedSpecificationError extends ConnectorError {
+  override readonly code = 'unsupported_specification';
+  readonly specificationVersion: unknown;
+
+  constructor(options: { connector?: string; specificationVersion: unknown; supported: readonly string[] }) {
+    super({
+      connector: options.connector,
+      message: `manifest declares specificationVersion ${JSON.stringify(options.specificationVersion)}, this @certctl/core implements ${options.supported.join(', ')}; upgrade @certctl/core or install a connector version built for it`,
+      retryable: false,
+    });
+    this.name = 'UnsupportedSpecificationError';
+    this.specificationVersion = options.specificationVersion;
+    mark(this, 'UnsupportedSpecificationError');
+  }
+
+  static override isInstance(value: unknown): value is UnsupportedSpecificationError {
+    return hasMarker(value, markerFor('UnsupportedSpecificationError'));
+  }
+}
+
+/** A call ran past its deadline or was aborted by its caller. Retryable: the next attempt may be faster. */
+export class DeadlineExceededError extends ConnectorError {
+  override readonly code = 'deadline_exceeded';
+
+  constructor(options: Omit<ConnectorErrorOptions, 'retryable'>) {
+    super({ ...options, retryable: true });
+    this.name = 'DeadlineExceededError';
+    mark(this, 'DeadlineExceededError');
+  }
+
+  static override isInstance(value: unknown): value is DeadlineExceededError {
+    return hasMarker(value, markerFor('DeadlineExceededError'));
+  }
+}
+
+/** Bytes from outside (PEM, DER, CSR, JWS, PKCS#7 ...) that could not be parsed or failed a check. */
+export class MalformedInputError extends ConnectorError {
+  override readonly code = 'malformed_input';
+  /** What was being parsed, e.g. `csr`, `certificate`, `pkcs7`, `ocsp-request`. */
+  readonly inputKind: string;
+
+  constructor(options: Omit<ConnectorErrorOptions, 'retryable'> & { inputKind: string }) {
+    super({ ...options, retryable: false });
+    this.name = 'MalformedInputError';
+    this.inputKind = options.inputKind;
+    mark(this, 'MalformedInputError');
+  }
+
+  static override isInstance(value: unknown): value is MalformedInputError {
+    return hasMarker(value, markerFor('MalformedInputError'));
+  }
+}
+
+/** A connector that is installed but could not be loaded or initialised. */
+export class ConnectorUnavailableError extends ConnectorError {
+  override readonly code = 'connector_unavailable';
+
+  constructor(options: Omit<ConnectorErrorOptions, 'retryable'>) {
+    super({ ...options, retryable: false });
+    this.name = 'ConnectorUnavailableError';
+    mark(this, 'ConnectorUnavailableError');
+  }
+
+  static override isInstance(value: unknown): value is ConnectorUnavailableError {
+    return hasMarker(value, markerFor('ConnectorUnavailableError'));
+  }
+}
+
+/** Whether an error is worth retrying: typed errors say so; unknown errors are not retried. */
+export function isRetryable(error: unknown): boolean {
+  return ConnectorError.isInstance(error) && error.retryable;
+}
