@@ -1,0 +1,3 @@
+// What tests import: `import { ensurePostgres } from '@certctl/tooling/services'`.
+export { ensurePostgres, stopPostgres } from './postgres.mjs';
+export { aptInstall, commandExists, isPortOpen, serviceDir, startDetached, stopByPid, waitForPort } from './lib.mjs';

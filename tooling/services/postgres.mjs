@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// PostgreSQL for tests. Uses the server on 127.0.0.1:5432 when one answers (CI has one: trust auth,
+// database `test`); otherwise runs its own cluster from Debian's binaries on 127.0.0.1:55432,
+// installing `postgresql` with apt when it is missing. Idempotent; `stop` stops only what it started.
+//   node tooling/services/postgres.mjs start|stop|url
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { aptInstall, isAlive, isPortOpen, readPid, serviceDir, startDetached, stopByPid, waitForPort } from './lib.mjs';
+
+const SHARED = { port: 5432, url: 'postgres://postgres@127.0.0.1:5432/test' };
+const OWN = { port: 55432, url: 'postgres://postgres@127.0.0.1:55432/postgres' };
+
+function postgresBinDir() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? join(base, versions[0], 'bin') : undefined;
+}
+
+function postgresIds() {
+  const line = execFileSync('id', ['postgres'], { encoding: 'utf8' });
+  const uid = Number(/uid=(\d+)/.exec(line)?.[1]);
+  const gid = Number(/gid=(\d+)/.exec(line)?.[1]);
+  return { uid, gid };
+}
+
+async function sharedServerAnswers() {
+  if (!(await isPortOpen(SHARED.port))) return false;
+  try {
+    execFileSync('psql', [SHARED.url, '-Atc', 'select 1'], { stdio: 'pipe', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Returns a connection URL for a PostgreSQL server that is up, starting one if needed. */
+export async function ensurePostgres() {
+  if (await sharedServerAnswers()) return SHARED.url;
+  const dir = serviceDir('postgres');
+  const pid = readPid(dir, 'postgres');
+  if (pid && isAlive(pid) && (await isPortOpen(OWN.port))) return OWN.url;
+  let bin = postgresBinDir();
+  if (!bin) {
+    aptInstall(['postgresql'], { because: 'the PostgreSQL tests' });
+    bin = postgresBinDir();
+    if (!bin) throw new Error('postgresql installed but no server binary found under /usr/lib/postgresql');
+  }
+  const data = join(dir, 'data');
+  const isRoot = process.getuid?.() === 0;
+  const ids = isRoot ? postgresIds() : undefined;
+  if (ids) chownSync(dir, ids.uid, ids.gid);
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    // initdb refuses to run as root: run it as the postgres user.
+    execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
+      stdio: 'pipe',
+      uid: ids?.uid,
+      gid: ids?.gid,
+    });
+    writeFileSync(join(data, 'postgresql.auto.conf'), 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n');
+    if (ids) chownSync(join(data, 'postgresql.auto.conf'), ids.uid, ids.gid);
+  }
+  startDetached('postgres', join(bin, 'postgres'), ['-D', data, '-h', '127.0.0.1', '-p', String(OWN.port), '-k', dir], {
+    dir,
+    uid: ids?.uid,
+    gid: ids?.gid,
+  });
+  await waitForPort(OWN.port, { what: 'PostgreSQL' });
+  return OWN.url;
+}
+
+export async function stopPostgres() {
+  await stopByPid(serviceDir('postgres'), 'postgres');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const command = process.argv[2] ?? 'start';
+  if (command === 'start' || command === 'url') console.log(await ensurePostgres());
+  else if (command === 'stop') await stopPostgres();
+  else {
+    console.error('usage: postgres.mjs start|stop|url');
+    process.exit(2);
+  }
+}
