@@ -88,6 +88,13 @@ export function assertManifest(value: unknown): AnyConnectorManifest {
   if (typeof m.displayName !== 'string' || m.displayName.length === 0) problems.push({ path: 'displayName', message: 'required' });
   if (typeof m.version !== 'string') problems.push({ path: 'version', message: 'required' });
   if (typeof (m.configSchema as z.ZodType | undefined)?.safeParse !== 'function') problems.push({ path: 'configSchema', message: 'must be a zod schema' });
+  else {
+    try {
+      configJsonSchema(m.configSchema as z.ZodType);
+    } catch (error) {
+      problems.push({ path: 'configSchema', message: `cannot be exported as JSON Schema (${describe(error)})` });
+    }
+  }
   if (typeof m.create !== 'function') problems.push({ path: 'create', message: 'must be a function' });
   if (problems.length > 0) throw new ConfigValidationError({ connector: label, issues: problems, message: `not a valid connector manifest: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` });
   return { ...(m as AnyConnectorManifest), capabilities: withDefaultCapabilities(m.kind as ConnectorKind, m.capabilities) };

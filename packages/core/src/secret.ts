@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** JSON Schema keyword that marks a secret field; the server encrypts it at rest and redacts it everywhere. */
 export const SECRET_KEYWORD = 'x-certctl-secret';
