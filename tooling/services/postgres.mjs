@@ -2,6 +2,7 @@
 // PostgreSQL for tests. Uses the server on 127.0.0.1:5432 when one answers (CI has one: trust auth,
 // database `test`); otherwise runs its own cluster from Debian's binaries on 127.0.0.1:55432,
 // installing `postgresql` with apt when it is missing. Idempotent; `stop` stops only what it started.
+// CERTCTL_TEST_POSTGRES_URL points tests at another server; CERTCTL_TEST_POSTGRES=own skips the shared one.
 //   node tooling/services/postgres.mjs start|stop|url
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,8 @@ async function sharedServerAnswers() {
 
 /** Returns a connection URL for a PostgreSQL server that is up, starting one if needed. */
 export async function ensurePostgres() {
-  if (await sharedServerAnswers()) return SHARED.url;
+  if (process.env.CERTCTL_TEST_POSTGRES_URL) return process.env.CERTCTL_TEST_POSTGRES_URL;
+  if (process.env.CERTCTL_TEST_POSTGRES !== 'own' && (await sharedServerAnswers())) return SHARED.url;
   const dir = serviceDir('postgres');
   const pid = readPid(dir, 'postgres');
   if (pid && isAlive(pid) && (await isPortOpen(OWN.port))) return OWN.url;

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Makes sure what the test suite needs from the machine is there before vitest starts, so that no
+// two test files race on apt: Debian packages for the CLIs and servers tests drive, then the
+// long-lived services (PostgreSQL). Idempotent and quick when everything is present.
+import { aptInstall, commandExists } from './lib.mjs';
+import { ensurePostgres } from './postgres.mjs';
+
+/** command on PATH (or absolute path) → Debian package that provides it. */
+export const REQUIRED_COMMANDS = {
+  openssl: 'openssl',
+  psql: 'postgresql-client',
+};
+
+const missing = Object.entries(REQUIRED_COMMANDS)
+  .filter(([command]) => !commandExists(command))
+  .map(([, pkg]) => pkg);
+if (missing.length > 0) aptInstall([...new Set(missing)], { because: 'the test suite' });
+
+const url = await ensurePostgres();
+console.log(`test services ready: PostgreSQL at ${url.replace(/\/\/[^@]*@/, '//')}`);
