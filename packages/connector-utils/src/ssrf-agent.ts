@@ -1,9 +1,17 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { parseIpAddress } from './ip-address.js';
 import type { SsrfPolicy } from './ssrf-policy.js';
 
 /** TLS and socket options for outgoing connections (client certificate, CA, servername ...). */
-export type SsrfConnectOptions = Omit<buildConnector.BuildOptions, 'lookup'>;
+export type SsrfConnectOptions = Omit<ConnectionOptions, 'lookup' | 'host' | 'port' | 'socket' | 'path'> & {
+  /** Connect timeout in ms (undici's default is 10 s). */
+  timeout?: number | null;
+  allowH2?: boolean;
+  maxCachedSessions?: number | null;
+  keepAlive?: boolean | null;
+  keepAliveInitialDelay?: number | null;
+};
 
 /**
  * An undici connector that checks every connection against the policy at connect time: literal
