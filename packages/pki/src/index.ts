@@ -1,3 +1,12 @@
 export const VERSION: string = __PACKAGE_VERSION__;
 export * from './pem.js';
 export * from './keys.js';
+export * from './distinguished-name.js';
+export * from './general-names.js';
+export * from './key-usage.js';
+export * from './key-identifier.js';
+export * from './serial.js';
+export * from './certificate-extensions.js';
+export * from './certificate.js';
+export * from './certificate-builder.js';
+export * from './fingerprint.js';

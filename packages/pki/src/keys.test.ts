@@ -70,9 +70,7 @@ describe('keys', () => {
 
   it('imports traditional PKCS#1 and SEC1 keys written by openssl', async () => {
     const { outputs } = await runOpenssl(
-      [
-        'genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ec.pem',
-      ],
+      ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ec.pem'],
       { outputs: ['ec.pem'] },
     );
     const sec1 = await runOpenssl(['ec', '-in', 'ec.pem', '-out', 'sec1.pem'], {
@@ -93,9 +91,9 @@ describe('keys', () => {
 
   it('rejects a wrong passphrase and garbage keys with MalformedInputError', async () => {
     const pair = await generateKeyPair({ algorithm: 'ecdsa-p256' });
-    await expect(importPrivateKey(exportPrivateKeyPem(pair.privateKey, 'pw'), { passphrase: 'nope' })).rejects.toSatisfy(
-      MalformedInputError.isInstance,
-    );
+    await expect(
+      importPrivateKey(exportPrivateKeyPem(pair.privateKey, 'pw'), { passphrase: 'nope' }),
+    ).rejects.toSatisfy(MalformedInputError.isInstance);
     await expect(importPublicKey('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')).rejects.toSatisfy(
       MalformedInputError.isInstance,
     );
@@ -115,7 +113,11 @@ describe('keys', () => {
     const input = fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated(pkcs8), mutated(spki));
     await fc.assert(
       fc.asyncProperty(input, async (der) => {
-        for (const attempt of [() => importPrivateKey(der), () => importPublicKey(der), async () => describePublicKey(der)]) {
+        for (const attempt of [
+          () => importPrivateKey(der),
+          () => importPublicKey(der),
+          async () => describePublicKey(der),
+        ]) {
           try {
             await attempt();
           } catch (error) {

@@ -85,7 +85,10 @@ function generationParams(algorithm: KeyAlgorithmName): RsaHashedKeyGenParams | 
     case 'ed25519':
       return { name: 'Ed25519' };
     default:
-      throw new MalformedInputError({ inputKind: 'key-algorithm', message: `unknown key algorithm "${String(algorithm)}"; use one of ${KEY_ALGORITHM_NAMES.join(', ')}` });
+      throw new MalformedInputError({
+        inputKind: 'key-algorithm',
+        message: `unknown key algorithm "${String(algorithm)}"; use one of ${KEY_ALGORITHM_NAMES.join(', ')}`,
+      });
   }
 }
 
@@ -101,7 +104,11 @@ export function toKeyObject(key: AnyKey): KeyObject {
   return KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
 }
 
-function importParams(keyObject: KeyObject, rsaHash: RsaHash, inputKind: string): RsaHashedImportParams | EcKeyImportParams | Algorithm {
+function importParams(
+  keyObject: KeyObject,
+  rsaHash: RsaHash,
+  inputKind: string,
+): RsaHashedImportParams | EcKeyImportParams | Algorithm {
   const type = keyObject.asymmetricKeyType;
   switch (type) {
     case 'rsa':
@@ -111,7 +118,10 @@ function importParams(keyObject: KeyObject, rsaHash: RsaHash, inputKind: string)
     case 'ec': {
       const curve = NODE_CURVE_TO_NIST[keyObject.asymmetricKeyDetails?.namedCurve ?? ''];
       if (!curve) {
-        throw new MalformedInputError({ inputKind, message: `unsupported EC curve ${keyObject.asymmetricKeyDetails?.namedCurve}; use P-256, P-384 or P-521` });
+        throw new MalformedInputError({
+          inputKind,
+          message: `unsupported EC curve ${keyObject.asymmetricKeyDetails?.namedCurve}; use P-256, P-384 or P-521`,
+        });
       }
       return { name: 'ECDSA', namedCurve: curve };
     }
@@ -132,10 +142,15 @@ function privateKeyObjectFrom(input: string | Uint8Array, passphrase: string | u
     try {
       return createPrivateKey({ key: derToPem(block.der, block.label), format: 'pem', passphrase });
     } catch (cause) {
-      throw new MalformedInputError({ inputKind, message: `could not read the ${block.label} block (wrong passphrase or corrupt key)`, cause });
+      throw new MalformedInputError({
+        inputKind,
+        message: `could not read the ${block.label} block (wrong passphrase or corrupt key)`,
+        cause,
+      });
     }
   }
-  if (!(input instanceof Uint8Array)) throw new MalformedInputError({ inputKind, message: 'private key must be PEM text or DER bytes' });
+  if (!(input instanceof Uint8Array))
+    throw new MalformedInputError({ inputKind, message: 'private key must be PEM text or DER bytes' });
   const der = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   let firstError: unknown;
   for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
@@ -145,7 +160,11 @@ function privateKeyObjectFrom(input: string | Uint8Array, passphrase: string | u
       firstError ??= cause;
     }
   }
-  throw new MalformedInputError({ inputKind, message: 'DER bytes are not a PKCS#8, PKCS#1 or SEC1 private key', cause: firstError });
+  throw new MalformedInputError({
+    inputKind,
+    message: 'DER bytes are not a PKCS#8, PKCS#1 or SEC1 private key',
+    cause: firstError,
+  });
 }
 
 function publicKeyObjectFrom(input: string | Uint8Array): KeyObject {
@@ -156,8 +175,13 @@ function publicKeyObjectFrom(input: string | Uint8Array): KeyObject {
       if (!block) throw new MalformedInputError({ inputKind, message: 'no PUBLIC KEY PEM block found' });
       return createPublicKey({ key: derToPem(block.der, block.label), format: 'pem' });
     }
-    if (!(input instanceof Uint8Array)) throw new MalformedInputError({ inputKind, message: 'public key must be PEM text or SPKI DER bytes' });
-    return createPublicKey({ key: Buffer.from(input.buffer, input.byteOffset, input.byteLength), format: 'der', type: 'spki' });
+    if (!(input instanceof Uint8Array))
+      throw new MalformedInputError({ inputKind, message: 'public key must be PEM text or SPKI DER bytes' });
+    return createPublicKey({
+      key: Buffer.from(input.buffer, input.byteOffset, input.byteLength),
+      format: 'der',
+      type: 'spki',
+    });
   } catch (cause) {
     if (MalformedInputError.isInstance(cause)) throw cause;
     throw new MalformedInputError({ inputKind, message: 'not a valid SubjectPublicKeyInfo', cause });
@@ -177,20 +201,34 @@ export async function importPublicKey(input: string | Uint8Array, options: Impor
 }
 
 /** A CryptoKey from a node:crypto KeyObject (public or private). */
-export async function keyObjectToCryptoKey(keyObject: KeyObject, options: Pick<ImportKeyOptions, 'extractable' | 'rsaHash'> = {}): Promise<CryptoKey> {
+export async function keyObjectToCryptoKey(
+  keyObject: KeyObject,
+  options: Pick<ImportKeyOptions, 'extractable' | 'rsaHash'> = {},
+): Promise<CryptoKey> {
   const isPrivate = keyObject.type === 'private';
   const inputKind = isPrivate ? 'private-key' : 'public-key';
   const params = importParams(keyObject, options.rsaHash ?? 'SHA-256', inputKind);
-  const der = isPrivate ? keyObject.export({ format: 'der', type: 'pkcs8' }) : keyObject.export({ format: 'der', type: 'spki' });
+  const der = isPrivate
+    ? keyObject.export({ format: 'der', type: 'pkcs8' })
+    : keyObject.export({ format: 'der', type: 'spki' });
   try {
-    return await crypto.subtle.importKey(isPrivate ? 'pkcs8' : 'spki', der, params, options.extractable ?? true, [isPrivate ? 'sign' : 'verify']);
+    return await crypto.subtle.importKey(isPrivate ? 'pkcs8' : 'spki', der, params, options.extractable ?? true, [
+      isPrivate ? 'sign' : 'verify',
+    ]);
   } catch (cause) {
-    throw new MalformedInputError({ inputKind, message: `the ${keyObject.asymmetricKeyType} key could not be imported for signing`, cause });
+    throw new MalformedInputError({
+      inputKind,
+      message: `the ${keyObject.asymmetricKeyType} key could not be imported for signing`,
+      cause,
+    });
   }
 }
 
 /** A CryptoKey from a JWK (private when it carries `d`). */
-export async function importJwk(jwk: JsonWebKey, options: Pick<ImportKeyOptions, 'extractable' | 'rsaHash'> = {}): Promise<CryptoKey> {
+export async function importJwk(
+  jwk: JsonWebKey,
+  options: Pick<ImportKeyOptions, 'extractable' | 'rsaHash'> = {},
+): Promise<CryptoKey> {
   let keyObject: KeyObject;
   try {
     const input = { key: jwk as NodeJsonWebKey, format: 'jwk' } as const;
@@ -263,7 +301,11 @@ export function describePublicKey(key: AnyKey | Uint8Array): PublicKeyDescriptio
     spki = key;
     const algorithmOid = algorithmOidOf(spki);
     try {
-      keyObject = createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+      keyObject = createPublicKey({
+        key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength),
+        format: 'der',
+        type: 'spki',
+      });
     } catch {
       return { type: 'unknown', bits: 0, algorithmOid };
     }

@@ -22,7 +22,9 @@ function malformed(message: string, cause?: unknown): MalformedInputError {
 
 function decodeBase64Body(body: string, label: string): Uint8Array {
   if (body.includes(':')) {
-    throw malformed(`PEM block "${label}" carries encapsulated headers (legacy encrypted PEM); convert it to PKCS#8 first`);
+    throw malformed(
+      `PEM block "${label}" carries encapsulated headers (legacy encrypted PEM); convert it to PKCS#8 first`,
+    );
   }
   const compact = body.replace(/[ \t\r\n]+/g, '');
   if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64_BODY.test(compact)) {
@@ -90,7 +92,11 @@ export function derToPem(der: Uint8Array, label: string): string {
  * DER bytes from either PEM text (the first block labelled one of `labels`) or DER bytes as given.
  * The one entry point parsers use so every public function accepts both forms.
  */
-export function derFromPemOrDer(input: string | Uint8Array | ArrayBuffer, labels: string | readonly string[], inputKind: string): Uint8Array {
+export function derFromPemOrDer(
+  input: string | Uint8Array | ArrayBuffer,
+  labels: string | readonly string[],
+  inputKind: string,
+): Uint8Array {
   if (typeof input === 'string') return pemToDer(input, labels);
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);

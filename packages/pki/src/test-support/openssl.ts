@@ -39,22 +39,24 @@ export async function runOpenssl(args: string[], options: RunOpensslOptions = {}
     for (const [name, content] of Object.entries(options.files ?? {})) {
       await writeFile(join(dir, name), content);
     }
-    const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = execFile(
-        OPENSSL_BIN,
-        args,
-        { cwd: dir, timeout: options.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-        (error, out, err) => {
-          if (error && typeof error.code !== 'number') {
-            reject(new Error(`openssl ${args.join(' ')} could not run: ${error.message}\n${err}`));
-            return;
-          }
-          resolve({ exitCode: error ? (error.code as number) : 0, stdout: out, stderr: err });
-        },
-      );
-      child.stdin?.on('error', () => {});
-      child.stdin?.end(options.stdin ?? '');
-    });
+    const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = execFile(
+          OPENSSL_BIN,
+          args,
+          { cwd: dir, timeout: options.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+          (error, out, err) => {
+            if (error && typeof error.code !== 'number') {
+              reject(new Error(`openssl ${args.join(' ')} could not run: ${error.message}\n${err}`));
+              return;
+            }
+            resolve({ exitCode: error ? (error.code as number) : 0, stdout: out, stderr: err });
+          },
+        );
+        child.stdin?.on('error', () => {});
+        child.stdin?.end(options.stdin ?? '');
+      },
+    );
     if ((options.check ?? true) && exitCode !== 0) {
       throw new Error(`openssl ${args.join(' ')} exited ${exitCode}:\n${stderr}${stdout}`);
     }
