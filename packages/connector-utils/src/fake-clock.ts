@@ -17,6 +17,8 @@ export interface FakeClock extends Clock {
   readonly pendingSleeps: number;
   /** Moves time forward by `ms`, waking every sleeper whose deadline has passed, in deadline order. */
   advance(ms: number): Promise<void>;
+  /** Resolves once at least `count` sleepers are waiting (manual mode), so a test advances only after code went to sleep. */
+  whenSleeping(count?: number): Promise<void>;
   /** Jumps to an absolute time (never backwards) and wakes due sleepers. */
   setNow(time: Date | number): Promise<void>;
 }
@@ -35,6 +37,12 @@ export function createFakeClock(options: FakeClockOptions = {}): FakeClock {
   const autoAdvance = options.autoAdvance ?? true;
   const sleeps: number[] = [];
   let sleepers: Sleeper[] = [];
+  let watchers: { count: number; resolve: () => void }[] = [];
+  const notifyWatchers = () => {
+    const ready = watchers.filter((w) => sleepers.length >= w.count);
+    watchers = watchers.filter((w) => sleepers.length < w.count);
+    for (const w of ready) w.resolve();
+  };
 
   const wakeDue = async (): Promise<void> => {
     const due = sleepers.filter((s) => s.wakeAt <= nowMs).sort((a, b) => a.wakeAt - b.wakeAt);
@@ -83,6 +91,7 @@ export function createFakeClock(options: FakeClockOptions = {}): FakeClock {
         };
         signal?.addEventListener('abort', sleeper.onAbort, { once: true });
         sleepers.push(sleeper);
+        notifyWatchers();
       });
     },
     get sleeps() {
@@ -92,6 +101,10 @@ export function createFakeClock(options: FakeClockOptions = {}): FakeClock {
       return sleepers.length;
     },
     advance,
+    whenSleeping(count = 1): Promise<void> {
+      if (sleepers.length >= count) return Promise.resolve();
+      return new Promise((resolve) => watchers.push({ count, resolve }));
+    },
     async setNow(time: Date | number): Promise<void> {
       const target = new Date(time).getTime();
       if (target > nowMs) await advance(target - nowMs);
