@@ -54,9 +54,9 @@ describe('pollUntil', () => {
       maxWaitMs: 60_000,
       clock,
       random: () => 0.5,
-    }).catch((e) => e);
+    }).catch((e: Error) => e);
     expect(DeadlineExceededError.isInstance(error)).toBe(true);
-    expect(error.message).toMatch(/^\[certctl\] \[issuer-digicert\] order 1234 was not ready after 60 s \(4 checks\)/);
+    expect((error as Error).message).toMatch(/^\[certctl\] \[issuer-digicert\] order 1234 was not ready after 60 s \(4 checks\)/);
     // 5 s + 15 s + (45 s cut to the 40 s left), then one last look.
     expect(clock.sleeps).toEqual([5_000, 15_000, 40_000]);
     expect(attempts).toEqual([1, 2, 3, 4]);
@@ -84,13 +84,13 @@ describe('pollUntil', () => {
   it('stops waiting when the signal aborts', async () => {
     const clock = createFakeClock({ autoAdvance: false });
     const controller = new AbortController();
-    const pending = pollUntil({ description: 'order 7', check: async () => notYet, maxWaitMs: 3_600_000, clock, signal: controller.signal }).catch((e) => e);
+    const pending = pollUntil({ description: 'order 7', check: async () => notYet, maxWaitMs: 3_600_000, clock, signal: controller.signal }).catch((e: Error) => e);
     await clock.whenSleeping();
     expect(clock.pendingSleeps).toBe(1);
     controller.abort(new Error('shutdown'));
     const error = await pending;
     expect(DeadlineExceededError.isInstance(error)).toBe(true);
-    expect(error.message).toContain('waiting for order 7 was aborted');
+    expect((error as Error).message).toContain('waiting for order 7 was aborted');
   });
 
   it('wakes on the manual fake clock exactly when time is advanced', async () => {
