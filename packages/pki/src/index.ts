@@ -10,3 +10,4 @@ export * from './certificate-extensions.js';
 export * from './certificate.js';
 export * from './certificate-builder.js';
 export * from './fingerprint.js';
+export * from './csr.js';

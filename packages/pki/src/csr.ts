@@ -1,0 +1,168 @@
+/**
+ * PKCS#10 certificate signing requests: create, parse (every field typed), verify the signature.
+ * Parsing walks the ASN.1 model directly rather than @peculiar/x509's typed extension classes, which
+ * throw on GeneralName forms they do not model (otherName, x400Address ...) found in real CSRs.
+ */
+import { MalformedInputError } from '@certctl/core';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Extensions } from '@peculiar/asn1-x509';
+import { bufferSource } from './buffer-source.js';
+import {
+  decodeExtensions,
+  encodeExtensions,
+  type ExtensionOptions,
+  type ParsedExtensions,
+} from './certificate-extensions.js';
+import { x509 } from './crypto-provider.js';
+import { describeName, type NameInput, toX509Name } from './distinguished-name.js';
+import { describePublicKey, type PublicKeyDescription } from './keys.js';
+import { derFromPemOrDer, derToPem } from './pem.js';
+import { signatureAlgorithmName } from './signature-algorithm-names.js';
+import { webCryptoSigningAlgorithm } from './signature-algorithm.js';
+
+const EXTENSION_REQUEST_OID = '1.2.840.113549.1.9.14';
+const CHALLENGE_PASSWORD_OID = '1.2.840.113549.1.9.7';
+const CSR_LABELS = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'];
+
+export interface CreateCsrOptions
+  extends Pick<
+    ExtensionOptions,
+    'sans' | 'keyUsage' | 'extKeyUsage' | 'mustStaple' | 'basicConstraints' | 'extensions'
+  > {
+  keys: CryptoKeyPair;
+  /** Default: an empty subject (then the SAN extension is marked critical, RFC 5280 4.2.1.6). */
+  subject?: NameInput;
+  /** PKCS#9 challengePassword attribute (SCEP, some EST setups). */
+  challengePassword?: string;
+}
+
+export interface Csr {
+  der: Uint8Array;
+  pem: string;
+}
+
+/** Creates and signs a CSR with the key pair (ECDSA, RSA or Ed25519). */
+export async function createCsr(options: CreateCsrOptions): Promise<Csr> {
+  const name = toX509Name(options.subject ?? []);
+  const extensions = encodeExtensions({
+    sans: options.sans,
+    sansCritical: name.toJSON().length === 0,
+    keyUsage: options.keyUsage,
+    extKeyUsage: options.extKeyUsage,
+    mustStaple: options.mustStaple,
+    basicConstraints: options.basicConstraints,
+    extensions: options.extensions,
+  });
+  const attributes =
+    options.challengePassword === undefined ? [] : [new x509.ChallengePasswordAttribute(options.challengePassword)];
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name,
+    keys: options.keys,
+    signingAlgorithm: webCryptoSigningAlgorithm(options.keys.privateKey),
+    extensions: extensions.map((e) => new x509.Extension(e.oid, e.critical ?? false, bufferSource(e.value))),
+    attributes,
+  });
+  const der = new Uint8Array(csr.rawData);
+  return { der, pem: derToPem(der, 'CERTIFICATE REQUEST') };
+}
+
+export interface ParsedCsr extends ParsedExtensions {
+  der: Uint8Array;
+  pem: string;
+  subject: string;
+  commonName: string | undefined;
+  subjectEmailAddresses: string[];
+  subjectDer: Uint8Array;
+  publicKey: PublicKeyDescription;
+  spki: Uint8Array;
+  signatureAlgorithm: string;
+  challengePassword: string | undefined;
+  /** OIDs of attributes other than extensionRequest and challengePassword. */
+  otherAttributes: string[];
+}
+
+/** Reads a DER string value (UTF8String, PrintableString, IA5String, T61String, BMPString). */
+function decodeDirectoryString(der: Uint8Array): string {
+  const tag = der[0];
+  let length = der[1] ?? 0;
+  let offset = 2;
+  if (length & 0x80) {
+    const octets = length & 0x7f;
+    if (octets < 1 || octets > 3) throw new Error('unsupported length');
+    length = 0;
+    for (let i = 0; i < octets; i++) length = (length << 8) | (der[2 + i] ?? 0);
+    offset += octets;
+  }
+  if (offset + length !== der.length) throw new Error('string length mismatch');
+  const content = der.subarray(offset, offset + length);
+  if (tag === 0x1e) return Buffer.from(content).swap16().toString('utf16le');
+  if (tag === 0x0c || tag === 0x13 || tag === 0x16 || tag === 0x14) return Buffer.from(content).toString('utf8');
+  throw new Error(`unexpected string tag ${tag}`);
+}
+
+/** Parses a CSR (PEM or DER). Does not check the signature: call `verifyCsrSignature`. */
+export function parseCsr(input: string | Uint8Array | ArrayBuffer): ParsedCsr {
+  const inputKind = 'csr';
+  const der = derFromPemOrDer(input, CSR_LABELS, inputKind);
+  let request: CertificationRequest;
+  try {
+    request = AsnConvert.parse(der, CertificationRequest);
+  } catch (cause) {
+    throw new MalformedInputError({ inputKind, message: 'bytes are not a DER PKCS#10 certification request', cause });
+  }
+  try {
+    const info = request.certificationRequestInfo;
+    const subjectDer = new Uint8Array(AsnConvert.serialize(info.subject));
+    const spki = new Uint8Array(AsnConvert.serialize(info.subjectPKInfo));
+    const subject = describeName(subjectDer);
+    let rawExtensions: { oid: string; critical: boolean; value: Uint8Array }[] = [];
+    let challengePassword: string | undefined;
+    const otherAttributes: string[] = [];
+    for (const attribute of info.attributes ?? []) {
+      if (attribute.type === EXTENSION_REQUEST_OID) {
+        if (attribute.values.length !== 1) throw new Error('extensionRequest must have exactly one value');
+        rawExtensions = Array.from(AsnConvert.parse(attribute.values[0]!, Extensions)).map((e) => ({
+          oid: e.extnID,
+          critical: e.critical,
+          value: new Uint8Array(e.extnValue.buffer),
+        }));
+      } else if (attribute.type === CHALLENGE_PASSWORD_OID) {
+        if (attribute.values.length !== 1) throw new Error('challengePassword must have exactly one value');
+        challengePassword = decodeDirectoryString(new Uint8Array(attribute.values[0]!));
+      } else {
+        otherAttributes.push(attribute.type);
+      }
+    }
+    return {
+      ...decodeExtensions(rawExtensions, inputKind),
+      der,
+      pem: derToPem(der, 'CERTIFICATE REQUEST'),
+      subject: subject.text,
+      commonName: subject.commonName,
+      subjectEmailAddresses: subject.emailAddresses,
+      subjectDer,
+      publicKey: describePublicKey(spki),
+      spki,
+      signatureAlgorithm: signatureAlgorithmName(request.signatureAlgorithm.algorithm),
+      challengePassword,
+      otherAttributes,
+    };
+  } catch (cause) {
+    if (MalformedInputError.isInstance(cause)) throw cause;
+    throw new MalformedInputError({ inputKind, message: 'CSR fields are malformed', cause });
+  }
+}
+
+/**
+ * Whether the CSR is signed by the key it carries (proof of possession). Malformed input throws
+ * MalformedInputError; a well-formed CSR with a bad or unsupported signature resolves to false.
+ */
+export async function verifyCsrSignature(input: string | Uint8Array | ArrayBuffer): Promise<boolean> {
+  const parsed = parseCsr(input);
+  try {
+    return await new x509.Pkcs10CertificateRequest(bufferSource(parsed.der)).verify();
+  } catch {
+    return false;
+  }
+}
