@@ -6,6 +6,11 @@ import { defineProject } from 'vitest/config';
 
 /** Workspace packages resolve to their TypeScript sources in tests: no build needed before `vitest`. */
 const conditions = ['@certctl/source', 'import', 'module', 'node', 'default'];
+/**
+ * vitest hands ssr conditions to the worker as `node --conditions`, which also steer `require()`
+ * inside CommonJS dependencies: `import` there makes pg's `require('pg-pool')` load the ESM build.
+ */
+const ssrConditions = ['@certctl/source', 'node', 'development|production'];
 
 /**
  * A package's vitest.config.ts is one line: `export default certctlProject(import.meta.url)`.
@@ -19,7 +24,7 @@ export function certctlProject(configUrl, overrides = {}) {
   return defineProject({
     root,
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: conditions } },
+    ssr: { resolve: { conditions: ssrConditions, externalConditions: ssrConditions } },
     define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
     test: {
       name: pkg.name,
