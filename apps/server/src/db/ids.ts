@@ -1,0 +1,23 @@
+import { randomBytes } from 'node:crypto';
+
+/** Prefixed random ids as in the reference (`mc-…` certificate, `job-…` job, `t-…` team ...). */
+export const ID_PREFIX = {
+  team: 't',
+  owner: 'o',
+  issuer: 'iss',
+  profile: 'prof',
+  renewalPolicy: 'rp',
+  agent: 'agent',
+  apiKey: 'key',
+  target: 'tgt',
+  certificate: 'mc',
+  version: 'certver',
+  job: 'job',
+  approval: 'ar',
+  revocation: 'rev',
+  audit: 'aud',
+} as const;
+
+export function newId(kind: keyof typeof ID_PREFIX): string {
+  return `${ID_PREFIX[kind]}-${randomBytes(10).toString('hex')}`;
+}

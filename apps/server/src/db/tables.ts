@@ -1,0 +1,314 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A timestamp column: Date out, Date in. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A jsonb column: parsed value out, JSON text in (both drivers would turn a JS array into a PostgreSQL array). */
+type Json<T> = ColumnType<T, string, string>;
+type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
+
+export type CertificateStatus =
+  | 'pending'
+  | 'active'
+  | 'expiring'
+  | 'expired'
+  | 'renewal_in_progress'
+  | 'failed'
+  | 'revoked'
+  | 'archived';
+export type JobStatus =
+  | 'pending'
+  | 'awaiting_csr'
+  | 'awaiting_approval'
+  | 'running'
+  | 'waiting_on_ca'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'dead';
+export type JobType = 'issuance' | 'renewal' | 'deployment';
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired';
+export type AgentStatus = 'registered' | 'online' | 'offline' | 'retired';
+export type ActorType = 'user' | 'agent' | 'system';
+export type RoleName = 'admin' | 'operator' | 'viewer' | 'agent';
+
+export interface KeyAlgorithmRule {
+  algorithm: 'RSA' | 'ECDSA' | 'Ed25519';
+  min_size?: number;
+}
+
+export interface ServerStateTable {
+  key: string;
+  value: Json<unknown>;
+  updatedAt: UpdatedAt;
+}
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  description: Generated<string>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface OwnersTable {
+  id: string;
+  name: string;
+  email: string;
+  teamId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface IssuersTable {
+  id: string;
+  name: string;
+  type: string;
+  /** The connector config with every secret field encrypted (see connectors/config-cipher). */
+  config: Json<Record<string, unknown>>;
+  enabled: Generated<boolean>;
+  source: Generated<'database' | 'env' | 'builtin'>;
+  testStatus: Generated<'untested' | 'ok' | 'failed'>;
+  testDetail: string | null;
+  lastTestedAt: Timestamp | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface ConnectorSecretsTable {
+  instanceId: string;
+  name: string;
+  valueEncrypted: string;
+  updatedAt: UpdatedAt;
+}
+
+export interface CertificateProfilesTable {
+  id: string;
+  name: string;
+  description: Generated<string>;
+  allowedKeyAlgorithms: Json<KeyAlgorithmRule[]>;
+  maxTtlSeconds: Generated<number>;
+  allowedEkus: Json<string[]>;
+  requiredSanPatterns: JsonWithDefault<string[]>;
+  mustStaple: Generated<boolean>;
+  requiresApproval: Generated<boolean>;
+  allowShortLived: Generated<boolean>;
+  enabled: Generated<boolean>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface RenewalPoliciesTable {
+  id: string;
+  name: string;
+  renewalWindowDays: Generated<number>;
+  autoRenew: Generated<boolean>;
+  maxRetries: Generated<number>;
+  retryIntervalSeconds: Generated<number>;
+  alertThresholdsDays: JsonWithDefault<number[]>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  hostname: Generated<string>;
+  status: Generated<AgentStatus>;
+  lastHeartbeatAt: Timestamp | null;
+  os: Generated<string>;
+  architecture: Generated<string>;
+  ipAddress: Generated<string>;
+  version: Generated<string>;
+  retiredAt: Timestamp | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  keyHash: string;
+  keyPrefix: string;
+  role: RoleName;
+  agentId: string | null;
+  createdBy: string;
+  createdAt: CreatedAt;
+  lastUsedAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+}
+
+export interface TargetsTable {
+  id: string;
+  name: string;
+  type: string;
+  agentId: string | null;
+  config: JsonWithDefault<Record<string, unknown>>;
+  enabled: Generated<boolean>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface CertificatesTable {
+  id: string;
+  name: string;
+  commonName: string;
+  sans: JsonWithDefault<string[]>;
+  environment: Generated<string>;
+  tags: JsonWithDefault<Record<string, string>>;
+  ownerId: string;
+  teamId: string;
+  issuerId: string;
+  profileId: string | null;
+  renewalPolicyId: string;
+  agentId: string | null;
+  status: Generated<CertificateStatus>;
+  expiresAt: Timestamp | null;
+  currentVersionId: string | null;
+  lastRenewalAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+  revocationReason: string | null;
+  archivedAt: Timestamp | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface CertificateVersionsTable {
+  id: string;
+  certificateId: string;
+  version: number;
+  issuerId: string;
+  serial: string;
+  notBefore: Timestamp;
+  notAfter: Timestamp;
+  fingerprintSha256: string;
+  certificatePem: string;
+  chainPem: Generated<string>;
+  csrPem: string | null;
+  keyAlgorithm: Generated<string>;
+  keySize: number | null;
+  jobId: string | null;
+  caOrderId: string | null;
+  createdAt: CreatedAt;
+}
+
+export interface CertificateTargetsTable {
+  certificateId: string;
+  targetId: string;
+}
+
+export interface JobsTable {
+  id: string;
+  type: JobType;
+  certificateId: string;
+  targetId: string | null;
+  agentId: string | null;
+  status: JobStatus;
+  attempts: Generated<number>;
+  maxAttempts: Generated<number>;
+  nextRunAt: ColumnType<Date, Date | string | undefined, Date | string>;
+  leaseOwner: string | null;
+  leaseExpiresAt: Timestamp | null;
+  lastError: string | null;
+  csrPem: string | null;
+  caOrderId: string | null;
+  caOrderDeadline: Timestamp | null;
+  resultVersionId: string | null;
+  trigger: Generated<string>;
+  requestedBy: string;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  startedAt: Timestamp | null;
+  completedAt: Timestamp | null;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  certificateId: string;
+  jobId: string;
+  profileId: string | null;
+  requestedBy: string;
+  state: Generated<ApprovalState>;
+  decidedBy: string | null;
+  decidedAt: Timestamp | null;
+  note: Generated<string>;
+  createdAt: CreatedAt;
+}
+
+export interface RevocationsTable {
+  id: string;
+  certificateId: string;
+  versionId: string;
+  issuerId: string;
+  serial: string;
+  reason: string;
+  revokedAt: ColumnType<Date, Date | string | undefined, never>;
+  revokedBy: string;
+  issuerNotified: Generated<boolean>;
+  issuerError: string | null;
+}
+
+export interface CrlCacheTable {
+  issuerId: string;
+  /** bigint: pg returns it as a string, PGlite as a number. */
+  crlNumber: ColumnType<string | number | bigint, string | number | undefined, string | number>;
+  crlDer: Uint8Array | null;
+  thisUpdate: Timestamp | null;
+  nextUpdate: Timestamp | null;
+  revokedCount: Generated<number>;
+  stale: Generated<boolean>;
+  generatedAt: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  seq: Generated<string | number>;
+  id: string;
+  actor: string;
+  actorType: ActorType;
+  action: string;
+  resourceType: string;
+  resourceId: Generated<string>;
+  details: JsonWithDefault<Record<string, unknown>>;
+  requestId: string | null;
+  createdAt: CreatedAt;
+}
+
+export interface Database {
+  serverState: ServerStateTable;
+  teams: TeamsTable;
+  owners: OwnersTable;
+  issuers: IssuersTable;
+  connectorSecrets: ConnectorSecretsTable;
+  certificateProfiles: CertificateProfilesTable;
+  renewalPolicies: RenewalPoliciesTable;
+  agents: AgentsTable;
+  apiKeys: ApiKeysTable;
+  targets: TargetsTable;
+  certificates: CertificatesTable;
+  certificateVersions: CertificateVersionsTable;
+  certificateTargets: CertificateTargetsTable;
+  jobs: JobsTable;
+  approvals: ApprovalsTable;
+  revocations: RevocationsTable;
+  crlCache: CrlCacheTable;
+  auditEvents: AuditEventsTable;
+}
+
+export type Team = Selectable<TeamsTable>;
+export type Owner = Selectable<OwnersTable>;
+export type Issuer = Selectable<IssuersTable>;
+export type CertificateProfile = Selectable<CertificateProfilesTable>;
+export type RenewalPolicy = Selectable<RenewalPoliciesTable>;
+export type Agent = Selectable<AgentsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
+export type Target = Selectable<TargetsTable>;
+export type Certificate = Selectable<CertificatesTable>;
+export type NewCertificate = Insertable<CertificatesTable>;
+export type CertificateUpdate = Updateable<CertificatesTable>;
+export type CertificateVersion = Selectable<CertificateVersionsTable>;
+export type Job = Selectable<JobsTable>;
+export type NewJob = Insertable<JobsTable>;
+export type Approval = Selectable<ApprovalsTable>;
+export type Revocation = Selectable<RevocationsTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;
