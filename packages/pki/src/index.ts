@@ -11,3 +11,4 @@ export * from './certificate.js';
 export * from './certificate-builder.js';
 export * from './fingerprint.js';
 export * from './csr.js';
+export * from './ari.js';
