@@ -17,6 +17,9 @@ const p = (name: string) => join(dir, name);
 const read = (name: string) => readFileSync(p(name), 'utf8');
 const modeOf = (name: string) => statSync(p(name)).mode & 0o7777;
 const isRoot = process.getuid?.() === 0;
+const unexpected = (): never => {
+  throw new Error('expected the deploy to fail');
+};
 
 /** Lays down an existing deployment: cert 0640 owned by 1234:1234 (when root), key 0600. */
 function existingDeployment(): void {
@@ -116,7 +119,7 @@ describe('deployFiles', () => {
       reload: async () => {
         reloads++;
       },
-    }).catch((e: Error) => e);
+    }).then(unexpected, (e: Error) => e);
     expect(ConnectorError.isInstance(error)).toBe(true);
     expect(error.message).toBe(
       `[certctl] [target-nginx] deploy of ${p('cert.pem')} (+2 more) failed during validate: nginx: [emerg] cannot load certificate; the previous files were restored`,
@@ -134,7 +137,7 @@ describe('deployFiles', () => {
         reloadsSaw.push(read('cert.pem').trim());
         if (reloadsSaw.length === 1) throw new Error('exit status 1');
       },
-    }).catch((e: Error) => e);
+    }).then(unexpected, (e: Error) => e);
     expect(error.message).toContain('failed during reload: exit status 1; the previous files were restored');
     expect(reloadsSaw).toEqual(['NEW CERT', 'OLD CERT']);
     expectOldStateRestored();
@@ -151,7 +154,7 @@ describe('deployFiles', () => {
       verify: async () => {
         throw new Error('server still presents serial 01');
       },
-    }).catch((e: Error) => e);
+    }).then(unexpected, (e: Error) => e);
     expect(error.message).toContain('failed during verify: server still presents serial 01');
     expect(reloads).toBe(2);
     expectOldStateRestored();
@@ -164,7 +167,7 @@ describe('deployFiles', () => {
       reload: async () => {
         throw new Error('systemd is down');
       },
-    }).catch((e: Error) => e);
+    }).then(unexpected, (e: Error) => e);
     expect(error.message).toMatch(/failed during reload: systemd is down; ROLLBACK FAILED \(reload after restoring: systemd is down\)/);
     // The bytes are back even though the service could not be reloaded.
     expect(read('cert.pem')).toBe('OLD CERT\n');
@@ -186,7 +189,7 @@ describe('deployFiles', () => {
     existingDeployment();
     const error = await deployFiles({
       files: [...newFiles(), { path: p('missing-dir/x.pem'), content: 'X' }],
-    }).catch((e: Error) => e);
+    }).then(unexpected, (e: Error) => e);
     expect(error.message).toMatch(/failed during write: .*ENOENT.*; nothing was replaced/);
     expectOldStateRestored();
   });
