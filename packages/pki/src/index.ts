@@ -12,3 +12,4 @@ export * from './certificate-builder.js';
 export * from './fingerprint.js';
 export * from './csr.js';
 export * from './ari.js';
+export * from './fast-issuer.js';
