@@ -1,6 +1,7 @@
 import { MalformedInputError } from '@certctl/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CertificateAuthority, createCertificateAuthority, signCertificate } from './certificate-builder.js';
+import { bufferSource } from './buffer-source.js';
 import { parseCertificate } from './certificate.js';
 import { x509 } from './crypto-provider.js';
 import { createLeafTemplateIssuer, type LeafProfile } from './fast-issuer.js';
@@ -57,11 +58,11 @@ describe('fast leaf issuer', () => {
         sans: [...sans],
       });
 
-      const viaLibrary = new x509.X509Certificate(leaf.der);
+      const viaLibrary = new x509.X509Certificate(bufferSource(leaf.der));
       expect(Buffer.from(viaLibrary.rawData)).toEqual(Buffer.from(leaf.der));
       expect(
         await viaLibrary.verify({
-          publicKey: new x509.X509Certificate(ca.certificate.der).publicKey,
+          publicKey: new x509.X509Certificate(bufferSource(ca.certificate.der)).publicKey,
           signatureOnly: true,
         }),
       ).toBe(true);
