@@ -1,0 +1,47 @@
+import { type ConnectorKind, type ConnectorManifest, createRegistry } from '@certctl/core';
+import { it } from 'vitest';
+import { checkConfig } from './check-config.js';
+import { checkLifecycle } from './check-lifecycle.js';
+import { checkCapabilityMethods, checkManifest } from './check-manifest.js';
+import type { ConformanceHarness } from './conformance-harness.js';
+import { assertNoFindings, findingsFor } from './findings.js';
+
+const IDENTITY_RULES = ['manifest', 'manifest.kind', 'manifest.id', 'manifest.displayName', 'manifest.version', 'manifest.specificationVersion', 'manifest.create'];
+
+/** Manifest shape: identity, capabilities, config schema, env mapping; and the core registry accepts it. */
+export function manifestSuite<K extends ConnectorKind>(manifest: ConnectorManifest<K>, kind: K): void {
+  const findings = () => checkManifest(manifest, { kind });
+  it(`is ${kind === 'issuer' ? 'an' : 'a'} ${kind} manifest with a kebab-case id, a semver version and specificationVersion v1`, () => {
+    assertNoFindings(findings().filter((f) => IDENTITY_RULES.includes(f.rule)), 'manifest');
+  });
+  it('declares only known capability flags, each true or false', () => {
+    assertNoFindings(findingsFor(findings(), 'manifest.capabilities'), 'capabilities');
+  });
+  it('has a config schema that exports to JSON Schema, with every credential marked secret()', () => {
+    assertNoFindings(findingsFor(findings(), 'manifest.configSchema', 'manifest.secrets'), 'config schema');
+  });
+  it('maps only CERTCTL_* variable names, each onto a real config key', () => {
+    assertNoFindings(findingsFor(findings(), 'manifest.env'), 'env mapping');
+  });
+  it('is accepted by the core registry', () => {
+    createRegistry({ createContext: () => ({}) as never }).register(manifest);
+  });
+}
+
+/** Config handling, lifecycle through the runtime, and methods against declared capabilities. */
+export function instanceSuites<K extends ConnectorKind>(harness: ConformanceHarness<K>, timeout?: number): void {
+  it('accepts the suite config, redacts its secret fields and rejects invalid configs naming the path', () => {
+    assertNoFindings(checkConfig(harness.manifest, { config: harness.config, invalidConfigs: harness.options.invalidConfigs }), 'config');
+  });
+  it('initialises once however many first calls race, stops idempotently and refuses calls after stop', async () => {
+    assertNoFindings(await checkLifecycle(harness.manifest as never, { config: harness.config, context: harness.ctx }), 'lifecycle');
+  }, timeout);
+  it('implements every method its capabilities declare and no method they deny', async () => {
+    assertNoFindings(checkCapabilityMethods(harness.manifest, await harness.instance()), 'capabilities');
+  }, timeout);
+}
+
+/** `name`, or `name (skipped: reason)` when `skip`, so the report says why a suite did not run. */
+export function titled(name: string, skip: boolean, reason: string): string {
+  return skip ? `${name} (skipped: ${reason})` : name;
+}
