@@ -13,3 +13,5 @@ export * from './fingerprint.js';
 export * from './csr.js';
 export * from './ari.js';
 export * from './fast-issuer.js';
+export * from './name-constraints.js';
+export * from './chain.js';
