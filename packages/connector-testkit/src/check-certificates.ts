@@ -26,7 +26,9 @@ export function certificateSans(pem: string): Record<string, string[]> {
   const cert = new x509.X509Certificate(pem);
   const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
   const out: Record<string, string[]> = {};
-  for (const name of ext?.names.toJSON() ?? []) (out[name.type] ??= []).push(name.value.toLowerCase());
+  for (const name of ext?.names.toJSON() ?? []) {
+    out[name.type] = [...(out[name.type] ?? []), name.value.toLowerCase()];
+  }
   return out;
 }
 
