@@ -79,7 +79,8 @@ export async function makeTestLeaf(
     '-days',
     '365',
   ];
-  args.push('-addext', 'basicConstraints=critical,CA:FALSE');
+  if (!extensions.some((e) => e.startsWith('basicConstraints')))
+    args.push('-addext', 'basicConstraints=critical,CA:FALSE');
   for (const ext of extensions) args.push('-addext', ext);
   args.push('-out', 'leaf.pem');
   const result = await runOpenssl(args, {

@@ -15,3 +15,8 @@ export * from './ari.js';
 export * from './fast-issuer.js';
 export * from './name-constraints.js';
 export * from './chain.js';
+export * from './crl.js';
+export * from './ocsp.js';
+export * from './cms-signed-data.js';
+export * from './cms-enveloped-data.js';
+export * from './pkcs12.js';
