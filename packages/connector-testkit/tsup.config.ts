@@ -1,3 +1,3 @@
 import { certctlBuild } from '@certctl/tooling/tsup';
 
-export default certctlBuild();
+export default certctlBuild({ entry: ['src/index.ts', 'src/checks.ts'] });

@@ -6,6 +6,7 @@ export { testNotifier, testNotification, type NotifierConformanceOptions, type R
 export { testDiscoverySource, type DiscoveryConformanceOptions } from './discovery-suite.js';
 export type { ConformanceOptions } from './conformance-harness.js';
 
+export { SUITE_FUNCTIONS } from './checks.js';
 export {
   CAPABILITY_METHODS,
   checkCapabilityMethods,

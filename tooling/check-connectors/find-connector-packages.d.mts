@@ -1,0 +1,2 @@
+export declare const CONNECTOR_DIR: RegExp;
+export declare function findConnectorPackages(packagesDir: string): string[];
