@@ -89,6 +89,16 @@ describe('keys', () => {
     expect(describePublicKey(rsaKey)).toMatchObject({ type: 'rsa', bits: 2048 });
   });
 
+  it('refuses to export a non-extractable private key but still signs and describes it', async () => {
+    const pair = await generateKeyPair({ algorithm: 'ecdsa-p256', extractable: false });
+    expect(() => exportPkcs8(pair.privateKey)).toThrow(/non-extractable/);
+    expect(() => exportPrivateKeyPem(pair.privateKey)).toThrow(/non-extractable/);
+    expect(() => exportJwk(pair.privateKey)).toThrow(/non-extractable/);
+    expect(toKeyObject(pair.privateKey).type).toBe('private');
+    expect(describePublicKey(pair.privateKey).name).toBe('ecdsa-p256');
+    expect(exportPublicKeyPem(pair.privateKey)).toContain('BEGIN PUBLIC KEY');
+  });
+
   it('rejects a wrong passphrase and garbage keys with MalformedInputError', async () => {
     const pair = await generateKeyPair({ algorithm: 'ecdsa-p256' });
     await expect(

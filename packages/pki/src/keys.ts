@@ -6,7 +6,7 @@
  * delegated to node:crypto, which understands PKCS#8 (plain and encrypted), PKCS#1 and SEC1 alike.
  */
 import { createPrivateKey, createPublicKey, KeyObject, type JsonWebKey as NodeJsonWebKey } from 'node:crypto';
-import { MalformedInputError } from '@certctl/core';
+import { MalformedInputError, UnsupportedOperationError } from '@certctl/core';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { crypto } from './crypto-provider.js';
@@ -244,8 +244,16 @@ export async function publicKeyOf(privateKey: AnyKey): Promise<CryptoKey> {
   return keyObjectToCryptoKey(createPublicKey(toKeyObject(privateKey)));
 }
 
+/** KeyObject.from ignores WebCrypto's extractable flag; honour it before any private key leaves. */
+function assertExportable(key: AnyKey): void {
+  if (!(key instanceof KeyObject) && key.type === 'private' && !key.extractable) {
+    throw new UnsupportedOperationError({ operation: 'exporting a non-extractable private key' });
+  }
+}
+
 /** PKCS#8 DER of a private key. */
 export function exportPkcs8(privateKey: AnyKey): Uint8Array {
+  assertExportable(privateKey);
   return new Uint8Array(toKeyObject(privateKey).export({ format: 'der', type: 'pkcs8' }));
 }
 
@@ -258,6 +266,7 @@ export function exportSpki(key: AnyKey): Uint8Array {
 
 /** `-----BEGIN PRIVATE KEY-----` (PKCS#8), or encrypted PKCS#8 (AES-256-CBC) with a passphrase. */
 export function exportPrivateKeyPem(privateKey: AnyKey, passphrase?: string): string {
+  assertExportable(privateKey);
   const keyObject = toKeyObject(privateKey);
   if (passphrase === undefined) return derToPem(exportPkcs8(keyObject), 'PRIVATE KEY');
   return keyObject.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase }) as string;
@@ -270,6 +279,7 @@ export function exportPublicKeyPem(key: AnyKey): string {
 
 /** The key as a JWK (private members included for a private key). */
 export function exportJwk(key: AnyKey): JsonWebKey {
+  assertExportable(key);
   return toKeyObject(key).export({ format: 'jwk' }) as JsonWebKey;
 }
 
