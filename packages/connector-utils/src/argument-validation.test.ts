@@ -11,9 +11,12 @@ describe('validateArgument', () => {
     expect(validateArgument(value, 'hex-serial')).toBe(expected);
   });
 
-  it.each(['', '-1', 'xyz', '0x1f', '1f 2e', ':1f', '1f::2e', 'a'.repeat(41), '--serial=1'])('refuses the hex serial %j', (value) => {
-    expect(() => validateArgument(value, 'hex-serial')).toThrow(MalformedInputError);
-  });
+  it.each(['', '-1', 'xyz', '0x1f', '1f 2e', ':1f', '1f::2e', 'a'.repeat(41), '--serial=1'])(
+    'refuses the hex serial %j',
+    (value) => {
+      expect(() => validateArgument(value, 'hex-serial')).toThrow(MalformedInputError);
+    },
+  );
 
   it.each([
     ['keyCompromise', 'keyCompromise'],
@@ -26,7 +29,9 @@ describe('validateArgument', () => {
   });
 
   it('refuses an unknown reason and lists the valid ones', () => {
-    expect(() => validateArgument('stolen', 'revocation-reason')).toThrow(/"stolen" is not an RFC 5280 reason \(unspecified, keyCompromise/);
+    expect(() => validateArgument('stolen', 'revocation-reason')).toThrow(
+      /"stolen" is not an RFC 5280 reason \(unspecified, keyCompromise/,
+    );
   });
 
   it.each([
@@ -37,12 +42,19 @@ describe('validateArgument', () => {
     expect(validateArgument(value, 'hostname')).toBe(expected);
   });
 
-  it.each(['', '-evil.example', 'a_b.example', 'a..b', '*.com', 'foo.*.example', `${'a'.repeat(64)}.example`, 'host name', 'a;b'])(
-    'refuses the hostname %j',
-    (value) => {
-      expect(() => validateArgument(value, 'hostname')).toThrow(MalformedInputError);
-    },
-  );
+  it.each([
+    '',
+    '-evil.example',
+    'a_b.example',
+    'a..b',
+    '*.com',
+    'foo.*.example',
+    `${'a'.repeat(64)}.example`,
+    'host name',
+    'a;b',
+  ])('refuses the hostname %j', (value) => {
+    expect(() => validateArgument(value, 'hostname')).toThrow(MalformedInputError);
+  });
 
   it('accepts ordinary file paths and refuses option-like, NUL or multi-line ones', () => {
     expect(validateArgument('/etc/ssl/certs/site.pem', 'file-path')).toBe('/etc/ssl/certs/site.pem');

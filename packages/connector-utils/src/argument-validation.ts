@@ -48,7 +48,9 @@ export function validateArgument(value: string, kind: ArgumentKind, connector?: 
       const ok =
         host.length > 0 &&
         host.length <= 253 &&
-        labels.every((label, i) => (i === 0 && label === '*' && labels.length > 2) || /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label));
+        labels.every(
+          (label, i) => (i === 0 && label === '*' && labels.length > 2) || /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label),
+        );
       if (!ok) refuse('must be a DNS name of letters, digits and hyphens (a leading "*." wildcard is allowed)');
       return host;
     }

@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectorError } from '@certctl/core';
@@ -168,7 +179,9 @@ describe('deployFiles', () => {
         throw new Error('systemd is down');
       },
     }).then(unexpected, (e: Error) => e);
-    expect(error.message).toMatch(/failed during reload: systemd is down; ROLLBACK FAILED \(reload after restoring: systemd is down\)/);
+    expect(error.message).toMatch(
+      /failed during reload: systemd is down; ROLLBACK FAILED \(reload after restoring: systemd is down\)/,
+    );
     // The bytes are back even though the service could not be reloaded.
     expect(read('cert.pem')).toBe('OLD CERT\n');
   });
@@ -201,7 +214,9 @@ describe('deployFiles', () => {
       await deployFiles({ files: [{ path: p('key.pem'), content: `KEY ${i}\n` }], backups: 2, clock });
       await clock.advance(60_000);
     }
-    const backups = readdirSync(dir).filter((n) => n.startsWith('key.pem.certctl-bak.')).sort();
+    const backups = readdirSync(dir)
+      .filter((n) => n.startsWith('key.pem.certctl-bak.'))
+      .sort();
     expect(backups).toEqual(['key.pem.certctl-bak.20250601T120200000Z', 'key.pem.certctl-bak.20250601T120300000Z']);
     expect(readFileSync(p(backups[1]!), 'utf8')).toBe('KEY 3\n');
     expect(modeOf(backups[1]!)).toBe(0o600);
@@ -212,7 +227,9 @@ describe('deployFiles', () => {
     const clock = createFakeClock();
     await deployFiles({ files: [{ path: p('key.pem'), content: 'A' }], clock });
     await deployFiles({ files: [{ path: p('key.pem'), content: 'B' }], clock });
-    const backups = readdirSync(dir).filter((n) => n.startsWith('key.pem.certctl-bak.')).sort();
+    const backups = readdirSync(dir)
+      .filter((n) => n.startsWith('key.pem.certctl-bak.'))
+      .sort();
     expect(backups).toEqual(['key.pem.certctl-bak.20250101T000000000Z', 'key.pem.certctl-bak.20250101T000000000Z-1']);
   });
 
@@ -256,7 +273,9 @@ describe('deployFiles', () => {
     existingDeployment();
     const controller = new AbortController();
     controller.abort(new Error('shutting down'));
-    await expect(deployFiles({ files: newFiles(), signal: controller.signal })).rejects.toThrow(/failed during write: shutting down/);
+    await expect(deployFiles({ files: newFiles(), signal: controller.signal })).rejects.toThrow(
+      /failed during write: shutting down/,
+    );
     expectOldStateRestored();
   });
 

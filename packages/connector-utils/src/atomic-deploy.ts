@@ -1,8 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, chmod, chown, link, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  link,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { type Clock, type ConnectorLogger, ConfigValidationError, ConnectorError, isRetryable } from '@certctl/core';
+import { type Clock, ConfigValidationError, ConnectorError, type ConnectorLogger, isRetryable } from '@certctl/core';
 import { withPathLocks } from './path-lock.js';
 import { systemClock } from './system-clock.js';
 
@@ -129,7 +141,10 @@ export async function deployFiles(options: DeployFilesOptions): Promise<DeployFi
       throwIfAborted(options.signal);
       await options.verify?.();
     } catch (error) {
-      options.logger?.warn({ phase, files: targets, error: (error as Error).message }, 'deploy failed; restoring previous files');
+      options.logger?.warn(
+        { phase, files: targets, error: (error as Error).message },
+        'deploy failed; restoring previous files',
+      );
       // The service only needs reloading back if it may have loaded the new files.
       const reloadBack = phase !== 'validate' ? options.reload : undefined;
       const rollback = await rollBack(replaced, reloadBack);
@@ -156,7 +171,10 @@ interface RollbackOutcome {
   error?: string;
 }
 
-async function rollBack(replaced: readonly Snapshot[], reload: (() => Promise<void>) | undefined): Promise<RollbackOutcome> {
+async function rollBack(
+  replaced: readonly Snapshot[],
+  reload: (() => Promise<void>) | undefined,
+): Promise<RollbackOutcome> {
   const problems: string[] = [];
   for (const snapshot of [...replaced].reverse()) {
     try {
@@ -170,7 +188,9 @@ async function rollBack(replaced: readonly Snapshot[], reload: (() => Promise<vo
       problems.push(`${snapshot.target}: ${(error as Error).message}`);
     }
   }
-  await Promise.all([...new Set(replaced.map((s) => dirname(s.target)))].map((d) => fsyncDirectory(d).catch(() => undefined)));
+  await Promise.all(
+    [...new Set(replaced.map((s) => dirname(s.target)))].map((d) => fsyncDirectory(d).catch(() => undefined)),
+  );
   if (problems.length === 0 && reload) {
     try {
       await reload();
@@ -189,7 +209,8 @@ function checkFiles(files: readonly DeployFile[], connector: string | undefined)
       issues.push({ path: `files.${i}.path`, message: `"${file.path}" is not an absolute path` });
     }
   });
-  if (new Set(files.map((f) => f.path)).size !== files.length) issues.push({ path: 'files', message: 'the same path appears twice' });
+  if (new Set(files.map((f) => f.path)).size !== files.length)
+    issues.push({ path: 'files', message: 'the same path appears twice' });
   if (issues.length > 0) throw new ConfigValidationError({ connector, issues });
 }
 
@@ -220,13 +241,25 @@ async function takeSnapshot(file: DeployFile, target: string): Promise<Snapshot>
     };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return { target, file, bytes, existed: false, previous: undefined, mode: defaultMode, uid: file.owner?.uid, gid: file.owner?.gid };
+    return {
+      target,
+      file,
+      bytes,
+      existed: false,
+      previous: undefined,
+      mode: defaultMode,
+      uid: file.owner?.uid,
+      gid: file.owner?.gid,
+    };
   }
 }
 
 /** Writes `bytes` to a new temp file beside `target` (O_EXCL), sets mode and owner, fsyncs; returns its path. */
 async function writeTemp(target: string, bytes: Uint8Array, mode: number, uid?: number, gid?: number): Promise<string> {
-  const temp = join(dirname(target), `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`,
+  );
   const handle = await open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
   try {
     await handle.writeFile(bytes);
@@ -280,7 +313,7 @@ async function pruneBackups(target: string, keep: number): Promise<void> {
 function compareBackups(a: string, b: string): number {
   const key = (name: string) => {
     const match = /\.certctl-bak\.(\d{8}T\d{9}Z)(?:-(\d+))?$/.exec(name);
-    return match ? [match[1]!, Number(match[2] ?? 0)] as const : ([name, 0] as const);
+    return match ? ([match[1]!, Number(match[2] ?? 0)] as const) : ([name, 0] as const);
   };
   const [ta, na] = key(a);
   const [tb, nb] = key(b);

@@ -15,7 +15,14 @@ describe('createCommandRunner', () => {
 
   it('passes arguments verbatim without a shell', async () => {
     const result = await run('/bin/echo', ['$HOME', '; rm -rf /', '`id`', "it's"]);
-    expect(result).toEqual({ exitCode: 0, signal: null, stdout: "$HOME ; rm -rf / `id` it's\n", stderr: '', timedOut: false, truncated: false });
+    expect(result).toEqual({
+      exitCode: 0,
+      signal: null,
+      stdout: "$HOME ; rm -rf / `id` it's\n",
+      stderr: '',
+      timedOut: false,
+      truncated: false,
+    });
   });
 
   it('reports a non-zero exit and stderr without throwing', async () => {
@@ -34,7 +41,10 @@ describe('createCommandRunner', () => {
     try {
       const isolated = await run('/bin/sh', ['-c', 'echo "[$CERTCTL_TEST_SECRET][$GIVEN]"'], { env: { GIVEN: 'yes' } });
       expect(isolated.stdout).toBe('[][yes]\n');
-      const inheriting = await createCommandRunner({ inheritEnv: true })('/bin/sh', ['-c', 'echo "[$CERTCTL_TEST_SECRET]"']);
+      const inheriting = await createCommandRunner({ inheritEnv: true })('/bin/sh', [
+        '-c',
+        'echo "[$CERTCTL_TEST_SECRET]"',
+      ]);
       expect(inheriting.stdout).toBe('[leak-me]\n');
     } finally {
       delete process.env.CERTCTL_TEST_SECRET;
@@ -93,7 +103,9 @@ describe('createCommandRunner', () => {
   it('rejects with a clear ConnectorError when the program does not exist', async () => {
     const error = await run('certctl-no-such-program', []).catch((e: Error) => e);
     expect(ConnectorError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toContain('cannot run certctl-no-such-program: ENOENT (not found on PATH or not executable)');
+    expect((error as Error).message).toContain(
+      'cannot run certctl-no-such-program: ENOENT (not found on PATH or not executable)',
+    );
   });
 
   it('tolerates a child that exits without reading its input', async () => {

@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { type ConnectorLogger, ConnectorError, DeadlineExceededError, type ExecOptions, type ExecResult } from '@certctl/core';
+import {
+  ConnectorError,
+  type ConnectorLogger,
+  DeadlineExceededError,
+  type ExecOptions,
+  type ExecResult,
+} from '@certctl/core';
 
 export interface CommandRunnerOptions {
   /** Pass the app's own environment to children (merged under the per-call `env`); default false. */
@@ -27,7 +33,11 @@ export interface RunCommandOptions extends ExecOptions {
 }
 
 /** Core's `Exec`, plus an explicit `shell` opt-in. */
-export type CommandRunner = (command: string, args: readonly string[], options?: RunCommandOptions) => Promise<ExecResult>;
+export type CommandRunner = (
+  command: string,
+  args: readonly string[],
+  options?: RunCommandOptions,
+) => Promise<ExecResult>;
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -40,7 +50,13 @@ export function createCommandRunner(runnerOptions: CommandRunnerOptions = {}): C
     new Promise<ExecResult>((resolve, reject) => {
       const label = options.shell ? 'shell script' : command;
       if (options.signal?.aborted) {
-        reject(new DeadlineExceededError({ connector, message: `${label} was aborted before it started`, cause: options.signal.reason }));
+        reject(
+          new DeadlineExceededError({
+            connector,
+            message: `${label} was aborted before it started`,
+            cause: options.signal.reason,
+          }),
+        );
         return;
       }
       const timeoutMs = options.timeoutMs ?? runnerOptions.defaultTimeoutMs ?? 60_000;
@@ -110,7 +126,9 @@ export function createCommandRunner(runnerOptions: CommandRunnerOptions = {}): C
         if (settled) return;
         cleanup();
         if (aborted) {
-          reject(new DeadlineExceededError({ connector, message: `${label} was aborted`, cause: options.signal?.reason }));
+          reject(
+            new DeadlineExceededError({ connector, message: `${label} was aborted`, cause: options.signal?.reason }),
+          );
           return;
         }
         const result: ExecResult = {

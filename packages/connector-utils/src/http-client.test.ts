@@ -75,7 +75,12 @@ describe('createHttpClient', () => {
   it('sends a plain object as JSON and bytes as they are', async () => {
     const { http } = client();
     await http.request({ method: 'POST', url: `${base}/json`, body: { common_name: 'a.example' } });
-    await http.request({ method: 'POST', url: `${base}/bytes`, body: new Uint8Array([104, 105]), headers: { 'Content-Type': 'application/octet-stream' } });
+    await http.request({
+      method: 'POST',
+      url: `${base}/bytes`,
+      body: new Uint8Array([104, 105]),
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     expect(seen[0]!.headers['content-type']).toBe('application/json');
     expect(JSON.parse(seen[0]!.body)).toEqual({ common_name: 'a.example' });
     expect(seen[1]!.body).toBe('hi');
@@ -106,7 +111,11 @@ describe('createHttpClient', () => {
     });
     const { http } = client();
     const error = await http
-      .request({ method: 'GET', url: `${base}/me`, headers: { Authorization: 'Bearer tok-123456789', 'X-API-Key': 'key-abcdef' } })
+      .request({
+        method: 'GET',
+        url: `${base}/me`,
+        headers: { Authorization: 'Bearer tok-123456789', 'X-API-Key': 'key-abcdef' },
+      })
       .catch((e) => e);
     expect(error.status).toBe(401);
     for (const text of [error.message, error.body]) {
@@ -161,7 +170,9 @@ describe('createHttpClient', () => {
   it('does not retry a POST unless the caller says it is idempotent', async () => {
     handlers.push(reply(503), reply(503), reply(200, 'ok'));
     const { http } = client();
-    await expect(http.request({ method: 'POST', url: `${base}/orders`, body: 'x' })).rejects.toMatchObject({ status: 503 });
+    await expect(http.request({ method: 'POST', url: `${base}/orders`, body: 'x' })).rejects.toMatchObject({
+      status: 503,
+    });
     expect(seen).toHaveLength(1);
     const response = await http.request({ method: 'POST', url: `${base}/orders`, body: 'x', idempotent: true });
     expect(response.text()).toBe('ok');

@@ -1,11 +1,11 @@
 import {
   type Clock,
-  type ConnectorLogger,
   ConnectorError,
+  type ConnectorLogger,
   DeadlineExceededError,
+  isRetryable,
   MalformedInputError,
   VendorApiError,
-  isRetryable,
 } from '@certctl/core';
 import { type Dispatcher, request as undiciRequest } from 'undici';
 import { fullJitterDelay, parseRetryAfter } from './retry-backoff.js';
@@ -110,7 +110,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const timeoutSignal = AbortSignal.timeout(Math.max(1, timeoutMs));
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeoutSignal]) : timeoutSignal;
     try {
-      const response = await undiciRequest(url, { method: method as Dispatcher.HttpMethod, headers, body, signal, dispatcher });
+      const response = await undiciRequest(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        signal,
+        dispatcher,
+      });
       const bytes = await readCapped(response.body, maxResponseBytes, label, connector);
       const responseHeaders = flattenHeaders(response.headers);
       if (response.statusCode < 200 || response.statusCode > 299) {
@@ -132,7 +138,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw new DeadlineExceededError({ connector, message: `${label} was aborted`, cause: callerSignal.reason });
       }
       if (timeoutSignal.aborted) {
-        throw new DeadlineExceededError({ connector, message: `${label} timed out after ${timeoutMs} ms`, cause: error });
+        throw new DeadlineExceededError({
+          connector,
+          message: `${label} timed out after ${timeoutMs} ms`,
+          cause: error,
+        });
       }
       const code = (error as NodeJS.ErrnoException).code;
       throw new VendorApiError({
@@ -159,7 +169,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           throw new DeadlineExceededError({ connector, message: `${label} was aborted`, cause: request.signal.reason });
         }
         if (remaining <= 0) {
-          throw new DeadlineExceededError({ connector, message: `${label} ran out of time after ${attemptNumber - 1} attempts` });
+          throw new DeadlineExceededError({
+            connector,
+            message: `${label} ran out of time after ${attemptNumber - 1} attempts`,
+          });
         }
         try {
           return await attempt(
@@ -171,7 +184,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             request.signal,
           );
         } catch (error) {
-          if (request.signal?.aborted || !retryAllowed || !isRetryable(error) || attemptNumber >= maxAttempts) throw error;
+          if (request.signal?.aborted || !retryAllowed || !isRetryable(error) || attemptNumber >= maxAttempts)
+            throw error;
           const retryAfterSeconds = VendorApiError.isInstance(error) ? error.retryAfterSeconds : undefined;
           const delay =
             retryAfterSeconds === undefined
@@ -266,7 +280,12 @@ function makeResponse(
       try {
         return JSON.parse(text()) as T;
       } catch (cause) {
-        throw new MalformedInputError({ connector, inputKind: 'json', message: `${label} returned a body that is not JSON`, cause });
+        throw new MalformedInputError({
+          connector,
+          inputKind: 'json',
+          message: `${label} returned a body that is not JSON`,
+          cause,
+        });
       }
     },
   };

@@ -1,1 +1,61 @@
 export const VERSION: string = __PACKAGE_VERSION__;
+
+export { type ArgumentKind, validateArgument } from './argument-validation.js';
+export {
+  type DeployFile,
+  type DeployFilesOptions,
+  type DeployFilesResult,
+  type DeployPhase,
+  deployFiles,
+} from './atomic-deploy.js';
+export {
+  type CommandRunner,
+  type CommandRunnerOptions,
+  createCommandRunner,
+  type RunCommandOptions,
+} from './command-runner.js';
+export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
+export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
+export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
+export {
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponse,
+  type RetryOptions,
+} from './http-client.js';
+export {
+  cidrContains,
+  formatIpAddress,
+  type IpAddress,
+  type IpCidr,
+  parseCidr,
+  parseIpAddress,
+} from './ip-address.js';
+export { createMemorySecretStore } from './memory-secret-store.js';
+export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
+export { noopMetrics } from './noop-metrics.js';
+export { type ParseOperatorCommandOptions, parseOperatorCommand } from './operator-command.js';
+export {
+  buildCombinedPem,
+  buildFullchain,
+  type FullchainOptions,
+  normalizePem,
+  orderCertificateChain,
+  splitCertificates,
+} from './pem-bundle.js';
+export { createFetch, type FetchOptions } from './policy-fetch.js';
+export { DEFAULT_POLL_SCHEDULE_MS, type PollCheckResult, type PollOptions, pollUntil } from './poll-order.js';
+export { fullJitterDelay, parseRetryAfter } from './retry-backoff.js';
+export { createSsrfAgent, createSsrfConnector, type SsrfAgentOptions, type SsrfConnectOptions } from './ssrf-agent.js';
+export {
+  type AddressClass,
+  classifyAddress,
+  createSsrfPolicy,
+  type NetLookup,
+  type SsrfPolicy,
+  type SsrfPolicyOptions,
+} from './ssrf-policy.js';
+export { sleepWithSignal, systemClock } from './system-clock.js';

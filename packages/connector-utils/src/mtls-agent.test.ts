@@ -22,16 +22,90 @@ function openssl(...args: string[]): void {
 
 /** Issues a client certificate with the given CN from the test CA into `<name>.crt` / `<name>.key`. */
 function issueClient(name: string, cn: string): void {
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', `${name}.crt`);
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${cn}`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+  );
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'certctl-mtls-'));
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=certctl test CA', '-days', '2');
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-subj',
+    '/CN=certctl test CA',
+    '-days',
+    '2',
+  );
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  );
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.crt');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.crt',
+  );
   issueClient('client-1', 'client-one');
   issueClient('client-2', 'client-two');
   // The files the agent watches start as client-1.
@@ -102,7 +176,13 @@ describe('createMtlsAgent', () => {
     const agent = createMtlsAgent({ ...agentOptions(), ssrfPolicy: policy });
     const response = await fetch(url, { dispatcher: agent });
     expect(await response.text()).toBe('client-one');
-    const http = createHttpClient({ connector: 'issuer-vault', timeoutMs: 5_000, userAgent: 't', dispatcher: agent, ssrfPolicy: policy });
+    const http = createHttpClient({
+      connector: 'issuer-vault',
+      timeoutMs: 5_000,
+      userAgent: 't',
+      dispatcher: agent,
+      ssrfPolicy: policy,
+    });
     expect((await http.request({ method: 'GET', url })).text()).toBe('client-one');
     await agent.close();
   });
@@ -115,7 +195,9 @@ describe('createMtlsAgent', () => {
     rmSync(options.keyPath);
     const error = await request(url, { dispatcher: agent }).catch((e) => e);
     expect(ConnectorError.isInstance(error)).toBe(true);
-    expect(error.message).toMatch(/^\[certctl\] \[issuer-vault\] cannot stat the client credentials: ENOENT .*vanishing\.key/);
+    expect(error.message).toMatch(
+      /^\[certctl\] \[issuer-vault\] cannot stat the client credentials: ENOENT .*vanishing\.key/,
+    );
     await expect(fetch(url, { dispatcher: agent })).rejects.toThrow();
     await agent.close();
   });
@@ -129,8 +211,28 @@ describe('createMtlsAgent', () => {
   });
 
   it('is rejected by the server when it presents no certificate the server trusts', async () => {
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'rogue.key', '-out', 'rogue.crt', '-subj', '/CN=rogue', '-days', '2');
-    const agent = createMtlsAgent({ ...agentOptions(), certPath: join(dir, 'rogue.crt'), keyPath: join(dir, 'rogue.key') });
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'rogue.key',
+      '-out',
+      'rogue.crt',
+      '-subj',
+      '/CN=rogue',
+      '-days',
+      '2',
+    );
+    const agent = createMtlsAgent({
+      ...agentOptions(),
+      certPath: join(dir, 'rogue.crt'),
+      keyPath: join(dir, 'rogue.key'),
+    });
     await expect(request(url, { dispatcher: agent })).rejects.toThrow();
     await agent.close();
   });

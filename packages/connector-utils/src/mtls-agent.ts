@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { type ConnectorLogger, ConnectorError } from '@certctl/core';
+import { ConnectorError, type ConnectorLogger } from '@certctl/core';
 import { Agent, Dispatcher } from 'undici';
 import { createSsrfAgent } from './ssrf-agent.js';
 import type { SsrfPolicy } from './ssrf-policy.js';
@@ -87,7 +87,9 @@ export class MtlsAgent extends Dispatcher {
     }
     const connect = { cert, key, ca, passphrase: this.#options.passphrase, servername: this.#options.servername };
     const agentOptions = { ...this.#options.agentOptions, connect };
-    const agent = this.#options.ssrfPolicy ? createSsrfAgent(this.#options.ssrfPolicy, agentOptions) : new Agent(agentOptions);
+    const agent = this.#options.ssrfPolicy
+      ? createSsrfAgent(this.#options.ssrfPolicy, agentOptions)
+      : new Agent(agentOptions);
     const reloaded = this.#current !== undefined;
     this.#drop();
     this.#current = { agent, stamp };

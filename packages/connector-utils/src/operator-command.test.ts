@@ -10,7 +10,7 @@ describe('parseOperatorCommand', () => {
   it.each([
     ['systemctl reload nginx', ['systemctl', 'reload', 'nginx']],
     ['  /usr/sbin/nginx   -s\treload ', ['/usr/sbin/nginx', '-s', 'reload']],
-    ["/opt/hook 'two words' \"dq \\\"x\\\" \\\\\"", ['/opt/hook', 'two words', 'dq "x" \\']],
+    ['/opt/hook \'two words\' "dq \\"x\\" \\\\"', ['/opt/hook', 'two words', 'dq "x" \\']],
     ["cmd '' x", ['cmd', '', 'x']],
     ["cmd a'b c'd", ['cmd', 'ab cd']],
     ["cmd '*.pem' '~/x' '#1'", ['cmd', '*.pem', '~/x', '#1']],
@@ -38,7 +38,9 @@ describe('parseOperatorCommand', () => {
     '   ',
     "'' arg",
   ])('refuses %j with a ConfigValidationError', (text) => {
-    expect(() => parseOperatorCommand(text, { field: 'reload_command', connector: 'target-nginx' })).toThrow(ConfigValidationError);
+    expect(() => parseOperatorCommand(text, { field: 'reload_command', connector: 'target-nginx' })).toThrow(
+      ConfigValidationError,
+    );
   });
 
   it('names the field and the offending character, and what to do', () => {
@@ -49,10 +51,14 @@ describe('parseOperatorCommand', () => {
       expect((error as ConfigValidationError).issues).toEqual([
         {
           path: 'reload_command',
-          message: expect.stringMatching(/^contains ";" at position 23: commands run without a shell.*put multi-step logic in a script/),
+          message: expect.stringMatching(
+            /^contains ";" at position 23: commands run without a shell.*put multi-step logic in a script/,
+          ),
         },
       ]);
-      expect((error as Error).message).toMatch(/^\[certctl\] \[target-nginx\] invalid configuration: reload_command: contains ";"/);
+      expect((error as Error).message).toMatch(
+        /^\[certctl\] \[target-nginx\] invalid configuration: reload_command: contains ";"/,
+      );
     }
   });
 
@@ -60,10 +66,13 @@ describe('parseOperatorCommand', () => {
     const safeChar = fc.constantFrom(...'abcXYZ019 ._-/=:,@%+*?[]{}~#!"\\\t'.split(''));
     const word = fc.array(safeChar, { maxLength: 12 }).map((chars) => chars.join(''));
     fc.assert(
-      fc.property(fc.array(word, { minLength: 1, maxLength: 6 }).filter((argv) => argv[0] !== ''), (argv) => {
-        const text = argv.map((w) => `'${w}'`).join(' ');
-        expect(parseOperatorCommand(text)).toEqual(argv);
-      }),
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 6 }).filter((argv) => argv[0] !== ''),
+        (argv) => {
+          const text = argv.map((w) => `'${w}'`).join(' ');
+          expect(parseOperatorCommand(text)).toEqual(argv);
+        },
+      ),
       FC,
     );
   });

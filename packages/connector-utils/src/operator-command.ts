@@ -55,7 +55,10 @@ export function parseOperatorCommand(text: string, options: ParseOperatorCommand
       if (c === '"') quote = undefined;
       else if (c === '\\') {
         const next = text[i + 1];
-        if (next !== '"' && next !== '\\') refuse(`has a backslash at position ${i + 1} that escapes nothing; inside "..." only \\" and \\\\ are allowed`);
+        if (next !== '"' && next !== '\\')
+          refuse(
+            `has a backslash at position ${i + 1} that escapes nothing; inside "..." only \\" and \\\\ are allowed`,
+          );
         word += next;
         i++;
       } else word += c;
@@ -67,7 +70,9 @@ export function parseOperatorCommand(text: string, options: ParseOperatorCommand
       quote = c;
       inWord = true;
     } else if (FORBIDDEN_UNQUOTED.has(c)) {
-      refuse(`contains "${c}" at position ${i + 1} outside quotes; quote the argument if the character is meant literally`);
+      refuse(
+        `contains "${c}" at position ${i + 1} outside quotes; quote the argument if the character is meant literally`,
+      );
     } else {
       word += c;
       inWord = true;

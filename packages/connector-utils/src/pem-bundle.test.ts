@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { MalformedInputError } from '@certctl/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCombinedPem, buildFullchain, normalizePem, orderCertificateChain, splitCertificates } from './pem-bundle.js';
+import {
+  buildCombinedPem,
+  buildFullchain,
+  normalizePem,
+  orderCertificateChain,
+  splitCertificates,
+} from './pem-bundle.js';
 
 let dir: string;
 const pem: Record<string, string> = {};
@@ -13,19 +19,83 @@ const pem: Record<string, string> = {};
 function openssl(...args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 }
-const newKey = (name: string) => ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`];
+const newKey = (name: string) => [
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:P-256',
+  '-nodes',
+  '-keyout',
+  `${name}.key`,
+];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'certctl-pem-'));
   writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
-  openssl('req', '-x509', ...newKey('root'), '-out', 'root.crt', '-subj', '/CN=Test Root', '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE');
+  openssl(
+    'req',
+    '-x509',
+    ...newKey('root'),
+    '-out',
+    'root.crt',
+    '-subj',
+    '/CN=Test Root',
+    '-days',
+    '2',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+  );
   openssl('req', '-new', ...newKey('int'), '-out', 'int.csr', '-subj', '/CN=Test Intermediate');
-  openssl('x509', '-req', '-in', 'int.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-days', '2', '-extfile', 'ca.ext', '-out', 'int.crt');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'int.csr',
+    '-CA',
+    'root.crt',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'ca.ext',
+    '-out',
+    'int.crt',
+  );
   openssl('req', '-new', ...newKey('leaf'), '-out', 'leaf.csr', '-subj', '/CN=www.example.test');
-  openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'int.crt', '-CAkey', 'int.key', '-CAcreateserial', '-days', '2', '-out', 'leaf.crt');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'int.crt',
+    '-CAkey',
+    'int.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    'leaf.crt',
+  );
   openssl('req', '-x509', ...newKey('other'), '-out', 'other.crt', '-subj', '/CN=Unrelated', '-days', '2');
   openssl('req', '-new', ...newKey('leaf2'), '-out', 'leaf2.csr', '-subj', '/CN=second.example.test');
-  openssl('x509', '-req', '-in', 'leaf2.csr', '-CA', 'int.crt', '-CAkey', 'int.key', '-CAcreateserial', '-days', '2', '-out', 'leaf2.crt');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'leaf2.csr',
+    '-CA',
+    'int.crt',
+    '-CAkey',
+    'int.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    'leaf2.crt',
+  );
   for (const name of ['root', 'int', 'leaf', 'other', 'leaf2']) {
     pem[name] = readFileSync(join(dir, `${name}.crt`), 'utf8');
     pem[`${name}Key`] = readFileSync(join(dir, `${name}.key`), 'utf8');
@@ -35,7 +105,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('normalizePem', () => {
   it('uses LF, drops a BOM, trailing blanks and blank edges, and ends with one newline', () => {
-    expect(normalizePem('\uFEFF\r\n-----BEGIN X-----  \r\nAAAA\r\n-----END X-----\r\n\r\n\r\n')).toBe('-----BEGIN X-----\nAAAA\n-----END X-----\n');
+    expect(normalizePem('\uFEFF\r\n-----BEGIN X-----  \r\nAAAA\r\n-----END X-----\r\n\r\n\r\n')).toBe(
+      '-----BEGIN X-----\nAAAA\n-----END X-----\n',
+    );
     expect(normalizePem('\n\n')).toBe('');
   });
 
@@ -80,7 +152,9 @@ describe('buildFullchain', () => {
   });
 
   it('refuses a chain that does not belong to the certificate', () => {
-    expect(() => buildFullchain(pem.leaf!, pem.other!)).toThrow(/does not hold the issuer of the certificate \(CN=Test Intermediate\)/);
+    expect(() => buildFullchain(pem.leaf!, pem.other!)).toThrow(
+      /does not hold the issuer of the certificate \(CN=Test Intermediate\)/,
+    );
   });
 
   it('refuses a chain with an extra certificate the leaf does not need', () => {

@@ -24,7 +24,9 @@ export function splitCertificates(bundle: string): string[] {
   const blocks = splitPemBundle(bundle);
   const stray = blocks.find((block) => block.label !== 'CERTIFICATE');
   if (stray) {
-    throw malformed(`expected only certificates but the bundle holds a "${stray.label}" block; keep keys out of certificate files`);
+    throw malformed(
+      `expected only certificates but the bundle holds a "${stray.label}" block; keep keys out of certificate files`,
+    );
   }
   return blocks.map((block) => derToPem(block.der, 'CERTIFICATE'));
 }
@@ -67,7 +69,8 @@ export function orderCertificateChain(pems: readonly string[]): string[] {
   }
   if (nodes.length <= 1) return nodes.map((n) => n.pem);
 
-  const isIssuerOfAnother = (candidate: Node) => nodes.some((other) => other !== candidate && issuedBy(other.cert, candidate.cert));
+  const isIssuerOfAnother = (candidate: Node) =>
+    nodes.some((other) => other !== candidate && issuedBy(other.cert, candidate.cert));
   let leaves = nodes.filter((node) => !isIssuerOfAnother(node));
   // A stray self-signed root also issues nothing here; the leaf is the one that is not self-signed.
   if (leaves.length > 1) {
@@ -106,21 +109,34 @@ export function buildFullchain(certPem: string, chainPem = '', options: Fullchai
   const leafCert = parse(leaf[0]!).cert;
   const chain = splitCertificates(chainPem).filter((c) => c !== leaf[0]);
   if (chain.length > 0 && !chain.some((c) => issuedBy(leafCert, parse(c).cert))) {
-    throw malformed(`the chain does not hold the issuer of the certificate (${leafCert.issuer.replace(/\n/g, ', ')}); it belongs to another certificate`);
+    throw malformed(
+      `the chain does not hold the issuer of the certificate (${leafCert.issuer.replace(/\n/g, ', ')}); it belongs to another certificate`,
+    );
   }
   const ordered = orderCertificateChain([leaf[0]!, ...chain]);
-  if (ordered[0] !== leaf[0]) throw malformed('the chain holds a certificate issued by the leaf; pass the end-entity certificate as the leaf');
-  const kept = options.dropRoot && ordered.length > 1 && isSelfSigned(parse(ordered[ordered.length - 1]!).cert) ? ordered.slice(0, -1) : ordered;
+  if (ordered[0] !== leaf[0])
+    throw malformed('the chain holds a certificate issued by the leaf; pass the end-entity certificate as the leaf');
+  const kept =
+    options.dropRoot && ordered.length > 1 && isSelfSigned(parse(ordered[ordered.length - 1]!).cert)
+      ? ordered.slice(0, -1)
+      : ordered;
   return kept.join('');
 }
 
 /** Fullchain then private key in one file, as HAProxy loads it; refuses a key that does not match the leaf. */
-export function buildCombinedPem(certPem: string, chainPem: string, keyPem: string, options: FullchainOptions = {}): string {
+export function buildCombinedPem(
+  certPem: string,
+  chainPem: string,
+  keyPem: string,
+  options: FullchainOptions = {},
+): string {
   const fullchain = buildFullchain(certPem, chainPem, options);
   const keyBlocks = splitPemBundle(keyPem);
   const keyBlock = keyBlocks[0];
   if (keyBlocks.length !== 1 || !keyBlock || !PRIVATE_KEY_LABELS.has(keyBlock.label)) {
-    throw malformed('expected exactly one unencrypted private key block (PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY)');
+    throw malformed(
+      'expected exactly one unencrypted private key block (PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY)',
+    );
   }
   const key = derToPem(keyBlock.der, keyBlock.label);
   let matches: boolean;

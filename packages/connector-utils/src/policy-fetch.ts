@@ -63,7 +63,11 @@ export function createFetch(options: FetchOptions): typeof globalThis.fetch {
       return response as unknown as Response;
     } catch (error) {
       if (timeoutSignal.aborted && !callerSignal?.aborted) {
-        throw new DeadlineExceededError({ connector, message: `${label} timed out after ${options.timeoutMs} ms`, cause: error });
+        throw new DeadlineExceededError({
+          connector,
+          message: `${label} timed out after ${options.timeoutMs} ms`,
+          cause: error,
+        });
       }
       const cause = (error as { cause?: unknown }).cause;
       if (ConnectorError.isInstance(cause)) throw cause;

@@ -24,7 +24,13 @@ describe('pollUntil', () => {
     for (const r of [0, 0.999999]) {
       const clock = createFakeClock();
       let calls = 0;
-      await pollUntil({ description: 'o', check: async () => (++calls === 4 ? { done: true, value: 1 } : notYet), maxWaitMs: 3_600_000, clock, random: () => r });
+      await pollUntil({
+        description: 'o',
+        check: async () => (++calls === 4 ? { done: true, value: 1 } : notYet),
+        maxWaitMs: 3_600_000,
+        clock,
+        random: () => r,
+      });
       const expected = [5_000, 15_000, 45_000];
       clock.sleeps.forEach((ms, i) => {
         expect(ms).toBeGreaterThanOrEqual(expected[i]! * 0.8);
@@ -35,7 +41,11 @@ describe('pollUntil', () => {
 
   it('honours the CA Retry-After, capped at the schedule maximum', async () => {
     const clock = createFakeClock();
-    const answers = [{ done: false, retryAfterSeconds: 2 }, { done: false, retryAfterSeconds: 86_400 }, { done: true, value: 'x' }] as const;
+    const answers = [
+      { done: false, retryAfterSeconds: 2 },
+      { done: false, retryAfterSeconds: 86_400 },
+      { done: true, value: 'x' },
+    ] as const;
     let i = 0;
     await pollUntil({ description: 'order 9', check: async () => answers[i++]!, maxWaitMs: 3_600_000, clock });
     expect(clock.sleeps).toEqual([2_000, 300_000]);
@@ -56,7 +66,9 @@ describe('pollUntil', () => {
       random: () => 0.5,
     }).catch((e: Error) => e);
     expect(DeadlineExceededError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^\[certctl\] \[issuer-digicert\] order 1234 was not ready after 60 s \(4 checks\)/);
+    expect((error as Error).message).toMatch(
+      /^\[certctl\] \[issuer-digicert\] order 1234 was not ready after 60 s \(4 checks\)/,
+    );
     // 5 s + 15 s + (45 s cut to the 40 s left), then one last look.
     expect(clock.sleeps).toEqual([5_000, 15_000, 40_000]);
     expect(attempts).toEqual([1, 2, 3, 4]);
@@ -77,14 +89,25 @@ describe('pollUntil', () => {
     });
     expect(value).toBe(2);
     await expect(
-      pollUntil({ description: 'order 6', check: async () => Promise.reject(new AuthenticationError({ message: 'bad key' })), maxWaitMs: 600_000, clock }),
+      pollUntil({
+        description: 'order 6',
+        check: async () => Promise.reject(new AuthenticationError({ message: 'bad key' })),
+        maxWaitMs: 600_000,
+        clock,
+      }),
     ).rejects.toThrow('bad key');
   });
 
   it('stops waiting when the signal aborts', async () => {
     const clock = createFakeClock({ autoAdvance: false });
     const controller = new AbortController();
-    const pending = pollUntil({ description: 'order 7', check: async () => notYet, maxWaitMs: 3_600_000, clock, signal: controller.signal }).catch((e: Error) => e);
+    const pending = pollUntil({
+      description: 'order 7',
+      check: async () => notYet,
+      maxWaitMs: 3_600_000,
+      clock,
+      signal: controller.signal,
+    }).catch((e: Error) => e);
     await clock.whenSleeping();
     expect(clock.pendingSleeps).toBe(1);
     controller.abort(new Error('shutdown'));
@@ -96,7 +119,13 @@ describe('pollUntil', () => {
   it('wakes on the manual fake clock exactly when time is advanced', async () => {
     const clock = createFakeClock({ autoAdvance: false });
     let calls = 0;
-    const pending = pollUntil({ description: 'o', check: async () => (++calls === 3 ? { done: true, value: 'ok' } : notYet), maxWaitMs: 3_600_000, clock, jitter: 0 });
+    const pending = pollUntil({
+      description: 'o',
+      check: async () => (++calls === 3 ? { done: true, value: 'ok' } : notYet),
+      maxWaitMs: 3_600_000,
+      clock,
+      jitter: 0,
+    });
     await clock.whenSleeping();
     await clock.advance(4_999);
     expect(calls).toBe(1);

@@ -38,7 +38,11 @@ export async function pollUntil<T>(options: PollOptions<T>): Promise<T> {
 
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) {
-      throw new DeadlineExceededError({ connector, message: `waiting for ${description} was aborted`, cause: options.signal.reason });
+      throw new DeadlineExceededError({
+        connector,
+        message: `waiting for ${description} was aborted`,
+        cause: options.signal.reason,
+      });
     }
     let retryAfterSeconds: number | undefined;
     try {

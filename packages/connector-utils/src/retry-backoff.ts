@@ -1,5 +1,10 @@
 /** Exponential backoff with full jitter: a random delay in [0, min(maxMs, baseMs * 2^(attempt-1))]. */
-export function fullJitterDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function fullJitterDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }

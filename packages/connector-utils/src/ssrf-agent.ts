@@ -18,7 +18,10 @@ export type SsrfConnectOptions = Omit<ConnectionOptions, 'lookup' | 'host' | 'po
  * addresses directly, names through the policy's pinned lookup, so the socket goes to the very
  * address that was checked (DNS rebinding cannot swap it) and redirects are checked too.
  */
-export function createSsrfConnector(policy: SsrfPolicy, connectOptions: SsrfConnectOptions = {}): buildConnector.connector {
+export function createSsrfConnector(
+  policy: SsrfPolicy,
+  connectOptions: SsrfConnectOptions = {},
+): buildConnector.connector {
   const connect = buildConnector({ ...connectOptions, lookup: policy.lookup } as buildConnector.BuildOptions);
   return (options, callback) => {
     if (options.protocol !== 'http:' && options.protocol !== 'https:') {

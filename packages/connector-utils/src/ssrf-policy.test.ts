@@ -122,7 +122,9 @@ describe('createSsrfPolicy().assertUrl', () => {
       expect.unreachable();
     } catch (error) {
       expect(ConnectorError.isInstance(error)).toBe(true);
-      expect((error as Error).message).toMatch(/^\[certctl\] \[issuer-test\] refused to connect to 10\.0\.0\.1: private address; set allow_private/);
+      expect((error as Error).message).toMatch(
+        /^\[certctl\] \[issuer-test\] refused to connect to 10\.0\.0\.1: private address; set allow_private/,
+      );
     }
   });
 
@@ -150,11 +152,16 @@ describe('createSsrfPolicy().resolveChecked', () => {
         { address: '127.0.0.1', family: 4 },
       ],
     });
-    await expect(policy.resolveChecked('rebind.example')).rejects.toThrow(/rebind\.example \(127\.0\.0\.1\): loopback address/);
+    await expect(policy.resolveChecked('rebind.example')).rejects.toThrow(
+      /rebind\.example \(127\.0\.0\.1\): loopback address/,
+    );
   });
 
   it('allows private answers for an allow-listed hostname pattern', async () => {
-    const policy = createSsrfPolicy({ allow: ['*.corp.example'], resolve: async () => [{ address: '10.1.1.1', family: 4 }] });
+    const policy = createSsrfPolicy({
+      allow: ['*.corp.example'],
+      resolve: async () => [{ address: '10.1.1.1', family: 4 }],
+    });
     await expect(policy.resolveChecked('vault.corp.example')).resolves.toEqual([{ address: '10.1.1.1', family: 4 }]);
     await expect(policy.resolveChecked('corp.example.evil')).rejects.toThrow(/private address/);
   });

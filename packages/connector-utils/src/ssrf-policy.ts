@@ -74,7 +74,13 @@ function embeddedIpv4(ip: IpAddress): IpAddress | undefined {
 }
 
 /** Hostnames that reach a cloud instance's metadata service without looking like it. */
-const METADATA_HOSTNAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_HOSTNAMES = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 
 export interface SsrfPolicyOptions {
   /** CIDRs (`10.1.2.0/24`, `fd12::/16`, a bare address) and hostnames (`vault.corp`, `*.corp.example`) always allowed. */
@@ -127,8 +133,7 @@ export function createSsrfPolicy(options: SsrfPolicyOptions = {}): SsrfPolicy {
       });
     }
   }
-  const resolve =
-    options.resolve ?? ((hostname: string) => dns.lookup(hostname, { all: true, verbatim: true }));
+  const resolve = options.resolve ?? ((hostname: string) => dns.lookup(hostname, { all: true, verbatim: true }));
 
   const hostAllowListed = (hostname: string | undefined): boolean => {
     if (!hostname) return false;
@@ -184,7 +189,11 @@ export function createSsrfPolicy(options: SsrfPolicyOptions = {}): SsrfPolicy {
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     if (parseIpAddress(hostname)) assertAddress(hostname);
     else if (METADATA_HOSTNAMES.has(hostname.toLowerCase().replace(/\.$/, '')) && !hostAllowListed(hostname)) {
-      refuse(hostname, 'cloud metadata service', 'add it to the SSRF allow-list if this connector really must reach it');
+      refuse(
+        hostname,
+        'cloud metadata service',
+        'add it to the SSRF allow-list if this connector really must reach it',
+      );
     }
     return url;
   };
@@ -196,7 +205,11 @@ export function createSsrfPolicy(options: SsrfPolicyOptions = {}): SsrfPolicy {
       return [{ address: hostname.replace(/^\[|\]$/g, ''), family: literal.family }];
     }
     if (METADATA_HOSTNAMES.has(hostname.toLowerCase().replace(/\.$/, '')) && !hostAllowListed(hostname)) {
-      refuse(hostname, 'cloud metadata service', 'add it to the SSRF allow-list if this connector really must reach it');
+      refuse(
+        hostname,
+        'cloud metadata service',
+        'add it to the SSRF allow-list if this connector really must reach it',
+      );
     }
     const addresses = [...(await resolve(hostname))];
     if (addresses.length === 0) {
