@@ -42,8 +42,8 @@ export {
   type StartFakeVendorOptions,
 } from './fake-vendor.js';
 export { createTempDir, type TempDir, withTempDir } from './temp-dir.js';
-export { createTestContext, type CreateTestContextOptions, type LogRecord, type MetricRecord, type TestContext, testExec } from './test-context.js';
-export { createTestClock, type TestClock } from './test-clock.js';
+export { createTestContext, type CreateTestContextOptions, type LogRecord, type MetricRecord, type TestContext } from './test-context.js';
+export { createFakeClock, createTestClock, type FakeClock, type FakeClockOptions, type TestClock } from './test-clock.js';
 export {
   createTestCa,
   createTestCsr,

@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import type {
   ConnectorContext,
   ConnectorEnvironment,
   ConnectorLogger,
   ConnectorSecretStore,
   Exec,
-  ExecResult,
   LogFields,
 } from '@certctl/core';
+import { createConnectorContext } from '@certctl/connector-utils';
 import { createTempDir } from './temp-dir.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 
@@ -74,51 +73,11 @@ function memorySecretStore(entries: Map<string, string>): ConnectorSecretStore {
   };
 }
 
-/** Runs a program without a shell, with a deadline and bounded output; the parent environment is not inherited. */
-export const testExec: Exec = (command, args, options = {}) =>
-  new Promise<ExecResult>((resolve, reject) => {
-    const limit = options.maxOutputBytes ?? 1024 * 1024;
-    const child = spawn(command, [...args], {
-      cwd: options.cwd,
-      env: options.env ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      signal: options.signal,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let truncated = false;
-    let timedOut = false;
-    const take = (current: string, chunk: Buffer): string => {
-      const room = limit - Buffer.byteLength(current);
-      if (chunk.length > room) truncated = true;
-      return room > 0 ? current + chunk.subarray(0, room).toString('utf8') : current;
-    };
-    child.stdout.on('data', (c: Buffer) => {
-      stdout = take(stdout, c);
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr = take(stderr, c);
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-    }, options.timeoutMs ?? 60_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      resolve({ exitCode, signal, stdout, stderr, timedOut, truncated });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
-  });
-
 /**
- * A complete ConnectorContext for tests: capturing logger, real fetch, a clock whose sleeps return
- * at once, a real `exec`, a fresh temp dir, recorded metrics and an in-memory secret store.
+ * A complete ConnectorContext for tests, built with connector-utils' `createConnectorContext`:
+ * capturing logger, plain fetch (no SSRF policy, so loopback fakes are reachable), a clock whose
+ * sleeps return at once, connector-utils' command runner, a fresh temp dir, recorded metrics and an
+ * in-memory secret store.
  */
 export async function createTestContext(options: CreateTestContextOptions = {}): Promise<TestContext> {
   const logs: LogRecord[] = [];
@@ -127,13 +86,16 @@ export async function createTestContext(options: CreateTestContextOptions = {}):
   const controller = new AbortController();
   const ownDir = options.tmpDir === undefined ? await createTempDir('certctl-ctx-') : undefined;
   let cleaned = false;
-  return {
-    logger: captureLogger(logs, {}),
+  const logger = captureLogger(logs, {});
+  const base = createConnectorContext({
+    connector: 'conformance',
+    logger,
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
     clock: options.clock ?? createTestClock(),
     signal: controller.signal,
-    exec: options.exec ?? testExec,
+    exec: options.exec ?? { defaultTimeoutMs: 60_000 },
     tmpDir: options.tmpDir ?? ownDir!.path,
+    environment: { app: 'test', instanceId: 'conformance', ...options.environment },
     metrics: {
       increment: (name, labels, value = 1) => {
         metricsRecorded.push({ type: 'increment', name, value, labels });
@@ -146,7 +108,9 @@ export async function createTestContext(options: CreateTestContextOptions = {}):
       },
     },
     secrets: memorySecretStore(secretEntries),
-    environment: { app: 'test', instanceId: 'conformance', ...options.environment },
+  });
+  return {
+    ...base,
     logs,
     metricsRecorded,
     secretEntries,
