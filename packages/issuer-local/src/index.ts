@@ -1,0 +1,27 @@
+import { defineIssuer } from '@certctl/core';
+import { createLocalIssuer } from './local-issuer.js';
+import { localConfigSchema, localEnvMapping } from './local-config.js';
+
+export const VERSION: string = __PACKAGE_VERSION__;
+
+export { createLocalIssuer };
+export type { LocalIssuerConfig } from './local-config.js';
+export type { LocalIssuer } from './local-issuer.js';
+
+export default defineIssuer({
+  id: 'local',
+  displayName: 'Local CA',
+  version: VERSION,
+  description:
+    "certctl's built-in certificate authority: a self-signed root created on first use, or a sub-CA under an enterprise root (ADCS), with CRL and OCSP",
+  configSchema: localConfigSchema,
+  env: localEnvMapping,
+  capabilities: {
+    revoke: true,
+    crl: true,
+    ocsp: true,
+    caChain: true,
+    testConnection: true,
+  },
+  create: (config, ctx) => createLocalIssuer(config, ctx),
+});
