@@ -1,1 +1,7 @@
+export { ConfigError, loadConfig, type ServerConfig } from './config/index.js';
+export { createServerRegistry, type ServerRegistry } from './connectors/server-registry.js';
+export { registerInstalledConnectors } from './connectors/installed-connectors.js';
+export { createLogger } from './observability/logger.js';
+export { type RunningServer, SERVER_VERSION, type StartServerOptions, startServer } from './server.js';
+
 export const VERSION: string = __PACKAGE_VERSION__;

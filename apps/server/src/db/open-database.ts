@@ -53,8 +53,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
       db,
       dialect: 'pglite',
       close: async () => {
-        await db.destroy();
-        if (!options.keepPglite && !pglite.closed) await pglite.close();
+        // The dialect's destroy closes PGlite itself: skip it for a borrowed instance.
+        if (!options.keepPglite && !pglite.closed) await db.destroy();
       },
     };
   }

@@ -1,3 +1,4 @@
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { type DialectName, type OpenedDatabase, openDatabase } from '../db/open-database.js';
 import { createScratchPostgres } from './postgres-database.js';
@@ -8,6 +9,8 @@ export interface DialectContext {
   database: OpenedDatabase;
   /** PostgreSQL URL of this file's scratch database (postgres only). */
   url?: string;
+  /** The file's PGlite instance (pglite only), for servers started on the same database. */
+  pglite?: PGlite;
 }
 
 /**
@@ -26,11 +29,13 @@ export function describeEachDialect(name: string, body: (ctx: DialectContext) =>
           ctx.url = scratch.url;
           ctx.database = await openDatabase({ url: scratch.url, maxConnections: 10 });
         } else {
-          ctx.database = await openDatabase({ dataDir: 'memory://' });
+          ctx.pglite = await PGlite.create('memory://');
+          ctx.database = await openDatabase({ pglite: ctx.pglite, keepPglite: true });
         }
       });
       afterAll(async () => {
         await ctx.database?.close();
+        await ctx.pglite?.close();
         await drop?.();
       });
       body(ctx);

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { ConfigError, connectorPackagesFromEnv, loadConfig, processEnvironment } from './config/index.js';
+import { connectorEnvironmentVariables, registerInstalledConnectors } from './connectors/installed-connectors.js';
+import { createServerRegistry } from './connectors/server-registry.js';
+import { createLogger } from './observability/logger.js';
+import { SERVER_VERSION, startServer } from './server.js';
+
+async function main(): Promise<void> {
+  const env = processEnvironment();
+  const bootLogger = createLogger({ level: env.CERTCTL_LOG_LEVEL ?? 'info' });
+  const connectors = createServerRegistry(bootLogger);
+  const report = await registerInstalledConnectors(connectors.registry, connectorPackagesFromEnv(env));
+  const config = loadConfig(env, { connectorVariables: connectorEnvironmentVariables(connectors.registry) });
+  const logger = createLogger({ level: config.log.level });
+  for (const failed of report.failed) logger.error({ package: failed.packageName, error: failed.error }, 'connector could not be loaded');
+  logger.info({ version: SERVER_VERSION, connectors: report.loaded.map((c) => `${c.kind}-${c.id}`) }, 'starting certctl-server');
+  const server = await startServer({ config, logger, connectors });
+  const lines = [
+    `certctl-server ${SERVER_VERSION}`,
+    `  API (HTTPS):  ${server.urls.api}/api/v1   (OpenAPI: ${server.urls.api}/api/v1/openapi.json)`,
+    `  PKI (HTTP):   ${server.urls.pki}/.well-known/pki/crl/<issuer>`,
+    `  database:     ${server.database.dialect === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'}`,
+    `  TLS:          ${server.tls.source === 'files' ? 'from CERTCTL_SERVER_TLS_CERT_PATH' : `bootstrap certificate; trust ${config.dataDir}/tls/ca.pem`}`,
+  ];
+  if (server.bootstrapAdminKey) {
+    lines.push('', '  First start: an admin API key was created. It is shown only this once; store it now:', '', `    ${server.bootstrapAdminKey}`, '', '  Use it as: Authorization: Bearer <key>');
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error) => {
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`certctl-server: ${message}\n`);
+  process.exit(1);
+});

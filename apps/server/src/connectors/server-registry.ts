@@ -1,0 +1,48 @@
+import { type ConnectorEnvironment, type ConnectorLogger, type ConnectorRegistry, createRegistry } from '@certctl/core';
+import type { Executor } from '../db/open-database.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import type { ConfigCipher } from './config-cipher.js';
+import { createServerConnectorContext } from './connector-context.js';
+import { createDatabaseSecretStore } from './secret-store.js';
+
+export interface RegistryDependencies {
+  db: Executor;
+  cipher: ConfigCipher;
+  metrics: ServerMetrics;
+  environment: Omit<ConnectorEnvironment, 'instanceId'>;
+}
+
+export interface ServerRegistry {
+  registry: ConnectorRegistry;
+  /** Gives the registry what instances need; connectors can be registered before the database is open. */
+  attach(deps: RegistryDependencies): void;
+  /** Aborts every instance's `ctx.signal`. */
+  abortAll(): void;
+}
+
+export function createServerRegistry(logger: ConnectorLogger): ServerRegistry {
+  let deps: RegistryDependencies | undefined;
+  const shutdown = new AbortController();
+  const registry = createRegistry({
+    logger,
+    async createContext({ kind, id, instanceId, logger: connectorLogger }) {
+      if (!deps) throw new Error('the connector registry is not attached to a database yet');
+      return createServerConnectorContext({
+        logger: connectorLogger,
+        signal: shutdown.signal,
+        metrics: deps.metrics.forConnector(`${kind}-${id}`),
+        secrets: createDatabaseSecretStore(deps.db, deps.cipher, instanceId),
+        environment: { ...deps.environment, instanceId },
+      });
+    },
+  });
+  return {
+    registry,
+    attach(next) {
+      deps = next;
+    },
+    abortAll() {
+      shutdown.abort(new Error('server shutting down'));
+    },
+  };
+}

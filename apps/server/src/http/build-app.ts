@@ -1,0 +1,76 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { ServerLogger } from '../observability/logger.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import type { Authenticator } from './authentication.js';
+import { handleError, sendError } from './http-errors.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { AnyRouteSpec } from './route-spec.js';
+import { installResponseHeaders } from './security-headers.js';
+import { toWire } from './wire-format.js';
+
+export interface HttpAppOptions {
+  routes: readonly AnyRouteSpec[];
+  authenticator: Authenticator;
+  rateLimiter?: RateLimiter;
+  corsOrigins: readonly string[];
+  bodyLimit: number;
+  logger: ServerLogger;
+  metrics?: ServerMetrics;
+  tls?: { cert: string; key: string };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+const toFastifyPath = (path: string) => path.replace(/\{([^}]+)\}/g, ':$1');
+
+function successStatus(route: AnyRouteSpec): number {
+  return Number(Object.keys(route.responses).find((s) => s.startsWith('2')) ?? 200);
+}
+
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const serverOptions: FastifyServerOptions & { https?: unknown } = {
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(8).toString('hex')}`;
+    },
+    ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' } }),
+  };
+  const app = Fastify(serverOptions as FastifyServerOptions) as unknown as FastifyInstance;
+  installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
+  app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics?.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+
+  for (const route of options.routes) {
+    app.route({
+      method: route.method,
+      url: toFastifyPath(route.path),
+      handler: async (request, reply) => {
+        const actor = await options.authenticator.authenticate(request, route.access);
+        if (options.rateLimiter && route.access !== 'public') {
+          const verdict = options.rateLimiter.take(`key:${actor.name}`);
+          if (!verdict.allowed) {
+            reply.header('retry-after', String(verdict.retryAfterSeconds));
+            return sendError(reply, 429, 'rate_limited', `rate limit exceeded for "${actor.name}"; retry in ${verdict.retryAfterSeconds}s`);
+          }
+        }
+        const params = route.params ? route.params.parse(request.params) : request.params;
+        const query = route.query ? route.query.parse(request.query ?? {}) : request.query;
+        const body = route.body ? route.body.parse(request.body ?? {}) : undefined;
+        const result = await route.handler({ params, query, body, actor, request, reply });
+        if (reply.sent) return reply;
+        const status = reply.statusCode !== 200 ? reply.statusCode : successStatus(route);
+        if (result === undefined || status === 204) return reply.code(status).send();
+        if (typeof result === 'string' || result instanceof Uint8Array) return reply.code(status).send(result);
+        return reply.code(status).send(toWire(result));
+      },
+    });
+  }
+  return app;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { AnyRouteSpec } from './route-spec.js';
+import { errorSchema } from './schemas/common.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+  return rest;
+}
+
+function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
+  if (!schema) return [];
+  const json = jsonSchema(schema, 'input');
+  const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((json.required as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || required.has(name),
+    ...(typeof property.description === 'string' && { description: property.description }),
+    schema: property,
+  }));
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Invalid request', 401: 'Missing or invalid API key', 403: 'Not allowed for this key', 404: 'Not found', 409: 'Conflict', 413: 'Body too large', 429: 'Rate limited' };
+
+/** The OpenAPI 3.1 document, generated from the same route specs that validate requests. */
+export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { version: string; serverUrl?: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    if (route.hidden) continue;
+    const responses: Record<string, unknown> = {};
+    for (const [status, response] of Object.entries(route.responses)) {
+      responses[status] = {
+        description: response.description,
+        ...(response.schema && { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } }),
+        ...(!response.schema && response.contentType && { content: { [response.contentType]: { schema: { type: 'string', format: 'binary' } } } }),
+      };
+    }
+    const errorStatuses = [400, ...(route.access === 'public' ? [] : [401, 403]), 404, 429];
+    for (const status of errorStatuses) {
+      responses[String(status)] ??= { description: STATUS_TEXT[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    }
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: route.tags,
+      ...(route.access !== 'public' && { security: [{ bearerAuth: [] }], 'x-certctl-role': route.access }),
+      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+      ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'certctl API', version: info.version, description: 'Certificate lifecycle control plane. JSON bodies are snake_case; lists are {data, total, page, per_page}; errors are {error, message, request_id}.' },
+    ...(info.serverUrl && { servers: [{ url: info.serverUrl }] }),
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key from CERTCTL_API_KEYS_NAMED, the first-start admin key, or POST /api/v1/api-keys' } },
+      schemas: { Error: jsonSchema(errorSchema, 'output') },
+    },
+    paths,
+  };
+}

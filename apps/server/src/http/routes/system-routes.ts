@@ -1,0 +1,69 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { currentCrl } from '../../services/crl.js';
+import type { ServiceDeps } from '../../services/service-deps.js';
+import { ServiceError } from '../../services/service-errors.js';
+import { sendError } from '../http-errors.js';
+import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
+
+/** Routes both listeners serve without authentication: liveness, readiness, and the CRL. */
+export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
+  return [
+    defineRoute({ method: 'GET', path: '/health', operationId: 'health', summary: 'Liveness', tags: ['health'], access: 'public', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('healthy') }) } }, handler: () => ({ status: 'healthy' as const }) }),
+    defineRoute({
+      method: 'GET',
+      path: '/ready',
+      operationId: 'ready',
+      summary: 'Readiness: the database answers',
+      tags: ['health'],
+      access: 'public',
+      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready') }) }, 503: { description: 'Database unavailable' } },
+      handler: async ({ reply }) => {
+        try {
+          await sql`select 1`.execute(deps.db);
+          return { status: 'ready' as const };
+        } catch {
+          return sendError(reply, 503, 'db_unavailable', 'the database does not answer');
+        }
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/.well-known/pki/crl/{issuer_id}',
+      operationId: 'getCrl',
+      summary: "The issuer's current CRL (DER); ETag and If-None-Match supported",
+      tags: ['pki'],
+      access: 'public',
+      params: z.object({ issuer_id: z.string().min(1).max(128) }),
+      responses: { 200: { description: 'DER CRL', contentType: 'application/pkix-crl' }, 304: { description: 'Not modified' } },
+      handler: async ({ params, request, reply }) => {
+        const issuerId = params.issuer_id.replace(/\.crl$/, '');
+        const crl = await currentCrl(deps, issuerId).catch((error) => {
+          if (error instanceof ServiceError && error.status === 404) throw error;
+          throw error;
+        });
+        const maxAge = Math.max(0, Math.floor((crl.nextUpdate.getTime() - deps.now().getTime()) / 1000));
+        reply.header('etag', crl.etag).header('cache-control', `public, max-age=${Math.min(maxAge, 3600)}`).header('last-modified', crl.thisUpdate.toUTCString());
+        if (request.headers['if-none-match'] === crl.etag) return reply.code(304).send();
+        reply.type('application/pkix-crl');
+        return Buffer.from(crl.der);
+      },
+    }),
+  ];
+}
+
+export function metricsRoute(deps: ServiceDeps): AnyRouteSpec {
+  return defineRoute({
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus metrics (text exposition)',
+    tags: ['health'],
+    access: 'viewer',
+    responses: { 200: { description: 'Metrics', contentType: 'text/plain; version=0.0.4' } },
+    handler: async ({ reply }) => {
+      reply.type(deps.metrics.registry.contentType);
+      return deps.metrics.registry.metrics();
+    },
+  });
+}

@@ -1,0 +1,85 @@
+import type { ConnectorMetrics, MetricLabels } from '@certctl/core';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ServerMetrics {
+  registry: Registry;
+  issuanceTotal: Counter<'issuer_type' | 'outcome'>;
+  issuanceDuration: Histogram<'issuer_type'>;
+  revocationsTotal: Counter<'reason'>;
+  approvalDecisions: Counter<'outcome'>;
+  jobsProcessed: Counter<'type' | 'outcome'>;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** A gauge whose value is read when /metrics is scraped. */
+  addCollectedGauge(name: string, help: string, labelNames: string[], collect: () => Promise<{ labels?: MetricLabels; value: number }[]>): void;
+  /** The adapter connectors get as `ctx.metrics`: names are prefixed `certctl_connector_`. */
+  forConnector(connector: string): ConnectorMetrics;
+}
+
+/** One prom-client registry per server instance (tests run several in one process). */
+export function createServerMetrics(): ServerMetrics {
+  const registry = new Registry();
+  const started = Date.now();
+  new Gauge({ name: 'certctl_uptime_seconds', help: 'Seconds since the server started', registers: [registry], collect() { this.set((Date.now() - started) / 1000); } });
+  const issuanceTotal = new Counter({ name: 'certctl_issuance_total', help: 'Issuance attempts by outcome', labelNames: ['issuer_type', 'outcome'] as const, registers: [registry] });
+  const issuanceDuration = new Histogram({ name: 'certctl_issuance_duration_seconds', help: 'Time the issuer took to sign', labelNames: ['issuer_type'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120], registers: [registry] });
+  const revocationsTotal = new Counter({ name: 'certctl_revocations_total', help: 'Certificates revoked', labelNames: ['reason'] as const, registers: [registry] });
+  const approvalDecisions = new Counter({ name: 'certctl_approval_decisions_total', help: 'Approval decisions', labelNames: ['outcome'] as const, registers: [registry] });
+  const jobsProcessed = new Counter({ name: 'certctl_jobs_processed_total', help: 'Jobs finished by the job runner', labelNames: ['type', 'outcome'] as const, registers: [registry] });
+  const httpRequests = new Counter({ name: 'certctl_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
+
+  const connectorMetrics = new Map<string, Counter | Histogram | Gauge>();
+  const metricFor = <T extends Counter | Histogram | Gauge>(kind: 'counter' | 'histogram' | 'gauge', rawName: string, labels: MetricLabels | undefined, make: (name: string, labelNames: string[]) => T): T => {
+    const name = `certctl_connector_${rawName.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+    const key = `${kind}:${name}`;
+    let metric = connectorMetrics.get(key) as T | undefined;
+    if (!metric) {
+      metric = make(name, ['connector', ...Object.keys(labels ?? {})]);
+      connectorMetrics.set(key, metric);
+    }
+    return metric;
+  };
+
+  return {
+    registry,
+    issuanceTotal,
+    issuanceDuration,
+    revocationsTotal,
+    approvalDecisions,
+    jobsProcessed,
+    httpRequests,
+    addCollectedGauge(name, help, labelNames, collect) {
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const sample of await collect()) {
+            if (sample.labels) this.set(sample.labels, sample.value);
+            else this.set(sample.value);
+          }
+        },
+      });
+    },
+    forConnector(connector) {
+      // A connector's label set must stay the same per metric name; a mismatch is dropped, not thrown.
+      const safely = (fn: () => void) => {
+        try {
+          fn();
+        } catch {}
+      };
+      return {
+        increment(name, labels, value = 1) {
+          safely(() => metricFor('counter', name, labels, (n, l) => new Counter({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] })).inc({ connector, ...labels }, value));
+        },
+        observe(name, value, labels) {
+          safely(() => metricFor('histogram', name, labels, (n, l) => new Histogram({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] })).observe({ connector, ...labels }, value));
+        },
+        set(name, value, labels) {
+          safely(() => metricFor('gauge', name, labels, (n, l) => new Gauge({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] })).set({ connector, ...labels }, value));
+        },
+      };
+    },
+  };
+}

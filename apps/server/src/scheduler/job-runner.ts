@@ -1,0 +1,71 @@
+import { runIssuanceJob } from '../services/issuance-runner.js';
+import { claimJobs } from '../services/job-queue.js';
+import type { ServiceDeps } from '../services/service-deps.js';
+
+export interface JobRunner {
+  /** Claims and runs due jobs until none is left; concurrent calls share one pass. */
+  runOnce(): Promise<number>;
+  /** Asks for a pass soon (after work was queued). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Server-side job execution. No leader: every replica claims with SKIP LOCKED, so replicas share
+ * the work and never take the same job.
+ */
+export function createJobRunner(deps: ServiceDeps, options: { concurrency: number }): JobRunner {
+  let current: Promise<number> | undefined;
+  let again = false;
+  let stopped = false;
+  let wakeTimer: NodeJS.Timeout | undefined;
+
+  const pass = async (): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      if (stopped) return total;
+      const jobs = await claimJobs(deps.db, deps.replicaId, deps.settings.jobLeaseMs, options.concurrency);
+      if (jobs.length === 0) return total;
+      const outcomes = await Promise.all(jobs.map((job) => runIssuanceJob(deps, job)));
+      for (const [i, job] of jobs.entries()) deps.metrics.jobsProcessed.inc({ type: job.type, outcome: outcomes[i]! });
+      total += jobs.length;
+    }
+  };
+
+  const runOnce = (): Promise<number> => {
+    if (current) {
+      again = true;
+      return current;
+    }
+    current = (async () => {
+      let total = 0;
+      try {
+        do {
+          again = false;
+          total += await pass();
+        } while (again && !stopped);
+      } finally {
+        current = undefined;
+      }
+      return total;
+    })();
+    return current;
+  };
+
+  return {
+    runOnce,
+    wake() {
+      if (stopped || wakeTimer) return;
+      wakeTimer = setTimeout(() => {
+        wakeTimer = undefined;
+        runOnce().catch((error) => deps.logger.error({ err: error }, 'job runner pass failed'));
+      }, 5);
+      wakeTimer.unref?.();
+    },
+    async stop() {
+      stopped = true;
+      if (wakeTimer) clearTimeout(wakeTimer);
+      await current?.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from './config/index.js';
+import { loadTlsMaterial, type TlsMaterial } from './connectors/bootstrap-tls.js';
+import { loadConfigCipher } from './connectors/encryption-key.js';
+import { seedIssuersFromEnv } from './connectors/env-seeding.js';
+import { createIssuerRuntimes } from './connectors/issuer-runtimes.js';
+import type { ServerRegistry } from './connectors/server-registry.js';
+import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js';
+import { openDatabase, type OpenedDatabase } from './db/open-database.js';
+import { apiRoutes, pkiRoutes } from './http/api-routes.js';
+import { createAuthenticator } from './http/authentication.js';
+import { buildHttpApp } from './http/build-app.js';
+import { createRateLimiter } from './http/rate-limiter.js';
+import type { ServerLogger } from './observability/logger.js';
+import { createServerMetrics } from './observability/metrics.js';
+import { createJobRunner, type JobRunner } from './scheduler/job-runner.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { createEnvKeyRing, ensureBootstrapAdminKey } from './services/api-keys.js';
+import type { ServiceDeps } from './services/service-deps.js';
+
+export const SERVER_VERSION: string = __PACKAGE_VERSION__;
+
+export interface StartServerOptions {
+  config: ServerConfig;
+  logger: ServerLogger;
+  /** Connectors registered (installed ones loaded) by the caller. */
+  connectors: ServerRegistry;
+  /** Bind the listeners (default true); tests may use `app.inject` instead. */
+  listen?: boolean;
+  /** Run the scheduler loops (default: config.scheduler.enabled). */
+  scheduler?: boolean;
+  /** An open PGlite to use instead of one in the data dir (tests share one per file). */
+  pglite?: PGlite;
+  replicaId?: string;
+  now?: () => Date;
+}
+
+export interface RunningServer {
+  deps: ServiceDeps;
+  database: OpenedDatabase;
+  api: FastifyInstance;
+  pki: FastifyInstance;
+  runner: JobRunner;
+  scheduler: Scheduler;
+  tls: TlsMaterial;
+  /** The admin key created at the very first start (print once), else undefined. */
+  bootstrapAdminKey?: string;
+  urls: { api?: string; pki?: string };
+  close(): Promise<void>;
+}
+
+function baseUrl(scheme: 'http' | 'https', host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `${scheme}://${shown}:${port}`;
+}
+
+/** Composes the control plane: database, connectors, services, both listeners and the scheduler. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config, logger } = options;
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const step of cleanup.reverse()) await step();
+  };
+  try {
+    let lock: DataDirLock | undefined;
+    if (!config.database.url && !options.pglite) {
+      lock = lockDataDir(config.dataDir);
+      cleanup.push(() => lock?.release());
+    }
+    const database = await openDatabase({ url: config.database.url, dataDir: join(config.dataDir, 'db'), pglite: options.pglite, keepPglite: Boolean(options.pglite), maxConnections: config.database.maxConnections });
+    cleanup.push(() => database.close());
+    const metrics = createServerMetrics();
+    const { cipher } = await loadConfigCipher(database.db, { passphrase: config.configEncryptionKey, dataDir: config.dataDir });
+    const { registry } = options.connectors;
+    options.connectors.attach({
+      db: database.db,
+      cipher,
+      metrics,
+      environment: {
+        app: 'server',
+        publicBaseUrl: config.server.publicUrl ?? baseUrl('https', config.server.host, config.server.port),
+        pkiHttpBaseUrl: config.pkiHttp.publicUrl ?? baseUrl('http', config.server.host, config.pkiHttp.port),
+      },
+    });
+    const issuers = createIssuerRuntimes(database.db, registry, cipher);
+    cleanup.push(async () => {
+      options.connectors.abortAll();
+      await issuers.stopAll();
+      await registry.stopAll();
+    });
+    await seedIssuersFromEnv(database.db, registry, cipher, config.connectorEnv);
+
+    let runner: JobRunner | undefined;
+    const deps: ServiceDeps = {
+      db: database.db,
+      dialect: database.dialect,
+      registry,
+      issuers,
+      cipher,
+      metrics,
+      logger,
+      settings: {
+        approvalBypass: config.approvalBypass,
+        jobMaxAttempts: config.jobs.maxAttempts,
+        jobLeaseMs: config.jobs.leaseMs,
+        caOrderTimeoutMs: config.jobs.caOrderTimeoutMs,
+        crlValidityMs: config.crlValidityMs,
+        agentBootstrapToken: config.auth.agentBootstrapToken,
+        agentOfflineAfterMs: config.agentOfflineAfterMs,
+        awaitingCsrTimeoutMs: config.jobs.awaitingCsrTimeoutMs,
+        awaitingApprovalTimeoutMs: config.jobs.awaitingApprovalTimeoutMs,
+      },
+      replicaId: options.replicaId ?? `replica-${randomBytes(6).toString('hex')}`,
+      now: options.now ?? (() => new Date()),
+      notifyJobs: () => runner?.wake(),
+    };
+    const schedulerOn = options.scheduler ?? config.scheduler.enabled;
+    runner = createJobRunner(deps, { concurrency: config.scheduler.renewalConcurrency });
+    const scheduler = createScheduler(deps, runner, config.scheduler);
+    if (!schedulerOn) deps.notifyJobs = () => {};
+    cleanup.push(() => scheduler.stop());
+
+    metrics.addCollectedGauge('certctl_certificates', 'Managed certificates by status', ['status'], async () => {
+      const rows = await database.db.selectFrom('certificates').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
+    });
+    metrics.addCollectedGauge('certctl_jobs', 'Jobs by status', ['status'], async () => {
+      const rows = await database.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
+    });
+    metrics.addCollectedGauge('certctl_approvals_pending', 'Approval requests waiting for a decision', [], async () => {
+      const row = await database.db.selectFrom('approvals').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
+      return [{ value: Number(row.n) }];
+    });
+
+    const bootstrapAdminKey = await ensureBootstrapAdminKey(deps, config.auth.namedKeys.length > 0);
+    const localCa = registry.has('issuer', 'local') && (await database.db.selectFrom('issuers').select('id').where('id', '=', 'iss-local').executeTakeFirst()) ? await issuers.get('iss-local') : undefined;
+    const tls = await loadTlsMaterial({ certPath: config.server.tlsCertPath, keyPath: config.server.tlsKeyPath, dataDir: config.dataDir, host: config.server.host, localCa });
+
+    const authenticator = createAuthenticator({ db: database.db, envKeys: createEnvKeyRing(config.auth.namedKeys), agentBootstrapToken: config.auth.agentBootstrapToken });
+    const rateLimiter = config.http.rateLimit.enabled ? createRateLimiter({ rps: config.http.rateLimit.rps, burst: config.http.rateLimit.burst }) : undefined;
+    const common = { authenticator, rateLimiter, corsOrigins: config.http.corsOrigins, bodyLimit: config.http.maxBodyBytes, logger, metrics };
+    const api = await buildHttpApp({ ...common, routes: apiRoutes(deps, { version: SERVER_VERSION }), tls: { cert: tls.cert, key: tls.key } });
+    cleanup.push(() => api.close());
+    const pki = await buildHttpApp({ ...common, routes: pkiRoutes(deps) });
+    cleanup.push(() => pki.close());
+
+    const urls: RunningServer['urls'] = {};
+    if (options.listen !== false) {
+      await api.listen({ host: config.server.host, port: config.server.port });
+      const apiPort = (api.server.address() as { port: number }).port;
+      urls.api = baseUrl('https', config.server.host, apiPort);
+      await pki.listen({ host: config.server.host, port: config.pkiHttp.port });
+      urls.pki = baseUrl('http', config.server.host, (pki.server.address() as { port: number }).port);
+    }
+    if (schedulerOn) scheduler.start();
+    return { deps, database, api, pki, runner, scheduler, tls, bootstrapAdminKey, urls, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}

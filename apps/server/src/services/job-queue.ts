@@ -1,0 +1,71 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/open-database.js';
+import type { Job, JobStatus, JobType } from '../db/tables.js';
+
+/**
+ * Claims up to `limit` runnable server-side jobs: pending or waiting_on_ca ones that are due, and
+ * running ones whose lease ran out (their replica died). Rows are locked with FOR UPDATE SKIP
+ * LOCKED, so concurrent replicas each get different jobs; the lease makes the claim survive the
+ * transaction.
+ */
+export async function claimJobs(db: Executor, replicaId: string, leaseMs: number, limit: number, types: JobType[] = ['issuance', 'renewal']): Promise<Job[]> {
+  const rows = await sql<Job>`
+    UPDATE jobs SET
+      status = 'running',
+      lease_owner = ${replicaId},
+      lease_expires_at = now() + ${`${leaseMs} milliseconds`}::interval,
+      attempts = attempts + CASE WHEN status = 'waiting_on_ca' THEN 0 ELSE 1 END,
+      started_at = coalesce(started_at, now()),
+      updated_at = now()
+    WHERE id IN (
+      SELECT id FROM jobs
+      WHERE type IN (${sql.join(types)})
+        AND ((status IN ('pending', 'waiting_on_ca') AND next_run_at <= now()) OR (status = 'running' AND lease_expires_at < now()))
+      ORDER BY next_run_at
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING *`.execute(db);
+  return rows.rows;
+}
+
+export class LeaseLostError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer leased by this replica`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/**
+ * Moves a job this replica holds to its next state. Throws LeaseLostError (rolling back the caller's
+ * transaction) when the lease expired and another replica took the job over meanwhile.
+ */
+export async function settleJob(
+  trx: Executor,
+  job: Pick<Job, 'id'>,
+  replicaId: string,
+  next: { status: JobStatus; lastError?: string | null; nextRunAt?: Date; caOrderId?: string | null; caOrderDeadline?: Date | null; resultVersionId?: string },
+): Promise<Job> {
+  const terminal = next.status === 'succeeded' || next.status === 'failed' || next.status === 'cancelled' || next.status === 'dead';
+  const row = await trx
+    .updateTable('jobs')
+    .set({
+      status: next.status,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      updatedAt: new Date(),
+      ...(next.lastError !== undefined && { lastError: next.lastError }),
+      ...(next.nextRunAt !== undefined && { nextRunAt: next.nextRunAt }),
+      ...(next.caOrderId !== undefined && { caOrderId: next.caOrderId }),
+      ...(next.caOrderDeadline !== undefined && { caOrderDeadline: next.caOrderDeadline }),
+      ...(next.resultVersionId !== undefined && { resultVersionId: next.resultVersionId }),
+      ...(terminal && { completedAt: new Date() }),
+    })
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('leaseOwner', '=', replicaId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new LeaseLostError(job.id);
+  return row;
+}

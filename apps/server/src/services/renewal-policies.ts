@@ -1,0 +1,72 @@
+import { newId } from '../db/ids.js';
+import type { RenewalPolicy } from '../db/tables.js';
+import type { Actor } from './actor.js';
+import { recordAudit } from './audit.js';
+import { offsetOf, type PageRequest, type PageResult } from './pagination.js';
+import type { ServiceDeps } from './service-deps.js';
+import { notFound } from './service-errors.js';
+import { inTransaction } from './transaction.js';
+
+export interface RenewalPolicyInput {
+  id?: string;
+  name: string;
+  renewalWindowDays?: number;
+  autoRenew?: boolean;
+  maxRetries?: number;
+  retryIntervalSeconds?: number;
+  alertThresholdsDays?: number[];
+}
+
+export async function listRenewalPolicies(deps: ServiceDeps, page: PageRequest): Promise<PageResult<RenewalPolicy>> {
+  const [data, count] = await Promise.all([
+    deps.db.selectFrom('renewalPolicies').selectAll().orderBy('name').limit(page.perPage).offset(offsetOf(page)).execute(),
+    deps.db.selectFrom('renewalPolicies').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { data, total: Number(count.n), ...page };
+}
+
+export async function getRenewalPolicy(deps: ServiceDeps, id: string): Promise<RenewalPolicy> {
+  const row = await deps.db.selectFrom('renewalPolicies').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('renewal policy', id);
+  return row;
+}
+
+function columns(input: Partial<RenewalPolicyInput>) {
+  return {
+    ...(input.name !== undefined && { name: input.name }),
+    ...(input.renewalWindowDays !== undefined && { renewalWindowDays: input.renewalWindowDays }),
+    ...(input.autoRenew !== undefined && { autoRenew: input.autoRenew }),
+    ...(input.maxRetries !== undefined && { maxRetries: input.maxRetries }),
+    ...(input.retryIntervalSeconds !== undefined && { retryIntervalSeconds: input.retryIntervalSeconds }),
+    ...(input.alertThresholdsDays !== undefined && { alertThresholdsDays: JSON.stringify(input.alertThresholdsDays) }),
+  };
+}
+
+export function createRenewalPolicy(deps: ServiceDeps, actor: Actor, input: RenewalPolicyInput): Promise<RenewalPolicy> {
+  return inTransaction(deps, async (trx) => {
+    const row = await trx
+      .insertInto('renewalPolicies')
+      .values({ id: input.id ?? newId('renewalPolicy'), name: input.name, ...columns(input) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, actor, 'create_renewal_policy', { type: 'renewal_policy', id: row.id }, { name: row.name });
+    return row;
+  });
+}
+
+export function updateRenewalPolicy(deps: ServiceDeps, actor: Actor, id: string, input: Partial<RenewalPolicyInput>): Promise<RenewalPolicy> {
+  return inTransaction(deps, async (trx) => {
+    const row = await trx.updateTable('renewalPolicies').set({ ...columns(input), updatedAt: deps.now() }).where('id', '=', id).returningAll().executeTakeFirst();
+    if (!row) throw notFound('renewal policy', id);
+    await recordAudit(trx, actor, 'update_renewal_policy', { type: 'renewal_policy', id }, { fields: Object.keys(input) });
+    return row;
+  });
+}
+
+export function deleteRenewalPolicy(deps: ServiceDeps, actor: Actor, id: string): Promise<void> {
+  return inTransaction(deps, async (trx) => {
+    const result = await trx.deleteFrom('renewalPolicies').where('id', '=', id).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw notFound('renewal policy', id);
+    await recordAudit(trx, actor, 'delete_renewal_policy', { type: 'renewal_policy', id });
+  });
+}

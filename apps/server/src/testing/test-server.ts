@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import type { AnyConnectorManifest } from '@certctl/core';
+import { loadConfig } from '../config/index.js';
+import { createServerRegistry } from '../connectors/server-registry.js';
+import { createLogger } from '../observability/logger.js';
+import { type RunningServer, startServer } from '../server.js';
+import type { DialectContext } from './each-dialect.js';
+
+export const KEYS = {
+  admin: 'admin-key-0123456789abcdef',
+  alice: 'alice-key-0123456789abcdef',
+  bob: 'bob-key-0123456789abcdef0',
+  viewer: 'viewer-key-0123456789abcdef',
+} as const;
+
+export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export interface TestServerOptions {
+  database: { url?: string; pglite?: PGlite } | DialectContext;
+  connectors?: AnyConnectorManifest[];
+  env?: Record<string, string>;
+  listen?: boolean;
+  scheduler?: boolean;
+  replicaId?: string;
+  dataDir?: string;
+}
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** A server on the given database with named test keys (admin, alice and bob as operators, a viewer) and the given connectors. */
+export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'certctl-server-test-'));
+  const config = loadConfig(
+    {
+      CERTCTL_DATA_DIR: dataDir,
+      CERTCTL_SERVER_PORT: '0',
+      CERTCTL_PKI_HTTP_PORT: '0',
+      CERTCTL_API_KEYS_NAMED: `admin:${KEYS.admin}:admin,alice:${KEYS.alice},bob:${KEYS.bob},viewer:${KEYS.viewer}:viewer`,
+      CERTCTL_CONFIG_ENCRYPTION_KEY: 'test-encryption-passphrase-0123456789',
+      CERTCTL_LOG_LEVEL: 'silent',
+      ...(options.database.url && { CERTCTL_DATABASE_URL: options.database.url }),
+      ...options.env,
+    },
+    { connectorVariables: (options.connectors ?? []).flatMap((m) => Object.keys(m.env ?? {})) },
+  );
+  const logger = createLogger({ level: config.log.level });
+  const connectors = createServerRegistry(logger);
+  for (const manifest of options.connectors ?? []) connectors.registry.register(manifest);
+  const server = await startServer({
+    config,
+    logger,
+    connectors,
+    listen: options.listen ?? false,
+    scheduler: options.scheduler ?? false,
+    pglite: options.database.url ? undefined : options.database.pglite,
+    replicaId: options.replicaId,
+  });
+  return {
+    ...server,
+    dataDir,
+    async stop() {
+      await server.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
