@@ -20,6 +20,13 @@ export interface HttpAppOptions {
   tls?: { cert: string; key: string };
 }
 
+const SERVED = new WeakMap<FastifyInstance, string[]>();
+
+/** Every `METHOD /path` the app serves (HEAD excluded), in OpenAPI template syntax: what the parity test checks. */
+export function servedRoutes(app: FastifyInstance): string[] {
+  return SERVED.get(app) ?? [];
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 const toFastifyPath = (path: string) => path.replace(/\{([^}]+)\}/g, ':$1');
@@ -40,6 +47,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' } }),
   };
   const app = Fastify(serverOptions as FastifyServerOptions) as unknown as FastifyInstance;
+  const served: string[] = [];
+  SERVED.set(app, served);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+  });
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
