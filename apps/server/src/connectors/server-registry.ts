@@ -1,8 +1,8 @@
 import { type ConnectorEnvironment, type ConnectorLogger, type ConnectorRegistry, createRegistry } from '@certctl/core';
+import { createConnectorContext } from '@certctl/connector-utils';
 import type { Executor } from '../db/open-database.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { ConfigCipher } from './config-cipher.js';
-import { createServerConnectorContext } from './connector-context.js';
 import { createDatabaseSecretStore } from './secret-store.js';
 
 export interface RegistryDependencies {
@@ -27,7 +27,8 @@ export function createServerRegistry(logger: ConnectorLogger): ServerRegistry {
     logger,
     async createContext({ kind, id, instanceId, logger: connectorLogger }) {
       if (!deps) throw new Error('the connector registry is not attached to a database yet');
-      return createServerConnectorContext({
+      return createConnectorContext({
+        connector: `${kind}-${id}`,
         logger: connectorLogger,
         signal: shutdown.signal,
         metrics: deps.metrics.forConnector(`${kind}-${id}`),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { AnyConnectorManifest } from '@certctl/core';
 import { loadConfig } from '../config/index.js';
+import { registerInstalledConnectors } from '../connectors/installed-connectors.js';
 import { createServerRegistry } from '../connectors/server-registry.js';
 import { createLogger } from '../observability/logger.js';
 import { type RunningServer, startServer } from '../server.js';
@@ -21,6 +22,8 @@ export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 export interface TestServerOptions {
   database: { url?: string; pglite?: PGlite } | DialectContext;
   connectors?: AnyConnectorManifest[];
+  /** Also load the connectors installed next to the server (the local CA), as the CLI does. */
+  installed?: boolean;
   env?: Record<string, string>;
   listen?: boolean;
   scheduler?: boolean;
@@ -51,6 +54,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   );
   const logger = createLogger({ level: config.log.level });
   const connectors = createServerRegistry(logger);
+  if (options.installed) await registerInstalledConnectors(connectors.registry, []);
   for (const manifest of options.connectors ?? []) connectors.registry.register(manifest);
   const server = await startServer({
     config,

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { call } from './testing/api-fixtures.js';
+import { describeEachDialect } from './testing/each-dialect.js';
+import { startTestServer, type TestServer } from './testing/test-server.js';
+
+const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describeEachDialect('the getting-started path with the built-in local CA, checked by openssl', (ctx) => {
+  let server: TestServer;
+  const work = mkdtempSync(join(tmpdir(), 'certctl-gs-'));
+  beforeAll(async () => {
+    server = await startTestServer({ database: ctx, installed: true });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('issues from an openssl CSR, openssl verifies it against the API chain, and a revocation reaches the CRL', async () => {
+    expect(server.tls.source).toBe('local-ca');
+    const issuers = await call(server.api, 'GET', '/api/v1/issuers');
+    expect(issuers.json.data!.map((i) => i.id)).toContain('iss-local');
+
+    const team = await call(server.api, 'POST', '/api/v1/teams', { name: `platform-${ctx.dialect}` });
+    const owner = await call(server.api, 'POST', '/api/v1/owners', { name: 'Alice', email: 'alice@example.com', team_id: team.json.id });
+    const policy = await call(server.api, 'POST', '/api/v1/renewal-policies', { name: `standard-${ctx.dialect}`, renewal_window_days: 30 });
+    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'app.key', '-out', 'app.csr', '-subj', '/CN=app.example.com', '-addext', 'subjectAltName=DNS:app.example.com,DNS:www.app.example.com'], work);
+    const created = await call(server.api, 'POST', '/api/v1/certificates', {
+      name: `app-${ctx.dialect}`,
+      common_name: 'app.example.com',
+      sans: ['www.app.example.com'],
+      owner_id: owner.json.id,
+      team_id: team.json.id,
+      issuer_id: 'iss-local',
+      renewal_policy_id: policy.json.id,
+      csr_pem: readFileSync(join(work, 'app.csr'), 'utf8'),
+    });
+    expect(created.status).toBe(201);
+    await server.runner.runOnce();
+    const id = String(created.json.id);
+    expect((await call(server.api, 'GET', `/api/v1/certificates/${id}`)).json.status).toBe('active');
+
+    writeFileSync(join(work, 'app.pem'), (await call(server.api, 'GET', `/api/v1/certificates/${id}/export/pem`)).body);
+    writeFileSync(join(work, 'ca.pem'), (await call(server.api, 'GET', '/api/v1/issuers/iss-local/ca-chain')).body);
+    expect(openssl(['verify', '-CAfile', 'ca.pem', 'app.pem'], work)).toContain('app.pem: OK');
+    const text = openssl(['x509', '-in', 'app.pem', '-noout', '-text'], work);
+    expect(text).toContain('DNS:www.app.example.com');
+
+    const revoked = await call(server.api, 'POST', `/api/v1/certificates/${id}/revoke`, { reason: 'keyCompromise' });
+    expect(revoked.status).toBe(200);
+    const crl = await server.pki.inject({ method: 'GET', url: '/.well-known/pki/crl/iss-local' });
+    expect(crl.statusCode).toBe(200);
+    writeFileSync(join(work, 'ca.crl'), crl.rawPayload);
+    const crlText = openssl(['crl', '-inform', 'DER', '-in', 'ca.crl', '-noout', '-text', '-CAfile', 'ca.pem'], work);
+    expect(crlText.toLowerCase().replace(/:/g, '')).toContain(String(revoked.json.serial).toLowerCase());
+    expect(crlText).toContain('Key Compromise');
+    const first = crlText.match(/X509v3 CRL Number:\s*\n\s*(\d+)/)?.[1];
+    // A later revocation produces a higher CRL number.
+    const next = await server.pki.inject({ method: 'GET', url: '/.well-known/pki/crl/iss-local', headers: { 'if-none-match': String(crl.headers.etag) } });
+    expect(next.statusCode).toBe(304);
+    expect(Number(first)).toBeGreaterThan(0);
+    // openssl can check revocation with the CRL: the certificate is now refused.
+    openssl(['crl', '-inform', 'DER', '-in', 'ca.crl', '-out', 'crl.pem'], work);
+    let verdict = '';
+    try {
+      openssl(['verify', '-crl_check', '-CAfile', 'ca.pem', '-CRLfile', 'crl.pem', 'app.pem'], work);
+    } catch (error) {
+      verdict = String((error as { stdout?: string; stderr?: string }).stdout) + String((error as { stderr?: string }).stderr);
+    }
+    expect(verdict).toContain('certificate revoked');
+  });
+});
