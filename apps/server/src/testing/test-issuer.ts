@@ -12,6 +12,8 @@ export interface TestCaControl {
   pendingPolls: number;
   /** Delay each issue, so a crash can happen in the middle. */
   issueDelayMs: number;
+  /** When set, renewalInfo (RFC 9773) suggests renewing from this moment. */
+  renewalWindowStart?: Date;
 }
 
 export function createTestCa() {
@@ -38,7 +40,7 @@ export function createTestCa() {
     version: '0.0.0',
     configSchema: z.object({ label: z.string().default('test'), api_token: z.string().optional().meta({ writeOnly: true, 'x-certctl-secret': true }) }).strict(),
     env: { CERTCTL_TESTCA_LABEL: 'label', CERTCTL_TESTCA_API_TOKEN: 'api_token' },
-    capabilities: { revoke: true, crl: true, caChain: true, asyncOrders: true, testConnection: true },
+    capabilities: { revoke: true, crl: true, caChain: true, asyncOrders: true, testConnection: true, renewalInfo: true },
     create: () => ({
       async issue(request) {
         if (control.issueDelayMs) await new Promise((r) => setTimeout(r, control.issueDelayMs));
@@ -69,6 +71,10 @@ export function createTestCa() {
       async generateCrl(request) {
         const { certificate, keys } = await authority();
         return buildCrl({ issuerCertificate: certificate.pem, signingKey: keys.privateKey, crlNumber: request.crlNumber, thisUpdate: request.thisUpdate, nextUpdate: request.nextUpdate, entries: request.entries.map((e) => ({ serial: e.serial, revokedAt: e.revokedAt, reason: e.reason === 'unspecified' ? undefined : (e.reason as never) })) });
+      },
+      async renewalInfo() {
+        const start = control.renewalWindowStart;
+        return start ? { suggestedWindow: { start, end: new Date(start.getTime() + 86_400_000) } } : undefined;
       },
       async testConnection() {
         return { ok: true as const, detail: 'test CA ready' };

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { currentCrl } from '../../services/crl.js';
 import type { ServiceDeps } from '../../services/service-deps.js';
-import { ServiceError } from '../../services/service-errors.js';
 import { sendError } from '../http-errors.js';
 import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
 
@@ -38,10 +37,7 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       responses: { 200: { description: 'DER CRL', contentType: 'application/pkix-crl' }, 304: { description: 'Not modified' } },
       handler: async ({ params, request, reply }) => {
         const issuerId = params.issuer_id.replace(/\.crl$/, '');
-        const crl = await currentCrl(deps, issuerId).catch((error) => {
-          if (error instanceof ServiceError && error.status === 404) throw error;
-          throw error;
-        });
+        const crl = await currentCrl(deps, issuerId);
         const maxAge = Math.max(0, Math.floor((crl.nextUpdate.getTime() - deps.now().getTime()) / 1000));
         reply.header('etag', crl.etag).header('cache-control', `public, max-age=${Math.min(maxAge, 3600)}`).header('last-modified', crl.thisUpdate.toUTCString());
         if (request.headers['if-none-match'] === crl.etag) return reply.code(304).send();
