@@ -47,6 +47,10 @@ describeEachDialect('the getting-started path with the built-in local CA, checke
     writeFileSync(join(work, 'app.pem'), (await call(server.api, 'GET', `/api/v1/certificates/${id}/export/pem`)).body);
     writeFileSync(join(work, 'ca.pem'), (await call(server.api, 'GET', '/api/v1/issuers/iss-local/ca-chain')).body);
     expect(openssl(['verify', '-CAfile', 'ca.pem', 'app.pem'], work)).toContain('app.pem: OK');
+    const aia = await server.pki.inject({ method: 'GET', url: '/.well-known/pki/ca/iss-local' });
+    expect(aia.headers['content-type']).toBe('application/pkix-cert');
+    writeFileSync(join(work, 'aia.der'), aia.rawPayload);
+    expect(openssl(['x509', '-inform', 'DER', '-in', 'aia.der', '-noout', '-subject'], work)).toContain('CertCtl Local CA');
     const text = openssl(['x509', '-in', 'app.pem', '-noout', '-text'], work);
     expect(text).toContain('DNS:www.app.example.com');
 

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { pemToDer } from '@certctl/pki';
 import { currentCrl } from '../../services/crl.js';
+import { issuerCaChain } from '../../services/issuers.js';
 import type { ServiceDeps } from '../../services/service-deps.js';
 import { sendError } from '../http-errors.js';
 import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
@@ -43,6 +45,21 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
         if (request.headers['if-none-match'] === crl.etag) return reply.code(304).send();
         reply.type('application/pkix-crl');
         return Buffer.from(crl.der);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/.well-known/pki/ca/{issuer_id}',
+      operationId: 'getIssuingCaCertificate',
+      summary: "The issuing CA certificate (DER), as named in issued certificates' AIA caIssuers",
+      tags: ['pki'],
+      access: 'public',
+      params: z.object({ issuer_id: z.string().min(1).max(128) }),
+      responses: { 200: { description: 'DER certificate', contentType: 'application/pkix-cert' } },
+      handler: async ({ params, reply }) => {
+        const chain = await issuerCaChain(deps, params.issuer_id.replace(/\.(cer|crt|der)$/, ''));
+        reply.type('application/pkix-cert').header('cache-control', 'public, max-age=3600');
+        return Buffer.from(pemToDer(chain[0]!, 'CERTIFICATE'));
       },
     }),
   ];
