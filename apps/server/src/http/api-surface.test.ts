@@ -129,6 +129,27 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
     expect((await server.api.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
   });
 
+  it('answers 429 with Retry-After once a key spends its burst', async () => {
+    const limited = await startTestServer({ database: ctx, connectors: [ca.manifest], env: { CERTCTL_RATE_LIMIT_RPS: '1', CERTCTL_RATE_LIMIT_BURST: '3' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await call(limited.api, 'GET', '/api/v1/teams', undefined, KEYS.viewer)).status);
+      expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+      const refused = await call(limited.api, 'GET', '/api/v1/teams', undefined, KEYS.viewer);
+      expect(refused.status).toBe(429);
+      expect(refused.json.error).toBe('rate_limited');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // Another key has its own bucket.
+      expect((await call(limited.api, 'GET', '/api/v1/teams', undefined, KEYS.alice)).status).toBe(200);
+      // Guessing keys spends the address's bucket.
+      const guesses: number[] = [];
+      for (let i = 0; i < 5; i++) guesses.push((await call(limited.api, 'GET', '/api/v1/teams', undefined, `guess-${i}-0123456789`)).status);
+      expect(guesses).toContain(429);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('rate-limits per key', async () => {
     const { createRateLimiter } = await import('./rate-limiter.js');
     let t = 0;

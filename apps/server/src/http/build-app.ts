@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Authenticator } from './authentication.js';
+import { ServiceError } from '../services/service-errors.js';
 import { handleError, sendError } from './http-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { AnyRouteSpec } from './route-spec.js';
@@ -64,7 +65,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       method: route.method,
       url: toFastifyPath(route.path),
       handler: async (request, reply) => {
-        const actor = await options.authenticator.authenticate(request, route.access);
+        const actor = await options.authenticator.authenticate(request, route.access).catch((error: unknown) => {
+          // Failed logins spend the caller's address bucket, which slows key guessing.
+          const status = (error as { status?: number }).status;
+          if (status === 401 && options.rateLimiter && !options.rateLimiter.take(`ip:${request.ip}`).allowed) {
+            throw new ServiceError(429, 'rate_limited', 'too many failed authentication attempts from this address');
+          }
+          throw error;
+        });
         if (options.rateLimiter && route.access !== 'public') {
           const verdict = options.rateLimiter.take(`key:${actor.name}`);
           if (!verdict.allowed) {
