@@ -42,7 +42,9 @@ const pkg = {
   scripts: { build: 'tsup', typecheck: 'tsc -p tsconfig.json', lint: 'biome lint src', test: 'vitest run' },
   ...(connectorMatch
     ? {
-        peerDependencies: { '@certctl/core': 'workspace:^' },
+        // Any core of the 0.x line implementing contract v1: the registry checks specificationVersion at
+        // run time, so a core minor must not force a major of every connector (a caret on 0.x would).
+        peerDependencies: { '@certctl/core': 'workspace:>=0.1.0 <1.0.0' },
         dependencies: { '@certctl/connector-utils': 'workspace:^' },
         devDependencies: { '@certctl/core': 'workspace:^', '@certctl/connector-testkit': 'workspace:^', '@certctl/tooling': 'workspace:*' },
       }
