@@ -61,5 +61,5 @@ writeFileSync(
   join(pkgDir, 'vitest.config.ts'),
   "import { certctlProject } from '@certctl/tooling/vitest';\n\nexport default certctlProject(import.meta.url);\n",
 );
-if (!existsSync(join(pkgDir, 'src/index.ts'))) writeFileSync(join(pkgDir, 'src/index.ts'), 'export const VERSION: string = __PACKAGE_VERSION__;\n');
+if (!existsSync(join(pkgDir, 'src/index.ts'))) writeFileSync(join(pkgDir, 'src/index.ts'), "export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';\n");
 console.log(`created ${dir} (${name})`);

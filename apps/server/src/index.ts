@@ -4,4 +4,4 @@ export { registerInstalledConnectors } from './connectors/installed-connectors.j
 export { createLogger } from './observability/logger.js';
 export { type RunningServer, SERVER_VERSION, type StartServerOptions, startServer } from './server.js';
 
-export const VERSION: string = __PACKAGE_VERSION__;
+export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';

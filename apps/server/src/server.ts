@@ -21,7 +21,7 @@ import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createEnvKeyRing, ensureBootstrapAdminKey } from './services/api-keys.js';
 import type { ServiceDeps } from './services/service-deps.js';
 
-export const SERVER_VERSION: string = __PACKAGE_VERSION__;
+export const SERVER_VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
 export interface StartServerOptions {
   config: ServerConfig;

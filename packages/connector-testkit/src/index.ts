@@ -1,4 +1,4 @@
-export const VERSION: string = __PACKAGE_VERSION__;
+export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
 export { testIssuer, waitForIssued, type IssuerConformanceOptions } from './issuer-suite.js';
 export { testTarget, type TargetConformanceOptions } from './target-suite.js';

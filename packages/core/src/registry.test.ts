@@ -271,4 +271,27 @@ describe('runtime wrapper', () => {
     ).rejects.toThrowError(/listExisting failed: page 2 failed/);
     expect(seen).toEqual(['a']);
   });
+
+  it('fails a stream that hangs mid-way at its deadline', async () => {
+    const { registry } = setup();
+    registry.register(
+      makeIssuer(
+        () => ({
+          issue: async () => ({ status: 'pending', orderId: 'o' }),
+          async *listExisting() {
+            yield { certificatePem: 'a', chainPem: [], metadata: {} };
+            await new Promise(() => {}); // a vendor page that never arrives, signal ignored
+          },
+        }),
+        { listExisting: true },
+      ),
+    );
+    const rt = await registry.instantiate('issuer', 'fake', config, { instanceId: 'i1', timeoutsMs: { listExisting: 50 } });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const item of rt.listExisting()) seen.push(item.certificatePem);
+    })().catch((e: unknown) => e);
+    expect(DeadlineExceededError.isInstance(error)).toBe(true);
+    expect(seen).toEqual(['a']);
+  });
 });

@@ -224,16 +224,22 @@ export function createRuntime<K extends ConnectorKind>(manifest: ConnectorManife
       const fn = instance[method];
       if (typeof fn !== 'function') throw new UnsupportedOperationError({ connector, operation: method });
       const { signal, clear } = deadlineSignal(method, args, timeoutFor(method));
+      const aborted = abortPromise(signal);
+      const iterable = (fn as (...a: unknown[]) => AsyncIterable<unknown>).apply(instance, withSignal(method, args, signal));
+      const iterator = iterable[Symbol.asyncIterator]();
       try {
-        const iterable = (fn as (...a: unknown[]) => AsyncIterable<unknown>).apply(instance, withSignal(method, args, signal));
-        for await (const item of iterable) {
-          if (signal.aborted) throw abortReason(signal, method);
-          yield item;
+        for (;;) {
+          // Race each step against the deadline so a connector that hangs mid-stream cannot hold the caller.
+          const step = await Promise.race([iterator.next(), aborted.promise]);
+          if (step.done) return;
+          yield step.value;
         }
       } catch (error) {
         throw signal.aborted ? abortReason(signal, method) : normaliseError(error, connector, method, secrets);
       } finally {
+        aborted.dispose();
         clear();
+        if (signal.aborted) void Promise.resolve(iterator.return?.()).catch(() => {});
       }
     },
   });

@@ -2,7 +2,7 @@ import { defineIssuer } from '@certctl/core';
 import { createLocalIssuer } from './local-issuer.js';
 import { localConfigSchema, localEnvMapping } from './local-config.js';
 
-export const VERSION: string = __PACKAGE_VERSION__;
+export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
 export { createLocalIssuer };
 export type { LocalIssuerConfig } from './local-config.js';

@@ -1,4 +1,4 @@
-export const VERSION: string = __PACKAGE_VERSION__;
+export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 export * from './pem.js';
 export * from './keys.js';
 export * from './distinguished-name.js';
