@@ -1,0 +1,96 @@
+/** The built server (`apps/server/dist/cli.js`) as a child process, as a user runs it. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const SERVER_CLI = fileURLToPath(new URL('../../../apps/server/dist/cli.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmRSS and VmHWM of a process in MB (Linux /proc). */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  apiUrl: string;
+  bootMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(options: {
+  dataDir: string;
+  apiKey: string;
+  databaseUrl?: string;
+  env?: Record<string, string>;
+}): Promise<ServerProcess> {
+  const [apiPort, pkiPort] = [await freePort(), await freePort()];
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    CERTCTL_DATA_DIR: options.dataDir,
+    CERTCTL_SERVER_HOST: '127.0.0.1',
+    CERTCTL_SERVER_PORT: String(apiPort),
+    CERTCTL_PKI_HTTP_PORT: String(pkiPort),
+    CERTCTL_API_KEYS_NAMED: `bench:${options.apiKey}:admin`,
+    CERTCTL_CONFIG_ENCRYPTION_KEY: 'bench-encryption-passphrase-0123456789abcdef',
+    CERTCTL_LOG_LEVEL: 'warn',
+    ...(options.databaseUrl && { CERTCTL_DATABASE_URL: options.databaseUrl }),
+    ...options.env,
+  };
+  const started = performance.now();
+  const child = spawn(process.execPath, [SERVER_CLI], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('API (HTTPS):')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+    });
+  });
+  const bootMs = performance.now() - started;
+  // Keep draining the pipes so a chatty server never blocks on a full pipe.
+  child.stdout!.resume();
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
+  });
+  return {
+    child,
+    pid: child.pid!,
+    apiUrl: `https://127.0.0.1:${apiPort}`,
+    bootMs,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

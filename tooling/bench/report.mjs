@@ -1,0 +1,125 @@
+// Pure functions: suite results in, report (with ratios and goals) and a readable table out.
+// No timing here; bench-result.test.ts checks these on sample numbers.
+
+export const GOALS = {
+  templateToRawRatio: 0.5, // template path at half the raw signing rate or better
+  apiIssuedPerSecondPostgres: 2000, // issued and persisted through the API, PostgreSQL
+  renewalScan1MMs: 2000, // 1M-certificate renewal scan
+  idleRssMbPostgres: 120,
+  idleRssMbPglite: 400,
+};
+
+export const ratio = (value, reference) =>
+  Number.isFinite(value) && Number.isFinite(reference) && reference > 0 ? value / reference : null;
+
+/** 'met' / 'missed' / 'n/a' for a value against an at-least or at-most goal. */
+export function verdict(value, goal, kind) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  return (kind === 'atLeast' ? value >= goal : value <= goal) ? 'met' : 'missed';
+}
+
+/** suites: { signing?, api?: { postgres?, pglite? }, renewal? } as the suites emit them. */
+export function buildReport(suites, meta = {}) {
+  const raw = suites.signing?.rawSignPerSecond ?? null;
+  const rows = [];
+  const add = (section, name, value, unit, extra = {}) =>
+    rows.push({
+      section,
+      name,
+      value: value ?? null,
+      unit,
+      ratioToRawSign: unit === 'ops/s' ? ratio(value, raw) : null,
+      ...extra,
+    });
+  if (suites.signing) {
+    const s = suites.signing;
+    add('signing', 'raw crypto.sign P-256 (reference)', s.rawSignPerSecond, 'ops/s');
+    const templateRatio = ratio(s.templatePerSecond, s.rawSignPerSecond);
+    add('signing', 'pki template path (createLeafTemplateIssuer)', s.templatePerSecond, 'ops/s', {
+      goal: `ratio >= ${GOALS.templateToRawRatio}`,
+      status: verdict(templateRatio, GOALS.templateToRawRatio, 'atLeast'),
+    });
+    add('signing', 'pki general builder (signCertificate)', s.builderPerSecond, 'ops/s');
+  }
+  for (const db of ['postgres', 'pglite']) {
+    const a = suites.api?.[db];
+    if (!a) continue;
+    add(
+      `api:${db}`,
+      `issued + persisted via HTTPS API (c=${a.concurrency}, n=${a.requests})`,
+      a.issuedPerSecond,
+      'ops/s',
+      db === 'postgres'
+        ? {
+            goal: `>= ${GOALS.apiIssuedPerSecondPostgres}/s`,
+            status: verdict(a.issuedPerSecond, GOALS.apiIssuedPerSecondPostgres, 'atLeast'),
+          }
+        : {},
+    );
+    add(`api:${db}`, 'POST /certificates accepted (job queued)', a.acceptedPerSecond, 'ops/s');
+    add(`api:${db}`, 'POST latency p50 / p99', a.postLatencyMs?.p50, 'ms', {
+      detail: `p99 ${fmt(a.postLatencyMs?.p99)} ms`,
+    });
+    const goal = db === 'postgres' ? GOALS.idleRssMbPostgres : GOALS.idleRssMbPglite;
+    add(`api:${db}`, 'idle RSS after boot', a.idleRssMb, 'MB', {
+      goal: `< ${goal} MB`,
+      status: verdict(a.idleRssMb, goal, 'atMost'),
+    });
+    add(`api:${db}`, 'RSS after the load', a.afterLoadRssMb, 'MB');
+  }
+  for (const r of suites.renewal?.sizes ?? []) {
+    const isMillion = r.size >= 1_000_000;
+    add(
+      'renewal',
+      `scan query, ${r.size.toLocaleString('en-US')} certs (${r.due} due)`,
+      r.scanMs,
+      'ms',
+      isMillion
+        ? { goal: `< ${GOALS.renewalScan1MMs} ms`, status: verdict(r.scanMs, GOALS.renewalScan1MMs, 'atMost') }
+        : {},
+    );
+    add('renewal', `whole check incl. queueing ${r.queued}`, r.checkMs, 'ms');
+    add(
+      'renewal',
+      'steady-state check (nothing new due)',
+      r.steadyCheckMs,
+      'ms',
+      isMillion
+        ? { goal: `< ${GOALS.renewalScan1MMs} ms`, status: verdict(r.steadyCheckMs, GOALS.renewalScan1MMs, 'atMost') }
+        : {},
+    );
+    add('renewal', 'bulk insert (setup, not a result)', r.insertSeconds, 's');
+  }
+  return { ...meta, goals: GOALS, rawSignPerSecond: raw, rows, suites };
+}
+
+export function fmt(v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '-';
+  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
+  return v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
+}
+
+/** A fixed-width text table of the report's rows. */
+export function formatTable(report) {
+  const header = ['section', 'measure', 'value', 'unit', 'x raw sign', 'goal', 'status'];
+  const lines = report.rows.map((r) => [
+    r.section,
+    r.name,
+    fmt(r.value),
+    r.unit + (r.detail ? ` (${r.detail})` : ''),
+    r.ratioToRawSign === null ? '' : r.ratioToRawSign.toFixed(3),
+    r.goal ?? '',
+    r.status ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells) =>
+    cells
+      .map((c, i) => (i === 2 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n');
+}
+
+export function resultFileName(name, date = new Date()) {
+  return `${name}-${date.toISOString().replace(/[:.]/g, '-')}.json`;
+}
