@@ -40,6 +40,11 @@ export function buildReport(suites, meta = {}) {
       status: verdict(templateRatio, GOALS.templateToRawRatio, 'atLeast'),
     });
     add('signing', 'pki general builder (signCertificate)', s.builderPerSecond, 'ops/s');
+    if (s.parseCsrPerSecond) add('signing', 'pki parseCsr (API path cost)', s.parseCsrPerSecond, 'ops/s');
+    if (s.verifyCsrSignaturePerSecond)
+      add('signing', 'pki verifyCsrSignature (API path cost)', s.verifyCsrSignaturePerSecond, 'ops/s');
+    if (s.parseCertificatePerSecond)
+      add('signing', 'pki parseCertificate (API path cost)', s.parseCertificatePerSecond, 'ops/s');
   }
   for (const db of ['postgres', 'pglite']) {
     const a = suites.api?.[db];

@@ -7,7 +7,7 @@
  * boot + a few seconds.
  *   --db=postgres|pglite --requests=2000 --concurrency=32 --idle-seconds=5
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

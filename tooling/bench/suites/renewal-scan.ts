@@ -17,9 +17,9 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from 'kysely';
-import { createCsr, generateKeyPair, signCertificate } from '../../../packages/pki/src/index.ts';
 import { runRenewalCheck } from '../../../apps/server/src/services/maintenance.ts';
 import { startTestServer } from '../../../apps/server/src/testing/test-server.ts';
+import { createCsr, generateKeyPair, signCertificate } from '../../../packages/pki/src/index.ts';
 import { arg, emit } from '../lib/measure.ts';
 import { createScratchDatabase, pg } from '../lib/scratch-postgres.ts';
 

@@ -4,11 +4,15 @@
  */
 import { randomBytes, sign } from 'node:crypto';
 import {
+  createCsr,
   createLeafTemplateIssuer,
   exportSpki,
   generateKeyPair,
+  parseCertificate,
+  parseCsr,
   signCertificate,
   toKeyObject,
+  verifyCsrSignature,
 } from '../../../packages/pki/src/index.ts';
 import { arg, emit, rateAsync, rateSync } from '../lib/measure.ts';
 
@@ -72,7 +76,17 @@ const builder = await rateAsync(
   seconds,
 );
 
+// What the API path pays per certificate besides signing (it runs these 2-4 times each).
+const csrPem = (await createCsr({ keys: leafKeys, subject: { CN: 'app.example.com' }, sans })).pem;
+const parseCsrRate = rateSync(() => parseCsr(csrPem), seconds / 2);
+const verifyCsrRate = await rateAsync(() => verifyCsrSignature(csrPem), seconds / 2);
+const leafDer = template.issue({ subjectPublicKeySpki: leafSpki, commonName: 'app.example.com', sans }).der;
+const parseCertificateRate = rateSync(() => parseCertificate(leafDer), seconds / 2);
+
 emit({
+  parseCsrPerSecond: parseCsrRate.perSecond,
+  verifyCsrSignaturePerSecond: verifyCsrRate.perSecond,
+  parseCertificatePerSecond: parseCertificateRate.perSecond,
   rawSignPerSecond: raw.perSecond,
   templatePerSecond: templated.perSecond,
   builderPerSecond: builder.perSecond,
