@@ -37,7 +37,11 @@ export function generatedInvalidConfigs(schema: JsonSchema, config: unknown): In
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
   for (const [key, node] of Object.entries(properties)) {
     if (node.type === 'string' && typeof valid[key] === 'string') {
-      cases.push({ config: { ...valid, [key]: 12345 }, path: key, description: `"${key}" given a number instead of a string` });
+      cases.push({
+        config: { ...valid, [key]: 12345 },
+        path: key,
+        description: `"${key}" given a number instead of a string`,
+      });
     }
   }
   return cases;
@@ -47,7 +51,10 @@ export function generatedInvalidConfigs(schema: JsonSchema, config: unknown): In
  * The valid config parses; secret values disappear under `redactConfig`; invalid configs fail with a
  * ConfigValidationError whose issues name the offending path and whose message echoes no value.
  */
-export function checkConfig(manifest: Pick<AnyConnectorManifest, 'kind' | 'id' | 'configSchema'>, options: CheckConfigOptions): Finding[] {
+export function checkConfig(
+  manifest: Pick<AnyConnectorManifest, 'kind' | 'id' | 'configSchema'>,
+  options: CheckConfigOptions,
+): Finding[] {
   const f = new FindingList();
   const connector = `${manifest.kind}-${manifest.id}`;
   let parsed: unknown;
@@ -60,9 +67,16 @@ export function checkConfig(manifest: Pick<AnyConnectorManifest, 'kind' | 'id' |
   const secrets = secretValues(manifest.configSchema, parsed);
   const redacted = JSON.stringify(redactConfig(manifest.configSchema, parsed));
   for (const value of secrets) {
-    f.check(!redacted.includes(value), 'config.redaction', `a secret value survives redactConfig(): mark its field with secret()`);
+    f.check(
+      !redacted.includes(value),
+      'config.redaction',
+      `a secret value survives redactConfig(): mark its field with secret()`,
+    );
   }
-  const cases = [...generatedInvalidConfigs(configJsonSchema(manifest.configSchema), options.config), ...(options.invalidConfigs ?? [])];
+  const cases = [
+    ...generatedInvalidConfigs(configJsonSchema(manifest.configSchema), options.config),
+    ...(options.invalidConfigs ?? []),
+  ];
   for (const c of cases) {
     const label = c.description ?? `invalid config at "${c.path}"`;
     try {
@@ -73,10 +87,20 @@ export function checkConfig(manifest: Pick<AnyConnectorManifest, 'kind' | 'id' |
         f.add('config.invalid', `${label}: threw ${describeError(error)}, expected a ConfigValidationError`);
         continue;
       }
-      const named = error.issues.some((i) => i.path === c.path || i.path.startsWith(`${c.path}.`) || (c.path === '' && i.path === ''));
-      f.check(named, 'config.invalid', `${label}: the error names ${error.issues.map((i) => `"${i.path}"`).join(', ') || 'no path'}, expected "${c.path}"`);
+      const named = error.issues.some(
+        (i) => i.path === c.path || i.path.startsWith(`${c.path}.`) || (c.path === '' && i.path === ''),
+      );
+      f.check(
+        named,
+        'config.invalid',
+        `${label}: the error names ${error.issues.map((i) => `"${i.path}"`).join(', ') || 'no path'}, expected "${c.path}"`,
+      );
       for (const value of secrets) {
-        f.check(!error.message.includes(value), 'config.redaction', `${label}: the error message contains a secret value`);
+        f.check(
+          !error.message.includes(value),
+          'config.redaction',
+          `${label}: the error message contains a secret value`,
+        );
       }
     }
   }

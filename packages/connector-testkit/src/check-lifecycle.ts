@@ -28,7 +28,10 @@ function countCalls(instance: Record<string, unknown>, method: string, counter: 
  * Runs an instance through the core registry's runtime: concurrent first calls create and start it
  * once; `stop()` twice stops it once; calls after stop fail with ConnectorUnavailableError.
  */
-export async function checkLifecycle(manifest: AnyConnectorManifest, options: CheckLifecycleOptions): Promise<Finding[]> {
+export async function checkLifecycle(
+  manifest: AnyConnectorManifest,
+  options: CheckLifecycleOptions,
+): Promise<Finding[]> {
   const f = new FindingList();
   const creates = { n: 0 };
   const starts = { n: 0 };
@@ -54,7 +57,11 @@ export async function checkLifecycle(manifest: AnyConnectorManifest, options: Ch
     f.add('lifecycle.init', `the instance failed to initialise: ${describeError(error)}`);
     return f.items;
   }
-  f.check(creates.n === 1, 'lifecycle.init', `create() ran ${creates.n} times for three concurrent first calls; expected once`);
+  f.check(
+    creates.n === 1,
+    'lifecycle.init',
+    `create() ran ${creates.n} times for three concurrent first calls; expected once`,
+  );
   f.check(starts.n <= 1, 'lifecycle.init', `start() ran ${starts.n} times; expected at most once`);
   try {
     await runtime.stop();
@@ -62,12 +69,20 @@ export async function checkLifecycle(manifest: AnyConnectorManifest, options: Ch
   } catch (error) {
     f.add('lifecycle.stop', `stop() threw: ${describeError(error)}`);
   }
-  f.check(stops.n <= 1, 'lifecycle.stop', `the instance's stop() ran ${stops.n} times for two runtime stops; expected at most once`);
+  f.check(
+    stops.n <= 1,
+    'lifecycle.stop',
+    `the instance's stop() ran ${stops.n} times for two runtime stops; expected at most once`,
+  );
   try {
     await runtime.init();
     f.add('lifecycle.stop', 'the runtime initialised again after stop(); expected ConnectorUnavailableError');
   } catch (error) {
-    f.check(ConnectorUnavailableError.isInstance(error), 'lifecycle.stop', `a call after stop() failed with ${describeError(error)}, expected ConnectorUnavailableError`);
+    f.check(
+      ConnectorUnavailableError.isInstance(error),
+      'lifecycle.stop',
+      `a call after stop() failed with ${describeError(error)}, expected ConnectorUnavailableError`,
+    );
   }
   await registry.stopAll();
   return f.items;

@@ -123,21 +123,56 @@ export function checkManifest(value: unknown, options: CheckManifestOptions = {}
     return f.items;
   }
   const m = value as Partial<AnyConnectorManifest> & Record<string, unknown>;
-  const kindOk = f.check(CONNECTOR_KINDS.includes(m.kind as ConnectorKind), 'manifest.kind', `kind must be one of ${CONNECTOR_KINDS.join(', ')}, got ${JSON.stringify(m.kind)}`);
-  if (kindOk && options.kind) f.check(m.kind === options.kind, 'manifest.kind', `expected a ${options.kind} connector, got kind "${m.kind}"`);
-  f.check(typeof m.id === 'string' && KEBAB_CASE.test(m.id), 'manifest.id', `id must be kebab-case (e.g. "acme", "aws-acm-pca"), got ${JSON.stringify(m.id)}`);
-  f.check(typeof m.displayName === 'string' && m.displayName.trim().length > 0, 'manifest.displayName', 'displayName must be a non-empty string');
-  f.check(typeof m.version === 'string' && SEMVER.test(m.version), 'manifest.version', `version must be the package's semver version, got ${JSON.stringify(m.version)}`);
-  f.check(m.specificationVersion === SPECIFICATION_VERSION, 'manifest.specificationVersion', `specificationVersion must be "${SPECIFICATION_VERSION}", got ${JSON.stringify(m.specificationVersion)}`);
+  const kindOk = f.check(
+    CONNECTOR_KINDS.includes(m.kind as ConnectorKind),
+    'manifest.kind',
+    `kind must be one of ${CONNECTOR_KINDS.join(', ')}, got ${JSON.stringify(m.kind)}`,
+  );
+  if (kindOk && options.kind)
+    f.check(m.kind === options.kind, 'manifest.kind', `expected a ${options.kind} connector, got kind "${m.kind}"`);
+  f.check(
+    typeof m.id === 'string' && KEBAB_CASE.test(m.id),
+    'manifest.id',
+    `id must be kebab-case (e.g. "acme", "aws-acm-pca"), got ${JSON.stringify(m.id)}`,
+  );
+  f.check(
+    typeof m.displayName === 'string' && m.displayName.trim().length > 0,
+    'manifest.displayName',
+    'displayName must be a non-empty string',
+  );
+  f.check(
+    typeof m.version === 'string' && SEMVER.test(m.version),
+    'manifest.version',
+    `version must be the package's semver version, got ${JSON.stringify(m.version)}`,
+  );
+  f.check(
+    m.specificationVersion === SPECIFICATION_VERSION,
+    'manifest.specificationVersion',
+    `specificationVersion must be "${SPECIFICATION_VERSION}", got ${JSON.stringify(m.specificationVersion)}`,
+  );
   f.check(typeof m.create === 'function', 'manifest.create', 'create(config, ctx) must be a function');
 
   if (kindOk) {
     const caps = m.capabilities as Record<string, unknown> | undefined;
-    if (f.check(typeof caps === 'object' && caps !== null, 'manifest.capabilities', 'capabilities must be an object (define* fills defaults)')) {
+    if (
+      f.check(
+        typeof caps === 'object' && caps !== null,
+        'manifest.capabilities',
+        'capabilities must be an object (define* fills defaults)',
+      )
+    ) {
       const known = KNOWN_CAPABILITIES[m.kind as ConnectorKind];
       for (const [flag, v] of Object.entries(caps as Record<string, unknown>)) {
-        f.check(typeof v === 'boolean', 'manifest.capabilities', `capabilities.${flag} must be true or false, got ${JSON.stringify(v)}`);
-        f.check(known.includes(flag), 'manifest.capabilities', `capabilities.${flag} is not a ${m.kind} capability of specification ${SPECIFICATION_VERSION} (known: ${known.join(', ')})`);
+        f.check(
+          typeof v === 'boolean',
+          'manifest.capabilities',
+          `capabilities.${flag} must be true or false, got ${JSON.stringify(v)}`,
+        );
+        f.check(
+          known.includes(flag),
+          'manifest.capabilities',
+          `capabilities.${flag} is not a ${m.kind} capability of specification ${SPECIFICATION_VERSION} (known: ${known.join(', ')})`,
+        );
       }
     }
   }
@@ -148,23 +183,45 @@ export function checkManifest(value: unknown, options: CheckManifestOptions = {}
     try {
       json = configJsonSchema(m.configSchema as never);
     } catch (error) {
-      f.add('manifest.configSchema', `configSchema cannot be exported as JSON Schema (the server needs it for the API and forms): ${describeError(error)}`);
+      f.add(
+        'manifest.configSchema',
+        `configSchema cannot be exported as JSON Schema (the server needs it for the API and forms): ${describeError(error)}`,
+      );
     }
   }
   if (json) {
-    f.check(json.type === 'object', 'manifest.configSchema', `configSchema must describe a JSON object, its JSON Schema type is ${JSON.stringify(json.type)}`);
+    f.check(
+      json.type === 'object',
+      'manifest.configSchema',
+      `configSchema must describe a JSON object, its JSON Schema type is ${JSON.stringify(json.type)}`,
+    );
     for (const path of unmarkedSecretFields(json)) {
-      f.add('manifest.secrets', `config key "${path}" looks like a credential but is not marked with secret(); wrap it: secret(z.string())`);
+      f.add(
+        'manifest.secrets',
+        `config key "${path}" looks like a credential but is not marked with secret(); wrap it: secret(z.string())`,
+      );
     }
   }
 
   if (m.env !== undefined) {
-    if (f.check(typeof m.env === 'object' && m.env !== null, 'manifest.env', 'env must map variable names to config keys')) {
+    if (
+      f.check(typeof m.env === 'object' && m.env !== null, 'manifest.env', 'env must map variable names to config keys')
+    ) {
       const paths = json ? new Set(configProperties(json).map((p) => p.path)) : undefined;
       for (const [name, key] of Object.entries(m.env as Record<string, unknown>)) {
-        f.check(ENV_NAME.test(name), 'manifest.env', `environment variable "${name}" must be CERTCTL_ followed by upper-case words joined by _`);
-        if (typeof key !== 'string') f.add('manifest.env', `env.${name} must name a config key, got ${JSON.stringify(key)}`);
-        else if (paths) f.check(paths.has(key), 'manifest.env', `env.${name} points at "${key}", which is not a key of the config schema`);
+        f.check(
+          ENV_NAME.test(name),
+          'manifest.env',
+          `environment variable "${name}" must be CERTCTL_ followed by upper-case words joined by _`,
+        );
+        if (typeof key !== 'string')
+          f.add('manifest.env', `env.${name} must name a config key, got ${JSON.stringify(key)}`);
+        else if (paths)
+          f.check(
+            paths.has(key),
+            'manifest.env',
+            `env.${name} points at "${key}", which is not a key of the config schema`,
+          );
       }
     }
   }
@@ -175,7 +232,10 @@ export function checkManifest(value: unknown, options: CheckManifestOptions = {}
  * Compares an instance's methods with the declared capabilities: a declared capability whose method
  * is missing, a method present that the capabilities deny, or a required method missing.
  */
-export function checkCapabilityMethods(manifest: Pick<AnyConnectorManifest, 'kind' | 'capabilities'>, instance: unknown): Finding[] {
+export function checkCapabilityMethods(
+  manifest: Pick<AnyConnectorManifest, 'kind' | 'capabilities'>,
+  instance: unknown,
+): Finding[] {
   const f = new FindingList();
   if (typeof instance !== 'object' || instance === null) {
     f.add('instance', `create() must return an object, got ${instance === null ? 'null' : typeof instance}`);
@@ -190,7 +250,10 @@ export function checkCapabilityMethods(manifest: Pick<AnyConnectorManifest, 'kin
     if (caps[flag] === true && !has(method)) {
       f.add(`capability.${flag}`, `capabilities.${flag} is true but the instance has no ${method}() method`);
     } else if (caps[flag] !== true && has(method)) {
-      f.add(`capability.${flag}`, `${method}() is implemented but capabilities.${flag} is false: declare it, or remove the method`);
+      f.add(
+        `capability.${flag}`,
+        `${method}() is implemented but capabilities.${flag} is false: declare it, or remove the method`,
+      );
     }
   }
   return f.items;

@@ -1,18 +1,29 @@
 import { type ConnectorKind, type ConnectorManifest, createRegistry } from '@certctl/core';
-import { it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { checkConfig } from './check-config.js';
 import { checkLifecycle } from './check-lifecycle.js';
 import { checkCapabilityMethods, checkManifest } from './check-manifest.js';
 import type { ConformanceHarness } from './conformance-harness.js';
 import { assertNoFindings, findingsFor } from './findings.js';
 
-const IDENTITY_RULES = ['manifest', 'manifest.kind', 'manifest.id', 'manifest.displayName', 'manifest.version', 'manifest.specificationVersion', 'manifest.create'];
+const IDENTITY_RULES = [
+  'manifest',
+  'manifest.kind',
+  'manifest.id',
+  'manifest.displayName',
+  'manifest.version',
+  'manifest.specificationVersion',
+  'manifest.create',
+];
 
 /** Manifest shape: identity, capabilities, config schema, env mapping; and the core registry accepts it. */
 export function manifestSuite<K extends ConnectorKind>(manifest: ConnectorManifest<K>, kind: K): void {
   const findings = () => checkManifest(manifest, { kind });
   it(`is ${kind === 'issuer' ? 'an' : 'a'} ${kind} manifest with a kebab-case id, a semver version and specificationVersion v1`, () => {
-    assertNoFindings(findings().filter((f) => IDENTITY_RULES.includes(f.rule)), 'manifest');
+    assertNoFindings(
+      findings().filter((f) => IDENTITY_RULES.includes(f.rule)),
+      'manifest',
+    );
   });
   it('declares only known capability flags, each true or false', () => {
     assertNoFindings(findingsFor(findings(), 'manifest.capabilities'), 'capabilities');
@@ -31,17 +42,57 @@ export function manifestSuite<K extends ConnectorKind>(manifest: ConnectorManife
 /** Config handling, lifecycle through the runtime, and methods against declared capabilities. */
 export function instanceSuites<K extends ConnectorKind>(harness: ConformanceHarness<K>, timeout?: number): void {
   it('accepts the suite config, redacts its secret fields and rejects invalid configs naming the path', () => {
-    assertNoFindings(checkConfig(harness.manifest, { config: harness.config, invalidConfigs: harness.options.invalidConfigs }), 'config');
+    assertNoFindings(
+      checkConfig(harness.manifest, { config: harness.config, invalidConfigs: harness.options.invalidConfigs }),
+      'config',
+    );
   });
-  it('initialises once however many first calls race, stops idempotently and refuses calls after stop', async () => {
-    assertNoFindings(await checkLifecycle(harness.manifest as never, { config: harness.config, context: harness.ctx }), 'lifecycle');
-  }, timeout);
-  it('implements every method its capabilities declare and no method they deny', async () => {
-    assertNoFindings(checkCapabilityMethods(harness.manifest, await harness.instance()), 'capabilities');
-  }, timeout);
+  it(
+    'initialises once however many first calls race, stops idempotently and refuses calls after stop',
+    async () => {
+      assertNoFindings(
+        await checkLifecycle(harness.manifest as never, { config: harness.config, context: harness.ctx }),
+        'lifecycle',
+      );
+    },
+    timeout,
+  );
+  it(
+    'implements every method its capabilities declare and no method they deny',
+    async () => {
+      assertNoFindings(checkCapabilityMethods(harness.manifest, await harness.instance()), 'capabilities');
+    },
+    timeout,
+  );
 }
 
 /** `name`, or `name (skipped: reason)` when `skip`, so the report says why a suite did not run. */
 export function titled(name: string, skip: boolean, reason: string): string {
   return skip ? `${name} (skipped: ${reason})` : name;
+}
+
+/**
+ * The outer block every conformance suite shares: the author's hooks around the harness, then the
+ * manifest and instance suites; `body` adds the kind's own suites.
+ */
+export function conformanceSuite<K extends ConnectorKind>(
+  kind: K,
+  harness: ConformanceHarness<K>,
+  hooks: { beforeAll?: () => unknown; afterAll?: () => unknown } | undefined,
+  timeout: number | undefined,
+  body: () => void,
+): void {
+  describe(`${kind} ${harness.manifest.id}: conformance (@certctl/connector-testkit)`, () => {
+    beforeAll(async () => {
+      await hooks?.beforeAll?.();
+      await harness.setup();
+    });
+    afterAll(async () => {
+      await harness.teardown();
+      await hooks?.afterAll?.();
+    });
+    describe('manifest', () => manifestSuite(harness.manifest, kind));
+    describe('instance', () => instanceSuites(harness, timeout));
+    body();
+  });
 }

@@ -12,4 +12,4 @@ export const subtle = webcrypto.subtle as unknown as SubtleCrypto;
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto }));
 
-export { x509, pkijs };
+export { pkijs, x509 };

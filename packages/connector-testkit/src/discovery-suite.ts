@@ -1,7 +1,7 @@
 import { ConnectorError, type ConnectorManifest, type DiscoveredCertificate } from '@certctl/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkDiscoveredCertificate } from './check-certificates.js';
-import { instanceSuites, manifestSuite, titled } from './common-suites.js';
+import { conformanceSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { assertNoFindings, describeError } from './findings.js';
 
@@ -17,7 +17,10 @@ export interface DiscoveryConformanceOptions<Config = unknown> extends Conforman
 }
 
 /** The discovery conformance suite: scan yields located certificates and never a private key; abort is honoured. */
-export function testDiscoverySource<Config>(manifest: ConnectorManifest<'discovery'>, options: DiscoveryConformanceOptions<Config>): void {
+export function testDiscoverySource<Config>(
+  manifest: ConnectorManifest<'discovery'>,
+  options: DiscoveryConformanceOptions<Config>,
+): void {
   const caps = manifest.capabilities;
   const timeout = options.timeoutMs;
   const harness = new ConformanceHarness(manifest, options as ConformanceOptions);
@@ -34,55 +37,73 @@ export function testDiscoverySource<Config>(manifest: ConnectorManifest<'discove
     return scanned;
   };
 
-  describe(`discovery ${manifest.id}: conformance (@certctl/connector-testkit)`, () => {
-    beforeAll(async () => {
-      await options.hooks?.beforeAll?.();
-      await harness.setup();
-    });
-    afterAll(async () => {
-      await harness.teardown();
-      await options.hooks?.afterAll?.();
-    });
-
-    describe('manifest', () => manifestSuite(manifest, 'discovery'));
-    describe('instance', () => instanceSuites(harness, timeout));
-
+  conformanceSuite('discovery', harness, options.hooks, timeout, () => {
     describe('scan', () => {
-      it('yields certificates (DER or PEM) with a location and string metadata, never a private key', async () => {
-        const items = await scanOnce();
-        expect(items.length, 'scan yielded fewer items than expect.minItems').toBeGreaterThanOrEqual(options.expect?.minItems ?? 1);
-        assertNoFindings(items.flatMap((item) => checkDiscoveredCertificate(item)), 'scan');
-      }, timeout);
-      it.skipIf(!options.expect?.locations)(titled('finds every expected location', !options.expect?.locations, 'no expect.locations given'), async () => {
-        const found = new Set((await scanOnce()).map((i) => i.location));
-        const missing = (options.expect?.locations ?? []).filter((l) => !found.has(l));
-        expect(missing, 'locations not found by scan').toEqual([]);
-      }, timeout);
-      it('yields nothing, or fails with a typed error, when its signal is already aborted', async () => {
-        const instance = await harness.instance();
-        const controller = new AbortController();
-        controller.abort(new Error('conformance: aborted before scan'));
-        const items: DiscoveredCertificate[] = [];
-        try {
-          for await (const item of instance.scan(controller.signal)) {
-            items.push(item);
-            if (items.length > 0) break;
+      it(
+        'yields certificates (DER or PEM) with a location and string metadata, never a private key',
+        async () => {
+          const items = await scanOnce();
+          expect(items.length, 'scan yielded fewer items than expect.minItems').toBeGreaterThanOrEqual(
+            options.expect?.minItems ?? 1,
+          );
+          assertNoFindings(
+            items.flatMap((item) => checkDiscoveredCertificate(item)),
+            'scan',
+          );
+        },
+        timeout,
+      );
+      it.skipIf(!options.expect?.locations)(
+        titled('finds every expected location', !options.expect?.locations, 'no expect.locations given'),
+        async () => {
+          const found = new Set((await scanOnce()).map((i) => i.location));
+          const missing = (options.expect?.locations ?? []).filter((l) => !found.has(l));
+          expect(missing, 'locations not found by scan').toEqual([]);
+        },
+        timeout,
+      );
+      it(
+        'yields nothing, or fails with a typed error, when its signal is already aborted',
+        async () => {
+          const instance = await harness.instance();
+          const controller = new AbortController();
+          controller.abort(new Error('conformance: aborted before scan'));
+          const items: DiscoveredCertificate[] = [];
+          try {
+            for await (const item of instance.scan(controller.signal)) {
+              items.push(item);
+              if (items.length > 0) break;
+            }
+          } catch (error) {
+            const typed =
+              ConnectorError.isInstance(error) ||
+              error === controller.signal.reason ||
+              (error as Error)?.name === 'AbortError';
+            expect(
+              typed,
+              `an aborted scan should throw the abort reason or a ConnectorError, got ${describeError(error)}`,
+            ).toBe(true);
+            return;
           }
-        } catch (error) {
-          const typed = ConnectorError.isInstance(error) || error === controller.signal.reason || (error as Error)?.name === 'AbortError';
-          expect(typed, `an aborted scan should throw the abort reason or a ConnectorError, got ${describeError(error)}`).toBe(true);
-          return;
-        }
-        expect(items, 'scan ignored an aborted signal').toEqual([]);
-      }, timeout);
+          expect(items, 'scan ignored an aborted signal').toEqual([]);
+        },
+        timeout,
+      );
     });
 
-    describe.skipIf(!caps.testConnection)(titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'), () => {
-      it('reports ok with a detail for the operator', async () => {
-        const result = await (await harness.runtime()).testConnection();
-        expect(result.ok).toBe(true);
-        expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
-      }, timeout);
-    });
+    describe.skipIf(!caps.testConnection)(
+      titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'),
+      () => {
+        it(
+          'reports ok with a detail for the operator',
+          async () => {
+            const result = await (await harness.runtime()).testConnection();
+            expect(result.ok).toBe(true);
+            expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
+          },
+          timeout,
+        );
+      },
+    );
   });
 }

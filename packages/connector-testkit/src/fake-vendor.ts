@@ -106,7 +106,8 @@ function send(res: ServerResponse, response: FakeResponse): void {
   if (typeof response.body === 'string' || response.body instanceof Uint8Array) payload = response.body;
   else if (response.body !== undefined) {
     payload = JSON.stringify(response.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
   }
   res.writeHead(response.status ?? 200, headers);
   res.end(payload);
@@ -127,21 +128,39 @@ export async function startFakeVendor(options: StartFakeVendorOptions = {}): Pro
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const body = await readBody(req);
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
       const socket = req.socket as TLSSocket;
-      const peer = options.clientCa && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+      const peer =
+        options.clientCa && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
       const clientCertificate =
         peer && Object.keys(peer).length > 0
-          ? { subject: Object.entries(peer.subject ?? {}).map(([k, v]) => `${k}=${v}`).join(', '), fingerprint256: peer.fingerprint256, serialNumber: peer.serialNumber.toLowerCase() }
+          ? {
+              subject: Object.entries(peer.subject ?? {})
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', '),
+              fingerprint256: peer.fingerprint256,
+              serialNumber: peer.serialNumber.toLowerCase(),
+            }
           : undefined;
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, headers, body: body.toString('utf8'), clientCertificateSubject: clientCertificate?.subject });
+      requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.search,
+        headers,
+        body: body.toString('utf8'),
+        clientCertificateSubject: clientCertificate?.subject,
+      });
       const method = (req.method ?? 'GET').toUpperCase();
       let matched: { route: Route; params: Record<string, string> } | undefined;
       for (const route of routes) {
         if (route.method !== '*' && route.method !== method) continue;
         const m = route.pattern.exec(url.pathname);
         if (m) {
-          matched = { route, params: Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
+          matched = {
+            route,
+            params: Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])),
+          };
           break;
         }
       }
@@ -165,7 +184,10 @@ export async function startFakeVendor(options: StartFakeVendorOptions = {}): Pro
       try {
         response = await handler(request);
       } catch (error) {
-        response = error instanceof SyntaxError ? { status: 400, body: { error: 'malformed_body', message: error.message } } : { status: 500, body: { error: 'fake_failed', message: String(error) } };
+        response =
+          error instanceof SyntaxError
+            ? { status: 400, body: { error: 'malformed_body', message: error.message } }
+            : { status: 500, body: { error: 'fake_failed', message: String(error) } };
       }
       send(res, response);
     } catch (error) {
@@ -175,7 +197,11 @@ export async function startFakeVendor(options: StartFakeVendorOptions = {}): Pro
 
   let server: Server;
   if (ca) {
-    const leaf = await ca.issue({ commonName: 'localhost', sans: { dns: ['localhost'], ip: ['127.0.0.1'] }, extKeyUsages: ['serverAuth'] });
+    const leaf = await ca.issue({
+      commonName: 'localhost',
+      sans: { dns: ['localhost'], ip: ['127.0.0.1'] },
+      extKeyUsages: ['serverAuth'],
+    });
     server = createHttpsServer(
       {
         key: leaf.privateKeyPem,

@@ -1,58 +1,78 @@
 export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
-export { testIssuer, waitForIssued, type IssuerConformanceOptions } from './issuer-suite.js';
-export { testTarget, type TargetConformanceOptions } from './target-suite.js';
-export { testNotifier, testNotification, type NotifierConformanceOptions, type ReceivedNotification } from './notifier-suite.js';
-export { testDiscoverySource, type DiscoveryConformanceOptions } from './discovery-suite.js';
-export type { ConformanceOptions } from './conformance-harness.js';
-
-export { SUITE_FUNCTIONS } from './checks.js';
 export {
-  CAPABILITY_METHODS,
-  checkCapabilityMethods,
-  checkManifest,
-  type CheckManifestOptions,
-  configProperties,
-  REQUIRED_METHODS,
-  SECRET_LOOKING_KEY,
-  unmarkedSecretFields,
-} from './check-manifest.js';
-export { checkConfig, type CheckConfigOptions, generatedInvalidConfigs, type InvalidConfigCase } from './check-config.js';
-export { checkLifecycle, type CheckLifecycleOptions } from './check-lifecycle.js';
-export {
+  type CrlExpectations,
   certificateSans,
   checkChainsTo,
   checkCrl,
   checkDiscoveredCertificate,
   checkIssuedCertificate,
   checkOcspResponse,
-  type CrlExpectations,
   type IssuedCertificateExpectations,
   type OcspExpectations,
 } from './check-certificates.js';
-export { assertNoFindings, type Finding, formatFindings } from './findings.js';
-
 export {
-  startFakeVendor,
+  type CheckConfigOptions,
+  checkConfig,
+  generatedInvalidConfigs,
+  type InvalidConfigCase,
+} from './check-config.js';
+export { type CheckLifecycleOptions, checkLifecycle } from './check-lifecycle.js';
+export {
+  CAPABILITY_METHODS,
+  type CheckManifestOptions,
+  checkCapabilityMethods,
+  checkManifest,
+  configProperties,
+  REQUIRED_METHODS,
+  SECRET_LOOKING_KEY,
+  unmarkedSecretFields,
+} from './check-manifest.js';
+export { SUITE_FUNCTIONS } from './checks.js';
+export type { ConformanceOptions } from './conformance-harness.js';
+export { type DiscoveryConformanceOptions, testDiscoverySource } from './discovery-suite.js';
+export {
   type FakeHandler,
   type FakeRequest,
   type FakeResponse,
   type FakeVendor,
   type RecordedRequest,
   type StartFakeVendorOptions,
+  startFakeVendor,
 } from './fake-vendor.js';
-export { createTempDir, type TempDir, withTempDir } from './temp-dir.js';
-export { createTestContext, type CreateTestContextOptions, type LogRecord, type MetricRecord, type TestContext } from './test-context.js';
-export { createFakeClock, createTestClock, type FakeClock, type FakeClockOptions, type TestClock } from './test-clock.js';
+export { assertNoFindings, type Finding, formatFindings } from './findings.js';
+export { type IssuerConformanceOptions, testIssuer, waitForIssued } from './issuer-suite.js';
 export {
+  type NotifierConformanceOptions,
+  type ReceivedNotification,
+  testNotification,
+  testNotifier,
+} from './notifier-suite.js';
+export { type TargetConformanceOptions, testTarget } from './target-suite.js';
+export { createTempDir, type TempDir, withTempDir } from './temp-dir.js';
+export {
+  createFakeClock,
+  createTestClock,
+  type FakeClock,
+  type FakeClockOptions,
+  type TestClock,
+} from './test-clock.js';
+export {
+  type CreateTestContextOptions,
+  createTestContext,
+  type LogRecord,
+  type MetricRecord,
+  type TestContext,
+} from './test-context.js';
+export {
+  type CreateTestCsrOptions,
+  type CsrFactory,
   createTestCa,
   createTestCsr,
   createTestDeployRequest,
-  type CreateTestCsrOptions,
-  type CsrFactory,
   fingerprintSha256,
-  issueRequestFor,
   type IssueTestLeafOptions,
+  issueRequestFor,
   normalizeSerial,
   randomSerial,
   type TestCa,

@@ -8,9 +8,9 @@ import {
   type OrderResult,
   type RevocationReason,
 } from '@certctl/core';
-import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkChainsTo, checkCrl, checkIssuedCertificate, checkOcspResponse } from './check-certificates.js';
-import { instanceSuites, manifestSuite, titled } from './common-suites.js';
+import { conformanceSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { assertNoFindings, describeError, type Finding, FindingList } from './findings.js';
 import { type CsrFactory, createTestCsr, issueRequestFor, type TestCsr, type TestSans } from './test-pki.js';
@@ -57,15 +57,25 @@ export async function waitForIssued(
   let current: OrderResult = first;
   let polls = 0;
   if (current?.status === 'pending') {
-    if (!f.check(options.asyncOrders, 'issue.pending', `issue returned a pending order (${current.orderId}) but capabilities.asyncOrders is false`)) {
+    if (
+      !f.check(
+        options.asyncOrders,
+        'issue.pending',
+        `issue returned a pending order (${current.orderId}) but capabilities.asyncOrders is false`,
+      )
+    ) {
       return { findings: f.items, polls };
     }
-    if (!f.check(getOrder, 'issue.pending', 'issue returned a pending order but the connector has no getOrder()')) return { findings: f.items, polls };
+    if (!f.check(getOrder, 'issue.pending', 'issue returned a pending order but the connector has no getOrder()'))
+      return { findings: f.items, polls };
   }
   const maxPolls = options.maxPolls ?? 30;
   while (current?.status === 'pending') {
     if (polls >= maxPolls) {
-      f.add('issue.pending', `order ${current.orderId} was still pending after ${maxPolls} getOrder polls (${current.detail ?? 'no detail'})`);
+      f.add(
+        'issue.pending',
+        `order ${current.orderId} was still pending after ${maxPolls} getOrder polls (${current.detail ?? 'no detail'})`,
+      );
       return { findings: f.items, polls };
     }
     const delay =
@@ -80,7 +90,13 @@ export async function waitForIssued(
     f.add('issue.failed', `order ${current.orderId} failed: ${current.reason}`);
     return { findings: f.items, polls };
   }
-  if (!f.check(current?.status === 'issued', 'issue.status', `expected an issued certificate or a pending order, got ${JSON.stringify((current as { status?: unknown })?.status)}`)) {
+  if (
+    !f.check(
+      current?.status === 'issued',
+      'issue.status',
+      `expected an issued certificate or a pending order, got ${JSON.stringify((current as { status?: unknown })?.status)}`,
+    )
+  ) {
     return { findings: f.items, polls };
   }
   return { issued: current as IssuedCertificate, findings: f.items, polls };
@@ -90,12 +106,16 @@ export async function waitForIssued(
  * The issuer conformance suite: manifest, config, lifecycle, capabilities, then one block per
  * capability (skipped, with the reason in its title, when the manifest does not declare it).
  */
-export function testIssuer<Config>(manifest: ConnectorManifest<'issuer'>, options: IssuerConformanceOptions<Config>): void {
+export function testIssuer<Config>(
+  manifest: ConnectorManifest<'issuer'>,
+  options: IssuerConformanceOptions<Config>,
+): void {
   const caps = manifest.capabilities;
   const timeout = options.timeoutMs;
   const harness = new ConformanceHarness(manifest, options as ConformanceOptions);
   const makeCsr: CsrFactory = options.csr ?? createTestCsr;
-  const maxTtlSeconds = options.request?.maxTtlSeconds === null ? undefined : (options.request?.maxTtlSeconds ?? 30 * 86_400);
+  const maxTtlSeconds =
+    options.request?.maxTtlSeconds === null ? undefined : (options.request?.maxTtlSeconds ?? 30 * 86_400);
 
   const requestFor = (csr: TestCsr, overrides: Partial<IssueRequest> = {}): IssueRequest =>
     issueRequestFor(csr, {
@@ -113,9 +133,17 @@ export function testIssuer<Config>(manifest: ConnectorManifest<'issuer'>, option
     const request = requestFor(csr, overrides);
     const first = await runtime[via](request);
     const clock = options.polling?.clock ?? harness.ctx.clock;
-    const waited = await waitForIssued(first, (id) => runtime.getOrder(id), { asyncOrders: caps.asyncOrders, clock, ...options.polling });
+    const waited = await waitForIssued(first, (id) => runtime.getOrder(id), {
+      asyncOrders: caps.asyncOrders,
+      clock,
+      ...options.polling,
+    });
     assertNoFindings(waited.findings, via);
-    const findings = checkIssuedCertificate(waited.issued, { request, publicKeySpki: csr.publicKeySpki, issuedBy: harness.latestNow() });
+    const findings = checkIssuedCertificate(waited.issued, {
+      request,
+      publicKeySpki: csr.publicKeySpki,
+      issuedBy: harness.latestNow(),
+    });
     assertNoFindings(findings, via);
     return { issued: waited.issued!, request, csr, first, polls: waited.polls };
   };
@@ -130,147 +158,238 @@ export function testIssuer<Config>(manifest: ConnectorManifest<'issuer'>, option
     return (await issuedOnce()).issued.chainPem[0];
   };
 
-  describe(`issuer ${manifest.id}: conformance (@certctl/connector-testkit)`, () => {
-    beforeAll(async () => {
-      await options.hooks?.beforeAll?.();
-      await harness.setup();
-    });
-    afterAll(async () => {
-      await harness.teardown();
-      await options.hooks?.afterAll?.();
-    });
-
-    describe('manifest', () => manifestSuite(manifest, 'issuer'));
-    describe('instance', () => instanceSuites(harness, timeout));
-
+  conformanceSuite('issuer', harness, options.hooks, timeout, () => {
     describe('issue', () => {
-      it('issues for a CSR: its public key, the requested SANs, a matching lowercase serial, validity within maxTtl', async () => {
-        await issuedOnce();
-      }, timeout);
-      it('renews with replacesCertificatePem (renew, or issue when renew is absent)', async () => {
-        const { issued } = await issuedOnce();
-        await issueChecked({ replacesCertificatePem: issued.certificatePem }, 'renew');
-      }, timeout);
-      it('rejects a malformed CSR with a typed ConnectorError', async () => {
-        const instance = await harness.instance();
-        const request = requestFor(await newCsr(), { csrPem: MALFORMED_CSR });
-        const outcome = await instance.issue(request).then(
-          (r) => ({ ok: true as const, r }),
-          (error: unknown) => ({ ok: false as const, error }),
-        );
-        if (outcome.ok) {
-          // An async CA may accept the order and fail it later; it must not issue.
-          expect(outcome.r.status, 'a malformed CSR must not be issued').not.toBe('issued');
-          return;
-        }
-        expect(ConnectorError.isInstance(outcome.error), `expected a ConnectorError, got ${describeError(outcome.error)}`).toBe(true);
-      }, timeout);
+      it(
+        'issues for a CSR: its public key, the requested SANs, a matching lowercase serial, validity within maxTtl',
+        async () => {
+          await issuedOnce();
+        },
+        timeout,
+      );
+      it(
+        'renews with replacesCertificatePem (renew, or issue when renew is absent)',
+        async () => {
+          const { issued } = await issuedOnce();
+          await issueChecked({ replacesCertificatePem: issued.certificatePem }, 'renew');
+        },
+        timeout,
+      );
+      it(
+        'rejects a malformed CSR with a typed ConnectorError',
+        async () => {
+          const instance = await harness.instance();
+          const request = requestFor(await newCsr(), { csrPem: MALFORMED_CSR });
+          const outcome = await instance.issue(request).then(
+            (r) => ({ ok: true as const, r }),
+            (error: unknown) => ({ ok: false as const, error }),
+          );
+          if (outcome.ok) {
+            // An async CA may accept the order and fail it later; it must not issue.
+            expect(outcome.r.status, 'a malformed CSR must not be issued').not.toBe('issued');
+            return;
+          }
+          expect(
+            ConnectorError.isInstance(outcome.error),
+            `expected a ConnectorError, got ${describeError(outcome.error)}`,
+          ).toBe(true);
+        },
+        timeout,
+      );
     });
 
-    describe.skipIf(!caps.asyncOrders)(titled('asyncOrders', !caps.asyncOrders, 'capabilities.asyncOrders is false'), () => {
-      it('follows an order through getOrder to the issued certificate', async () => {
-        const { issued, first } = await issuedOnce();
-        const orderId = first.orderId ?? issued.orderId;
-        if (!orderId) return;
-        const again = await (await harness.runtime()).getOrder(orderId);
-        expect(again.status).toBe('issued');
-        expect((again as IssuedCertificate).serial).toBe(issued.serial);
-      }, timeout);
-      it('answers getOrder for an unknown order with a typed ConnectorError or a failed order', async () => {
-        const instance = await harness.instance();
-        const outcome = await instance.getOrder!('certctl-conformance-no-such-order').then(
-          (r) => ({ ok: true as const, r }),
-          (error: unknown) => ({ ok: false as const, error }),
+    describe.skipIf(!caps.asyncOrders)(
+      titled('asyncOrders', !caps.asyncOrders, 'capabilities.asyncOrders is false'),
+      () => {
+        it(
+          'follows an order through getOrder to the issued certificate',
+          async () => {
+            const { issued, first } = await issuedOnce();
+            const orderId = first.orderId ?? issued.orderId;
+            if (!orderId) return;
+            const again = await (await harness.runtime()).getOrder(orderId);
+            expect(again.status).toBe('issued');
+            expect((again as IssuedCertificate).serial).toBe(issued.serial);
+          },
+          timeout,
         );
-        if (outcome.ok) expect(outcome.r.status, 'an unknown order cannot be issued or pending').toBe('failed');
-        else expect(ConnectorError.isInstance(outcome.error), `expected a ConnectorError, got ${describeError(outcome.error)}`).toBe(true);
-      }, timeout);
-    });
+        it(
+          'answers getOrder for an unknown order with a typed ConnectorError or a failed order',
+          async () => {
+            const instance = await harness.instance();
+            const outcome = await instance.getOrder!('certctl-conformance-no-such-order').then(
+              (r) => ({ ok: true as const, r }),
+              (error: unknown) => ({ ok: false as const, error }),
+            );
+            if (outcome.ok) expect(outcome.r.status, 'an unknown order cannot be issued or pending').toBe('failed');
+            else
+              expect(
+                ConnectorError.isInstance(outcome.error),
+                `expected a ConnectorError, got ${describeError(outcome.error)}`,
+              ).toBe(true);
+          },
+          timeout,
+        );
+      },
+    );
 
     describe.skipIf(!caps.revoke)(titled('revoke', !caps.revoke, 'capabilities.revoke is false'), () => {
-      it('revokes an issued certificate by serial', async () => {
-        const { issued } = await issueChecked();
-        await (await harness.runtime()).revoke({ serial: issued.serial, reason: options.revocationReason ?? 'superseded', certificatePem: issued.certificatePem });
-      }, timeout);
+      it(
+        'revokes an issued certificate by serial',
+        async () => {
+          const { issued } = await issueChecked();
+          await (await harness.runtime()).revoke({
+            serial: issued.serial,
+            reason: options.revocationReason ?? 'superseded',
+            certificatePem: issued.certificatePem,
+          });
+        },
+        timeout,
+      );
     });
 
     describe.skipIf(!caps.caChain)(titled('caChain', !caps.caChain, 'capabilities.caChain is false'), () => {
-      it('returns the issuing CA first, and it signs the issued leaf', async () => {
-        const { issued } = await issuedOnce();
-        const chain = await (await harness.runtime()).caChain();
-        assertNoFindings(checkChainsTo(issued.certificatePem, chain, 'caChain'), 'caChain');
-      }, timeout);
+      it(
+        'returns the issuing CA first, and it signs the issued leaf',
+        async () => {
+          const { issued } = await issuedOnce();
+          const chain = await (await harness.runtime()).caChain();
+          assertNoFindings(checkChainsTo(issued.certificatePem, chain, 'caChain'), 'caChain');
+        },
+        timeout,
+      );
     });
 
     describe.skipIf(!caps.crl)(titled('crl', !caps.crl, 'capabilities.crl is false'), () => {
-      it('generates a CRL signed by the CA that lists the given serials, reasons and CRL number', async () => {
-        const { issued } = await issuedOnce();
-        const now = harness.latestNow();
-        const entries = [
-          { serial: issued.serial, revokedAt: new Date(now.getTime() - 60_000), reason: 'keyCompromise' as const },
-          { serial: '1a2b3c4d5e6f', revokedAt: new Date(now.getTime() - 120_000), reason: 'superseded' as const },
-        ];
-        const der = await (await harness.runtime()).generateCrl({ entries, crlNumber: 42n, thisUpdate: now, nextUpdate: new Date(now.getTime() + 86_400_000) });
-        assertNoFindings(await checkCrl(der, { entries, issuerPem: await issuingCa(), crlNumber: 42n }), 'crl');
-      }, timeout);
+      it(
+        'generates a CRL signed by the CA that lists the given serials, reasons and CRL number',
+        async () => {
+          const { issued } = await issuedOnce();
+          const now = harness.latestNow();
+          const entries = [
+            { serial: issued.serial, revokedAt: new Date(now.getTime() - 60_000), reason: 'keyCompromise' as const },
+            { serial: '1a2b3c4d5e6f', revokedAt: new Date(now.getTime() - 120_000), reason: 'superseded' as const },
+          ];
+          const der = await (await harness.runtime()).generateCrl({
+            entries,
+            crlNumber: 42n,
+            thisUpdate: now,
+            nextUpdate: new Date(now.getTime() + 86_400_000),
+          });
+          assertNoFindings(await checkCrl(der, { entries, issuerPem: await issuingCa(), crlNumber: 42n }), 'crl');
+        },
+        timeout,
+      );
     });
 
     describe.skipIf(!caps.ocsp)(titled('ocsp', !caps.ocsp, 'capabilities.ocsp is false'), () => {
-      it('signs a "good" response for a live certificate', async () => {
-        const { issued } = await issuedOnce();
-        const now = harness.latestNow();
-        const der = await (await harness.runtime()).signOcsp({ serial: issued.serial, status: 'good', thisUpdate: now, nextUpdate: new Date(now.getTime() + 3_600_000) });
-        assertNoFindings(await checkOcspResponse(der, { serial: issued.serial, status: 'good', issuerPem: await issuingCa() }), 'ocsp');
-      }, timeout);
-      it('signs a "revoked" response that echoes the request nonce', async () => {
-        const { issued } = await issuedOnce();
-        const now = harness.latestNow();
-        const nonce = Uint8Array.from([0x04, 0x10, ...Array.from({ length: 16 }, (_, i) => i * 7 + 3)]);
-        const der = await (await harness.runtime()).signOcsp({
-          serial: issued.serial,
-          status: 'revoked',
-          revokedAt: new Date(now.getTime() - 60_000),
-          reason: 'keyCompromise',
-          thisUpdate: now,
-          nextUpdate: new Date(now.getTime() + 3_600_000),
-          nonce,
-        });
-        assertNoFindings(await checkOcspResponse(der, { serial: issued.serial, status: 'revoked', issuerPem: await issuingCa(), nonce }), 'ocsp');
-      }, timeout);
+      it(
+        'signs a "good" response for a live certificate',
+        async () => {
+          const { issued } = await issuedOnce();
+          const now = harness.latestNow();
+          const der = await (await harness.runtime()).signOcsp({
+            serial: issued.serial,
+            status: 'good',
+            thisUpdate: now,
+            nextUpdate: new Date(now.getTime() + 3_600_000),
+          });
+          assertNoFindings(
+            await checkOcspResponse(der, { serial: issued.serial, status: 'good', issuerPem: await issuingCa() }),
+            'ocsp',
+          );
+        },
+        timeout,
+      );
+      it(
+        'signs a "revoked" response that echoes the request nonce',
+        async () => {
+          const { issued } = await issuedOnce();
+          const now = harness.latestNow();
+          const nonce = Uint8Array.from([0x04, 0x10, ...Array.from({ length: 16 }, (_, i) => i * 7 + 3)]);
+          const der = await (await harness.runtime()).signOcsp({
+            serial: issued.serial,
+            status: 'revoked',
+            revokedAt: new Date(now.getTime() - 60_000),
+            reason: 'keyCompromise',
+            thisUpdate: now,
+            nextUpdate: new Date(now.getTime() + 3_600_000),
+            nonce,
+          });
+          assertNoFindings(
+            await checkOcspResponse(der, {
+              serial: issued.serial,
+              status: 'revoked',
+              issuerPem: await issuingCa(),
+              nonce,
+            }),
+            'ocsp',
+          );
+        },
+        timeout,
+      );
     });
 
-    describe.skipIf(!caps.renewalInfo)(titled('renewalInfo', !caps.renewalInfo, 'capabilities.renewalInfo is false'), () => {
-      it('returns a suggested renewal window (start before end) or undefined', async () => {
-        const { issued } = await issuedOnce();
-        const info = await (await harness.runtime()).renewalInfo(issued.certificatePem);
-        if (info === undefined) return;
-        expect(info.suggestedWindow.start).toBeInstanceOf(Date);
-        expect(info.suggestedWindow.end).toBeInstanceOf(Date);
-        expect(info.suggestedWindow.start.getTime()).toBeLessThan(info.suggestedWindow.end.getTime());
-      }, timeout);
-    });
+    describe.skipIf(!caps.renewalInfo)(
+      titled('renewalInfo', !caps.renewalInfo, 'capabilities.renewalInfo is false'),
+      () => {
+        it(
+          'returns a suggested renewal window (start before end) or undefined',
+          async () => {
+            const { issued } = await issuedOnce();
+            const info = await (await harness.runtime()).renewalInfo(issued.certificatePem);
+            if (info === undefined) return;
+            expect(info.suggestedWindow.start).toBeInstanceOf(Date);
+            expect(info.suggestedWindow.end).toBeInstanceOf(Date);
+            expect(info.suggestedWindow.start.getTime()).toBeLessThan(info.suggestedWindow.end.getTime());
+          },
+          timeout,
+        );
+      },
+    );
 
-    describe.skipIf(!caps.listExisting)(titled('listExisting', !caps.listExisting, 'capabilities.listExisting is false'), () => {
-      it('yields the certificates the CA holds as parseable PEM, without private keys', async () => {
-        await issuedOnce();
-        const f = new FindingList();
-        let count = 0;
-        for await (const item of (await harness.runtime()).listExisting()) {
-          if (++count > 200) break;
-          f.check(typeof item.certificatePem === 'string' && !/PRIVATE KEY/.test(item.certificatePem), 'listExisting', `item ${count}: certificatePem must be a PEM certificate without a private key`);
-          f.check(Array.isArray(item.chainPem), 'listExisting', `item ${count}: chainPem must be an array`);
-        }
-        f.check(count > 0, 'listExisting', 'listExisting yielded nothing although the suite issued a certificate');
-        assertNoFindings(f.items, 'listExisting');
-      }, timeout);
-    });
+    describe.skipIf(!caps.listExisting)(
+      titled('listExisting', !caps.listExisting, 'capabilities.listExisting is false'),
+      () => {
+        it(
+          'yields the certificates the CA holds as parseable PEM, without private keys',
+          async () => {
+            await issuedOnce();
+            const f = new FindingList();
+            let count = 0;
+            for await (const item of (await harness.runtime()).listExisting()) {
+              if (++count > 200) break;
+              f.check(
+                typeof item.certificatePem === 'string' && !/PRIVATE KEY/.test(item.certificatePem),
+                'listExisting',
+                `item ${count}: certificatePem must be a PEM certificate without a private key`,
+              );
+              f.check(Array.isArray(item.chainPem), 'listExisting', `item ${count}: chainPem must be an array`);
+            }
+            f.check(count > 0, 'listExisting', 'listExisting yielded nothing although the suite issued a certificate');
+            assertNoFindings(f.items, 'listExisting');
+          },
+          timeout,
+        );
+      },
+    );
 
-    describe.skipIf(!caps.testConnection)(titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'), () => {
-      it('reports ok with a detail for the operator', async () => {
-        const result = await (await harness.runtime()).testConnection();
-        expect(result.ok).toBe(true);
-        expect(typeof result.detail === 'string' && result.detail.length > 0, 'detail must say what was checked').toBe(true);
-      }, timeout);
-    });
+    describe.skipIf(!caps.testConnection)(
+      titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'),
+      () => {
+        it(
+          'reports ok with a detail for the operator',
+          async () => {
+            const result = await (await harness.runtime()).testConnection();
+            expect(result.ok).toBe(true);
+            expect(
+              typeof result.detail === 'string' && result.detail.length > 0,
+              'detail must say what was checked',
+            ).toBe(true);
+          },
+          timeout,
+        );
+      },
+    );
   });
 }

@@ -1,6 +1,6 @@
 import { ConnectorError, type ConnectorManifest, type Notification } from '@certctl/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instanceSuites, manifestSuite, titled } from './common-suites.js';
+import { describe, expect, it } from 'vitest';
+import { conformanceSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { describeError } from './findings.js';
 
@@ -51,7 +51,10 @@ export function testNotification(overrides: Partial<Notification> = {}): Notific
 }
 
 /** The notifier conformance suite: send, delivery of subject and dedup key, html, resolve, typed errors, testConnection. */
-export function testNotifier<Config>(manifest: ConnectorManifest<'notifier'>, options: NotifierConformanceOptions<Config>): void {
+export function testNotifier<Config>(
+  manifest: ConnectorManifest<'notifier'>,
+  options: NotifierConformanceOptions<Config>,
+): void {
   const caps = manifest.capabilities;
   const timeout = options.timeoutMs;
   const harness = new ConformanceHarness(manifest, options as ConformanceOptions);
@@ -59,82 +62,117 @@ export function testNotifier<Config>(manifest: ConnectorManifest<'notifier'>, op
   const failNextSend = options.hooks?.failNextSend;
   const make = (overrides: Partial<Notification> = {}) => testNotification({ ...options.notification, ...overrides });
 
-  describe(`notifier ${manifest.id}: conformance (@certctl/connector-testkit)`, () => {
-    beforeAll(async () => {
-      await options.hooks?.beforeAll?.();
-      await harness.setup();
-    });
-    afterAll(async () => {
-      await harness.teardown();
-      await options.hooks?.afterAll?.();
-    });
-
-    describe('manifest', () => manifestSuite(manifest, 'notifier'));
-    describe('instance', () => instanceSuites(harness, timeout));
-
+  conformanceSuite('notifier', harness, options.hooks, timeout, () => {
     describe('send', () => {
-      it('sends a notification and returns a detail', async () => {
-        const result = await (await harness.runtime()).send(make());
-        expect(typeof result.detail === 'string' && result.detail.length > 0, 'send must return a detail for the job log').toBe(true);
-      }, timeout);
-      it('sends every event type and severity', async () => {
-        const runtime = await harness.runtime();
-        await runtime.send(make({ event: 'renewal_failed', severity: 'critical' }));
-        await runtime.send(make({ event: 'test', severity: 'informational', certificate: undefined }));
-      }, timeout);
-      it.skipIf(!received)(titled('delivers the subject and the dedup key to the channel', !received, 'no hooks.received given'), async () => {
-        const notification = make();
-        await (await harness.runtime()).send(notification);
-        const all = await received!();
-        const sends = all.filter((r) => (r.action ?? 'send') === 'send');
-        expect(sends.length, 'the fake received nothing').toBeGreaterThan(0);
-        expect(sends.some((r) => r.subject !== undefined || r.dedupKey !== undefined), 'hooks.received must map at least subject or dedupKey').toBe(true);
-        const match = sends.find((r) => r.subject === notification.subject || r.dedupKey === notification.dedupKey);
-        expect(match, `no received notification carries subject "${notification.subject}" or dedup key "${notification.dedupKey}"`).toBeDefined();
-        if (match!.subject !== undefined) expect(match!.subject).toBe(notification.subject);
-        if (match!.dedupKey !== undefined) expect(match!.dedupKey).toBe(notification.dedupKey);
-      }, timeout);
+      it(
+        'sends a notification and returns a detail',
+        async () => {
+          const result = await (await harness.runtime()).send(make());
+          expect(
+            typeof result.detail === 'string' && result.detail.length > 0,
+            'send must return a detail for the job log',
+          ).toBe(true);
+        },
+        timeout,
+      );
+      it(
+        'sends every event type and severity',
+        async () => {
+          const runtime = await harness.runtime();
+          await runtime.send(make({ event: 'renewal_failed', severity: 'critical' }));
+          await runtime.send(make({ event: 'test', severity: 'informational', certificate: undefined }));
+        },
+        timeout,
+      );
+      it.skipIf(!received)(
+        titled('delivers the subject and the dedup key to the channel', !received, 'no hooks.received given'),
+        async () => {
+          const notification = make();
+          await (await harness.runtime()).send(notification);
+          const all = await received!();
+          const sends = all.filter((r) => (r.action ?? 'send') === 'send');
+          expect(sends.length, 'the fake received nothing').toBeGreaterThan(0);
+          expect(
+            sends.some((r) => r.subject !== undefined || r.dedupKey !== undefined),
+            'hooks.received must map at least subject or dedupKey',
+          ).toBe(true);
+          const match = sends.find((r) => r.subject === notification.subject || r.dedupKey === notification.dedupKey);
+          expect(
+            match,
+            `no received notification carries subject "${notification.subject}" or dedup key "${notification.dedupKey}"`,
+          ).toBeDefined();
+          if (match!.subject !== undefined) expect(match!.subject).toBe(notification.subject);
+          if (match!.dedupKey !== undefined) expect(match!.dedupKey).toBe(notification.dedupKey);
+        },
+        timeout,
+      );
     });
 
     describe.skipIf(!caps.html)(titled('html', !caps.html, 'capabilities.html is false'), () => {
-      it('sends a notification with an html body', async () => {
-        await (await harness.runtime()).send(make({ html: '<p>The certificate <b>conformance.example.test</b> expires in 7 days.</p>' }));
-      }, timeout);
+      it(
+        'sends a notification with an html body',
+        async () => {
+          await (await harness.runtime()).send(
+            make({ html: '<p>The certificate <b>conformance.example.test</b> expires in 7 days.</p>' }),
+          );
+        },
+        timeout,
+      );
     });
 
     describe.skipIf(!caps.resolve)(titled('resolve', !caps.resolve, 'capabilities.resolve is false'), () => {
-      it('resolves the incident opened under a dedup key', async () => {
-        const runtime = await harness.runtime();
-        const notification = make({ event: 'renewal_failed', severity: 'critical' });
-        await runtime.send(notification);
-        await runtime.resolve(notification.dedupKey);
-        if (!received) return;
-        const all = await received();
-        if (all.some((r) => r.action !== undefined)) {
-          expect(all.some((r) => r.action === 'resolve' && (r.dedupKey === undefined || r.dedupKey === notification.dedupKey)), 'the channel received no resolve for the dedup key').toBe(true);
-        }
-      }, timeout);
+      it(
+        'resolves the incident opened under a dedup key',
+        async () => {
+          const runtime = await harness.runtime();
+          const notification = make({ event: 'renewal_failed', severity: 'critical' });
+          await runtime.send(notification);
+          await runtime.resolve(notification.dedupKey);
+          if (!received) return;
+          const all = await received();
+          if (all.some((r) => r.action !== undefined)) {
+            expect(
+              all.some(
+                (r) => r.action === 'resolve' && (r.dedupKey === undefined || r.dedupKey === notification.dedupKey),
+              ),
+              'the channel received no resolve for the dedup key',
+            ).toBe(true);
+          }
+        },
+        timeout,
+      );
     });
 
     describe.skipIf(!failNextSend)(titled('errors', !failNextSend, 'no hooks.failNextSend given'), () => {
-      it('fails with a typed ConnectorError when the channel rejects the message', async () => {
-        const instance = await harness.instance();
-        await failNextSend!();
-        const error = await instance.send(make()).then(
-          () => undefined,
-          (e: unknown) => e ?? new Error('rejected with nothing'),
-        );
-        expect(error, 'send succeeded although hooks.failNextSend was armed').toBeDefined();
-        expect(ConnectorError.isInstance(error), `expected a ConnectorError, got ${describeError(error)}`).toBe(true);
-      }, timeout);
+      it(
+        'fails with a typed ConnectorError when the channel rejects the message',
+        async () => {
+          const instance = await harness.instance();
+          await failNextSend!();
+          const error = await instance.send(make()).then(
+            () => undefined,
+            (e: unknown) => e ?? new Error('rejected with nothing'),
+          );
+          expect(error, 'send succeeded although hooks.failNextSend was armed').toBeDefined();
+          expect(ConnectorError.isInstance(error), `expected a ConnectorError, got ${describeError(error)}`).toBe(true);
+        },
+        timeout,
+      );
     });
 
-    describe.skipIf(!caps.testConnection)(titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'), () => {
-      it('reports ok with a detail for the operator', async () => {
-        const result = await (await harness.runtime()).testConnection();
-        expect(result.ok).toBe(true);
-        expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
-      }, timeout);
-    });
+    describe.skipIf(!caps.testConnection)(
+      titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'),
+      () => {
+        it(
+          'reports ok with a detail for the operator',
+          async () => {
+            const result = await (await harness.runtime()).testConnection();
+            expect(result.ok).toBe(true);
+            expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
+          },
+          timeout,
+        );
+      },
+    );
   });
 }

@@ -1,3 +1,4 @@
+import { createConnectorContext } from '@certctl/connector-utils';
 import type {
   ConnectorContext,
   ConnectorEnvironment,
@@ -6,7 +7,6 @@ import type {
   Exec,
   LogFields,
 } from '@certctl/core';
-import { createConnectorContext } from '@certctl/connector-utils';
 import { createTempDir } from './temp-dir.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 

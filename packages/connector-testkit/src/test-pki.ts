@@ -215,7 +215,9 @@ export function sharedTestCa(): Promise<TestCa> {
 }
 
 /** A complete DeployRequest: a fresh leaf, its key and chain from the shared test CA. */
-export async function createTestDeployRequest(options: IssueTestLeafOptions & { metadata?: Record<string, string> } = {}): Promise<DeployRequest> {
+export async function createTestDeployRequest(
+  options: IssueTestLeafOptions & { metadata?: Record<string, string> } = {},
+): Promise<DeployRequest> {
   const leaf = await (await sharedTestCa()).issue(options);
   return {
     certPem: leaf.certificatePem,
