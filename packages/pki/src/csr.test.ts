@@ -151,6 +151,20 @@ describe('csr', () => {
     expect(await verifyCsrSignature(tampered)).toBe(false);
   });
 
+  it.each<KeyAlgorithmName>(['ecdsa-p256', 'rsa-2048', 'ed25519'])(
+    'reports a %s CSR with one flipped signature byte as false',
+    async (algorithm) => {
+      const csr = await createCsr({ keys: await generateKeyPair({ algorithm }), subject: { CN: 'sig.example.test' } });
+      expect(await verifyCsrSignature(csr.der)).toBe(true);
+      expect(await verifyCsrSignature(parseCsr(csr.pem).der)).toBe(true);
+      const flipped = csr.der.slice();
+      flipped[flipped.length - 5]! ^= 0x01;
+      expect(parseCsr(flipped).commonName).toBe('sig.example.test');
+      expect(await verifyCsrSignature(flipped)).toBe(false);
+      expect(await verifyCsrSignature(parseCsr(flipped).der)).toBe(false);
+    },
+  );
+
   it('rejects arbitrary and mutated CSR bytes with MalformedInputError only (fuzz)', async () => {
     const csr = await createCsr({
       keys: await generateKeyPair({ algorithm: 'ecdsa-p256' }),

@@ -3,10 +3,12 @@
  * Parsing walks the ASN.1 model directly rather than @peculiar/x509's typed extension classes, which
  * throw on GeneralName forms they do not model (otherName, x400Address ...) found in real CSRs.
  */
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { MalformedInputError } from '@certctl/core';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Extensions } from '@peculiar/asn1-x509';
+import { Asn1DecodeError, readBitStringBytes, readDer, readOid, TAG } from './asn1-der.js';
 import { bufferSource } from './buffer-source.js';
 import {
   decodeExtensions,
@@ -134,7 +136,7 @@ export function parseCsr(input: string | Uint8Array | ArrayBuffer): ParsedCsr {
         otherAttributes.push(attribute.type);
       }
     }
-    return {
+    const parsed: ParsedCsr = {
       ...decodeExtensions(rawExtensions, inputKind),
       der,
       pem: derToPem(der, 'CERTIFICATE REQUEST'),
@@ -148,6 +150,8 @@ export function parseCsr(input: string | Uint8Array | ArrayBuffer): ParsedCsr {
       challengePassword,
       otherAttributes,
     };
+    parsedDers.add(der);
+    return parsed;
   } catch (cause) {
     if (MalformedInputError.isInstance(cause)) throw cause;
     throw new MalformedInputError({ inputKind, message: 'CSR fields are malformed', cause });
@@ -155,13 +159,78 @@ export function parseCsr(input: string | Uint8Array | ArrayBuffer): ParsedCsr {
 }
 
 /**
+ * DER arrays `parseCsr` has accepted: `verifyCsrSignature(parsed.der)` (the usual call after
+ * `parseCsr`) then skips the second full parse, which costs more than the signature check itself.
+ */
+const parsedDers = new WeakSet<Uint8Array>();
+
+/** Signature OID -> node:crypto digest and the key type it must be used with (the fast path). */
+const FAST_SIGNATURE_ALGORITHMS: Record<string, { digest: string | null; keyType: string }> = {
+  '1.2.840.10045.4.3.2': { digest: 'sha256', keyType: 'ec' },
+  '1.2.840.10045.4.3.3': { digest: 'sha384', keyType: 'ec' },
+  '1.2.840.10045.4.3.4': { digest: 'sha512', keyType: 'ec' },
+  '1.2.840.113549.1.1.11': { digest: 'sha256', keyType: 'rsa' },
+  '1.2.840.113549.1.1.12': { digest: 'sha384', keyType: 'rsa' },
+  '1.2.840.113549.1.1.13': { digest: 'sha512', keyType: 'rsa' },
+  '1.3.101.112': { digest: null, keyType: 'ed25519' },
+};
+
+/** One walk over CertificationRequest: the signed bytes, the signature algorithm, the signature and the key. */
+function readCsrSignatureParts(der: Uint8Array): {
+  tbs: Uint8Array;
+  algorithmOid: string;
+  hasParameters: boolean;
+  signature: Uint8Array;
+  spki: Uint8Array;
+} {
+  const [info, algorithm, signature, ...rest] = readDer(der).seq('CertificationRequest');
+  if (!info || !algorithm || !signature || rest.length > 0)
+    throw new Asn1DecodeError('CertificationRequest: wrong field count');
+  const infoFields = info.seq('certificationRequestInfo');
+  const spki = infoFields[2];
+  if (!spki) throw new Asn1DecodeError('certificationRequestInfo: missing subjectPKInfo');
+  spki.expect(TAG.sequence, 'subjectPKInfo');
+  const [algorithmOid, parameters] = algorithm.seq('signatureAlgorithm');
+  if (!algorithmOid) throw new Asn1DecodeError('signatureAlgorithm: missing OID');
+  if (signature.value[0] !== 0) throw new Asn1DecodeError('signature: unused bits');
+  return {
+    tbs: info.raw,
+    algorithmOid: readOid(algorithmOid),
+    hasParameters: parameters !== undefined && parameters.tag !== TAG.null,
+    signature: readBitStringBytes(signature, 'signature'),
+    spki: spki.raw,
+  };
+}
+
+/**
  * Whether the CSR is signed by the key it carries (proof of possession). Malformed input throws
  * MalformedInputError; a well-formed CSR with a bad or unsupported signature resolves to false.
+ * ECDSA (SHA-256/384/512), RSA PKCS#1 v1.5 (SHA-256/384/512) and Ed25519 verify with node:crypto
+ * over the DER walked once; other algorithms (RSA-PSS, SHA-1, Ed448 ...) go through @peculiar/x509.
  */
 export async function verifyCsrSignature(input: string | Uint8Array | ArrayBuffer): Promise<boolean> {
-  const parsed = parseCsr(input);
+  const der = input instanceof Uint8Array && parsedDers.has(input) ? input : parseCsr(input).der;
+  let parts: ReturnType<typeof readCsrSignatureParts> | undefined;
   try {
-    return await new x509.Pkcs10CertificateRequest(bufferSource(parsed.der)).verify();
+    parts = readCsrSignatureParts(der);
+  } catch {
+    // parseCsr accepted it: leave the verdict to the general verifier below.
+  }
+  const fast = parts ? FAST_SIGNATURE_ALGORITHMS[parts.algorithmOid] : undefined;
+  if (parts && fast && !(fast.keyType === 'ed25519' && parts.hasParameters)) {
+    try {
+      const key = createPublicKey({
+        key: Buffer.from(parts.spki.buffer, parts.spki.byteOffset, parts.spki.byteLength),
+        format: 'der',
+        type: 'spki',
+      });
+      if (key.asymmetricKeyType === fast.keyType) return nodeVerify(fast.digest, parts.tbs, key, parts.signature);
+    } catch {
+      return false;
+    }
+  }
+  try {
+    return await new x509.Pkcs10CertificateRequest(bufferSource(der)).verify();
   } catch {
     return false;
   }
