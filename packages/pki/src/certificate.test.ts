@@ -2,7 +2,7 @@ import { MalformedInputError } from '@certctl/core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CertificateAuthority, createCertificateAuthority, signCertificate } from './certificate-builder.js';
-import { parseCertificate, parseCertificateBundle } from './certificate.js';
+import { parseCertificate, parseCertificateBundle, readCertificateSummary } from './certificate.js';
 import { certificateFingerprint } from './fingerprint.js';
 import { exportPrivateKeyPem, generateKeyPair } from './keys.js';
 import { opensslText, opensslVerify, runOpenssl } from './test-support/openssl.js';
@@ -21,6 +21,23 @@ beforeAll(async () => {
 });
 
 describe('certificate builder and parser', () => {
+  it('readCertificateSummary matches parseCertificate and rejects garbage', async () => {
+    for (const certificate of [root.certificate.pem, intermediate.certificate.der]) {
+      const full = parseCertificate(certificate);
+      expect(readCertificateSummary(certificate)).toEqual({
+        der: full.der,
+        pem: full.pem,
+        serialNumber: full.serialNumber,
+        notBefore: full.notBefore,
+        notAfter: full.notAfter,
+        publicKey: full.publicKey,
+        spki: full.spki,
+      });
+    }
+    expect(() => readCertificateSummary(root.certificate.der.subarray(0, 40))).toThrow(MalformedInputError);
+    expect(() => readCertificateSummary(Uint8Array.of(0x30, 0x00))).toThrow(MalformedInputError);
+  });
+
   it('issues a leaf with every profile extension, which openssl shows and verifies', async () => {
     const leafKeys = await generateKeyPair({ algorithm: 'ecdsa-p256' });
     const leaf = await signCertificate({

@@ -2,6 +2,7 @@
 import { MalformedInputError } from '@certctl/core';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
+import { readDer, readTime, readUnsignedIntegerBytes, TAG } from './asn1-der.js';
 import { decodeExtensions, type ParsedExtensions } from './certificate-extensions.js';
 import { describeName } from './distinguished-name.js';
 import { describePublicKey, type PublicKeyDescription } from './keys.js';
@@ -100,6 +101,47 @@ export function parseCertificate(input: CertificateInput): ParsedCertificate {
   } catch (cause) {
     if (MalformedInputError.isInstance(cause)) throw cause;
     throw new MalformedInputError({ inputKind, message: 'certificate fields are malformed', cause });
+  }
+}
+
+/** What storing an issued certificate needs, without decoding names and extensions. */
+export type CertificateSummary = Pick<
+  ParsedCertificate,
+  'der' | 'pem' | 'serialNumber' | 'notBefore' | 'notAfter' | 'publicKey' | 'spki'
+>;
+
+/**
+ * The serial, validity and public key of a certificate (PEM or DER) from one walk over its DER: the
+ * same values as `parseCertificate` at a fraction of the cost. Names and extensions are not decoded
+ * (nor checked). Anything unreadable is a MalformedInputError ('certificate').
+ */
+export function readCertificateSummary(input: CertificateInput): CertificateSummary {
+  const inputKind = 'certificate';
+  const der = derFromPemOrDer(input, ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'], inputKind);
+  try {
+    const [tbs, signatureAlgorithm, signatureValue, ...rest] = readDer(der).seq('Certificate');
+    if (!tbs || !signatureAlgorithm || !signatureValue || rest.length > 0)
+      throw new Error('Certificate: wrong field count');
+    const fields = tbs.seq('tbsCertificate');
+    const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
+    const [serial, , , validity, , spkiNode] = fields.slice(offset);
+    if (!serial || !validity || !spkiNode) throw new Error('tbsCertificate: missing fields');
+    readUnsignedIntegerBytes(serial, 'serialNumber');
+    const [notBeforeNode, notAfterNode, ...extra] = validity.seq('validity');
+    if (!notBeforeNode || !notAfterNode || extra.length > 0) throw new Error('validity: wrong field count');
+    spkiNode.expect(TAG.sequence, 'subjectPublicKeyInfo');
+    const spki = spkiNode.raw.slice();
+    return {
+      der,
+      pem: derToPem(der, 'CERTIFICATE'),
+      serialNumber: serialHexFromDerContent(serial.value),
+      notBefore: readTime(notBeforeNode, 'notBefore'),
+      notAfter: readTime(notAfterNode, 'notAfter'),
+      publicKey: describePublicKey(spki),
+      spki,
+    };
+  } catch (cause) {
+    throw new MalformedInputError({ inputKind, message: 'bytes are not a DER X.509 certificate', cause });
   }
 }
 
