@@ -13,6 +13,9 @@ export interface RenewalCheckResult {
   errors: number;
 }
 
+/** Renewal windows up to this many days (the schema's CHECK limit) bound the candidate scan by expiry (see runRenewalCheck). */
+const MAX_SCAN_BOUND_DAYS = 365;
+
 /**
  * Queues renewals for certificates inside their policy's renewal window (auto_renew on). When the
  * issuer offers RFC 9773 renewal info, its suggested window wins: before its start, nothing is
@@ -20,6 +23,11 @@ export interface RenewalCheckResult {
  * makes a second replica's attempt a harmless conflict.
  */
 export async function runRenewalCheck(deps: ServiceDeps, now = deps.now()): Promise<RenewalCheckResult> {
+  // The widest auto-renew window bounds the scan, so the certificates_expires_at index can range-scan
+  // instead of every certificate being joined to its policy. Windows over a year skip the bound.
+  const widest = await deps.db.selectFrom('renewalPolicies').select((eb) => eb.fn.max('renewalWindowDays').as('days')).where('autoRenew', '=', true).executeTakeFirst();
+  if (widest?.days === null || widest?.days === undefined) return { examined: 0, queued: 0, skippedByRenewalInfo: 0, errors: 0 };
+  const widestDays = Number(widest.days);
   const candidates = await deps.db
     .selectFrom('certificates')
     .innerJoin('renewalPolicies', 'renewalPolicies.id', 'certificates.renewalPolicyId')
@@ -28,6 +36,7 @@ export async function runRenewalCheck(deps: ServiceDeps, now = deps.now()): Prom
     .where('certificates.status', 'in', ['active', 'expiring', 'expired'])
     .where('renewalPolicies.autoRenew', '=', true)
     .where(sql<boolean>`certificates.expires_at <= ${now}::timestamptz + make_interval(days => renewal_policies.renewal_window_days)`)
+    .$if(widestDays <= MAX_SCAN_BOUND_DAYS, (qb) => qb.where(sql<boolean>`certificates.expires_at <= ${now}::timestamptz + make_interval(days => ${widestDays}::int)`))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('jobs').select('jobs.id').whereRef('jobs.certificateId', '=', 'certificates.id').where('jobs.type', 'in', ['issuance', 'renewal']).where('jobs.status', 'in', ['pending', 'awaiting_csr', 'awaiting_approval', 'running', 'waiting_on_ca']))))
     .orderBy('certificates.expiresAt')
     .limit(10_000)
