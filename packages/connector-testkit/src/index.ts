@@ -1,34 +1,6 @@
 export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
-export {
-  type CrlExpectations,
-  certificateSans,
-  checkChainsTo,
-  checkCrl,
-  checkDiscoveredCertificate,
-  checkIssuedCertificate,
-  checkOcspResponse,
-  type IssuedCertificateExpectations,
-  type OcspExpectations,
-} from './check-certificates.js';
-export {
-  type CheckConfigOptions,
-  checkConfig,
-  generatedInvalidConfigs,
-  type InvalidConfigCase,
-} from './check-config.js';
-export { type CheckLifecycleOptions, checkLifecycle } from './check-lifecycle.js';
-export {
-  CAPABILITY_METHODS,
-  type CheckManifestOptions,
-  checkCapabilityMethods,
-  checkManifest,
-  configProperties,
-  REQUIRED_METHODS,
-  SECRET_LOOKING_KEY,
-  unmarkedSecretFields,
-} from './check-manifest.js';
-export { SUITE_FUNCTIONS } from './checks.js';
+export * from './checks.js';
 export type { ConformanceOptions } from './conformance-harness.js';
 export { type DiscoveryConformanceOptions, testDiscoverySource } from './discovery-suite.js';
 export {
