@@ -38,6 +38,7 @@ export const CAPABILITY_METHODS: Record<ConnectorKind, Readonly<Record<string, s
     caChain: 'caChain',
     listExisting: 'listExisting',
     testConnection: 'testConnection',
+    caHierarchy: 'listCas',
   },
   target: { dryRun: 'dryRun', testConnection: 'testConnection' },
   notifier: { resolve: 'resolve', testConnection: 'testConnection' },

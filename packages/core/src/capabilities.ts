@@ -10,6 +10,8 @@ export interface IssuerCapabilities {
   testConnection: boolean;
   /** The issuer can generate the key itself (server-side keygen); the default is CSR only. */
   serverKeygen: boolean;
+  /** The issuer manages a tree of CAs (listCas, createCa, setIssuingCa, retireCa). */
+  caHierarchy: boolean;
 }
 
 export interface TargetCapabilities {
@@ -41,6 +43,7 @@ export const DEFAULT_ISSUER_CAPABILITIES: IssuerCapabilities = Object.freeze({
   listExisting: false,
   testConnection: false,
   serverKeygen: false,
+  caHierarchy: false,
 });
 
 export const DEFAULT_TARGET_CAPABILITIES: TargetCapabilities = Object.freeze({

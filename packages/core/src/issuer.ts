@@ -119,6 +119,60 @@ export interface ConnectionTestResult {
   detail: string;
 }
 
+/** Name constraints of a CA in a hierarchy (RFC 5280 4.2.1.10); IP entries are CIDR (`10.0.0.0/8`). */
+export interface CaNameConstraints {
+  permittedDns?: string[];
+  excludedDns?: string[];
+  permittedIp?: string[];
+  excludedIp?: string[];
+  permittedEmail?: string[];
+  excludedEmail?: string[];
+}
+
+/** `retiring`: drains (issues nothing new, its certificates stay valid); `retired`: drained, key destroyed. */
+export type CaState = 'active' | 'retiring' | 'retired';
+
+/** One CA of an issuer's hierarchy. The top of the tree (the issuer's own root or sub-CA) has `parentId: null`. */
+export interface CaNode {
+  id: string;
+  parentId: string | null;
+  name: string;
+  subject: string;
+  state: CaState;
+  /** The CA that signs this issuer's leaves; exactly one node is. */
+  issuing: boolean;
+  certificatePem: string;
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** basicConstraints pathLenConstraint; undefined means unlimited. */
+  pathLength?: number;
+  nameConstraints?: CaNameConstraints;
+}
+
+export interface CreateCaRequest {
+  /** The parent CA's id; default the top of the tree. */
+  parentId?: string;
+  /** Unique within the issuer: `[a-z0-9][a-z0-9-]*`. */
+  name: string;
+  commonName: string;
+  organization?: string;
+  keyAlgorithm?: 'ecdsa-p256' | 'ecdsa-p384' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ed25519';
+  validityDays: number;
+  pathLength?: number;
+  nameConstraints?: CaNameConstraints;
+  /** Make it the issuing CA once created. */
+  issuing?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RetireCaRequest {
+  id: string;
+  /** `retiring` starts the drain; `retired` ends it (the app checks first that nothing it issued is still valid). */
+  state: 'retiring' | 'retired';
+  signal?: AbortSignal;
+}
+
 export interface IssuerInstance {
   issue(request: IssueRequest): Promise<IssueResult>;
   /** Follows up a pending order. Required when `capabilities.asyncOrders`. */
@@ -135,6 +189,12 @@ export interface IssuerInstance {
   /** RFC 9773 renewal information; `undefined` when the CA has none for this certificate. */
   renewalInfo?(certificatePem: string, options?: { signal?: AbortSignal }): Promise<RenewalInfo | undefined>;
   listExisting?(options?: { signal?: AbortSignal }): AsyncIterable<ExistingCertificate>;
+  /** The CA tree, top first. Required when `capabilities.caHierarchy` (with the three below). */
+  listCas?(options?: { signal?: AbortSignal }): Promise<CaNode[]>;
+  createCa?(request: CreateCaRequest): Promise<CaNode>;
+  /** Makes an active CA the one that signs leaves. */
+  setIssuingCa?(id: string, options?: { signal?: AbortSignal }): Promise<CaNode>;
+  retireCa?(request: RetireCaRequest): Promise<CaNode>;
   testConnection?(options?: { signal?: AbortSignal }): Promise<ConnectionTestResult>;
   start?(): Promise<void>;
   stop?(): Promise<void>;

@@ -13,7 +13,7 @@ export default defineIssuer({
   displayName: 'Local CA',
   version: VERSION,
   description:
-    "certctl's built-in certificate authority: a self-signed root created on first use, or a sub-CA under an enterprise root (ADCS), with CRL and OCSP",
+    "certctl's built-in certificate authority: a self-signed root created on first use, or a sub-CA under an enterprise root (ADCS), optionally a tree of intermediates, with CRL and OCSP",
   configSchema: localConfigSchema,
   env: localEnvMapping,
   capabilities: {
@@ -22,6 +22,7 @@ export default defineIssuer({
     ocsp: true,
     caChain: true,
     testConnection: true,
+    caHierarchy: true,
   },
   create: (config, ctx) => createLocalIssuer(config, ctx),
 });

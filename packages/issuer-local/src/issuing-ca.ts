@@ -6,7 +6,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { ParsedCertificate } from '@certctl/pki';
 
-export type IssuingCaMode = 'root' | 'sub-ca';
+/** `tree`: an intermediate of a tree-mode hierarchy (see ca-tree/). */
+export type IssuingCaMode = 'root' | 'sub-ca' | 'tree';
 
 export interface IssuingCa {
   mode: IssuingCaMode;

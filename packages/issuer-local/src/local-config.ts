@@ -59,6 +59,12 @@ export const localConfigSchema = z
     ca_key_passphrase: secret(z.string().min(1))
       .optional()
       .describe('Sub-CA mode: passphrase of an encrypted PKCS#8 ca_key_path'),
+    hierarchy_mode: z
+      .enum(['single', 'tree'])
+      .default('single')
+      .describe(
+        'single: the root (or sub-CA) signs leaves; tree: intermediates are created below it through the admin API and one of them signs leaves',
+      ),
     ocsp_responder: z
       .enum(['delegated', 'ca'])
       .default('delegated')

@@ -4,8 +4,10 @@
  * in through generateCrl and signOcsp; the CA itself keeps no revocation state.
  */
 import {
+  type CaNode,
   type ConnectionTestResult,
   type ConnectorContext,
+  type CreateCaRequest,
   DeadlineExceededError,
   type GenerateCrlRequest,
   type IssuedCertificate,
@@ -13,9 +15,12 @@ import {
   type IssuerInstance,
   MalformedInputError,
   type OcspSignRequest,
+  type RetireCaRequest,
   type RevokeRequest,
+  UnsupportedOperationError,
 } from '@certctl/core';
 import { buildCrl, serialHexToDerContent } from '@certctl/pki';
+import { type CaTree, createCaTree } from './ca-tree/ca-tree.js';
 import { CONNECTOR } from './connector-name.js';
 import { crlReasonOf } from './crl-reason.js';
 import { csrKey } from './csr-key.js';
@@ -33,6 +38,11 @@ export interface LocalIssuer
   extends Required<
     Pick<IssuerInstance, 'revoke' | 'caChain' | 'generateCrl' | 'signOcsp' | 'testConnection' | 'start'>
   > {
+  /** Tree mode only (hierarchy_mode: tree); in single mode they fail with UnsupportedOperationError. */
+  listCas(options?: { signal?: AbortSignal }): Promise<CaNode[]>;
+  createCa(request: CreateCaRequest): Promise<CaNode>;
+  setIssuingCa(id: string, options?: { signal?: AbortSignal }): Promise<CaNode>;
+  retireCa(request: RetireCaRequest): Promise<CaNode>;
   issue(request: IssueRequest): Promise<IssuedCertificate>;
   renew(request: IssueRequest): Promise<IssuedCertificate>;
   /** The issuing CA certificate, PEM (creating the root on first use in self-signed mode). */
@@ -82,11 +92,15 @@ export function createLocalIssuer(config: LocalIssuerConfig, ctx: ConnectorConte
     );
   }
 
-  const load = singleFlight(async (): Promise<Loaded> => {
-    const ca = await source.load();
+  const tree: CaTree | undefined =
+    config.hierarchy_mode === 'tree'
+      ? createCaTree({ top: source, secrets: ctx.secrets, clock: ctx.clock, logger: ctx.logger })
+      : undefined;
+
+  const prepare = (ca: IssuingCa): Loaded => {
     ctx.logger.info(
       { mode: ca.mode, subject: ca.certificate.subject, notAfter: ca.certificate.notAfter.toISOString() },
-      `issuing CA ready (${source.description})`,
+      `issuing CA ready (${ca.mode === 'tree' ? 'intermediate of the CA tree' : source.description})`,
     );
     return {
       ca,
@@ -100,7 +114,32 @@ export function createLocalIssuer(config: LocalIssuerConfig, ctx: ConnectorConte
         logger: ctx.logger,
       }),
     };
-  });
+  };
+
+  // Single mode: one CA for the life of the instance. Tree mode: whichever CA is issuing now, each
+  // prepared once (signer, chain, OCSP responder) and reused while it stays the issuing one.
+  const loadSingle = singleFlight(async () => prepare(await source.load()));
+  const prepared = new WeakMap<IssuingCa, Loaded>();
+  const load = async (): Promise<Loaded> => {
+    if (!tree) return loadSingle();
+    const ca = await tree.issuingCa();
+    let loaded = prepared.get(ca);
+    if (!loaded) {
+      loaded = prepare(ca);
+      prepared.set(ca, loaded);
+    }
+    return loaded;
+  };
+
+  const hierarchy = (operation: string): CaTree => {
+    if (!tree) {
+      throw new UnsupportedOperationError({
+        connector: CONNECTOR,
+        operation: `${operation} (set hierarchy_mode: tree on this issuer to manage intermediates)`,
+      });
+    }
+    return tree;
+  };
 
   const issue = async (request: IssueRequest): Promise<IssuedCertificate> => {
     throwIfAborted(request.signal, 'issue');
@@ -113,6 +152,7 @@ export function createLocalIssuer(config: LocalIssuerConfig, ctx: ConnectorConte
       urls,
       now: ctx.clock.now(),
     });
+    tree?.checkLeafNames(ca, profile.sans);
     const leaf = await signer.sign(key.spki, profile);
     ctx.metrics.increment('local_ca_certificates_issued_total');
     return {
@@ -171,12 +211,28 @@ export function createLocalIssuer(config: LocalIssuerConfig, ctx: ConnectorConte
       throwIfAborted(request.signal, 'signOcsp');
       return (await load()).ocsp.sign(request);
     },
+    async listCas(options) {
+      throwIfAborted(options?.signal, 'listCas');
+      return hierarchy('listCas').list();
+    },
+    async createCa(request) {
+      throwIfAborted(request.signal, 'createCa');
+      return hierarchy('createCa').create(request);
+    },
+    async setIssuingCa(id, options) {
+      throwIfAborted(options?.signal, 'setIssuingCa');
+      return hierarchy('setIssuingCa').setIssuing(id);
+    },
+    async retireCa(request) {
+      throwIfAborted(request.signal, 'retireCa');
+      return hierarchy('retireCa').retire(request);
+    },
     async testConnection(options): Promise<ConnectionTestResult> {
       throwIfAborted(options?.signal, 'testConnection');
       const { ca, chainPem } = await load();
       return {
         ok: true,
-        detail: `${ca.mode === 'root' ? 'self-signed root' : 'sub-CA'} "${ca.certificate.subject}" valid until ${ca.certificate.notAfter.toISOString()}, chain of ${chainPem.length}`,
+        detail: `${{ root: 'self-signed root', 'sub-ca': 'sub-CA', tree: 'intermediate' }[ca.mode]} "${ca.certificate.subject}" valid until ${ca.certificate.notAfter.toISOString()}, chain of ${chainPem.length}`,
       };
     },
   };
