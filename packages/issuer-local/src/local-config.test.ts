@@ -12,6 +12,7 @@ describe('local CA config', () => {
       ca_key_algorithm: 'ecdsa-p256',
       ca_validity_days: 3650,
       validity_days: 90,
+      hierarchy_mode: 'single',
       ocsp_responder: 'delegated',
       ocsp_responder_validity_days: 7,
     });
