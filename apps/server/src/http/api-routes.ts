@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../services/service-deps.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { type AnyRouteSpec, defineRoute } from './route-spec.js';
 import { agentRoutes } from './routes/agent-routes.js';
+import { caHierarchyRoutes } from './routes/ca-hierarchy-routes.js';
 import { certificateRoutes } from './routes/certificate-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
 import { ownershipRoutes } from './routes/ownership-routes.js';
@@ -18,6 +19,7 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
     ...ownershipRoutes(deps),
     ...policyRoutes(deps),
     ...issuerRoutes(deps),
+    ...caHierarchyRoutes(deps),
     ...certificateRoutes(deps),
     ...workflowRoutes(deps),
     ...agentRoutes(deps),
