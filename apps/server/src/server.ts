@@ -108,6 +108,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         jobLeaseMs: config.jobs.leaseMs,
         caOrderTimeoutMs: config.jobs.caOrderTimeoutMs,
         crlValidityMs: config.crlValidityMs,
+        ocspValidityMs: config.ocspValidityMs,
+        pkiRateLimitPerIpMin: config.pkiRateLimitPerIpMin,
         agentBootstrapToken: config.auth.agentBootstrapToken,
         agentOfflineAfterMs: config.agentOfflineAfterMs,
         awaitingCsrTimeoutMs: config.jobs.awaitingCsrTimeoutMs,

@@ -45,6 +45,8 @@ export const SERVER_VARIABLES = {
   CERTCTL_SHORT_LIVED_EXPIRY_CHECK_INTERVAL: durationMs.default(30_000),
   CERTCTL_CRL_GENERATION_INTERVAL: durationMs.default(3_600_000),
   CERTCTL_CRL_VALIDITY: durationMs.default(7 * 86_400_000),
+  CERTCTL_OCSP_VALIDITY: durationMs.default(3_600_000),
+  CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN: z.coerce.number().int().min(0).default(1000),
   CERTCTL_JOB_AWAITING_CSR_TIMEOUT: durationMs.default(24 * 3_600_000),
   CERTCTL_JOB_AWAITING_APPROVAL_TIMEOUT: durationMs.default(168 * 3_600_000),
   CERTCTL_JOB_LEASE: durationMs.default(300_000),
@@ -92,6 +94,8 @@ export interface ServerConfig {
     caOrderTimeoutMs: number;
   };
   crlValidityMs: number;
+  ocspValidityMs: number;
+  pkiRateLimitPerIpMin: number;
   agentOfflineAfterMs: number;
   /** Connector-owned `CERTCTL_*` variables, passed to env seeding as they are. */
   connectorEnv: Record<string, string>;
@@ -138,6 +142,8 @@ export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, stri
       caOrderTimeoutMs: env.CERTCTL_CA_ORDER_TIMEOUT,
     },
     crlValidityMs: env.CERTCTL_CRL_VALIDITY,
+    ocspValidityMs: env.CERTCTL_OCSP_VALIDITY,
+    pkiRateLimitPerIpMin: env.CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN,
     agentOfflineAfterMs: env.CERTCTL_AGENT_OFFLINE_AFTER,
     connectorEnv,
   };

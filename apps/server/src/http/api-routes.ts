@@ -6,6 +6,7 @@ import { agentRoutes } from './routes/agent-routes.js';
 import { caHierarchyRoutes } from './routes/ca-hierarchy-routes.js';
 import { certificateRoutes } from './routes/certificate-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
+import { ocspRoutes } from './routes/ocsp-routes.js';
 import { ownershipRoutes } from './routes/ownership-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
 import { metricsRoute, publicRoutes } from './routes/system-routes.js';
@@ -15,6 +16,7 @@ import { workflowRoutes } from './routes/workflow-routes.js';
 export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRouteSpec[] {
   const routes: AnyRouteSpec[] = [
     ...publicRoutes(deps),
+    ...ocspRoutes(deps),
     metricsRoute(deps),
     ...ownershipRoutes(deps),
     ...policyRoutes(deps),
@@ -50,5 +52,5 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
 
 /** The plain-HTTP listener serves only what relying parties fetch without TLS. */
 export function pkiRoutes(deps: ServiceDeps): AnyRouteSpec[] {
-  return publicRoutes(deps);
+  return [...publicRoutes(deps), ...ocspRoutes(deps)];
 }

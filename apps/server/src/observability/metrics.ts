@@ -9,6 +9,7 @@ export interface ServerMetrics {
   approvalDecisions: Counter<'outcome'>;
   jobsProcessed: Counter<'type' | 'outcome'>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
+  ocspResponses: Counter<'status' | 'cache'>;
   /** A gauge whose value is read when /metrics is scraped. */
   addCollectedGauge(name: string, help: string, labelNames: string[], collect: () => Promise<{ labels?: MetricLabels; value: number }[]>): void;
   /** The adapter connectors get as `ctx.metrics`: names are prefixed `certctl_connector_`. */
@@ -25,6 +26,7 @@ export function createServerMetrics(): ServerMetrics {
   const revocationsTotal = new Counter({ name: 'certctl_revocations_total', help: 'Certificates revoked', labelNames: ['reason'] as const, registers: [registry] });
   const approvalDecisions = new Counter({ name: 'certctl_approval_decisions_total', help: 'Approval decisions', labelNames: ['outcome'] as const, registers: [registry] });
   const jobsProcessed = new Counter({ name: 'certctl_jobs_processed_total', help: 'Jobs finished by the job runner', labelNames: ['type', 'outcome'] as const, registers: [registry] });
+  const ocspResponses = new Counter({ name: 'certctl_ocsp_responses_total', help: 'OCSP answers by certificate or error status, and whether they came from the pre-signed cache', labelNames: ['status', 'cache'] as const, registers: [registry] });
   const httpRequests = new Counter({ name: 'certctl_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
 
   const connectorMetrics = new Map<string, Counter | Histogram | Gauge>();
@@ -47,6 +49,7 @@ export function createServerMetrics(): ServerMetrics {
     approvalDecisions,
     jobsProcessed,
     httpRequests,
+    ocspResponses,
     addCollectedGauge(name, help, labelNames, collect) {
       new Gauge({
         name,

@@ -4,6 +4,7 @@ import type { Revocation } from '../db/tables.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.js';
 import { cancelOpenJobs } from './certificates.js';
+import { invalidateOcspCache } from './ocsp.js';
 import type { ServiceDeps } from './service-deps.js';
 import { conflict, invalid, notFound } from './service-errors.js';
 import { inTransaction } from './transaction.js';
@@ -47,6 +48,7 @@ export async function revokeCertificate(deps: ServiceDeps, actor: Actor, certifi
     return { revocation: inserted, certificatePem: version.certificatePem };
   });
   deps.metrics.revocationsTotal.inc({ reason });
+  invalidateOcspCache(deps, revocation.issuerId);
   let issuerError: string | undefined;
   try {
     const runtime = await deps.issuers.get(revocation.issuerId);

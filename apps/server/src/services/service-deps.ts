@@ -13,6 +13,10 @@ export interface ServiceSettings {
   jobLeaseMs: number;
   caOrderTimeoutMs: number;
   crlValidityMs: number;
+  /** Lifetime (thisUpdate..nextUpdate) of OCSP responses; cached ones are re-signed after half of it. */
+  ocspValidityMs: number;
+  /** Requests per minute per client address on the public CRL and OCSP routes; 0 means unlimited. */
+  pkiRateLimitPerIpMin: number;
   agentBootstrapToken?: string;
   agentOfflineAfterMs: number;
   awaitingCsrTimeoutMs: number;

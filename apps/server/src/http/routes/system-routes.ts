@@ -5,6 +5,7 @@ import { currentCrl } from '../../services/crl.js';
 import { issuerCaChain } from '../../services/issuers.js';
 import type { ServiceDeps } from '../../services/service-deps.js';
 import { sendError } from '../http-errors.js';
+import { allowPkiRequest } from '../pki-rate-limit.js';
 import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
 
 /** Routes both listeners serve without authentication: liveness, readiness, and the CRL. */
@@ -38,6 +39,7 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       params: z.object({ issuer_id: z.string().min(1).max(128) }),
       responses: { 200: { description: 'DER CRL', contentType: 'application/pkix-crl' }, 304: { description: 'Not modified' } },
       handler: async ({ params, request, reply }) => {
+        if (!allowPkiRequest(deps, request, reply)) return sendError(reply, 429, 'rate_limited', 'too many CRL requests from this address');
         const issuerId = params.issuer_id.replace(/\.crl$/, '');
         const crl = await currentCrl(deps, issuerId);
         const maxAge = Math.max(0, Math.floor((crl.nextUpdate.getTime() - deps.now().getTime()) / 1000));

@@ -1,0 +1,199 @@
+/**
+ * The OCSP responder (RFC 6960, with the RFC 5019 lightweight profile): one CertID per request,
+ * answered for the issuer named in the URL, signed by the issuer's connector (the local CA signs with
+ * its delegated responder certificate). Responses to nonce-less requests are pre-signed and served
+ * from memory until half their validity has passed; a revocation empties the issuer's cache here at
+ * once and on other replicas within a second (each replica checks the issuer's revocation count and
+ * latest revocation time at most once a second, not per request).
+ */
+import type { RevocationReason } from '@certctl/core';
+import {
+  buildOcspCertId,
+  buildOcspErrorResponse,
+  buildOcspRequest,
+  createOcspIssuerMatcher,
+  type OcspIssuerMatcher,
+  type OcspRequest,
+  parseOcspRequest,
+} from '@certctl/pki';
+import { createHash } from 'node:crypto';
+import { issuerCaChain } from './issuers.js';
+import type { ServiceDeps } from './service-deps.js';
+
+/** RFC 8954: a nonce of 1 to 32 octets; longer ones are refused as malformed. */
+const MAX_NONCE_OCTETS = 32;
+const EPOCH_CHECK_MS = 1_000;
+const MAX_CACHED_RESPONSES = 100_000;
+
+export interface OcspAnswer {
+  der: Uint8Array;
+  /** HTTP caching for signed, nonce-less answers. */
+  cache?: { thisUpdate: Date; nextUpdate: Date; etag: string };
+  status: 'good' | 'revoked' | 'unknown' | 'malformedRequest' | 'unauthorized' | 'internalError';
+}
+
+interface CachedAnswer extends OcspAnswer {
+  refreshAfter: number;
+}
+
+interface IssuerState {
+  matcher?: { chainHead: string; matcher: OcspIssuerMatcher };
+  epoch?: string;
+  checkedAt: number;
+  /** `<hash>:<serial>` → answer; also raw request bytes (base64) → answer, so repeats skip parsing. */
+  answers: Map<string, CachedAnswer>;
+}
+
+const states = new WeakMap<ServiceDeps, Map<string, IssuerState>>();
+
+function stateOf(deps: ServiceDeps, issuerId: string): IssuerState {
+  let perIssuer = states.get(deps);
+  if (!perIssuer) {
+    perIssuer = new Map();
+    states.set(deps, perIssuer);
+  }
+  let state = perIssuer.get(issuerId);
+  if (!state) {
+    state = { checkedAt: 0, answers: new Map() };
+    perIssuer.set(issuerId, state);
+  }
+  return state;
+}
+
+/** Called after a revocation: this replica's pre-signed answers for the issuer are dropped now. */
+export function invalidateOcspCache(deps: ServiceDeps, issuerId: string): void {
+  const state = states.get(deps)?.get(issuerId);
+  if (state) {
+    state.answers.clear();
+    state.epoch = undefined;
+    state.checkedAt = 0;
+  }
+}
+
+/** Revocations made through another replica show up as a new count or a new latest time. */
+async function refreshEpoch(deps: ServiceDeps, issuerId: string, state: IssuerState): Promise<void> {
+  const now = Date.now();
+  if (now - state.checkedAt < EPOCH_CHECK_MS) return;
+  state.checkedAt = now;
+  const row = await deps.db
+    .selectFrom('revocations')
+    .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('revokedAt').as('latest')])
+    .where('issuerId', '=', issuerId)
+    .executeTakeFirst();
+  const latest = row?.latest ? new Date(row.latest as unknown as string).getTime() : 0;
+  const epoch = `${row?.n ?? 0}:${latest}`;
+  if (state.epoch !== undefined && state.epoch !== epoch) {
+    state.answers.clear();
+    state.matcher = undefined;
+  }
+  state.epoch = epoch;
+}
+
+async function matcherFor(deps: ServiceDeps, issuerId: string, state: IssuerState): Promise<OcspIssuerMatcher> {
+  // In a CA tree the issuing CA can change: the matcher follows the chain's head.
+  const chain = await issuerCaChain(deps, issuerId);
+  const head = chain[0]!;
+  if (state.matcher?.chainHead !== head) state.matcher = { chainHead: head, matcher: createOcspIssuerMatcher(head) };
+  return state.matcher.matcher;
+}
+
+const error = (status: Exclude<OcspAnswer['status'], 'good' | 'revoked' | 'unknown'>): OcspAnswer => ({
+  der: buildOcspErrorResponse(status),
+  status,
+});
+
+function remember(state: IssuerState, keys: string[], answer: CachedAnswer): void {
+  if (state.answers.size >= MAX_CACHED_RESPONSES) state.answers.clear();
+  for (const key of keys) state.answers.set(key, answer);
+}
+
+/** The reference product's `GET .../ocsp/<issuer>/<hex serial>` form, as a SHA-1 CertID request. */
+export async function ocspRequestForSerial(deps: ServiceDeps, issuerId: string, serialHex: string): Promise<Uint8Array | undefined> {
+  try {
+    const [head] = await issuerCaChain(deps, issuerId);
+    return buildOcspRequest({ certIds: [buildOcspCertId({ issuerCertificate: head!, serial: serialHex.toLowerCase() })] });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Answers one DER OCSPRequest for `issuerId`. Never throws for bad input: that is `malformedRequest`. */
+export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer: Uint8Array): Promise<OcspAnswer> {
+  const known = await deps.db.selectFrom('issuers').select(['id', 'type']).where('id', '=', issuerId).executeTakeFirst();
+  if (!known) return error('unauthorized');
+  const state = stateOf(deps, issuerId);
+  await refreshEpoch(deps, issuerId, state);
+
+  const rawKey = `raw:${Buffer.from(requestDer).toString('base64')}`;
+  const nowMs = deps.now().getTime();
+  const hit = state.answers.get(rawKey);
+  if (hit && nowMs < hit.refreshAfter) {
+    deps.metrics.ocspResponses.inc({ status: hit.status, cache: 'hit' });
+    return hit;
+  }
+
+  let request: OcspRequest;
+  try {
+    request = parseOcspRequest(requestDer);
+  } catch {
+    return error('malformedRequest');
+  }
+  if (request.certIds.length !== 1) return error('malformedRequest');
+  if (request.nonce && request.nonce.length > MAX_NONCE_OCTETS + 2) return error('malformedRequest');
+  const certId = request.certIds[0]!;
+
+  const runtime = await deps.issuers.get(issuerId).catch(() => undefined);
+  if (!runtime || !(await runtime.supports('signOcsp'))) return error('unauthorized');
+  let matcher: OcspIssuerMatcher;
+  try {
+    matcher = await matcherFor(deps, issuerId, state);
+  } catch {
+    return error('unauthorized');
+  }
+  if (!matcher.matches(certId)) return error('unauthorized');
+  // The signer answers with a SHA-1 or SHA-256 CertID; other hashes would not match what was asked.
+  if (certId.hashAlgorithm !== 'sha1' && certId.hashAlgorithm !== 'sha256') return error('malformedRequest');
+
+  const certKey = `${certId.hashAlgorithm}:${certId.serial}`;
+  if (!request.nonce) {
+    const cached = state.answers.get(certKey);
+    if (cached && nowMs < cached.refreshAfter) {
+      remember(state, [rawKey], cached);
+      deps.metrics.ocspResponses.inc({ status: cached.status, cache: 'hit' });
+      return cached;
+    }
+  }
+
+  const [version, revocation] = await Promise.all([
+    deps.db.selectFrom('certificateVersions').select(['id']).where('issuerId', '=', issuerId).where('serial', '=', certId.serial).executeTakeFirst(),
+    deps.db.selectFrom('revocations').select(['revokedAt', 'reason']).where('issuerId', '=', issuerId).where('serial', '=', certId.serial).executeTakeFirst(),
+  ]);
+  const status = revocation ? 'revoked' : version ? 'good' : 'unknown';
+  const thisUpdate = new Date(Math.floor(nowMs / 1000) * 1000);
+  const nextUpdate = new Date(thisUpdate.getTime() + deps.settings.ocspValidityMs);
+  let der: Uint8Array;
+  try {
+    der = await runtime.signOcsp({
+      serial: certId.serial,
+      status,
+      revokedAt: revocation?.revokedAt,
+      reason: revocation?.reason as RevocationReason | undefined,
+      thisUpdate,
+      nextUpdate,
+      nonce: request.nonce,
+      certIdHashAlgorithm: certId.hashAlgorithm === 'sha256' ? 'SHA-256' : 'SHA-1',
+    });
+  } catch (cause) {
+    deps.logger.warn({ issuer_id: issuerId, error: cause instanceof Error ? cause.message : String(cause) }, 'OCSP signing failed');
+    return error('internalError');
+  }
+  const answer: CachedAnswer = {
+    der,
+    status,
+    cache: request.nonce ? undefined : { thisUpdate, nextUpdate, etag: `"${createHash('sha1').update(der).digest('hex')}"` },
+    refreshAfter: thisUpdate.getTime() + deps.settings.ocspValidityMs / 2,
+  };
+  if (!request.nonce) remember(state, [certKey, rawKey], answer);
+  deps.metrics.ocspResponses.inc({ status, cache: 'miss' });
+  return answer;
+}
