@@ -7,6 +7,9 @@ export const GOALS = {
   renewalScan1MMs: 2000, // 1M-certificate renewal scan
   idleRssMbPostgres: 120,
   idleRssMbPglite: 400,
+  ocspToOpensslMulti2: 5, // OCSP from the cache at five times `openssl ocsp -multi 2` or better
+  ocspToBareNodeHttp: 0.6, // and at 60% of a bare node:http server answering 1 KB
+  crl100kMs: 1000, // a 100,000-entry CRL built and signed in under a second
 };
 
 export const ratio = (value, reference) =>
@@ -94,6 +97,36 @@ export function buildReport(suites, meta = {}) {
         : {},
     );
     add('renewal', 'bulk insert (setup, not a result)', r.insertSeconds, 's');
+  }
+  const o = suites.ocsp;
+  if (o) {
+    const vsOpenssl = ratio(o.certctlGetCached, o.opensslPostPlain);
+    const vsBare = ratio(o.certctlGetCached, o.bareNodeHttp);
+    add('ocsp', `certctl GET, pre-signed cache (wrk c=${o.connections})`, o.certctlGetCached, 'ops/s', {
+      goal: `>= ${GOALS.ocspToOpensslMulti2}x openssl, >= ${GOALS.ocspToBareNodeHttp}x node:http`,
+      status:
+        verdict(vsOpenssl, GOALS.ocspToOpensslMulti2, 'atLeast') === 'met' && verdict(vsBare, GOALS.ocspToBareNodeHttp, 'atLeast') === 'met'
+          ? 'met'
+          : vsOpenssl === null || vsBare === null
+            ? 'n/a'
+            : 'missed',
+      detail: `${fmt(vsOpenssl)}x openssl, ${fmt(vsBare)}x node:http`,
+    });
+    add('ocsp', 'certctl POST, pre-signed cache', o.certctlPostCached, 'ops/s');
+    add('ocsp', 'certctl POST with nonce (signed per request)', o.certctlPostNonce, 'ops/s', {
+      detail: `${fmt(ratio(o.certctlPostNonce, o.opensslPostNonce))}x openssl with nonce`,
+    });
+    add('ocsp', 'openssl ocsp -multi 2, POST (reference)', o.opensslPostPlain, 'ops/s');
+    add('ocsp', 'openssl ocsp -multi 2, POST with nonce', o.opensslPostNonce, 'ops/s');
+    add('ocsp', 'bare node:http, 1 KB (reference)', o.bareNodeHttp, 'ops/s');
+  }
+  const c = suites.crl;
+  if (c) {
+    add('crl', `${c.entries.toLocaleString('en-US')}-entry CRL built + signed (best of 3)`, c.bestMs, 'ms', {
+      goal: `< ${GOALS.crl100kMs} ms`,
+      status: verdict(c.bestMs, GOALS.crl100kMs, 'atMost'),
+    });
+    add('crl', 'openssl ca -gencrl, same entries (reference)', c.opensslGencrlMs, 'ms');
   }
   return { ...meta, goals: GOALS, rawSignPerSecond: raw, rows, suites };
 }

@@ -3,7 +3,7 @@
 // the raw signing rate measured in the same run, and writes tooling/bench/results/<name>-<time>.json.
 // No assertions on time anywhere. See README.md.
 //   --quick               smaller sizes (renewal 10k + 100k, 500 API requests)
-//   --only=signing,api,renewal
+//   --only=signing,api,renewal,ocsp,crl
 //   --db=postgres,pglite  API suite dialects
 //   --requests=N --concurrency=N --renewal-sizes=100000,1000000 --seconds=N (signing)
 //   --no-build            do not (re)build the server with turbo first
@@ -22,7 +22,7 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 
 const quick = flag('quick');
-const only = option('only', 'signing,api,renewal').split(',');
+const only = option('only', 'signing,api,renewal,ocsp,crl').split(',');
 const dbs = option('db', 'postgres,pglite').split(',');
 const requests = option('requests', quick ? '500' : '2000');
 const concurrency = option('concurrency', '32');
@@ -66,7 +66,8 @@ function runSuite(file, suiteArgs) {
 }
 
 const started = Date.now();
-if (only.includes('api') && !flag('no-build')) {
+const needsServer = only.includes('api') || only.includes('ocsp');
+if (needsServer && !flag('no-build')) {
   log('building @certctl/server and its dependencies (turbo, cached when unchanged)');
   execFileSync(
     join(root, 'node_modules', '.bin', 'turbo'),
@@ -77,7 +78,7 @@ if (only.includes('api') && !flag('no-build')) {
       env: { ...process.env, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
     },
   );
-} else if (only.includes('api') && !existsSync(join(root, 'apps', 'server', 'dist', 'cli.js'))) {
+} else if (needsServer && !existsSync(join(root, 'apps', 'server', 'dist', 'cli.js'))) {
   throw new Error('apps/server/dist/cli.js is missing: run without --no-build');
 }
 
@@ -115,6 +116,11 @@ if (only.includes('renewal'))
     'renewal',
     async () => (suites.renewal = await runSuite('renewal-scan.ts', [`--sizes=${renewalSizes}`])),
   );
+
+if (only.includes('ocsp'))
+  await attempt('ocsp', async () => (suites.ocsp = await runSuite('ocsp.ts', [`--seconds=${quick ? 3 : 8}`])));
+if (only.includes('crl'))
+  await attempt('crl', async () => (suites.crl = await runSuite('crl.ts', ['--entries=100000'])));
 
 const report = buildReport(suites, {
   name,

@@ -28,6 +28,8 @@ export interface ServerProcess {
   child: ChildProcess;
   pid: number;
   apiUrl: string;
+  /** The plain-HTTP PKI listener (CRL, OCSP). */
+  pkiUrl: string;
   bootMs: number;
   stop(): Promise<void>;
 }
@@ -57,7 +59,7 @@ export async function startServerProcess(options: {
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 180 s:\n${output}`)), 180_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('API (HTTPS):')) {
@@ -84,6 +86,7 @@ export async function startServerProcess(options: {
     child,
     pid: child.pid!,
     apiUrl: `https://127.0.0.1:${apiPort}`,
+    pkiUrl: `http://127.0.0.1:${pkiPort}`,
     bootMs,
     async stop() {
       if (child.exitCode !== null) return;
