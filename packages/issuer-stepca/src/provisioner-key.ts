@@ -3,7 +3,7 @@
  * (a compact JWE), or in the file `step crypto jwk create` writes (a flattened JWE); both use
  * PBES2-HS256+A128KW with A256GCM and 100,000 PBKDF2 rounds. A plain private JWK is accepted too.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { AuthenticationError, ConfigValidationError, MalformedInputError } from '@certctl/core';
 import { calculateJwkThumbprint, compactDecrypt, type FlattenedJWE, flattenedDecrypt, importJWK, type JWK } from 'jose';
 import { CONNECTOR } from './connector-name.js';
@@ -13,6 +13,8 @@ export interface ProvisionerKey {
   kid: string;
   alg: 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'RS256' | 'PS256';
   privateKey: CryptoKey;
+  /** Whether the file held the key encrypted (a password was needed). */
+  encrypted: boolean;
 }
 
 const DECRYPT_OPTIONS = {
@@ -41,7 +43,20 @@ export async function loadProvisionerKey(path: string, password: string | undefi
       ],
     });
   }
-  return parseProvisionerKey(text, password);
+  const key = await parseProvisionerKey(text, password);
+  // An unencrypted private key must be private to its owner; an encrypted one is protected by the password.
+  if (!key.encrypted && ((await stat(path)).mode & 0o077) !== 0) {
+    throw new ConfigValidationError({
+      connector: CONNECTOR,
+      issues: [
+        {
+          path: 'provisioner_key_path',
+          message: `${path} holds an unencrypted private key readable by group or others; chmod 600 it`,
+        },
+      ],
+    });
+  }
+  return key;
 }
 
 export async function parseProvisionerKey(text: string, password: string | undefined): Promise<ProvisionerKey> {
@@ -65,12 +80,14 @@ export async function parseProvisionerKey(text: string, password: string | undef
       : undefined;
 
   let jwk: JWK;
+  let encrypted = true;
   if (typeof record.encryptedKey === 'string') {
     jwk = await decrypt(() => compactDecrypt(record.encryptedKey as string, secretOf(password), DECRYPT_OPTIONS));
   } else if (typeof record.protected === 'string' && typeof record.ciphertext === 'string') {
     jwk = await decrypt(() => flattenedDecrypt(record as unknown as FlattenedJWE, secretOf(password), DECRYPT_OPTIONS));
   } else if (typeof record.kty === 'string') {
     jwk = record as JWK;
+    encrypted = false;
   } else {
     throw malformed('expected a provisioner (with encryptedKey), an encrypted JWK (JWE JSON) or a private JWK');
   }
@@ -83,7 +100,7 @@ export async function parseProvisionerKey(text: string, password: string | undef
     throw malformed(`the private JWK cannot be used for ${alg}`, cause);
   }
   const kid = publicKid ?? jwk.kid ?? (await calculateJwkThumbprint(jwk, 'sha256'));
-  return { kid, alg, privateKey };
+  return { kid, alg, privateKey, encrypted };
 }
 
 function secretOf(password: string | undefined): Uint8Array {

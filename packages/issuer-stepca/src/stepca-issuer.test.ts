@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -90,6 +91,18 @@ describe('issuer-stepca against the fake step-ca', () => {
     for (const key of [fromEntry, fromFile, fromCompact, plain]) expect(key.kid).toBe(p.publicJwk.kid);
     const keyPath = await setup.write('step-jwk.json', p.encryptedJwkFile);
     await issuerWith({ provisioner_key_path: keyPath }).issue(issueRequestFor(await createTestCsr()));
+  });
+
+  it('refuses an unencrypted provisioner key that group or others can read', async () => {
+    const keyPath = await setup.write('plain.json', JSON.stringify(setup.provisioner.plainPrivateJwk));
+    await chmod(keyPath, 0o644);
+    const error = await issuerWith({ provisioner_key_path: keyPath, provisioner_password: undefined })
+      .start()
+      .catch((e: unknown) => e);
+    expect(ConfigValidationError.isInstance(error)).toBe(true);
+    expect(String(error)).toContain('chmod 600');
+    await chmod(keyPath, 0o600);
+    await issuerWith({ provisioner_key_path: keyPath, provisioner_password: undefined }).start();
   });
 
   it('refuses a wrong password before calling step-ca, and asks for one when the key is encrypted', async () => {
