@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestContext, createTestCsr, issueRequestFor, type TestContext } from '@certctl/connector-testkit';
 import {
@@ -207,6 +207,19 @@ describe('issuer-openssl against a throwaway openssl ca directory', () => {
     expect(ConfigValidationError.isInstance(error), String(error)).toBe(true);
     expect(String(error)).toMatch(/writable by group or others/);
     expect(ran.length).toBe(before);
+  });
+
+  it('refuses a symlink to a good script when the link sits in a directory others can write to', async () => {
+    const dir = join(ca.root, 'shared-links');
+    await mkdir(dir);
+    await chmod(dir, 0o777);
+    const link = join(dir, 'sign.sh');
+    await symlink(ca.config.sign_script, link);
+    const error = await issuerWith({ sign_script: link })
+      .issue(issueRequestFor(await createTestCsr()))
+      .catch((e: unknown) => e);
+    expect(ConfigValidationError.isInstance(error), String(error)).toBe(true);
+    expect(String(error)).toContain(dir);
   });
 
   it('says which key is missing when revoke or CRL scripts are not configured', async () => {

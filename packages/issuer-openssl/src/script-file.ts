@@ -30,12 +30,17 @@ export async function checkScriptFile(path: string, field: string): Promise<stri
   } catch {
     refuse(`${path} is not executable`);
   }
-  const dir = await stat(dirname(real));
-  if (dir.mode & 0o022)
-    refuse(
-      `${dirname(real)} is writable by group or others, so the script could be replaced; move it to a root-owned directory`,
-    );
-  if (!allowedOwners.has(dir.uid))
-    refuse(`${dirname(real)} is owned by uid ${dir.uid}; it must belong to root or to the user certctl runs as`);
+  // The configured path's directory too: a symlink there could be re-pointed.
+  for (const dirPath of new Set([dirname(real), dirname(path)])) {
+    const dir = await stat(dirPath);
+    if (dir.mode & 0o022) {
+      refuse(
+        `${dirPath} is writable by group or others, so the script could be replaced; move it to a root-owned directory`,
+      );
+    }
+    if (!allowedOwners.has(dir.uid)) {
+      refuse(`${dirPath} is owned by uid ${dir.uid}; it must belong to root or to the user certctl runs as`);
+    }
+  }
   return real;
 }
