@@ -1,12 +1,20 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTempDir, type TempDir, testIssuer } from '@certctl/connector-testkit';
+import {
+  createFakeClock,
+  createTempDir,
+  createTestContext,
+  type TempDir,
+  type TestContext,
+  testIssuer,
+} from '@certctl/connector-testkit';
 import manifest from './index.js';
 import { type FakeVault, startFakeVault } from './test-support/fake-vault.js';
 
 let vault: FakeVault | undefined;
 let dir: TempDir | undefined;
 let caPath = '';
+let ctx: TestContext | undefined;
 
 testIssuer(manifest, {
   config: () => ({ addr: vault!.url, token: 'hvs.conformance-token', role: 'servers', ca_cert_path: caPath }),
@@ -24,6 +32,12 @@ testIssuer(manifest, {
     },
   ],
   timeoutMs: 30_000,
+  // A clock that only moves when told: the token renewal loop then waits (as it would for half an
+  // hour) instead of renewing in a tight loop while the suite runs; token-renewal.test.ts drives it.
+  context: async () => {
+    ctx = await createTestContext({ clock: createFakeClock({ start: Date.now(), autoAdvance: false }) });
+    return ctx;
+  },
   hooks: {
     beforeAll: async () => {
       vault = await startFakeVault();
@@ -33,8 +47,10 @@ testIssuer(manifest, {
       await writeFile(caPath, vault.tlsCaPem);
     },
     afterAll: async () => {
+      await ctx?.cleanup();
       await vault?.close();
       await dir?.remove();
+      if (vault && vault.renewals > 0) throw new Error(`the renewal loop ran ${vault.renewals} times during the suite`);
     },
   },
 });

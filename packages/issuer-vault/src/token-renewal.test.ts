@@ -2,7 +2,7 @@ import { createFakeClock, createTestContext, type FakeClock, type TestContext } 
 import { AuthenticationError } from '@certctl/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setUpVault, type VaultSetup } from './test-support/vault-setup.js';
-import { RENEWAL_METRIC } from './token-renewal.js';
+import { MAX_SLEEP_MS, RENEWAL_METRIC } from './token-renewal.js';
 import { createVaultIssuer, type VaultIssuer } from './vault-issuer.js';
 
 let setup: VaultSetup | undefined;
@@ -110,6 +110,17 @@ describe('Vault token lifecycle', () => {
       .start()
       .catch((e: unknown) => e);
     expect(AuthenticationError.isInstance(error)).toBe(true);
+  });
+
+  it('waits out a year-long TTL in bounded timer slices instead of one overflowing timer', async () => {
+    const { clock, setup, ctx } = await started({ ttlSeconds: 8760 * 3600 });
+    await clock.whenSleeping(1);
+    expect(clock.sleeps).toEqual([MAX_SLEEP_MS]);
+    await clock.advance(4380 * 3_600_000 - 1_000);
+    expect(setup.vault.renewals).toBe(0);
+    expect(Math.max(...clock.sleeps)).toBe(MAX_SLEEP_MS);
+    await clock.advance(1_000);
+    await vi.waitFor(() => expect(outcomes(ctx)).toEqual(['success']));
   });
 
   it('stops the loop on stop()', async () => {

@@ -35,6 +35,8 @@ export interface TokenRenewal {
 
 /** Shortest wait between attempts, so a token with a tiny TTL or a failing Vault is not hammered. */
 const MIN_DELAY_MS = 5_000;
+/** Longest single timer. */
+export const MAX_SLEEP_MS = 6 * 3_600_000;
 
 export async function lookupSelf(client: VaultClient, signal?: AbortSignal): Promise<TokenLookup> {
   const response = await client.get<VaultResponse<TokenLookup>>('auth/token/lookup-self', signal);
@@ -51,12 +53,23 @@ export function createTokenRenewal(client: VaultClient, ctx: ConnectorContext): 
   let loop: Promise<void> | undefined;
   const count = (result: 'success' | 'failure' | 'not_renewable') => ctx.metrics.increment(RENEWAL_METRIC, { result });
 
+  /**
+   * Sleeps in slices of at most MAX_SLEEP_MS until `dueAt`: a year-long token's half TTL is beyond
+   * what one timer can hold (Node fires timers over 2^31-1 ms at once), and slices follow the wall
+   * clock across a suspended host.
+   */
+  const sleepUntil = async (dueAt: number) => {
+    for (let left = dueAt - ctx.clock.now().getTime(); left > 0; left = dueAt - ctx.clock.now().getTime()) {
+      await ctx.clock.sleep(Math.min(left, MAX_SLEEP_MS), signal);
+    }
+  };
+
   const run = async (firstTtlSeconds: number) => {
     let expiresAt = ctx.clock.now().getTime() + firstTtlSeconds * 1000;
     let delayMs = Math.max(MIN_DELAY_MS, (firstTtlSeconds * 1000) / 2);
     for (;;) {
       try {
-        await ctx.clock.sleep(delayMs, signal);
+        await sleepUntil(ctx.clock.now().getTime() + delayMs);
       } catch {
         return;
       }
