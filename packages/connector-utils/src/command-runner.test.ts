@@ -19,10 +19,16 @@ describe('createCommandRunner', () => {
       exitCode: 0,
       signal: null,
       stdout: "$HOME ; rm -rf / `id` it's\n",
+      stdoutBytes: new Uint8Array(Buffer.from("$HOME ; rm -rf / `id` it's\n")),
       stderr: '',
       timedOut: false,
       truncated: false,
     });
+  });
+
+  it('keeps binary stdout intact in stdoutBytes', async () => {
+    const result = await run('/usr/bin/printf', ['\\060\\202\\377\\000\\001']);
+    expect([...result.stdoutBytes!]).toEqual([0x30, 0x82, 0xff, 0x00, 0x01]);
   });
 
   it('reports a non-zero exit and stderr without throwing', async () => {

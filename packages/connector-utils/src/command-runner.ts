@@ -135,6 +135,7 @@ export function createCommandRunner(runnerOptions: CommandRunnerOptions = {}): C
           exitCode,
           signal,
           stdout: stdout.text(),
+          stdoutBytes: stdout.bytes(),
           stderr: stderr.text(),
           timedOut,
           truncated: stdout.truncated() || stderr.truncated(),
@@ -151,7 +152,10 @@ export function createCommandRunner(runnerOptions: CommandRunnerOptions = {}): C
     });
 }
 
-function capture(stream: Readable | null, maxBytes: number): { text(): string; truncated(): boolean } {
+function capture(
+  stream: Readable | null,
+  maxBytes: number,
+): { text(): string; bytes(): Uint8Array; truncated(): boolean } {
   const chunks: Buffer[] = [];
   let kept = 0;
   let dropped = false;
@@ -166,5 +170,9 @@ function capture(stream: Readable | null, maxBytes: number): { text(): string; t
     chunks.push(piece);
     kept += piece.byteLength;
   });
-  return { text: () => Buffer.concat(chunks).toString('utf8'), truncated: () => dropped };
+  return {
+    text: () => Buffer.concat(chunks).toString('utf8'),
+    bytes: () => new Uint8Array(Buffer.concat(chunks)),
+    truncated: () => dropped,
+  };
 }

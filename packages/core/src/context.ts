@@ -44,6 +44,8 @@ export interface ExecResult {
   /** Signal that ended the child, e.g. `SIGTERM` after a timeout. */
   signal: string | null;
   stdout: string;
+  /** The same stdout as raw bytes, for programs that print binary (a DER CRL); set by connector-utils' runner. */
+  stdoutBytes?: Uint8Array;
   stderr: string;
   timedOut: boolean;
   truncated: boolean;
