@@ -112,7 +112,7 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
     } catch {
       return problem(400, 'malformed', 'JWS signature is invalid');
     }
-    const payloadText = Buffer.from(jws.payload ?? '', 'base64url').toString('utf8');
+    const payloadText = Buffer.from(String(jws.payload ?? ''), 'base64url').toString('utf8');
     return { payload: payloadText === '' ? undefined : JSON.parse(payloadText), jwk, accountUrl };
   };
   const isResponse = (v: unknown): v is FakeResponse => typeof v === 'object' && v !== null && 'status' in v && !('jwk' in v);
@@ -141,7 +141,7 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
     } catch {
       return problem(401, 'unauthorized', 'EAB MAC is invalid');
     }
-    const bound = JSON.parse(Buffer.from(eab.payload ?? '', 'base64url').toString('utf8')) as JWK;
+    const bound = JSON.parse(Buffer.from(String(eab.payload ?? ''), 'base64url').toString('utf8')) as JWK;
     if (bound.x !== jwk.x || bound.n !== jwk.n) return problem(401, 'unauthorized', 'EAB binds another key');
     return undefined;
   };
