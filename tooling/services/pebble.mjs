@@ -24,26 +24,69 @@ export function freePort() {
 }
 
 function ensurePebbleInstalled() {
-  if (!commandExists('pebble') || !commandExists('pebble-challtestsrv')) aptInstall(['pebble'], { because: 'ACME tests' });
+  if (!commandExists('pebble') || !commandExists('pebble-challtestsrv'))
+    aptInstall(['pebble'], { because: 'ACME tests' });
 }
 
 /** A throwaway CA and a cert for localhost/127.0.0.1 signed by it: pebble's own HTTPS identity. */
 function writeTlsIdentity(dir) {
   const openssl = (args) => execFileSync('openssl', args, { stdio: 'pipe' });
   const ca = { key: join(dir, 'tls-ca.key'), cert: join(dir, 'tls-ca.pem') };
-  const leaf = { key: join(dir, 'tls.key'), csr: join(dir, 'tls.csr'), cert: join(dir, 'tls.pem'), ext: join(dir, 'tls.ext') };
+  const leaf = {
+    key: join(dir, 'tls.key'),
+    csr: join(dir, 'tls.csr'),
+    cert: join(dir, 'tls.pem'),
+    ext: join(dir, 'tls.ext'),
+  };
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', ca.key]);
-  openssl(['req', '-x509', '-new', '-key', ca.key, '-subj', '/CN=pebble test TLS CA', '-days', '2', '-out', ca.cert,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    ca.key,
+    '-subj',
+    '/CN=pebble test TLS CA',
+    '-days',
+    '2',
+    '-out',
+    ca.cert,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', leaf.key]);
   openssl(['req', '-new', '-key', leaf.key, '-subj', '/CN=localhost', '-out', leaf.csr]);
-  writeFileSync(leaf.ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
-  openssl(['x509', '-req', '-in', leaf.csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '2', '-extfile', leaf.ext, '-out', leaf.cert]);
+  writeFileSync(
+    leaf.ext,
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n',
+  );
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    leaf.csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    leaf.ext,
+    '-out',
+    leaf.cert,
+  ]);
   return { caPath: ca.cert, certPath: leaf.cert, keyPath: leaf.key };
 }
 
 function spawnLogged(command, args, { env, logPath }) {
-  const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const chunks = [];
   const keep = (data) => {
     chunks.push(data);
@@ -78,12 +121,32 @@ export async function startPebble(options = {}) {
   ensurePebbleInstalled();
   const dir = mkdtempSync(join(tmpdir(), 'certctl-pebble-'));
   const tls = writeTlsIdentity(dir);
-  const [acmePort, managementPort, dnsPort, challManagementPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [acmePort, managementPort, dnsPort, challManagementPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const httpPort = options.httpPort ?? (await freePort());
 
   const chall = spawnLogged(
     'pebble-challtestsrv',
-    ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${challManagementPort}`],
+    [
+      '-defaultIPv4',
+      '127.0.0.1',
+      '-defaultIPv6',
+      '',
+      '-dns01',
+      `127.0.0.1:${dnsPort}`,
+      '-http01',
+      '',
+      '-https01',
+      '',
+      '-tlsalpn01',
+      '',
+      '-management',
+      `127.0.0.1:${challManagementPort}`,
+    ],
     { env: {}, logPath: join(dir, 'challtestsrv.log') },
   );
 

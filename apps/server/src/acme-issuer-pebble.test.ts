@@ -8,7 +8,8 @@ import { call } from './testing/api-fixtures.js';
 import { describeEachDialect } from './testing/each-dialect.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 
-const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (args: string[], cwd: string) =>
+  execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 let pebble: RunningPebble;
 let responderPort: number;
@@ -40,16 +41,42 @@ describeEachDialect('a server seeded with CERTCTL_ACME_DIRECTORY_URL issues from
   });
   afterAll(() => server?.stop());
 
-  it('seeds iss-acme from the environment, issues a managed certificate openssl verifies to pebble\'s root, and revokes it at pebble', async () => {
+  it("seeds iss-acme from the environment, issues a managed certificate openssl verifies to pebble's root, and revokes it at pebble", async () => {
     const issuers = await call(server.api, 'GET', '/api/v1/issuers');
     const acme = issuers.json.data!.find((i) => i.id === 'iss-acme');
     expect(acme).toMatchObject({ type: 'acme', source: 'env' });
 
     const team = await call(server.api, 'POST', '/api/v1/teams', { name: `web-${ctx.dialect}` });
-    const owner = await call(server.api, 'POST', '/api/v1/owners', { name: 'Ops', email: 'ops@example.com', team_id: team.json.id });
-    const policy = await call(server.api, 'POST', '/api/v1/renewal-policies', { name: `acme-${ctx.dialect}`, renewal_window_days: 30 });
+    const owner = await call(server.api, 'POST', '/api/v1/owners', {
+      name: 'Ops',
+      email: 'ops@example.com',
+      team_id: team.json.id,
+    });
+    const policy = await call(server.api, 'POST', '/api/v1/renewal-policies', {
+      name: `acme-${ctx.dialect}`,
+      renewal_window_days: 30,
+    });
     const dir = mkdtempSync(join(work, `${ctx.dialect}-`));
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'shop.key', '-out', 'shop.csr', '-subj', '/CN=shop.example.com', '-addext', 'subjectAltName=DNS:shop.example.com,DNS:www.shop.example.com'], dir);
+    openssl(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'shop.key',
+        '-out',
+        'shop.csr',
+        '-subj',
+        '/CN=shop.example.com',
+        '-addext',
+        'subjectAltName=DNS:shop.example.com,DNS:www.shop.example.com',
+      ],
+      dir,
+    );
     const created = await call(server.api, 'POST', '/api/v1/certificates', {
       name: `shop-${ctx.dialect}`,
       common_name: 'shop.example.com',
@@ -69,7 +96,9 @@ describeEachDialect('a server seeded with CERTCTL_ACME_DIRECTORY_URL issues from
     writeFileSync(join(dir, 'shop.pem'), (await call(server.api, 'GET', `/api/v1/certificates/${id}/export/pem`)).body);
     writeFileSync(join(dir, 'root.pem'), await pebble.rootPem());
     writeFileSync(join(dir, 'intermediate.pem'), await pebble.intermediatePem());
-    expect(openssl(['verify', '-CAfile', 'root.pem', '-untrusted', 'intermediate.pem', 'shop.pem'], dir)).toContain('shop.pem: OK');
+    expect(openssl(['verify', '-CAfile', 'root.pem', '-untrusted', 'intermediate.pem', 'shop.pem'], dir)).toContain(
+      'shop.pem: OK',
+    );
     const text = openssl(['x509', '-in', 'shop.pem', '-noout', '-text', '-serial'], dir);
     expect(text).toContain('DNS:www.shop.example.com');
     const serial = /serial=([0-9A-F]+)/.exec(text)![1]!.toLowerCase();

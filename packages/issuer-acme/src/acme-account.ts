@@ -13,14 +13,18 @@ export interface StoredAccount {
   accountUrl: string;
 }
 
-export async function loadAccount(secrets: ConnectorSecretStore, directoryUrl: string): Promise<StoredAccount | undefined> {
+export async function loadAccount(
+  secrets: ConnectorSecretStore,
+  directoryUrl: string,
+): Promise<StoredAccount | undefined> {
   const raw = await secrets.get(ACCOUNT_SECRET);
   if (!raw) return undefined;
   try {
     const parsed = JSON.parse(raw) as Partial<StoredAccount>;
     if (typeof parsed.accountKeyPem !== 'string' || typeof parsed.accountUrl !== 'string') return undefined;
     // An account belongs to one CA: after a directory change the key is kept, the account is made again.
-    if (parsed.directoryUrl !== directoryUrl) return { directoryUrl: '', accountKeyPem: parsed.accountKeyPem, accountUrl: '' };
+    if (parsed.directoryUrl !== directoryUrl)
+      return { directoryUrl: '', accountKeyPem: parsed.accountKeyPem, accountUrl: '' };
     return parsed as StoredAccount;
   } catch {
     return undefined;

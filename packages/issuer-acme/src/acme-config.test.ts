@@ -27,7 +27,11 @@ describe('ACME config', () => {
   });
 
   it('marks eab_hmac secret so it is redacted', () => {
-    const redacted = redactConfig(acmeConfigSchema, { directory_url: 'https://ca.example/dir', eab_kid: 'k', eab_hmac: 'c2VjcmV0' });
+    const redacted = redactConfig(acmeConfigSchema, {
+      directory_url: 'https://ca.example/dir',
+      eab_kid: 'k',
+      eab_hmac: 'c2VjcmV0',
+    });
     expect(redacted.eab_hmac).toBe('[redacted]');
     expect(redacted.eab_kid).toBe('k');
   });
@@ -35,7 +39,11 @@ describe('ACME config', () => {
   it('names the offending key without echoing a secret value', () => {
     const error = (() => {
       try {
-        parseConfig(acmeConfigSchema, { directory_url: 'https://ca.example/dir', eab_hmac: 'not base64url!!' }, 'issuer-acme');
+        parseConfig(
+          acmeConfigSchema,
+          { directory_url: 'https://ca.example/dir', eab_hmac: 'not base64url!!' },
+          'issuer-acme',
+        );
       } catch (e) {
         return e;
       }

@@ -11,7 +11,11 @@ export const acmeConfigSchema = z
   .strictObject({
     directory_url: httpsUrl.describe('ACME directory URL, e.g. https://acme-v02.api.letsencrypt.org/directory'),
     email: z.email().optional().describe('Contact email for account registration (required for ZeroSSL auto-EAB)'),
-    eab_kid: z.string().min(1).optional().describe('External Account Binding key id (ZeroSSL, Google Trust Services, SSL.com)'),
+    eab_kid: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('External Account Binding key id (ZeroSSL, Google Trust Services, SSL.com)'),
     eab_hmac: secret(z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, 'expected a base64url HMAC key'))
       .optional()
       .describe('External Account Binding HMAC key, base64url'),

@@ -24,7 +24,11 @@ export function describeProblem(problem: AcmeProblem): string {
 export function toConnectorError(error: unknown, operation: string, signal?: AbortSignal): ConnectorError {
   if (ConnectorError.isInstance(error)) return error;
   if (signal?.aborted) {
-    return new DeadlineExceededError({ connector: CONNECTOR, message: `${operation} was aborted or ran out of time`, cause: error });
+    return new DeadlineExceededError({
+      connector: CONNECTOR,
+      message: `${operation} was aborted or ran out of time`,
+      cause: error,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new VendorApiError({

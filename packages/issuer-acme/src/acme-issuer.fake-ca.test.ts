@@ -25,12 +25,21 @@ interface Running {
   close(): Promise<void>;
 }
 
-async function start(caOptions: FakeAcmeCaOptions, config: Partial<AcmeIssuerConfigInput> = {}, options: AcmeIssuerOptions = {}): Promise<Running> {
+async function start(
+  caOptions: FakeAcmeCaOptions,
+  config: Partial<AcmeIssuerConfigInput> = {},
+  options: AcmeIssuerOptions = {},
+): Promise<Running> {
   const ca = await startFakeAcmeCa(caOptions);
   const caPath = join(dir, `ca-${Math.random().toString(36).slice(2)}.pem`);
   await writeFile(caPath, ca.tlsCaPem);
   const ctx = await createTestContext();
-  const parsed = parseConfig(acmeConfigSchema, { directory_url: ca.directoryUrl, email: 'ops@example.com', ca_bundle_path: caPath, ...config });
+  const parsed = parseConfig(acmeConfigSchema, {
+    directory_url: ca.directoryUrl,
+    email: 'ops@example.com',
+    ca_bundle_path: caPath,
+    ...config,
+  });
   const issuer = createAcmeIssuer(parsed, ctx, { backoff: { min: 50, max: 200 }, ...options });
   return {
     ca,
@@ -39,7 +48,11 @@ async function start(caOptions: FakeAcmeCaOptions, config: Partial<AcmeIssuerCon
     async issue(names, replaces) {
       const csr = await createTestCsr({ commonName: names[0], sans: { dns: names } });
       return issuer.issue(
-        issueRequestFor(csr, { commonName: names[0]!, sans: { dns: names, ip: [], email: [], uri: [] }, replacesCertificatePem: replaces }),
+        issueRequestFor(csr, {
+          commonName: names[0]!,
+          sans: { dns: names, ip: [], email: [], uri: [] },
+          replacesCertificatePem: replaces,
+        }),
       );
     },
     async close() {
@@ -52,14 +65,25 @@ async function start(caOptions: FakeAcmeCaOptions, config: Partial<AcmeIssuerCon
 
 function trustingFetch(caPem: string): typeof globalThis.fetch {
   const policy = createSsrfPolicy({ allowLoopback: true });
-  return createFetch({ timeoutMs: 10_000, ssrfPolicy: policy, dispatcher: createSsrfAgent(policy, { connect: { ca: caPem } }) });
+  return createFetch({
+    timeoutMs: 10_000,
+    ssrfPolicy: policy,
+    dispatcher: createSsrfAgent(policy, { connect: { ca: caPem } }),
+  });
 }
 
 /** The RFC 9773 id computed by openssl, independently of @certctl/pki. */
 function opensslAriId(certificatePem: string): string {
-  const text = execFileSync('openssl', ['x509', '-noout', '-serial', '-ext', 'authorityKeyIdentifier'], { input: certificatePem, encoding: 'utf8' });
+  const text = execFileSync('openssl', ['x509', '-noout', '-serial', '-ext', 'authorityKeyIdentifier'], {
+    input: certificatePem,
+    encoding: 'utf8',
+  });
   const serialHex = /serial=([0-9A-F]+)/.exec(text)![1]!;
-  const akiHex = /keyid:([0-9A-F:]+)|\n\s+([0-9A-F]{2}(?::[0-9A-F]{2})+)/.exec(text)!.slice(1).find(Boolean)!.replace(/:/g, '');
+  const akiHex = /keyid:([0-9A-F:]+)|\n\s+([0-9A-F]{2}(?::[0-9A-F]{2})+)/
+    .exec(text)!
+    .slice(1)
+    .find(Boolean)!
+    .replace(/:/g, '');
   let serial = Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, 'hex');
   if (serial[0]! & 0x80) serial = Buffer.concat([Buffer.from([0]), serial]);
   return `${Buffer.from(akiHex, 'hex').toString('base64url')}.${serial.toString('base64url')}`;
@@ -71,11 +95,14 @@ const PROFILES = {
 };
 
 describe('ACME profiles (fake CA, pebble 2.4 has none)', () => {
-  it('sends the configured profile in newOrder and gets that profile\'s certificate', async () => {
+  it("sends the configured profile in newOrder and gets that profile's certificate", async () => {
     const run = await start({ profiles: PROFILES }, { profile: 'shortlived' });
     try {
       const issued = await run.issue(['short.example.com']);
-      expect(run.ca.orders.at(-1)).toMatchObject({ profile: 'shortlived', identifiers: [{ type: 'dns', value: 'short.example.com' }] });
+      expect(run.ca.orders.at(-1)).toMatchObject({
+        profile: 'shortlived',
+        identifiers: [{ type: 'dns', value: 'short.example.com' }],
+      });
       const days = (issued.notAfter.getTime() - issued.notBefore.getTime()) / 86_400_000;
       expect(days).toBeCloseTo(6, 1);
     } finally {
@@ -157,7 +184,7 @@ describe('ACME Renewal Information, RFC 9773 (fake CA)', () => {
     expect(await run.issuer.renewalInfo(leaf.certificatePem)).toBeUndefined();
   });
 
-  it('orders a renewal with `replaces` set to the old certificate\'s id', async () => {
+  it("orders a renewal with `replaces` set to the old certificate's id", async () => {
     const first = await run.issue(['replace.example.com']);
     await run.issue(['replace.example.com'], first.certificatePem);
     expect(run.ca.orders.at(-1)?.replaces).toBe(opensslAriId(first.certificatePem));
@@ -192,28 +219,34 @@ describe('ARI fallbacks', () => {
 describe('External Account Binding (fake CA)', () => {
   const hmac = Buffer.from('zerossl-like-hmac-key-0123456789').toString('base64url');
 
-  it('fetches EAB credentials from the ZeroSSL endpoint when the directory is ZeroSSL\'s and none are configured', async () => {
+  it("fetches EAB credentials from the ZeroSSL endpoint when the directory is ZeroSSL's and none are configured", async () => {
     const eabRequests: string[] = [];
-    const run = await start(
-      {
-        eabKeys: { 'zs-kid-1': hmac },
-        extraRoutes: {
-          'POST /acme/eab-credentials-email': (request) => {
-            eabRequests.push(request.text());
-            if (request.headers['content-type'] !== 'application/x-www-form-urlencoded') return { status: 400, body: { success: false } };
-            return { status: 200, body: { success: true, eab_kid: 'zs-kid-1', eab_hmac_key: hmac } };
-          },
+    const run = await start({
+      eabKeys: { 'zs-kid-1': hmac },
+      extraRoutes: {
+        'POST /acme/eab-credentials-email': (request) => {
+          eabRequests.push(request.text());
+          if (request.headers['content-type'] !== 'application/x-www-form-urlencoded')
+            return { status: 400, body: { success: false } };
+          return { status: 200, body: { success: true, eab_kid: 'zs-kid-1', eab_hmac_key: hmac } };
         },
       },
-    );
+    });
     // ZeroSSL's EAB API is another host than its directory, reached through the app's fetch (ctx.fetch).
     const ctx = await createTestContext({ fetch: trustingFetch(run.ca.tlsCaPem) });
     try {
       await writeFile(join(dir, 'zs.pem'), run.ca.tlsCaPem);
       const zs = createAcmeIssuer(
-        parseConfig(acmeConfigSchema, { directory_url: run.ca.directoryUrl, email: 'ops@example.com', ca_bundle_path: join(dir, 'zs.pem') }),
+        parseConfig(acmeConfigSchema, {
+          directory_url: run.ca.directoryUrl,
+          email: 'ops@example.com',
+          ca_bundle_path: join(dir, 'zs.pem'),
+        }),
         ctx,
-        { zeroSslDirectoryHosts: new Set(['127.0.0.1']), zeroSslEabEndpoint: `${run.ca.url}/acme/eab-credentials-email` },
+        {
+          zeroSslDirectoryHosts: new Set(['127.0.0.1']),
+          zeroSslEabEndpoint: `${run.ca.url}/acme/eab-credentials-email`,
+        },
       );
       const result = await zs.testConnection();
       expect(result.detail).toMatch(/account https:\/\/127\.0\.0\.1:\d+\/account\/1/);
@@ -224,7 +257,7 @@ describe('External Account Binding (fake CA)', () => {
     }
   });
 
-  it('does not register without EAB when the CA requires it and the directory is not ZeroSSL\'s', async () => {
+  it("does not register without EAB when the CA requires it and the directory is not ZeroSSL's", async () => {
     const run = await start({ eabKeys: { kid: hmac } });
     try {
       const error = await run.issuer.testConnection().catch((e: unknown) => e);

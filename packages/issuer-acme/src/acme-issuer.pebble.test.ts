@@ -9,7 +9,10 @@ import { type PebbleFixture, startPebbleFixture } from './test-support/pebble-fi
 
 const FAST = { backoff: { min: 100, max: 1000 } };
 
-async function issuerFor(fixture: PebbleFixture, extra: Partial<AcmeIssuerConfigInput> = {}): Promise<{ issuer: AcmeIssuer; ctx: TestContext }> {
+async function issuerFor(
+  fixture: PebbleFixture,
+  extra: Partial<AcmeIssuerConfigInput> = {},
+): Promise<{ issuer: AcmeIssuer; ctx: TestContext }> {
   const ctx = await createTestContext();
   const config = parseConfig(acmeConfigSchema, { ...fixture.config, ...extra });
   return { issuer: createAcmeIssuer(config, ctx, FAST), ctx };
@@ -17,7 +20,10 @@ async function issuerFor(fixture: PebbleFixture, extra: Partial<AcmeIssuerConfig
 
 async function requestFor(names: string[]) {
   const csr = await createTestCsr({ commonName: names[0], sans: { dns: names } });
-  return { csr, request: issueRequestFor(csr, { commonName: names[0]!, sans: { dns: names, ip: [], email: [], uri: [] } }) };
+  return {
+    csr,
+    request: issueRequestFor(csr, { commonName: names[0]!, sans: { dns: names, ip: [], email: [], uri: [] } }),
+  };
 }
 
 async function expectVerifies(fixture: PebbleFixture, leafPem: string, chainPem: string[]) {
@@ -40,14 +46,16 @@ describe('against pebble with HTTP-01 (30% of nonces rejected as badNonce)', () 
     await fixture?.stop();
   });
 
-  it('issues through the built-in responder a certificate openssl verifies up to pebble\'s root', async () => {
+  it("issues through the built-in responder a certificate openssl verifies up to pebble's root", async () => {
     const { csr, request } = await requestFor(['web.example.com', 'www.example.com']);
     const issued = await issuer.issue(request);
     const leaf = parseCertificate(issued.certificatePem);
     expect(leaf.sans.map((s) => s.value).sort()).toEqual(['web.example.com', 'www.example.com']);
     expect(issued.serial).toBe(leaf.serialNumber);
     expect(issued.chainPem.length).toBeGreaterThan(0);
-    expect(Buffer.from(leaf.spki).equals(Buffer.from((await import('@certctl/pki')).parseCsr(csr.csrPem).spki))).toBe(true);
+    expect(Buffer.from(leaf.spki).equals(Buffer.from((await import('@certctl/pki')).parseCsr(csr.csrPem).spki))).toBe(
+      true,
+    );
     await expectVerifies(fixture, issued.certificatePem, issued.chainPem);
     // The account was registered once and kept (encrypted by the server) for later orders.
     expect(JSON.parse(ctx.secretEntries.get('acme_account')!).accountUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//);
@@ -61,7 +69,11 @@ describe('against pebble with HTTP-01 (30% of nonces rejected as badNonce)', () 
     expect(renewed.serial).not.toBe(first.serial);
     await expectVerifies(fixture, renewed.certificatePem, renewed.chainPem);
 
-    await issuer.revoke({ serial: first.serial, reason: 'key_compromise' as never, certificatePem: first.certificatePem });
+    await issuer.revoke({
+      serial: first.serial,
+      reason: 'key_compromise' as never,
+      certificatePem: first.certificatePem,
+    });
     const status = await fixture.pebble.certStatus(first.serial);
     expect(status.Status).toBe('Revoked');
     expect(status.Reason).toBe(1);
@@ -70,24 +82,32 @@ describe('against pebble with HTTP-01 (30% of nonces rejected as badNonce)', () 
   it('refuses an unknown revocation reason and a serial that is not the stored certificate, before calling the CA', async () => {
     const { request } = await requestFor(['keep.example.com']);
     const issued = await issuer.issue(request);
-    await expect(issuer.revoke({ serial: issued.serial, reason: 'becauseISaidSo' as never, certificatePem: issued.certificatePem })).rejects.toThrow(
-      /unknown revocation reason/,
+    await expect(
+      issuer.revoke({
+        serial: issued.serial,
+        reason: 'becauseISaidSo' as never,
+        certificatePem: issued.certificatePem,
+      }),
+    ).rejects.toThrow(/unknown revocation reason/);
+    await expect(
+      issuer.revoke({ serial: 'abcdef', reason: 'superseded', certificatePem: issued.certificatePem }),
+    ).rejects.toThrow(/does not have serial abcdef/);
+    await expect(issuer.revoke({ serial: issued.serial, reason: 'superseded' })).rejects.toThrow(
+      /only certificates issued through certctl/,
     );
-    await expect(issuer.revoke({ serial: 'abcdef', reason: 'superseded', certificatePem: issued.certificatePem })).rejects.toThrow(
-      /does not have serial abcdef/,
-    );
-    await expect(issuer.revoke({ serial: issued.serial, reason: 'superseded' })).rejects.toThrow(/only certificates issued through certctl/);
     expect((await fixture.pebble.certStatus(issued.serial)).Status).toBe('Valid');
   });
 
-  it('reports a failed HTTP-01 validation with the CA\'s problem detail', async () => {
+  it("reports a failed HTTP-01 validation with the CA's problem detail", async () => {
     // A web root nobody serves: pebble's VA reaches no responder and the authorization goes invalid.
     const { issuer: webroot, ctx: webrootCtx } = await issuerFor(fixture, { http_webroot: fixture.dir });
     try {
       const { request } = await requestFor(['unserved.example.com']);
       const error = await webroot.issue(request).catch((e: unknown) => e);
       expect(ConnectorError.isInstance(error)).toBe(true);
-      expect(String((error as Error).message)).toMatch(/http-01 validation of unserved\.example\.com failed: (connection|unauthorized)/);
+      expect(String((error as Error).message)).toMatch(
+        /http-01 validation of unserved\.example\.com failed: (connection|unauthorized)/,
+      );
     } finally {
       await webrootCtx.cleanup();
     }
@@ -131,13 +151,15 @@ describe('against pebble with DNS-01 through hook scripts and pebble-challtestsr
       const issued = await issuer.issue(request);
       await expectVerifies(fixture, issued.certificatePem, issued.chainPem);
       expect(ctx.logs.some((l) => l.level === 'warn' && /falling back to dns-01/.test(l.message ?? ''))).toBe(true);
-      expect((await fixture.hookLog()).some((l) => l.startsWith('present _acme-challenge.persist.example.com '))).toBe(true);
+      expect((await fixture.hookLog()).some((l) => l.startsWith('present _acme-challenge.persist.example.com '))).toBe(
+        true,
+      );
     } finally {
       await ctx.cleanup();
     }
   });
 
-  it('fails with the script\'s stderr when the present hook fails, and asks the CA nothing more', async () => {
+  it("fails with the script's stderr when the present hook fails, and asks the CA nothing more", async () => {
     const { issuer, ctx } = await issuerFor(fixture, { challenge_type: 'dns-01', dns_present_script: '/bin/false' });
     try {
       const { request } = await requestFor(['hookfail.example.com']);

@@ -60,7 +60,11 @@ function identifiersFor(request: IssueRequest): AcmeIdentifier[] {
     ...[...ip].map((value) => ({ type: 'ip' as const, value })),
   ];
   if (identifiers.length === 0) {
-    throw new MalformedInputError({ connector: CONNECTOR, inputKind: 'issue-request', message: 'an ACME order needs at least one DNS name or IP address' });
+    throw new MalformedInputError({
+      connector: CONNECTOR,
+      inputKind: 'issue-request',
+      message: 'an ACME order needs at least one DNS name or IP address',
+    });
   }
   return identifiers;
 }
@@ -69,7 +73,11 @@ function hostOf(url: string): string {
   return new URL(url).hostname.replace(/^\[|\]$/g, '');
 }
 
-export function createAcmeIssuer(config: AcmeIssuerConfig, ctx: ConnectorContext, options: AcmeIssuerOptions = {}): AcmeIssuer {
+export function createAcmeIssuer(
+  config: AcmeIssuerConfig,
+  ctx: ConnectorContext,
+  options: AcmeIssuerOptions = {},
+): AcmeIssuer {
   const userAgent = options.userAgent ?? 'certctl-issuer-acme';
   const backoff = { min: options.backoff?.min ?? 500, max: options.backoff?.max ?? 5000 };
   const http01: Http01Publisher = config.http_webroot
@@ -88,13 +96,24 @@ export function createAcmeIssuer(config: AcmeIssuerConfig, ctx: ConnectorContext
         caFetch = undefined;
         throw new ConfigValidationError({
           connector: CONNECTOR,
-          issues: [{ path: 'ca_bundle_path', message: `cannot read ${config.ca_bundle_path}: ${(cause as NodeJS.ErrnoException).code ?? cause}` }],
+          issues: [
+            {
+              path: 'ca_bundle_path',
+              message: `cannot read ${config.ca_bundle_path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`,
+            },
+          ],
         });
       }
       // The operator named this CA's host explicitly, so it may be private or loopback; every other
       // address (redirects, URLs the CA hands back) still obeys the strict policy.
       const policy = createSsrfPolicy({ connector: CONNECTOR, allow: [hostOf(config.directory_url)] });
-      return createFetch({ connector: CONNECTOR, timeoutMs: 30_000, ssrfPolicy: policy, dispatcher: createSsrfAgent(policy, { connect: { ca } }), userAgent });
+      return createFetch({
+        connector: CONNECTOR,
+        timeoutMs: 30_000,
+        ssrfPolicy: policy,
+        dispatcher: createSsrfAgent(policy, { connect: { ca } }),
+        userAgent,
+      });
     })();
     return caFetch;
   };
@@ -102,7 +121,11 @@ export function createAcmeIssuer(config: AcmeIssuerConfig, ctx: ConnectorContext
   const deadline = (signal: AbortSignal | undefined, seconds = config.order_timeout_seconds): AbortSignal =>
     AbortSignal.any([ctx.signal, AbortSignal.timeout(seconds * 1000), ...(signal ? [signal] : [])]);
 
-  const session = async (account: Pick<StoredAccount, 'accountKeyPem'> & { accountUrl?: string }, signal: AbortSignal, eab?: EabCredentials) =>
+  const session = async (
+    account: Pick<StoredAccount, 'accountKeyPem'> & { accountUrl?: string },
+    signal: AbortSignal,
+    eab?: EabCredentials,
+  ) =>
     openAcmeSession({
       directoryUrl: config.directory_url,
       accountKeyPem: account.accountKeyPem,
@@ -127,14 +150,19 @@ export function createAcmeIssuer(config: AcmeIssuerConfig, ctx: ConnectorContext
         if (!config.email) {
           throw new ConfigValidationError({
             connector: CONNECTOR,
-            issues: [{ path: 'email', message: 'ZeroSSL needs EAB: set email (for automatic EAB) or eab_kid and eab_hmac' }],
+            issues: [
+              { path: 'email', message: 'ZeroSSL needs EAB: set email (for automatic EAB) or eab_kid and eab_hmac' },
+            ],
           });
         }
         eab = await fetchZeroSslEab(ctx.fetch, config.email, { endpoint: options.zeroSslEabEndpoint, signal });
         ctx.logger.info({ eabKid: eab.kid }, 'fetched ZeroSSL EAB credentials for the configured email');
       }
       const { client } = await session({ accountKeyPem }, signal, eab);
-      await client.createAccount({ termsOfServiceAgreed: true, contact: config.email ? [`mailto:${config.email}`] : [] });
+      await client.createAccount({
+        termsOfServiceAgreed: true,
+        contact: config.email ? [`mailto:${config.email}`] : [],
+      });
       const account = { directoryUrl: config.directory_url, accountKeyPem, accountUrl: client.getAccountUrl() };
       await saveAccount(ctx.secrets, account);
       ctx.logger.info({ accountUrl: account.accountUrl }, 'ACME account registered');
@@ -185,7 +213,12 @@ export function createAcmeIssuer(config: AcmeIssuerConfig, ctx: ConnectorContext
       parseCsr(request.csrPem);
     } catch (cause) {
       if (ConnectorError.isInstance(cause)) throw cause;
-      throw new MalformedInputError({ connector: CONNECTOR, inputKind: 'csr', message: 'the CSR is not a valid PKCS#10 request', cause });
+      throw new MalformedInputError({
+        connector: CONNECTOR,
+        inputKind: 'csr',
+        message: 'the CSR is not a valid PKCS#10 request',
+        cause,
+      });
     }
     const signal = deadline(request.signal);
     return withErrors('ACME order', signal, async () => {
@@ -193,12 +226,23 @@ export function createAcmeIssuer(config: AcmeIssuerConfig, ctx: ConnectorContext
       const s = await session(account, signal);
       const order = await s.client.createOrder((await orderPayload(s, request)) as never);
       const authzs = await s.client.getAuthorizations(order);
-      await solveAuthorizations(authzs, { client: s.client, config, ctx, http01, accountUrl: account.accountUrl, signal });
+      await solveAuthorizations(authzs, {
+        client: s.client,
+        config,
+        ctx,
+        http01,
+        accountUrl: account.accountUrl,
+        signal,
+      });
       const finalized = await s.client.finalizeOrder(order, request.csrPem);
       const pem = await s.client.getCertificate(finalized);
       const blocks = splitPemBundle(pem).filter((b) => b.label === 'CERTIFICATE');
       if (blocks.length === 0) {
-        throw new VendorApiError({ connector: CONNECTOR, message: `order ${order.url} returned no certificate`, retryable: false });
+        throw new VendorApiError({
+          connector: CONNECTOR,
+          message: `order ${order.url} returned no certificate`,
+          retryable: false,
+        });
       }
       const pems = blocks.map((b) => derToPem(b.der, 'CERTIFICATE'));
       const leaf = parseCertificate(pems[0]!);
@@ -245,7 +289,10 @@ export function createAcmeIssuer(config: AcmeIssuerConfig, ctx: ConnectorContext
     });
   }
 
-  async function renewalInfo(certificatePem: string, opts: { signal?: AbortSignal } = {}): Promise<RenewalInfo | undefined> {
+  async function renewalInfo(
+    certificatePem: string,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<RenewalInfo | undefined> {
     if (!config.ari_enabled) return undefined;
     const signal = deadline(opts.signal, config.ari_http_timeout_seconds);
     return withErrors('renewalInfo', signal, async () => {
@@ -276,8 +323,14 @@ export function createAcmeIssuer(config: AcmeIssuerConfig, ctx: ConnectorContext
       const account = await ensureAccount(signal);
       const s = await session(account, signal);
       const directory = await s.http.getDirectory();
-      const extras = [directory.renewalInfo ? 'ARI' : undefined, directory.meta?.profiles ? 'profiles' : undefined].filter(Boolean);
-      return { ok: true as const, detail: `directory reachable${extras.length ? ` (${extras.join(', ')})` : ''}, account ${account.accountUrl}` };
+      const extras = [
+        directory.renewalInfo ? 'ARI' : undefined,
+        directory.meta?.profiles ? 'profiles' : undefined,
+      ].filter(Boolean);
+      return {
+        ok: true as const,
+        detail: `directory reachable${extras.length ? ` (${extras.join(', ')})` : ''}, account ${account.accountUrl}`,
+      };
     });
   }
 

@@ -20,13 +20,27 @@ describe('createAcmeRequest', () => {
     const slept: number[] = [];
     const sleepingClock = { now: () => clock.now(), sleep: async (ms: number) => void slept.push(ms) };
     const { fetch, calls } = scriptedFetch([
-      () => new Response('{"type":"urn:ietf:params:acme:error:rateLimited"}', { status: 429, headers: { 'Retry-After': '2' } }),
+      () =>
+        new Response('{"type":"urn:ietf:params:acme:error:rateLimited"}', {
+          status: 429,
+          headers: { 'Retry-After': '2' },
+        }),
       () => new Response('oops', { status: 503 }),
-      () => new Response('{"status":"valid"}', { status: 200, headers: { 'Content-Type': 'application/json', 'Replay-Nonce': 'n1' } }),
+      () =>
+        new Response('{"status":"valid"}', {
+          status: 200,
+          headers: { 'Content-Type': 'application/json', 'Replay-Nonce': 'n1' },
+        }),
     ]);
     const request = createAcmeRequest({ fetch, clock: sleepingClock, userAgent: 'ua', random: () => 0.5 });
-    const response = await request('https://ca.example/order/1', 'post', { data: { protected: 'p', payload: '', signature: 's' } });
-    expect(response).toEqual({ status: 200, headers: { 'content-type': 'application/json', 'replay-nonce': 'n1' }, data: { status: 'valid' } });
+    const response = await request('https://ca.example/order/1', 'post', {
+      data: { protected: 'p', payload: '', signature: 's' },
+    });
+    expect(response).toEqual({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'replay-nonce': 'n1' },
+      data: { status: 'valid' },
+    });
     expect(calls).toHaveLength(3);
     expect(slept[0]).toBe(2000);
     expect(calls[0]!.init.method).toBe('POST');
@@ -35,7 +49,13 @@ describe('createAcmeRequest', () => {
   });
 
   it('returns the last 5xx after the bounded attempts, for acme-client to report', async () => {
-    const { fetch, calls } = scriptedFetch(Array.from({ length: 3 }, () => () => new Response('{"detail":"down"}', { status: 500, headers: { 'content-type': 'application/problem+json' } })));
+    const { fetch, calls } = scriptedFetch(
+      Array.from(
+        { length: 3 },
+        () => () =>
+          new Response('{"detail":"down"}', { status: 500, headers: { 'content-type': 'application/problem+json' } }),
+      ),
+    );
     const request = createAcmeRequest({ fetch, clock: createTestClock(), userAgent: 'ua', maxAttempts: 3 });
     const response = await request('https://ca.example/dir', 'get');
     expect(response.status).toBe(500);
@@ -56,7 +76,9 @@ describe('createAcmeRequest', () => {
 
   it('keeps non-JSON bodies (PEM chains) as text', async () => {
     const pem = '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
-    const { fetch } = scriptedFetch([() => new Response(pem, { status: 200, headers: { 'content-type': 'application/pem-certificate-chain' } })]);
+    const { fetch } = scriptedFetch([
+      () => new Response(pem, { status: 200, headers: { 'content-type': 'application/pem-certificate-chain' } }),
+    ]);
     const request = createAcmeRequest({ fetch, clock: createTestClock(), userAgent: 'ua' });
     expect((await request('https://ca.example/cert/1', 'post', { data: {} })).data).toBe(pem);
   });

@@ -90,7 +90,11 @@ export function createAcmeRequest(options: AcmeTransportOptions): AcmeRequestFun
         await options.clock.sleep(delay, options.signal);
         continue;
       }
-      return { status: response.status, headers: responseHeaders, data: parseBody(text, responseHeaders['content-type'] ?? '') };
+      return {
+        status: response.status,
+        headers: responseHeaders,
+        data: parseBody(text, responseHeaders['content-type'] ?? ''),
+      };
     }
   };
 }

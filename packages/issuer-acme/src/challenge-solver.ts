@@ -65,7 +65,10 @@ export async function solveAuthorizations(authzs: Authorization[], options: Solv
       const offered = challenges.map((c) => c.type);
       const type = challengeTypeFor(config.challenge_type, offered);
       if (type !== config.challenge_type) {
-        ctx.logger.warn({ domain: authz.identifier.value, offered }, 'the CA does not offer dns-persist-01 here; falling back to dns-01');
+        ctx.logger.warn(
+          { domain: authz.identifier.value, offered },
+          'the CA does not offer dns-persist-01 here; falling back to dns-01',
+        );
       }
       const challenge = challenges.find((c) => c.type === type);
       if (!challenge) {
@@ -97,7 +100,10 @@ export async function solveAuthorizations(authzs: Authorization[], options: Solv
   } finally {
     for (const { undo, authz } of prepared) {
       await undo().catch((error: unknown) =>
-        ctx.logger.warn({ domain: authz.identifier.value, error: (error as Error).message }, 'challenge cleanup failed'),
+        ctx.logger.warn(
+          { domain: authz.identifier.value, error: (error as Error).message },
+          'challenge cleanup failed',
+        ),
       );
     }
   }
@@ -121,7 +127,12 @@ async function presentDns(
   const token = challenge.token ?? '';
   let record: DnsRecord;
   if (type === 'dns-01') {
-    record = { domain, fqdn: `_acme-challenge.${domain}`, value: await options.client.getChallengeKeyAuthorization(challenge as never), token };
+    record = {
+      domain,
+      fqdn: `_acme-challenge.${domain}`,
+      value: await options.client.getChallengeKeyAuthorization(challenge as never),
+      token,
+    };
   } else {
     const issuerDomain = config.dns_persist_issuer_domain!;
     const names = challenge['issuer-domain-names'];
@@ -152,7 +163,12 @@ async function presentDns(
   };
 }
 
-async function validationFailure(client: Client, authz: Authorization, challenge: AcmeChallenge, error: unknown): Promise<Error> {
+async function validationFailure(
+  client: Client,
+  authz: Authorization,
+  challenge: AcmeChallenge,
+  error: unknown,
+): Promise<Error> {
   let detail = error instanceof Error ? error.message : String(error);
   try {
     const [fresh] = await client.getAuthorizations({ authorizations: [authz.url] } as never);

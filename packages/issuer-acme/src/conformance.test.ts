@@ -3,7 +3,11 @@ import manifest from './index.js';
 import { type PebbleFixture, startPebbleFixture } from './test-support/pebble-fixture.js';
 
 const invalidConfigs = [
-  { config: { directory_url: 'http://acme.example.com/directory' }, path: 'directory_url', description: 'plain-HTTP directory' },
+  {
+    config: { directory_url: 'http://acme.example.com/directory' },
+    path: 'directory_url',
+    description: 'plain-HTTP directory',
+  },
   {
     config: { directory_url: 'https://acme.example.com/directory', eab_kid: 'kid-only' },
     path: 'eab_hmac',
@@ -15,11 +19,19 @@ const invalidConfigs = [
     description: 'dns-01 without a present script',
   },
   {
-    config: { directory_url: 'https://acme.example.com/directory', challenge_type: 'dns-persist-01', dns_present_script: '/bin/true' },
+    config: {
+      directory_url: 'https://acme.example.com/directory',
+      challenge_type: 'dns-persist-01',
+      dns_present_script: '/bin/true',
+    },
     path: 'dns_persist_issuer_domain',
     description: 'dns-persist-01 without the issuer domain',
   },
-  { config: { directory_url: 'https://acme.example.com/directory', challenge_type: 'tls-alpn-01' }, path: 'challenge_type', description: 'unsupported challenge' },
+  {
+    config: { directory_url: 'https://acme.example.com/directory', challenge_type: 'tls-alpn-01' },
+    path: 'challenge_type',
+    description: 'unsupported challenge',
+  },
 ];
 
 let fixture: PebbleFixture | undefined;

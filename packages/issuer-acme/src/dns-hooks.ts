@@ -35,7 +35,9 @@ export async function runDnsHook(
     maxOutputBytes: 16_384,
   });
   if (result.exitCode !== 0) {
-    const why = result.timedOut ? `timed out after ${options.timeoutMs} ms` : `exited with ${result.exitCode ?? result.signal}`;
+    const why = result.timedOut
+      ? `timed out after ${options.timeoutMs} ms`
+      : `exited with ${result.exitCode ?? result.signal}`;
     throw new VendorApiError({
       connector: CONNECTOR,
       message: `DNS ${phase} script ${script} ${why} for ${record.fqdn}: ${result.stderr.trim().slice(0, 500) || '(no stderr)'}`,

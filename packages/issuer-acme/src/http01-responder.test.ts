@@ -29,7 +29,9 @@ describe('HTTP-01 responder', () => {
     const first = createHttp01Responder({ port, host: '127.0.0.1' });
     await first.publish('a', 'a.x');
     try {
-      await expect(createHttp01Responder({ port, host: '127.0.0.1' }).publish('b', 'b.x')).rejects.toThrow(/could not listen on port .*http_port/);
+      await expect(createHttp01Responder({ port, host: '127.0.0.1' }).publish('b', 'b.x')).rejects.toThrow(
+        /could not listen on port .*http_port/,
+      );
     } finally {
       await first.close();
     }

@@ -16,7 +16,11 @@ const PREFIX = '/.well-known/acme-challenge/';
 function checkToken(token: string): void {
   // RFC 8555 section 8.3: the token is base64url; anything else would be a path-traversal attempt.
   if (!TOKEN.test(token)) {
-    throw new MalformedInputError({ connector: CONNECTOR, inputKind: 'acme-token', message: 'the CA sent an HTTP-01 token that is not base64url' });
+    throw new MalformedInputError({
+      connector: CONNECTOR,
+      inputKind: 'acme-token',
+      message: 'the CA sent an HTTP-01 token that is not base64url',
+    });
   }
 }
 
@@ -27,7 +31,10 @@ export interface Http01Publisher {
   close(): Promise<void>;
 }
 
-export function createHttp01Responder(options: { port: number; host?: string }): Http01Publisher & { readonly listening: boolean } {
+export function createHttp01Responder(options: {
+  port: number;
+  host?: string;
+}): Http01Publisher & { readonly listening: boolean } {
   const tokens = new Map<string, string>();
   let server: Server | undefined;
   let opening: Promise<void> | undefined;
@@ -36,7 +43,8 @@ export function createHttp01Responder(options: { port: number; host?: string }):
     opening ??= new Promise<void>((resolve, reject) => {
       const s = createServer((req, res) => {
         const path = (req.url ?? '').split('?')[0] ?? '';
-        const value = req.method === 'GET' && path.startsWith(PREFIX) ? tokens.get(path.slice(PREFIX.length)) : undefined;
+        const value =
+          req.method === 'GET' && path.startsWith(PREFIX) ? tokens.get(path.slice(PREFIX.length)) : undefined;
         if (value === undefined) {
           res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
           return;

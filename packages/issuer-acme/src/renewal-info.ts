@@ -20,12 +20,25 @@ export function parseRenewalInfo(response: AcmeHttpResponse, now: Date): Renewal
   if (response.status === 404) return undefined;
   const bodyText = typeof response.data === 'string' ? response.data : JSON.stringify(response.data);
   if (response.status !== 200) {
-    throw new VendorApiError({ connector: CONNECTOR, status: response.status, body: bodyText, message: `renewalInfo answered ${response.status}` });
+    throw new VendorApiError({
+      connector: CONNECTOR,
+      status: response.status,
+      body: bodyText,
+      message: `renewalInfo answered ${response.status}`,
+    });
   }
-  const body = response.data as { suggestedWindow?: { start?: unknown; end?: unknown }; explanationURL?: unknown } | undefined;
+  const body = response.data as
+    | { suggestedWindow?: { start?: unknown; end?: unknown }; explanationURL?: unknown }
+    | undefined;
   const start = typeof body?.suggestedWindow?.start === 'string' ? new Date(body.suggestedWindow.start) : undefined;
   const end = typeof body?.suggestedWindow?.end === 'string' ? new Date(body.suggestedWindow.end) : undefined;
-  if (!start || !end || Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end.getTime() <= start.getTime()) {
+  if (
+    !start ||
+    !end ||
+    Number.isNaN(start.getTime()) ||
+    Number.isNaN(end.getTime()) ||
+    end.getTime() <= start.getTime()
+  ) {
     throw new VendorApiError({
       connector: CONNECTOR,
       status: response.status,

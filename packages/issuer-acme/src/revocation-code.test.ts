@@ -18,7 +18,17 @@ describe('acmeRevocationCode', () => {
   });
 
   it('rejects unknown or mixed spellings instead of demoting them to unspecified', () => {
-    for (const bad of ['', 'stolen', 'KeyCompromise', 'key-compromise', 'Key_Compromise', '7', 'unspecified ', 'constructor', '__proto__']) {
+    for (const bad of [
+      '',
+      'stolen',
+      'KeyCompromise',
+      'key-compromise',
+      'Key_Compromise',
+      '7',
+      'unspecified ',
+      'constructor',
+      '__proto__',
+    ]) {
       expect(() => acmeRevocationCode(bad), bad).toThrow(MalformedInputError);
     }
   });

@@ -12,7 +12,10 @@ const BY_FOLDED_NAME = new Map<string, RevocationReason>(
 );
 
 /** RFC 5280's own ASN.1 spellings of the two names core writes differently. */
-const ASN1_SPELLINGS: Readonly<Record<string, RevocationReason>> = { cACompromise: 'caCompromise', aACompromise: 'aaCompromise' };
+const ASN1_SPELLINGS: Readonly<Record<string, RevocationReason>> = {
+  cACompromise: 'caCompromise',
+  aACompromise: 'aaCompromise',
+};
 
 function fold(text: string): string {
   return text.replace(/_/g, '').toLowerCase();

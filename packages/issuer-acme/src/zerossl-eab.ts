@@ -10,7 +10,10 @@ import { CONNECTOR } from './connector-name.js';
 export const ZEROSSL_EAB_ENDPOINT = 'https://api.zerossl.com/acme/eab-credentials-email';
 const ZEROSSL_DIRECTORY_HOSTS = new Set(['acme.zerossl.com']);
 
-export function isZeroSslDirectory(directoryUrl: string, hosts: ReadonlySet<string> = ZEROSSL_DIRECTORY_HOSTS): boolean {
+export function isZeroSslDirectory(
+  directoryUrl: string,
+  hosts: ReadonlySet<string> = ZEROSSL_DIRECTORY_HOSTS,
+): boolean {
   return hosts.has(new URL(directoryUrl).hostname.toLowerCase());
 }
 
@@ -34,7 +37,11 @@ export async function fetchZeroSslEab(
       signal: options.signal,
     });
   } catch (error) {
-    throw new VendorApiError({ connector: CONNECTOR, message: `ZeroSSL EAB lookup failed: ${(error as Error).message}`, cause: error });
+    throw new VendorApiError({
+      connector: CONNECTOR,
+      message: `ZeroSSL EAB lookup failed: ${(error as Error).message}`,
+      cause: error,
+    });
   }
   const text = await response.text();
   let body: { success?: boolean; eab_kid?: unknown; eab_hmac_key?: unknown; error?: { type?: string } } | undefined;
@@ -43,7 +50,13 @@ export async function fetchZeroSslEab(
   } catch {
     body = undefined;
   }
-  if (!response.ok || !body || body.success !== true || typeof body.eab_kid !== 'string' || typeof body.eab_hmac_key !== 'string') {
+  if (
+    !response.ok ||
+    !body ||
+    body.success !== true ||
+    typeof body.eab_kid !== 'string' ||
+    typeof body.eab_hmac_key !== 'string'
+  ) {
     const reason = body?.error?.type ?? `HTTP ${response.status}`;
     if (response.ok || response.status === 401 || response.status === 403) {
       throw new AuthenticationError({
@@ -51,7 +64,12 @@ export async function fetchZeroSslEab(
         message: `ZeroSSL did not issue EAB credentials for the configured email (${reason}); set eab_kid and eab_hmac from the ZeroSSL dashboard`,
       });
     }
-    throw new VendorApiError({ connector: CONNECTOR, status: response.status, body: text, message: `ZeroSSL EAB lookup failed (${reason})` });
+    throw new VendorApiError({
+      connector: CONNECTOR,
+      status: response.status,
+      body: text,
+      message: `ZeroSSL EAB lookup failed (${reason})`,
+    });
   }
   return { kid: body.eab_kid, hmacKey: body.eab_hmac_key };
 }

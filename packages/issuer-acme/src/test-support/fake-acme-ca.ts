@@ -8,7 +8,13 @@
  * (RFC 8555 section 7.1.3 allows it); challenge handling is what the pebble tests cover.
  */
 import { randomBytes } from 'node:crypto';
-import { type FakeRequest, type FakeResponse, startFakeVendor, type TestCa, createTestCa } from '@certctl/connector-testkit';
+import {
+  type FakeRequest,
+  type FakeResponse,
+  startFakeVendor,
+  type TestCa,
+  createTestCa,
+} from '@certctl/connector-testkit';
 import { ariCertificateId, derToPem } from '@certctl/pki';
 import { EmbeddedJWK, type FlattenedJWSInput, type JWK, base64url, flattenedVerify, importJWK } from 'jose';
 
@@ -79,7 +85,8 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
     request: FakeRequest,
     mode: 'jwk' | 'kid',
   ): Promise<{ payload: Record<string, unknown> | undefined; jwk: JWK; accountUrl?: string } | FakeResponse> => {
-    if (request.headers['content-type'] !== 'application/jose+json') return problem(415, 'malformed', 'content-type must be application/jose+json');
+    if (request.headers['content-type'] !== 'application/jose+json')
+      return problem(415, 'malformed', 'content-type must be application/jose+json');
     let jws: FlattenedJWSInput;
     try {
       jws = request.json() as FlattenedJWSInput;
@@ -92,8 +99,10 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
     } catch {
       return problem(400, 'malformed', 'protected header is not JSON');
     }
-    if (!header.nonce || !nonces.delete(header.nonce)) return problem(400, 'badNonce', 'JWS has an invalid anti-replay nonce');
-    if (header.url !== `${base}${request.path}`) return problem(401, 'unauthorized', `JWS url ${header.url} does not match ${base}${request.path}`);
+    if (!header.nonce || !nonces.delete(header.nonce))
+      return problem(400, 'badNonce', 'JWS has an invalid anti-replay nonce');
+    if (header.url !== `${base}${request.path}`)
+      return problem(401, 'unauthorized', `JWS url ${header.url} does not match ${base}${request.path}`);
     let jwk: JWK;
     let accountUrl: string | undefined;
     try {
@@ -115,7 +124,8 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
     const payloadText = Buffer.from(String(jws.payload ?? ''), 'base64url').toString('utf8');
     return { payload: payloadText === '' ? undefined : JSON.parse(payloadText), jwk, accountUrl };
   };
-  const isResponse = (v: unknown): v is FakeResponse => typeof v === 'object' && v !== null && 'status' in v && !('jwk' in v);
+  const isResponse = (v: unknown): v is FakeResponse =>
+    typeof v === 'object' && v !== null && 'status' in v && !('jwk' in v);
 
   const orderJson = (id: string) => {
     const o = orders.get(id)!;
@@ -133,9 +143,14 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
     if (!options.eabKeys) return undefined;
     const eab = payload.externalAccountBinding as FlattenedJWSInput | undefined;
     if (!eab) return problem(400, 'externalAccountRequired', 'newAccount must include externalAccountBinding');
-    const header = JSON.parse(Buffer.from(eab.protected ?? '', 'base64url').toString('utf8')) as { alg?: string; kid?: string; url?: string };
+    const header = JSON.parse(Buffer.from(eab.protected ?? '', 'base64url').toString('utf8')) as {
+      alg?: string;
+      kid?: string;
+      url?: string;
+    };
     const key = header.kid ? options.eabKeys[header.kid] : undefined;
-    if (header.alg !== 'HS256' || !key || header.url !== `${base}/new-account`) return problem(401, 'unauthorized', 'EAB header is wrong');
+    if (header.alg !== 'HS256' || !key || header.url !== `${base}/new-account`)
+      return problem(401, 'unauthorized', 'EAB header is wrong');
     try {
       await flattenedVerify(eab, base64url.decode(key));
     } catch {
@@ -172,7 +187,8 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
         const v = await verify(request, 'jwk');
         if (isResponse(v)) return v;
         const payload = v.payload ?? {};
-        if (payload.termsOfServiceAgreed !== true) return problem(400, 'malformed', 'termsOfServiceAgreed must be true');
+        if (payload.termsOfServiceAgreed !== true)
+          return problem(400, 'malformed', 'termsOfServiceAgreed must be true');
         const eabProblem = await verifyEab(payload, v.jwk);
         if (eabProblem) return eabProblem;
         const url = `${base}/account/${accounts.size + 1}`;
@@ -182,15 +198,23 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
       'POST /new-order': async (request) => {
         const v = await verify(request, 'kid');
         if (isResponse(v)) return v;
-        const payload = (v.payload ?? {}) as { identifiers?: { type: string; value: string }[]; profile?: unknown; replaces?: unknown };
-        if (!Array.isArray(payload.identifiers) || payload.identifiers.length === 0) return problem(400, 'malformed', 'identifiers required');
+        const payload = (v.payload ?? {}) as {
+          identifiers?: { type: string; value: string }[];
+          profile?: unknown;
+          replaces?: unknown;
+        };
+        if (!Array.isArray(payload.identifiers) || payload.identifiers.length === 0)
+          return problem(400, 'malformed', 'identifiers required');
         let validityDays = 90;
         if (payload.profile !== undefined) {
           const profile = typeof payload.profile === 'string' ? options.profiles?.[payload.profile] : undefined;
           if (!profile) return problem(400, 'invalidProfile', `profile ${String(payload.profile)} is not offered`);
           validityDays = profile.validityDays;
         }
-        if (payload.replaces !== undefined && (typeof payload.replaces !== 'string' || !issuedByAriId.has(payload.replaces))) {
+        if (
+          payload.replaces !== undefined &&
+          (typeof payload.replaces !== 'string' || !issuedByAriId.has(payload.replaces))
+        ) {
           return problem(409, 'alreadyReplaced', 'replaces names no certificate of this account');
         }
         const record: FakeOrderRecord = {
@@ -215,7 +239,12 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
         const [orderId, index] = request.params.id!.split('-');
         const identifier = orders.get(orderId!)?.record.identifiers[Number(index)];
         if (!identifier) return problem(404, 'malformed', 'no such authorization');
-        return ok({ status: 'valid', identifier, challenges: [], expires: new Date(Date.now() + 86_400_000).toISOString() });
+        return ok({
+          status: 'valid',
+          identifier,
+          challenges: [],
+          expires: new Date(Date.now() + 86_400_000).toISOString(),
+        });
       },
       'POST /finalize/:id': async (request) => {
         const v = await verify(request, 'kid');
@@ -236,7 +265,10 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
         });
         const certId = String(certificates.size + 1);
         certificates.set(certId, `${leaf.certificatePem}${leaf.chainPem.join('')}`);
-        issuedByAriId.set(ariCertificateId(leaf.certificatePem), { notBefore: leaf.notBefore, notAfter: leaf.notAfter });
+        issuedByAriId.set(ariCertificateId(leaf.certificatePem), {
+          notBefore: leaf.notBefore,
+          notAfter: leaf.notAfter,
+        });
         order.status = 'valid';
         order.certId = certId;
         return ok(orderJson(request.params.id!));
@@ -246,7 +278,11 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
         if (isResponse(v)) return v;
         const pem = certificates.get(request.params.id!);
         if (!pem) return problem(404, 'malformed', 'no such certificate');
-        return { status: 200, headers: { 'content-type': 'application/pem-certificate-chain', 'replay-nonce': nonce() }, body: pem };
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/pem-certificate-chain', 'replay-nonce': nonce() },
+          body: pem,
+        };
       },
       'GET /renewal-info/:certId': (request) => {
         renewalInfoRequests.push(request.path);
@@ -254,10 +290,22 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
         const id = request.params.certId!;
         const override = renewalOverrides.get(id);
         if (override) {
-          return { status: 200, headers: { 'content-type': 'application/json', ...(override.retryAfter ? { 'retry-after': override.retryAfter } : {}) }, body: JSON.stringify(override.body) };
+          return {
+            status: 200,
+            headers: {
+              'content-type': 'application/json',
+              ...(override.retryAfter ? { 'retry-after': override.retryAfter } : {}),
+            },
+            body: JSON.stringify(override.body),
+          };
         }
         const issued = issuedByAriId.get(id);
-        if (!issued) return { status: 404, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify({ type: `${ERR}malformed`, detail: 'unknown certificate', status: 404 }) };
+        if (!issued)
+          return {
+            status: 404,
+            headers: { 'content-type': 'application/problem+json' },
+            body: JSON.stringify({ type: `${ERR}malformed`, detail: 'unknown certificate', status: 404 }),
+          };
         // Like Let's Encrypt: the middle third of the lifetime's last half.
         const life = issued.notAfter.getTime() - issued.notBefore.getTime();
         const start = new Date(issued.notBefore.getTime() + (life * 2) / 3);

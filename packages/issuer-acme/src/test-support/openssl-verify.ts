@@ -4,7 +4,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function opensslVerify(leafPem: string, rootPem: string, intermediatesPem: string): Promise<{ ok: boolean; output: string }> {
+export async function opensslVerify(
+  leafPem: string,
+  rootPem: string,
+  intermediatesPem: string,
+): Promise<{ ok: boolean; output: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'issuer-acme-verify-'));
   try {
     await writeFile(join(dir, 'leaf.pem'), leafPem);
