@@ -189,6 +189,16 @@ describe('ACME Renewal Information, RFC 9773 (fake CA)', () => {
     await run.issue(['replace.example.com'], first.certificatePem);
     expect(run.ca.orders.at(-1)?.replaces).toBe(opensslAriId(first.certificatePem));
   });
+
+  it('orders again without `replaces` when the CA answers alreadyReplaced', async () => {
+    const first = await run.issue(['twice.example.com']);
+    await run.issue(['twice.example.com'], first.certificatePem);
+    const again = await run.issue(['twice.example.com'], first.certificatePem);
+    expect(run.ca.orders.at(-2)?.replaces).toBe(opensslAriId(first.certificatePem));
+    expect(run.ca.orders.at(-1)).not.toHaveProperty('replaces');
+    expect(again.serial).toMatch(/^[0-9a-f]+$/);
+    expect(run.ctx.logs.some((l) => l.level === 'warn' && /already replaced/.test(l.message ?? ''))).toBe(true);
+  });
 });
 
 describe('ARI fallbacks', () => {

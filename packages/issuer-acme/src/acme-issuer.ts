@@ -224,7 +224,18 @@ export function createAcmeIssuer(
     return withErrors('ACME order', signal, async () => {
       const account = await ensureAccount(signal);
       const s = await session(account, signal);
-      const order = await s.client.createOrder((await orderPayload(s, request)) as never);
+      const payload = await orderPayload(s, request);
+      const order = await s.client.createOrder(payload as never).catch(async (error: unknown) => {
+        // RFC 9773 section 5: the old certificate was already replaced (say, by an earlier attempt of
+        // this renewal whose result was lost); a plain order is still what the operator wants.
+        if (payload.replaces === undefined || !s.lastProblem()?.type?.endsWith(':alreadyReplaced')) throw error;
+        ctx.logger.warn(
+          { replaces: payload.replaces },
+          'the CA says this certificate was already replaced; ordering without replaces',
+        );
+        const { replaces: _replaced, ...plain } = payload;
+        return s.client.createOrder(plain as never);
+      });
       const authzs = await s.client.getAuthorizations(order);
       await solveAuthorizations(authzs, {
         client: s.client,

@@ -4,6 +4,7 @@
  */
 import type { Client } from 'acme-client';
 import type { Clock } from '@certctl/core';
+import { type AcmeProblem, isAcmeProblem } from './acme-errors.js';
 import { type AcmeHttpResponse, type AcmeRequestFunction, createAcmeRequest } from './acme-transport.js';
 
 /** The parts of acme-client's HttpClient we use; it is internal to the library, hence this narrow view. */
@@ -32,6 +33,8 @@ export interface AcmeSession {
   http: AcmeHttpInternals;
   /** An unauthenticated GET through the same transport (renewalInfo). */
   get(url: string): Promise<AcmeHttpResponse>;
+  /** The last RFC 7807 problem the CA answered: acme-client keeps only its detail, we need its type. */
+  lastProblem(): AcmeProblem | undefined;
 }
 
 export interface SessionOptions {
@@ -64,7 +67,13 @@ export async function openAcmeSession(options: SessionOptions): Promise<AcmeSess
     signal: options.signal,
     userAgent: options.userAgent,
   });
+  let lastProblem: AcmeProblem | undefined;
+  const recording: AcmeRequestFunction = async (url, method, requestOptions) => {
+    const response = await request(url, method, requestOptions);
+    if (response.status >= 400 && isAcmeProblem(response.data)) lastProblem = response.data;
+    return response;
+  };
   const http = (client as unknown as { http: AcmeHttpInternals }).http;
-  http.request = request;
-  return { client, http, get: (url) => request(url, 'get') };
+  http.request = recording;
+  return { client, http, get: (url) => recording(url, 'get'), lastProblem: () => lastProblem };
 }

@@ -61,6 +61,7 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
   const issuedByAriId = new Map<string, { notBefore: Date; notAfter: Date }>();
   const renewalOverrides = new Map<string, { body: unknown; retryAfter?: string }>();
   const records: FakeOrderRecord[] = [];
+  const replaced = new Set<string>();
   const renewalInfoRequests: string[] = [];
   let base = '';
 
@@ -211,11 +212,13 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
           if (!profile) return problem(400, 'invalidProfile', `profile ${String(payload.profile)} is not offered`);
           validityDays = profile.validityDays;
         }
-        if (
-          payload.replaces !== undefined &&
-          (typeof payload.replaces !== 'string' || !issuedByAriId.has(payload.replaces))
-        ) {
-          return problem(409, 'alreadyReplaced', 'replaces names no certificate of this account');
+        if (payload.replaces !== undefined) {
+          if (typeof payload.replaces !== 'string' || !issuedByAriId.has(payload.replaces)) {
+            return problem(400, 'malformed', 'replaces names no certificate of this account');
+          }
+          if (replaced.has(payload.replaces))
+            return problem(409, 'alreadyReplaced', 'that certificate was already replaced');
+          replaced.add(payload.replaces);
         }
         const record: FakeOrderRecord = {
           identifiers: payload.identifiers,
