@@ -190,10 +190,21 @@ describe('against pebble with External Account Binding and authorization reuse',
       expect(result.detail).toMatch(/account https:/);
       const { request } = await requestFor(['eab.example.com']);
       const first = await issuer.issue(request);
-      // pebble reuses the now-valid authorization: the second order needs no challenge at all.
+      // pebble reuses the now-valid authorization: the second order needs no challenge at all, so an
+      // issuer on the same account whose HTTP-01 tokens nobody serves still gets its certificate.
       await issuer.stop();
+      const unserved = createAcmeIssuer(
+        parseConfig(acmeConfigSchema, {
+          ...fixture.config,
+          eab_kid: eabKid,
+          eab_hmac: eabHmac,
+          http_webroot: fixture.dir,
+        }),
+        ctx,
+        FAST,
+      );
       const { request: again } = await requestFor(['eab.example.com']);
-      const second = await issuer.issue(again);
+      const second = await unserved.issue(again);
       expect(second.serial).not.toBe(first.serial);
       await expectVerifies(fixture, second.certificatePem, second.chainPem);
     } finally {
