@@ -1,9 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConnectorError, parseConfig, UnsupportedOperationError, VendorApiError } from '@certctl/core';
-import { createTestContext, createTestCsr, issueRequestFor, type TestContext } from '@certctl/connector-testkit';
+import {
+  createTestContext,
+  createTestCsr,
+  type FakeVendor,
+  issueRequestFor,
+  startFakeVendor,
+  type TestContext,
+} from '@certctl/connector-testkit';
 import { createFetch, createSsrfAgent, createSsrfPolicy } from '@certctl/connector-utils';
 import { parseCertificate } from '@certctl/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -284,6 +292,84 @@ describe('External Account Binding (fake CA)', () => {
       const issued = await run.issue(['eab.example.com']);
       expect(parseCertificate(issued.certificatePem).serialNumber).toBe(issued.serial);
       expect(JSON.stringify(run.ctx.logs)).not.toContain(hmac);
+    } finally {
+      await run.close();
+    }
+  });
+});
+
+describe('dns-persist-01 (fake CA offering draft-ietf-acme-dns-persist)', () => {
+  let txtStore: FakeVendor;
+  const txt = new Map<string, string[]>();
+  let present: string;
+  let cleanup: string;
+  const hookLog = () => join(dir, 'persist-hook.log');
+  beforeAll(async () => {
+    // The same management API as pebble-challtestsrv, so the checked-in hook script drives it.
+    txtStore = await startFakeVendor({
+      tls: false,
+      routes: {
+        'POST /set-txt': (request) => {
+          const { host, value } = request.json() as { host: string; value: string };
+          txt.set(host.replace(/\.$/, ''), [...(txt.get(host.replace(/\.$/, '')) ?? []), value]);
+          return { status: 200 };
+        },
+        'POST /clear-txt': (request) => {
+          txt.delete((request.json() as { host: string }).host.replace(/\.$/, ''));
+          return { status: 200 };
+        },
+      },
+    });
+    const hook = fileURLToPath(new URL('./test-support/challtestsrv-dns-hook.sh', import.meta.url));
+    const wrapper = async (name: string, action: string) => {
+      const path = join(dir, name);
+      await writeFile(path, `#!/bin/sh\nHOOK_LOG='${hookLog()}' exec '${hook}' ${action} '${txtStore.url}'\n`, {
+        mode: 0o755,
+      });
+      return path;
+    };
+    present = await wrapper('persist-present.sh', 'present');
+    cleanup = await wrapper('persist-cleanup.sh', 'cleanup');
+  });
+  afterAll(() => txtStore?.close());
+
+  const persistCa = {
+    dnsPersist: { issuerDomainNames: ['ca.example'], lookupTxt: (fqdn: string) => txt.get(fqdn) ?? [] },
+  };
+
+  it('publishes "<issuer>; accounturi=<account>" at _validation-persist.<domain> through the hook and never cleans it up', async () => {
+    const run = await start(persistCa, {
+      challenge_type: 'dns-persist-01',
+      dns_present_script: present,
+      dns_cleanup_script: cleanup,
+      dns_persist_issuer_domain: 'ca.example',
+      dns_propagation_wait: 0,
+    });
+    try {
+      const issued = await run.issue(['persist.example.com']);
+      expect(issued.serial).toMatch(/^[0-9a-f]+$/);
+      const accountUrl = JSON.parse(run.ctx.secretEntries.get('acme_account')!).accountUrl;
+      expect(txt.get('_validation-persist.persist.example.com')).toEqual([`ca.example; accounturi=${accountUrl}`]);
+      const log = (await readFile(hookLog(), 'utf8')).split('\n').filter(Boolean);
+      expect(log).toEqual([`present _validation-persist.persist.example.com ca.example; accounturi=${accountUrl}`]);
+    } finally {
+      await run.close();
+    }
+  });
+
+  it('refuses an issuer domain the CA does not name, before running any hook', async () => {
+    const run = await start(persistCa, {
+      challenge_type: 'dns-persist-01',
+      dns_present_script: present,
+      dns_persist_issuer_domain: 'wrong.example',
+      dns_propagation_wait: 0,
+    });
+    try {
+      await writeFile(hookLog(), '');
+      await expect(run.issue(['persist2.example.com'])).rejects.toThrow(
+        /names issuer domain\(s\) ca\.example for dns-persist-01, not wrong\.example/,
+      );
+      expect(await readFile(hookLog(), 'utf8')).toBe('');
     } finally {
       await run.close();
     }

@@ -25,6 +25,12 @@ export interface FakeAcmeCaOptions {
   renewalInfo?: boolean;
   /** `meta.externalAccountRequired` with these kid → base64url HMAC keys. */
   eabKeys?: Record<string, string>;
+  /**
+   * Offer dns-persist-01 (draft-ietf-acme-dns-persist) with these issuer domain names, next to
+   * dns-01: authorizations start pending, and the challenge is valid when `lookupTxt` returns
+   * `<issuer domain>; accounturi=<account URL>` at `_validation-persist.<domain>`.
+   */
+  dnsPersist?: { issuerDomainNames: string[]; lookupTxt: (fqdn: string) => string[] | Promise<string[]> };
   /** Extra routes (e.g. ZeroSSL's EAB endpoint on the same host). */
   extraRoutes?: Record<string, (request: FakeRequest) => FakeResponse | Promise<FakeResponse>>;
 }
@@ -62,6 +68,8 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
   const renewalOverrides = new Map<string, { body: unknown; retryAfter?: string }>();
   const records: FakeOrderRecord[] = [];
   const replaced = new Set<string>();
+  /** authz id → status, when challenges are offered (dnsPersist). */
+  const authzStatus = new Map<string, { status: string; error?: unknown }>();
   const renewalInfoRequests: string[] = [];
   let base = '';
 
@@ -137,6 +145,29 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
       authorizations: o.record.identifiers.map((_, i) => `${base}/authz/${id}-${i}`),
       finalize: `${base}/finalize/${id}`,
       ...(o.certId ? { certificate: `${base}/cert/${o.certId}` } : {}),
+    };
+  };
+
+  const challengeJson = (authzId: string, type: string) => {
+    const state = authzStatus.get(authzId);
+    const status = type === 'dns-persist-01' && state && state.status !== 'pending' ? state.status : 'pending';
+    return {
+      type,
+      url: `${base}/chall/${authzId}/${type}`,
+      status,
+      ...(type === 'dns-01' ? { token: randomBytes(16).toString('base64url') } : {}),
+      ...(type === 'dns-persist-01' ? { 'issuer-domain-names': options.dnsPersist?.issuerDomainNames } : {}),
+      ...(type === 'dns-persist-01' && state?.error ? { error: state.error } : {}),
+    };
+  };
+  const authzJson = (authzId: string, identifier: { type: string; value: string }) => {
+    const state = authzStatus.get(authzId);
+    return {
+      status: state?.status ?? 'valid',
+      identifier: { type: identifier.type, value: identifier.value.replace(/^\*\./, '') },
+      ...(identifier.value.startsWith('*.') ? { wildcard: true } : {}),
+      challenges: state ? [challengeJson(authzId, 'dns-01'), challengeJson(authzId, 'dns-persist-01')] : [],
+      expires: new Date(Date.now() + 86_400_000).toISOString(),
     };
   };
 
@@ -227,7 +258,9 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
         };
         records.push(record);
         const id = String(orders.size + 1);
-        orders.set(id, { record, status: 'ready', validityDays });
+        orders.set(id, { record, status: options.dnsPersist ? 'pending' : 'ready', validityDays });
+        if (options.dnsPersist)
+          record.identifiers.forEach((_, i) => authzStatus.set(`${id}-${i}`, { status: 'pending' }));
         return ok(orderJson(id), 201, { location: `${base}/order/${id}` });
       },
       'POST /order/:id': async (request) => {
@@ -242,12 +275,41 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
         const [orderId, index] = request.params.id!.split('-');
         const identifier = orders.get(orderId!)?.record.identifiers[Number(index)];
         if (!identifier) return problem(404, 'malformed', 'no such authorization');
-        return ok({
-          status: 'valid',
-          identifier,
-          challenges: [],
-          expires: new Date(Date.now() + 86_400_000).toISOString(),
-        });
+        return ok(authzJson(request.params.id!, identifier));
+      },
+      'POST /chall/:id/:type': async (request) => {
+        const v = await verify(request, 'kid');
+        if (isResponse(v)) return v;
+        const id = request.params.id!;
+        const state = authzStatus.get(id);
+        const [orderId, index] = id.split('-');
+        const order = orders.get(orderId!);
+        const identifier = order?.record.identifiers[Number(index)];
+        if (!state || !order || !identifier || !options.dnsPersist)
+          return problem(404, 'malformed', 'no such challenge');
+        if (request.params.type !== 'dns-persist-01')
+          return problem(400, 'malformed', 'this fake validates dns-persist-01 only');
+        const fqdn = `_validation-persist.${identifier.value.replace(/^\*\./, '')}`;
+        const records = await options.dnsPersist.lookupTxt(fqdn);
+        const accepted = options.dnsPersist.issuerDomainNames.some((issuer) =>
+          records.some((r) => {
+            const [domain, ...params] = r.split(';').map((p) => p.trim());
+            return domain === issuer && params.includes(`accounturi=${v.accountUrl}`);
+          }),
+        );
+        state.status = accepted ? 'valid' : 'invalid';
+        if (!accepted)
+          state.error = {
+            type: `${ERR}unauthorized`,
+            detail: `no matching TXT record at ${fqdn} (found ${JSON.stringify(records)})`,
+          };
+        if (
+          accepted &&
+          order.record.identifiers.every((_, i) => authzStatus.get(`${orderId}-${i}`)?.status === 'valid')
+        )
+          order.status = 'ready';
+        if (!accepted) order.status = 'invalid';
+        return ok(challengeJson(id, 'dns-persist-01'));
       },
       'POST /finalize/:id': async (request) => {
         const v = await verify(request, 'kid');
