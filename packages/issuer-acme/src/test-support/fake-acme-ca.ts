@@ -259,8 +259,9 @@ export async function startFakeAcmeCa(options: FakeAcmeCaOptions = {}): Promise<
         records.push(record);
         const id = String(orders.size + 1);
         orders.set(id, { record, status: options.dnsPersist ? 'pending' : 'ready', validityDays });
-        if (options.dnsPersist)
-          record.identifiers.forEach((_, i) => authzStatus.set(`${id}-${i}`, { status: 'pending' }));
+        if (options.dnsPersist) {
+          for (let i = 0; i < record.identifiers.length; i++) authzStatus.set(`${id}-${i}`, { status: 'pending' });
+        }
         return ok(orderJson(id), 201, { location: `${base}/order/${id}` });
       },
       'POST /order/:id': async (request) => {
