@@ -9,6 +9,8 @@ import { ensurePostgres } from './postgres.mjs';
 export const REQUIRED_COMMANDS = {
   openssl: 'openssl',
   psql: 'postgresql-client',
+  pebble: 'pebble',
+  'pebble-challtestsrv': 'pebble',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

@@ -7,3 +7,33 @@ export declare function serviceDir(name: string): string;
 export declare function startDetached(name: string, command: string, args: string[], options?: { dir?: string; env?: Record<string, string>; uid?: number; gid?: number }): number;
 export declare function stopByPid(dir: string, name: string, graceMs?: number): Promise<void>;
 export declare function waitForPort(port: number, options?: { host?: string; timeoutMs?: number; what?: string }): Promise<void>;
+export interface StartPebbleOptions {
+  /** Where pebble's VA connects for HTTP-01 (your responder's port); default a free port. */
+  httpPort?: number;
+  /** PEBBLE_WFE_NONCEREJECT: percent of valid nonces rejected as badNonce (default 0). */
+  nonceRejectPercent?: number;
+  /** PEBBLE_AUTHZREUSE: percent of valid authorizations reused (default 0). */
+  authzReusePercent?: number;
+  /** PEBBLE_VA_ALWAYS_VALID=1: every challenge passes unchecked. */
+  alwaysValid?: boolean;
+  /** Requires External Account Binding with these kid → base64url HMAC keys. */
+  eabKeys?: Record<string, string>;
+  env?: Record<string, string>;
+}
+export interface RunningPebble {
+  directoryUrl: string;
+  managementUrl: string;
+  challtestsrvUrl: string;
+  dnsPort: number;
+  httpPort: number;
+  tlsCaPem: string;
+  tlsCaPath: string;
+  rootPem(): Promise<string>;
+  intermediatePem(): Promise<string>;
+  issuingChainPem(): Promise<string>;
+  certStatus(serialHex: string): Promise<{ Status: string; Reason?: number; [key: string]: unknown }>;
+  logs(): { pebble: string; challtestsrv: string };
+  stop(): Promise<void>;
+}
+export declare function freePort(): Promise<number>;
+export declare function startPebble(options?: StartPebbleOptions): Promise<RunningPebble>;

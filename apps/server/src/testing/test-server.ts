@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { AnyConnectorManifest } from '@certctl/core';
 import { loadConfig } from '../config/index.js';
-import { registerInstalledConnectors } from '../connectors/installed-connectors.js';
+import { connectorEnvironmentVariables, registerInstalledConnectors } from '../connectors/installed-connectors.js';
 import { createServerRegistry } from '../connectors/server-registry.js';
 import { createLogger } from '../observability/logger.js';
 import { type RunningServer, startServer } from '../server.js';
@@ -39,6 +39,7 @@ export interface TestServer extends RunningServer {
 /** A server on the given database with named test keys (admin, alice and bob as operators, a viewer) and the given connectors. */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'certctl-server-test-'));
+  const installedVariables = options.installed ? await installedConnectorVariables() : [];
   const config = loadConfig(
     {
       CERTCTL_DATA_DIR: dataDir,
@@ -50,7 +51,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       ...(options.database.url && { CERTCTL_DATABASE_URL: options.database.url }),
       ...options.env,
     },
-    { connectorVariables: (options.connectors ?? []).flatMap((m) => Object.keys(m.env ?? {})) },
+    { connectorVariables: [...installedVariables, ...(options.connectors ?? []).flatMap((m) => Object.keys(m.env ?? {}))] },
   );
   const logger = createLogger({ level: config.log.level });
   const connectors = createServerRegistry(logger);
@@ -73,4 +74,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The `CERTCTL_*` names the installed connectors read, so a test can seed them from env as the CLI does. */
+async function installedConnectorVariables(): Promise<string[]> {
+  const probe = createServerRegistry(createLogger({ level: 'silent' }));
+  await registerInstalledConnectors(probe.registry, []);
+  return connectorEnvironmentVariables(probe.registry);
 }

@@ -1,0 +1,2 @@
+/** The connector id used in error messages and logs. */
+export const CONNECTOR = 'issuer-acme';
