@@ -75,9 +75,18 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
   const metadata = () => ({ hostname: hostname().slice(0, 253), os: `${osType()} ${release()}`.slice(0, FIELD_MAX), architecture: arch(), ip_address: hostAddresses(), version: options.version.slice(0, FIELD_MAX) });
   const step = async (name: JournalStep, jobId: string) => options.afterStep?.(name, jobId);
 
-  /** Loads the stored identity, or registers with the bootstrap token and stores the API key 0600. */
-  async function ensureRegistered(signal: AbortSignal): Promise<AgentIdentity> {
-    if (identity) return identity;
+  let registering: Promise<AgentIdentity> | undefined;
+  /** Loads the stored identity, or registers (once, however many callers ask at the same time). */
+  function ensureRegistered(signal: AbortSignal): Promise<AgentIdentity> {
+    if (identity) return Promise.resolve(identity);
+    registering ??= loadOrRegister(signal).finally(() => {
+      registering = undefined;
+    });
+    return registering;
+  }
+
+  /** The stored identity, or a registration with the bootstrap token whose API key is stored 0600. */
+  async function loadOrRegister(signal: AbortSignal): Promise<AgentIdentity> {
     const stored = await state.readIdentity();
     if (stored) {
       identity = stored;

@@ -19,10 +19,10 @@ export interface ControlPlane {
 }
 
 /** A real certctl server (embedded database, scheduler on, test CA) behind a recording HTTPS front door. */
-export async function startControlPlane(options: { connectors?: AnyConnectorManifest[] } = {}): Promise<ControlPlane> {
+export async function startControlPlane(options: { connectors?: AnyConnectorManifest[]; installed?: boolean } = {}): Promise<ControlPlane> {
   const tmp = mkdtempSync(join(tmpdir(), 'certctl-agent-test-'));
   const ca = createTestCa();
-  const server = await startTestServer({ database: {}, connectors: [ca.manifest, ...(options.connectors ?? [])], scheduler: true, env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN } });
+  const server = await startTestServer({ database: {}, connectors: [ca.manifest, ...(options.connectors ?? [])], scheduler: true, installed: options.installed, env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN } });
   const door = await startFrontDoor(server.api, server.tls);
   const caFile = join(tmp, 'server-ca.pem');
   writeFileSync(caFile, server.tls.caPem ?? '');
