@@ -9,7 +9,7 @@ import { ensurePostgres } from './postgres.mjs';
 export const REQUIRED_COMMANDS = {
   openssl: 'openssl',
   psql: 'postgresql-client',
-  nginx: 'nginx',
+  '/usr/sbin/nginx': 'nginx',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)
