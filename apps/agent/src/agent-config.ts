@@ -35,7 +35,12 @@ const absolutePath = z.string().refine((p) => isAbsolute(p), 'must be an absolut
 const pathList = z
   .string()
   .default('')
-  .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(absolutePath));
 
 const schema = z.object({
@@ -44,7 +49,11 @@ const schema = z.object({
     .transform((v, ctx) => {
       try {
         const url = new URL(v);
-        if (url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be an https:// URL (the agent never talks to the server in clear text)' });
+        if (url.protocol !== 'https:')
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be an https:// URL (the agent never talks to the server in clear text)',
+          });
         return url;
       } catch {
         ctx.addIssue({ code: 'custom', message: 'is not a URL' });
@@ -53,7 +62,13 @@ const schema = z.object({
     }),
   CERTCTL_AGENT_BOOTSTRAP_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   CERTCTL_SERVER_CA_FILE: absolutePath.optional(),
-  CERTCTL_AGENT_NAME: z.string().trim().min(1).max(200).regex(/^[\w.@:-]+$/, 'may hold letters, digits and . _ - @ : only').optional(),
+  CERTCTL_AGENT_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[\w.@:-]+$/, 'may hold letters, digits and . _ - @ : only')
+    .optional(),
   CERTCTL_AGENT_STATE_DIR: absolutePath.default('/var/lib/certctl-agent'),
   CERTCTL_KEY_DIR: absolutePath.optional(),
   CERTCTL_DISCOVERY_DIRS: pathList,
@@ -69,7 +84,12 @@ const schema = z.object({
   CERTCTL_CONNECTORS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
 });
 
 /** Every variable the agent reads; anything else named CERTCTL_* is someone else's (the server's, a connector's). */

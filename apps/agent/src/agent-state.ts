@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { readOptionalFile, writePrivateFile } from './private-files.js';
 
 /** Who this agent is to the server: written once at registration (0600). */
-const identitySchema = z.object({ agent_id: z.string().min(1), api_key: z.string().min(1), server_url: z.string(), registered_at: z.string() });
+const identitySchema = z.object({
+  agent_id: z.string().min(1),
+  api_key: z.string().min(1),
+  server_url: z.string(),
+  registered_at: z.string(),
+});
 export type AgentIdentity = z.infer<typeof identitySchema>;
 
 const workItemSchema = z.object({
@@ -34,7 +39,16 @@ const journalEntrySchema = z.object({
     .object({
       status: z.enum(['succeeded', 'failed']),
       error: z.string().optional(),
-      verification: z.object({ endpoint: z.string(), expected_fingerprint: z.string(), actual_fingerprint: z.string().nullable(), verified: z.boolean(), detail: z.string(), verified_at: z.string() }).optional(),
+      verification: z
+        .object({
+          endpoint: z.string(),
+          expected_fingerprint: z.string(),
+          actual_fingerprint: z.string().nullable(),
+          verified: z.boolean(),
+          detail: z.string(),
+          verified_at: z.string(),
+        })
+        .optional(),
     })
     .optional(),
   updated_at: z.string(),
@@ -63,7 +77,8 @@ export function createAgentState(stateDir: string) {
       const text = await readOptionalFile(identityPath);
       if (!text) return undefined;
       const parsed = identitySchema.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error(`${identityPath} is not a certctl agent identity; move it away to register again`);
+      if (!parsed.success)
+        throw new Error(`${identityPath} is not a certctl agent identity; move it away to register again`);
       return parsed.data;
     },
     async writeIdentity(identity: AgentIdentity): Promise<void> {

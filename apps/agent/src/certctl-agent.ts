@@ -4,7 +4,13 @@ import type { ConnectorLogger } from '@certctl/core';
 import { sleepWithSignal } from '@certctl/connector-utils';
 import { certificateFingerprint, createCsr, readCertificateSummary, type SubjectAltName } from '@certctl/pki';
 import type { AgentConfig } from './agent-config.js';
-import { type AgentIdentity, type AgentState, createAgentState, type JournalEntry, type WorkItem } from './agent-state.js';
+import {
+  type AgentIdentity,
+  type AgentState,
+  createAgentState,
+  type JournalEntry,
+  type WorkItem,
+} from './agent-state.js';
 import { scanDirectories } from './discovery-scan.js';
 import { verifyEndpoint, verifySettingsOf } from './endpoint-verify.js';
 import { createKeyStore, keyAlgorithmFor } from './key-store.js';
@@ -50,29 +56,50 @@ function hostAddresses(): string {
 }
 
 /** `ceiling/2 + jitter`, ceiling doubling from base to max: never zero (no busy loop), never in lockstep with other agents. */
-export function backoffDelay(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  failures: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-const isFinalAnswer = (error: unknown) => error instanceof ServerRequestError && (error.status === 404 || error.status === 409);
+const isFinalAnswer = (error: unknown) =>
+  error instanceof ServerRequestError && (error.status === 404 || error.status === 409);
 
 function subjectAltNames(item: WorkItem): SubjectAltName[] {
   const names = [...new Set([item.common_name, ...item.sans].filter(Boolean))];
-  return names.map((value) => (isIP(value) ? { type: 'ip', value } : value.includes('@') ? { type: 'email', value } : { type: 'dns', value }));
+  return names.map((value) =>
+    isIP(value) ? { type: 'ip', value } : value.includes('@') ? { type: 'email', value } : { type: 'dns', value },
+  );
 }
 
 export function createCertctlAgent(options: CertctlAgentOptions) {
   const { config, logger, targets } = options;
-  const client = options.client ?? createServerClient({ serverUrl: config.serverUrl, caPem: readCaFile(config.serverCaFile), timeoutMs: config.httpTimeoutMs, userAgent: `certctl-agent/${options.version}` });
+  const client =
+    options.client ??
+    createServerClient({
+      serverUrl: config.serverUrl,
+      caPem: readCaFile(config.serverCaFile),
+      timeoutMs: config.httpTimeoutMs,
+      userAgent: `certctl-agent/${options.version}`,
+    });
   const state: AgentState = createAgentState(config.stateDir);
   const keys = createKeyStore(config.keyDir);
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? sleepWithSignal;
   let identity: AgentIdentity | undefined;
 
-  const metadata = () => ({ hostname: hostname().slice(0, 253), os: `${osType()} ${release()}`.slice(0, FIELD_MAX), architecture: arch(), ip_address: hostAddresses(), version: options.version.slice(0, FIELD_MAX) });
+  const metadata = () => ({
+    hostname: hostname().slice(0, 253),
+    os: `${osType()} ${release()}`.slice(0, FIELD_MAX),
+    architecture: arch(),
+    ip_address: hostAddresses(),
+    version: options.version.slice(0, FIELD_MAX),
+  });
   const step = async (name: JournalStep, jobId: string) => options.afterStep?.(name, jobId);
 
   let registering: Promise<AgentIdentity> | undefined;
@@ -91,9 +118,21 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     if (stored) {
       identity = stored;
     } else {
-      if (!config.bootstrapToken) throw new AgentStoppedError(`not registered yet and CERTCTL_AGENT_BOOTSTRAP_TOKEN is not set: set it for the first start (the agent then keeps its own key in ${state.identityPath})`);
-      const registered = await client.register(config.bootstrapToken, { name: config.agentName, ...metadata() }, signal);
-      identity = { agent_id: registered.id, api_key: registered.api_key, server_url: config.serverUrl.href, registered_at: new Date().toISOString() };
+      if (!config.bootstrapToken)
+        throw new AgentStoppedError(
+          `not registered yet and CERTCTL_AGENT_BOOTSTRAP_TOKEN is not set: set it for the first start (the agent then keeps its own key in ${state.identityPath})`,
+        );
+      const registered = await client.register(
+        config.bootstrapToken,
+        { name: config.agentName, ...metadata() },
+        signal,
+      );
+      identity = {
+        agent_id: registered.id,
+        api_key: registered.api_key,
+        server_url: config.serverUrl.href,
+        registered_at: new Date().toISOString(),
+      };
       await state.writeIdentity(identity);
       logger.info({ agent_id: identity.agent_id, name: config.agentName }, 'registered with the server');
     }
@@ -105,7 +144,8 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof ServerRequestError && error.status === 410) throw new AgentStoppedError('this agent has been retired on the server; stopping');
+      if (error instanceof ServerRequestError && error.status === 410)
+        throw new AgentStoppedError('this agent has been retired on the server; stopping');
       throw error;
     }
   }
@@ -127,7 +167,10 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     }
     const key = await keys.keyForJob(item.certificate_id, item.job_id, algorithm);
     await state.put({ item, phase: 'key-ready', key_file: key.path });
-    log.info({ algorithm, key_file: key.path, reused: !key.created }, key.created ? 'generated a private key' : 'reusing the key made for this job before a restart');
+    log.info(
+      { algorithm, key_file: key.path, reused: !key.created },
+      key.created ? 'generated a private key' : 'reusing the key made for this job before a restart',
+    );
     await step('key-ready', item.job_id);
     const csr = await createCsr({ keys: key.keys, subject: { CN: item.common_name }, sans: subjectAltNames(item) });
     try {
@@ -135,7 +178,9 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     } catch (error) {
       if (error instanceof ServerRequestError && !error.retryable) {
         log.error({ error: message(error) }, 'the server refused the CSR');
-        await call(() => client.jobStatus(agentId, item.job_id, { status: 'failed', error: `CSR refused: ${message(error)}` }, signal)).catch((e) => log.warn({ error: message(e) }, 'could not report the failure'));
+        await call(() =>
+          client.jobStatus(agentId, item.job_id, { status: 'failed', error: `CSR refused: ${message(error)}` }, signal),
+        ).catch((e) => log.warn({ error: message(e) }, 'could not report the failure'));
         await state.remove(item.job_id);
         return;
       }
@@ -151,7 +196,18 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     if (!outcome) return;
     const log = logger.child({ job_id: item.job_id, certificate_id: item.certificate_id, target_id: item.target_id });
     try {
-      await call(() => client.jobStatus(agentId, item.job_id, { status: outcome.status, ...(outcome.error && { error: outcome.error }), ...(outcome.verification && { verification: outcome.verification }) }, signal));
+      await call(() =>
+        client.jobStatus(
+          agentId,
+          item.job_id,
+          {
+            status: outcome.status,
+            ...(outcome.error && { error: outcome.error }),
+            ...(outcome.verification && { verification: outcome.verification }),
+          },
+          signal,
+        ),
+      );
     } catch (error) {
       if (!isFinalAnswer(error)) throw error;
       log.warn({ error: message(error) }, 'the server no longer expects this job; dropping it');
@@ -161,11 +217,19 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       const removed = await keys.retireOlderThan(item.certificate_id, entry.key_file).catch(() => []);
       if (removed.length) log.info({ removed: removed.length }, 'new certificate confirmed; previous keys removed');
     }
-    log[outcome.status === 'succeeded' ? 'info' : 'error']({ status: outcome.status, error: outcome.error, verified: outcome.verification?.verified }, 'deployment reported');
+    log[outcome.status === 'succeeded' ? 'info' : 'error'](
+      { status: outcome.status, error: outcome.error, verified: outcome.verification?.verified },
+      'deployment reported',
+    );
   }
 
   async function handleDeployment(agentId: string, item: WorkItem, signal: AbortSignal): Promise<void> {
-    const log = logger.child({ job_id: item.job_id, certificate_id: item.certificate_id, target_id: item.target_id, target_type: item.target_type });
+    const log = logger.child({
+      job_id: item.job_id,
+      certificate_id: item.certificate_id,
+      target_id: item.target_id,
+      target_type: item.target_type,
+    });
     const known = await state.get(item.job_id);
     if (known?.phase === 'deployed' && known.outcome) {
       log.info('already deployed before a restart; reporting without deploying again');
@@ -185,27 +249,57 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     const fingerprint = certificateFingerprint(summary.der).hex;
     const key = await keys.keyMatching(item.certificate_id, summary.spki);
     const fail = async (error: string) => {
-      const entry = { item, phase: 'deployed' as const, fingerprint_sha256: fingerprint, outcome: { status: 'failed' as const, error } };
+      const entry = {
+        item,
+        phase: 'deployed' as const,
+        fingerprint_sha256: fingerprint,
+        outcome: { status: 'failed' as const, error },
+      };
       await state.put(entry);
       await report(agentId, { ...entry, updated_at: '' }, signal);
     };
-    if (!key) return fail(`no private key on this agent matches certificate serial ${summary.serialNumber} (its CSR was not made here)`);
+    if (!key)
+      return fail(
+        `no private key on this agent matches certificate serial ${summary.serialNumber} (its CSR was not made here)`,
+      );
     if (!item.target_type || !item.target_id) return fail('the deployment names no target');
     await state.put({ item, phase: 'deploying', key_file: key.path, fingerprint_sha256: fingerprint });
     let outcome: NonNullable<JournalEntry['outcome']>;
     try {
       const runtime = await targets.runtimeFor(item.target_id, item.target_type, item.target_config ?? {});
-      const result = await runtime.deploy({ certPem: issued.certificate_pem, chainPem: issued.chain_pem, keyPem: key.pem, serial: summary.serialNumber, fingerprintSha256: fingerprint, metadata: { certificate_id: item.certificate_id, job_id: item.job_id, target_id: item.target_id } });
+      const result = await runtime.deploy({
+        certPem: issued.certificate_pem,
+        chainPem: issued.chain_pem,
+        keyPem: key.pem,
+        serial: summary.serialNumber,
+        fingerprintSha256: fingerprint,
+        metadata: { certificate_id: item.certificate_id, job_id: item.job_id, target_id: item.target_id },
+      });
       log.info({ changed: result.changed, detail: result.detail, serial: summary.serialNumber }, 'deployed');
       const verify = verifySettingsOf(item.target_config);
-      const verification = verify ? await verifyEndpoint({ endpoint: verify.endpoint, serverName: verify.serverName, expectedFingerprint: fingerprint, timeoutMs: config.verifyTimeoutMs, signal }) : undefined;
-      outcome = verification && !verification.verified ? { status: 'failed', error: `deployed, but ${verification.endpoint}: ${verification.detail}`, verification } : { status: 'succeeded', ...(verification && { verification }) };
+      const verification = verify
+        ? await verifyEndpoint({
+            endpoint: verify.endpoint,
+            serverName: verify.serverName,
+            expectedFingerprint: fingerprint,
+            timeoutMs: config.verifyTimeoutMs,
+            signal,
+          })
+        : undefined;
+      outcome =
+        verification && !verification.verified
+          ? { status: 'failed', error: `deployed, but ${verification.endpoint}: ${verification.detail}`, verification }
+          : { status: 'succeeded', ...(verification && { verification }) };
     } catch (error) {
       outcome = { status: 'failed', error: message(error).slice(0, 3900) };
     }
     await state.put({ item, phase: 'deployed', key_file: key.path, fingerprint_sha256: fingerprint, outcome });
     await step('deployed', item.job_id);
-    await report(agentId, { item, phase: 'deployed', key_file: key.path, fingerprint_sha256: fingerprint, outcome, updated_at: '' }, signal);
+    await report(
+      agentId,
+      { item, phase: 'deployed', key_file: key.path, fingerprint_sha256: fingerprint, outcome, updated_at: '' },
+      signal,
+    );
   }
 
   /** Finishes what a previous run left in the journal, then takes new work. `stop` ends it between jobs. */
@@ -229,7 +323,8 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     }
     // A CSR job the server no longer lists was answered (or cancelled): its key stays, its journal entry goes.
     const listed = new Set(work.map((w) => w.job_id));
-    for (const entry of await state.entries()) if (entry.item.type === 'csr' && !listed.has(entry.item.job_id)) await state.remove(entry.item.job_id);
+    for (const entry of await state.entries())
+      if (entry.item.type === 'csr' && !listed.has(entry.item.job_id)) await state.remove(entry.item.job_id);
   }
 
   async function discover(signal: AbortSignal): Promise<{ reported: number }> {
@@ -239,11 +334,27 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     for (let i = 0; i === 0 || i < scan.certificates.length; i += DISCOVERY_BATCH) {
       const batch = scan.certificates.slice(i, i + DISCOVERY_BATCH);
       const result = await call(() =>
-        client.reportDiscovery(agent_id, { directories: config.discoveryDirs, certificates: batch.map((c) => ({ path: c.path, certificate_pem: c.certificatePem, fingerprint_sha256: c.fingerprintSha256 })), errors: i === 0 ? scan.errors.slice(0, 1000) : [], scan_duration_ms: scan.durationMs }, signal),
+        client.reportDiscovery(
+          agent_id,
+          {
+            directories: config.discoveryDirs,
+            certificates: batch.map((c) => ({
+              path: c.path,
+              certificate_pem: c.certificatePem,
+              fingerprint_sha256: c.fingerprintSha256,
+            })),
+            errors: i === 0 ? scan.errors.slice(0, 1000) : [],
+            scan_duration_ms: scan.durationMs,
+          },
+          signal,
+        ),
       );
       reported += result.reported;
     }
-    logger.info({ found: scan.certificates.length, reported, errors: scan.errors.length, duration_ms: scan.durationMs }, 'discovery scan reported');
+    logger.info(
+      { found: scan.certificates.length, reported, errors: scan.errors.length, duration_ms: scan.durationMs },
+      'discovery scan reported',
+    );
     return { reported };
   }
 
@@ -302,7 +413,10 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
           if (stop.aborted) break;
           failures++;
           delay = backoffDelay(failures, config.backoffBaseMs, config.backoffMaxMs, random);
-          logger.warn({ error: message(error), consecutive_failures: failures, retry_in_ms: delay }, 'server unreachable or cycle failed; backing off');
+          logger.warn(
+            { error: message(error), consecutive_failures: failures, retry_in_ms: delay },
+            'server unreachable or cycle failed; backing off',
+          );
         }
         await sleep(delay, stop).catch(() => {});
       }

@@ -28,7 +28,10 @@ async function main(argv: string[]): Promise<number> {
   const stop = new AbortController();
   const onSignal = (signal: string) => {
     if (stop.signal.aborted) return;
-    logger.info({ signal, grace_ms: config.shutdownGraceMs }, 'stopping: finishing the job in hand, taking no new work');
+    logger.info(
+      { signal, grace_ms: config.shutdownGraceMs },
+      'stopping: finishing the job in hand, taking no new work',
+    );
     stop.abort(new Error(signal));
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
@@ -43,7 +46,10 @@ async function main(argv: string[]): Promise<number> {
     logger.info({ outcome }, 'agent stopped');
     return 0;
   } catch (error) {
-    logger.error({ error: error instanceof Error ? error.message : String(error) }, error instanceof AgentStoppedError ? 'agent stopping' : 'cycle failed');
+    logger.error(
+      { error: error instanceof Error ? error.message : String(error) },
+      error instanceof AgentStoppedError ? 'agent stopping' : 'cycle failed',
+    );
     return 1;
   } finally {
     await agent.close();
@@ -53,7 +59,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    const text = error instanceof AgentConfigError ? error.message : error instanceof Error ? error.message : String(error);
+    const text =
+      error instanceof AgentConfigError ? error.message : error instanceof Error ? error.message : String(error);
     process.stderr.write(`certctl-agent: ${text}\n`);
     process.exit(1);
   },

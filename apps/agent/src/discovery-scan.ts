@@ -47,7 +47,10 @@ export function certificatesIn(bytes: Uint8Array): Uint8Array[] {
  * returns every certificate found in PEM files, bundles and DER files. Private keys are never read
  * into the result: only CERTIFICATE blocks and DER that parses as a certificate are kept, re-encoded.
  */
-export async function scanDirectories(directories: readonly string[], options: { signal?: AbortSignal; exclude?: readonly string[] } = {}): Promise<ScanResult> {
+export async function scanDirectories(
+  directories: readonly string[],
+  options: { signal?: AbortSignal; exclude?: readonly string[] } = {},
+): Promise<ScanResult> {
   const started = Date.now();
   const certificates: FoundCertificate[] = [];
   const errors: { path: string; error: string }[] = [];
@@ -90,7 +93,11 @@ export async function scanDirectories(directories: readonly string[], options: {
       return;
     }
     for (const der of found) {
-      certificates.push({ path, certificatePem: derToPem(der, 'CERTIFICATE'), fingerprintSha256: certificateFingerprint(der).hex });
+      certificates.push({
+        path,
+        certificatePem: derToPem(der, 'CERTIFICATE'),
+        fingerprintSha256: certificateFingerprint(der).hex,
+      });
     }
   };
 

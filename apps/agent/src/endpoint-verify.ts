@@ -22,7 +22,12 @@ export function parseEndpoint(endpoint: string): { host: string; port: number } 
 }
 
 /** One TLS handshake: the SHA-256 fingerprint of the leaf the endpoint serves (trust is not the question here, identity is). */
-export function servedFingerprint(host: string, port: number, serverName: string | undefined, timeoutMs: number): Promise<string> {
+export function servedFingerprint(
+  host: string,
+  port: number,
+  serverName: string | undefined,
+  timeoutMs: number,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, servername: serverName, rejectUnauthorized: false, timeout: timeoutMs });
     const fail = (error: Error) => {
@@ -62,14 +67,26 @@ export async function verifyEndpoint(options: VerifyEndpointOptions): Promise<Ve
     if (Date.now() + (options.retryEveryMs ?? 250) >= deadline || options.signal?.aborted) break;
     await new Promise((r) => setTimeout(r, options.retryEveryMs ?? 250));
   }
-  return { endpoint: options.endpoint, expected_fingerprint: expected, actual_fingerprint: actual, verified: actual === expected, detail, verified_at: new Date().toISOString() };
+  return {
+    endpoint: options.endpoint,
+    expected_fingerprint: expected,
+    actual_fingerprint: actual,
+    verified: actual === expected,
+    detail,
+    verified_at: new Date().toISOString(),
+  };
 }
 
 /** The target's verify settings, if it names an endpoint: `post_deploy_verify: { endpoint, server_name?, enabled? }`. */
-export function verifySettingsOf(targetConfig: Record<string, unknown> | undefined): { endpoint: string; serverName?: string } | undefined {
+export function verifySettingsOf(
+  targetConfig: Record<string, unknown> | undefined,
+): { endpoint: string; serverName?: string } | undefined {
   const raw = targetConfig?.post_deploy_verify;
   if (!raw || typeof raw !== 'object') return undefined;
   const settings = raw as { endpoint?: unknown; server_name?: unknown; enabled?: unknown };
   if (settings.enabled === false || typeof settings.endpoint !== 'string' || !settings.endpoint) return undefined;
-  return { endpoint: settings.endpoint, serverName: typeof settings.server_name === 'string' ? settings.server_name : undefined };
+  return {
+    endpoint: settings.endpoint,
+    serverName: typeof settings.server_name === 'string' ? settings.server_name : undefined,
+  };
 }

@@ -1,5 +1,12 @@
 export { AGENT_VARIABLES, type AgentConfig, AgentConfigError, loadAgentConfig } from './agent-config.js';
-export { AgentStoppedError, backoffDelay, type CertctlAgent, type CertctlAgentOptions, createCertctlAgent, type JournalStep } from './certctl-agent.js';
+export {
+  AgentStoppedError,
+  backoffDelay,
+  type CertctlAgent,
+  type CertctlAgentOptions,
+  createCertctlAgent,
+  type JournalStep,
+} from './certctl-agent.js';
 export { certificatesIn, type FoundCertificate, scanDirectories, type ScanResult } from './discovery-scan.js';
 export { parseEndpoint, servedFingerprint, verifyEndpoint } from './endpoint-verify.js';
 export { keyAlgorithmFor } from './key-store.js';

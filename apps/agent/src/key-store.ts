@@ -1,7 +1,13 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exportPrivateKeyPem, generateKeyPair, importPrivateKey, type KeyAlgorithmName, publicKeyOf } from '@certctl/pki';
+import {
+  exportPrivateKeyPem,
+  generateKeyPair,
+  importPrivateKey,
+  type KeyAlgorithmName,
+  publicKeyOf,
+} from '@certctl/pki';
 import { ensurePrivateDir, readOptionalFile, writePrivateFile } from './private-files.js';
 
 /**
@@ -12,7 +18,10 @@ import { ensurePrivateDir, readOptionalFile, writePrivateFile } from './private-
 export function keyAlgorithmFor(profileAlgorithm: string | undefined): KeyAlgorithmName {
   if (!profileAlgorithm) return 'ecdsa-p256';
   const match = /^(RSA|ECDSA|Ed25519)(?:-(\d+))?$/i.exec(profileAlgorithm.trim());
-  if (!match) throw new Error(`the server asked for key algorithm "${profileAlgorithm}", which this agent does not know (RSA-<bits>, ECDSA-<bits>, Ed25519)`);
+  if (!match)
+    throw new Error(
+      `the server asked for key algorithm "${profileAlgorithm}", which this agent does not know (RSA-<bits>, ECDSA-<bits>, Ed25519)`,
+    );
   const family = match[1]?.toUpperCase();
   const size = Number(match[2] ?? 0);
   if (family === 'ED25519') return 'ed25519';
@@ -41,12 +50,17 @@ const spkiOf = (keyPem: string) => createPublicKey(createPrivateKey(keyPem)).exp
  */
 export function createKeyStore(keyDir: string) {
   const certDir = (certificateId: string) => join(keyDir, certificateId.replace(/[^\w.-]/g, '_'));
-  const pathFor = (certificateId: string, jobId: string) => join(certDir(certificateId), `${jobId.replace(/[^\w.-]/g, '_')}.key`);
+  const pathFor = (certificateId: string, jobId: string) =>
+    join(certDir(certificateId), `${jobId.replace(/[^\w.-]/g, '_')}.key`);
 
   return {
     pathFor,
     /** The job's key: the one already on disk, or a new one of the given algorithm. */
-    async keyForJob(certificateId: string, jobId: string, algorithm: KeyAlgorithmName): Promise<LocalKey & { keys: CryptoKeyPair; created: boolean }> {
+    async keyForJob(
+      certificateId: string,
+      jobId: string,
+      algorithm: KeyAlgorithmName,
+    ): Promise<LocalKey & { keys: CryptoKeyPair; created: boolean }> {
       const path = pathFor(certificateId, jobId);
       await ensurePrivateDir(certDir(certificateId));
       const existing = await readOptionalFile(path);

@@ -51,11 +51,20 @@ export function readCaFile(path: string | undefined): string | undefined {
 
 /** The agent protocol over HTTPS (undici, trusting the given CA); every call has a deadline and honours the abort signal. */
 export function createServerClient(options: ServerClientOptions) {
-  const dispatcher = new Agent({ connect: { ...(options.caPem && { ca: options.caPem }), rejectUnauthorized: true }, connectTimeout: options.timeoutMs });
+  const dispatcher = new Agent({
+    connect: { ...(options.caPem && { ca: options.caPem }), rejectUnauthorized: true },
+    connectTimeout: options.timeoutMs,
+  });
   const base = options.serverUrl.href.replace(/\/+$/, '');
   let apiKey: string | undefined;
 
-  async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, bearer = apiKey): Promise<T> {
+  async function call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+    bearer = apiKey,
+  ): Promise<T> {
     const deadline = AbortSignal.timeout(options.timeoutMs);
     let response: Awaited<ReturnType<typeof fetch>>;
     try {
@@ -63,15 +72,28 @@ export function createServerClient(options: ServerClientOptions) {
         method,
         dispatcher,
         signal: AbortSignal.any([signal, deadline]),
-        headers: { 'user-agent': options.userAgent, accept: 'application/json', ...(bearer && { authorization: `Bearer ${bearer}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+        headers: {
+          'user-agent': options.userAgent,
+          accept: 'application/json',
+          ...(bearer && { authorization: `Bearer ${bearer}` }),
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
       if (signal.aborted) throw signal.reason ?? error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const tlsProblem = cause?.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause.code);
-      const reason = deadline.aborted ? `no answer within ${options.timeoutMs} ms` : (cause?.message ?? (error as Error).message);
-      throw new ServerRequestError(`${method} ${path}: ${reason}${tlsProblem ? ' (is CERTCTL_SERVER_CA_FILE the CA that signed the server certificate?)' : ''}`, undefined, !tlsProblem, cause?.code, { cause: error });
+      const reason = deadline.aborted
+        ? `no answer within ${options.timeoutMs} ms`
+        : (cause?.message ?? (error as Error).message);
+      throw new ServerRequestError(
+        `${method} ${path}: ${reason}${tlsProblem ? ' (is CERTCTL_SERVER_CA_FILE the CA that signed the server certificate?)' : ''}`,
+        undefined,
+        !tlsProblem,
+        cause?.code,
+        { cause: error },
+      );
     }
     const text = await response.text();
     if (!response.ok) {
@@ -80,7 +102,12 @@ export function createServerClient(options: ServerClientOptions) {
         parsed = JSON.parse(text);
       } catch {}
       const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-      throw new ServerRequestError(`${method} ${path}: ${response.status} ${parsed.message ?? text.slice(0, 200)}`, response.status, retryable, parsed.error);
+      throw new ServerRequestError(
+        `${method} ${path}: ${response.status} ${parsed.message ?? text.slice(0, 200)}`,
+        response.status,
+        retryable,
+        parsed.error,
+      );
     }
     return (text ? JSON.parse(text) : undefined) as T;
   }
@@ -100,16 +127,41 @@ export function createServerClient(options: ServerClientOptions) {
       return workResponseSchema.parse(body).jobs;
     },
     submitCsr(agentId: string, certificateId: string, csrPem: string, signal: AbortSignal) {
-      return call<{ id: string; status: string }>('POST', `/api/v1/agents/${encodeURIComponent(agentId)}/csr`, { certificate_id: certificateId, csr_pem: csrPem }, signal);
+      return call<{ id: string; status: string }>(
+        'POST',
+        `/api/v1/agents/${encodeURIComponent(agentId)}/csr`,
+        { certificate_id: certificateId, csr_pem: csrPem },
+        signal,
+      );
     },
     certificate(agentId: string, certificateId: string, signal: AbortSignal) {
-      return call<{ certificate_pem: string; chain_pem: string; serial: string }>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/certificates/${encodeURIComponent(certificateId)}`, undefined, signal);
+      return call<{ certificate_pem: string; chain_pem: string; serial: string }>(
+        'GET',
+        `/api/v1/agents/${encodeURIComponent(agentId)}/certificates/${encodeURIComponent(certificateId)}`,
+        undefined,
+        signal,
+      );
     },
-    jobStatus(agentId: string, jobId: string, report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: Verification }, signal: AbortSignal) {
-      return call<{ id: string; status: string }>('POST', `/api/v1/agents/${encodeURIComponent(agentId)}/jobs/${encodeURIComponent(jobId)}/status`, report, signal);
+    jobStatus(
+      agentId: string,
+      jobId: string,
+      report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: Verification },
+      signal: AbortSignal,
+    ) {
+      return call<{ id: string; status: string }>(
+        'POST',
+        `/api/v1/agents/${encodeURIComponent(agentId)}/jobs/${encodeURIComponent(jobId)}/status`,
+        report,
+        signal,
+      );
     },
     reportDiscovery(agentId: string, payload: DiscoveryPayload, signal: AbortSignal) {
-      return call<{ scan_id: string; reported: number; created: number }>('POST', `/api/v1/agents/${encodeURIComponent(agentId)}/discoveries`, payload, signal);
+      return call<{ scan_id: string; reported: number; created: number }>(
+        'POST',
+        `/api/v1/agents/${encodeURIComponent(agentId)}/discoveries`,
+        payload,
+        signal,
+      );
     },
     close() {
       return dispatcher.close();

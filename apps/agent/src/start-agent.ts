@@ -19,16 +19,32 @@ export interface StartAgentOptions extends Pick<CertctlAgentOptions, 'afterStep'
 
 /** Composes an agent: JSON logger, private state and key dirs, the installed target connectors. */
 export async function startAgent(config: AgentConfig, options: StartAgentOptions = {}) {
-  const logger = options.logger ?? (config.logLevel === 'silent' ? silent : createConsoleJsonLogger({ level: config.logLevel, bindings: { app: 'certctl-agent' } }));
+  const logger =
+    options.logger ??
+    (config.logLevel === 'silent'
+      ? silent
+      : createConsoleJsonLogger({ level: config.logLevel, bindings: { app: 'certctl-agent' } }));
   await ensurePrivateDir(config.stateDir);
   await ensurePrivateDir(config.keyDir);
   const shutdown = new AbortController();
   options.signal?.addEventListener('abort', () => shutdown.abort(options.signal?.reason), { once: true });
   const targets = createTargetRegistry(logger, shutdown.signal);
   const report = await registerTargets(targets, { explicit: config.connectors, manifests: options.manifests });
-  for (const failed of report.failed) logger.error({ package: failed.packageName, error: failed.error }, 'target connector could not be loaded');
-  logger.info({ version: AGENT_VERSION, server: config.serverUrl.href, targets: report.loaded.map((c) => c.id) }, 'certctl-agent starting');
-  const agent = createCertctlAgent({ config, logger, targets, version: AGENT_VERSION, afterStep: options.afterStep, random: options.random, sleep: options.sleep });
+  for (const failed of report.failed)
+    logger.error({ package: failed.packageName, error: failed.error }, 'target connector could not be loaded');
+  logger.info(
+    { version: AGENT_VERSION, server: config.serverUrl.href, targets: report.loaded.map((c) => c.id) },
+    'certctl-agent starting',
+  );
+  const agent = createCertctlAgent({
+    config,
+    logger,
+    targets,
+    version: AGENT_VERSION,
+    afterStep: options.afterStep,
+    random: options.random,
+    sleep: options.sleep,
+  });
   return {
     agent: {
       ...agent,

@@ -1,6 +1,14 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AnyConnectorManifest, type ConnectorLogger, type ConnectorRegistry, type ConnectorRuntime, createRegistry, type LoadReport, loadInstalledConnectors } from '@certctl/core';
+import {
+  type AnyConnectorManifest,
+  type ConnectorLogger,
+  type ConnectorRegistry,
+  type ConnectorRuntime,
+  createRegistry,
+  type LoadReport,
+  loadInstalledConnectors,
+} from '@certctl/core';
 import { createConnectorContext } from '@certctl/connector-utils';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,7 +27,12 @@ export function createTargetRegistry(logger: ConnectorLogger, signal: AbortSigna
   const registry = createRegistry({
     logger,
     createContext: ({ kind, id, instanceId, logger: connectorLogger }) =>
-      createConnectorContext({ connector: `${kind}-${id}`, logger: connectorLogger, signal, environment: { app: 'agent', instanceId } }),
+      createConnectorContext({
+        connector: `${kind}-${id}`,
+        logger: connectorLogger,
+        signal,
+        environment: { app: 'agent', instanceId },
+      }),
   });
   const runtimes = new Map<string, { key: string; runtime: ConnectorRuntime<'target'> }>();
   return {
@@ -37,8 +50,16 @@ export function createTargetRegistry(logger: ConnectorLogger, signal: AbortSigna
 }
 
 /** Registers the target connectors installed next to the agent (plus CERTCTL_CONNECTORS) and any given manifests. */
-export async function registerTargets(targets: TargetRegistry, options: { explicit: readonly string[]; manifests?: readonly AnyConnectorManifest[] }): Promise<LoadReport> {
-  const report = await loadInstalledConnectors(targets.registry, { from: here, explicit: options.explicit, kinds: ['target'], conditions: fromSource ? ['@certctl/source', 'node', 'import'] : ['node', 'import'] });
+export async function registerTargets(
+  targets: TargetRegistry,
+  options: { explicit: readonly string[]; manifests?: readonly AnyConnectorManifest[] },
+): Promise<LoadReport> {
+  const report = await loadInstalledConnectors(targets.registry, {
+    from: here,
+    explicit: options.explicit,
+    kinds: ['target'],
+    conditions: fromSource ? ['@certctl/source', 'node', 'import'] : ['node', 'import'],
+  });
   for (const manifest of options.manifests ?? []) report.loaded.push(targets.registry.register(manifest));
   return report;
 }

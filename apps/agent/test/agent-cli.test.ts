@@ -26,8 +26,17 @@ interface Run {
 
 /** certctl-agent from its TypeScript sources, as a real process with only the given environment. */
 function runAgent(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--conditions=@certctl/source', '--import', 'tsx', 'src/cli.ts', ...args], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const run: Run = { child, stdout: '', stderr: '', exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  const child = spawn(process.execPath, ['--conditions=@certctl/source', '--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: Run = {
+    child,
+    stdout: '',
+    stderr: '',
+    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
   child.stdout?.on('data', (d) => (run.stdout += d));
   child.stderr?.on('data', (d) => (run.stderr += d));
   return run;
@@ -44,24 +53,45 @@ const envFor = (stateDir: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg?: string; level: number });
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg?: string; level: number });
 
 describe('agent configuration', () => {
   it('names the variable that is missing or malformed', () => {
     const base = { CERTCTL_SERVER_URL: 'https://certctl.example.com:8443' };
     expect(() => loadAgentConfig({})).toThrow(/^CERTCTL_SERVER_URL is required/);
-    expect(() => loadAgentConfig({ CERTCTL_SERVER_URL: 'http://certctl.example.com' })).toThrow(/^CERTCTL_SERVER_URL must be an https:\/\/ URL/);
-    expect(() => loadAgentConfig({ ...base, CERTCTL_POLL_INTERVAL_SECONDS: 'soon' })).toThrow(/^CERTCTL_POLL_INTERVAL_SECONDS/);
-    expect(() => loadAgentConfig({ ...base, CERTCTL_DISCOVERY_DIRS: '/etc/ssl,relative/dir' })).toThrow(/^CERTCTL_DISCOVERY_DIRS must be an absolute path/);
+    expect(() => loadAgentConfig({ CERTCTL_SERVER_URL: 'http://certctl.example.com' })).toThrow(
+      /^CERTCTL_SERVER_URL must be an https:\/\/ URL/,
+    );
+    expect(() => loadAgentConfig({ ...base, CERTCTL_POLL_INTERVAL_SECONDS: 'soon' })).toThrow(
+      /^CERTCTL_POLL_INTERVAL_SECONDS/,
+    );
+    expect(() => loadAgentConfig({ ...base, CERTCTL_DISCOVERY_DIRS: '/etc/ssl,relative/dir' })).toThrow(
+      /^CERTCTL_DISCOVERY_DIRS must be an absolute path/,
+    );
     expect(() => loadAgentConfig({ ...base, CERTCTL_AGENT_BOOTSTRAP_TOKEN: 'short' })).toThrow(AgentConfigError);
-    const config = loadAgentConfig({ ...base, CERTCTL_AGENT_STATE_DIR: '/srv/agent', CERTCTL_DISCOVERY_DIRS: '/etc/ssl, /etc/nginx' });
-    expect(config).toMatchObject({ keyDir: '/srv/agent/keys', discoveryDirs: ['/etc/ssl', '/etc/nginx'], pollIntervalMs: 30_000, heartbeatIntervalMs: 60_000 });
+    const config = loadAgentConfig({
+      ...base,
+      CERTCTL_AGENT_STATE_DIR: '/srv/agent',
+      CERTCTL_DISCOVERY_DIRS: '/etc/ssl, /etc/nginx',
+    });
+    expect(config).toMatchObject({
+      keyDir: '/srv/agent/keys',
+      discoveryDirs: ['/etc/ssl', '/etc/nginx'],
+      pollIntervalMs: 30_000,
+      heartbeatIntervalMs: 60_000,
+    });
   });
 
   it('stops at start with one line naming the variable', async () => {
     const run = runAgent(['--once'], { CERTCTL_SERVER_URL: 'ftp://nowhere' });
     expect(await run.exit).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual(['certctl-agent: CERTCTL_SERVER_URL must be an https:// URL (the agent never talks to the server in clear text)']);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'certctl-agent: CERTCTL_SERVER_URL must be an https:// URL (the agent never talks to the server in clear text)',
+    ]);
   });
 });
 
@@ -71,7 +101,9 @@ describe('certctl-agent process', () => {
     const run = runAgent(['--once'], envFor(stateDir));
     expect(await run.exit).toBe(0);
     const lines = jsonLines(run.stderr);
-    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['certctl-agent starting', 'registered with the server', 'cycle complete']));
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['certctl-agent starting', 'registered with the server', 'cycle complete']),
+    );
     expect(run.stderr).not.toContain(BOOTSTRAP_TOKEN);
     const { agent_id, api_key } = JSON.parse(readFileSync(join(stateDir, 'identity.json'), 'utf8'));
     expect(run.stderr).not.toContain(api_key);
@@ -96,23 +128,36 @@ describe('certctl-agent process', () => {
   it.each([
     ['polling', false],
     ['backing off from a server that is down', true],
-  ])('SIGTERM while %s stops cleanly with exit 0', async (_what, down) => {
-    const stateDir = join(mkdtempSync(join(plane.tmp, 'sigterm-')), 'state');
-    const run = runAgent([], envFor(stateDir, { CERTCTL_POLL_INTERVAL_SECONDS: '0.2', CERTCTL_BACKOFF_MAX_SECONDS: '30', CERTCTL_BACKOFF_BASE_SECONDS: '20' }));
-    try {
-      await waitFor('registration', async () => existsSync(join(stateDir, 'identity.json')), 20_000);
-      if (down) {
-        await plane.door.down();
-        await waitFor('a failed cycle', async () => run.stderr.includes('backing off'), 20_000);
+  ])(
+    'SIGTERM while %s stops cleanly with exit 0',
+    async (_what, down) => {
+      const stateDir = join(mkdtempSync(join(plane.tmp, 'sigterm-')), 'state');
+      const run = runAgent(
+        [],
+        envFor(stateDir, {
+          CERTCTL_POLL_INTERVAL_SECONDS: '0.2',
+          CERTCTL_BACKOFF_MAX_SECONDS: '30',
+          CERTCTL_BACKOFF_BASE_SECONDS: '20',
+        }),
+      );
+      try {
+        await waitFor('registration', async () => existsSync(join(stateDir, 'identity.json')), 20_000);
+        if (down) {
+          await plane.door.down();
+          await waitFor('a failed cycle', async () => run.stderr.includes('backing off'), 20_000);
+        }
+        const signalled = Date.now();
+        run.child.kill('SIGTERM');
+        expect(await run.exit).toBe(0);
+        expect(Date.now() - signalled).toBeLessThan(5_000);
+        expect(jsonLines(run.stderr).map((l) => l.msg)).toEqual(
+          expect.arrayContaining(['stopping: finishing the job in hand, taking no new work', 'agent stopped']),
+        );
+      } finally {
+        run.child.kill('SIGKILL');
+        await plane.door.up();
       }
-      const signalled = Date.now();
-      run.child.kill('SIGTERM');
-      expect(await run.exit).toBe(0);
-      expect(Date.now() - signalled).toBeLessThan(5_000);
-      expect(jsonLines(run.stderr).map((l) => l.msg)).toEqual(expect.arrayContaining(['stopping: finishing the job in hand, taking no new work', 'agent stopped']));
-    } finally {
-      run.child.kill('SIGKILL');
-      await plane.door.up();
-    }
-  }, 40_000);
+    },
+    40_000,
+  );
 });

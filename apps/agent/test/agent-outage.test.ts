@@ -1,11 +1,19 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call } from '@certctl/server/testing';
+import { sleepWithSignal } from '@certctl/connector-utils';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/certctl-agent.js';
 import { startAgent } from '../src/start-agent.js';
-import { agentConfigFor, certificateOnTarget, type ControlPlane, jobsOf, startControlPlane, waitFor } from './support/control-plane.js';
+import {
+  agentConfigFor,
+  certificateOnTarget,
+  type ControlPlane,
+  jobsOf,
+  startControlPlane,
+  waitFor,
+} from './support/control-plane.js';
 import { createFileTargetManifest } from './support/file-target.js';
 
 const target = createFileTargetManifest('file');
@@ -37,17 +45,20 @@ describe('certctl-agent when the server is down or failing', () => {
   it('backs off with jitter while the server is down, then registers and deploys once it is back', async () => {
     const dir = mkdtempSync(join(plane.tmp, 'outage-'));
     const delays: number[] = [];
-    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state'), { CERTCTL_POLL_INTERVAL_SECONDS: '0.1', CERTCTL_BACKOFF_BASE_SECONDS: '0.04', CERTCTL_BACKOFF_MAX_SECONDS: '0.32' }), {
-      manifests: [target.manifest],
-      sleep: (ms, signal) => {
-        delays.push(ms);
-        return new Promise((resolve, reject) => {
-          const onAbort = () => (clearTimeout(t), reject(signal.reason));
-          const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
-          signal.addEventListener('abort', onAbort, { once: true });
-        });
+    const { agent } = await startAgent(
+      agentConfigFor(plane, join(dir, 'state'), {
+        CERTCTL_POLL_INTERVAL_SECONDS: '0.1',
+        CERTCTL_BACKOFF_BASE_SECONDS: '0.04',
+        CERTCTL_BACKOFF_MAX_SECONDS: '0.32',
+      }),
+      {
+        manifests: [target.manifest],
+        sleep: (ms, signal) => {
+          delays.push(ms);
+          return sleepWithSignal(ms, signal);
+        },
       },
-    });
+    );
     await plane.door.down();
     const stop = new AbortController();
     const running = agent.run(stop.signal);
@@ -70,8 +81,13 @@ describe('certctl-agent when the server is down or failing', () => {
         return undefined;
       }
     });
-    const { certificateId } = await certificateOnTarget(plane, identity.agent_id, 'file', { cert_path: join(dir, 'cert.pem'), key_path: join(dir, 'key.pem') });
-    await waitFor('deployment', async () => (await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment' && j.status === 'succeeded'));
+    const { certificateId } = await certificateOnTarget(plane, identity.agent_id, 'file', {
+      cert_path: join(dir, 'cert.pem'),
+      key_path: join(dir, 'key.pem'),
+    });
+    await waitFor('deployment', async () =>
+      (await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment' && j.status === 'succeeded'),
+    );
 
     // The server answers 503 for a while: the agent backs off again, then carries on.
     plane.door.setMode('unavailable');
@@ -82,7 +98,12 @@ describe('certctl-agent when the server is down or failing', () => {
     expect(during).toBeLessThan(16);
     plane.door.setMode('up');
     expect((await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`)).status).toBe(202);
-    await waitFor('renewed deployment', async () => (await jobsOf(plane, certificateId)).filter((j) => j.type === 'deployment' && j.status === 'succeeded').length === 2);
+    await waitFor(
+      'renewed deployment',
+      async () =>
+        (await jobsOf(plane, certificateId)).filter((j) => j.type === 'deployment' && j.status === 'succeeded')
+          .length === 2,
+    );
 
     stop.abort();
     expect(await running).toBe('stopped');
@@ -91,7 +112,10 @@ describe('certctl-agent when the server is down or failing', () => {
 
   it('an agent started while the server is slow gives up each call at its deadline and retries later', async () => {
     const dir = mkdtempSync(join(plane.tmp, 'slow-'));
-    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state'), { CERTCTL_HTTP_TIMEOUT_SECONDS: '0.3' }), { manifests: [target.manifest] });
+    const { agent } = await startAgent(
+      agentConfigFor(plane, join(dir, 'state'), { CERTCTL_HTTP_TIMEOUT_SECONDS: '0.3' }),
+      { manifests: [target.manifest] },
+    );
     plane.door.setMode('unavailable');
     const started = Date.now();
     await expect(agent.runOnce(AbortSignal.timeout(10_000), 3)).rejects.toThrow(/503/);

@@ -16,8 +16,27 @@ const openssl = (args: string[], input?: string) => execFileSync('openssl', args
 /** A directory tree as hosts have them: PEM, DER, a bundle with its key, bare keys, a nested dir, a symlink loop. */
 function makeTree(root: string) {
   const mk = (name: string) => {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}.example.com`, '-keyout', join(root, `${name}.key`), '-out', join(root, `${name}.crt`), '-days', '30']);
-    return { cert: readFileSync(join(root, `${name}.crt`), 'utf8'), key: readFileSync(join(root, `${name}.key`), 'utf8') };
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      `/CN=${name}.example.com`,
+      '-keyout',
+      join(root, `${name}.key`),
+      '-out',
+      join(root, `${name}.crt`),
+      '-days',
+      '30',
+    ]);
+    return {
+      cert: readFileSync(join(root, `${name}.crt`), 'utf8'),
+      key: readFileSync(join(root, `${name}.key`), 'utf8'),
+    };
   };
   mkdirSync(join(root, 'nested', 'deeper'), { recursive: true });
   const a = mk('a');
@@ -48,23 +67,35 @@ describe('discovery scan', () => {
     for (const found of scan.certificates) {
       expect(found.certificatePem).not.toContain('PRIVATE KEY');
       // openssl reads what the agent would send, and agrees on the fingerprint.
-      const theirs = openssl(['x509', '-noout', '-fingerprint', '-sha256'], found.certificatePem).split('=')[1]?.trim().replaceAll(':', '').toLowerCase();
+      const theirs = openssl(['x509', '-noout', '-fingerprint', '-sha256'], found.certificatePem)
+        .split('=')[1]
+        ?.trim()
+        .replaceAll(':', '')
+        .toLowerCase();
       expect(theirs).toBe(found.fingerprintSha256);
     }
-    const aFingerprint = openssl(['x509', '-in', join(tree, 'a.crt'), '-noout', '-fingerprint', '-sha256']).split('=')[1]?.trim().replaceAll(':', '').toLowerCase();
+    const aFingerprint = openssl(['x509', '-in', join(tree, 'a.crt'), '-noout', '-fingerprint', '-sha256'])
+      .split('=')[1]
+      ?.trim()
+      .replaceAll(':', '')
+      .toLowerCase();
     expect(scan.certificates.filter((c) => c.fingerprintSha256 === aFingerprint)).toHaveLength(2);
   });
 
   it('never yields a key and never throws anything but a typed error on arbitrary bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 600 }), fc.constantFrom('', '-----BEGIN PRIVATE KEY-----\n', '-----BEGIN CERTIFICATE-----\n'), (bytes, prefix) => {
-        const input = new Uint8Array([...Buffer.from(prefix), ...bytes]);
-        try {
-          for (const der of certificatesIn(input)) expect(der[0]).toBe(0x30);
-        } catch (error) {
-          expect(MalformedInputError.isInstance(error)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.constantFrom('', '-----BEGIN PRIVATE KEY-----\n', '-----BEGIN CERTIFICATE-----\n'),
+        (bytes, prefix) => {
+          const input = new Uint8Array([...Buffer.from(prefix), ...bytes]);
+          try {
+            for (const der of certificatesIn(input)) expect(der[0]).toBe(0x30);
+          } catch (error) {
+            expect(MalformedInputError.isInstance(error)).toBe(true);
+          }
+        },
+      ),
     );
     const key = readFileSync(join(tree, 'a.key'));
     expect(certificatesIn(key)).toEqual([]);
@@ -78,7 +109,8 @@ describe('discovery reports on the server', () => {
     const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state'), { CERTCTL_DISCOVERY_DIRS: tree }));
     await agent.runOnce(AbortSignal.timeout(20_000));
     const { agent_id, api_key } = JSON.parse(readFileSync(join(dir, 'state', 'identity.json'), 'utf8'));
-    const list = async (query = '') => (await call(plane.server.api, 'GET', `/api/v1/discovered-certificates?agent_id=${agent_id}${query}`)).json;
+    const list = async (query = '') =>
+      (await call(plane.server.api, 'GET', `/api/v1/discovered-certificates?agent_id=${agent_id}${query}`)).json;
     expect((await list()).total).toBe(6);
     const scanReport = plane.door.recorded.filter((r) => r.url === `/api/v1/agents/${agent_id}/discoveries`);
     expect(scanReport).toHaveLength(1);
@@ -90,32 +122,69 @@ describe('discovery reports on the server', () => {
     expect(scans.total).toBe(2);
 
     const [first, second] = (await list()).data as { id: string; status: string }[];
-    const dismissed = await call(plane.server.api, 'POST', `/api/v1/discovered-certificates/${first?.id}/dismiss`, { reason: 'test fixture' });
+    const dismissed = await call(plane.server.api, 'POST', `/api/v1/discovered-certificates/${first?.id}/dismiss`, {
+      reason: 'test fixture',
+    });
     expect(dismissed.json).toMatchObject({ status: 'dismissed', dismiss_reason: 'test fixture' });
-    const cert = await call(plane.server.api, 'POST', '/api/v1/certificates', { name: `claimed-${Date.now()}`, common_name: 'claimed.example.com', owner_id: plane.basics.ownerId, team_id: plane.basics.teamId, issuer_id: plane.basics.issuerId, renewal_policy_id: plane.basics.policyId });
-    const claimed = await call(plane.server.api, 'POST', `/api/v1/discovered-certificates/${second?.id}/claim`, { managed_certificate_id: cert.json.id });
+    const cert = await call(plane.server.api, 'POST', '/api/v1/certificates', {
+      name: `claimed-${Date.now()}`,
+      common_name: 'claimed.example.com',
+      owner_id: plane.basics.ownerId,
+      team_id: plane.basics.teamId,
+      issuer_id: plane.basics.issuerId,
+      renewal_policy_id: plane.basics.policyId,
+    });
+    const claimed = await call(plane.server.api, 'POST', `/api/v1/discovered-certificates/${second?.id}/claim`, {
+      managed_certificate_id: cert.json.id,
+    });
     expect(claimed.json).toMatchObject({ status: 'managed', managed_certificate_id: cert.json.id });
-    expect((await call(plane.server.api, 'POST', `/api/v1/discovered-certificates/${second?.id}/claim`, { managed_certificate_id: 'mc-missing' })).status).toBe(404);
-    expect((await call(plane.server.api, 'POST', `/api/v1/discovered-certificates/${second?.id}/dismiss`, {})).status).toBe(409);
+    expect(
+      (
+        await call(plane.server.api, 'POST', `/api/v1/discovered-certificates/${second?.id}/claim`, {
+          managed_certificate_id: 'mc-missing',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await call(plane.server.api, 'POST', `/api/v1/discovered-certificates/${second?.id}/dismiss`, {})).status,
+    ).toBe(409);
 
     await agent.discover(AbortSignal.timeout(20_000));
     expect((await list('&status=dismissed')).total).toBe(1);
     expect((await list('&status=managed')).total).toBe(1);
     expect((await list('&status=unmanaged')).total).toBe(4);
-    expect((await call(plane.server.api, 'GET', '/api/v1/discovery-summary')).json).toMatchObject({ dismissed: 1, managed: 1 });
+    expect((await call(plane.server.api, 'GET', '/api/v1/discovery-summary')).json).toMatchObject({
+      dismissed: 1,
+      managed: 1,
+    });
     const detail = await call(plane.server.api, 'GET', `/api/v1/discovered-certificates/${first?.id}`);
     expect(String(detail.json.certificate_pem)).toContain('BEGIN CERTIFICATE');
 
     // A report with a key in it is refused whole; a forged fingerprint is rejected per entry.
     const keyPem = readFileSync(join(tree, 'a.key'), 'utf8');
     const certPem = readFileSync(join(tree, 'a.crt'), 'utf8');
-    const refused = await call(plane.server.api, 'POST', `/api/v1/agents/${agent_id}/discoveries`, { certificates: [{ path: '/x', certificate_pem: `${certPem}${keyPem}` }] }, api_key);
+    const refused = await call(
+      plane.server.api,
+      'POST',
+      `/api/v1/agents/${agent_id}/discoveries`,
+      { certificates: [{ path: '/x', certificate_pem: `${certPem}${keyPem}` }] },
+      api_key,
+    );
     expect(refused.status).toBe(400);
-    const forged = await call(plane.server.api, 'POST', `/api/v1/agents/${agent_id}/discoveries`, { certificates: [{ path: '/forged', certificate_pem: certPem, fingerprint_sha256: 'ab'.repeat(32) }] }, api_key);
+    const forged = await call(
+      plane.server.api,
+      'POST',
+      `/api/v1/agents/${agent_id}/discoveries`,
+      { certificates: [{ path: '/forged', certificate_pem: certPem, fingerprint_sha256: 'ab'.repeat(32) }] },
+      api_key,
+    );
     expect(forged.json).toMatchObject({ reported: 0, rejected: [{ path: '/forged' }] });
     expect((await list()).total).toBe(6);
     // One agent cannot report for another.
-    expect((await call(plane.server.api, 'POST', '/api/v1/agents/agent-other/discoveries', { certificates: [] }, api_key)).status).toBe(403);
+    expect(
+      (await call(plane.server.api, 'POST', '/api/v1/agents/agent-other/discoveries', { certificates: [] }, api_key))
+        .status,
+    ).toBe(403);
     await agent.close();
   }, 45_000);
 });

@@ -18,7 +18,9 @@ export const fileTargetConfig = z
     fullchain: z.boolean().default(true),
     validate_command: argv.optional(),
     reload_command: argv.optional(),
-    post_deploy_verify: z.object({ enabled: z.boolean().default(true), endpoint: z.string(), server_name: z.string().optional() }).optional(),
+    post_deploy_verify: z
+      .object({ enabled: z.boolean().default(true), endpoint: z.string(), server_name: z.string().optional() })
+      .optional(),
   })
   .strict();
 
@@ -33,7 +35,11 @@ export function createFileTargetManifest(id: string) {
   const run = async (ctx: ConnectorContext, command: string[], what: string, signal?: AbortSignal) => {
     const [bin, ...args] = command as [string, ...string[]];
     const result = await ctx.exec(bin, args, { timeoutMs: 20_000, signal });
-    if (result.exitCode !== 0) throw new ConnectorError({ connector: `target-${id}`, message: `${what} failed (${bin} exited ${result.exitCode}): ${result.stderr.trim().slice(0, 500)}` });
+    if (result.exitCode !== 0)
+      throw new ConnectorError({
+        connector: `target-${id}`,
+        message: `${what} failed (${bin} exited ${result.exitCode}): ${result.stderr.trim().slice(0, 500)}`,
+      });
   };
   const manifest = defineTarget({
     id,
@@ -49,8 +55,12 @@ export function createFileTargetManifest(id: string) {
             { path: config.cert_path, content: cert, kind: 'certificate' },
             { path: config.key_path, content: request.keyPem, kind: 'private-key' },
           ],
-          validate: config.validate_command ? () => run(ctx, config.validate_command as string[], 'validate', request.signal) : undefined,
-          reload: config.reload_command ? () => run(ctx, config.reload_command as string[], 'reload', request.signal) : undefined,
+          validate: config.validate_command
+            ? () => run(ctx, config.validate_command as string[], 'validate', request.signal)
+            : undefined,
+          reload: config.reload_command
+            ? () => run(ctx, config.reload_command as string[], 'reload', request.signal)
+            : undefined,
           connector: `target-${id}`,
           backups: 2,
           signal: request.signal,
@@ -59,8 +69,14 @@ export function createFileTargetManifest(id: string) {
         return { changed: result.changed, detail: `wrote ${result.files.join(', ')}` };
       },
       async validateDeployment({ serial }) {
-        const observed = new X509Certificate(await readFile(config.cert_path, 'utf8')).serialNumber.toLowerCase().replace(/^(00)+(?=..)/, '');
-        return { valid: observed === serial, observedSerial: observed, detail: `${config.cert_path} holds ${observed}` };
+        const observed = new X509Certificate(await readFile(config.cert_path, 'utf8')).serialNumber
+          .toLowerCase()
+          .replace(/^(00)+(?=..)/, '');
+        return {
+          valid: observed === serial,
+          observedSerial: observed,
+          detail: `${config.cert_path} holds ${observed}`,
+        };
       },
     }),
   });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { TestServer } from '@certctl/server/testing';
 
 export interface RecordedRequest {
   method: string;
@@ -14,7 +14,7 @@ export interface RecordedRequest {
  * that records every request body the agent sends, then hands the request to the real API. It can
  * go down (connection refused: the port is closed) and come back on the same port, or answer 503.
  */
-export async function startFrontDoor(api: FastifyInstance, tls: { cert: string; key: string }) {
+export async function startFrontDoor(api: TestServer['api'], tls: { cert: string; key: string }) {
   const recorded: RecordedRequest[] = [];
   let mode: 'up' | 'unavailable' = 'up';
   const sockets = new Set<Socket>();
@@ -26,19 +26,35 @@ export async function startFrontDoor(api: FastifyInstance, tls: { cert: string; 
     recorded.push(entry);
     if (mode === 'unavailable') {
       entry.status = 503;
-      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unavailable', message: 'maintenance', request_id: 'front-door' }));
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'unavailable', message: 'maintenance', request_id: 'front-door' }));
       return;
     }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(k))) as Record<string, string>;
-    const response = await api.inject({ method: entry.method as 'GET', url: entry.url, headers, payload: body || undefined });
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(
+        ([k]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(k),
+      ),
+    ) as Record<string, string>;
+    const response = await api.inject({
+      method: entry.method as 'GET',
+      url: entry.url,
+      headers,
+      payload: body || undefined,
+    });
     entry.status = response.statusCode;
-    res.writeHead(response.statusCode, { 'content-type': String(response.headers['content-type'] ?? 'application/json') }).end(response.rawPayload);
+    res
+      .writeHead(response.statusCode, {
+        'content-type': String(response.headers['content-type'] ?? 'application/json'),
+      })
+      .end(response.rawPayload);
   };
   let server: Server = createServer({ cert: tls.cert, key: tls.key }, handler);
-  const track = (s: Server) => s.on('secureConnection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  const track = (s: Server) =>
+    s.on('secureConnection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
   track(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
