@@ -33,9 +33,18 @@ export interface CertctlAgentOptions {
   afterStep?: (step: JournalStep, jobId: string) => void | Promise<void>;
 }
 
-/** The agent is done for good: retired by an operator, or cannot register without a bootstrap token. */
+/**
+ * The agent is done for good: `retired` by an operator (410, or its own key revoked: 401), or it
+ * cannot register (no bootstrap token, or the server refused it): `unregistered`.
+ */
 export class AgentStoppedError extends Error {
   override name = 'AgentStoppedError';
+  constructor(
+    message: string,
+    readonly reason: 'retired' | 'unregistered',
+  ) {
+    super(message);
+  }
 }
 
 const DISCOVERY_BATCH = 200;
@@ -121,12 +130,18 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       if (!config.bootstrapToken)
         throw new AgentStoppedError(
           `not registered yet and CERTCTL_AGENT_BOOTSTRAP_TOKEN is not set: set it for the first start (the agent then keeps its own key in ${state.identityPath})`,
+          'unregistered',
         );
-      const registered = await client.register(
-        config.bootstrapToken,
-        { name: config.agentName, ...metadata() },
-        signal,
-      );
+      const registered = await client
+        .register(config.bootstrapToken, { name: config.agentName, ...metadata() }, signal)
+        .catch((error) => {
+          if (error instanceof ServerRequestError && (error.status === 401 || error.status === 403))
+            throw new AgentStoppedError(
+              `the server refused the registration: ${error.message} (check CERTCTL_AGENT_BOOTSTRAP_TOKEN)`,
+              'unregistered',
+            );
+          throw error;
+        });
       identity = {
         agent_id: registered.id,
         api_key: registered.api_key,
@@ -145,7 +160,13 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       return await work();
     } catch (error) {
       if (error instanceof ServerRequestError && error.status === 410)
-        throw new AgentStoppedError('this agent has been retired on the server; stopping');
+        throw new AgentStoppedError('this agent has been retired on the server; stopping', 'retired');
+      // Retiring an agent revokes its key: a 401 on the agent's own key means the same thing.
+      if (error instanceof ServerRequestError && error.status === 401)
+        throw new AgentStoppedError(
+          `the server no longer accepts this agent's key (retired or revoked); stopping. To register again, remove ${state.identityPath}`,
+          'retired',
+        );
       throw error;
     }
   }
@@ -274,6 +295,7 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
         serial: summary.serialNumber,
         fingerprintSha256: fingerprint,
         metadata: { certificate_id: item.certificate_id, job_id: item.job_id, target_id: item.target_id },
+        signal,
       });
       log.info({ changed: result.changed, detail: result.detail, serial: summary.serialNumber }, 'deployed');
       const verify = verifySettingsOf(item.target_config);
@@ -291,6 +313,9 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
           ? { status: 'failed', error: `deployed, but ${verification.endpoint}: ${verification.detail}`, verification }
           : { status: 'succeeded', ...(verification && { verification }) };
     } catch (error) {
+      // Shutting down past the grace period: not a failure of the deploy. The journal says
+      // `deploying`, so the next start runs it again (targets are idempotent).
+      if (signal.aborted) throw error;
       outcome = { status: 'failed', error: message(error).slice(0, 3900) };
     }
     await state.put({ item, phase: 'deployed', key_file: key.path, fingerprint_sha256: fingerprint, outcome });
@@ -407,6 +432,7 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
           failures = 0;
         } catch (error) {
           if (error instanceof AgentStoppedError) {
+            if (error.reason !== 'retired') throw error;
             logger.error({ error: error.message }, 'agent stopping');
             return 'retired';
           }

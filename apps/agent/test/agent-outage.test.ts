@@ -125,3 +125,80 @@ describe('certctl-agent when the server is down or failing', () => {
     await agent.close();
   });
 });
+
+describe('stopping in the middle of a job (what SIGTERM does)', () => {
+  async function agentWithJobInFlight(grace: string, delayMs: number) {
+    const dir = mkdtempSync(join(plane.tmp, 'stop-'));
+    const stateDir = join(dir, 'state');
+    const config = agentConfigFor(plane, stateDir, {
+      CERTCTL_POLL_INTERVAL_SECONDS: '0.1',
+      CERTCTL_SHUTDOWN_GRACE_SECONDS: grace,
+    });
+    const { agent } = await startAgent(config, { manifests: [target.manifest] });
+    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+      cert_path: join(dir, 'cert.pem'),
+      key_path: join(dir, 'key.pem'),
+    });
+    const started = new Promise<void>((resolve) => {
+      target.control.onDeployStart = resolve;
+    });
+    target.control.delayMs = delayMs;
+    const stop = new AbortController();
+    const running = agent.run(stop.signal);
+    await started;
+    return { agent, stop, running, certificateId, stateDir, config };
+  }
+
+  it('finishes the job in hand within the grace period, then stops', async () => {
+    const { agent, stop, running, certificateId, stateDir } = await agentWithJobInFlight('10', 800);
+    try {
+      stop.abort(new Error('SIGTERM'));
+      expect(await running).toBe('stopped');
+      expect((await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
+      expect(JSON.parse(readFileSync(join(stateDir, 'journal.json'), 'utf8')).jobs).toEqual({});
+    } finally {
+      target.control.delayMs = undefined;
+      target.control.onDeployStart = undefined;
+      await agent.close();
+    }
+  });
+
+  it('past the grace period abandons the job cleanly; the next start resumes and finishes it', async () => {
+    const { agent, stop, running, certificateId, stateDir, config } = await agentWithJobInFlight('0.2', 30_000);
+    const stoppedAt = Date.now();
+    try {
+      stop.abort(new Error('SIGTERM'));
+      expect(await running).toBe('stopped');
+      expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    } finally {
+      target.control.delayMs = undefined;
+      target.control.onDeployStart = undefined;
+      await agent.close();
+    }
+    const deployment = (await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment');
+    expect(deployment?.status).toBe('running');
+    const journal = JSON.parse(readFileSync(join(stateDir, 'journal.json'), 'utf8')).jobs;
+    expect(journal[deployment?.id ?? '']).toMatchObject({ phase: 'deploying' });
+
+    const { agent: next } = await startAgent(config, { manifests: [target.manifest] });
+    await next.pollOnce(AbortSignal.timeout(15_000));
+    expect((await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
+    await next.close();
+  });
+
+  it('a retired agent stops for good', async () => {
+    const dir = mkdtempSync(join(plane.tmp, 'retired-'));
+    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), { manifests: [target.manifest] });
+    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    expect((await call(plane.server.api, 'DELETE', `/api/v1/agents/${agent_id}`)).status).toBe(204);
+    const stop = new AbortController();
+    const outcome = await Promise.race([
+      agent.run(stop.signal),
+      new Promise((r) => setTimeout(() => r('still running'), 10_000)),
+    ]);
+    stop.abort();
+    expect(outcome).toBe('retired');
+    await agent.close();
+  });
+});

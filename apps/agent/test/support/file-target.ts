@@ -4,7 +4,7 @@
  * The end-to-end test registers it under the id `nginx` with `nginx -t` / `nginx -s reload`.
  */
 import { type ConnectorContext, ConnectorError, defineTarget, type TargetInstance } from '@certctl/core';
-import { deployFiles } from '@certctl/connector-utils';
+import { deployFiles, sleepWithSignal } from '@certctl/connector-utils';
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
@@ -28,6 +28,9 @@ export interface FileTargetControl {
   deployCalls: { serial: string; changed: boolean }[];
   /** Fail the next deploys with this message. */
   failWith?: string;
+  /** Hold each deploy this long before writing (abortable), and say when one starts. */
+  delayMs?: number;
+  onDeployStart?: () => void;
 }
 
 export function createFileTargetManifest(id: string) {
@@ -49,6 +52,8 @@ export function createFileTargetManifest(id: string) {
     create: (config, ctx): TargetInstance => ({
       async deploy(request) {
         if (control.failWith) throw new ConnectorError({ connector: `target-${id}`, message: control.failWith });
+        control.onDeployStart?.();
+        if (control.delayMs) await sleepWithSignal(control.delayMs, request.signal);
         const cert = config.fullchain ? `${request.certPem.trim()}\n${request.chainPem.trim()}\n` : request.certPem;
         const result = await deployFiles({
           files: [
