@@ -110,6 +110,15 @@ describe('certctl-agent process', () => {
     expect((await call(plane.server.api, 'GET', `/api/v1/agents/${agent_id}`)).json.status).toBe('online');
   }, 30_000);
 
+  it('a bootstrap token the server refuses stops the agent with exit 1 and a clear line', async () => {
+    const stateDir = join(mkdtempSync(join(plane.tmp, 'badtoken-')), 'state');
+    const run = runAgent([], envFor(stateDir, { CERTCTL_AGENT_BOOTSTRAP_TOKEN: 'wrong-token-0123456789abcdef' }));
+    expect(await run.exit).toBe(1);
+    const last = jsonLines(run.stderr).at(-1) as { msg?: string; error?: string };
+    expect(last.error).toMatch(/refused the registration: .*401.*CERTCTL_AGENT_BOOTSTRAP_TOKEN/);
+    expect(run.stderr).not.toContain('wrong-token-0123456789abcdef');
+  }, 30_000);
+
   it('--once exits 1 after bounded retries when the server stays down', async () => {
     const stateDir = join(mkdtempSync(join(plane.tmp, 'once-down-')), 'state');
     await plane.door.down();
