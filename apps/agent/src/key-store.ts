@@ -49,9 +49,9 @@ const spkiOf = (keyPem: string) => createPublicKey(createPrivateKey(keyPem)).exp
  * of making a second one. Old keys stay until a certificate for a newer key is confirmed deployed.
  */
 export function createKeyStore(keyDir: string) {
-  const certDir = (certificateId: string) => join(keyDir, certificateId.replace(/[^\w.-]/g, '_'));
+  const certDir = (certificateId: string) => join(keyDir, certificateId.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_'));
   const pathFor = (certificateId: string, jobId: string) =>
-    join(certDir(certificateId), `${jobId.replace(/[^\w.-]/g, '_')}.key`);
+    join(certDir(certificateId), `${jobId.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_')}.key`);
 
   return {
     pathFor,
