@@ -11,6 +11,7 @@ export const REQUIRED_COMMANDS = {
   psql: 'postgresql-client',
   pebble: 'pebble',
   'pebble-challtestsrv': 'pebble',
+  '/usr/sbin/nginx': 'nginx',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

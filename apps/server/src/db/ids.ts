@@ -16,6 +16,8 @@ export const ID_PREFIX = {
   approval: 'ar',
   revocation: 'rev',
   audit: 'aud',
+  discoveryScan: 'dscan',
+  discovered: 'disc',
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

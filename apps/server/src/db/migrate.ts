@@ -1,8 +1,10 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as agentDiscovery from './migrations/0002-agent-discovery.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-agent-discovery': agentDiscovery,
 };
 
 /** Brings the schema up to date; runs at every boot, under kysely's migration lock. */

@@ -221,6 +221,52 @@ export interface JobsTable {
   updatedAt: UpdatedAt;
   startedAt: Timestamp | null;
   completedAt: Timestamp | null;
+  /** The agent's endpoint check after a deployment (see migration 0002-agent-discovery). */
+  verification: Json<DeploymentVerification> | null;
+}
+
+export interface DeploymentVerification {
+  endpoint: string;
+  expected_fingerprint: string;
+  actual_fingerprint: string | null;
+  verified: boolean;
+  detail: string;
+  verified_at: string;
+}
+
+export type DiscoveryStatus = 'unmanaged' | 'managed' | 'dismissed';
+
+export interface DiscoveryScansTable {
+  id: string;
+  agentId: string;
+  directories: JsonWithDefault<string[]>;
+  certificatesFound: Generated<number>;
+  errors: JsonWithDefault<{ path: string; error: string }[]>;
+  scanDurationMs: Generated<number>;
+  createdAt: CreatedAt;
+}
+
+export interface DiscoveredCertificatesTable {
+  id: string;
+  agentId: string;
+  sourcePath: string;
+  fingerprintSha256: string;
+  commonName: string | null;
+  sans: JsonWithDefault<string[]>;
+  serial: string;
+  subject: Generated<string>;
+  issuer: Generated<string>;
+  notBefore: Timestamp;
+  notAfter: Timestamp;
+  keyAlgorithm: Generated<string>;
+  certificatePem: string;
+  status: Generated<DiscoveryStatus>;
+  managedCertificateId: string | null;
+  dismissReason: string | null;
+  lastScanId: string | null;
+  firstSeenAt: CreatedAt;
+  lastSeenAt: UpdatedAt;
+  updatedAt: UpdatedAt;
 }
 
 export interface ApprovalsTable {
@@ -293,6 +339,8 @@ export interface Database {
   revocations: RevocationsTable;
   crlCache: CrlCacheTable;
   auditEvents: AuditEventsTable;
+  discoveryScans: DiscoveryScansTable;
+  discoveredCertificates: DiscoveredCertificatesTable;
 }
 
 export type Team = Selectable<TeamsTable>;
@@ -312,3 +360,5 @@ export type NewJob = Insertable<JobsTable>;
 export type Approval = Selectable<ApprovalsTable>;
 export type Revocation = Selectable<RevocationsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type DiscoveryScan = Selectable<DiscoveryScansTable>;
+export type DiscoveredCertificate = Selectable<DiscoveredCertificatesTable>;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { newId } from '../db/ids.js';
-import type { Agent, Job } from '../db/tables.js';
+import type { Agent, DeploymentVerification, Job } from '../db/tables.js';
 import type { Actor } from './actor.js';
 import { insertApiKey } from './api-keys.js';
 import { recordAudit } from './audit.js';
@@ -177,7 +177,7 @@ export async function agentCertificate(deps: ServiceDeps, actor: Actor, agentId:
 }
 
 /** An agent reports on a job it runs: running (extends the lease), succeeded or failed. */
-export async function agentJobStatus(deps: ServiceDeps, actor: Actor, agentId: string, jobId: string, report: { status: 'running' | 'succeeded' | 'failed'; error?: string }): Promise<Job> {
+export async function agentJobStatus(deps: ServiceDeps, actor: Actor, agentId: string, jobId: string, report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: DeploymentVerification }): Promise<Job> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
   return inTransaction(deps, async (trx) => {
@@ -192,6 +192,7 @@ export async function agentJobStatus(deps: ServiceDeps, actor: Actor, agentId: s
       .set({
         status: report.status,
         lastError: report.error ?? null,
+        ...(report.verification && { verification: JSON.stringify(report.verification) }),
         updatedAt: deps.now(),
         ...(terminal ? { completedAt: deps.now(), leaseOwner: null, leaseExpiresAt: null } : { leaseExpiresAt: new Date(deps.now().getTime() + deps.settings.jobLeaseMs) }),
       })
@@ -201,7 +202,7 @@ export async function agentJobStatus(deps: ServiceDeps, actor: Actor, agentId: s
     if (job.type !== 'deployment' && report.status === 'failed') {
       await trx.updateTable('certificates').set({ status: 'failed', updatedAt: deps.now() }).where('id', '=', job.certificateId).where('status', 'in', ['pending', 'renewal_in_progress']).execute();
     }
-    await recordAudit(trx, actor, 'job_status_reported', { type: 'job', id: jobId }, { status: report.status, error: report.error, certificate_id: job.certificateId });
+    await recordAudit(trx, actor, 'job_status_reported', { type: 'job', id: jobId }, { status: report.status, error: report.error, certificate_id: job.certificateId, ...(report.verification && { verified: report.verification.verified, endpoint: report.verification.endpoint }) });
     return updated;
   });
 }

@@ -131,6 +131,7 @@ export const jobSchema = z.object({
   trigger: z.string(),
   requested_by: z.string(),
   has_csr: z.boolean(),
+  verification: z.object({ endpoint: z.string(), expected_fingerprint: z.string(), actual_fingerprint: z.string().nullable(), verified: z.boolean(), detail: z.string(), verified_at: z.string() }).nullable().optional(),
   created_at: timestamp,
   updated_at: timestamp,
   started_at: nullableTimestamp,

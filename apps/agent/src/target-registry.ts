@@ -1,0 +1,70 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type AnyConnectorManifest,
+  type ConnectorLogger,
+  type ConnectorRegistry,
+  type ConnectorRuntime,
+  createRegistry,
+  type LoadReport,
+  loadInstalledConnectors,
+} from '@certctl/core';
+import { createConnectorContext, createSsrfPolicy } from '@certctl/connector-utils';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Running from TypeScript sources (tests, dev): load workspace connectors from their sources too. */
+const fromSource = import.meta.url.endsWith('.ts');
+
+export interface TargetRegistry {
+  registry: ConnectorRegistry;
+  /** One runtime per target id and config; a changed config gets a fresh instance. */
+  runtimeFor(targetId: string, type: string, config: Record<string, unknown>): Promise<ConnectorRuntime<'target'>>;
+  stop(): Promise<void>;
+}
+
+/** The registry of target connectors this agent can deploy through; targets see the outside world only through ctx. */
+export function createTargetRegistry(logger: ConnectorLogger, signal: AbortSignal): TargetRegistry {
+  const registry = createRegistry({
+    logger,
+    createContext: ({ kind, id, instanceId, logger: connectorLogger }) =>
+      createConnectorContext({
+        connector: `${kind}-${id}`,
+        logger: connectorLogger,
+        signal,
+        // Targets on an agent reach the services beside it (loopback, the LAN: appliances, proxies); cloud metadata stays refused.
+        fetch: {
+          timeoutMs: 30_000,
+          ssrfPolicy: createSsrfPolicy({ connector: `${kind}-${id}`, allowPrivate: true, allowLoopback: true }),
+        },
+        environment: { app: 'agent', instanceId },
+      }),
+  });
+  const runtimes = new Map<string, { key: string; runtime: ConnectorRuntime<'target'> }>();
+  return {
+    registry,
+    async runtimeFor(targetId, type, config) {
+      const key = `${type}:${JSON.stringify(config)}`;
+      const cached = runtimes.get(targetId);
+      if (cached?.key === key) return cached.runtime;
+      const runtime = await registry.instantiate('target', type, config, { instanceId: targetId });
+      runtimes.set(targetId, { key, runtime });
+      return runtime;
+    },
+    stop: () => registry.stopAll(),
+  };
+}
+
+/** Registers the target connectors installed next to the agent (plus CERTCTL_CONNECTORS) and any given manifests. */
+export async function registerTargets(
+  targets: TargetRegistry,
+  options: { explicit: readonly string[]; manifests?: readonly AnyConnectorManifest[] },
+): Promise<LoadReport> {
+  const report = await loadInstalledConnectors(targets.registry, {
+    from: here,
+    explicit: options.explicit,
+    kinds: ['target'],
+    conditions: fromSource ? ['@certctl/source', 'node', 'import'] : ['node', 'import'],
+  });
+  for (const manifest of options.manifests ?? []) report.loaded.push(targets.registry.register(manifest));
+  return report;
+}

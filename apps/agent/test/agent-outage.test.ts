@@ -1,0 +1,204 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call } from '@certctl/server/testing';
+import { sleepWithSignal } from '@certctl/connector-utils';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backoffDelay } from '../src/certctl-agent.js';
+import { startAgent } from '../src/start-agent.js';
+import {
+  agentConfigFor,
+  certificateOnTarget,
+  type ControlPlane,
+  jobsOf,
+  startControlPlane,
+  waitFor,
+} from './support/control-plane.js';
+import { createFileTargetManifest } from './support/file-target.js';
+
+const target = createFileTargetManifest('file');
+let plane: ControlPlane;
+
+beforeAll(async () => {
+  plane = await startControlPlane();
+});
+afterAll(async () => {
+  await plane?.stop();
+});
+
+describe('backoffDelay', () => {
+  it('is never zero, never above the cap, and doubles its ceiling per failure', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (failures, r) => {
+        const delay = backoffDelay(failures, 1000, 300_000, () => r);
+        const ceiling = Math.min(300_000, 1000 * 2 ** (failures - 1));
+        return delay >= ceiling / 2 && delay <= ceiling;
+      }),
+    );
+    expect(backoffDelay(1, 1000, 60_000, () => 0)).toBe(500);
+    expect(backoffDelay(3, 1000, 60_000, () => 0)).toBe(2000);
+    expect(backoffDelay(40, 1000, 60_000, () => 0.999)).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe('certctl-agent when the server is down or failing', () => {
+  it('backs off with jitter while the server is down, then registers and deploys once it is back', async () => {
+    const dir = mkdtempSync(join(plane.tmp, 'outage-'));
+    const delays: number[] = [];
+    const { agent } = await startAgent(
+      agentConfigFor(plane, join(dir, 'state'), {
+        CERTCTL_POLL_INTERVAL_SECONDS: '0.1',
+        CERTCTL_BACKOFF_BASE_SECONDS: '0.04',
+        CERTCTL_BACKOFF_MAX_SECONDS: '0.32',
+      }),
+      {
+        manifests: [target.manifest],
+        sleep: (ms, signal) => {
+          delays.push(ms);
+          return sleepWithSignal(ms, signal);
+        },
+      },
+    );
+    await plane.door.down();
+    const stop = new AbortController();
+    const running = agent.run(stop.signal);
+    await new Promise((r) => setTimeout(r, 1500));
+    const whileDown = delays.length;
+    // Bounded: 1.5 s of outage with a 40 ms base and a 320 ms cap is a handful of attempts, not a busy loop.
+    expect(whileDown).toBeGreaterThanOrEqual(3);
+    expect(whileDown).toBeLessThan(20);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(320);
+    expect(new Set(delays).size).toBeGreaterThan(1);
+    expect(delays.slice(0, 3)).toEqual([...delays.slice(0, 3)].sort((a, b) => a - b));
+
+    await plane.door.up();
+    const identityFile = join(dir, 'state', 'identity.json');
+    const identity = await waitFor('registration after the outage', async () => {
+      try {
+        return JSON.parse(readFileSync(identityFile, 'utf8')) as { agent_id: string };
+      } catch {
+        return undefined;
+      }
+    });
+    const { certificateId } = await certificateOnTarget(plane, identity.agent_id, 'file', {
+      cert_path: join(dir, 'cert.pem'),
+      key_path: join(dir, 'key.pem'),
+    });
+    await waitFor('deployment', async () =>
+      (await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment' && j.status === 'succeeded'),
+    );
+
+    // The server answers 503 for a while: the agent backs off again, then carries on.
+    plane.door.setMode('unavailable');
+    const before = plane.door.recorded.length;
+    await new Promise((r) => setTimeout(r, 1200));
+    const during = plane.door.recorded.length - before;
+    expect(during).toBeGreaterThanOrEqual(2);
+    expect(during).toBeLessThan(16);
+    plane.door.setMode('up');
+    expect((await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`)).status).toBe(202);
+    await waitFor(
+      'renewed deployment',
+      async () =>
+        (await jobsOf(plane, certificateId)).filter((j) => j.type === 'deployment' && j.status === 'succeeded')
+          .length === 2,
+    );
+
+    stop.abort();
+    expect(await running).toBe('stopped');
+    await agent.close();
+  }, 45_000);
+
+  it('an agent started while the server is slow gives up each call at its deadline and retries later', async () => {
+    const dir = mkdtempSync(join(plane.tmp, 'slow-'));
+    const { agent } = await startAgent(
+      agentConfigFor(plane, join(dir, 'state'), { CERTCTL_HTTP_TIMEOUT_SECONDS: '0.3' }),
+      { manifests: [target.manifest] },
+    );
+    plane.door.setMode('unavailable');
+    const started = Date.now();
+    await expect(agent.runOnce(AbortSignal.timeout(10_000), 3)).rejects.toThrow(/503/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    plane.door.setMode('up');
+    await agent.runOnce(AbortSignal.timeout(10_000), 3);
+    await agent.close();
+  });
+});
+
+describe('stopping in the middle of a job (what SIGTERM does)', () => {
+  async function agentWithJobInFlight(grace: string, delayMs: number) {
+    const dir = mkdtempSync(join(plane.tmp, 'stop-'));
+    const stateDir = join(dir, 'state');
+    const config = agentConfigFor(plane, stateDir, {
+      CERTCTL_POLL_INTERVAL_SECONDS: '0.1',
+      CERTCTL_SHUTDOWN_GRACE_SECONDS: grace,
+    });
+    const { agent } = await startAgent(config, { manifests: [target.manifest] });
+    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+      cert_path: join(dir, 'cert.pem'),
+      key_path: join(dir, 'key.pem'),
+    });
+    const started = new Promise<void>((resolve) => {
+      target.control.onDeployStart = resolve;
+    });
+    target.control.delayMs = delayMs;
+    const stop = new AbortController();
+    const running = agent.run(stop.signal);
+    await started;
+    return { agent, stop, running, certificateId, stateDir, config };
+  }
+
+  it('finishes the job in hand within the grace period, then stops', async () => {
+    const { agent, stop, running, certificateId, stateDir } = await agentWithJobInFlight('10', 800);
+    try {
+      stop.abort(new Error('SIGTERM'));
+      expect(await running).toBe('stopped');
+      expect((await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
+      expect(JSON.parse(readFileSync(join(stateDir, 'journal.json'), 'utf8')).jobs).toEqual({});
+    } finally {
+      target.control.delayMs = undefined;
+      target.control.onDeployStart = undefined;
+      await agent.close();
+    }
+  });
+
+  it('past the grace period abandons the job cleanly; the next start resumes and finishes it', async () => {
+    const { agent, stop, running, certificateId, stateDir, config } = await agentWithJobInFlight('0.2', 30_000);
+    const stoppedAt = Date.now();
+    try {
+      stop.abort(new Error('SIGTERM'));
+      expect(await running).toBe('stopped');
+      expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    } finally {
+      target.control.delayMs = undefined;
+      target.control.onDeployStart = undefined;
+      await agent.close();
+    }
+    const deployment = (await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment');
+    expect(deployment?.status).toBe('running');
+    const journal = JSON.parse(readFileSync(join(stateDir, 'journal.json'), 'utf8')).jobs;
+    expect(journal[deployment?.id ?? '']).toMatchObject({ phase: 'deploying' });
+
+    const { agent: next } = await startAgent(config, { manifests: [target.manifest] });
+    await next.pollOnce(AbortSignal.timeout(15_000));
+    expect((await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
+    await next.close();
+  });
+
+  it('a retired agent stops for good', async () => {
+    const dir = mkdtempSync(join(plane.tmp, 'retired-'));
+    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), { manifests: [target.manifest] });
+    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    expect((await call(plane.server.api, 'DELETE', `/api/v1/agents/${agent_id}`)).status).toBe(204);
+    const stop = new AbortController();
+    const outcome = await Promise.race([
+      agent.run(stop.signal),
+      new Promise((r) => setTimeout(() => r('still running'), 10_000)),
+    ]);
+    stop.abort();
+    expect(outcome).toBe('retired');
+    await agent.close();
+  });
+});
