@@ -20,6 +20,12 @@ export {
   testNotification,
   testNotifier,
 } from './notifier-suite.js';
+export {
+  readServedCertificate,
+  type ServedCertificate,
+  type ServedCertificateOptions,
+  waitForServedSerial,
+} from './served-certificate.js';
 export { type TargetConformanceOptions, testTarget } from './target-suite.js';
 export { createTempDir, type TempDir, withTempDir } from './temp-dir.js';
 export {
