@@ -20,14 +20,33 @@ beforeAll(() => {
   writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
   openssl('req', '-x509', ...ecKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=Test CA', '-days', '2');
   openssl('req', '-new', ...ecKey, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=leaf.test');
-  openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', '0x00ab01', '-out', 'leaf.crt', '-days', '1');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-set_serial',
+    '0x00ab01',
+    '-out',
+    'leaf.crt',
+    '-days',
+    '1',
+  );
   openssl('genpkey', '-algorithm', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'other.key');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('prepareTlsMaterial', () => {
   it('splits a request into leaf, chain, fullchain and key that openssl accepts together', () => {
-    const material = prepareTlsMaterial({ certPem: read('leaf.crt'), chainPem: read('ca.crt'), keyPem: read('leaf.key') });
+    const material = prepareTlsMaterial({
+      certPem: read('leaf.crt'),
+      chainPem: read('ca.crt'),
+      keyPem: read('leaf.key'),
+    });
     expect(material.fullchainPem).toBe(material.leafPem + material.chainPem);
     writeFileSync(join(dir, 'out-fullchain.pem'), material.fullchainPem);
     writeFileSync(join(dir, 'out-key.pem'), material.keyPem);
@@ -41,7 +60,10 @@ describe('prepareTlsMaterial', () => {
 
   it('refuses a key that does not match the leaf with a MalformedInputError naming the connector', () => {
     const attempt = () =>
-      prepareTlsMaterial({ certPem: read('leaf.crt'), chainPem: read('ca.crt'), keyPem: read('other.key') }, 'target-x');
+      prepareTlsMaterial(
+        { certPem: read('leaf.crt'), chainPem: read('ca.crt'), keyPem: read('other.key') },
+        'target-x',
+      );
     expect(attempt).toThrow(MalformedInputError);
     expect(attempt).toThrow(/\[target-x\].*does not belong to the certificate/);
   });

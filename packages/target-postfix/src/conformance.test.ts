@@ -3,21 +3,41 @@ import { join } from 'node:path';
 import { createTempDir, type TempDir, testTarget } from '@certctl/connector-testkit';
 import manifest from './index.js';
 import { startDovecot } from './test-support/dovecot-instance.js';
-import { instanceDirectories, type WrappedCommand, wrapCommand, writeInitialCertificate } from './test-support/mail-fixtures.js';
+import {
+  instanceDirectories,
+  type WrappedCommand,
+  wrapCommand,
+  writeInitialCertificate,
+} from './test-support/mail-fixtures.js';
 import type { MailServer } from './test-support/mail-server-suite.js';
 import { startPostfix } from './test-support/postfix-instance.js';
 
 const invalidConfigs = [
   { config: { mode: 'exim' }, path: 'mode', description: 'unknown mode' },
   { config: { cert_path: 'certs/cert.pem' }, path: 'cert_path', description: 'relative certificate path' },
-  { config: { reload_command: 'postfix reload; rm -rf /' }, path: 'reload_command', description: 'shell injection in the reload command' },
-  { config: { validate_command: 'postfix check $(id)' }, path: 'validate_command', description: 'command substitution in the validate command' },
-  { config: { key_path: '/etc/postfix/certs/cert.pem' }, path: 'key_path', description: 'key written over the certificate' },
+  {
+    config: { reload_command: 'postfix reload; rm -rf /' },
+    path: 'reload_command',
+    description: 'shell injection in the reload command',
+  },
+  {
+    config: { validate_command: 'postfix check $(id)' },
+    path: 'validate_command',
+    description: 'command substitution in the validate command',
+  },
+  {
+    config: { key_path: '/etc/postfix/certs/cert.pem' },
+    path: 'key_path',
+    description: 'key written over the certificate',
+  },
   { config: { command_timeout_seconds: 0 }, path: 'command_timeout_seconds', description: 'zero timeout' },
 ];
 
 /** The conformance suite against a real daemon: each deploy runs the real validate and reload commands. */
-function conformanceAgainst(mode: 'postfix' | 'dovecot', start: (root: string, tls: { certPath: string; keyPath: string }) => Promise<MailServer>) {
+function conformanceAgainst(
+  mode: 'postfix' | 'dovecot',
+  start: (root: string, tls: { certPath: string; keyPath: string }) => Promise<MailServer>,
+) {
   let dir: TempDir;
   let server: MailServer;
   let reload: WrappedCommand;

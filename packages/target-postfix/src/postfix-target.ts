@@ -69,7 +69,10 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
         clock: ctx.clock,
       });
       if (!result.changed) {
-        return { changed: false, detail: `${result.files.join(', ')} already hold serial ${request.serial}; nothing written, ${daemon} not reloaded` };
+        return {
+          changed: false,
+          detail: `${result.files.join(', ')} already hold serial ${request.serial}; nothing written, ${daemon} not reloaded`,
+        };
       }
       const steps = [`wrote ${result.files.join(', ')}`];
       if (settings.validate) steps.push(`"${settings.validate.text}" passed`);
@@ -95,7 +98,9 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
       const steps: string[] = [];
       for (const file of files) {
         const same = await holdsBytes(file.path, file.content);
-        steps.push(same ? `keep ${file.path} (already these bytes)` : `write ${file.path} atomically (temp file, rename)`);
+        steps.push(
+          same ? `keep ${file.path} (already these bytes)` : `write ${file.path} atomically (temp file, rename)`,
+        );
       }
       if (steps.every((s) => s.startsWith('keep'))) {
         steps.push(`skip validation and reload: nothing changes`);
@@ -109,7 +114,13 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
 
     async testConnection(options) {
       const signal = options?.signal ?? ctx.signal;
-      const directories = [...new Set([settings.certPath, settings.keyPath, settings.chainPath].filter((p) => p !== undefined).map((p) => dirname(p)))];
+      const directories = [
+        ...new Set(
+          [settings.certPath, settings.keyPath, settings.chainPath]
+            .filter((p) => p !== undefined)
+            .map((p) => dirname(p)),
+        ),
+      ];
       for (const directory of directories) {
         try {
           await access(directory, fsConstants.W_OK | fsConstants.X_OK);

@@ -14,7 +14,11 @@ export function instanceDirectories(root: string): { certs: string } {
 }
 
 /** Writes an initial certificate and key by hand, as an operator's existing install would have them. */
-export async function writeInitialCertificate(certPath: string, keyPath: string, commonName: string): Promise<DeployRequest> {
+export async function writeInitialCertificate(
+  certPath: string,
+  keyPath: string,
+  commonName: string,
+): Promise<DeployRequest> {
   const request = await createTestDeployRequest({ commonName });
   const material = prepareTlsMaterial(request);
   writeFileSync(certPath, material.fullchainPem, { mode: 0o644 });

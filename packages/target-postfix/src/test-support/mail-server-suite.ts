@@ -14,7 +14,14 @@ import { ConnectorError, type DeployRequest, parseConfig } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixConfigSchema } from '../postfix-config.js';
 import { createPostfixTarget, type PostfixTarget } from '../postfix-target.js';
-import { instanceDirectories, run, uidOf, type WrappedCommand, wrapCommand, writeInitialCertificate } from './mail-fixtures.js';
+import {
+  instanceDirectories,
+  run,
+  uidOf,
+  type WrappedCommand,
+  wrapCommand,
+  writeInitialCertificate,
+} from './mail-fixtures.js';
 
 export interface MailServer {
   port: number;
@@ -121,7 +128,9 @@ export function describeMailServer(options: MailServerSuiteOptions): void {
       }
       expect(await files()).toEqual(before);
       expect(reload.runs(), 'a failed validation must not reload').toBe(reloadsBefore);
-      expect((await readServedCertificate({ port: server.port, starttls: options.starttls }))?.serial).toBe(current.serial);
+      expect((await readServedCertificate({ port: server.port, starttls: options.starttls }))?.serial).toBe(
+        current.serial,
+      );
       expect((await target.validateDeployment({ serial: request.serial })).valid).toBe(false);
     });
 
