@@ -27,6 +27,7 @@ export {
   waitForServedSerial,
 } from './served-certificate.js';
 export { type TargetConformanceOptions, testTarget } from './target-suite.js';
+export { type WrappedCommand, wrapCommand } from './wrapped-command.js';
 export { createTempDir, type TempDir, withTempDir } from './temp-dir.js';
 export {
   createFakeClock,

@@ -1,14 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTempDir, type TempDir, testTarget } from '@certctl/connector-testkit';
+import { createTempDir, type TempDir, testTarget, type WrappedCommand, wrapCommand } from '@certctl/connector-testkit';
 import manifest from './index.js';
 import { startDovecot } from './test-support/dovecot-instance.js';
-import {
-  instanceDirectories,
-  type WrappedCommand,
-  wrapCommand,
-  writeInitialCertificate,
-} from './test-support/mail-fixtures.js';
+import {instanceDirectories, writeInitialCertificate} from './test-support/mail-fixtures.js';
 import type { MailServer } from './test-support/mail-server-suite.js';
 import { startPostfix } from './test-support/postfix-instance.js';
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareTlsMaterial } from '@certctl/connector-utils';
 import { createTestDeployRequest } from '@certctl/connector-testkit';
@@ -41,30 +41,4 @@ export function uidOf(user: string): number {
 }
 export function gidOf(group: string): number {
   return Number(run('getent', ['group', group]).split(':')[2]);
-}
-
-export interface WrappedCommand {
-  /** What to configure as the command. */
-  command: string;
-  /** Makes the next run fail (exit 1) without running the real command. */
-  failNext(): void;
-  /** How many times the wrapper ran. */
-  runs(): number;
-}
-
-/** Wraps a real command in a script that counts its runs and can be told to fail once. */
-export function wrapCommand(dir: string, name: string, realCommand: string): WrappedCommand {
-  const flag = join(dir, `${name}.fail-next`);
-  const counter = join(dir, `${name}.runs`);
-  const script = join(dir, `${name}.sh`);
-  writeFileSync(
-    script,
-    `#!/bin/sh\necho run >> '${counter}'\nif [ -e '${flag}' ]; then rm -f '${flag}'; echo 'simulated ${name} failure' >&2; exit 1; fi\nexec ${realCommand}\n`,
-    { mode: 0o755 },
-  );
-  return {
-    command: `/bin/sh ${script}`,
-    failNext: () => writeFileSync(flag, ''),
-    runs: () => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter(Boolean).length : 0),
-  };
 }

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createTempDir,
+  type WrappedCommand,
+  wrapCommand,
   createTestContext,
   createTestDeployRequest,
   readServedCertificate,
@@ -14,14 +16,7 @@ import { ConnectorError, type DeployRequest, parseConfig } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixConfigSchema } from '../postfix-config.js';
 import { createPostfixTarget, type PostfixTarget } from '../postfix-target.js';
-import {
-  instanceDirectories,
-  run,
-  uidOf,
-  type WrappedCommand,
-  wrapCommand,
-  writeInitialCertificate,
-} from './mail-fixtures.js';
+import {instanceDirectories, run, uidOf, writeInitialCertificate} from './mail-fixtures.js';
 
 export interface MailServer {
   port: number;
