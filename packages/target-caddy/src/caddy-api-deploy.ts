@@ -13,7 +13,8 @@ export interface LoadPemEntry {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The load_pem entries of a full Caddy config (none when the path does not exist). */
 export function loadPemEntries(config: unknown): LoadPemEntry[] {
@@ -21,7 +22,9 @@ export function loadPemEntries(config: unknown): LoadPemEntry[] {
   const tls = isObject(apps) ? apps.tls : undefined;
   const certificates = isObject(tls) ? tls.certificates : undefined;
   const list = isObject(certificates) ? certificates.load_pem : undefined;
-  return Array.isArray(list) ? list.filter((e): e is LoadPemEntry => isObject(e) && typeof e.certificate === 'string') : [];
+  return Array.isArray(list)
+    ? list.filter((e): e is LoadPemEntry => isObject(e) && typeof e.certificate === 'string')
+    : [];
 }
 
 const ownedBy = (tag: string) => (entry: LoadPemEntry) => Array.isArray(entry.tags) && entry.tags.includes(tag);
@@ -88,7 +91,10 @@ export async function deployThroughAdminApi(options: {
       cause: error,
     });
   }
-  return { changed: true, detail: `POST /load with the certificate tagged ${tag} (serial ${options.serial}); Caddy switched to it` };
+  return {
+    changed: true,
+    detail: `POST /load with the certificate tagged ${tag} (serial ${options.serial}); Caddy switched to it`,
+  };
 }
 
 /** What validateDeployment reports in api mode: the serial of the load_pem entry we own. */

@@ -51,7 +51,9 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
     const result = await target.deploy(request);
     expect(result.changed).toBe(true);
     expect((await readServedCertificate({ port: caddy.httpsPort }))?.serial).toBe(request.serial);
-    expect((await target.validateDeployment({ serial: request.serial, fingerprintSha256: request.fingerprintSha256 })).valid).toBe(true);
+    expect(
+      (await target.validateDeployment({ serial: request.serial, fingerprintSha256: request.fingerprintSha256 })).valid,
+    ).toBe(true);
     expect((await target.validateDeployment({ serial: current.serial })).valid).toBe(false);
     // Other certificates in the config are left alone.
     const pem = (await runningConfig()).apps.tls.certificates;
@@ -90,7 +92,9 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
   it('refuses a key that does not match before calling Caddy', async () => {
     const calls = loads.length;
     const other = await createTestDeployRequest({ commonName: 'mismatch.caddy.example.test' });
-    await expect(target.deploy({ ...other, keyPem: current.keyPem })).rejects.toThrow(/does not belong to the certificate/);
+    await expect(target.deploy({ ...other, keyPem: current.keyPem })).rejects.toThrow(
+      /does not belong to the certificate/,
+    );
     expect(loads.length).toBe(calls);
   });
 });

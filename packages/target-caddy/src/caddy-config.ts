@@ -35,7 +35,7 @@ export const caddyConfigSchema = z
     admin_api: z
       .url({ protocol: /^https?$/ })
       .default('http://localhost:2019')
-      .describe('Base URL of Caddy\'s admin API (api mode; ignored in file mode)'),
+      .describe("Base URL of Caddy's admin API (api mode; ignored in file mode)"),
     certificate_tag: z
       .string()
       .min(1)

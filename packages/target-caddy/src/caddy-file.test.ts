@@ -100,7 +100,9 @@ describe('target-caddy file mode against a real Caddy on loopback', () => {
     reload.failNext();
     const error = await target.deploy(request).catch((e: unknown) => e);
     expect(ConnectorError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/failed during reload: .*simulated reload failure.*the previous files were restored/);
+    expect((error as Error).message).toMatch(
+      /failed during reload: .*simulated reload failure.*the previous files were restored/,
+    );
     expect(await files()).toEqual(before);
     expect(await served(current.serial)).toBe(current.serial);
   });

@@ -125,9 +125,13 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
             : `write ${file.path} atomically (temp file, rename)`,
         );
       }
-      if (steps.every((s) => s.startsWith('keep'))) return { steps: [...steps, 'skip validation and reload: nothing changes'] };
+      if (steps.every((s) => s.startsWith('keep')))
+        return { steps: [...steps, 'skip validation and reload: nothing changes'] };
       if (files.validate) steps.push(`run validate_command "${files.validate.text}"`);
-      steps.push(`run reload_command "${files.reload.text}"`, 'on any failure restore the previous files and reload again');
+      steps.push(
+        `run reload_command "${files.reload.text}"`,
+        'on any failure restore the previous files and reload again',
+      );
       return { steps };
     },
 
@@ -136,7 +140,10 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
       if (!files) {
         const config = await client.getConfig('/config/', signal);
         const count = loadPemEntries(config).length;
-        return { ok: true, detail: `Caddy's admin API at ${config.admin_api} answered; ${count} load_pem certificate(s) configured` };
+        return {
+          ok: true,
+          detail: `Caddy's admin API at ${config.admin_api} answered; ${count} load_pem certificate(s) configured`,
+        };
       }
       const directory = files.certPath.slice(0, files.certPath.lastIndexOf('/')) || '/';
       try {

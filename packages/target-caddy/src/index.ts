@@ -13,7 +13,7 @@ export default defineTarget({
   displayName: 'Caddy',
   version: VERSION,
   description:
-    "Deploys certificates to Caddy: through its admin API (load_pem, zero-downtime, Caddy refuses a config it cannot load) or as files in cert_dir with caddy validate and caddy reload, restoring the previous state on any failure",
+    'Deploys certificates to Caddy: through its admin API (load_pem, zero-downtime, Caddy refuses a config it cannot load) or as files in cert_dir with caddy validate and caddy reload, restoring the previous state on any failure',
   configSchema: caddyConfigSchema,
   capabilities: { dryRun: true, validate: true, testConnection: true },
   create: (config, ctx) => createCaddyTarget(config, ctx),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createTempDir, type TempDir, testTarget, type WrappedCommand, wrapCommand } from '@certctl/connector-testkit';
 import manifest from './index.js';
 import { startDovecot } from './test-support/dovecot-instance.js';
-import {instanceDirectories, writeInitialCertificate} from './test-support/mail-fixtures.js';
+import { instanceDirectories, writeInitialCertificate } from './test-support/mail-fixtures.js';
 import type { MailServer } from './test-support/mail-server-suite.js';
 import { startPostfix } from './test-support/postfix-instance.js';
 

@@ -16,7 +16,7 @@ import { ConnectorError, type DeployRequest, parseConfig } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixConfigSchema } from '../postfix-config.js';
 import { createPostfixTarget, type PostfixTarget } from '../postfix-target.js';
-import {instanceDirectories, run, uidOf, writeInitialCertificate} from './mail-fixtures.js';
+import { instanceDirectories, run, uidOf, writeInitialCertificate } from './mail-fixtures.js';
 
 export interface MailServer {
   port: number;
