@@ -32,9 +32,14 @@ const ownedBy = (tag: string) => (entry: LoadPemEntry) => Array.isArray(entry.ta
 /** A copy of `config` whose load_pem holds every other entry plus exactly one of ours. */
 export function withOurCertificate(config: unknown, tag: string, material: TlsMaterial): Json {
   const next: Json = isObject(config) ? structuredClone(config) : {};
-  const apps = (next.apps = isObject(next.apps) ? next.apps : {}) as Json;
-  const tls = (apps.tls = isObject(apps.tls) ? apps.tls : {}) as Json;
-  const certificates = (tls.certificates = isObject(tls.certificates) ? tls.certificates : {}) as Json;
+  const child = (parent: Json, key: string): Json => {
+    const value = parent[key];
+    if (isObject(value)) return value;
+    const created: Json = {};
+    parent[key] = created;
+    return created;
+  };
+  const certificates = child(child(child(next, 'apps'), 'tls'), 'certificates');
   const others = loadPemEntries(config).filter((entry) => !ownedBy(tag)(entry));
   certificates.load_pem = [...others, { certificate: material.fullchainPem, key: material.keyPem, tags: [tag] }];
   return next;

@@ -138,14 +138,14 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
     async testConnection(options) {
       const signal = options?.signal ?? ctx.signal;
       if (!files) {
-        const config = await client.getConfig('/config/', signal);
-        const count = loadPemEntries(config).length;
+        const running = await client.getConfig('/config/', signal);
+        const count = loadPemEntries(running).length;
         return {
           ok: true,
           detail: `Caddy's admin API at ${config.admin_api} answered; ${count} load_pem certificate(s) configured`,
         };
       }
-      const directory = files.certPath.slice(0, files.certPath.lastIndexOf('/')) || '/';
+      const directory = config.cert_dir;
       try {
         await access(directory, fsConstants.W_OK | fsConstants.X_OK);
       } catch (error) {
