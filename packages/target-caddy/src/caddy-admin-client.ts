@@ -17,20 +17,28 @@ export function createCaddyAdminClient(
   const base = baseUrl.replace(/\/+$/, '');
 
   async function request(method: 'GET' | 'POST', path: string, init: RequestInit, signal?: AbortSignal) {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    let response: Response;
-    try {
-      response = await ctx.fetch(`${base}${path}`, {
-        ...init,
-        method,
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-      });
-    } catch (error) {
-      throw new VendorApiError({
-        connector: CONNECTOR,
-        message: `cannot reach Caddy's admin API at ${base} (${(error as Error).message}); is Caddy running with its admin endpoint there?`,
-        cause: error,
-      });
+    let response: Response | undefined;
+    // Caddy drops its admin connections when it switches configs, so a pooled socket may be dead
+    // right after a /load: every request asks for its own connection, and a GET (idempotent) is
+    // tried again after a network error; a POST never is.
+    const attempts = method === 'GET' ? 3 : 1;
+    for (let attempt = 1; response === undefined; attempt++) {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      try {
+        response = await ctx.fetch(`${base}${path}`, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string> | undefined), connection: 'close' },
+          method,
+          signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+        });
+      } catch (error) {
+        if (attempt < attempts && !signal?.aborted && !deadline.aborted) continue;
+        throw new VendorApiError({
+          connector: CONNECTOR,
+          message: `cannot reach Caddy's admin API at ${base} (${(error as Error).message}); is Caddy running with its admin endpoint there?`,
+          cause: error,
+        });
+      }
     }
     const text = await response.text();
     if (!response.ok) {
