@@ -25,6 +25,8 @@ describe('@certctl/connector-utils', () => {
       'readDeployedCertificate',
       'isSameCertificate',
       'createOperatorCommand',
+      'probeTlsCertificate',
+      'verifyServedCertificate',
       'splitCertificates',
       'orderCertificateChain',
       'buildFullchain',

@@ -70,4 +70,11 @@ export {
   type SsrfPolicyOptions,
 } from './ssrf-policy.js';
 export { sleepWithSignal, systemClock } from './system-clock.js';
+export {
+  type ProbeTlsOptions,
+  probeTlsCertificate,
+  type StartTlsProtocol,
+  type VerifyServedCertificateOptions,
+  verifyServedCertificate,
+} from './tls-probe.js';
 export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './tls-material.js';

@@ -7,6 +7,7 @@ import {
   isSameCertificate,
   prepareTlsMaterial,
   readDeployedCertificate,
+  verifyServedCertificate,
 } from '@certctl/connector-utils';
 import {
   ConnectorError,
@@ -62,6 +63,16 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
         files,
         validate: settings.validate ? () => settings.validate!.run(ctx.exec, signal) : undefined,
         reload: () => settings.reload.run(ctx.exec, signal),
+        verify: settings.verify
+          ? () =>
+              verifyServedCertificate({
+                ...settings.verify!,
+                fingerprintSha256: request.fingerprintSha256,
+                clock: ctx.clock,
+                signal,
+                connector: CONNECTOR,
+              })
+          : undefined,
         backups: settings.backups,
         signal,
         logger,
@@ -77,6 +88,7 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
       const steps = [`wrote ${result.files.join(', ')}`];
       if (settings.validate) steps.push(`"${settings.validate.text}" passed`);
       steps.push(`"${settings.reload.text}" reloaded ${daemon}`);
+      if (settings.verify) steps.push(`${settings.verify.host}:${settings.verify.port} presents it`);
       return { changed: true, detail: `${steps.join('; ')} (serial ${request.serial})` };
     },
 
@@ -108,6 +120,9 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
       }
       if (settings.validate) steps.push(`run validate_command "${settings.validate.text}"`);
       steps.push(`run reload_command "${settings.reload.text}"`);
+      if (settings.verify) {
+        steps.push(`check that ${settings.verify.host}:${settings.verify.port} presents the new certificate`);
+      }
       steps.push('on any failure restore the previous files and reload again');
       return { steps };
     },

@@ -16,6 +16,7 @@ import { ConnectorError, type DeployRequest, parseConfig } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixConfigSchema } from '../postfix-config.js';
 import { createPostfixTarget, type PostfixTarget } from '../postfix-target.js';
+import { freePort } from './free-port.js';
 import { instanceDirectories, run, uidOf, writeInitialCertificate } from './mail-fixtures.js';
 
 export interface MailServer {
@@ -67,6 +68,7 @@ export function describeMailServer(options: MailServerSuiteOptions): void {
         validate_command: server.validateCommand,
         reload_command: reload.command,
         command_timeout_seconds: 20,
+        post_deploy_verify: { endpoint: `127.0.0.1:${server.port}`, timeout_seconds: 15 },
       });
       target = createPostfixTarget(config, ctx);
     }, 60_000);
@@ -127,6 +129,33 @@ export function describeMailServer(options: MailServerSuiteOptions): void {
         current.serial,
       );
       expect((await target.validateDeployment({ serial: request.serial })).valid).toBe(false);
+    });
+
+    it('restores the old files and reloads again when the post-deploy TLS check fails', async () => {
+      const before = await files();
+      // The check points at a port nothing listens on, as if the daemon had not come back after the reload.
+      const silentPort = await freePort();
+      const checked = createPostfixTarget(
+        parseConfig(postfixConfigSchema, {
+          mode: options.mode,
+          cert_path: certPath,
+          key_path: keyPath,
+          validate_command: server.validateCommand,
+          reload_command: reload.command,
+          post_deploy_verify: { endpoint: `127.0.0.1:${silentPort}`, timeout_seconds: 2 },
+        }),
+        ctx,
+      );
+      const request = await createTestDeployRequest({ commonName: `unverified.${options.mode}.example.test` });
+      const reloads = reload.runs();
+      const error = await checked.deploy(request).catch((e: unknown) => e);
+      expect(ConnectorError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(
+        /failed during verify: .*127\.0\.0\.1:\d+ does not present the deployed certificate.*cannot connect.*the previous files were restored/,
+      );
+      expect(await files()).toEqual(before);
+      expect(reload.runs(), 'one reload for the deploy, one after restoring').toBe(reloads + 2);
+      expect(await served(current.serial)).toBe(current.serial);
     });
 
     it('keeps serving the old certificate and restores the old files when the reload fails', async () => {
