@@ -62,6 +62,8 @@ export async function deployThroughAdminApi(options: {
   serial: string;
   signal?: AbortSignal;
   logger: ConnectorLogger;
+  /** Checks that Caddy now presents the certificate (a TLS handshake); a failure loads the previous config again. */
+  verify?: () => Promise<void>;
 }): Promise<ApiDeployOutcome> {
   const { client, tag, material, signal, logger } = options;
   const previous = await client.getConfig('/config/', signal);
@@ -79,6 +81,7 @@ export async function deployThroughAdminApi(options: {
         message: `Caddy accepted the new config but does not report the certificate tagged ${tag} afterwards`,
       });
     }
+    await options.verify?.();
   } catch (error) {
     logger.warn({ error: (error as Error).message }, 'verification after /load failed; loading the previous config');
     try {

@@ -8,6 +8,7 @@ import {
   waitForServedSerial,
 } from '@certctl/connector-testkit';
 import { type DeployRequest, parseConfig, VendorApiError } from '@certctl/core';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caddyConfigSchema } from './caddy-config.js';
 import { createCaddyTarget, type CaddyTarget } from './caddy-target.js';
@@ -33,7 +34,14 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
       return fetch(input, init);
     };
     ctx = await createTestContext({ fetch: recordingFetch });
-    target = createCaddyTarget(parseConfig(caddyConfigSchema, { mode: 'api', admin_api: caddy.adminUrl }), ctx);
+    target = createCaddyTarget(
+      parseConfig(caddyConfigSchema, {
+        mode: 'api',
+        admin_api: caddy.adminUrl,
+        post_deploy_verify: { endpoint: `127.0.0.1:${caddy.httpsPort}` },
+      }),
+      ctx,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -87,6 +95,29 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
     expect(await runningConfig()).toEqual(configBefore);
     expect((await readServedCertificate({ port: caddy.httpsPort }))?.serial).toBe(current.serial);
     expect((await target.validateDeployment({ serial: request.serial })).valid).toBe(false);
+  });
+
+  it('loads the previous config again when the post-deploy TLS check fails', async () => {
+    const configBefore = await runningConfig();
+    const silent = createServer();
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as { port: number }).port;
+    await new Promise((resolve) => silent.close(resolve));
+    const checked = createCaddyTarget(
+      parseConfig(caddyConfigSchema, {
+        mode: 'api',
+        admin_api: caddy.adminUrl,
+        post_deploy_verify: { endpoint: `127.0.0.1:${silentPort}`, timeout_seconds: 2 },
+      }),
+      ctx,
+    );
+    const request = await createTestDeployRequest({ commonName: 'unverified.caddy.example.test' });
+    const error = await checked.deploy(request).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /does not present the deployed certificate.*the previous config was loaded again/,
+    );
+    expect(await runningConfig()).toEqual(configBefore);
+    expect(await served(current.serial)).toBe(current.serial);
   });
 
   it('refuses a key that does not match before calling Caddy', async () => {

@@ -72,6 +72,25 @@ export const caddyConfigSchema = z
       .max(600)
       .default(60)
       .describe('file mode: deadline of each validate or reload command'),
+    post_deploy_verify: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Turn the check off without deleting it'),
+        endpoint: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:443')
+          .describe('A TLS listener of Caddy that serves this certificate'),
+        server_name: z.string().min(1).max(253).optional().describe('SNI to send (the site name); default none'),
+        timeout_seconds: z
+          .int()
+          .min(1)
+          .max(300)
+          .default(10)
+          .describe('How long to keep trying before the deploy is rolled back'),
+      })
+      .optional()
+      .describe(
+        'After the load or reload, connect to Caddy and check that it presents the deployed certificate; otherwise restore the previous state',
+      ),
     backup_retention: z
       .int()
       .min(0)
@@ -122,5 +141,24 @@ export function resolveFileSettings(config: CaddyTargetConfig): CaddyFileSetting
       timeoutMs,
     }),
     backups: config.backup_retention,
+  };
+}
+
+export interface CaddyVerifySettings {
+  host: string;
+  port: number;
+  servername?: string;
+  withinMs: number;
+}
+
+export function resolveVerifySettings(config: CaddyTargetConfig): CaddyVerifySettings | undefined {
+  const verify = config.post_deploy_verify;
+  if (!verify?.enabled) return undefined;
+  const split = verify.endpoint.lastIndexOf(':');
+  return {
+    host: verify.endpoint.slice(0, split).replace(/^\[|\]$/g, ''),
+    port: Number(verify.endpoint.slice(split + 1)),
+    servername: verify.server_name,
+    withinMs: verify.timeout_seconds * 1000,
   };
 }

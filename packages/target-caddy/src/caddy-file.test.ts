@@ -43,6 +43,7 @@ describe('target-caddy file mode against a real Caddy on loopback', () => {
       key_file: 'site.key',
       validate_command: caddy.validateCommand,
       reload_command: reload.command,
+      post_deploy_verify: { endpoint: `127.0.0.1:${caddy.httpsPort}` },
     });
     target = createCaddyTarget(config, ctx);
   }, 60_000);
@@ -62,6 +63,7 @@ describe('target-caddy file mode against a real Caddy on loopback', () => {
     const result = await target.deploy(request);
     expect(result.changed).toBe(true);
     expect(result.detail).toContain('caddy validate');
+    expect(result.detail).toContain(`127.0.0.1:${caddy.httpsPort} presents it`);
     expect(await served(request.serial)).toBe(request.serial);
     expect(statSync(certPath()).mode & 0o777).toBe(0o644);
     expect(statSync(keyPath()).mode & 0o777).toBe(0o600);

@@ -7,11 +7,17 @@ import {
   prepareTlsMaterial,
   readDeployedCertificate,
   type TlsMaterial,
+  verifyServedCertificate,
 } from '@certctl/connector-utils';
 import { ConnectorError, type ConnectorContext, type DeployRequest, type TargetInstance } from '@certctl/core';
 import { createCaddyAdminClient } from './caddy-admin-client.js';
 import { deployThroughAdminApi, loadPemEntries, validateThroughAdminApi } from './caddy-api-deploy.js';
-import { type CaddyFileSettings, type CaddyTargetConfig, resolveFileSettings } from './caddy-config.js';
+import {
+  type CaddyFileSettings,
+  type CaddyTargetConfig,
+  resolveFileSettings,
+  resolveVerifySettings,
+} from './caddy-config.js';
 import { CONNECTOR } from './connector-name.js';
 
 export type CaddyTarget = Required<Pick<TargetInstance, 'dryRun' | 'testConnection'>> & TargetInstance;
@@ -38,6 +44,18 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
   const client = createCaddyAdminClient(config.admin_api, ctx, config.request_timeout_seconds * 1000);
   const files = config.mode === 'file' ? resolveFileSettings(config) : undefined;
   const tag = config.certificate_tag;
+  const verifySettings = resolveVerifySettings(config);
+  const verifyFor = (request: DeployRequest) =>
+    verifySettings
+      ? () =>
+          verifyServedCertificate({
+            ...verifySettings,
+            fingerprintSha256: request.fingerprintSha256,
+            clock: ctx.clock,
+            signal: request.signal ?? ctx.signal,
+            connector: CONNECTOR,
+          })
+      : undefined;
   // One deploy at a time per instance: a read-modify-write of Caddy's config must not interleave.
   let queue: Promise<unknown> = Promise.resolve();
   const serialized = <T>(work: () => Promise<T>): Promise<T> => {
@@ -52,6 +70,7 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
       files: filesFor(settings, material),
       validate: settings.validate ? () => settings.validate!.run(ctx.exec, signal) : undefined,
       reload: () => settings.reload.run(ctx.exec, signal),
+      verify: verifyFor(request),
       backups: settings.backups,
       signal,
       logger,
@@ -67,6 +86,7 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
     const steps = [`wrote ${result.files.join(', ')}`];
     if (settings.validate) steps.push(`"${settings.validate.text}" passed`);
     steps.push(`"${settings.reload.text}" reloaded Caddy`);
+    if (verifySettings) steps.push(`${verifySettings.host}:${verifySettings.port} presents it`);
     return { changed: true, detail: `${steps.join('; ')} (serial ${request.serial})` };
   }
 
@@ -83,6 +103,7 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
               serial: request.serial,
               signal: request.signal ?? ctx.signal,
               logger,
+              verify: verifyFor(request),
             }),
       );
     },
