@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, TLSSocket, createServer as createTlsServer } from 'node:tls';
 import { ConnectorError } from '@certctl/core';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeTlsCertificate, verifyServedCertificate } from './tls-probe.js';
 
@@ -130,6 +131,40 @@ describe('probeTlsCertificate', () => {
     );
     expect((error as Error).message).toMatch(/did not finish within 300 ms/);
   });
+});
+
+describe('probeTlsCertificate against arbitrary servers', () => {
+  it('ends with a ConnectorError, never a hang or a crash, whatever a non-TLS server sends', async () => {
+    let reply = Buffer.alloc(0);
+    const port = await listen(
+      createTcpServer((socket) => {
+        socket.on('error', () => undefined);
+        socket.end(reply);
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc
+            .array(fc.constantFrom('220 ok', '220-x', '* OK', '+OK', 'c1 OK', '250 STARTTLS', '454 no', '\r\n', '\n'), {
+              maxLength: 8,
+            })
+            .map((parts) => new TextEncoder().encode(parts.join('\r\n'))),
+        ),
+        fc.constantFrom('smtp', 'imap', 'pop3', undefined),
+        async (bytes, starttls) => {
+          reply = Buffer.from(bytes);
+          const error = await probeTlsCertificate({ host: '127.0.0.1', port, starttls, timeoutMs: 1500 }).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          return ConnectorError.isInstance(error);
+        },
+      ),
+      { seed: 3, numRuns: 40 },
+    );
+  }, 60_000);
 });
 
 describe('verifyServedCertificate', () => {
