@@ -3,6 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import {
   type DeployFile,
   deployFiles,
+  describeLeaf,
   isSameCertificate,
   prepareTlsMaterial,
   readDeployedCertificate,
@@ -45,12 +46,13 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
   const files = config.mode === 'file' ? resolveFileSettings(config) : undefined;
   const tag = config.certificate_tag;
   const verifySettings = resolveVerifySettings(config);
-  const verifyFor = (request: DeployRequest) =>
+  // Checks the fingerprint of what we deploy, not the one the request claims.
+  const verifyFor = (request: DeployRequest, material: TlsMaterial) =>
     verifySettings
       ? () =>
           verifyServedCertificate({
             ...verifySettings,
-            fingerprintSha256: request.fingerprintSha256,
+            fingerprintSha256: describeLeaf(material.leafPem)!.fingerprintSha256,
             clock: ctx.clock,
             signal: request.signal ?? ctx.signal,
             connector: CONNECTOR,
@@ -70,7 +72,7 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
       files: filesFor(settings, material),
       validate: settings.validate ? () => settings.validate!.run(ctx.exec, signal) : undefined,
       reload: () => settings.reload.run(ctx.exec, signal),
-      verify: verifyFor(request),
+      verify: verifyFor(request, material),
       backups: settings.backups,
       signal,
       logger,
@@ -103,7 +105,7 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
               serial: request.serial,
               signal: request.signal ?? ctx.signal,
               logger,
-              verify: verifyFor(request),
+              verify: verifyFor(request, material),
             }),
       );
     },

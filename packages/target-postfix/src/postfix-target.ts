@@ -4,9 +4,11 @@ import { dirname } from 'node:path';
 import {
   type DeployFile,
   deployFiles,
+  describeLeaf,
   isSameCertificate,
   prepareTlsMaterial,
   readDeployedCertificate,
+  type TlsMaterial,
   verifyServedCertificate,
 } from '@certctl/connector-utils';
 import {
@@ -22,8 +24,7 @@ import { type MailSettings, type PostfixTargetConfig, resolveMailSettings } from
 export type PostfixTarget = Required<Pick<TargetInstance, 'dryRun' | 'testConnection'>> & TargetInstance;
 
 /** The files one deploy writes: certificate (fullchain unless chain_path is set), chain, key. */
-function filesFor(settings: MailSettings, request: DeployRequest): DeployFile[] {
-  const material = prepareTlsMaterial(request, CONNECTOR);
+function filesFor(settings: MailSettings, material: TlsMaterial): DeployFile[] {
   const files: DeployFile[] = [
     {
       path: settings.certPath,
@@ -58,7 +59,10 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
   return {
     async deploy(request) {
       const signal = request.signal ?? ctx.signal;
-      const files = filesFor(settings, request);
+      const material = prepareTlsMaterial(request, CONNECTOR);
+      const files = filesFor(settings, material);
+      // The fingerprint of what we write, not what the request claims.
+      const fingerprintSha256 = describeLeaf(material.leafPem)!.fingerprintSha256;
       const result = await deployFiles({
         files,
         validate: settings.validate ? () => settings.validate!.run(ctx.exec, signal) : undefined,
@@ -67,7 +71,7 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
           ? () =>
               verifyServedCertificate({
                 ...settings.verify!,
-                fingerprintSha256: request.fingerprintSha256,
+                fingerprintSha256,
                 clock: ctx.clock,
                 signal,
                 connector: CONNECTOR,
@@ -106,7 +110,7 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
     },
 
     async dryRun(request) {
-      const files = filesFor(settings, request);
+      const files = filesFor(settings, prepareTlsMaterial(request, CONNECTOR));
       const steps: string[] = [];
       for (const file of files) {
         const same = await holdsBytes(file.path, file.content);
