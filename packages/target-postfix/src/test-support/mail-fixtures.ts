@@ -39,6 +39,3 @@ export function startDaemon(command: string, args: string[]): void {
 export function uidOf(user: string): number {
   return Number(run('id', ['-u', user]).trim());
 }
-export function gidOf(group: string): number {
-  return Number(run('getent', ['group', group]).split(':')[2]);
-}
