@@ -2,6 +2,7 @@
 // Makes sure what the test suite needs from the machine is there before vitest starts, so that no
 // two test files race on apt: Debian packages for the CLIs and servers tests drive, then the
 // long-lived services (PostgreSQL). Idempotent and quick when everything is present.
+import { execFileSync } from 'node:child_process';
 import { aptInstall, commandExists } from './lib.mjs';
 import { ensurePostgres } from './postgres.mjs';
 
@@ -12,11 +13,18 @@ export const REQUIRED_COMMANDS = {
   pebble: 'pebble',
   'pebble-challtestsrv': 'pebble',
   '/usr/sbin/nginx': 'nginx',
+  '/usr/sbin/postfix': 'postfix',
+  '/usr/sbin/dovecot': 'dovecot-imapd',
+  caddy: 'caddy',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)
   .filter(([command]) => !commandExists(command))
   .map(([, pkg]) => pkg);
+// Postfix asks which kind of mail system to set up; the tests run their own instances, so: none.
+if (missing.includes('postfix')) {
+  execFileSync('debconf-set-selections', { input: 'postfix postfix/main_mailer_type select No configuration\n' });
+}
 if (missing.length > 0) aptInstall([...new Set(missing)], { because: 'the test suite' });
 
 const url = await ensurePostgres();

@@ -20,7 +20,14 @@ export {
   testNotification,
   testNotifier,
 } from './notifier-suite.js';
+export {
+  readServedCertificate,
+  type ServedCertificate,
+  type ServedCertificateOptions,
+  waitForServedSerial,
+} from './served-certificate.js';
 export { type TargetConformanceOptions, testTarget } from './target-suite.js';
+export { type WrappedCommand, wrapCommand } from './wrapped-command.js';
 export { createTempDir, type TempDir, withTempDir } from './temp-dir.js';
 export {
   createFakeClock,

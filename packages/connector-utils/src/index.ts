@@ -14,6 +14,12 @@ export {
   createCommandRunner,
   type RunCommandOptions,
 } from './command-runner.js';
+export {
+  type DeployedCertificate,
+  describeLeaf,
+  isSameCertificate,
+  readDeployedCertificate,
+} from './deployed-certificate.js';
 export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
 export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
 export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
@@ -37,6 +43,11 @@ export {
 export { createMemorySecretStore } from './memory-secret-store.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
+export {
+  createOperatorCommand,
+  type OperatorCommand,
+  type OperatorCommandOptions,
+} from './operator-command-step.js';
 export { type ParseOperatorCommandOptions, parseOperatorCommand } from './operator-command.js';
 export {
   buildCombinedPem,
@@ -59,3 +70,11 @@ export {
   type SsrfPolicyOptions,
 } from './ssrf-policy.js';
 export { sleepWithSignal, systemClock } from './system-clock.js';
+export {
+  type ProbeTlsOptions,
+  probeTlsCertificate,
+  type StartTlsProtocol,
+  type VerifyServedCertificateOptions,
+  verifyServedCertificate,
+} from './tls-probe.js';
+export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './tls-material.js';

@@ -1,0 +1,164 @@
+/** The Caddy target's JSON config (snake_case, keys as in the reference) and its parsed settings. */
+import { isAbsolute, join } from 'node:path';
+import { createOperatorCommand, type OperatorCommand } from '@certctl/connector-utils';
+import { ConfigValidationError } from '@certctl/core';
+import { z } from 'zod';
+import { CONNECTOR } from './connector-name.js';
+
+export const CADDY_MODES = ['api', 'file'] as const;
+export type CaddyMode = (typeof CADDY_MODES)[number];
+
+export const DEFAULT_RELOAD_COMMAND = 'caddy reload --config /etc/caddy/Caddyfile --force';
+export const DEFAULT_VALIDATE_COMMAND = 'caddy validate --config /etc/caddy/Caddyfile';
+
+const fileName = (what: string, fallback: string) =>
+  z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^(?!\.{1,2}$)[^/\0]+$/, 'must be a file name without "/"')
+    .default(fallback)
+    .describe(what);
+
+const command = (what: string) => z.string().max(1024).optional().describe(what);
+
+const COMMAND_FIELDS = ['reload_command', 'validate_command'] as const;
+
+export const caddyConfigSchema = z
+  .strictObject({
+    mode: z
+      .enum(CADDY_MODES)
+      .default('api')
+      .describe(
+        'api: post the certificate and key to the admin API (apps.tls.certificates.load_pem); file: write files to cert_dir and reload',
+      ),
+    admin_api: z
+      .url({ protocol: /^https?$/ })
+      .default('http://localhost:2019')
+      .describe("Base URL of Caddy's admin API (api mode; ignored in file mode)"),
+    certificate_tag: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits, ".", "_", ":" and "-" only')
+      .default('certctl')
+      .describe(
+        'api mode: tag of the load_pem entry this target owns; select it with certificate_selection.any_tag in a TLS connection policy',
+      ),
+    cert_dir: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path')
+      .default('/etc/caddy/certs')
+      .describe('file mode: directory the certificate and key files are written to'),
+    cert_file: fileName('file mode: certificate file in cert_dir (leaf then chain, 0644)', 'site.crt'),
+    key_file: fileName('file mode: private key file in cert_dir (0600 when created)', 'site.key'),
+    reload_command: command(
+      `file mode: command that makes Caddy reload the files, run without a shell (default "${DEFAULT_RELOAD_COMMAND}")`,
+    ),
+    validate_command: command(
+      `file mode: command that checks the configuration with the new files before the reload (default "${DEFAULT_VALIDATE_COMMAND}"); "" skips it`,
+    ),
+    request_timeout_seconds: z
+      .int()
+      .min(1)
+      .max(300)
+      .default(30)
+      .describe('api mode: deadline of each admin API request'),
+    command_timeout_seconds: z
+      .int()
+      .min(1)
+      .max(600)
+      .default(60)
+      .describe('file mode: deadline of each validate or reload command'),
+    post_deploy_verify: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Turn the check off without deleting it'),
+        endpoint: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:443')
+          .describe('A TLS listener of Caddy that serves this certificate'),
+        server_name: z.string().min(1).max(253).optional().describe('SNI to send (the site name); default none'),
+        timeout_seconds: z
+          .int()
+          .min(1)
+          .max(300)
+          .default(10)
+          .describe('How long to keep trying before the deploy is rolled back'),
+      })
+      .optional()
+      .describe(
+        'After the load or reload, connect to Caddy and check that it presents the deployed certificate; otherwise restore the previous state',
+      ),
+    backup_retention: z
+      .int()
+      .min(0)
+      .max(100)
+      .default(3)
+      .describe('file mode: previous versions kept beside each file as <file>.certctl-bak.<UTC time>'),
+  })
+  .superRefine((config, ctx) => {
+    for (const field of COMMAND_FIELDS) {
+      const text = config[field];
+      if (text === undefined || (field === 'validate_command' && text === '')) continue;
+      try {
+        createOperatorCommand(text, { field, connector: CONNECTOR });
+      } catch (error) {
+        if (!ConfigValidationError.isInstance(error)) throw error;
+        ctx.addIssue({ code: 'custom', path: [field], message: error.issues[0]?.message ?? 'is not a valid command' });
+      }
+    }
+    if (config.cert_file === config.key_file) {
+      ctx.addIssue({ code: 'custom', path: ['key_file'], message: 'is the same file as cert_file' });
+    }
+  });
+
+export type CaddyTargetConfig = z.output<typeof caddyConfigSchema>;
+export type CaddyTargetConfigInput = z.input<typeof caddyConfigSchema>;
+
+export interface CaddyFileSettings {
+  certPath: string;
+  keyPath: string;
+  validate: OperatorCommand | undefined;
+  reload: OperatorCommand;
+  backups: number;
+}
+
+export function resolveFileSettings(config: CaddyTargetConfig): CaddyFileSettings {
+  const timeoutMs = config.command_timeout_seconds * 1000;
+  const validateText = config.validate_command ?? DEFAULT_VALIDATE_COMMAND;
+  return {
+    certPath: join(config.cert_dir, config.cert_file),
+    keyPath: join(config.cert_dir, config.key_file),
+    validate:
+      validateText === ''
+        ? undefined
+        : createOperatorCommand(validateText, { field: 'validate_command', connector: CONNECTOR, timeoutMs }),
+    reload: createOperatorCommand(config.reload_command ?? DEFAULT_RELOAD_COMMAND, {
+      field: 'reload_command',
+      connector: CONNECTOR,
+      timeoutMs,
+    }),
+    backups: config.backup_retention,
+  };
+}
+
+export interface CaddyVerifySettings {
+  host: string;
+  port: number;
+  servername?: string;
+  withinMs: number;
+}
+
+export function resolveVerifySettings(config: CaddyTargetConfig): CaddyVerifySettings | undefined {
+  const verify = config.post_deploy_verify;
+  if (!verify?.enabled) return undefined;
+  const split = verify.endpoint.lastIndexOf(':');
+  return {
+    host: verify.endpoint.slice(0, split).replace(/^\[|\]$/g, ''),
+    port: Number(verify.endpoint.slice(split + 1)),
+    servername: verify.server_name,
+    withinMs: verify.timeout_seconds * 1000,
+  };
+}

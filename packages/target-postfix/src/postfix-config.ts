@@ -1,0 +1,184 @@
+/** The Postfix/Dovecot target's JSON config (snake_case, as in the reference table) and its per-mode defaults. */
+import { isAbsolute } from 'node:path';
+import { createOperatorCommand, type OperatorCommand, type StartTlsProtocol } from '@certctl/connector-utils';
+import { ConfigValidationError } from '@certctl/core';
+import { z } from 'zod';
+import { CONNECTOR } from './connector-name.js';
+
+export const MAIL_MODES = ['postfix', 'dovecot'] as const;
+export type MailMode = (typeof MAIL_MODES)[number];
+
+/** Defaults per mode, as the reference documents them. */
+export const MODE_DEFAULTS: Record<
+  MailMode,
+  { cert_path: string; key_path: string; reload_command: string; validate_command: string }
+> = {
+  postfix: {
+    cert_path: '/etc/postfix/certs/cert.pem',
+    key_path: '/etc/postfix/certs/key.pem',
+    reload_command: 'postfix reload',
+    validate_command: 'postfix check',
+  },
+  dovecot: {
+    cert_path: '/etc/dovecot/certs/cert.pem',
+    key_path: '/etc/dovecot/certs/key.pem',
+    reload_command: 'doveadm reload',
+    validate_command: 'doveconf -n',
+  },
+};
+
+const absolutePath = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path')
+    .describe(what);
+
+const COMMAND_FIELDS = ['reload_command', 'validate_command'] as const;
+const PATH_FIELDS = ['cert_path', 'key_path', 'chain_path'] as const;
+
+export const postfixConfigSchema = z
+  .strictObject({
+    mode: z
+      .enum(MAIL_MODES)
+      .default('postfix')
+      .describe('Which daemon the files are for; picks the default paths and commands'),
+    cert_path: absolutePath(
+      'Certificate file (0644); holds the leaf followed by the chain unless chain_path is set. Default /etc/postfix/certs/cert.pem or /etc/dovecot/certs/cert.pem',
+    ).optional(),
+    key_path: absolutePath(
+      'Private key file (0600 when created; an existing file keeps its mode and owner). Default /etc/postfix/certs/key.pem or /etc/dovecot/certs/key.pem',
+    ).optional(),
+    chain_path: absolutePath(
+      'If set, the chain is written to this file (0644) and cert_path holds the leaf alone; otherwise the chain is appended to cert_path',
+    ).optional(),
+    reload_command: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        'Command that makes the daemon load the new files, run without a shell (default "postfix reload" or "doveadm reload")',
+      ),
+    validate_command: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        'Command that checks the configuration after the files are in place and before the reload (default "postfix check" or "doveconf -n"); "" skips validation',
+      ),
+    command_timeout_seconds: z
+      .int()
+      .min(1)
+      .max(600)
+      .default(60)
+      .describe('Deadline of each validate or reload command; it is killed after this long'),
+    post_deploy_verify: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Turn the check off without deleting it'),
+        endpoint: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. mail.example.com:25')
+          .describe("The daemon's listener, e.g. 127.0.0.1:25 (Postfix) or 127.0.0.1:143 (Dovecot)"),
+        server_name: z.string().min(1).max(253).optional().describe('SNI to send; default none'),
+        starttls: z
+          .enum(['smtp', 'imap', 'pop3', 'none'])
+          .optional()
+          .describe('Upgrade before the handshake; default smtp (postfix) or imap (dovecot); none for 465/993/995'),
+        timeout_seconds: z
+          .int()
+          .min(1)
+          .max(300)
+          .default(10)
+          .describe('How long to keep trying before the deploy is rolled back'),
+      })
+      .optional()
+      .describe(
+        'After the reload, connect to the daemon and check that it presents the deployed certificate; otherwise restore the previous files and reload',
+      ),
+    backup_retention: z
+      .int()
+      .min(0)
+      .max(100)
+      .default(3)
+      .describe('Previous versions kept beside each file as <file>.certctl-bak.<UTC time>; 0 keeps none'),
+  })
+  .superRefine((config, ctx) => {
+    for (const field of COMMAND_FIELDS) {
+      const text = config[field];
+      if (text === undefined || (field === 'validate_command' && text === '')) continue;
+      try {
+        createOperatorCommand(text, { field, connector: CONNECTOR });
+      } catch (error) {
+        if (!ConfigValidationError.isInstance(error)) throw error;
+        ctx.addIssue({ code: 'custom', path: [field], message: error.issues[0]?.message ?? 'is not a valid command' });
+      }
+    }
+    const mode = config.mode;
+    const paths = PATH_FIELDS.map(
+      (field) => [field, config[field] ?? (field === 'chain_path' ? undefined : MODE_DEFAULTS[mode][field])] as const,
+    );
+    const seen = new Map<string, string>();
+    for (const [field, path] of paths) {
+      if (path === undefined) continue;
+      const other = seen.get(path);
+      if (other) ctx.addIssue({ code: 'custom', path: [field], message: `is the same file as ${other}` });
+      seen.set(path, field);
+    }
+  });
+
+/** The parsed config (defaults applied by zod; mode defaults applied by `resolveMailSettings`). */
+export type PostfixTargetConfig = z.output<typeof postfixConfigSchema>;
+/** What an operator writes. */
+export type PostfixTargetConfigInput = z.input<typeof postfixConfigSchema>;
+
+/** The config with the mode's defaults filled in and commands parsed into argv. */
+export interface MailSettings {
+  mode: MailMode;
+  certPath: string;
+  keyPath: string;
+  chainPath: string | undefined;
+  validate: OperatorCommand | undefined;
+  reload: OperatorCommand;
+  backups: number;
+  verify:
+    | { host: string; port: number; servername?: string; starttls?: StartTlsProtocol; withinMs: number }
+    | undefined;
+}
+
+export function resolveMailSettings(config: PostfixTargetConfig): MailSettings {
+  const defaults = MODE_DEFAULTS[config.mode];
+  const timeoutMs = config.command_timeout_seconds * 1000;
+  const validateText = config.validate_command ?? defaults.validate_command;
+  return {
+    mode: config.mode,
+    certPath: config.cert_path ?? defaults.cert_path,
+    keyPath: config.key_path ?? defaults.key_path,
+    chainPath: config.chain_path,
+    validate:
+      validateText === ''
+        ? undefined
+        : createOperatorCommand(validateText, { field: 'validate_command', connector: CONNECTOR, timeoutMs }),
+    reload: createOperatorCommand(config.reload_command ?? defaults.reload_command, {
+      field: 'reload_command',
+      connector: CONNECTOR,
+      timeoutMs,
+    }),
+    backups: config.backup_retention,
+    verify: verifySettings(config),
+  };
+}
+
+function verifySettings(config: PostfixTargetConfig): MailSettings['verify'] {
+  const verify = config.post_deploy_verify;
+  if (!verify?.enabled) return undefined;
+  const split = verify.endpoint.lastIndexOf(':');
+  const starttls = verify.starttls ?? (config.mode === 'postfix' ? 'smtp' : 'imap');
+  return {
+    host: verify.endpoint.slice(0, split).replace(/^\[|\]$/g, ''),
+    port: Number(verify.endpoint.slice(split + 1)),
+    servername: verify.server_name,
+    starttls: starttls === 'none' ? undefined : starttls,
+    withinMs: verify.timeout_seconds * 1000,
+  };
+}
