@@ -37,6 +37,13 @@ export {
 export { createMemorySecretStore } from './memory-secret-store.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
+export {
+  eventTitle,
+  formatUtc,
+  type NotificationFact,
+  notificationFacts,
+  notificationLink,
+} from './notification-facts.js';
 export { type ParseOperatorCommandOptions, parseOperatorCommand } from './operator-command.js';
 export {
   buildCombinedPem,
@@ -59,3 +66,4 @@ export {
   type SsrfPolicyOptions,
 } from './ssrf-policy.js';
 export { sleepWithSignal, systemClock } from './system-clock.js';
+export { sendVendorRequest, type VendorRequestOptions, type VendorResponse } from './vendor-request.js';
