@@ -20,8 +20,8 @@ export function signWebhookPayload(secret: string, body: string | Uint8Array, ti
 }
 
 export type SignatureVerification =
-  | { ok: true; timestamp: number }
-  | { ok: false; reason: 'missing' | 'malformed' | 'outside_tolerance' | 'mismatch' };
+  | { ok: true; timestamp: number; reason?: undefined }
+  | { ok: false; reason: 'missing' | 'malformed' | 'outside_tolerance' | 'mismatch'; timestamp?: undefined };
 
 export interface VerifyWebhookSignatureOptions {
   secret: string;
