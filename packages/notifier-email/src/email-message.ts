@@ -18,7 +18,7 @@ export function emailText(notification: Notification, link: string | undefined):
     ...(link ? ['', `Open in certctl: ${link}`] : []),
     '',
     '-- ',
-    'Sent by certctl. Reference: ' + notification.dedupKey,
+    `Sent by certctl. Reference: ${notification.dedupKey}`,
     '',
   ].join('\n');
 }
