@@ -43,6 +43,7 @@ describe('notifier vendor fakes reject what the vendor rejects', () => {
       const short = JSON.parse((await post(url, { ...trigger, routing_key: 'abc' })).text);
       expect(short.status).toBe('invalid event');
       expect(short.errors).toContain("Length of 'routing_key' is incorrect (should be 32 characters)");
+      expect(JSON.parse((await post(url, { ...trigger, routing_key: 'f'.repeat(32) })).text).errors).toEqual(['Invalid routing key']);
       const bad = await post(url, { ...trigger, payload: { summary: '', source: 'h', severity: 'high' } });
       expect(bad.status).toBe(400);
       expect(JSON.parse(bad.text).errors).toHaveLength(2);

@@ -33,7 +33,7 @@ export function createPagerDutyNotifier(config: PagerDutyConfig, ctx: ConnectorC
       }
     } catch (error) {
       // The Events API has no Authorization header: a bad routing key comes back as a 400 "invalid event".
-      if (VendorApiError.isInstance(error) && error.status === 400 && /routing_key/.test(error.body ?? '')) {
+      if (VendorApiError.isInstance(error) && error.status === 400 && /routing[_ ]key/i.test(error.body ?? '')) {
         throw new AuthenticationError({
           connector: CONNECTOR,
           message: `PagerDuty refused the routing key: ${error.message}; copy the Integration Key of the service's Events API v2 integration into routing_key`,

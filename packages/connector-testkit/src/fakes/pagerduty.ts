@@ -52,8 +52,12 @@ function eventErrors(event: Record<string, unknown>, knownKeys: ReadonlySet<stri
   const errors: string[] = [];
   const key = event.routing_key;
   if (typeof key !== 'string') errors.push("'routing_key' is missing or blank");
-  else if (key.length !== 32) errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
-  else if (!knownKeys.has(key)) errors.push("'routing_key' is not a valid integration key");
+  else {
+    if (key.length !== 32) errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
+    if (!/^[A-Za-z0-9]*$/.test(key)) errors.push("'routing_key' cannot contain non-alphanumeric characters.");
+    // A well-formed key of no integration: PagerDuty answers 400 "Invalid routing key".
+    if (errors.length === 0 && !knownKeys.has(key)) errors.push('Invalid routing key');
+  }
   const action = event.event_action;
   if (typeof action !== 'string' || !ACTIONS.has(action))
     errors.push("'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')");
