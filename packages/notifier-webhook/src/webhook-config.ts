@@ -1,3 +1,4 @@
+import { parseCidr } from '@certctl/connector-utils';
 import { secret } from '@certctl/core';
 import { z } from 'zod';
 
@@ -29,7 +30,16 @@ export const webhookConfigSchema = z.strictObject({
   /** Allow RFC 1918, CGNAT and unique-local IPv6 addresses (internal receivers). */
   allow_private: z.boolean().default(false),
   /** CIDRs and host names allowed beyond the flags (the only way to reach link-local or metadata addresses). */
-  ssrf_allow: z.array(z.string().min(1)).default([]),
+  ssrf_allow: z
+    .array(
+      z
+        .string()
+        .refine(
+          (entry) => parseCidr(entry) !== undefined || /^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(entry),
+          'must be a CIDR, an IP address or a host name',
+        ),
+    )
+    .default([]),
   /** PEM CA certificate(s) trusted for an https receiver, in addition to the system store. */
   ca_pem: z.string().includes('-----BEGIN CERTIFICATE-----', { error: 'must hold a PEM certificate' }).optional(),
   request_timeout_seconds: z.number().int().min(1).max(120).default(10),
