@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { notificationFacts } from '@certctl/connector-utils';
+import { eventTitle, notificationFacts } from '@certctl/connector-utils';
 import type { Notification, NotificationSeverity } from '@certctl/core';
 import type { OpsgenieConfig } from './opsgenie-config.js';
 
@@ -32,13 +32,14 @@ export function createAlertRequest(notification: Notification, config: OpsgenieC
   ].join('\n');
   const tags = [...new Set(['certctl', notification.event, ...config.tags])].slice(0, 20);
   return {
-    message: truncate(notification.subject, 130),
+    // OpsGenie refuses a blank message.
+    message: truncate(notification.subject.trim() || eventTitle(notification.event), 130),
     alias: opsgenieAlias(notification.dedupKey),
     description: truncate(description, 15000),
     priority: config.priority ?? PRIORITY[notification.severity],
     tags,
     details,
-    entity: notification.certificate ? truncate(notification.certificate.commonName, 512) : undefined,
+    entity: notification.certificate?.commonName ? truncate(notification.certificate.commonName, 512) : undefined,
     source: config.source,
   };
 }

@@ -7,6 +7,7 @@ import {
   testNotification,
 } from '@certctl/connector-testkit';
 import { AuthenticationError, configFromEnv, parseConfig, VendorApiError } from '@certctl/core';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import manifest from './index.js';
 import { opsgenieBaseUrl } from './opsgenie-config.js';
@@ -93,5 +94,23 @@ describe('notifier-opsgenie', () => {
       CERTCTL_OPSGENIE_TAGS: 'pki, prod',
     });
     expect(parseConfig(manifest.configSchema, raw)).toMatchObject({ api_key: 'k-1', priority: 'P3', region: 'eu', tags: ['pki', 'prod'] });
+  });
+
+  it('builds alerts OpsGenie accepts for any subject, text, dedup key and certificate', async () => {
+    const n = await notifier({ tags: ['pki'] });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string({ minLength: 1, maxLength: 500 }), fc.constantFrom(' ', '\n')),
+        fc.string({ maxLength: 20_000 }),
+        fc.string({ minLength: 1, maxLength: 700 }),
+        fc.string({ minLength: 1, maxLength: 600 }),
+        async (subject, text, dedupKey, commonName) => {
+          const base = testNotification();
+          await n.send({ ...base, subject, text, dedupKey, certificate: { ...base.certificate!, commonName } });
+          await n.resolve!(dedupKey);
+        },
+      ),
+      { numRuns: 20 },
+    );
   });
 });

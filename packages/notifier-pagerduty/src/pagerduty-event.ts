@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { notificationFacts } from '@certctl/connector-utils';
+import { eventTitle, notificationFacts } from '@certctl/connector-utils';
 import type { Notification, NotificationSeverity } from '@certctl/core';
 import type { PagerDutyConfig } from './pagerduty-config.js';
 
@@ -33,8 +33,9 @@ export function triggerEvent(
     event_action: 'trigger',
     dedup_key: pagerdutyDedupKey(notification.dedupKey),
     payload: {
-      summary: truncate(notification.subject, 1024),
-      source: truncate(cert?.commonName || config.source, 255),
+      // PagerDuty refuses a blank summary or source.
+      summary: truncate(notification.subject.trim() || eventTitle(notification.event), 1024),
+      source: truncate(cert?.commonName.trim() || config.source, 255),
       severity: config.severity ?? SEVERITY[notification.severity],
       timestamp: notification.occurredAt.toISOString(),
       component: cert?.name,

@@ -7,6 +7,7 @@ import {
   testNotification,
 } from '@certctl/connector-testkit';
 import { AuthenticationError, configFromEnv, parseConfig, VendorApiError } from '@certctl/core';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import manifest from './index.js';
 import { pagerdutyDedupKey } from './pagerduty-event.js';
@@ -95,5 +96,17 @@ describe('notifier-pagerduty', () => {
       severity: 'warning',
       events_url: 'https://events.pagerduty.com/v2/enqueue',
     });
+  });
+
+  it('builds events PagerDuty accepts for any subject, dedup key and certificate', async () => {
+    const n = await notifier();
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ minLength: 1, maxLength: 3000 }), fc.constantFrom(' ', '  \n')), fc.string({ minLength: 1, maxLength: 600 }), fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom(' ', '\t', '')), async (subject, dedupKey, commonName) => {
+        const base = testNotification();
+        await n.send({ ...base, subject, dedupKey, certificate: { ...base.certificate!, commonName } });
+        await n.resolve!(dedupKey);
+      }),
+      { numRuns: 20 },
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   testNotification,
 } from '@certctl/connector-testkit';
 import { AuthenticationError, parseConfig, VendorApiError } from '@certctl/core';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import manifest from './index.js';
 import { teamsFormat } from './teams-config.js';
@@ -80,5 +81,19 @@ describe('notifier-teams', () => {
   it('sends a legacy-format card to a Workflows URL only when told to, and Teams refuses it', async () => {
     const error = await (await notifier({ webhook_url: teams.workflowUrl, format: 'message_card' })).send(testNotification()).catch((e: unknown) => e);
     expect(VendorApiError.isInstance(error) && error.status === 400 && !error.retryable).toBe(true);
+  });
+
+  it('builds cards Teams accepts for any subject, text and certificate name, in both formats', async () => {
+    const workflow = await notifier({ webhook_url: teams.workflowUrl });
+    const legacy = await notifier({ webhook_url: teams.legacyUrl });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 2000 }), fc.string({ maxLength: 12_000 }), fc.string({ minLength: 1, maxLength: 300 }), async (subject, text, name) => {
+        const base = testNotification();
+        const n = { ...base, subject, text, certificate: { ...base.certificate!, name } };
+        await workflow.send(n);
+        await legacy.send(n);
+      }),
+      { numRuns: 15 },
+    );
   });
 });
