@@ -17,6 +17,11 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
       const status = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('status') ?? 200);
+      if (req.url?.startsWith('/moved')) {
+        res.writeHead(302, { location: '/ok' });
+        res.end();
+        return;
+      }
       if (req.url?.startsWith('/slow')) {
         setTimeout(() => res.end('late'), 1500);
         return;
@@ -50,6 +55,12 @@ describe('sendVendorRequest', () => {
     expect((bad as Error).message).toBe('[certctl] [notifier-test] POST test hook returned 404: error 404; it is gone');
     const broken = await call('/?status=502').catch((e: unknown) => e);
     expect(VendorApiError.isInstance(broken) && broken.retryable).toBe(true);
+  });
+
+  it('does not follow redirects', async () => {
+    const error = await call('/moved').catch((e: unknown) => e);
+    expect(VendorApiError.isInstance(error) && !error.retryable).toBe(true);
+    expect((error as Error).message).toMatch(/redirect/);
   });
 
   it('names only the label, never the URL, in messages', async () => {

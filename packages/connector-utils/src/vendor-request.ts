@@ -72,6 +72,10 @@ export async function sendVendorRequest(
     }
     const cause = (error as { cause?: unknown }).cause;
     if (ConnectorError.isInstance(cause)) throw cause;
+    if (/redirect/i.test(String((cause as Error | undefined)?.message ?? (error as Error).message))) {
+      // Vendors that move an endpoint answer 3xx; following it would bypass the URL the operator configured.
+      throw new VendorApiError({ connector, retryable: false, message: `${label} answered with a redirect, which is not followed`, cause: error });
+    }
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? (error as NodeJS.ErrnoException).code;
     throw new VendorApiError({
       connector,

@@ -1,5 +1,5 @@
 import { createTestCa, createTestContext, type TestContext, testNotification } from '@certctl/connector-testkit';
-import { AuthenticationError, ConnectorError, configFromEnv, parseConfig, VendorApiError } from '@certctl/core';
+import { AuthenticationError, ConnectorError, configFromEnv, DeadlineExceededError, parseConfig, VendorApiError } from '@certctl/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpTlsError } from './email-error.js';
@@ -132,6 +132,13 @@ describe('notifier-email', () => {
     const refused = await n.send(testNotification({ recipients: ['nobody@example.test'] })).catch((e: unknown) => e);
     expect(VendorApiError.isInstance(refused) && !refused.retryable).toBe(true);
     expect((refused as Error).message).toMatch(/550/);
+    await n.stop();
+  });
+
+  it('gives up with a DeadlineExceededError when the caller aborts', async () => {
+    const n = await notifier(starttls);
+    const error = await n.send({ ...testNotification(), signal: AbortSignal.abort(new Error('shutting down')) }).catch((e: unknown) => e);
+    expect(DeadlineExceededError.isInstance(error)).toBe(true);
     await n.stop();
   });
 

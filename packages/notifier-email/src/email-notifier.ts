@@ -1,6 +1,6 @@
 import { rootCertificates } from 'node:tls';
 import { notificationLink } from '@certctl/connector-utils';
-import { type ConnectorContext, ConnectorError, type NotifierInstance } from '@certctl/core';
+import { type ConnectorContext, ConnectorError, DeadlineExceededError, type NotifierInstance } from '@certctl/core';
 import type { Transporter } from 'nodemailer';
 import type { EmailConfig } from './email-config.js';
 import { emailHtml, emailText } from './email-message.js';
@@ -110,6 +110,9 @@ export function createEmailNotifier(config: EmailConfig, ctx: ConnectorContext):
         );
       } catch (error) {
         reset();
+        if (notification.signal?.aborted) {
+          throw new DeadlineExceededError({ connector: CONNECTOR, message: `${where}: sending was aborted`, cause: notification.signal.reason });
+        }
         throw smtpFailure(error, where);
       }
       ctx.logger.debug({ messageId: info.messageId, recipients: recipients.length }, 'email sent');
