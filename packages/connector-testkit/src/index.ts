@@ -12,6 +12,12 @@ export {
   type StartFakeVendorOptions,
   startFakeVendor,
 } from './fake-vendor.js';
+export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
+export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
+export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
+export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
+export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
+export { type FakeTeams, startFakeTeams, type TeamsPost } from './fakes/teams.js';
 export { assertNoFindings, type Finding, formatFindings } from './findings.js';
 export { type IssuerConformanceOptions, testIssuer, waitForIssued } from './issuer-suite.js';
 export {

@@ -11,6 +11,9 @@ describe('@certctl/connector-utils', () => {
   it('exports the public API', () => {
     for (const name of [
       'createHttpClient',
+      'sendVendorRequest',
+      'notificationFacts',
+      'notificationLink',
       'createFetch',
       'createSsrfPolicy',
       'createSsrfAgent',

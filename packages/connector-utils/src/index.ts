@@ -48,6 +48,13 @@ export {
   type OperatorCommand,
   type OperatorCommandOptions,
 } from './operator-command-step.js';
+export {
+  eventTitle,
+  formatUtc,
+  type NotificationFact,
+  notificationFacts,
+  notificationLink,
+} from './notification-facts.js';
 export { type ParseOperatorCommandOptions, parseOperatorCommand } from './operator-command.js';
 export {
   buildCombinedPem,
@@ -78,3 +85,4 @@ export {
   verifyServedCertificate,
 } from './tls-probe.js';
 export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './tls-material.js';
+export { sendVendorRequest, type VendorRequestOptions, type VendorResponse } from './vendor-request.js';
