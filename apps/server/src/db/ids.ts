@@ -16,6 +16,8 @@ export const ID_PREFIX = {
   approval: 'ar',
   revocation: 'rev',
   audit: 'aud',
+  notifier: 'ntf',
+  notification: 'ntfy',
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

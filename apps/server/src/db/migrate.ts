@@ -1,8 +1,10 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as notifications from './migrations/0006-notifications.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0006-notifications': notifications,
 };
 
 /** Brings the schema up to date; runs at every boot, under kysely's migration lock. */

@@ -5,6 +5,7 @@ import { type AnyRouteSpec, defineRoute } from './route-spec.js';
 import { agentRoutes } from './routes/agent-routes.js';
 import { certificateRoutes } from './routes/certificate-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
 import { ownershipRoutes } from './routes/ownership-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
 import { metricsRoute, publicRoutes } from './routes/system-routes.js';
@@ -21,6 +22,7 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
     ...certificateRoutes(deps),
     ...workflowRoutes(deps),
     ...agentRoutes(deps),
+    ...notificationRoutes(deps),
   ];
   routes.push(
     defineRoute({ method: 'GET', path: '/api/v1/version', operationId: 'getVersion', summary: 'Server version', tags: ['meta'], access: 'public', responses: { 200: { description: 'Version', schema: z.object({ version: z.string() }) } }, handler: () => ({ version: info.version }) }),

@@ -9,6 +9,8 @@ export interface ServerMetrics {
   approvalDecisions: Counter<'outcome'>;
   jobsProcessed: Counter<'type' | 'outcome'>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** Notification delivery attempts: result sent, failed (will retry) or dead_lettered. */
+  notificationsTotal: Counter<'channel' | 'event' | 'result'>;
   /** A gauge whose value is read when /metrics is scraped. */
   addCollectedGauge(name: string, help: string, labelNames: string[], collect: () => Promise<{ labels?: MetricLabels; value: number }[]>): void;
   /** The adapter connectors get as `ctx.metrics`: names are prefixed `certctl_connector_`. */
@@ -26,6 +28,7 @@ export function createServerMetrics(): ServerMetrics {
   const approvalDecisions = new Counter({ name: 'certctl_approval_decisions_total', help: 'Approval decisions', labelNames: ['outcome'] as const, registers: [registry] });
   const jobsProcessed = new Counter({ name: 'certctl_jobs_processed_total', help: 'Jobs finished by the job runner', labelNames: ['type', 'outcome'] as const, registers: [registry] });
   const httpRequests = new Counter({ name: 'certctl_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
+  const notificationsTotal = new Counter({ name: 'certctl_notifications_total', help: 'Notification delivery attempts by channel, event and result (sent, failed, dead_lettered)', labelNames: ['channel', 'event', 'result'] as const, registers: [registry] });
 
   const connectorMetrics = new Map<string, Counter | Histogram | Gauge>();
   const metricFor = <T extends Counter | Histogram | Gauge>(kind: 'counter' | 'histogram' | 'gauge', rawName: string, labels: MetricLabels | undefined, make: (name: string, labelNames: string[]) => T): T => {
@@ -47,6 +50,7 @@ export function createServerMetrics(): ServerMetrics {
     approvalDecisions,
     jobsProcessed,
     httpRequests,
+    notificationsTotal,
     addCollectedGauge(name, help, labelNames, collect) {
       new Gauge({
         name,
