@@ -9,6 +9,7 @@ import { ensurePostgres } from './postgres.mjs';
 export const REQUIRED_COMMANDS = {
   openssl: 'openssl',
   psql: 'postgresql-client',
+  chromium: 'chromium',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

@@ -18,12 +18,14 @@ function urgency(daysLeft: number): { color: string; label: string } {
   return { color: '#175cd3', label: 'soon' };
 }
 
+const ownerCell = (c: { owner: string; team: string }) => `${escapeHtml(c.owner)}<br><span style="color:#667085">${escapeHtml(c.team)}</span>`;
+
 function table(id: string, title: string, headers: string[], rows: string[][], empty: string): string {
   const head = headers.map((h) => `<th style="text-align:left;padding:8px 10px;border-bottom:2px solid #d0d5dd;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#475467">${escapeHtml(h)}</th>`).join('');
   const body =
     rows.length === 0
       ? `<tr><td colspan="${headers.length}" style="padding:10px;color:#667085;font-style:italic">${escapeHtml(empty)}</td></tr>`
-      : rows.map((cells) => `<tr>${cells.map((c) => `<td style="padding:8px 10px;border-bottom:1px solid #eaecf0;vertical-align:top;word-break:break-word">${c}</td>`).join('')}</tr>`).join('');
+      : rows.map((cells) => `<tr>${cells.map((c) => `<td style="padding:8px 10px;border-bottom:1px solid #eaecf0;vertical-align:top;overflow-wrap:anywhere">${c}</td>`).join('')}</tr>`).join('');
   return `<h2 style="font-size:16px;margin:28px 0 8px;color:#101828">${escapeHtml(title)}</h2>
 <table id="${id}" role="table" cellspacing="0" cellpadding="0" style="width:100%;border-collapse:collapse;font-size:14px;background:#ffffff;border:1px solid #eaecf0">
 <thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
@@ -43,9 +45,9 @@ export function renderDigestHtml(data: DigestData): string {
   const t = data.totals;
   const expiringRows = data.expiring.map((c) => {
     const u = urgency(c.daysLeft);
-    return [`<strong>${escapeHtml(c.name)}</strong><br><span style="color:#667085">${escapeHtml(c.commonName)}</span>`, escapeHtml(c.owner), escapeHtml(c.team), escapeHtml(day(c.expiresAt)), `<span style="display:inline-block;padding:2px 8px;border-radius:10px;background:${u.color};color:#ffffff;font-size:12px;white-space:nowrap">${c.daysLeft} d · ${u.label}</span>`];
+    return [`<strong>${escapeHtml(c.name)}</strong><br><span style="color:#667085">${escapeHtml(c.commonName)}</span>`, ownerCell(c), escapeHtml(day(c.expiresAt)), `<span style="display:inline-block;padding:2px 8px;border-radius:10px;background:${u.color};color:#ffffff;font-size:12px;white-space:nowrap">${c.daysLeft} d</span><br><span style="font-size:11px;color:${u.color}">${u.label}</span>`];
   });
-  const expiredRows = data.expired.map((c) => [`<strong>${escapeHtml(c.name)}</strong><br><span style="color:#667085">${escapeHtml(c.commonName)}</span>`, escapeHtml(c.owner), escapeHtml(c.team), escapeHtml(day(c.expiresAt))]);
+  const expiredRows = data.expired.map((c) => [`<strong>${escapeHtml(c.name)}</strong><br><span style="color:#667085">${escapeHtml(c.commonName)}</span>`, ownerCell(c), escapeHtml(day(c.expiresAt))]);
   const failureRows = data.failures.map((f) => [escapeHtml(f.certificate), escapeHtml(f.kind), escapeHtml(f.error.slice(0, 300)), escapeHtml(day(f.at))]);
   const agentRows = data.agentsOffline.map((a) => [escapeHtml(a.name), escapeHtml(a.hostname || '—'), escapeHtml(a.lastHeartbeatAt ? day(a.lastHeartbeatAt) : 'never')]);
   return `<!DOCTYPE html>
@@ -57,8 +59,8 @@ export function renderDigestHtml(data: DigestData): string {
 <table id="stats" cellspacing="8" cellpadding="0" style="width:100%;border-collapse:separate;table-layout:fixed"><tr>
 ${stat('certificates', 'certificates', t.certificates, '#101828')}${stat('expiring', 'expiring soon', t.expiringSoon, t.expiringSoon ? '#b54708' : '#027a48')}${stat('expired', 'expired', t.expired, t.expired ? '#b42318' : '#027a48')}${stat('failures', 'failures', t.failures, t.failures ? '#b42318' : '#027a48')}${stat('agents', 'agents offline', t.agentsOffline, t.agentsOffline ? '#b54708' : '#027a48')}
 </tr></table>
-${table('expiring', 'Expiring soon', ['Certificate', 'Owner', 'Team', 'Expires (UTC)', 'Left'], expiringRows, 'Nothing expires in this window.')}
-${table('expired', 'Expired', ['Certificate', 'Owner', 'Team', 'Expired (UTC)'], expiredRows, 'No expired certificates.')}
+${table('expiring', 'Expiring soon', ['Certificate', 'Owner / team', 'Expires (UTC)', 'Left'], expiringRows, 'Nothing expires in this window.')}
+${table('expired', 'Expired', ['Certificate', 'Owner / team', 'Expired (UTC)'], expiredRows, 'No expired certificates.')}
 ${table('failures', 'Failures', ['Certificate', 'What', 'Error', 'When (UTC)'], failureRows, 'No failed renewals, deployments or notifications.')}
 ${table('agents', 'Agents offline', ['Agent', 'Host', 'Last heartbeat (UTC)'], agentRows, 'Every agent is reporting.')}
 <p style="margin:28px 0 0;color:#98a2b3;font-size:12px">Sent by certctl. Alerts for single certificates follow each renewal policy's thresholds and channels.</p>
