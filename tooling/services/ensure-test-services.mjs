@@ -16,6 +16,7 @@ export const REQUIRED_COMMANDS = {
   '/usr/sbin/postfix': 'postfix',
   '/usr/sbin/dovecot': 'dovecot-imapd',
   caddy: 'caddy',
+  chromium: 'chromium',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

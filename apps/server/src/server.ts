@@ -5,8 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config/index.js';
 import { loadTlsMaterial, type TlsMaterial } from './connectors/bootstrap-tls.js';
 import { loadConfigCipher } from './connectors/encryption-key.js';
-import { seedIssuersFromEnv } from './connectors/env-seeding.js';
+import { seedIssuersFromEnv, seedNotifiersFromEnv } from './connectors/env-seeding.js';
 import { createIssuerRuntimes } from './connectors/issuer-runtimes.js';
+import { createNotifierRuntimes } from './connectors/notifier-runtimes.js';
 import type { ServerRegistry } from './connectors/server-registry.js';
 import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
@@ -86,12 +87,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     });
     const issuers = createIssuerRuntimes(database.db, registry, cipher);
+    const notifiers = createNotifierRuntimes(database.db, registry, cipher);
     cleanup.push(async () => {
       options.connectors.abortAll();
       await issuers.stopAll();
+      await notifiers.stopAll();
       await registry.stopAll();
     });
     await seedIssuersFromEnv(database.db, registry, cipher, config.connectorEnv);
+    await seedNotifiersFromEnv(database.db, registry, cipher, config.connectorEnv);
 
     let runner: JobRunner | undefined;
     const deps: ServiceDeps = {
@@ -99,6 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       dialect: database.dialect,
       registry,
       issuers,
+      notifiers,
       cipher,
       metrics,
       logger,
@@ -114,6 +119,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         agentOfflineAfterMs: config.agentOfflineAfterMs,
         awaitingCsrTimeoutMs: config.jobs.awaitingCsrTimeoutMs,
         awaitingApprovalTimeoutMs: config.jobs.awaitingApprovalTimeoutMs,
+        notifications: config.notifications,
       },
       replicaId: options.replicaId ?? `replica-${randomBytes(6).toString('hex')}`,
       now: options.now ?? (() => new Date()),
@@ -131,6 +137,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     metrics.addCollectedGauge('certctl_jobs', 'Jobs by status', ['status'], async () => {
       const rows = await database.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
+    });
+    metrics.addCollectedGauge('certctl_notification_outbox', 'Notification outbox rows by status (dead = dead letters)', ['status'], async () => {
+      const rows = await database.db.selectFrom('notificationOutbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
       return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
     });
     metrics.addCollectedGauge('certctl_approvals_pending', 'Approval requests waiting for a decision', [], async () => {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
 import { namedApiKeys } from './named-api-keys.js';
+import { NOTIFICATION_VARIABLES, type NotificationConfig, toNotificationConfig } from './notification-config.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -54,6 +55,7 @@ export const SERVER_VARIABLES = {
   CERTCTL_CA_ORDER_TIMEOUT: durationMs.default(24 * 3_600_000),
   CERTCTL_RENEWAL_CONCURRENCY: positiveInt.default(25),
   CERTCTL_AGENT_OFFLINE_AFTER: durationMs.default(300_000),
+  ...NOTIFICATION_VARIABLES,
 } as const;
 
 export type ServerVariable = keyof typeof SERVER_VARIABLES;
@@ -97,6 +99,7 @@ export interface ServerConfig {
   ocspValidityMs: number;
   pkiRateLimitPerIpMin: number;
   agentOfflineAfterMs: number;
+  notifications: NotificationConfig;
   /** Connector-owned `CERTCTL_*` variables, passed to env seeding as they are. */
   connectorEnv: Record<string, string>;
 }
@@ -145,6 +148,7 @@ export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, stri
     ocspValidityMs: env.CERTCTL_OCSP_VALIDITY,
     pkiRateLimitPerIpMin: env.CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN,
     agentOfflineAfterMs: env.CERTCTL_AGENT_OFFLINE_AFTER,
+    notifications: toNotificationConfig(env),
     connectorEnv,
   };
 }

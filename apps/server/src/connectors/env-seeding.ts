@@ -1,7 +1,7 @@
 import { type ConnectorRegistry, configFromEnv, parseConfig } from '@certctl/core';
 import type { Executor } from '../db/open-database.js';
 import type { ConfigCipher } from './config-cipher.js';
-import { encryptSecrets } from './secret-config.js';
+import { encryptSecrets, type InstanceKind } from './secret-config.js';
 
 export interface SeededIssuer {
   id: string;
@@ -9,40 +9,57 @@ export interface SeededIssuer {
   source: 'env' | 'builtin';
 }
 
+export type SeededNotifier = SeededIssuer & { source: 'env' };
+
+interface SeedOptions {
+  kind: InstanceKind;
+  table: 'issuers' | 'notifiers';
+  idPrefix: string;
+  /** A connector seeded even without variables (the local CA), with source `builtin`. */
+  builtin?: { id: string; name: string };
+}
+
 /**
- * Creates or refreshes one issuer per connector configured through its `CERTCTL_<VENDOR>_*`
- * variables (id `iss-<connector>`), and the built-in local CA `iss-local` when that connector is
- * installed. Env-seeded rows follow the environment on every boot; rows created through the API are
- * never touched. Invalid env configs stop start-up: the message names the variables' connector.
+ * One instance per connector configured through its `CERTCTL_<VENDOR>_*` variables (id
+ * `<prefix>-<connector>`). Env-seeded rows follow the environment on every boot; rows created
+ * through the API are never touched. Invalid env configs stop start-up: the message names the
+ * variables' connector.
  */
-export async function seedIssuersFromEnv(
-  db: Executor,
-  registry: ConnectorRegistry,
-  cipher: ConfigCipher,
-  env: Readonly<Record<string, string>>,
-): Promise<SeededIssuer[]> {
+async function seedInstancesFromEnv(db: Executor, registry: ConnectorRegistry, cipher: ConfigCipher, env: Readonly<Record<string, string>>, options: SeedOptions): Promise<SeededIssuer[]> {
   const seeded: SeededIssuer[] = [];
-  for (const entry of registry.list('issuer')) {
+  const table = options.table as 'issuers';
+  for (const entry of registry.list(options.kind)) {
     const manifest = entry.manifest;
     if (!manifest) continue;
     const raw = configFromEnv(manifest.configSchema, manifest.env, env);
-    const id = `iss-${manifest.id}`;
-    if (raw === undefined && manifest.id !== 'local') continue;
+    const id = `${options.idPrefix}-${manifest.id}`;
+    const builtin = options.builtin?.id === manifest.id;
+    if (raw === undefined && !builtin) continue;
     const source = raw === undefined ? 'builtin' : 'env';
-    parseConfig(manifest.configSchema, raw ?? {}, `issuer-${manifest.id}`);
+    parseConfig(manifest.configSchema, raw ?? {}, `${options.kind}-${manifest.id}`);
     // Stored as the operator gave it; the schema's defaults apply again at instantiation.
-    const stored = JSON.stringify(encryptSecrets(manifest.configSchema, raw ?? {}, cipher, id));
-    const existing = await db.selectFrom('issuers').select(['source']).where('id', '=', id).executeTakeFirst();
+    const stored = JSON.stringify(encryptSecrets(manifest.configSchema, raw ?? {}, cipher, id, options.kind));
+    const existing = await db.selectFrom(table).select(['source']).where('id', '=', id).executeTakeFirst();
     if (!existing) {
       await db
-        .insertInto('issuers')
-        .values({ id, name: manifest.id === 'local' ? 'Local CA' : `${manifest.displayName} (env)`, type: manifest.id, config: stored, source })
+        .insertInto(table)
+        .values({ id, name: builtin ? options.builtin!.name : `${manifest.displayName} (env)`, type: manifest.id, config: stored, source })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     } else if (existing.source === 'env' && source === 'env') {
-      await db.updateTable('issuers').set({ config: stored, updatedAt: new Date() }).where('id', '=', id).execute();
+      await db.updateTable(table).set({ config: stored, updatedAt: new Date() }).where('id', '=', id).execute();
     }
     seeded.push({ id, type: manifest.id, source });
   }
   return seeded;
+}
+
+/** Issuers from `CERTCTL_<VENDOR>_*` (id `iss-<connector>`), and the built-in local CA `iss-local` when that connector is installed. */
+export function seedIssuersFromEnv(db: Executor, registry: ConnectorRegistry, cipher: ConfigCipher, env: Readonly<Record<string, string>>): Promise<SeededIssuer[]> {
+  return seedInstancesFromEnv(db, registry, cipher, env, { kind: 'issuer', table: 'issuers', idPrefix: 'iss', builtin: { id: 'local', name: 'Local CA' } });
+}
+
+/** Notifiers from their reference variables (`CERTCTL_SLACK_WEBHOOK_URL`, `CERTCTL_SMTP_HOST`, ...), id `ntf-<connector>`. */
+export async function seedNotifiersFromEnv(db: Executor, registry: ConnectorRegistry, cipher: ConfigCipher, env: Readonly<Record<string, string>>): Promise<SeededNotifier[]> {
+  return (await seedInstancesFromEnv(db, registry, cipher, env, { kind: 'notifier', table: 'notifiers', idPrefix: 'ntf' })) as SeededNotifier[];
 }

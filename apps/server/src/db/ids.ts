@@ -18,6 +18,8 @@ export const ID_PREFIX = {
   audit: 'aud',
   discoveryScan: 'dscan',
   discovered: 'disc',
+  notifier: 'ntf',
+  notification: 'ntfy',
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

@@ -1,15 +1,18 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as agentDiscovery from './migrations/0002-agent-discovery.js';
+import * as notifications from './migrations/0006-notifications.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-agent-discovery': agentDiscovery,
+  '0006-notifications': notifications,
 };
 
 /** Brings the schema up to date; runs at every boot, under kysely's migration lock. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  // Migrations are numbered per feature and may land in any order; each one is independent.
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

@@ -107,6 +107,8 @@ export interface RenewalPoliciesTable {
   maxRetries: Generated<number>;
   retryIntervalSeconds: Generated<number>;
   alertThresholdsDays: JsonWithDefault<number[]>;
+  alertChannels: JsonWithDefault<Partial<Record<AlertSeverity, string[]>>>;
+  alertSeverityMap: JsonWithDefault<Record<string, AlertSeverity>>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }
@@ -307,6 +309,49 @@ export interface CrlCacheTable {
   generatedAt: Timestamp | null;
 }
 
+export type AlertSeverity = 'informational' | 'warning' | 'critical';
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'dead';
+
+export interface NotifiersTable {
+  id: string;
+  name: string;
+  type: string;
+  /** The connector config with every secret field encrypted (see connectors/config-cipher). */
+  config: Json<Record<string, unknown>>;
+  enabled: Generated<boolean>;
+  source: Generated<'database' | 'env'>;
+  testStatus: Generated<'untested' | 'ok' | 'failed'>;
+  testDetail: string | null;
+  lastTestedAt: Timestamp | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface NotificationOutboxTable {
+  id: string;
+  dedupKey: string;
+  action: Generated<'send' | 'resolve'>;
+  event: string;
+  severity: AlertSeverity;
+  channel: string;
+  notifierId: string;
+  certificateId: string | null;
+  versionId: string | null;
+  thresholdDays: number | null;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  maxAttempts: number;
+  nextAttemptAt: Timestamp;
+  leaseOwner: string | null;
+  leaseExpiresAt: Timestamp | null;
+  lastError: string | null;
+  providerId: string | null;
+  sentAt: Timestamp | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
 export interface AuditEventsTable {
   seq: Generated<string | number>;
   id: string;
@@ -341,6 +386,8 @@ export interface Database {
   auditEvents: AuditEventsTable;
   discoveryScans: DiscoveryScansTable;
   discoveredCertificates: DiscoveredCertificatesTable;
+  notifiers: NotifiersTable;
+  notificationOutbox: NotificationOutboxTable;
 }
 
 export type Team = Selectable<TeamsTable>;
@@ -362,3 +409,5 @@ export type Revocation = Selectable<RevocationsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type DiscoveryScan = Selectable<DiscoveryScansTable>;
 export type DiscoveredCertificate = Selectable<DiscoveredCertificatesTable>;
+export type Notifier = Selectable<NotifiersTable>;
+export type OutboxRow = Selectable<NotificationOutboxTable>;

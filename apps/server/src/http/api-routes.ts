@@ -8,6 +8,7 @@ import { certificateRoutes } from './routes/certificate-routes.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
 import { ocspRoutes } from './routes/ocsp-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
 import { ownershipRoutes } from './routes/ownership-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
 import { metricsRoute, publicRoutes } from './routes/system-routes.js';
@@ -27,6 +28,7 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
     ...workflowRoutes(deps),
     ...agentRoutes(deps),
     ...discoveryRoutes(deps),
+    ...notificationRoutes(deps),
   ];
   routes.push(
     defineRoute({ method: 'GET', path: '/api/v1/version', operationId: 'getVersion', summary: 'Server version', tags: ['meta'], access: 'public', responses: { 200: { description: 'Version', schema: z.object({ version: z.string() }) } }, handler: () => ({ version: info.version }) }),

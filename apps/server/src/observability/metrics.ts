@@ -10,6 +10,8 @@ export interface ServerMetrics {
   jobsProcessed: Counter<'type' | 'outcome'>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   ocspResponses: Counter<'status' | 'cache'>;
+  /** Notification delivery attempts: result sent, failed (will retry) or dead_lettered. */
+  notificationsTotal: Counter<'channel' | 'event' | 'result'>;
   /** A gauge whose value is read when /metrics is scraped. */
   addCollectedGauge(name: string, help: string, labelNames: string[], collect: () => Promise<{ labels?: MetricLabels; value: number }[]>): void;
   /** The adapter connectors get as `ctx.metrics`: names are prefixed `certctl_connector_`. */
@@ -28,6 +30,7 @@ export function createServerMetrics(): ServerMetrics {
   const jobsProcessed = new Counter({ name: 'certctl_jobs_processed_total', help: 'Jobs finished by the job runner', labelNames: ['type', 'outcome'] as const, registers: [registry] });
   const ocspResponses = new Counter({ name: 'certctl_ocsp_responses_total', help: 'OCSP answers by certificate or error status, and whether they came from the pre-signed cache', labelNames: ['status', 'cache'] as const, registers: [registry] });
   const httpRequests = new Counter({ name: 'certctl_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
+  const notificationsTotal = new Counter({ name: 'certctl_notifications_total', help: 'Notification delivery attempts by channel, event and result (sent, failed, dead_lettered)', labelNames: ['channel', 'event', 'result'] as const, registers: [registry] });
 
   const connectorMetrics = new Map<string, Counter | Histogram | Gauge>();
   const metricFor = <T extends Counter | Histogram | Gauge>(kind: 'counter' | 'histogram' | 'gauge', rawName: string, labels: MetricLabels | undefined, make: (name: string, labelNames: string[]) => T): T => {
@@ -50,6 +53,7 @@ export function createServerMetrics(): ServerMetrics {
     jobsProcessed,
     httpRequests,
     ocspResponses,
+    notificationsTotal,
     addCollectedGauge(name, help, labelNames, collect) {
       new Gauge({
         name,

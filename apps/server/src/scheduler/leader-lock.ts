@@ -7,6 +7,9 @@ export const LOOP_LOCK_KEYS = {
   expiry: 7_302_002,
   timeouts: 7_302_003,
   crl: 7_302_004,
+  notifications: 7_302_061,
+  expiryAlerts: 7_302_062,
+  digest: 7_302_063,
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import { reapTimeouts, refreshExpiryStatuses, runRenewalCheck } from '../service
 import type { ServiceDeps } from '../services/service-deps.js';
 import type { JobRunner } from './job-runner.js';
 import { LOOP_LOCK_KEYS, withLeaderLock } from './leader-lock.js';
+import { type NotificationLoopName, notificationLoops, startNotificationLoops } from './notification-loops.js';
 
 export interface SchedulerIntervals {
   renewalCheckMs: number;
@@ -21,7 +22,7 @@ export interface Scheduler {
   runLoop(name: LoopName): Promise<void>;
 }
 
-export type LoopName = 'renewalCheck' | 'jobs' | 'timeouts' | 'expiry' | 'crl';
+export type LoopName = 'renewalCheck' | 'jobs' | 'timeouts' | 'expiry' | 'crl' | NotificationLoopName;
 
 /**
  * The periodic loops. Each tick is skipped while the previous run of the same loop is still going;
@@ -43,6 +44,7 @@ export function createScheduler(deps: ServiceDeps, runner: JobRunner, intervals:
           await currentCrl(deps, issuerId).catch((error) => deps.logger.warn({ issuer_id: issuerId, error: error instanceof Error ? error.message : String(error) }, 'CRL pre-generation failed'));
         }
       }),
+    ...notificationLoops(deps),
   };
 
   const runLoop = (name: LoopName): Promise<void> => {
@@ -70,6 +72,7 @@ export function createScheduler(deps: ServiceDeps, runner: JobRunner, intervals:
       every('timeouts', Math.min(intervals.jobTimeoutCheckMs, intervals.agentHealthMs), true);
       every('expiry', intervals.shortLivedExpiryMs, true);
       every('crl', intervals.crlGenerationMs, false);
+      startNotificationLoops(deps, intervals, every);
     },
     async stop() {
       for (const timer of timers.splice(0)) clearInterval(timer);

@@ -4,6 +4,7 @@ import type { Agent, DeploymentVerification, Job } from '../db/tables.js';
 import type { Actor } from './actor.js';
 import { insertApiKey } from './api-keys.js';
 import { recordAudit } from './audit.js';
+import { notifyCertificateEvent } from './certificate-events.js';
 import { currentVersion, getCertificate } from './certificates.js';
 import { submitCsr } from './issuance-requests.js';
 import { offsetOf, type PageRequest, type PageResult } from './pagination.js';
@@ -203,6 +204,7 @@ export async function agentJobStatus(deps: ServiceDeps, actor: Actor, agentId: s
       await trx.updateTable('certificates').set({ status: 'failed', updatedAt: deps.now() }).where('id', '=', job.certificateId).where('status', 'in', ['pending', 'renewal_in_progress']).execute();
     }
     await recordAudit(trx, actor, 'job_status_reported', { type: 'job', id: jobId }, { status: report.status, error: report.error, certificate_id: job.certificateId, ...(report.verification && { verified: report.verification.verified, endpoint: report.verification.endpoint }) });
+    if (report.status === 'failed') await notifyCertificateEvent(trx, deps, { certificateId: job.certificateId, event: job.type === 'deployment' ? 'deploy_failed' : 'renewal_failed', occurrence: jobId, detail: report.error });
     return updated;
   });
 }

@@ -4,6 +4,7 @@ import { newId } from '../db/ids.js';
 import type { Certificate, Job } from '../db/tables.js';
 import { SYSTEM_ACTOR } from './actor.js';
 import { recordAudit } from './audit.js';
+import { notifyCertificateEvent } from './certificate-events.js';
 import { toSubjectAltNames } from './certificate-names.js';
 import { retryDelayMs, statusByExpiry } from './certificate-status.js';
 import { currentVersion } from './certificates.js';
@@ -135,6 +136,7 @@ async function storeIssued(deps: ServiceDeps, job: Job, certificate: Certificate
       await trx.insertInto('jobs').values({ id: newId('job'), type: 'deployment', certificateId: certificate.id, targetId: target.id, agentId: target.agentId, status: 'pending', requestedBy: 'system', trigger: 'issued' }).execute();
     }
     await recordAudit(trx, SYSTEM_ACTOR, job.type === 'renewal' ? 'renewal_job_completed' : 'issuance_job_completed', { type: 'certificate', id: certificate.id }, { job_id: job.id, serial: parsed.serialNumber, not_after: parsed.notAfter.toISOString(), fingerprint_sha256: fingerprint });
+    await notifyCertificateEvent(trx, deps, { certificateId: certificate.id, event: job.type === 'renewal' ? 'renewed' : 'issued', occurrence: versionId });
   });
 }
 
@@ -154,6 +156,7 @@ async function recordFailure(deps: ServiceDeps, job: Job, certificate: Certifica
       await settleJob(trx, job, deps.replicaId, { status: 'failed', lastError: message });
       if (certificate) await trx.updateTable('certificates').set({ status: 'failed', updatedAt: deps.now() }).where('id', '=', certificate.id).where('status', 'in', ['pending', 'renewal_in_progress']).execute();
       await recordAudit(trx, SYSTEM_ACTOR, job.type === 'renewal' ? 'renewal_job_failed' : 'issuance_job_failed', { type: 'certificate', id: job.certificateId }, { job_id: job.id, attempts: job.attempts, error: message });
+      await notifyCertificateEvent(trx, deps, { certificateId: job.certificateId, event: 'renewal_failed', occurrence: job.id, detail: message });
     });
   } catch (settleError) {
     if (settleError instanceof LeaseLostError) return 'lease_lost';

@@ -1,9 +1,10 @@
-import { ConnectorError, REDACTED, secretPaths } from '@certctl/core';
+import { secretPaths } from '@certctl/core';
 import { decryptSecrets, encryptSecrets, redactSecrets } from '../connectors/secret-config.js';
 import { newId } from '../db/ids.js';
 import type { Issuer } from '../db/tables.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.js';
+import { keepRedactedSecrets, validateConnectorConfig } from './connector-config.js';
 import { offsetOf, type PageRequest, type PageResult } from './pagination.js';
 import type { ServiceDeps } from './service-deps.js';
 import { invalid, notFound, ServiceError } from './service-errors.js';
@@ -39,33 +40,7 @@ function view(deps: ServiceDeps, row: Issuer): IssuerView {
 }
 
 function validate(deps: ServiceDeps, type: string, config: unknown) {
-  if (!deps.registry.has('issuer', type)) {
-    throw invalid(`no issuer connector "${type}" is installed (installed: ${deps.registry.list('issuer').map((e) => e.id).join(', ') || 'none'})`);
-  }
-  try {
-    deps.registry.validateConfig('issuer', type, config);
-  } catch (error) {
-    if (ConnectorError.isInstance(error)) throw new ServiceError(400, 'invalid_config', error.message, (error as { issues?: unknown }).issues);
-    throw error;
-  }
-  return deps.registry.get('issuer', type).configSchema;
-}
-
-/** Where a secret field of an update says `[redacted]`, keep the stored value (the caller never saw it). */
-function keepRedactedSecrets(paths: readonly (readonly string[])[], next: Record<string, unknown>, previous: Record<string, unknown>) {
-  const out = structuredClone(next);
-  for (const path of paths) {
-    if (path.includes('*')) continue;
-    let target: Record<string, unknown> | undefined = out;
-    let source: Record<string, unknown> | undefined = previous;
-    for (const key of path.slice(0, -1)) {
-      target = target?.[key] as Record<string, unknown> | undefined;
-      source = source?.[key] as Record<string, unknown> | undefined;
-    }
-    const leaf = path[path.length - 1]!;
-    if (target && target[leaf] === REDACTED) target[leaf] = source?.[leaf];
-  }
-  return out;
+  return validateConnectorConfig(deps, 'issuer', type, config);
 }
 
 export async function listIssuers(deps: ServiceDeps, page: PageRequest): Promise<PageResult<IssuerView>> {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { SYSTEM_ACTOR } from './actor.js';
+import { notifyAgentOffline } from './agent-alerts.js';
 import { recordAudit } from './audit.js';
 import { requestIssuance } from './issuance-requests.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -120,8 +121,9 @@ export async function reapTimeouts(deps: ServiceDeps, now = deps.now()): Promise
       .set({ status: 'offline', updatedAt: now })
       .where('status', '=', 'online')
       .where('lastHeartbeatAt', '<', new Date(now.getTime() - deps.settings.agentOfflineAfterMs))
-      .returning(['id'])
+      .returning(['id', 'name', 'hostname', 'lastHeartbeatAt'])
       .execute();
+    for (const agent of agents) await notifyAgentOffline(trx, deps, agent);
     return { csr: csr.length, approval: approval.length, agents: agents.length };
   });
 }

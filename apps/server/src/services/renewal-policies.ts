@@ -1,6 +1,7 @@
 import { newId } from '../db/ids.js';
 import type { RenewalPolicy } from '../db/tables.js';
 import type { Actor } from './actor.js';
+import { normaliseAlertRouting } from './alert-routing.js';
 import { recordAudit } from './audit.js';
 import { offsetOf, type PageRequest, type PageResult } from './pagination.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -15,6 +16,8 @@ export interface RenewalPolicyInput {
   maxRetries?: number;
   retryIntervalSeconds?: number;
   alertThresholdsDays?: number[];
+  alertChannels?: Partial<Record<string, string[]>>;
+  alertSeverityMap?: Record<string, string>;
 }
 
 export async function listRenewalPolicies(deps: ServiceDeps, page: PageRequest): Promise<PageResult<RenewalPolicy>> {
@@ -39,10 +42,13 @@ function columns(input: Partial<RenewalPolicyInput>) {
     ...(input.maxRetries !== undefined && { maxRetries: input.maxRetries }),
     ...(input.retryIntervalSeconds !== undefined && { retryIntervalSeconds: input.retryIntervalSeconds }),
     ...(input.alertThresholdsDays !== undefined && { alertThresholdsDays: JSON.stringify(input.alertThresholdsDays) }),
+    ...(input.alertChannels !== undefined && { alertChannels: JSON.stringify(input.alertChannels) }),
+    ...(input.alertSeverityMap !== undefined && { alertSeverityMap: JSON.stringify(input.alertSeverityMap) }),
   };
 }
 
-export function createRenewalPolicy(deps: ServiceDeps, actor: Actor, input: RenewalPolicyInput): Promise<RenewalPolicy> {
+export function createRenewalPolicy(deps: ServiceDeps, actor: Actor, raw: RenewalPolicyInput): Promise<RenewalPolicy> {
+  const input = normaliseAlertRouting(deps, raw);
   return inTransaction(deps, async (trx) => {
     const row = await trx
       .insertInto('renewalPolicies')
@@ -54,7 +60,8 @@ export function createRenewalPolicy(deps: ServiceDeps, actor: Actor, input: Rene
   });
 }
 
-export function updateRenewalPolicy(deps: ServiceDeps, actor: Actor, id: string, input: Partial<RenewalPolicyInput>): Promise<RenewalPolicy> {
+export function updateRenewalPolicy(deps: ServiceDeps, actor: Actor, id: string, raw: Partial<RenewalPolicyInput>): Promise<RenewalPolicy> {
+  const input = normaliseAlertRouting(deps, raw);
   return inTransaction(deps, async (trx) => {
     const row = await trx.updateTable('renewalPolicies').set({ ...columns(input), updatedAt: deps.now() }).where('id', '=', id).returningAll().executeTakeFirst();
     if (!row) throw notFound('renewal policy', id);

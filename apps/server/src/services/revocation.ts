@@ -3,6 +3,7 @@ import { newId } from '../db/ids.js';
 import type { Revocation } from '../db/tables.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.js';
+import { notifyCertificateEvent } from './certificate-events.js';
 import { cancelOpenJobs } from './certificates.js';
 import { invalidateOcspCache } from './ocsp.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -45,6 +46,7 @@ export async function revokeCertificate(deps: ServiceDeps, actor: Actor, certifi
     await cancelOpenJobs(trx, certificateId, 'certificate revoked');
     await trx.insertInto('crlCache').values({ issuerId: version.issuerId, stale: true }).onConflict((oc) => oc.column('issuerId').doUpdateSet({ stale: true })).execute();
     await recordAudit(trx, actor, 'certificate_revoked', { type: 'certificate', id: certificateId }, { serial: version.serial, reason, issuer_id: version.issuerId, ...extraAudit });
+    await notifyCertificateEvent(trx, deps, { certificateId, event: 'revoked', occurrence: inserted.id, detail: `reason ${reason}` });
     return { revocation: inserted, certificatePem: version.certificatePem };
   });
   deps.metrics.revocationsTotal.inc({ reason });

@@ -2,6 +2,8 @@ import type { ConnectorRegistry } from '@certctl/core';
 import type { Kysely } from 'kysely';
 import type { ConfigCipher } from '../connectors/config-cipher.js';
 import type { IssuerRuntimes } from '../connectors/issuer-runtimes.js';
+import type { NotifierRuntimes } from '../connectors/notifier-runtimes.js';
+import type { NotificationConfig } from '../config/notification-config.js';
 import type { DialectName } from '../db/open-database.js';
 import type { Database } from '../db/tables.js';
 import type { ServerLogger } from '../observability/logger.js';
@@ -21,6 +23,7 @@ export interface ServiceSettings {
   agentOfflineAfterMs: number;
   awaitingCsrTimeoutMs: number;
   awaitingApprovalTimeoutMs: number;
+  notifications: NotificationConfig;
 }
 
 /** What the domain functions run with; built once by the server. */
@@ -29,6 +32,7 @@ export interface ServiceDeps {
   dialect: DialectName;
   registry: ConnectorRegistry;
   issuers: IssuerRuntimes;
+  notifiers: NotifierRuntimes;
   cipher: ConfigCipher;
   metrics: ServerMetrics;
   logger: ServerLogger;

@@ -29,6 +29,8 @@ export interface TestServerOptions {
   scheduler?: boolean;
   replicaId?: string;
   dataDir?: string;
+  /** The server's clock (fake clocks cross alert thresholds). */
+  now?: () => Date;
 }
 
 export interface TestServer extends RunningServer {
@@ -65,6 +67,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     scheduler: options.scheduler ?? false,
     pglite: options.database.url ? undefined : options.database.pglite,
     replicaId: options.replicaId,
+    now: options.now,
   });
   return {
     ...server,

@@ -6,6 +6,7 @@ import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
 import { idParams, listOf, name, pageOf, pageQuery } from '../schemas/common.js';
 import { keyAlgorithmRuleSchema, profileSchema, renewalPolicySchema } from '../schemas/entities.js';
 import { fromWire } from '../wire-format.js';
+import { alertRoutingFields } from './alert-routing-fields.js';
 
 const EKUS = ['serverAuth', 'clientAuth', 'codeSigning', 'emailProtection', 'timeStamping', 'ocspSigning'] as const;
 
@@ -34,6 +35,7 @@ const policyBody = z
     max_retries: z.number().int().min(0).max(20).optional(),
     retry_interval_seconds: z.number().int().min(1).max(86_400).optional(),
     alert_thresholds_days: z.array(z.number().int().min(0).max(365)).max(20).optional(),
+    ...alertRoutingFields,
   })
   .strict();
 

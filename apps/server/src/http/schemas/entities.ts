@@ -49,6 +49,8 @@ export const renewalPolicySchema = z.object({
   max_retries: z.number().int(),
   retry_interval_seconds: z.number().int(),
   alert_thresholds_days: z.array(z.number().int()),
+  alert_channels: z.record(z.string(), z.array(z.string())).describe('severity → channels; empty = every tier to Email'),
+  alert_severity_map: z.record(z.string(), z.string()).describe('threshold days → severity; unnamed thresholds use 30 informational, 14/7 warning, 0 critical'),
   created_at: timestamp,
   updated_at: timestamp,
 });
