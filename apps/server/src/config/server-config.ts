@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
 import { namedApiKeys } from './named-api-keys.js';
+import { ACME_SERVER_VARIABLES, type AcmeServerConfig, toAcmeServerConfig } from './acme-server-config.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -52,6 +53,7 @@ export const SERVER_VARIABLES = {
   CERTCTL_CA_ORDER_TIMEOUT: durationMs.default(24 * 3_600_000),
   CERTCTL_RENEWAL_CONCURRENCY: positiveInt.default(25),
   CERTCTL_AGENT_OFFLINE_AFTER: durationMs.default(300_000),
+  ...ACME_SERVER_VARIABLES,
 } as const;
 
 export type ServerVariable = keyof typeof SERVER_VARIABLES;
@@ -93,6 +95,7 @@ export interface ServerConfig {
   };
   crlValidityMs: number;
   agentOfflineAfterMs: number;
+  acmeServer: AcmeServerConfig;
   /** Connector-owned `CERTCTL_*` variables, passed to env seeding as they are. */
   connectorEnv: Record<string, string>;
 }
@@ -139,6 +142,7 @@ export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, stri
     },
     crlValidityMs: env.CERTCTL_CRL_VALIDITY,
     agentOfflineAfterMs: env.CERTCTL_AGENT_OFFLINE_AFTER,
+    acmeServer: toAcmeServerConfig(env),
     connectorEnv,
   };
 }

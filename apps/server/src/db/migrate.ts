@@ -1,8 +1,10 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as acmeServer from './migrations/0004-acme-server.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0004-acme-server': acmeServer,
 };
 
 /** Brings the schema up to date; runs at every boot, under kysely's migration lock. */
