@@ -86,7 +86,8 @@ const unauthorizedUrl = (detail: string) => new AcmeProblem('unauthorized', deta
 
 /** Checks the JWS signature with `jwk` and returns the payload bytes. */
 export async function verifyJws(jws: Pick<ParsedJws, 'input' | 'header'>, jwk: JWK): Promise<Uint8Array> {
-  if (jwk.kty !== KTY_FOR[jws.header.alg]) throw new AcmeProblem('badSignatureAlgorithm', `the account key (${String(jwk.kty)}) cannot sign ${jws.header.alg}`, 400, { algorithms: [...ALLOWED_ALGORITHMS] });
+  // A JWS whose alg does not fit the key was not made by that key.
+  if (jwk.kty !== KTY_FOR[jws.header.alg]) throw malformed(`JWS signature does not verify: a ${String(jwk.kty)} key cannot make a ${jws.header.alg} signature`);
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK({ ...jwk, ext: true }, jws.header.alg);
