@@ -9,6 +9,14 @@ import { ensurePostgres } from './postgres.mjs';
 export const REQUIRED_COMMANDS = {
   openssl: 'openssl',
   psql: 'postgresql-client',
+  // ACME server interop: real clients, a local authoritative DNS server, Apache mod_md.
+  certbot: 'certbot',
+  lego: 'lego',
+  uacme: 'uacme',
+  unshare: 'util-linux',
+  '/usr/sbin/named': 'bind9',
+  nsupdate: 'bind9-dnsutils',
+  dig: 'bind9-dnsutils',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)
