@@ -10,13 +10,16 @@ import { type AcmeHarness, explain, freePort, run, serialOf, startAcmeHarness } 
  * certbot, lego and uacme (Debian packages) against the ACME server in trust_authenticated mode:
  * obtain, renew, revoke. The certificates land in the inventory and openssl verifies them.
  */
+/** An external account binding key, as an operator would hand it out. */
+const EAB = { kid: 'team-ops', hmac: 'c2VjcmV0LWhtYWMta2V5LWZvci1hY21lLWVhYi10ZXN0cw' };
+
 describe('ACME clients nobody here wrote, trust_authenticated', () => {
   let acme: AcmeHarness;
   const ctx = { dialect: 'pglite' } as DialectContext;
   beforeAll(async () => {
     ctx.pglite = await PGlite.create('memory://');
     acme = await startAcmeHarness(ctx, {
-      env: { CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'internal' },
+      env: { CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'internal', CERTCTL_ACME_SERVER_EAB_REQUIRED: 'true', CERTCTL_ACME_SERVER_EAB_KEYS: `${EAB.kid}:${EAB.hmac}` },
       profiles: [{ id: 'internal', name: 'internal', description: 'Internal services', allowed_ekus: ['serverAuth'] }],
     });
   }, 60_000);
@@ -35,12 +38,23 @@ describe('ACME clients nobody here wrote, trust_authenticated', () => {
     return list.json.data!.filter((c) => c.common_name === commonName).map((c) => String(c.status));
   }
 
+  it('requires external account binding: a client without it gets externalAccountRequired', async () => {
+    const dir = acme.newDir('certbot-no-eab');
+    const refused = await run('certbot', ['register', '--config-dir', join(dir, 'c'), '--work-dir', join(dir, 'w'), '--logs-dir', join(dir, 'l'), '--non-interactive', '--server', `${acme.server.urls.api}/acme/directory`, '--agree-tos', '--register-unsafely-without-email'], { env: { REQUESTS_CA_BUNDLE: acme.caFile }, cwd: dir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).toMatch(/external account/i);
+    const wrongKey = await run('lego', ['--server', acme.directory('internal'), '--accept-tos', '--eab', '--kid', EAB.kid, '--hmac', 'd3JvbmctaG1hYy1rZXktZm9yLWFjbWUtZWFiLXRlc3Rz', '--email', 'x@example.test', '--path', dir, '--domains', 'x.example.test', '--http', 'run'], { env: { LEGO_CA_CERTIFICATES: acme.caFile }, cwd: dir });
+    expect(wrongKey.code).not.toBe(0);
+    expect(wrongKey.stderr).toContain('urn:ietf:params:acme:error:unauthorized');
+    expect(await acme.server.deps.db.selectFrom('acmeAccounts').select('id').execute()).toEqual([]);
+  }, 60_000);
+
   it('certbot obtains, renews and revokes a certificate', async () => {
     const dir = acme.newDir('certbot');
     const webroot = acme.newDir('certbot-webroot');
     const common = ['--config-dir', join(dir, 'config'), '--work-dir', join(dir, 'work'), '--logs-dir', join(dir, 'logs'), '--non-interactive', '--server', `${acme.server.urls.api}/acme/directory`];
     const env = { REQUESTS_CA_BUNDLE: acme.caFile };
-    const obtained = await run('certbot', ['certonly', ...common, '--agree-tos', '--register-unsafely-without-email', '--webroot', '-w', webroot, '-d', 'certbot.example.test', '-d', 'www.certbot.example.test', '--cert-name', 'certbot'], { env, cwd: dir });
+    const obtained = await run('certbot', ['certonly', ...common, '--agree-tos', '--register-unsafely-without-email', '--eab-kid', EAB.kid, '--eab-hmac-key', EAB.hmac, '--webroot', '-w', webroot, '-d', 'certbot.example.test', '-d', 'www.certbot.example.test', '--cert-name', 'certbot'], { env, cwd: dir });
     expect(obtained.code, `${explain(obtained)}\n--- log\n${certbotLog(dir)}`).toBe(0);
     const live = join(dir, 'config', 'live', 'certbot');
     expect((await acme.opensslVerify(join(live, 'cert.pem'), join(live, 'chain.pem'))).stdout).toContain(': OK');
@@ -64,7 +78,7 @@ describe('ACME clients nobody here wrote, trust_authenticated', () => {
   it('lego obtains, renews and revokes a certificate', async () => {
     const dir = acme.newDir('lego');
     const port = await freePort();
-    const common = ['--server', `${acme.server.urls.api}/acme/profile/internal/directory`, '--accept-tos', '--email', 'ops@example.test', '--domains', 'lego.example.test', '--path', dir, '--http', '--http.port', `127.0.0.1:${port}`];
+    const common = ['--server', `${acme.server.urls.api}/acme/profile/internal/directory`, '--accept-tos', '--eab', '--kid', EAB.kid, '--hmac', EAB.hmac, '--email', 'ops@example.test', '--domains', 'lego.example.test', '--path', dir, '--http', '--http.port', `127.0.0.1:${port}`];
     const env = { LEGO_CA_CERTIFICATES: acme.caFile };
     const obtained = await run('lego', [...common, 'run'], { env, cwd: dir });
     expect(obtained.code, explain(obtained)).toBe(0);
@@ -93,7 +107,7 @@ describe('ACME clients nobody here wrote, trust_authenticated', () => {
     writeFileSync(bundle, readFileSync(acme.caFile, 'utf8'));
     const uacme = (args: string[]) =>
       run('unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /etc/ssl/certs/ca-certificates.crt && exec uacme "$@"', bundle, '-a', `${acme.server.urls.api}/acme/directory`, '-c', join(dir, 'conf'), '-v', '-y', ...args], { cwd: dir });
-    const account = await uacme(['new', 'ops@example.test']);
+    const account = await uacme(['-e', `${EAB.kid}:${EAB.hmac}`, 'new', 'ops@example.test']);
     expect(account.code, explain(account)).toBe(0);
     const issued = await uacme(['-h', hook, 'issue', 'uacme.example.test', 'alt.uacme.example.test']);
     expect(issued.code, explain(issued)).toBe(0);
