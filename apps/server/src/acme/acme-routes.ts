@@ -165,7 +165,7 @@ export async function registerAcmeServer(app: FastifyInstance, options: AcmeServ
     });
 
     post('new-order', 'kid', async ({ reply, auth, scope: { profile, urls } }) => {
-      const order = await newOrder(ctx, urls, profile, auth);
+      const order = await newOrder(ctx, profile, auth);
       reply.header('location', urls.order(order.id));
       return json(reply, 201, orderJson(order, await authzIdsOf(deps.db, order.id), urls));
     });

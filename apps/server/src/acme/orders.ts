@@ -62,7 +62,7 @@ async function loadProfile(db: Executor, id: string): Promise<CertificateProfile
 }
 
 /** RFC 8555 7.4 (+ RFC 9773 `replaces`, ACME profiles): creates the order with its authorizations. */
-export async function newOrder(ctx: AcmeContext, urls: AcmeUrls, directoryProfile: CertificateProfile, request: AuthenticatedRequest): Promise<AcmeOrder> {
+export async function newOrder(ctx: AcmeContext, directoryProfile: CertificateProfile, request: AuthenticatedRequest): Promise<AcmeOrder> {
   const account = request.account!;
   const payload = request.payload;
   if (!payload) throw malformed('new-order needs a payload');

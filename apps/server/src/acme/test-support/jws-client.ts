@@ -55,6 +55,7 @@ export class InjectAcmeClient {
     } catch {
       json = undefined;
     }
+    // biome-ignore lint/suspicious/noExplicitAny: tests read ACME response fields directly.
     return { status: res.statusCode, headers: res.headers, body: res.body, json: json as Record<string, any> };
   }
 
