@@ -17,6 +17,7 @@ export const REQUIRED_COMMANDS = {
   '/usr/sbin/named': 'bind9',
   nsupdate: 'bind9-dnsutils',
   dig: 'bind9-dnsutils',
+  '/usr/sbin/apache2': 'apache2',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

@@ -216,7 +216,7 @@ export async function registerAcmeServer(app: FastifyInstance, options: AcmeServ
       const order = await accountOrder(ctx, auth.account!.id, request.params.id!);
       if (order.status !== 'valid' || !order.versionId) throw new AcmeProblem('malformed', `order ${order.id} has no certificate yet`, 404);
       const version = await deps.db.selectFrom('certificateVersions').select(['certificatePem', 'chainPem']).where('id', '=', order.versionId).executeTakeFirstOrThrow();
-      reply.header('link', [`<${urls.directory}>;rel="index"`, `<${urls.order(order.id)}>;rel="up"`]);
+      // No rel="up" here: clients (mod_md) follow it from a certificate to fetch the issuer's certificate.
       return reply.code(200).type('application/pem-certificate-chain').send(`${version.certificatePem.trim()}\n${version.chainPem.trim() ? `${version.chainPem.trim()}\n` : ''}`);
     });
 
