@@ -179,6 +179,40 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     expect(foreign.json.type).toBe('urn:ietf:params:acme:error:unauthorized');
   });
 
+  it('renews with ARI replaces into the same managed certificate, once, and only for its own account', async () => {
+    const { ariCertificateId } = await import('@certctl/pki');
+    const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
+    await client.register();
+    const identifiers = [{ type: 'dns', value: 'ari.example.test' }];
+    const issue = async (extra: Record<string, unknown> = {}) => {
+      const order = await client.post(client.directory.newOrder!, { identifiers, ...extra });
+      if (order.status !== 201) return order;
+      const done = await client.post(order.json.finalize, { csr: (await csrDer(['ari.example.test'])).csr });
+      const pem = (await client.post(done.json.certificate, '')).body;
+      return { ...done, pem: pem.slice(0, pem.indexOf('-----END CERTIFICATE-----') + 25) };
+    };
+    const first = (await issue()) as { pem: string };
+    const ariId = ariCertificateId(first.pem);
+    const stranger = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
+    await stranger.register();
+    const foreign = await stranger.post(stranger.directory.newOrder!, { identifiers, replaces: ariId });
+    expect(foreign.json.type).toBe('urn:ietf:params:acme:error:unauthorized');
+    const renewal = await client.post(client.directory.newOrder!, { identifiers, replaces: ariId });
+    expect(renewal.status).toBe(201);
+    expect(renewal.json.replaces).toBe(ariId);
+    const again = await client.post(client.directory.newOrder!, { identifiers, replaces: ariId });
+    expect(again.status).toBe(409);
+    expect(again.json.type).toBe('urn:ietf:params:acme:error:alreadyReplaced');
+    const done = await client.post(renewal.json.finalize, { csr: (await csrDer(['ari.example.test'])).csr });
+    expect(done.json.status).toBe('valid');
+    const managed = (await call(server.api, 'GET', '/api/v1/certificates?per_page=100')).json.data!.filter((c) => c.common_name === 'ari.example.test');
+    expect(managed).toHaveLength(1);
+    const versions = await call(server.api, 'GET', `/api/v1/certificates/${managed[0]!.id}/versions`);
+    expect(versions.json.total).toBe(2);
+    const jobs = await server.deps.db.selectFrom('jobs').select(['type', 'trigger']).where('certificateId', '=', String(managed[0]!.id)).orderBy('createdAt').execute();
+    expect(jobs).toEqual([{ type: 'issuance', trigger: 'acme' }, { type: 'renewal', trigger: 'acme_ari' }]);
+  });
+
   it('limits new orders per account per hour with rateLimited and Retry-After', async () => {
     const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
     await client.register();
