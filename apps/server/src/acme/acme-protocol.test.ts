@@ -213,6 +213,22 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     expect(jobs).toEqual([{ type: 'issuance', trigger: 'acme' }, { type: 'renewal', trigger: 'acme_ari' }]);
   });
 
+  it('accepts a nonce on another replica of the same database, exactly once', async () => {
+    const replica = await startTestServer({ database: ctx, installed: true, replicaId: 'replica-b', env: { CERTCTL_ACME_SERVER_ENABLED: 'true', CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'web' } });
+    try {
+      const key = await newAccountKey('ES256');
+      const onA = await new InjectAcmeClient(server.api, key, '/acme/directory').start();
+      const onB = await new InjectAcmeClient(replica.api, key, '/acme/directory').start();
+      const nonce = await onA.nonce();
+      const created = await onB.post(onB.directory.newAccount!, { termsOfServiceAgreed: true }, { jwk: true, nonce });
+      expect(created.status).toBe(201);
+      const replayed = await onA.post(onA.directory.newAccount!, { termsOfServiceAgreed: true }, { jwk: true, nonce });
+      expect(replayed.json.type).toBe('urn:ietf:params:acme:error:badNonce');
+    } finally {
+      await replica.stop();
+    }
+  });
+
   it('limits new orders per account per hour with rateLimited and Retry-After', async () => {
     const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
     await client.register();
