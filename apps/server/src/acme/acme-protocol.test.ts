@@ -229,6 +229,24 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     }
   });
 
+  it('holds a finalized order in processing while the profile requires approval, then issues once approved', async () => {
+    const gated = await call(server.api, 'POST', '/api/v1/profiles', { id: 'gated', name: 'gated', description: 'Needs approval', requires_approval: true });
+    expect(gated.status).toBe(201);
+    const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/profile/gated/directory').start();
+    await client.register();
+    const order = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'gated.example.test' }] });
+    const finalized = await client.post(order.json.finalize, { csr: (await csrDer(['gated.example.test'])).csr });
+    expect(finalized.json.status).toBe('processing');
+    expect(finalized.headers['retry-after']).toBe('1');
+    const job = await server.deps.db.selectFrom('acmeOrders').innerJoin('jobs', 'jobs.id', 'acmeOrders.jobId').select(['jobs.id', 'jobs.status']).where('acmeOrders.id', '=', String(order.headers.location).split('/').pop()!).executeTakeFirstOrThrow();
+    expect(job.status).toBe('awaiting_approval');
+    expect((await call(server.api, 'POST', `/api/v1/jobs/${job.id}/approve`, { note: 'ok' })).status).toBe(200);
+    await server.runner.runOnce();
+    const valid = await client.post(String(order.headers.location), '');
+    expect(valid.json.status).toBe('valid');
+    expect((await client.post(valid.json.certificate, '')).body).toContain('BEGIN CERTIFICATE');
+  });
+
   it('limits new orders per account per hour with rateLimited and Retry-After', async () => {
     const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
     await client.register();
