@@ -17,6 +17,15 @@ export const REQUIRED_COMMANDS = {
   '/usr/sbin/dovecot': 'dovecot-imapd',
   caddy: 'caddy',
   chromium: 'chromium',
+  // ACME server interop: real clients, a local authoritative DNS server, Apache mod_md.
+  certbot: 'certbot',
+  lego: 'lego',
+  uacme: 'uacme',
+  unshare: 'util-linux',
+  '/usr/sbin/named': 'bind9',
+  nsupdate: 'bind9-dnsutils',
+  dig: 'bind9-dnsutils',
+  '/usr/sbin/apache2': 'apache2',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

@@ -17,6 +17,7 @@ import { buildHttpApp } from './http/build-app.js';
 import { createRateLimiter } from './http/rate-limiter.js';
 import type { ServerLogger } from './observability/logger.js';
 import { createServerMetrics } from './observability/metrics.js';
+import { registerAcmeServer } from './acme/acme-routes.js';
 import { createJobRunner, type JobRunner } from './scheduler/job-runner.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createEnvKeyRing, ensureBootstrapAdminKey } from './services/api-keys.js';
@@ -156,6 +157,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const rateLimiter = config.http.rateLimit.enabled ? createRateLimiter({ rps: config.http.rateLimit.rps, burst: config.http.rateLimit.burst }) : undefined;
     const common = { authenticator, rateLimiter, corsOrigins: config.http.corsOrigins, bodyLimit: config.http.maxBodyBytes, logger, metrics };
     const api = await buildHttpApp({ ...common, routes: apiRoutes(deps, { version: SERVER_VERSION }), tls: { cert: tls.cert, key: tls.key } });
+    if (config.acmeServer.enabled) await registerAcmeServer(api, { deps, config: config.acmeServer, publicUrl: config.server.publicUrl });
     cleanup.push(() => api.close());
     const pki = await buildHttpApp({ ...common, routes: pkiRoutes(deps) });
     cleanup.push(() => pki.close());

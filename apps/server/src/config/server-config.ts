@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
 import { namedApiKeys } from './named-api-keys.js';
 import { NOTIFICATION_VARIABLES, type NotificationConfig, toNotificationConfig } from './notification-config.js';
+import { ACME_SERVER_VARIABLES, type AcmeServerConfig, toAcmeServerConfig } from './acme-server-config.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -56,6 +57,7 @@ export const SERVER_VARIABLES = {
   CERTCTL_RENEWAL_CONCURRENCY: positiveInt.default(25),
   CERTCTL_AGENT_OFFLINE_AFTER: durationMs.default(300_000),
   ...NOTIFICATION_VARIABLES,
+  ...ACME_SERVER_VARIABLES,
 } as const;
 
 export type ServerVariable = keyof typeof SERVER_VARIABLES;
@@ -100,6 +102,7 @@ export interface ServerConfig {
   pkiRateLimitPerIpMin: number;
   agentOfflineAfterMs: number;
   notifications: NotificationConfig;
+  acmeServer: AcmeServerConfig;
   /** Connector-owned `CERTCTL_*` variables, passed to env seeding as they are. */
   connectorEnv: Record<string, string>;
 }
@@ -149,6 +152,7 @@ export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, stri
     pkiRateLimitPerIpMin: env.CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN,
     agentOfflineAfterMs: env.CERTCTL_AGENT_OFFLINE_AFTER,
     notifications: toNotificationConfig(env),
+    acmeServer: toAcmeServerConfig(env),
     connectorEnv,
   };
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AcmeAuthMode, AcmeTables } from './acme-tables.js';
 
 /** A timestamp column: Date out, Date in. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -95,6 +96,8 @@ export interface CertificateProfilesTable {
   requiresApproval: Generated<boolean>;
   allowShortLived: Generated<boolean>;
   enabled: Generated<boolean>;
+  /** How the ACME server authorizes identifiers for this profile (migration 0004). */
+  acmeAuthMode: Generated<AcmeAuthMode>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }
@@ -365,7 +368,7 @@ export interface AuditEventsTable {
   createdAt: CreatedAt;
 }
 
-export interface Database {
+export interface Database extends AcmeTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;

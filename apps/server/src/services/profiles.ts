@@ -24,6 +24,7 @@ export interface ProfileInput {
   requiresApproval?: boolean;
   allowShortLived?: boolean;
   enabled?: boolean;
+  acmeAuthMode?: 'trust_authenticated' | 'challenge';
 }
 
 export async function listProfiles(deps: ServiceDeps, page: PageRequest): Promise<PageResult<CertificateProfile>> {
@@ -52,6 +53,7 @@ function columns(input: Partial<ProfileInput>) {
     ...(input.requiresApproval !== undefined && { requiresApproval: input.requiresApproval }),
     ...(input.allowShortLived !== undefined && { allowShortLived: input.allowShortLived }),
     ...(input.enabled !== undefined && { enabled: input.enabled }),
+    ...(input.acmeAuthMode !== undefined && { acmeAuthMode: input.acmeAuthMode }),
   };
 }
 

@@ -23,6 +23,7 @@ const profileBody = z
     requires_approval: z.boolean().optional(),
     allow_short_lived: z.boolean().optional(),
     enabled: z.boolean().optional(),
+    acme_auth_mode: z.enum(['trust_authenticated', 'challenge']).optional().describe('ACME server: trust_authenticated (accounts are trusted for any name the profile allows) or challenge (HTTP-01/DNS-01/TLS-ALPN-01 validation)'),
   })
   .strict();
 

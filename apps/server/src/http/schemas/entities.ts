@@ -37,6 +37,7 @@ export const profileSchema = z.object({
   requires_approval: z.boolean(),
   allow_short_lived: z.boolean(),
   enabled: z.boolean(),
+  acme_auth_mode: z.enum(['trust_authenticated', 'challenge']),
   created_at: timestamp,
   updated_at: timestamp,
 });
