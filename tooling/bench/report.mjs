@@ -10,6 +10,7 @@ export const GOALS = {
   ocspToOpensslMulti2: 5, // OCSP from the cache at five times `openssl ocsp -multi 2` or better
   ocspToBareNodeHttp: 0.6, // and at 60% of a bare node:http server answering 1 KB
   crl100kMs: 1000, // a 100,000-entry CRL built and signed in under a second
+  acmeOrdersToPebble: 2, // ACME orders with lego at twice pebble's rate or better
 };
 
 export const ratio = (value, reference) =>
@@ -127,6 +128,16 @@ export function buildReport(suites, meta = {}) {
       status: verdict(c.bestMs, GOALS.crl100kMs, 'atMost'),
     });
     add('crl', 'openssl ca -gencrl, same entries (reference)', c.opensslGencrlMs, 'ms');
+  }
+  const a = suites.acme;
+  if (a) {
+    const vsPebble = ratio(a.certctlOrdersPerSecond, a.pebbleOrdersPerSecond);
+    add('acme', `lego orders/s against certctl (sequential, n=${a.orders})`, a.certctlOrdersPerSecond, 'orders/s', {
+      goal: `>= ${GOALS.acmeOrdersToPebble}x pebble`,
+      status: verdict(vsPebble, GOALS.acmeOrdersToPebble, 'atLeast'),
+      detail: `${fmt(vsPebble)}x pebble`,
+    });
+    add('acme', 'lego orders/s against pebble, always-valid (reference)', a.pebbleOrdersPerSecond, 'orders/s');
   }
   return { ...meta, goals: GOALS, rawSignPerSecond: raw, rows, suites };
 }

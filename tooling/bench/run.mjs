@@ -3,7 +3,7 @@
 // the raw signing rate measured in the same run, and writes tooling/bench/results/<name>-<time>.json.
 // No assertions on time anywhere. See README.md.
 //   --quick               smaller sizes (renewal 10k + 100k, 500 API requests)
-//   --only=signing,api,renewal,ocsp,crl
+//   --only=signing,api,renewal,ocsp,crl,acme
 //   --db=postgres,pglite  API suite dialects
 //   --requests=N --concurrency=N --renewal-sizes=100000,1000000 --seconds=N (signing)
 //   --no-build            do not (re)build the server with turbo first
@@ -22,7 +22,7 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 
 const quick = flag('quick');
-const only = option('only', 'signing,api,renewal,ocsp,crl').split(',');
+const only = option('only', 'signing,api,renewal,ocsp,crl,acme').split(',');
 const dbs = option('db', 'postgres,pglite').split(',');
 const requests = option('requests', quick ? '500' : '2000');
 const concurrency = option('concurrency', '32');
@@ -66,7 +66,7 @@ function runSuite(file, suiteArgs) {
 }
 
 const started = Date.now();
-const needsServer = only.includes('api') || only.includes('ocsp');
+const needsServer = only.includes('api') || only.includes('ocsp') || only.includes('acme');
 if (needsServer && !flag('no-build')) {
   log('building @certctl/server and its dependencies (turbo, cached when unchanged)');
   execFileSync(
@@ -121,6 +121,8 @@ if (only.includes('ocsp'))
   await attempt('ocsp', async () => (suites.ocsp = await runSuite('ocsp.ts', [`--seconds=${quick ? 3 : 8}`])));
 if (only.includes('crl'))
   await attempt('crl', async () => (suites.crl = await runSuite('crl.ts', ['--entries=100000'])));
+if (only.includes('acme'))
+  await attempt('acme', async () => (suites.acme = await runSuite('acme-orders.ts', [`--orders=${quick ? 8 : 20}`])));
 
 const report = buildReport(suites, {
   name,

@@ -1,0 +1,71 @@
+/**
+ * ACME orders completed per second, lego (Debian package) as the client, sequential: the same lego
+ * run N times (one account, a new name each time) against certctl's ACME server (the built server as
+ * a child process, trust_authenticated profile: every authorization valid) and against pebble with
+ * PEBBLE_VA_ALWAYS_VALID=1 (every challenge passes without a check), in the same run. Each `lego run`
+ * is a whole order: new-order, authorization, finalize with a fresh key, download.
+ *   --orders=20
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startPebble } from '../../services/index.mjs';
+import { arg, emit } from '../lib/measure.ts';
+import { freePort, startServerProcess } from '../lib/server-process.ts';
+
+const run = promisify(execFile);
+const orders = Number(arg('orders', '20'));
+const API_KEY = 'bench-admin-key-0123456789abcdef';
+const dir = mkdtempSync(join(tmpdir(), 'certctl-bench-acme-'));
+
+async function legoOrders(directoryUrl: string, caFile: string, label: string): Promise<number> {
+  const path = join(dir, label);
+  const port = await freePort();
+  const common = ['--server', directoryUrl, '--accept-tos', '--email', 'bench@example.test', '--path', path, '--http', '--http.port', `127.0.0.1:${port}`];
+  const env = { ...process.env, LEGO_CA_CERTIFICATES: caFile };
+  // Warm-up: registers the account (not timed).
+  await run('lego', [...common, '--domains', `warm.${label}.bench.test`, 'run'], { env, cwd: dir });
+  const started = performance.now();
+  for (let i = 0; i < orders; i++) await run('lego', [...common, '--domains', `o${i}.${label}.bench.test`, 'run'], { env, cwd: dir });
+  return orders / ((performance.now() - started) / 1000);
+}
+
+let certctl = Number.NaN;
+let pebble = Number.NaN;
+try {
+  const server = await startServerProcess({
+    dataDir: join(dir, 'data'),
+    apiKey: API_KEY,
+    env: { CERTCTL_ACME_SERVER_ENABLED: 'true', CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'bench', CERTCTL_RATE_LIMIT_ENABLED: 'false', CERTCTL_ACME_SERVER_ORDERS_PER_HOUR: '100000' },
+  });
+  try {
+    const caFile = join(dir, 'data', 'tls', 'ca.pem');
+    const agent = new Agent({ ca: readFileSync(caFile) });
+    await new Promise<void>((resolve, reject) => {
+      const body = JSON.stringify({ id: 'bench', name: 'bench', description: 'ACME bench', allowed_ekus: ['serverAuth'] });
+      const req = request(`${server.apiUrl}/api/v1/profiles`, { method: 'POST', agent, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`profile: HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    certctl = await legoOrders(`${server.apiUrl}/acme/directory`, caFile, 'certctl');
+  } finally {
+    await server.stop();
+  }
+  const pebbleCa = await startPebble({ alwaysValid: true });
+  try {
+    const caFile = join(dir, 'pebble-ca.pem');
+    writeFileSync(caFile, pebbleCa.tlsCaPem);
+    pebble = await legoOrders(pebbleCa.directoryUrl, caFile, 'pebble');
+  } finally {
+    await pebbleCa.stop();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+emit({ orders, certctlOrdersPerSecond: certctl, pebbleOrdersPerSecond: pebble });
