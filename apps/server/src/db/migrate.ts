@@ -1,8 +1,10 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as estEnrollment from './migrations/0005-est-enrollment.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0005-est-enrollment': estEnrollment,
 };
 
 /** Brings the schema up to date; runs at every boot, under kysely's migration lock. */
