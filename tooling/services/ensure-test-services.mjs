@@ -9,6 +9,10 @@ import { ensurePostgres } from './postgres.mjs';
 export const REQUIRED_COMMANDS = {
   openssl: 'openssl',
   psql: 'postgresql-client',
+  curl: 'curl',
+  pki: 'strongswan-pki',
+  // pki's HTTP(S) fetcher for --est/--estca lives in the curl plugin.
+  '/usr/lib/ipsec/plugins/libstrongswan-curl.so': 'libstrongswan-extra-plugins',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

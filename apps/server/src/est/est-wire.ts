@@ -35,10 +35,12 @@ export async function readCsrBody(body: unknown): Promise<ParsedCsr> {
   return csr;
 }
 
-/** Base64 with CRLF every 76 characters, as RFC 7030 4.1.3 (Content-Transfer-Encoding: base64) expects. */
+/**
+ * Base64 on one line. RFC 2045 would wrap at 76 characters, but strongSwan's EST client (5.9)
+ * mis-decodes wrapped bodies, and every other client accepts an unwrapped one.
+ */
 export function base64Lines(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64');
-  return `${b64.match(/.{1,76}/g)?.join('\r\n') ?? ''}\r\n`;
+  return Buffer.from(der).toString('base64');
 }
 
 export const PKCS7_CERTS_ONLY = 'application/pkcs7-mime; smime-type=certs-only';
@@ -56,6 +58,6 @@ export interface MultipartPart {
 /** multipart/mixed (RFC 2046) of base64 parts, as serverkeygen answers (RFC 7030 4.4.2). */
 export function multipartMixed(parts: readonly MultipartPart[]): { contentType: string; body: string } {
   const boundary = `est-${randomBytes(12).toString('hex')}`;
-  const chunks = parts.map((p) => `--${boundary}\r\nContent-Type: ${p.contentType}\r\nContent-Transfer-Encoding: base64\r\n\r\n${p.body}`);
+  const chunks = parts.map((p) => `--${boundary}\r\nContent-Type: ${p.contentType}\r\nContent-Transfer-Encoding: base64\r\n\r\n${p.body}\r\n`);
   return { contentType: `multipart/mixed; boundary=${boundary}`, body: `${chunks.join('')}--${boundary}--\r\n` };
 }
