@@ -116,7 +116,7 @@ export async function reenroll(deps: ServiceDeps, profile: EstProfileConfig, csr
     .select(['certificates.id as certificateId', 'certificates.currentVersionId', 'certificateVersions.id as versionId', 'certificates.enrollmentSource', 'certificates.enrollmentProfile', 'certificates.status'])
     .where('certificateVersions.fingerprintSha256', '=', current.fingerprint)
     .executeTakeFirst();
-  if (!version || version.enrollmentSource !== 'est' || version.enrollmentProfile !== (profile.pathId || 'default')) {
+  if (version?.enrollmentSource !== 'est' || version.enrollmentProfile !== (profile.pathId || 'default')) {
     throw new EstError(403, 'the client certificate was not issued by this EST profile; use simpleenroll');
   }
   if (version.currentVersionId !== version.versionId) throw new EstError(403, 'the client certificate has already been replaced; re-enroll with the newest one');
