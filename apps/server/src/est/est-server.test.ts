@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { connect } from 'node:tls';
+import { createCsr, generateKeyPair } from '@certctl/pki';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../services/actor.js';
 import { createProfile } from '../services/profiles.js';
@@ -46,7 +48,12 @@ describeEachDialect('EST server driven by curl, openssl and strongSwan pki', (ct
       installed: true,
       listen: true,
       env: {
-        CERTCTL_EST_PROFILES: 'corp,wifi',
+        CERTCTL_EST_PROFILES: 'corp,wifi,iot',
+        CERTCTL_EST_PROFILE_IOT_ISSUER_ID: 'iss-local',
+        CERTCTL_EST_PROFILE_IOT_ALLOWED_AUTH_MODES: 'mtls',
+        CERTCTL_EST_PROFILE_IOT_MTLS_ENABLED: 'true',
+        CERTCTL_EST_PROFILE_IOT_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: file('bundle.pem'),
+        CERTCTL_EST_PROFILE_IOT_CHANNEL_BINDING_REQUIRED: 'true',
         CERTCTL_EST_PROFILE_CORP_ISSUER_ID: 'iss-local',
         CERTCTL_EST_PROFILE_CORP_MTLS_ENABLED: 'true',
         CERTCTL_EST_PROFILE_CORP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: file('bundle.pem'),
@@ -204,6 +211,48 @@ describeEachDialect('EST server driven by curl, openssl and strongSwan pki', (ct
     const other = await curl('/.well-known/est-mtls/corp/simplereenroll', ['--cert', file('dev2-new.pem'), '--key', file('dev2.key'), '--data-binary', `@${file('dev2-other.b64')}`]);
     expect(other.status).toBe(400);
     expect(other.body.toString()).toContain('differs from the current certificate');
+  });
+
+  it('RFC 9266 channel binding: a CSR carrying this connection\'s tls-exporter value enrolls; another value or no client certificate is refused', async () => {
+    // Runs after the reenroll test, which put the local CA into the shared trust bundle.
+    const url = new URL(base);
+    /** One TLS 1.3 connection with dev2's certificate: the CSR is made after the handshake, from its exporter. */
+    const enrollOverBinding = (binding: (exporter: Buffer) => string, withCert = true) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const socket = connect({ host: url.hostname, port: Number(url.port), ca: readFileSync(file('tls-ca.pem')), minVersion: 'TLSv1.3', servername: 'localhost', ...(withCert && { cert: readFileSync(file('dev2-new.pem')), key: readFileSync(file('dev2.key')) }) }, async () => {
+          try {
+            const exporter = socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+            const keys = await generateKeyPair({ algorithm: 'ecdsa-p256' });
+            const csr = await createCsr({ keys, subject: { CN: 'sensor-1.iot.example.com' }, challengePassword: binding(exporter) });
+            const body = Buffer.from(csr.der).toString('base64');
+            socket.write(`POST /.well-known/est-mtls/iot/simpleenroll HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/pkcs10\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+          } catch (error) {
+            reject(error);
+          }
+        });
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('error', reject);
+        socket.on('end', () => {
+          const text = Buffer.concat(chunks).toString('latin1');
+          resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), body: text.split('\r\n\r\n').slice(1).join('\r\n\r\n') });
+        });
+      });
+    const before = await countCertificates();
+    const wrong = await enrollOverBinding(() => Buffer.alloc(32, 7).toString('base64'));
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toContain('tls-exporter');
+    const anonymous = await enrollOverBinding((e) => e.toString('base64'), false);
+    expect(anonymous.status).toBe(403);
+    expect(await countCertificates()).toBe(before);
+    const bound = await enrollOverBinding((e) => e.toString('base64'));
+    expect(bound.status, bound.body).toBe(200);
+    // The body may be chunked; take the base64 run.
+    const b64 = /[A-Za-z0-9+/=]{200,}/.exec(bound.body)![0];
+    writeFileSync(file('body.bin'), b64);
+    certsFromResponse('sensor.pem');
+    expect(openssl('verify', '-CAfile', 'ca.pem', 'sensor.pem')).toContain('OK');
+    expect(openssl('x509', '-in', 'sensor.pem', '-noout', '-subject')).toContain('sensor-1.iot.example.com');
   });
 
   it('serverkeygen answers multipart/mixed with a PKCS#8 key and the certificate for it', async () => {
