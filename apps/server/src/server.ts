@@ -146,7 +146,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const common = { authenticator, rateLimiter, corsOrigins: config.http.corsOrigins, bodyLimit: config.http.maxBodyBytes, logger, metrics };
     const api = await buildHttpApp({ ...common, routes: apiRoutes(deps, { version: SERVER_VERSION }), tls: { cert: tls.cert, key: tls.key, requestCert: config.est?.profiles.some((p) => p.mtlsEnabled) } });
     cleanup.push(() => api.close());
-    if (config.est) await registerEstRoutes(api, deps, config.est, { bodyLimit: config.http.maxBodyBytes });
+    if (config.est) await registerEstRoutes(api, deps, config.est, { bodyLimit: config.http.maxBodyBytes, tls });
     const pki = await buildHttpApp({ ...common, routes: pkiRoutes(deps) });
     cleanup.push(() => pki.close());
 

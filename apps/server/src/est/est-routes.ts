@@ -6,6 +6,7 @@ import type { ServiceDeps } from '../services/service-deps.js';
 import { checkBasicAuth, tlsExporterBinding, verifiedClientCertificate } from './est-auth.js';
 import type { EstConfig, EstProfileConfig } from './est-config.js';
 import { buildCsrAttrs } from './est-csr-attrs.js';
+import { ASYMMETRIC_DECRYPT_KEY_ID, encryptKeyForClient, keyRecipient } from './est-encrypted-key.js';
 import { csrNames, enrollNew, reenroll } from './est-enrollment.js';
 import { EstError } from './est-error.js';
 import { createSlidingWindowLimiter, type SlidingWindowLimiter } from './est-limits.js';
@@ -23,6 +24,7 @@ interface ProfileState {
 
 interface Shared {
   deps: ServiceDeps;
+  tls: { cert: string; key: string };
   failedBasic: SlidingWindowLimiter;
   keygen: ReturnType<typeof createRateLimiter>;
 }
@@ -135,10 +137,14 @@ function registerProfile(app: FastifyInstance, state: ProfileState, shared: Shar
       const profile = await certificateProfile(deps, config);
       if (!profile) throw new EstError(500, 'serverkeygen needs a certificate profile');
       const generated = await generateKeyAndCsr(clientCsr, profile);
+      const recipient = clientCsr.otherAttributes.includes(ASYMMETRIC_DECRYPT_KEY_ID) ? keyRecipient(auth.clientCertificate) : undefined;
       const issued = await enrollNew(deps, config, generated.csr, { requestId: request.id, clientIp: request.ip, authMode: `${auth.mode}+serverkeygen` });
       state.perPrincipal.record(key);
+      const keyPart = recipient
+        ? { contentType: 'application/pkcs7-mime; smime-type=server-generated-key', body: base64Lines(await encryptKeyForClient(generated.pkcs8, recipient, shared.tls)) }
+        : { contentType: 'application/pkcs8', body: base64Lines(generated.pkcs8) };
       const body = multipartMixed([
-        { contentType: 'application/pkcs8', body: base64Lines(generated.pkcs8) },
+        keyPart,
         { contentType: PKCS7_CERTS_ONLY, body: certsOnlyBody([issued.certificatePem]) },
       ]);
       generated.pkcs8.fill(0);
@@ -153,10 +159,11 @@ function registerProfile(app: FastifyInstance, state: ProfileState, shared: Shar
  * profiles with mTLS. Bodies are read raw (base64/PEM/DER) inside this encapsulated plugin, so the
  * JSON API keeps its own parsers. Throws at start when a trust bundle is unusable.
  */
-export async function registerEstRoutes(app: FastifyInstance, deps: ServiceDeps, est: EstConfig, options: { bodyLimit: number }): Promise<void> {
+export async function registerEstRoutes(app: FastifyInstance, deps: ServiceDeps, est: EstConfig, options: { bodyLimit: number; tls: { cert: string; key: string } }): Promise<void> {
   if (est.profiles.length === 0) return;
   const shared: Shared = {
     deps,
+    tls: options.tls,
     failedBasic: createSlidingWindowLimiter({ limit: 10, windowMs: 3_600_000, maxKeys: 50_000 }),
     keygen: createRateLimiter({ rps: est.serverKeygenPerMinute / 60, burst: Math.max(1, est.serverKeygenPerMinute), maxBuckets: 1 }),
   };

@@ -63,6 +63,8 @@ describeEachDialect('EST server driven by curl, openssl and strongSwan pki', (ct
         CERTCTL_EST_PROFILE_WIFI_ALLOWED_AUTH_MODES: 'basic',
         CERTCTL_EST_PROFILE_WIFI_ENROLLMENT_PASSWORD: PASSWORD,
         CERTCTL_EST_PROFILE_WIFI_SERVERKEYGEN_ENABLED: 'true',
+        CERTCTL_EST_PROFILE_WIFI_MTLS_ENABLED: 'true',
+        CERTCTL_EST_PROFILE_WIFI_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: file('bundle.pem'),
       },
     });
     await createProfile(server.deps, SYSTEM_ACTOR, { id: 'prof-wifi', name: `wifi-${ctx.dialect}`, allowedKeyAlgorithms: [{ algorithm: 'ECDSA', min_size: 256 }], allowedEkus: ['clientAuth'], requiredSanPatterns: ['*.wifi.example.com'], maxTtlSeconds: 30 * 86_400 });
@@ -272,6 +274,37 @@ describeEachDialect('EST server driven by curl, openssl and strongSwan pki', (ct
     const keyPub = openssl('pkey', '-inform', 'DER', '-in', 'kg-key.der', '-pubout');
     expect(openssl('x509', '-in', 'kg.pem', '-noout', '-pubkey')).toBe(keyPub);
     expect(openssl('x509', '-in', 'kg.pem', '-noout', '-subject')).toContain('kg.wifi.example.com');
+  });
+
+  it('serverkeygen with AsymmetricDecryptKeyIdentifier returns the key enveloped to the RSA client certificate, signed by the server', async () => {
+    newCsr('rsacl', '/CN=rsacl.corp.example.com', 'rsa:2048');
+    expect((await curl('/.well-known/est/corp/simpleenroll', ['--data-binary', `@${file('rsacl.b64')}`])).status).toBe(200);
+    certsFromResponse('rsacl.pem');
+    writeFileSync(file('kg2.cnf'), '[req]\ndistinguished_name=dn\nattributes=attrs\nprompt=no\n[dn]\nCN=kg2.wifi.example.com\n[attrs]\n1.2.840.113549.1.9.16.2.54 = rsacl-key\n');
+    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'kg2-ignored.key', '-config', 'kg2.cnf', '-out', 'kg2.csr', '-outform', 'DER');
+    writeFileSync(file('kg2.b64'), readFileSync(file('kg2.csr')).toString('base64'));
+    const before = await countCertificates();
+    const noCert = await curl('/.well-known/est/wifi/serverkeygen', ['--user', `d:${PASSWORD}`, '--data-binary', `@${file('kg2.b64')}`]);
+    expect(noCert.status).toBe(403);
+    expect(await countCertificates()).toBe(before);
+    const response = await curl('/.well-known/est-mtls/wifi/serverkeygen', ['--cert', file('rsacl.pem'), '--key', file('rsacl.key'), '--data-binary', `@${file('kg2.b64')}`]);
+    expect(response.status, response.body.toString()).toBe(200);
+    const boundary = /boundary=([^\s;]+)/.exec(response.headers)![1]!;
+    const [keyPart, certPart] = response.body.toString('latin1').split(`--${boundary}`).slice(1, -1).map((p) => p.trim().split('\r\n\r\n'));
+    expect(keyPart![0]).toContain('application/pkcs7-mime; smime-type=server-generated-key');
+    writeFileSync(file('kg2-key.p7'), Buffer.from(keyPart![1]!, 'base64'));
+    // The SignedData verifies against the server's TLS CA; its content is the EnvelopedData.
+    openssl('cms', '-verify', '-inform', 'DER', '-in', 'kg2-key.p7', '-CAfile', 'tls-ca.pem', '-purpose', 'any', '-binary', '-out', 'kg2-env.der');
+    const env = readFileSync(file('kg2-env.der'));
+    const oid = Buffer.from('06092a864886f70d010703', 'hex');
+    const len = (n: number) => (n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]));
+    const explicit = Buffer.concat([Buffer.from([0xa0]), len(env.length), env]);
+    writeFileSync(file('kg2-env.ci'), Buffer.concat([Buffer.from([0x30]), len(oid.length + explicit.length), oid, explicit]));
+    openssl('cms', '-decrypt', '-inform', 'DER', '-in', 'kg2-env.ci', '-inkey', 'rsacl.key', '-recip', 'rsacl.pem', '-binary', '-out', 'kg2-key.der');
+    writeFileSync(file('body.bin'), certPart![1]!);
+    certsFromResponse('kg2.pem');
+    expect(openssl('verify', '-CAfile', 'ca.pem', 'kg2.pem')).toContain('OK');
+    expect(openssl('x509', '-in', 'kg2.pem', '-noout', '-pubkey')).toBe(openssl('pkey', '-inform', 'DER', '-in', 'kg2-key.der', '-pubout'));
   });
 
   it('strongSwan pki fetches the CA certificates (--estca) and enrolls (--est) on the single-profile endpoint', async () => {
