@@ -326,4 +326,18 @@ describeEachDialect('EST server driven by curl, openssl and strongSwan pki', (ct
       await legacy.stop();
     }
   });
+
+  // Last: it locks this address out of the wifi profile for an hour.
+  it('after 10 wrong enrollment passwords from one address, even the right one gets 429', async () => {
+    newCsr('brute', '/CN=brute.wifi.example.com');
+    const attempt = (password: string) => curl('/.well-known/est/wifi/simpleenroll', ['--user', `d:${password}`, '--data-binary', `@${file('brute.b64')}`]);
+    const before = await countCertificates();
+    let wrong = 0;
+    for (let i = 0; i < 12; i++) if ((await attempt(`guess-${i}`)).status === 401) wrong++;
+    expect(wrong).toBeLessThanOrEqual(10);
+    const right = await attempt(PASSWORD);
+    expect(right.status).toBe(429);
+    expect(right.headers).toContain('retry-after');
+    expect(await countCertificates()).toBe(before);
+  });
 });
