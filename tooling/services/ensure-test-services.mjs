@@ -26,6 +26,10 @@ export const REQUIRED_COMMANDS = {
   nsupdate: 'bind9-dnsutils',
   dig: 'bind9-dnsutils',
   '/usr/sbin/apache2': 'apache2',
+  curl: 'curl',
+  pki: 'strongswan-pki',
+  // pki's HTTP(S) fetcher for --est/--estca lives in the curl plugin.
+  '/usr/lib/ipsec/plugins/libstrongswan-curl.so': 'libstrongswan-extra-plugins',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

@@ -12,6 +12,7 @@ import type { ServerRegistry } from './connectors/server-registry.js';
 import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { apiRoutes, pkiRoutes } from './http/api-routes.js';
+import { registerEstRoutes } from './est/est-routes.js';
 import { createAuthenticator } from './http/authentication.js';
 import { buildHttpApp } from './http/build-app.js';
 import { createRateLimiter } from './http/rate-limiter.js';
@@ -156,9 +157,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const authenticator = createAuthenticator({ db: database.db, envKeys: createEnvKeyRing(config.auth.namedKeys), agentBootstrapToken: config.auth.agentBootstrapToken });
     const rateLimiter = config.http.rateLimit.enabled ? createRateLimiter({ rps: config.http.rateLimit.rps, burst: config.http.rateLimit.burst }) : undefined;
     const common = { authenticator, rateLimiter, corsOrigins: config.http.corsOrigins, bodyLimit: config.http.maxBodyBytes, logger, metrics };
-    const api = await buildHttpApp({ ...common, routes: apiRoutes(deps, { version: SERVER_VERSION }), tls: { cert: tls.cert, key: tls.key } });
+    const api = await buildHttpApp({ ...common, routes: apiRoutes(deps, { version: SERVER_VERSION }), tls: { cert: tls.cert, key: tls.key, requestCert: config.est?.profiles.some((p) => p.mtlsEnabled) } });
     if (config.acmeServer.enabled) await registerAcmeServer(api, { deps, config: config.acmeServer, publicUrl: config.server.publicUrl });
     cleanup.push(() => api.close());
+    if (config.est) await registerEstRoutes(api, deps, config.est, { bodyLimit: config.http.maxBodyBytes, tls });
     const pki = await buildHttpApp({ ...common, routes: pkiRoutes(deps) });
     cleanup.push(() => pki.close());
 

@@ -1,3 +1,4 @@
+import { EstConfigProblem, isEstVariable, parseEstConfig } from '../est/est-config.js';
 import { type ServerConfig, SERVER_VARIABLES, envSchema, toServerConfig } from './server-config.js';
 
 /** A configuration problem that stops start-up; its message is the one line an operator reads. */
@@ -34,10 +35,13 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
   const connectorVariables = new Set(options.connectorVariables ?? []);
   const own: Record<string, string> = {};
   const connectorEnv: Record<string, string> = {};
+  const estEnv: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('CERTCTL_') || value === undefined) continue;
     if (Object.hasOwn(SERVER_VARIABLES, name)) {
       if (value !== '') own[name] = value;
+    } else if (isEstVariable(name)) {
+      estEnv[name] = value;
     } else if (connectorVariables.has(name)) {
       connectorEnv[name] = value;
     } else {
@@ -55,5 +59,10 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
     const missing = parsed.CERTCTL_SERVER_TLS_CERT_PATH ? 'CERTCTL_SERVER_TLS_KEY_PATH' : 'CERTCTL_SERVER_TLS_CERT_PATH';
     throw new ConfigError(`${missing}: required when the other of CERTCTL_SERVER_TLS_CERT_PATH/_KEY_PATH is set`, missing);
   }
-  return toServerConfig(parsed, connectorEnv);
+  try {
+    return { ...toServerConfig(parsed, connectorEnv), est: parseEstConfig(estEnv) };
+  } catch (error) {
+    if (error instanceof EstConfigProblem) throw new ConfigError(error.message, error.variable);
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
+import type { EstConfig } from '../est/est-config.js';
 import { namedApiKeys } from './named-api-keys.js';
 import { NOTIFICATION_VARIABLES, type NotificationConfig, toNotificationConfig } from './notification-config.js';
 import { ACME_SERVER_VARIABLES, type AcmeServerConfig, toAcmeServerConfig } from './acme-server-config.js';
@@ -105,6 +106,8 @@ export interface ServerConfig {
   acmeServer: AcmeServerConfig;
   /** Connector-owned `CERTCTL_*` variables, passed to env seeding as they are. */
   connectorEnv: Record<string, string>;
+  /** EST endpoints (`CERTCTL_EST_*`, parsed by est/est-config). */
+  est?: EstConfig;
 }
 
 export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, string>): ServerConfig {

@@ -2,12 +2,14 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as agentDiscovery from './migrations/0002-agent-discovery.js';
 import * as acmeServer from './migrations/0004-acme-server.js';
+import * as estEnrollment from './migrations/0005-est-enrollment.js';
 import * as notifications from './migrations/0006-notifications.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-agent-discovery': agentDiscovery,
   '0004-acme-server': acmeServer,
+  '0005-est-enrollment': estEnrollment,
   '0006-notifications': notifications,
 };
 

@@ -175,6 +175,9 @@ export interface CertificatesTable {
   revokedAt: Timestamp | null;
   revocationReason: string | null;
   archivedAt: Timestamp | null;
+  /** `est`, `scep` ... for protocol enrollments; null for the API. */
+  enrollmentSource: ColumnType<string | null, string | null | undefined, string | null>;
+  enrollmentProfile: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }

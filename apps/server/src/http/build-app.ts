@@ -18,7 +18,8 @@ export interface HttpAppOptions {
   bodyLimit: number;
   logger: ServerLogger;
   metrics?: ServerMetrics;
-  tls?: { cert: string; key: string };
+  /** requestCert: ask for (but do not require) a client certificate; EST verifies it per request. */
+  tls?: { cert: string; key: string; requestCert?: boolean };
 }
 
 const SERVED = new WeakMap<FastifyInstance, string[]>();
@@ -45,7 +46,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(8).toString('hex')}`;
     },
-    ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' } }),
+    ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2', ...(options.tls.requestCert && { requestCert: true, rejectUnauthorized: false }) } }),
   };
   const app = Fastify(serverOptions as FastifyServerOptions) as unknown as FastifyInstance;
   const served: string[] = [];

@@ -93,6 +93,8 @@ export const certificateSchema = z.object({
   revoked_at: nullableTimestamp,
   revocation_reason: z.string().nullable(),
   archived_at: nullableTimestamp,
+  enrollment_source: z.string().nullable().optional(),
+  enrollment_profile: z.string().nullable().optional(),
   created_at: timestamp,
   updated_at: timestamp,
 });
