@@ -32,6 +32,7 @@ function notifierEnv(fakes: { slack: FakeSlack; pagerDuty: FakePagerDuty; smtp: 
     CERTCTL_SMTP_USE_TLS: 'false',
     CERTCTL_PAGERDUTY_ROUTING_KEY: fakes.pagerDuty.routingKey,
     CERTCTL_PAGERDUTY_EVENTS_URL: `${fakes.pagerDuty.url}/v2/enqueue`,
+    CERTCTL_NOTIFY_DASHBOARD_URL: 'https://dashboard.example.test/',
   };
 }
 
@@ -107,6 +108,10 @@ describeEachDialect('alert routing from threshold to Slack, email and PagerDuty'
     expect(warnings[0]!.text).toMatch(/Days left:\s+6/);
     expect(warnings[0]!.html).toContain('expires in 6 day(s)');
     expect(expiryMessages()[1]!.blocks?.length).toBeGreaterThan(0);
+    // Links to the certificate are the notifiers' (notificationLink), under CERTCTL_NOTIFY_DASHBOARD_URL.
+    const link = `https://dashboard.example.test/certificates/${certId}`;
+    expect(JSON.stringify(expiryMessages()[1]!.blocks)).toContain(link);
+    expect(warnings[0]!.text).toContain(`Open in certctl: ${link}`);
     expect(pagerDuty.alerts.size).toBe(0);
 
     // Again, and after a restart: nothing new.
@@ -126,6 +131,7 @@ describeEachDialect('alert routing from threshold to Slack, email and PagerDuty'
     expect(state).toBe('triggered');
     expect(triggers(incidentKey)).toHaveLength(1);
     expect(triggers(incidentKey)[0]!.payload).toMatchObject({ severity: 'critical', summary: expect.stringContaining('expires within 24 hours') });
+    expect(triggers(incidentKey)[0]!.links).toContainEqual(expect.objectContaining({ href: link }));
     expect(mailsAbout('expires within 24 hours')).toHaveLength(1);
     expect(expiryMessages()).toHaveLength(2);
 

@@ -10,6 +10,11 @@ export interface RegistryDependencies {
   cipher: ConfigCipher;
   metrics: ServerMetrics;
   environment: Omit<ConnectorEnvironment, 'instanceId'>;
+  /**
+   * Notifiers' `publicBaseUrl`: where their links to certificates point (connector-utils'
+   * notificationLink appends `/certificates/<id>`); default `environment.publicBaseUrl`.
+   */
+  notifierBaseUrl?: string;
 }
 
 export interface ServerRegistry {
@@ -44,7 +49,7 @@ export function createServerRegistry(logger: ConnectorLogger, options: ServerReg
         signal: shutdown.signal,
         metrics: deps.metrics.forConnector(`${kind}-${id}`),
         secrets: createDatabaseSecretStore(deps.db, deps.cipher, instanceId),
-        environment: { ...deps.environment, instanceId },
+        environment: { ...deps.environment, ...(kind === 'notifier' && deps.notifierBaseUrl && { publicBaseUrl: deps.notifierBaseUrl }), instanceId },
       });
     },
   });
