@@ -1,11 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createFakeVendorFetch, type FakeSlack, startFakeSlack } from '@certctl/connector-testkit';
+import slackNotifier from '@certctl/notifier-slack';
+import webhookNotifier from '@certctl/notifier-webhook';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call, certificateBody, createBasics, makeCsr } from './testing/api-fixtures.js';
 import { describeEachDialect } from './testing/each-dialect.js';
 import { createTestCa } from './testing/test-issuer.js';
-import { type FailingEndpoint, type SlackFake, startFailingEndpoint, startSlackFake, testSlackNotifier, testWebhookNotifier } from './testing/test-notifiers.js';
+import { type FailingEndpoint, startFailingEndpoint } from './testing/notification-receivers.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 
 const MINUTE = 60_000;
@@ -13,14 +16,14 @@ const MINUTE = 60_000;
 describeEachDialect('the notification outbox', (ctx) => {
   const ca = createTestCa();
   const dataDir = mkdtempSync(join(tmpdir(), 'certctl-outbox-'));
-  let slack: SlackFake;
+  let slack: FakeSlack;
   let failing: FailingEndpoint;
   let server: TestServer | undefined;
   let clock = new Date();
-  const env = () => ({ CERTCTL_SLACK_WEBHOOK_URL: `${slack.url}/services/T0/B0/test-webhook-token`, CERTCTL_NOTIFICATION_MAX_ATTEMPTS: '3', CERTCTL_NOTIFICATION_RETRY_INTERVAL: '1m' });
+  const env = () => ({ CERTCTL_SLACK_WEBHOOK_URL: slack.webhookUrl, CERTCTL_NOTIFICATION_MAX_ATTEMPTS: '3', CERTCTL_NOTIFICATION_RETRY_INTERVAL: '1m' });
   const start = async () => {
     await server?.stop();
-    server = await startTestServer({ database: ctx, dataDir, connectors: [ca.manifest, testSlackNotifier, testWebhookNotifier], env: env(), now: () => clock });
+    server = await startTestServer({ database: ctx, dataDir, connectors: [ca.manifest, slackNotifier, webhookNotifier], env: env(), connectorFetch: createFakeVendorFetch(slack), now: () => clock });
     return server;
   };
   const tick = async (s: TestServer) => {
@@ -29,7 +32,7 @@ describeEachDialect('the notification outbox', (ctx) => {
   };
 
   beforeAll(async () => {
-    [slack, failing] = await Promise.all([startSlackFake(), startFailingEndpoint()]);
+    [slack, failing] = await Promise.all([startFakeSlack(), startFailingEndpoint()]);
   });
   afterAll(async () => {
     await server?.stop();
@@ -65,13 +68,13 @@ describeEachDialect('the notification outbox', (ctx) => {
     const invalid = await call(s.api, 'POST', '/api/v1/notifiers', { name: 'hook', type: 'webhook', config: { url: 'not a url' } });
     expect(invalid.status).toBe(400);
     expect(invalid.json.error).toBe('invalid_config');
-    const created = await call(s.api, 'POST', '/api/v1/notifiers', { id: 'ntf-hook', name: 'hook', type: 'webhook', config: { url: `${failing.url}/hook`, secret: 'hmac-secret-value-1234' } });
+    const created = await call(s.api, 'POST', '/api/v1/notifiers', { id: 'ntf-hook', name: 'hook', type: 'webhook', config: { url: `${failing.url}/hook`, secret: 'hmac-secret-value-1234', allow_loopback: true } });
     expect(created.status, created.body).toBe(201);
-    expect(created.json.config).toEqual({ url: `${failing.url}/hook`, secret: '[redacted]' });
+    expect(created.json.config).toEqual({ url: `${failing.url}/hook`, secret: '[redacted]', allow_loopback: true });
     const row = await s.deps.db.selectFrom('notifiers').select('config').where('id', '=', 'ntf-hook').executeTakeFirstOrThrow();
     expect(JSON.stringify(row.config)).not.toContain('hmac-secret-value-1234');
     // Sending the redacted value back keeps the stored secret.
-    const renamed = await call(s.api, 'PUT', '/api/v1/notifiers/ntf-hook', { name: 'hook 2', config: { url: `${failing.url}/hook`, secret: '[redacted]' } });
+    const renamed = await call(s.api, 'PUT', '/api/v1/notifiers/ntf-hook', { name: 'hook 2', config: { url: `${failing.url}/hook`, secret: '[redacted]', allow_loopback: true } });
     expect(renamed.status, renamed.body).toBe(200);
     const runtime = await s.deps.notifiers.get('ntf-hook');
     expect(runtime.instanceId).toBe('ntf-hook');
@@ -93,7 +96,7 @@ describeEachDialect('the notification outbox', (ctx) => {
     const hookCalls = () => failing.requests.filter((r) => r.path === '/hook').length;
 
     await tick(s);
-    expect(slack.messages.filter((m) => m.text.includes(String(body.common_name)))).toHaveLength(1);
+    expect(slack.messages.filter((m) => m.text?.includes(String(body.common_name)))).toHaveLength(1);
     expect(hookCalls()).toBe(1);
     const [row] = (await call(s.api, 'GET', `/api/v1/notifications?certificate_id=${created.json.id}&channel=Webhook`)).json.data!;
     expect(row).toMatchObject({ status: 'failed', attempts: 1, notifier_id: 'ntf-hook' });
@@ -123,7 +126,7 @@ describeEachDialect('the notification outbox', (ctx) => {
     clock = new Date(clock.getTime() + 120 * MINUTE);
     await tick(s);
     expect(hookCalls()).toBe(3);
-    expect(slack.messages.filter((m) => m.text.includes(String(body.common_name)))).toHaveLength(1);
+    expect(slack.messages.filter((m) => m.text?.includes(String(body.common_name)))).toHaveLength(1);
 
     expect((await call(s.api, 'POST', `/api/v1/notifications/${row!.id}/requeue`, {}, 'viewer-key-0123456789abcdef')).status).toBe(403);
     failing.status = 200;

@@ -87,6 +87,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         publicBaseUrl: config.server.publicUrl ?? baseUrl('https', config.server.host, config.server.port),
         pkiHttpBaseUrl: config.pkiHttp.publicUrl ?? baseUrl('http', config.server.host, config.pkiHttp.port),
       },
+      notifierBaseUrl: config.notifications.dashboardUrl,
     });
     const issuers = createIssuerRuntimes(database.db, registry, cipher);
     const notifiers = createNotifierRuntimes(database.db, registry, cipher);

@@ -10,6 +10,11 @@ export interface RegistryDependencies {
   cipher: ConfigCipher;
   metrics: ServerMetrics;
   environment: Omit<ConnectorEnvironment, 'instanceId'>;
+  /**
+   * Notifiers' `publicBaseUrl`: where their links to certificates point (connector-utils'
+   * notificationLink appends `/certificates/<id>`); default `environment.publicBaseUrl`.
+   */
+  notifierBaseUrl?: string;
 }
 
 export interface ServerRegistry {
@@ -20,7 +25,17 @@ export interface ServerRegistry {
   abortAll(): void;
 }
 
-export function createServerRegistry(logger: ConnectorLogger): ServerRegistry {
+export interface ServerRegistryOptions {
+  /**
+   * Test hook: the `ctx.fetch` every connector gets instead of the default one (30 s deadline,
+   * strict SSRF policy that refuses loopback and private addresses). Tests pass a fetch that
+   * reaches vendor fakes on loopback (connector-testkit's createFakeVendorFetch). Nothing in
+   * production sets it: the CLI builds the registry without options, and no variable reaches it.
+   */
+  fetch?: typeof globalThis.fetch;
+}
+
+export function createServerRegistry(logger: ConnectorLogger, options: ServerRegistryOptions = {}): ServerRegistry {
   let deps: RegistryDependencies | undefined;
   const shutdown = new AbortController();
   const registry = createRegistry({
@@ -30,10 +45,11 @@ export function createServerRegistry(logger: ConnectorLogger): ServerRegistry {
       return createConnectorContext({
         connector: `${kind}-${id}`,
         logger: connectorLogger,
+        ...(options.fetch && { fetch: options.fetch }),
         signal: shutdown.signal,
         metrics: deps.metrics.forConnector(`${kind}-${id}`),
         secrets: createDatabaseSecretStore(deps.db, deps.cipher, instanceId),
-        environment: { ...deps.environment, instanceId },
+        environment: { ...deps.environment, ...(kind === 'notifier' && deps.notifierBaseUrl && { publicBaseUrl: deps.notifierBaseUrl }), instanceId },
       });
     },
   });

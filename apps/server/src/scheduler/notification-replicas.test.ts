@@ -1,9 +1,9 @@
 import { startFakeVendor } from '@certctl/connector-testkit';
+import webhookNotifier from '@certctl/notifier-webhook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchNotifications } from '../services/notification-dispatch.js';
 import { enqueueNotifications } from '../services/notification-outbox.js';
 import { createScratchPostgres, type ScratchPostgres } from '../testing/postgres-database.js';
-import { testWebhookNotifier } from '../testing/test-notifiers.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 describe('two replicas dispatching one outbox on PostgreSQL', () => {
@@ -24,8 +24,8 @@ describe('two replicas dispatching one outbox on PostgreSQL', () => {
       },
     });
     scratch = await createScratchPostgres();
-    a = await startTestServer({ database: { url: scratch.url }, connectors: [testWebhookNotifier], env: { CERTCTL_WEBHOOK_URL: `${endpoint.url}/hook` }, replicaId: 'replica-a' });
-    b = await startTestServer({ database: { url: scratch.url }, connectors: [testWebhookNotifier], env: { CERTCTL_WEBHOOK_URL: `${endpoint.url}/hook` }, replicaId: 'replica-b' });
+    a = await startTestServer({ database: { url: scratch.url }, connectors: [webhookNotifier], env: { CERTCTL_WEBHOOK_URL: `${endpoint.url}/hook`, CERTCTL_WEBHOOK_ALLOW_LOOPBACK: 'true' }, replicaId: 'replica-a' });
+    b = await startTestServer({ database: { url: scratch.url }, connectors: [webhookNotifier], env: { CERTCTL_WEBHOOK_URL: `${endpoint.url}/hook`, CERTCTL_WEBHOOK_ALLOW_LOOPBACK: 'true' }, replicaId: 'replica-b' });
   });
   afterAll(async () => {
     await a?.stop();

@@ -1,7 +1,8 @@
+import { VendorApiError } from '@certctl/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { channelsForSeverity, crossedThreshold, defaultSeverityFor, severityForThreshold } from './alert-routing.js';
-import { retryDelayMs } from './notification-dispatch.js';
+import { retryDelayMs, vendorRetryAfterMs } from './notification-dispatch.js';
 
 const DAY = 86_400_000;
 const now = new Date('2026-11-23T12:00:00Z');
@@ -56,5 +57,13 @@ describe('alert routing rules', () => {
         expect(delay).toBeLessThanOrEqual(Math.ceil(raw * 1.1));
       }),
     );
+  });
+
+  it("waits at least as long as the vendor's Retry-After, capped at an hour, and ignores it on other errors", () => {
+    const rateLimited = (seconds?: number) => new VendorApiError({ connector: 'notifier-slack', message: 'returned 429', status: 429, retryAfterSeconds: seconds });
+    expect(vendorRetryAfterMs(rateLimited(600))).toBe(600_000);
+    expect(vendorRetryAfterMs(rateLimited(86_400))).toBe(3_600_000);
+    expect(vendorRetryAfterMs(rateLimited())).toBe(0);
+    expect(vendorRetryAfterMs(new Error('Retry-After: 600'))).toBe(0);
   });
 });

@@ -4,7 +4,6 @@ import type { Executor } from '../db/open-database.js';
 import { channelsForSeverity, EVENT_SEVERITY } from './alert-routing.js';
 import { certificateFacts, certificateOfMessage } from './certificate-facts.js';
 import { expiryIncidentKey } from './expiry-alerts.js';
-import { certificateUrl } from './notification-links.js';
 import { enqueueNotifications } from './notification-outbox.js';
 import type { ServiceDeps } from './service-deps.js';
 
@@ -37,7 +36,6 @@ export async function notifyCertificateEvent(trx: Executor, deps: ServiceDeps, e
   const policy = await trx.selectFrom('renewalPolicies').select(['alertChannels']).where('id', '=', facts.renewalPolicyId).executeTakeFirst();
   const severity = EVENT_SEVERITY[event.event] ?? 'warning';
   const now = deps.now();
-  const url = certificateUrl(deps, facts.id);
   const incidentKey = `certctl-${event.event}-${facts.id}-${event.occurrence}`;
   await enqueueNotifications(trx, deps, {
     dedupBase: `${event.event}:${event.occurrence}`,
@@ -48,11 +46,10 @@ export async function notifyCertificateEvent(trx: Executor, deps: ServiceDeps, e
       event: event.event,
       severity,
       subject: `[certctl] ${facts.commonName}: ${SUBJECTS[event.event] ?? event.event}`,
-      text: `Certificate ${facts.name} (${facts.commonName}): ${SUBJECTS[event.event] ?? event.event}${event.detail ? `: ${event.detail}` : ''}. Owner: ${facts.ownerName} <${facts.ownerEmail}>, team ${facts.teamName}.`,
+      text: `Certificate ${facts.name} (${facts.commonName}): ${SUBJECTS[event.event] ?? event.event}${event.detail ? `: ${event.detail}` : ''}.`,
       certificate: certificateOfMessage(facts, now),
       incidentKey,
       recipients: [facts.ownerEmail],
-      ...(url && { url }),
       occurredAt: now.toISOString(),
     },
   });

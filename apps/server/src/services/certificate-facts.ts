@@ -18,29 +18,33 @@ export interface CertificateFacts {
   renewalPolicyId: string;
 }
 
-/** What an alert about a certificate says about it: names, owner (the default recipient), team, current version. */
+/** The certificate, owner and team columns every alert about a certificate reads (with certificates ⋈ owners ⋈ teams). */
+export const CERTIFICATE_ALERT_COLUMNS = [
+  'certificates.id',
+  'certificates.name',
+  'certificates.commonName',
+  'certificates.sans',
+  'certificates.environment',
+  'certificates.status',
+  'certificates.issuerId',
+  'certificates.renewalPolicyId',
+  'owners.name as ownerName',
+  'owners.email as ownerEmail',
+  'teams.name as teamName',
+] as const;
+
+/**
+ * What an alert about a certificate says about it: names, owner (the default recipient), team,
+ * current version. The notifiers render these facts themselves (connector-utils' notificationFacts)
+ * from the notification's `certificate`, built by certificateOfMessage.
+ */
 export async function certificateFacts(db: Executor, certificateId: string): Promise<CertificateFacts | undefined> {
   const row = await db
     .selectFrom('certificates')
     .innerJoin('owners', 'owners.id', 'certificates.ownerId')
     .innerJoin('teams', 'teams.id', 'certificates.teamId')
     .leftJoin('certificateVersions', 'certificateVersions.id', 'certificates.currentVersionId')
-    .select([
-      'certificates.id',
-      'certificates.name',
-      'certificates.commonName',
-      'certificates.sans',
-      'certificates.environment',
-      'certificates.status',
-      'certificates.expiresAt',
-      'certificates.currentVersionId as versionId',
-      'certificateVersions.serial',
-      'certificates.issuerId',
-      'owners.name as ownerName',
-      'owners.email as ownerEmail',
-      'teams.name as teamName',
-      'certificates.renewalPolicyId',
-    ])
+    .select([...CERTIFICATE_ALERT_COLUMNS, 'certificates.expiresAt', 'certificates.currentVersionId as versionId', 'certificateVersions.serial'])
     .where('certificates.id', '=', certificateId)
     .executeTakeFirst();
   return row ? { ...row, serial: row.serial ?? null } : undefined;

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import emailNotifier from '@certctl/notifier-email';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call, certificateBody, createBasics, makeCsr } from '../testing/api-fixtures.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
 import { createTestCa } from '../testing/test-issuer.js';
-import { type SmtpSink, startSmtpSink, testEmailNotifier } from '../testing/test-notifiers.js';
+import { type SmtpSink, startSmtpSink } from '../testing/notification-receivers.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 describeEachDialect('the digest', (ctx) => {
@@ -18,7 +19,7 @@ describeEachDialect('the digest', (ctx) => {
     server = await startTestServer({
       database: ctx,
       dataDir,
-      connectors: [ca.manifest, testEmailNotifier],
+      connectors: [ca.manifest, emailNotifier],
       env: { CERTCTL_SMTP_HOST: '127.0.0.1', CERTCTL_SMTP_PORT: String(smtp.port), CERTCTL_SMTP_FROM_ADDRESS: 'certctl@example.com', CERTCTL_SMTP_USE_TLS: 'false', CERTCTL_DIGEST_ENABLED: 'true', CERTCTL_DIGEST_INTERVAL: '24h' },
     });
     return server;
@@ -66,7 +67,8 @@ describeEachDialect('the digest', (ctx) => {
     expect(mails).toHaveLength(1);
     expect(mails[0]!.to).toEqual(['ops@example.com']);
     expect(mails[0]!.raw).toMatch(/Content-Type: text\/html/i);
-    expect(mails[0]!.raw).toMatch(/Subject: \[certctl\] digest: 1 expiring/);
+    expect(mails[0]!.html).toMatch(/^<!DOCTYPE html>[\s\S]*id="stat-expiring"/);
+    expect(mails[0]!.subject).toMatch(/^\[certctl\] digest: 1 expiring/);
 
     await s.scheduler.runLoop('digest');
     await s.scheduler.runLoop('digest');

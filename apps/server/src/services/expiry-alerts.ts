@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { channelsForSeverity, crossedThreshold, DEFAULT_THRESHOLDS_DAYS, severityForThreshold } from './alert-routing.js';
-import { certificateOfMessage } from './certificate-facts.js';
-import { certificateUrl } from './notification-links.js';
+import { CERTIFICATE_ALERT_COLUMNS, certificateOfMessage } from './certificate-facts.js';
 import { enqueueNotifications } from './notification-outbox.js';
 import type { ServiceDeps } from './service-deps.js';
 
@@ -34,20 +33,10 @@ export async function enqueueExpiryAlerts(deps: ServiceDeps, now = deps.now()): 
     .innerJoin('owners', 'owners.id', 'certificates.ownerId')
     .innerJoin('teams', 'teams.id', 'certificates.teamId')
     .select([
-      'certificates.id',
-      'certificates.name',
-      'certificates.commonName',
-      'certificates.sans',
-      'certificates.environment',
-      'certificates.status',
-      'certificates.issuerId',
-      'certificates.renewalPolicyId',
+      ...CERTIFICATE_ALERT_COLUMNS,
       'certificateVersions.id as versionId',
       'certificateVersions.serial',
       'certificateVersions.notAfter',
-      'owners.name as ownerName',
-      'owners.email as ownerEmail',
-      'teams.name as teamName',
       'renewalPolicies.alertThresholdsDays',
       'renewalPolicies.alertChannels',
       'renewalPolicies.alertSeverityMap',
@@ -87,12 +76,12 @@ export async function enqueueExpiryAlerts(deps: ServiceDeps, now = deps.now()): 
         event: expired ? 'expired' : 'expiring',
         severity,
         subject: `[certctl] ${cert.commonName} ${when}`,
-        text: `Certificate ${cert.name} (${cert.commonName}, serial ${cert.serial}) ${when}, on ${cert.notAfter.toISOString()}. Owner: ${cert.ownerName} <${cert.ownerEmail}>, team ${cert.teamName}. Threshold: ${threshold} day(s), ${severity}.`,
+        // Owner, team, serial and expiry travel in `certificate`; each notifier lays them out (notificationFacts).
+        text: `Certificate ${cert.name} (${cert.commonName}) ${when}. It crossed its ${threshold}-day alert threshold (${severity}).`,
         certificate: certificateOfMessage({ ...cert, expiresAt: cert.notAfter }, now),
         // One incident per certificate version: the 0-day page and a 7-day one group together, and a renewal resolves it.
         incidentKey: expiryIncidentKey(cert.id, cert.versionId),
         recipients: [cert.ownerEmail],
-        ...(certificateUrl(deps, cert.id) && { url: certificateUrl(deps, cert.id) }),
         occurredAt: now.toISOString(),
       },
     });

@@ -1,4 +1,4 @@
-import { ConnectorError } from '@certctl/core';
+import { ConnectorError, VendorApiError } from '@certctl/core';
 import { InstanceNotFoundError } from '../connectors/instance-runtimes.js';
 import type { OutboxRow } from '../db/tables.js';
 import { claimOutbox, notificationOf, type Settlement, settleOutbox } from './notification-outbox.js';
@@ -17,6 +17,12 @@ const MAX_BACKOFF_MS = 3_600_000;
 export function retryDelayMs(attempt: number, baseMs: number, random = Math.random): number {
   const raw = Math.min(baseMs * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
   return Math.round(raw * (0.9 + random() * 0.2));
+}
+
+/** How long the vendor asked us to wait (`Retry-After` on a 429 or 503), at most an hour; 0 when it did not say. */
+export function vendorRetryAfterMs(error: unknown): number {
+  if (!VendorApiError.isInstance(error) || !error.retryAfterSeconds || error.retryAfterSeconds <= 0) return 0;
+  return Math.min(error.retryAfterSeconds * 1000, MAX_BACKOFF_MS);
 }
 
 function errorText(error: unknown): string {
@@ -46,7 +52,9 @@ async function deliver(deps: ServiceDeps, row: OutboxRow): Promise<Settlement> {
     if (error instanceof InstanceNotFoundError) return { outcome: 'dead', error: errorText(error) };
     const attempt = row.attempts + 1;
     if (isRetryable(error) && attempt < row.maxAttempts) {
-      return { outcome: 'failed', error: errorText(error), retryAt: new Date(deps.now().getTime() + retryDelayMs(attempt, deps.settings.notifications.retryBaseMs)) };
+      // The backoff, or longer when the vendor said how long to wait.
+      const delay = Math.max(retryDelayMs(attempt, deps.settings.notifications.retryBaseMs), vendorRetryAfterMs(error));
+      return { outcome: 'failed', error: errorText(error), retryAt: new Date(deps.now().getTime() + delay) };
     }
     const reason = isRetryable(error) ? `gave up after ${attempt} attempt(s): ` : 'not retryable: ';
     return { outcome: 'dead', error: reason + errorText(error) };

@@ -29,6 +29,8 @@ export interface TestServerOptions {
   scheduler?: boolean;
   replicaId?: string;
   dataDir?: string;
+  /** The connectors' `ctx.fetch` (e.g. createFakeVendorFetch for vendor fakes on loopback); default the production one. */
+  connectorFetch?: typeof globalThis.fetch;
   /** The server's clock (fake clocks cross alert thresholds). */
   now?: () => Date;
 }
@@ -56,7 +58,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     { connectorVariables: [...installedVariables, ...(options.connectors ?? []).flatMap((m) => Object.keys(m.env ?? {}))] },
   );
   const logger = createLogger({ level: config.log.level });
-  const connectors = createServerRegistry(logger);
+  const connectors = createServerRegistry(logger, { fetch: options.connectorFetch });
   if (options.installed) await registerInstalledConnectors(connectors.registry, []);
   for (const manifest of options.connectors ?? []) connectors.registry.register(manifest);
   const server = await startServer({
