@@ -9,6 +9,11 @@ import { ensurePostgres } from './postgres.mjs';
 export const REQUIRED_COMMANDS = {
   openssl: 'openssl',
   psql: 'postgresql-client',
+  scepclient: 'scep',
+  pki: 'strongswan-pki',
+  getcert: 'certmonger',
+  '/usr/sbin/certmonger': 'certmonger',
+  'dbus-daemon': 'dbus',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

@@ -1,3 +1,4 @@
+import { isScepVariable, loadScepConfig } from '../scep/scep-config.js';
 import { type ServerConfig, SERVER_VARIABLES, envSchema, toServerConfig } from './server-config.js';
 
 /** A configuration problem that stops start-up; its message is the one line an operator reads. */
@@ -35,7 +36,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
   const own: Record<string, string> = {};
   const connectorEnv: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('CERTCTL_') || value === undefined) continue;
+    if (!name.startsWith('CERTCTL_') || value === undefined || isScepVariable(name)) continue;
     if (Object.hasOwn(SERVER_VARIABLES, name)) {
       if (value !== '') own[name] = value;
     } else if (connectorVariables.has(name)) {
@@ -55,5 +56,5 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
     const missing = parsed.CERTCTL_SERVER_TLS_CERT_PATH ? 'CERTCTL_SERVER_TLS_KEY_PATH' : 'CERTCTL_SERVER_TLS_CERT_PATH';
     throw new ConfigError(`${missing}: required when the other of CERTCTL_SERVER_TLS_CERT_PATH/_KEY_PATH is set`, missing);
   }
-  return toServerConfig(parsed, connectorEnv);
+  return { ...toServerConfig(parsed, connectorEnv), scep: loadScepConfig(env) };
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
 import { namedApiKeys } from './named-api-keys.js';
+import type { ScepConfig } from '../scep/scep-config.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -95,6 +96,7 @@ export interface ServerConfig {
   agentOfflineAfterMs: number;
   /** Connector-owned `CERTCTL_*` variables, passed to env seeding as they are. */
   connectorEnv: Record<string, string>;
+  scep?: ScepConfig;
 }
 
 export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, string>): ServerConfig {
