@@ -15,4 +15,9 @@ export const PKI_STATUS = { success: 0, failure: 2, pending: 3 } as const;
 export const FAIL_INFO = { badAlg: 0, badMessageCheck: 1, badRequest: 2, badTime: 3, badCertId: 4 } as const;
 export type FailInfoName = keyof typeof FAIL_INFO;
 
-export const SCEP_CAPABILITIES = ['POSTPKIOperation', 'SHA-256', 'SHA-512', 'AES', 'SCEPStandard', 'Renewal'] as const;
+/**
+ * SHA-384 is true (we verify and sign it) and also needed by strongSwan 5.9.8 (Debian 12): its
+ * `pki --scep` tests capability bits by index, so SHA-256 and AES only pass when SHA-384 is
+ * advertised (strongswan/strongswan#1607).
+ */
+export const SCEP_CAPABILITIES = ['POSTPKIOperation', 'SHA-256', 'SHA-384', 'SHA-512', 'AES', 'SCEPStandard', 'Renewal'] as const;

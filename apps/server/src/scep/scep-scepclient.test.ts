@@ -31,7 +31,7 @@ describeEachDialect('SCEP with micromdm scepclient', (ctx) => {
   it('answers GetCACaps with the advertised capabilities', async () => {
     const res = await fetch(`${fx.url}?operation=GetCACaps`);
     expect(res.status).toBe(200);
-    expect((await res.text()).trim().split('\n')).toEqual(['POSTPKIOperation', 'SHA-256', 'SHA-512', 'AES', 'SCEPStandard', 'Renewal']);
+    expect((await res.text()).trim().split('\n')).toEqual(['POSTPKIOperation', 'SHA-256', 'SHA-384', 'SHA-512', 'AES', 'SCEPStandard', 'Renewal']);
   });
 
   it('GetCACert returns RA and CA as a degenerate PKCS#7 that openssl reads', async () => {
