@@ -18,9 +18,10 @@ import {
   randomBytes,
 } from 'node:crypto';
 import forge from 'node-forge';
+import { type CertificateFields, type CertificateInput, readCertificateFields } from './asn1-certificate-fields.js';
 import {
-  algorithmIdentifier,
   type Asn1Node,
+  algorithmIdentifier,
   ctx,
   integer,
   NULL_DER,
@@ -34,7 +35,6 @@ import {
   setOf,
   TAG,
 } from './asn1-der.js';
-import { type CertificateFields, type CertificateInput, readCertificateFields } from './asn1-certificate-fields.js';
 import {
   DIGEST_OIDS,
   type DigestName,
@@ -143,7 +143,8 @@ function keyTransRecipientInfo(
  */
 export function encryptEnvelopedData(options: EncryptEnvelopedDataOptions): Uint8Array {
   const spec = CIPHER_BY_NAME.get(options.contentEncryption ?? 'aes-256-cbc');
-  if (!spec || spec.name === 'des-cbc') throw cmsMalformed(`unsupported content encryption ${String(options.contentEncryption)}`);
+  if (!spec || spec.name === 'des-cbc')
+    throw cmsMalformed(`unsupported content encryption ${String(options.contentEncryption)}`);
   if (options.recipients.length === 0) throw cmsMalformed('EnvelopedData needs at least one recipient');
   const transport = options.keyTransport ?? 'rsa-oaep';
   const key = randomBytes(spec.keyLength);

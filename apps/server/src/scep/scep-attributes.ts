@@ -8,7 +8,14 @@ export const SCEP_OIDS = {
   transactionId: '2.16.840.1.113733.1.9.7',
 } as const;
 
-export const MESSAGE_TYPES = { certRep: 3, renewalReq: 17, pkcsReq: 19, certPoll: 20, getCert: 21, getCrl: 22 } as const;
+export const MESSAGE_TYPES = {
+  certRep: 3,
+  renewalReq: 17,
+  pkcsReq: 19,
+  certPoll: 20,
+  getCert: 21,
+  getCrl: 22,
+} as const;
 
 export const PKI_STATUS = { success: 0, failure: 2, pending: 3 } as const;
 
@@ -20,4 +27,12 @@ export type FailInfoName = keyof typeof FAIL_INFO;
  * `pki --scep` tests capability bits by index, so SHA-256 and AES only pass when SHA-384 is
  * advertised (strongswan/strongswan#1607).
  */
-export const SCEP_CAPABILITIES = ['POSTPKIOperation', 'SHA-256', 'SHA-384', 'SHA-512', 'AES', 'SCEPStandard', 'Renewal'] as const;
+export const SCEP_CAPABILITIES = [
+  'POSTPKIOperation',
+  'SHA-256',
+  'SHA-384',
+  'SHA-512',
+  'AES',
+  'SCEPStandard',
+  'Renewal',
+] as const;

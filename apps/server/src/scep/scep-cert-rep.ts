@@ -26,7 +26,9 @@ function replyAttributes(request: ScepEnvelopeHeader, status: number): CmsAttrib
 
 /** The client's digest if we sign with it, else SHA-256 (we never sign with SHA-1). */
 function replyHash(request: ScepEnvelopeHeader): 'sha256' | 'sha384' | 'sha512' {
-  return request.digestAlgorithm === 'sha512' || request.digestAlgorithm === 'sha384' ? request.digestAlgorithm : 'sha256';
+  return request.digestAlgorithm === 'sha512' || request.digestAlgorithm === 'sha384'
+    ? request.digestAlgorithm
+    : 'sha256';
 }
 
 export interface SuccessReplyOptions {
@@ -46,7 +48,12 @@ export async function buildSuccessCertRep(options: SuccessReplyOptions): Promise
   // Answer with the client's cipher; single DES clients get 3DES (we never write single DES), GCM ones AES-CBC.
   const asked = request.contentEncryption;
   const contentEncryption = asked === 'des-cbc' ? 'des-ede3-cbc' : asked.endsWith('-gcm') ? 'aes-256-cbc' : asked;
-  const enveloped = encryptEnvelopedData({ content: degenerate, recipients: [request.signerCertificate], contentEncryption, keyTransport: 'rsa-pkcs1' });
+  const enveloped = encryptEnvelopedData({
+    content: degenerate,
+    recipients: [request.signerCertificate],
+    contentEncryption,
+    keyTransport: 'rsa-pkcs1',
+  });
   return signSignedData({
     content: enveloped,
     signerCertificate: ra.certificateDer,
@@ -58,14 +65,21 @@ export async function buildSuccessCertRep(options: SuccessReplyOptions): Promise
 }
 
 /** CertRep FAILURE with a failInfo code and no envelope (RFC 8894 section 3.3.2). */
-export async function buildFailureCertRep(ra: ScepRa, request: ScepEnvelopeHeader, failInfo: FailInfoName): Promise<Uint8Array> {
+export async function buildFailureCertRep(
+  ra: ScepRa,
+  request: ScepEnvelopeHeader,
+  failInfo: FailInfoName,
+): Promise<Uint8Array> {
   return signSignedData({
     content: new Uint8Array(0),
     detached: true,
     signerCertificate: ra.certificateDer,
     signingKey: ra.key,
     hash: replyHash(request),
-    signedAttributes: [...replyAttributes(request, PKI_STATUS.failure), text(SCEP_OIDS.failInfo, String(FAIL_INFO[failInfo]))],
+    signedAttributes: [
+      ...replyAttributes(request, PKI_STATUS.failure),
+      text(SCEP_OIDS.failInfo, String(FAIL_INFO[failInfo])),
+    ],
     signingTime: false,
   });
 }

@@ -12,7 +12,10 @@ describeEachDialect('SCEP with certmonger', (ctx) => {
   let fx: ScepFixture;
   beforeAll(async () => {
     for (const bin of ['/usr/sbin/certmonger', '/usr/bin/getcert', '/usr/bin/dbus-run-session']) {
-      if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install -y certmonger dbus (tooling/services/ensure-test-services.mjs installs them)`);
+      if (!existsSync(bin))
+        throw new Error(
+          `${bin} is missing: apt-get install -y certmonger dbus (tooling/services/ensure-test-services.mjs installs them)`,
+        );
     }
     fx = await startScepServer(ctx);
   });
@@ -23,9 +26,18 @@ describeEachDialect('SCEP with certmonger', (ctx) => {
     writeFileSync(join(fx.dir, 'ca.pem'), fx.caPem);
     const { stdout } = await run('dbus-run-session', ['--', 'sh', SCRIPT], {
       timeout: 45_000,
-      env: { PATH: process.env.PATH, XDG_DATA_DIRS: join(fx.dir, 'no-services'), CM_DIR: fx.dir, SCEP_URL: fx.url, CM_CN: 'host.example.com', CM_CHALLENGE: CHALLENGE },
+      env: {
+        PATH: process.env.PATH,
+        XDG_DATA_DIRS: join(fx.dir, 'no-services'),
+        CM_DIR: fx.dir,
+        SCEP_URL: fx.url,
+        CM_CN: 'host.example.com',
+        CM_CHALLENGE: CHALLENGE,
+      },
     }).catch((error: { stdout: string; stderr: string }) => {
-      const log = existsSync(join(fx.dir, 'certmonger.log')) ? readFileSync(join(fx.dir, 'certmonger.log'), 'utf8').slice(-3000) : '(no certmonger log)';
+      const log = existsSync(join(fx.dir, 'certmonger.log'))
+        ? readFileSync(join(fx.dir, 'certmonger.log'), 'utf8').slice(-3000)
+        : '(no certmonger log)';
       throw new Error(`certmonger run failed: ${error.stdout}${error.stderr}\n${log}`);
     });
     expect(stdout, readFileSync(join(fx.dir, 'certmonger.log'), 'utf8').slice(-3000)).toMatch(/status: MONITORING/);

@@ -1,5 +1,5 @@
+import { bool } from '../config/env-values.js';
 import { ConfigError, type Environment } from '../config/load-config.js';
-import { bool, durationMs, parseDuration } from '../config/env-values.js';
 
 /** One SCEP endpoint: `/scep` (the unnamed profile) or `/scep/<path>`. */
 export interface ScepProfileConfig {
@@ -12,15 +12,6 @@ export interface ScepProfileConfig {
   challengePassword?: string;
   raCertPath: string;
   raKeyPath: string;
-  intune?: ScepIntuneConfig;
-}
-
-export interface ScepIntuneConfig {
-  connectorCertPath: string;
-  audience?: string;
-  challengeValidityMs: number;
-  clockSkewMs: number;
-  perDeviceLimit24h: number;
 }
 
 export interface ScepConfig {
@@ -48,7 +39,13 @@ export function isScepVariable(name: string): boolean {
   return name.startsWith('CERTCTL_SCEP_');
 }
 
-function parseWith<T>(name: string, value: string, schema: { safeParse(v: string): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }): T {
+function parseWith<T>(
+  name: string,
+  value: string,
+  schema: {
+    safeParse(v: string): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
+  },
+): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new ConfigError(`${name}: ${result.error.issues[0]?.message ?? 'invalid value'}`, name);
   return result.data;
@@ -61,31 +58,28 @@ function readProfile(env: Environment, prefix: string, path: string): ScepProfil
   };
   const required = (field: (typeof PROFILE_FIELDS)[number]) => {
     const value = get(field);
-    if (value === undefined) throw new ConfigError(`${prefix}${field}: required when SCEP is enabled${path ? ` for profile ${path}` : ''}`, `${prefix}${field}`);
+    if (value === undefined)
+      throw new ConfigError(
+        `${prefix}${field}: required when SCEP is enabled${path ? ` for profile ${path}` : ''}`,
+        `${prefix}${field}`,
+      );
     return value;
   };
-  const intuneEnabled = get('INTUNE_ENABLED') !== undefined && parseWith(`${prefix}INTUNE_ENABLED`, get('INTUNE_ENABLED')!, bool);
+  const intuneEnabled =
+    get('INTUNE_ENABLED') !== undefined && parseWith(`${prefix}INTUNE_ENABLED`, get('INTUNE_ENABLED')!, bool);
   const challengePassword = get('CHALLENGE_PASSWORD');
   if (!challengePassword && !intuneEnabled) {
-    throw new ConfigError(`${prefix}CHALLENGE_PASSWORD: required (or enable ${prefix}INTUNE_ENABLED); SCEP never enrols without a challenge`, `${prefix}CHALLENGE_PASSWORD`);
+    throw new ConfigError(
+      `${prefix}CHALLENGE_PASSWORD: required (or enable ${prefix}INTUNE_ENABLED); SCEP never enrols without a challenge`,
+      `${prefix}CHALLENGE_PASSWORD`,
+    );
   }
-  let intune: ScepIntuneConfig | undefined;
   if (intuneEnabled) {
-    const validity = get('INTUNE_CHALLENGE_VALIDITY');
-    const skew = get('INTUNE_CLOCK_SKEW_TOLERANCE');
-    const limit = get('INTUNE_PER_DEVICE_RATE_LIMIT_24H');
-    intune = {
-      connectorCertPath: required('INTUNE_CONNECTOR_CERT_PATH'),
-      audience: get('INTUNE_AUDIENCE'),
-      challengeValidityMs: validity ? parseWith(`${prefix}INTUNE_CHALLENGE_VALIDITY`, validity, durationMs) : 3_600_000,
-      clockSkewMs: skew ? (parseDuration(skew) ?? Number.NaN) : 60_000,
-      perDeviceLimit24h: limit === undefined ? 3 : /^\d+$/.test(limit) ? Number(limit) : Number.NaN,
-    };
-    if (Number.isNaN(intune.clockSkewMs)) throw new ConfigError(`${prefix}INTUNE_CLOCK_SKEW_TOLERANCE: expected a duration such as 60s`, `${prefix}INTUNE_CLOCK_SKEW_TOLERANCE`);
-    if (Number.isNaN(intune.perDeviceLimit24h)) throw new ConfigError(`${prefix}INTUNE_PER_DEVICE_RATE_LIMIT_24H: expected a whole number (0 disables)`, `${prefix}INTUNE_PER_DEVICE_RATE_LIMIT_24H`);
-    if (intune.clockSkewMs >= intune.challengeValidityMs) {
-      throw new ConfigError(`${prefix}INTUNE_CLOCK_SKEW_TOLERANCE: must be shorter than ${prefix}INTUNE_CHALLENGE_VALIDITY`, `${prefix}INTUNE_CLOCK_SKEW_TOLERANCE`);
-    }
+    // Fail closed and say so: accepting the variables without verifying challenges would mislead.
+    throw new ConfigError(
+      `${prefix}INTUNE_ENABLED: Intune dynamic challenges are not available in this release; use ${prefix}CHALLENGE_PASSWORD`,
+      `${prefix}INTUNE_ENABLED`,
+    );
   }
   return {
     path,
@@ -95,7 +89,6 @@ function readProfile(env: Environment, prefix: string, path: string): ScepProfil
     challengePassword,
     raCertPath: required('RA_CERT_PATH'),
     raKeyPath: required('RA_KEY_PATH'),
-    intune,
   };
 }
 
@@ -106,15 +99,26 @@ function readProfile(env: Environment, prefix: string, path: string): ScepProfil
  */
 export function loadScepConfig(env: Environment): ScepConfig {
   const names = Object.keys(env).filter((n) => isScepVariable(n) && env[n] !== undefined);
-  const profileNames = (env.CERTCTL_SCEP_PROFILES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const profileNames = (env.CERTCTL_SCEP_PROFILES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = new Set<string>(LEGACY_ONLY.map((f) => `CERTCTL_SCEP_${f}`));
   for (const field of PROFILE_FIELDS) known.add(`CERTCTL_SCEP_${field}`);
   for (const name of profileNames) {
-    if (!PATH_ID.test(name)) throw new ConfigError(`CERTCTL_SCEP_PROFILES: "${name}" is not a valid profile name (lower-case letters, digits and inner hyphens)`, 'CERTCTL_SCEP_PROFILES');
+    if (!PATH_ID.test(name))
+      throw new ConfigError(
+        `CERTCTL_SCEP_PROFILES: "${name}" is not a valid profile name (lower-case letters, digits and inner hyphens)`,
+        'CERTCTL_SCEP_PROFILES',
+      );
     for (const field of PROFILE_FIELDS) known.add(`CERTCTL_SCEP_PROFILE_${envName(name)}_${field}`);
   }
   for (const name of names) {
-    if (!known.has(name)) throw new ConfigError(`${name}: unknown SCEP variable (check its spelling, and that its profile is listed in CERTCTL_SCEP_PROFILES)`, name);
+    if (!known.has(name))
+      throw new ConfigError(
+        `${name}: unknown SCEP variable (check its spelling, and that its profile is listed in CERTCTL_SCEP_PROFILES)`,
+        name,
+      );
   }
   const enabled = env.CERTCTL_SCEP_ENABLED ? parseWith('CERTCTL_SCEP_ENABLED', env.CERTCTL_SCEP_ENABLED, bool) : false;
   const profiles: ScepProfileConfig[] = [];

@@ -12,8 +12,12 @@ export interface ScepEndpoint {
 /** Keyed by URL path segment ('' for `/scep`). Built at start-up: bad RA files stop the server. */
 export type ScepEndpoints = ReadonlyMap<string, ScepEndpoint>;
 
-export function loadScepEndpoints(config: ScepConfig | undefined, extras: (profile: ScepProfileConfig) => Partial<ScepEndpoint> = () => ({})): ScepEndpoints {
+export function loadScepEndpoints(
+  config: ScepConfig | undefined,
+  extras: (profile: ScepProfileConfig) => Partial<ScepEndpoint> = () => ({}),
+): ScepEndpoints {
   const endpoints = new Map<string, ScepEndpoint>();
-  for (const profile of config?.profiles ?? []) endpoints.set(profile.path, { profile, ra: loadScepRa(profile), ...extras(profile) });
+  for (const profile of config?.profiles ?? [])
+    endpoints.set(profile.path, { profile, ra: loadScepRa(profile), ...extras(profile) });
   return endpoints;
 }

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { MalformedInputError } from '@certctl/core';
-import { type ParsedCsr, parseCertificate, parseCsr, readCertificateSummary, validatePath, verifyCsrSignature } from '@certctl/pki';
+import {
+  type ParsedCsr,
+  parseCertificate,
+  parseCsr,
+  readCertificateSummary,
+  validatePath,
+  verifyCsrSignature,
+} from '@certctl/pki';
 import type { Actor } from '../services/actor.js';
 import { recordAudit } from '../services/audit.js';
 import { createCertificate, submitCsr } from '../services/issuance-requests.js';
@@ -35,10 +42,12 @@ async function readRequestCsr(payload: Uint8Array): Promise<ParsedCsr> {
   try {
     csr = parseCsr(payload);
   } catch (error) {
-    if (MalformedInputError.isInstance(error)) throw new ScepFailure('badRequest', 'the envelope does not hold a PKCS#10 request');
+    if (MalformedInputError.isInstance(error))
+      throw new ScepFailure('badRequest', 'the envelope does not hold a PKCS#10 request');
     throw error;
   }
-  if (!(await verifyCsrSignature(csr.der))) throw new ScepFailure('badMessageCheck', 'the CSR signature does not verify');
+  if (!(await verifyCsrSignature(csr.der)))
+    throw new ScepFailure('badMessageCheck', 'the CSR signature does not verify');
   return csr;
 }
 
@@ -61,7 +70,13 @@ export async function enrollScep(context: EnrollmentContext, request: ScepReques
   const signer = parseCertificate(request.signerCertificate);
   const actor = scepActor(profile);
   const audit = (outcome: string, details: Record<string, unknown>) =>
-    recordAudit(deps.db, actor, 'scep_enrollment', { type: 'scep_profile', id: profile.path || 'default' }, { outcome, transaction_id: request.transactionId, common_name: csr.commonName ?? null, ...details });
+    recordAudit(
+      deps.db,
+      actor,
+      'scep_enrollment',
+      { type: 'scep_profile', id: profile.path || 'default' },
+      { outcome, transaction_id: request.transactionId, common_name: csr.commonName ?? null, ...details },
+    );
   try {
     if (request.messageType === MESSAGE_TYPES.renewalReq) return await renew(context, request, csr, signer, actor);
     if (!Buffer.from(signer.spki).equals(Buffer.from(csr.spki))) {
@@ -69,7 +84,8 @@ export async function enrollScep(context: EnrollmentContext, request: ScepReques
     }
     const challenge = csr.challengePassword;
     if (!staticChallengeMatches(profile.challengePassword, challenge)) {
-      if (!context.dynamicChallenge || challenge === undefined) throw new ScepFailure('badRequest', 'wrong or missing challenge password');
+      if (!context.dynamicChallenge || challenge === undefined)
+        throw new ScepFailure('badRequest', 'wrong or missing challenge password');
       await context.dynamicChallenge(challenge, csr);
     }
     if (!csr.commonName) throw new ScepFailure('badRequest', 'the CSR has no common name');
@@ -93,11 +109,18 @@ export async function enrollScep(context: EnrollmentContext, request: ScepReques
   }
 }
 
-async function renew(context: EnrollmentContext, request: ScepRequest, csr: ParsedCsr, signer: ReturnType<typeof parseCertificate>, actor: Actor): Promise<ScepIssued> {
+async function renew(
+  context: EnrollmentContext,
+  request: ScepRequest,
+  csr: ParsedCsr,
+  signer: ReturnType<typeof parseCertificate>,
+  actor: Actor,
+): Promise<ScepIssued> {
   const { deps, profile } = context;
   const chain = await issuerCaChain(deps, profile.issuerId);
   const path = await validatePath({ leaf: signer.der, intermediates: chain, trustAnchors: chain, at: deps.now() });
-  if (!path.valid) throw new ScepFailure('badMessageCheck', `the RenewalReq signer does not chain to the issuer: ${path.message}`);
+  if (!path.valid)
+    throw new ScepFailure('badMessageCheck', `the RenewalReq signer does not chain to the issuer: ${path.message}`);
   const serial = readCertificateSummary(signer.der).serialNumber;
   const version = await deps.db
     .selectFrom('certificateVersions')
@@ -106,10 +129,22 @@ async function renew(context: EnrollmentContext, request: ScepRequest, csr: Pars
     .where('certificateVersions.serial', '=', serial)
     .where('certificateVersions.issuerId', '=', profile.issuerId)
     .executeTakeFirst();
-  if (!version || version.status === 'revoked' || version.status === 'archived') throw new ScepFailure('badCertId', `the signer certificate ${serial} is not an active certificate of this issuer`);
+  if (!version || version.status === 'revoked' || version.status === 'archived')
+    throw new ScepFailure('badCertId', `the signer certificate ${serial} is not an active certificate of this issuer`);
   const job = await submitCsr(deps, actor, version.id, csr.pem).catch(toFailure);
   const issued = await finish(deps, job.id, version.id);
-  await recordAudit(deps.db, actor, 'scep_enrollment', { type: 'scep_profile', id: profile.path || 'default' }, { outcome: 'renewed', transaction_id: request.transactionId, certificate_id: version.id, message_type: 'RenewalReq' });
+  await recordAudit(
+    deps.db,
+    actor,
+    'scep_enrollment',
+    { type: 'scep_profile', id: profile.path || 'default' },
+    {
+      outcome: 'renewed',
+      transaction_id: request.transactionId,
+      certificate_id: version.id,
+      message_type: 'RenewalReq',
+    },
+  );
   return issued;
 }
 
@@ -121,9 +156,16 @@ function toFailure(error: unknown): never {
 async function finish(deps: ServiceDeps, jobId: string, certificateId: string): Promise<ScepIssued> {
   const job = await runJobNow(deps, jobId);
   if (job.status !== 'succeeded' || !job.resultVersionId) {
-    throw new ScepFailure('badRequest', `issuance did not complete (job ${jobId} is ${job.status}${job.lastError ? `: ${job.lastError}` : ''})`);
+    throw new ScepFailure(
+      'badRequest',
+      `issuance did not complete (job ${jobId} is ${job.status}${job.lastError ? `: ${job.lastError}` : ''})`,
+    );
   }
-  const version = await deps.db.selectFrom('certificateVersions').select(['certificatePem', 'chainPem']).where('id', '=', job.resultVersionId).executeTakeFirstOrThrow();
+  const version = await deps.db
+    .selectFrom('certificateVersions')
+    .select(['certificatePem', 'chainPem'])
+    .where('id', '=', job.resultVersionId)
+    .executeTakeFirstOrThrow();
   const chainPem = version.chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
   return { certificateId, certificatePem: version.certificatePem, chainPem };
 }

@@ -11,7 +11,14 @@ const WAIT_MS = 15_000;
 export async function runJobNow(deps: ServiceDeps, jobId: string): Promise<Job> {
   const claimed = await deps.db
     .updateTable('jobs')
-    .set((eb) => ({ status: 'running', leaseOwner: deps.replicaId, leaseExpiresAt: new Date(deps.now().getTime() + deps.settings.jobLeaseMs), attempts: eb('attempts', '+', 1), startedAt: deps.now(), updatedAt: deps.now() }))
+    .set((eb) => ({
+      status: 'running',
+      leaseOwner: deps.replicaId,
+      leaseExpiresAt: new Date(deps.now().getTime() + deps.settings.jobLeaseMs),
+      attempts: eb('attempts', '+', 1),
+      startedAt: deps.now(),
+      updatedAt: deps.now(),
+    }))
     .where('id', '=', jobId)
     .where('status', '=', 'pending')
     .returningAll()

@@ -1,3 +1,4 @@
+import { MalformedInputError } from '@certctl/core';
 import {
   type CmsContentEncryption,
   decryptEnvelopedData,
@@ -8,7 +9,6 @@ import {
   readStringValue,
   verifySignedData,
 } from '@certctl/pki';
-import { MalformedInputError } from '@certctl/core';
 import { MESSAGE_TYPES, SCEP_OIDS } from './scep-attributes.js';
 import { ScepFailure } from './scep-failure.js';
 import type { ScepRa } from './scep-ra.js';
@@ -38,15 +38,22 @@ export function readScepHeader(body: Uint8Array): ScepEnvelopeHeader {
   const attrs = signer.signedAttributes;
   const text = (oid: string, name: string) => {
     const value = findCmsAttribute(attrs, oid);
-    if (!value) throw new MalformedInputError({ inputKind: 'pkcs7', message: `PKIMessage lacks the ${name} attribute` });
+    if (!value)
+      throw new MalformedInputError({ inputKind: 'pkcs7', message: `PKIMessage lacks the ${name} attribute` });
     return readStringValue(value);
   };
   const transactionId = text(SCEP_OIDS.transactionId, 'transactionID');
   const messageType = Number(text(SCEP_OIDS.messageType, 'messageType'));
   const nonce = findCmsAttribute(attrs, SCEP_OIDS.senderNonce);
-  if (!nonce) throw new MalformedInputError({ inputKind: 'pkcs7', message: 'PKIMessage lacks the senderNonce attribute' });
+  if (!nonce)
+    throw new MalformedInputError({ inputKind: 'pkcs7', message: 'PKIMessage lacks the senderNonce attribute' });
   const senderNonce = readOctetStringValue(nonce);
-  if (!/^[\x20-\x7e]{1,128}$/.test(transactionId) || !Number.isInteger(messageType) || senderNonce.length < 8 || senderNonce.length > 64) {
+  if (
+    !/^[\x20-\x7e]{1,128}$/.test(transactionId) ||
+    !Number.isInteger(messageType) ||
+    senderNonce.length < 8 ||
+    senderNonce.length > 64
+  ) {
     throw new MalformedInputError({ inputKind: 'pkcs7', message: 'PKIMessage attributes are out of range' });
   }
   return { transactionId, senderNonce, messageType, digestAlgorithm: signer.digestAlgorithm };
@@ -59,7 +66,11 @@ export function readScepHeader(body: Uint8Array): ScepEnvelopeHeader {
  */
 export async function openScepRequest(body: Uint8Array, ra: ScepRa): Promise<ScepRequest> {
   const header = readScepHeader(body);
-  if (header.messageType !== MESSAGE_TYPES.pkcsReq && header.messageType !== MESSAGE_TYPES.renewalReq && header.messageType !== MESSAGE_TYPES.certPoll) {
+  if (
+    header.messageType !== MESSAGE_TYPES.pkcsReq &&
+    header.messageType !== MESSAGE_TYPES.renewalReq &&
+    header.messageType !== MESSAGE_TYPES.certPoll
+  ) {
     throw new ScepFailure('badRequest', `messageType ${header.messageType} is not supported`);
   }
   let verified: Awaited<ReturnType<typeof verifySignedData>>;

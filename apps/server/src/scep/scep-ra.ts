@@ -20,7 +20,10 @@ function readPrivateFile(path: string, variable: string): string {
   }
   // Group or world access to RA material lets another local user impersonate the RA.
   if ((mode & 0o077) !== 0) {
-    throw new ConfigError(`${variable}: ${path} has mode ${(mode & 0o777).toString(8)}; run chmod 600 ${path}`, variable);
+    throw new ConfigError(
+      `${variable}: ${path} has mode ${(mode & 0o777).toString(8)}; run chmod 600 ${path}`,
+      variable,
+    );
   }
   return readFileSync(path, 'utf8');
 }
@@ -43,7 +46,8 @@ export function loadScepRa(profile: ScepProfileConfig): ScepRa {
   } catch {
     throw new ConfigError(`${keyVar}: ${profile.raKeyPath} is not a PEM private key`, keyVar);
   }
-  if (key.asymmetricKeyType !== 'rsa') throw new ConfigError(`${keyVar}: SCEP clients encrypt to the RA with RSA; the RA key must be RSA`, keyVar);
+  if (key.asymmetricKeyType !== 'rsa')
+    throw new ConfigError(`${keyVar}: SCEP clients encrypt to the RA with RSA; the RA key must be RSA`, keyVar);
   const ours = createPublicKey(key).export({ format: 'der', type: 'spki' });
   if (!Buffer.from(parsed.spki).equals(ours)) {
     throw new ConfigError(`${keyVar}: the key does not belong to the certificate in ${certVar}`, keyVar);

@@ -2,9 +2,9 @@ import { MalformedInputError } from '@certctl/core';
 import { buildCertsOnlySignedData, pemToDer } from '@certctl/pki';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { type AnyRouteSpec, defineRoute } from '../http/route-spec.js';
 import { issuerCaChain } from '../services/issuers.js';
 import type { ServiceDeps } from '../services/service-deps.js';
-import { type AnyRouteSpec, defineRoute } from '../http/route-spec.js';
 import { SCEP_CAPABILITIES } from './scep-attributes.js';
 import { buildFailureCertRep, buildSuccessCertRep } from './scep-cert-rep.js';
 import type { ScepEndpoint, ScepEndpoints } from './scep-endpoints.js';
@@ -39,16 +39,37 @@ async function pkiOperation(deps: ServiceDeps, endpoint: ScepEndpoint, body: Uin
   reply.type('application/x-pki-message');
   try {
     const request = await openScepRequest(body, endpoint.ra);
-    const issued = await enrollScep({ deps, profile: endpoint.profile, dynamicChallenge: endpoint.dynamicChallenge }, request);
+    const issued = await enrollScep(
+      { deps, profile: endpoint.profile, dynamicChallenge: endpoint.dynamicChallenge },
+      request,
+    );
     try {
-      return Buffer.from(await buildSuccessCertRep({ ra: endpoint.ra, request, issuedCertificatePem: issued.certificatePem, chainPem: [] }));
+      return Buffer.from(
+        await buildSuccessCertRep({
+          ra: endpoint.ra,
+          request,
+          issuedCertificatePem: issued.certificatePem,
+          chainPem: [],
+        }),
+      );
     } catch (error) {
-      deps.logger.warn({ transaction_id: header.transactionId, error: (error as Error).message }, 'SCEP reply could not be encrypted to the requester');
+      deps.logger.warn(
+        { transaction_id: header.transactionId, error: (error as Error).message },
+        'SCEP reply could not be encrypted to the requester',
+      );
       return Buffer.from(await buildFailureCertRep(endpoint.ra, header, 'badAlg'));
     }
   } catch (error) {
     if (!(error instanceof ScepFailure)) throw error;
-    deps.logger.info({ scep_profile: endpoint.profile.path || 'default', transaction_id: header.transactionId, fail_info: error.failInfo, reason: error.detail }, 'SCEP request refused');
+    deps.logger.info(
+      {
+        scep_profile: endpoint.profile.path || 'default',
+        transaction_id: header.transactionId,
+        fail_info: error.failInfo,
+        reason: error.detail,
+      },
+      'SCEP request refused',
+    );
     return Buffer.from(await buildFailureCertRep(endpoint.ra, header, error.failInfo));
   }
 }
@@ -58,7 +79,13 @@ export function scepRoutes(deps: ServiceDeps): AnyRouteSpec[] {
   const endpoints: ScepEndpoints = deps.settings.scep ?? new Map();
   if (endpoints.size === 0) return [];
 
-  const handle = async (profilePath: string, operation: string | undefined, message: string | undefined, rawBody: unknown, reply: FastifyReply) => {
+  const handle = async (
+    profilePath: string,
+    operation: string | undefined,
+    message: string | undefined,
+    rawBody: unknown,
+    reply: FastifyReply,
+  ) => {
     const endpoint = endpoints.get(profilePath);
     if (!endpoint) return plain(reply, 404, `no SCEP profile "${profilePath}"`);
     switch (operation) {
@@ -70,7 +97,12 @@ export function scepRoutes(deps: ServiceDeps): AnyRouteSpec[] {
         return Buffer.from(buildCertsOnlySignedData([endpoint.ra.certificateDer, ...chain]));
       }
       case 'PKIOperation': {
-        const body = rawBody instanceof Uint8Array ? new Uint8Array(rawBody) : message !== undefined ? decodeGetMessage(message) : new Uint8Array(0);
+        const body =
+          rawBody instanceof Uint8Array
+            ? new Uint8Array(rawBody)
+            : message !== undefined
+              ? decodeGetMessage(message)
+              : new Uint8Array(0);
         return pkiOperation(deps, endpoint, body, reply);
       }
       default:
@@ -78,11 +110,52 @@ export function scepRoutes(deps: ServiceDeps): AnyRouteSpec[] {
     }
   };
 
-  const common = { tags: ['scep'], access: 'public' as const, query, responses: { 200: { description: 'SCEP answer (text/plain, application/x-x509-ca-ra-cert or application/x-pki-message)', contentType: 'application/x-pki-message' } } };
+  const common = {
+    tags: ['scep'],
+    access: 'public' as const,
+    query,
+    responses: {
+      200: {
+        description: 'SCEP answer (text/plain, application/x-x509-ca-ra-cert or application/x-pki-message)',
+        contentType: 'application/x-pki-message',
+      },
+    },
+  };
   return [
-    defineRoute({ ...common, method: 'GET', path: '/scep', operationId: 'scepGet', summary: 'SCEP (RFC 8894), default profile', handler: ({ query: q, reply }) => handle('', q.operation, q.message, undefined, reply) }),
-    defineRoute({ ...common, method: 'POST', path: '/scep', operationId: 'scepPost', summary: 'SCEP PKIOperation by POST, default profile', handler: ({ query: q, request, reply }) => handle('', q.operation, undefined, request.body, reply) }),
-    defineRoute({ ...common, params, method: 'GET', path: '/scep/{profile}', operationId: 'scepProfileGet', summary: 'SCEP (RFC 8894) for a named profile', handler: ({ params: p, query: q, reply }) => handle(p.profile, q.operation, q.message, undefined, reply) }),
-    defineRoute({ ...common, params, method: 'POST', path: '/scep/{profile}', operationId: 'scepProfilePost', summary: 'SCEP PKIOperation by POST for a named profile', handler: ({ params: p, query: q, request, reply }) => handle(p.profile, q.operation, undefined, request.body, reply) }),
+    defineRoute({
+      ...common,
+      method: 'GET',
+      path: '/scep',
+      operationId: 'scepGet',
+      summary: 'SCEP (RFC 8894), default profile',
+      handler: ({ query: q, reply }) => handle('', q.operation, q.message, undefined, reply),
+    }),
+    defineRoute({
+      ...common,
+      method: 'POST',
+      path: '/scep',
+      operationId: 'scepPost',
+      summary: 'SCEP PKIOperation by POST, default profile',
+      handler: ({ query: q, request, reply }) => handle('', q.operation, undefined, request.body, reply),
+    }),
+    defineRoute({
+      ...common,
+      params,
+      method: 'GET',
+      path: '/scep/{profile}',
+      operationId: 'scepProfileGet',
+      summary: 'SCEP (RFC 8894) for a named profile',
+      handler: ({ params: p, query: q, reply }) => handle(p.profile, q.operation, q.message, undefined, reply),
+    }),
+    defineRoute({
+      ...common,
+      params,
+      method: 'POST',
+      path: '/scep/{profile}',
+      operationId: 'scepProfilePost',
+      summary: 'SCEP PKIOperation by POST for a named profile',
+      handler: ({ params: p, query: q, request, reply }) =>
+        handle(p.profile, q.operation, undefined, request.body, reply),
+    }),
   ];
 }

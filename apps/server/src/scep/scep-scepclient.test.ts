@@ -13,7 +13,10 @@ export function scepclient(fx: ScepFixture, name: string, args: string[]) {
   const cwd = mkdtempSync(join(fx.dir, `${name}-`));
   const key = join(cwd, `${name}.key`);
   const cert = join(cwd, `${name}.crt`);
-  const done = run(SCEPCLIENT, ['-server-url', fx.url, '-private-key', key, '-certificate', cert, ...args], { cwd, timeout: 30_000 }).then(
+  const done = run(SCEPCLIENT, ['-server-url', fx.url, '-private-key', key, '-certificate', cert, ...args], {
+    cwd,
+    timeout: 30_000,
+  }).then(
     () => ({ failed: false, out: '' }),
     (error: { stdout: string; stderr: string }) => ({ failed: true, out: `${error.stdout}${error.stderr}` }),
   );
@@ -23,7 +26,10 @@ export function scepclient(fx: ScepFixture, name: string, args: string[]) {
 describeEachDialect('SCEP with micromdm scepclient', (ctx) => {
   let fx: ScepFixture;
   beforeAll(async () => {
-    if (!existsSync(SCEPCLIENT)) throw new Error('scepclient is missing: apt-get install -y scep (tooling/services/ensure-test-services.mjs installs it)');
+    if (!existsSync(SCEPCLIENT))
+      throw new Error(
+        'scepclient is missing: apt-get install -y scep (tooling/services/ensure-test-services.mjs installs it)',
+      );
     fx = await startScepServer(ctx);
   });
   afterAll(() => fx?.stop());
@@ -31,7 +37,15 @@ describeEachDialect('SCEP with micromdm scepclient', (ctx) => {
   it('answers GetCACaps with the advertised capabilities', async () => {
     const res = await fetch(`${fx.url}?operation=GetCACaps`);
     expect(res.status).toBe(200);
-    expect((await res.text()).trim().split('\n')).toEqual(['POSTPKIOperation', 'SHA-256', 'SHA-384', 'SHA-512', 'AES', 'SCEPStandard', 'Renewal']);
+    expect((await res.text()).trim().split('\n')).toEqual([
+      'POSTPKIOperation',
+      'SHA-256',
+      'SHA-384',
+      'SHA-512',
+      'AES',
+      'SCEPStandard',
+      'Renewal',
+    ]);
   });
 
   it('GetCACert returns RA and CA as a degenerate PKCS#7 that openssl reads', async () => {
@@ -54,7 +68,11 @@ describeEachDialect('SCEP with micromdm scepclient', (ctx) => {
     expect(issued.subject).toContain('device1.example.com');
     const list = await call(fx.server.api, 'GET', '/api/v1/certificates?tag=source%3Dscep');
     const record = list.json.data!.find((c) => c.common_name === 'device1.example.com');
-    expect(record).toMatchObject({ status: 'active', issuer_id: 'iss-scep-test', tags: { source: 'scep', scep_profile: 'default' } });
+    expect(record).toMatchObject({
+      status: 'active',
+      issuer_id: 'iss-scep-test',
+      tags: { source: 'scep', scep_profile: 'default' },
+    });
     const versions = await call(fx.server.api, 'GET', `/api/v1/certificates/${record!.id}/versions`);
     expect(versions.json.data![0]!.serial).toBe(issued.serialNumber);
   });

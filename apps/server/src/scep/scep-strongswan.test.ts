@@ -17,7 +17,10 @@ describeEachDialect('SCEP with strongSwan pki', (ctx) => {
   let fx: ScepFixture;
   let caPath: string;
   beforeAll(async () => {
-    if (!existsSync(PKI)) throw new Error('strongSwan pki is missing: apt-get install -y strongswan-pki (tooling/services/ensure-test-services.mjs installs it)');
+    if (!existsSync(PKI))
+      throw new Error(
+        'strongSwan pki is missing: apt-get install -y strongswan-pki (tooling/services/ensure-test-services.mjs installs it)',
+      );
     fx = await startScepServer(ctx);
     caPath = join(fx.dir, 'ca-root.pem');
     writeFileSync(caPath, fx.caPem);
@@ -28,21 +31,47 @@ describeEachDialect('SCEP with strongSwan pki', (ctx) => {
     await pki(['--scepca', '--url', fx.url, '--caout', 'ca.pem', '--raout', 'ra.pem', '--outform', 'pem'], fx.dir);
     const files = readdirSync(fx.dir).filter((f) => /^(ca|ra).*\.pem$/.test(f));
     const subjects = files.map((f) => parseCertificate(readFileSync(join(fx.dir, f), 'utf8')).subject);
-    expect(subjects).toEqual(expect.arrayContaining([expect.stringContaining('certctl SCEP RA'), expect.stringContaining('certctl test CA')]));
+    expect(subjects).toEqual(
+      expect.arrayContaining([expect.stringContaining('certctl SCEP RA'), expect.stringContaining('certctl test CA')]),
+    );
   });
 
   it('pki --scep enrols, then renews with the old certificate (RenewalReq); openssl verifies both', async () => {
     const raFile = readdirSync(fx.dir).find((f) => /^ra.*\.pem$/.test(f))!;
     const caFile = readdirSync(fx.dir).find((f) => /^ca.*\.pem$/.test(f) && f !== 'ca-root.pem')!;
-    writeFileSync(join(fx.dir, 'vpn.key'), await pki(['--gen', '--type', 'rsa', '--size', '2048', '--outform', 'pem'], fx.dir));
-    const common = ['--url', fx.url, '--dn', 'CN=vpn1.example.com', '--san', 'vpn1.example.com', '--cacert-enc', raFile, '--cacert-sig', raFile, '--cacert', caFile, '--outform', 'pem'];
+    writeFileSync(
+      join(fx.dir, 'vpn.key'),
+      await pki(['--gen', '--type', 'rsa', '--size', '2048', '--outform', 'pem'], fx.dir),
+    );
+    const common = [
+      '--url',
+      fx.url,
+      '--dn',
+      'CN=vpn1.example.com',
+      '--san',
+      'vpn1.example.com',
+      '--cacert-enc',
+      raFile,
+      '--cacert-sig',
+      raFile,
+      '--cacert',
+      caFile,
+      '--outform',
+      'pem',
+    ];
     const first = await pki(['--scep', '--in', 'vpn.key', '--password', CHALLENGE, ...common], fx.dir);
     writeFileSync(join(fx.dir, 'vpn.crt'), first);
     expect(await opensslVerify(caPath, join(fx.dir, 'vpn.crt'))).toContain('OK');
     const issued = parseCertificate(first.toString());
 
-    writeFileSync(join(fx.dir, 'vpn2.key'), await pki(['--gen', '--type', 'rsa', '--size', '2048', '--outform', 'pem'], fx.dir));
-    const renewed = await pki(['--scep', '--in', 'vpn2.key', '--cert', 'vpn.crt', '--key', 'vpn.key', ...common], fx.dir);
+    writeFileSync(
+      join(fx.dir, 'vpn2.key'),
+      await pki(['--gen', '--type', 'rsa', '--size', '2048', '--outform', 'pem'], fx.dir),
+    );
+    const renewed = await pki(
+      ['--scep', '--in', 'vpn2.key', '--cert', 'vpn.crt', '--key', 'vpn.key', ...common],
+      fx.dir,
+    );
     writeFileSync(join(fx.dir, 'vpn2.crt'), renewed);
     expect(await opensslVerify(caPath, join(fx.dir, 'vpn2.crt'))).toContain('OK');
     const second = parseCertificate(renewed.toString());

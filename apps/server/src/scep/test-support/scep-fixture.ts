@@ -35,13 +35,22 @@ export function writePrivate(path: string, text: string, mode = 0o600): string {
 export async function makeRa(ca: ReturnType<typeof createTestCa>) {
   const { certificate, keys } = await ca.authority();
   const raKeys = await generateKeyPair({ algorithm: 'rsa-2048' });
-  const ra = await signCertificate({ subject: { CN: 'certctl SCEP RA', O: 'certctl tests' }, publicKey: raKeys.publicKey, issuer: { certificate: certificate.pem, privateKey: keys.privateKey }, keyUsage: ['digitalSignature', 'keyEncipherment'] });
+  const ra = await signCertificate({
+    subject: { CN: 'certctl SCEP RA', O: 'certctl tests' },
+    publicKey: raKeys.publicKey,
+    issuer: { certificate: certificate.pem, privateKey: keys.privateKey },
+    keyUsage: ['digitalSignature', 'keyEncipherment'],
+  });
   const keyPem = toKeyObject(raKeys.privateKey).export({ type: 'pkcs8', format: 'pem' }).toString();
   return { certPem: ra.pem, keyPem, caPem: certificate.pem };
 }
 
 /** A listening server with SCEP on `/scep` (static challenge) and `/scep/<extra profiles>`, backed by the test CA. */
-export async function startScepServer(database: DialectContext, env: Record<string, string> = {}, setup?: (dir: string) => Record<string, string>): Promise<ScepFixture> {
+export async function startScepServer(
+  database: DialectContext,
+  env: Record<string, string> = {},
+  setup?: (dir: string) => Record<string, string>,
+): Promise<ScepFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'certctl-scep-'));
   // RSA: micromdm's scepclient encrypts its request to every certificate GetCACert returns.
   const ca = createTestCa({ keyAlgorithm: 'rsa-2048' });
@@ -63,7 +72,12 @@ export async function startScepServer(database: DialectContext, env: Record<stri
       ...setup?.(dir),
     },
   });
-  const issuer = await call(server.api, 'POST', '/api/v1/issuers', { id: ISSUER_ID, name: `scep-test-${Date.now()}`, type: 'test-ca', config: { label: 'scep' } });
+  const issuer = await call(server.api, 'POST', '/api/v1/issuers', {
+    id: ISSUER_ID,
+    name: `scep-test-${Date.now()}`,
+    type: 'test-ca',
+    config: { label: 'scep' },
+  });
   if (issuer.status !== 201) throw new Error(`issuer fixture failed: ${issuer.status} ${issuer.body}`);
   return {
     server,
