@@ -60,6 +60,10 @@ async function pkiOperation(deps: ServiceDeps, endpoint: ScepEndpoint, body: Uin
       return Buffer.from(await buildFailureCertRep(endpoint.ra, header, 'badAlg'));
     }
   } catch (error) {
+    if (MalformedInputError.isInstance(error)) {
+      // Authentic envelope, unreadable contents (e.g. a signer certificate only the lenient CMS reader accepts).
+      return Buffer.from(await buildFailureCertRep(endpoint.ra, header, 'badRequest'));
+    }
     if (!(error instanceof ScepFailure)) throw error;
     deps.logger.info(
       {
