@@ -30,6 +30,10 @@ export const REQUIRED_COMMANDS = {
   pki: 'strongswan-pki',
   // pki's HTTP(S) fetcher for --est/--estca lives in the curl plugin.
   '/usr/lib/ipsec/plugins/libstrongswan-curl.so': 'libstrongswan-extra-plugins',
+  scepclient: 'scep',
+  getcert: 'certmonger',
+  '/usr/sbin/certmonger': 'certmonger',
+  'dbus-daemon': 'dbus',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

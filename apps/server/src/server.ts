@@ -23,6 +23,7 @@ import { createJobRunner, type JobRunner } from './scheduler/job-runner.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createEnvKeyRing, ensureBootstrapAdminKey } from './services/api-keys.js';
 import type { ServiceDeps } from './services/service-deps.js';
+import { createScepEndpoints } from './scep/scep-setup.js';
 
 export const SERVER_VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
@@ -123,6 +124,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         awaitingCsrTimeoutMs: config.jobs.awaitingCsrTimeoutMs,
         awaitingApprovalTimeoutMs: config.jobs.awaitingApprovalTimeoutMs,
         notifications: config.notifications,
+        scep: createScepEndpoints(config.scep, logger),
       },
       replicaId: options.replicaId ?? `replica-${randomBytes(6).toString('hex')}`,
       now: options.now ?? (() => new Date()),

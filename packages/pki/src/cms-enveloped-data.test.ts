@@ -85,6 +85,12 @@ describe('CMS EnvelopedData', () => {
       'rsa-oaep-sha256',
     ],
     ['AES-256-GCM (AuthEnvelopedData)', ['-aes-256-gcm'], 'aes-256-gcm', 'rsa-pkcs1'],
+    [
+      '-des (single DES, as old SCEP clients send)',
+      ['-des', '-provider', 'legacy', '-provider', 'default'],
+      'des-cbc',
+      'rsa-pkcs1',
+    ],
   ] as const)('decrypts an openssl cms -encrypt envelope made with %s', async (_name, extra, cipher, transport) => {
     const result = await runOpenssl(
       [
@@ -111,6 +117,12 @@ describe('CMS EnvelopedData', () => {
     expect(decryptEnvelopedData(der, { recipientCertificate: recipient.certPem, recipientKey: recipient.key })).toEqual(
       content,
     );
+  });
+
+  it('reads single DES but refuses to write it', () => {
+    expect(() =>
+      encryptEnvelopedData({ content, recipients: [recipient.certPem], contentEncryption: 'des-cbc' }),
+    ).toThrow(/unsupported content encryption des-cbc/);
   });
 
   it('a wrong key and a damaged wrapped key fail with the same generic error (no padding oracle)', async () => {

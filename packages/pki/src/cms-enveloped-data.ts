@@ -18,9 +18,10 @@ import {
   randomBytes,
 } from 'node:crypto';
 import forge from 'node-forge';
+import { type CertificateFields, type CertificateInput, readCertificateFields } from './asn1-certificate-fields.js';
 import {
-  algorithmIdentifier,
   type Asn1Node,
+  algorithmIdentifier,
   ctx,
   integer,
   NULL_DER,
@@ -34,7 +35,6 @@ import {
   setOf,
   TAG,
 } from './asn1-der.js';
-import { type CertificateFields, type CertificateInput, readCertificateFields } from './asn1-certificate-fields.js';
 import {
   DIGEST_OIDS,
   type DigestName,
@@ -62,7 +62,9 @@ export type CmsContentEncryption =
   | 'aes-256-cbc'
   | 'aes-128-gcm'
   | 'aes-256-gcm'
-  | 'des-ede3-cbc';
+  | 'des-ede3-cbc'
+  /** Single DES: read only (old SCEP clients such as micromdm scepclient 2.x send it); never written. */
+  | 'des-cbc';
 /** RSA key transport: OAEP with SHA-1 (the RFC 3560 default most peers support), OAEP with SHA-256, or PKCS#1 v1.5. */
 export type CmsKeyTransport = 'rsa-oaep' | 'rsa-oaep-sha256' | 'rsa-pkcs1';
 
@@ -79,6 +81,7 @@ const CIPHERS: CipherSpec[] = [
   { name: 'aes-192-cbc', oid: '2.16.840.1.101.3.4.1.22', keyLength: 24, ivLength: 16, gcm: false },
   { name: 'aes-256-cbc', oid: '2.16.840.1.101.3.4.1.42', keyLength: 32, ivLength: 16, gcm: false },
   { name: 'des-ede3-cbc', oid: '1.2.840.113549.3.7', keyLength: 24, ivLength: 8, gcm: false },
+  { name: 'des-cbc', oid: '1.3.14.3.2.7', keyLength: 8, ivLength: 8, gcm: false },
   { name: 'aes-128-gcm', oid: '2.16.840.1.101.3.4.1.6', keyLength: 16, ivLength: 12, gcm: true },
   { name: 'aes-256-gcm', oid: '2.16.840.1.101.3.4.1.46', keyLength: 32, ivLength: 12, gcm: true },
 ];
@@ -140,7 +143,8 @@ function keyTransRecipientInfo(
  */
 export function encryptEnvelopedData(options: EncryptEnvelopedDataOptions): Uint8Array {
   const spec = CIPHER_BY_NAME.get(options.contentEncryption ?? 'aes-256-cbc');
-  if (!spec) throw cmsMalformed(`unsupported content encryption ${String(options.contentEncryption)}`);
+  if (!spec || spec.name === 'des-cbc')
+    throw cmsMalformed(`unsupported content encryption ${String(options.contentEncryption)}`);
   if (options.recipients.length === 0) throw cmsMalformed('EnvelopedData needs at least one recipient');
   const transport = options.keyTransport ?? 'rsa-oaep';
   const key = randomBytes(spec.keyLength);
@@ -398,10 +402,20 @@ export function decryptEnvelopedData(input: CmsInput, options: DecryptEnvelopedD
       if (envelope.authAttributes) decipher.setAAD(envelope.authAttributes);
       return new Uint8Array(Buffer.concat([decipher.update(envelope.encryptedContent), decipher.final()]));
     }
+    if (cipher.name === 'des-cbc') return decryptSingleDes(contentKey, envelope.iv, envelope.encryptedContent);
     const decipher = createDecipheriv(cipher.name, contentKey, envelope.iv);
     return new Uint8Array(Buffer.concat([decipher.update(envelope.encryptedContent), decipher.final()]));
   } catch {
     // No cause attached: a key-unwrap failure and a content failure must look the same.
     throw cmsMalformed(DECRYPT_FAILED);
   }
+}
+
+/** OpenSSL 3 (and so node:crypto) keeps single DES in the legacy provider, which Node does not load: forge decrypts it. */
+function decryptSingleDes(key: Uint8Array, iv: Uint8Array, encrypted: Uint8Array): Uint8Array {
+  const decipher = forge.cipher.createDecipher('DES-CBC', forge.util.createBuffer(Buffer.from(key).toString('binary')));
+  decipher.start({ iv: forge.util.createBuffer(Buffer.from(iv).toString('binary')) });
+  decipher.update(forge.util.createBuffer(Buffer.from(encrypted).toString('binary')));
+  if (!decipher.finish()) throw new Error('bad padding');
+  return new Uint8Array(Buffer.from(decipher.output.getBytes(), 'binary'));
 }

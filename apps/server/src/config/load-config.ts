@@ -1,4 +1,5 @@
 import { EstConfigProblem, isEstVariable, parseEstConfig } from '../est/est-config.js';
+import { isScepVariable, loadScepConfig } from '../scep/scep-config.js';
 import { type ServerConfig, SERVER_VARIABLES, envSchema, toServerConfig } from './server-config.js';
 
 /** A configuration problem that stops start-up; its message is the one line an operator reads. */
@@ -37,7 +38,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
   const connectorEnv: Record<string, string> = {};
   const estEnv: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('CERTCTL_') || value === undefined) continue;
+    if (!name.startsWith('CERTCTL_') || value === undefined || isScepVariable(name)) continue;
     if (Object.hasOwn(SERVER_VARIABLES, name)) {
       if (value !== '') own[name] = value;
     } else if (isEstVariable(name)) {
@@ -60,7 +61,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
     throw new ConfigError(`${missing}: required when the other of CERTCTL_SERVER_TLS_CERT_PATH/_KEY_PATH is set`, missing);
   }
   try {
-    return { ...toServerConfig(parsed, connectorEnv), est: parseEstConfig(estEnv) };
+    return { ...toServerConfig(parsed, connectorEnv), est: parseEstConfig(estEnv), scep: loadScepConfig(env) };
   } catch (error) {
     if (error instanceof EstConfigProblem) throw new ConfigError(error.message, error.variable);
     throw error;

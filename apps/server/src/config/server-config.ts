@@ -5,6 +5,7 @@ import type { EstConfig } from '../est/est-config.js';
 import { namedApiKeys } from './named-api-keys.js';
 import { NOTIFICATION_VARIABLES, type NotificationConfig, toNotificationConfig } from './notification-config.js';
 import { ACME_SERVER_VARIABLES, type AcmeServerConfig, toAcmeServerConfig } from './acme-server-config.js';
+import type { ScepConfig } from '../scep/scep-config.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -108,6 +109,7 @@ export interface ServerConfig {
   connectorEnv: Record<string, string>;
   /** EST endpoints (`CERTCTL_EST_*`, parsed by est/est-config). */
   est?: EstConfig;
+  scep?: ScepConfig;
 }
 
 export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, string>): ServerConfig {

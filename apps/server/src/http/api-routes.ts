@@ -13,6 +13,7 @@ import { ownershipRoutes } from './routes/ownership-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
 import { metricsRoute, publicRoutes } from './routes/system-routes.js';
 import { workflowRoutes } from './routes/workflow-routes.js';
+import { scepRoutes } from '../scep/scep-routes.js';
 
 /** Every route of the HTTPS listener, the OpenAPI document included (it describes all the others). */
 export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRouteSpec[] {
@@ -29,6 +30,7 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
     ...agentRoutes(deps),
     ...discoveryRoutes(deps),
     ...notificationRoutes(deps),
+    ...scepRoutes(deps),
   ];
   routes.push(
     defineRoute({ method: 'GET', path: '/api/v1/version', operationId: 'getVersion', summary: 'Server version', tags: ['meta'], access: 'public', responses: { 200: { description: 'Version', schema: z.object({ version: z.string() }) } }, handler: () => ({ version: info.version }) }),
@@ -56,5 +58,5 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
 
 /** The plain-HTTP listener serves only what relying parties fetch without TLS. */
 export function pkiRoutes(deps: ServiceDeps): AnyRouteSpec[] {
-  return [...publicRoutes(deps), ...ocspRoutes(deps)];
+  return [...publicRoutes(deps), ...ocspRoutes(deps), ...scepRoutes(deps)];
 }

@@ -8,6 +8,7 @@ import { handleError, sendError } from './http-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { AnyRouteSpec } from './route-spec.js';
 import { installResponseHeaders } from './security-headers.js';
+import { installScepBodyParsing } from '../scep/scep-body-parsing.js';
 import { toWire } from './wire-format.js';
 
 export interface HttpAppOptions {
@@ -56,6 +57,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   // Binary protocol bodies reach their routes as a Buffer (DER OCSP requests).
   app.addContentTypeParser(['application/ocsp-request'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  installScepBodyParsing(app);
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));

@@ -8,6 +8,7 @@ import type { DialectName } from '../db/open-database.js';
 import type { Database } from '../db/tables.js';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
+import type { ScepEndpoints } from '../scep/scep-endpoints.js';
 
 export interface ServiceSettings {
   approvalBypass: boolean;
@@ -24,6 +25,7 @@ export interface ServiceSettings {
   awaitingCsrTimeoutMs: number;
   awaitingApprovalTimeoutMs: number;
   notifications: NotificationConfig;
+  scep?: ScepEndpoints;
 }
 
 /** What the domain functions run with; built once by the server. */

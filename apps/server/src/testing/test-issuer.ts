@@ -16,11 +16,12 @@ export interface TestCaControl {
   renewalWindowStart?: Date;
 }
 
-export function createTestCa() {
+/** `keyAlgorithm` of the CA (default ECDSA P-256); SCEP clients that encrypt to every CA certificate need RSA. */
+export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048' } = {}) {
   const control: TestCaControl = { issued: [], revoked: [], failNext: 0, pendingPolls: 0, issueDelayMs: 0 };
   let ca: Promise<Awaited<ReturnType<typeof createCertificateAuthority>>> | undefined;
   const authority = () => {
-    ca ??= createCertificateAuthority({ subject: { CN: 'certctl test CA' } });
+    ca ??= createCertificateAuthority({ subject: { CN: 'certctl test CA' }, keyAlgorithm: options.keyAlgorithm });
     return ca;
   };
   const orders = new Map<string, { request: IssueRequest; polls: number }>();

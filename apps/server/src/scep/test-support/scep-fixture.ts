@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { generateKeyPair, signCertificate, toKeyObject } from '@certctl/pki';
+import { call } from '../../testing/api-fixtures.js';
+import type { DialectContext } from '../../testing/each-dialect.js';
+import { createTestCa } from '../../testing/test-issuer.js';
+import { startTestServer, type TestServer } from '../../testing/test-server.js';
+
+export const run = promisify(execFile);
+export const CHALLENGE = 'correct horse battery staple';
+export const ISSUER_ID = 'iss-scep-test';
+
+export interface ScepFixture {
+  server: TestServer;
+  ca: ReturnType<typeof createTestCa>;
+  caPem: string;
+  raCertPem: string;
+  raKeyPem: string;
+  dir: string;
+  /** `http://127.0.0.1:<pki port>/scep` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Writes a file readable by its owner only, as the RA files must be. */
+export function writePrivate(path: string, text: string, mode = 0o600): string {
+  writeFileSync(path, text, { mode });
+  return path;
+}
+
+/** An RSA RA certificate issued by the test CA (keyEncipherment + digitalSignature), its key in PKCS#8 PEM. */
+export async function makeRa(ca: ReturnType<typeof createTestCa>) {
+  const { certificate, keys } = await ca.authority();
+  const raKeys = await generateKeyPair({ algorithm: 'rsa-2048' });
+  const ra = await signCertificate({
+    subject: { CN: 'certctl SCEP RA', O: 'certctl tests' },
+    publicKey: raKeys.publicKey,
+    issuer: { certificate: certificate.pem, privateKey: keys.privateKey },
+    keyUsage: ['digitalSignature', 'keyEncipherment'],
+  });
+  const keyPem = toKeyObject(raKeys.privateKey).export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { certPem: ra.pem, keyPem, caPem: certificate.pem };
+}
+
+/** A listening server with SCEP on `/scep` (static challenge) and `/scep/<extra profiles>`, backed by the test CA. */
+export async function startScepServer(
+  database: DialectContext,
+  env: Record<string, string> = {},
+  setup?: (dir: string) => Record<string, string>,
+): Promise<ScepFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'certctl-scep-'));
+  // RSA: micromdm's scepclient encrypts its request to every certificate GetCACert returns.
+  const ca = createTestCa({ keyAlgorithm: 'rsa-2048' });
+  const ra = await makeRa(ca);
+  const certPath = writePrivate(join(dir, 'ra.crt'), ra.certPem);
+  const keyPath = writePrivate(join(dir, 'ra.key'), ra.keyPem);
+  const server = await startTestServer({
+    database,
+    connectors: [ca.manifest],
+    listen: true,
+    env: {
+      CERTCTL_SERVER_HOST: '127.0.0.1',
+      CERTCTL_SCEP_ENABLED: 'true',
+      CERTCTL_SCEP_ISSUER_ID: ISSUER_ID,
+      CERTCTL_SCEP_CHALLENGE_PASSWORD: CHALLENGE,
+      CERTCTL_SCEP_RA_CERT_PATH: certPath,
+      CERTCTL_SCEP_RA_KEY_PATH: keyPath,
+      ...env,
+      ...setup?.(dir),
+    },
+  });
+  const issuer = await call(server.api, 'POST', '/api/v1/issuers', {
+    id: ISSUER_ID,
+    name: `scep-test-${Date.now()}`,
+    type: 'test-ca',
+    config: { label: 'scep' },
+  });
+  if (issuer.status !== 201) throw new Error(`issuer fixture failed: ${issuer.status} ${issuer.body}`);
+  return {
+    server,
+    ca,
+    caPem: ra.caPem,
+    raCertPem: ra.certPem,
+    raKeyPem: ra.keyPem,
+    dir,
+    url: `${server.urls.pki}/scep`,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `openssl verify` of a certificate against the CA; resolves to openssl's output. */
+export async function opensslVerify(caPath: string, certPath: string): Promise<string> {
+  const { stdout } = await run('openssl', ['verify', '-CAfile', caPath, certPath]);
+  return stdout.trim();
+}
