@@ -86,3 +86,9 @@ export {
 } from './tls-probe.js';
 export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './tls-material.js';
 export { sendVendorRequest, type VendorRequestOptions, type VendorResponse } from './vendor-request.js';
+export { assertCertifiesCsrKey, type CheckedCsrKeyOptions, type CsrKey, checkedCsrKey } from './csr-key.js';
+export {
+  createPinnedServiceClient,
+  type PinnedServiceClient,
+  type PinnedServiceClientOptions,
+} from './pinned-service-client.js';

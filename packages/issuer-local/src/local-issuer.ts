@@ -19,11 +19,11 @@ import {
   type RevokeRequest,
   UnsupportedOperationError,
 } from '@certctl/core';
+import { checkedCsrKey } from '@certctl/connector-utils';
 import { buildCrl, serialHexToDerContent } from '@certctl/pki';
 import { type CaTree, createCaTree } from './ca-tree/ca-tree.js';
 import { CONNECTOR } from './connector-name.js';
 import { crlReasonOf } from './crl-reason.js';
-import { csrKey } from './csr-key.js';
 import { chainPemOf, type IssuingCa, type IssuingCaSource, singleFlight } from './issuing-ca.js';
 import { leafProfile } from './leaf-profile.js';
 import { createLeafSigner, type LeafSigner } from './leaf-signer.js';
@@ -32,6 +32,12 @@ import { createOcspResponder, type OcspResponder } from './ocsp-responder.js';
 import { pkiUrlsFor } from './pki-urls.js';
 import { rootCaSource } from './root-ca-store.js';
 import { subCaSource } from './sub-ca-files.js';
+
+/** Key types a local CA certifies: those that sign (an X25519 key, say, cannot prove possession for TLS). */
+const SIGNABLE_KEY_TYPES = {
+  allowed: new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448']),
+  advice: 'use RSA, ECDSA or Ed25519',
+};
 
 /** The issuer instance: every optional method of the contract it supports is present, and issuing never pends. */
 export interface LocalIssuer
@@ -143,7 +149,7 @@ export function createLocalIssuer(config: LocalIssuerConfig, ctx: ConnectorConte
 
   const issue = async (request: IssueRequest): Promise<IssuedCertificate> => {
     throwIfAborted(request.signal, 'issue');
-    const [{ ca, chainPem, signer }, key] = await Promise.all([load(), csrKey(request.csrPem)]);
+    const [{ ca, chainPem, signer }, key] = await Promise.all([load(), checkedCsrKey(request.csrPem, { connector: CONNECTOR, keyTypes: SIGNABLE_KEY_TYPES })]);
     const profile = leafProfile({
       request,
       validityDays: config.validity_days,

@@ -18,7 +18,8 @@ import {
   scrubSecrets,
   UnsupportedOperationError,
 } from '@certctl/core';
-import { parseCertificateBundle, parseCrl, parseCsr, verifyCsrSignature } from '@certctl/pki';
+import { assertCertifiesCsrKey, checkedCsrKey } from '@certctl/connector-utils';
+import { parseCertificateBundle, parseCrl } from '@certctl/pki';
 import { CONNECTOR } from './connector-name.js';
 import type { OpensslIssuerConfig } from './openssl-config.js';
 import { crlInputLines, generalizedTime, scriptReason, scriptSerial } from './script-arguments.js';
@@ -86,7 +87,7 @@ export function createOpensslIssuer(config: OpensslIssuerConfig, ctx: ConnectorC
   };
 
   const issue = async (request: IssueRequest): Promise<IssuedCertificate> => {
-    const csrSpki = await checkedCsrKey(request.csrPem);
+    const { spki: csrSpki } = await checkedCsrKey(request.csrPem, { connector: CONNECTOR });
     const now = ctx.clock.now();
     const notAfterCap =
       request.maxTtlSeconds === undefined ? undefined : new Date(now.getTime() + request.maxTtlSeconds * 1000);
@@ -113,13 +114,10 @@ export function createOpensslIssuer(config: OpensslIssuerConfig, ctx: ConnectorC
         message: 'sign_script exited 0 but printed no certificate',
       });
     }
-    if (!Buffer.from(leaf.spki).equals(Buffer.from(csrSpki))) {
-      throw new ConnectorError({
-        connector: CONNECTOR,
-        message:
-          "sign_script printed a certificate for another key than the CSR's; it must print the new certificate first",
-      });
-    }
+    assertCertifiesCsrKey(leaf, csrSpki, {
+      connector: CONNECTOR,
+      message: "sign_script printed a certificate for another key than the CSR's; it must print the new certificate first",
+    });
     if (notAfterCap && leaf.notAfter.getTime() > notAfterCap.getTime() + NOT_AFTER_SLACK_MS) {
       throw new ConnectorError({
         connector: CONNECTOR,
@@ -201,25 +199,3 @@ export function createOpensslIssuer(config: OpensslIssuerConfig, ctx: ConnectorC
   };
 }
 
-/** The CSR's public key, once its signature proves possession; checked before any script runs. */
-async function checkedCsrKey(csrPem: string): Promise<Uint8Array> {
-  let parsed: ReturnType<typeof parseCsr>;
-  try {
-    parsed = parseCsr(csrPem);
-  } catch (cause) {
-    throw new MalformedInputError({
-      connector: CONNECTOR,
-      inputKind: 'csr',
-      message: 'the CSR is not a PEM PKCS#10 request',
-      cause,
-    });
-  }
-  if (!(await verifyCsrSignature(parsed.der))) {
-    throw new MalformedInputError({
-      connector: CONNECTOR,
-      inputKind: 'csr',
-      message: 'the CSR signature does not verify with its own public key; create a new CSR',
-    });
-  }
-  return parsed.spki;
-}

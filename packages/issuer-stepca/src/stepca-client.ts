@@ -2,7 +2,7 @@
  * HTTPS to step-ca with its root pinned: TLS trusts `root_cert_path` and nothing else (not the
  * system store). Refusals in step-ca's `{"status": 401, "message": "..."}` shape become typed errors.
  */
-import { createHttpClient, createSsrfAgent, createSsrfPolicy, type HttpResponse } from '@certctl/connector-utils';
+import { createPinnedServiceClient } from '@certctl/connector-utils';
 import { AuthenticationError, type ConnectorContext, VendorApiError } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 
@@ -18,40 +18,23 @@ export function createStepcaClient(
 ): StepcaClient {
   // step-ca is an internal CA the operator named: private and loopback addresses are expected;
   // metadata and link-local addresses stay refused.
-  const ssrfPolicy = createSsrfPolicy({ connector: CONNECTOR, allowPrivate: true, allowLoopback: true });
-  const dispatcher = createSsrfAgent(ssrfPolicy, { connect: { ca: options.rootPem } });
-  const http = createHttpClient({
+  const client = createPinnedServiceClient({
     connector: CONNECTOR,
+    baseUrl: options.caUrl.replace(/\/+$/, ''),
+    caPem: options.rootPem,
     timeoutMs: options.timeoutMs,
-    retries: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
-    ssrfPolicy,
-    dispatcher,
     userAgent: `certctl-issuer-stepca/${options.version}`,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ctx,
+    vendorError: (error, method, path) => stepcaError(error, `${method} ${path}`),
   });
-  const base = options.caUrl.replace(/\/+$/, '');
-  let closed = false;
 
-  const call = async <T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> => {
-    let response: HttpResponse;
-    try {
-      response = await http.request({ method, url: base + path, body, signal: signal ?? ctx.signal });
-    } catch (error) {
-      throw stepcaError(error, `${method} ${path}`);
-    }
-    return response.json<T>();
-  };
+  const call = async <T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> =>
+    (await client.request(method, path, body, signal)).json<T>();
 
   return {
     post: (path, body, signal) => call('POST', path, body, signal),
     get: (path, signal) => call('GET', path, undefined, signal),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await http.close();
-      await dispatcher.close();
-    },
+    close: () => client.close(),
   };
 }
 

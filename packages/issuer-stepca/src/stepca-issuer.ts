@@ -4,7 +4,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { validateArgument } from '@certctl/connector-utils';
+import { assertCertifiesCsrKey, checkedCsrKey, validateArgument } from '@certctl/connector-utils';
 import {
   ConfigValidationError,
   type ConnectionTestResult,
@@ -17,7 +17,7 @@ import {
   type RevokeRequest,
   revocationReasonCode,
 } from '@certctl/core';
-import { parseCertificateBundle, parseCsr, verifyCsrSignature } from '@certctl/pki';
+import { parseCertificateBundle } from '@certctl/pki';
 import { CONNECTOR } from './connector-name.js';
 import { createOneTimeToken } from './one-time-token.js';
 import { loadProvisionerKey, type ProvisionerKey } from './provisioner-key.js';
@@ -70,7 +70,7 @@ export function createStepcaIssuer(config: StepcaIssuerConfig, ctx: ConnectorCon
   };
 
   const issue = async (request: IssueRequest): Promise<IssuedCertificate> => {
-    const csrSpki = await checkedCsrKey(request.csrPem);
+    const { spki: csrSpki } = await checkedCsrKey(request.csrPem, { connector: CONNECTOR });
     const { key, client, rootFingerprint } = await load();
     const now = ctx.clock.now();
     const sans = [...request.sans.dns, ...request.sans.ip, ...request.sans.email, ...request.sans.uri];
@@ -106,12 +106,10 @@ export function createStepcaIssuer(config: StepcaIssuerConfig, ctx: ConnectorCon
       });
     }
     const [leaf, ...rest] = certificates;
-    if (!leaf || !Buffer.from(leaf.spki).equals(Buffer.from(csrSpki))) {
-      throw new ConnectorError({
-        connector: CONNECTOR,
-        message: "/1.0/sign returned a certificate that does not carry the CSR's public key",
-      });
-    }
+    assertCertifiesCsrKey(leaf, csrSpki, {
+      connector: CONNECTOR,
+      message: "/1.0/sign returned a certificate that does not carry the CSR's public key",
+    });
     if (
       Number.isFinite(lifetimeSeconds) &&
       leaf.notAfter.getTime() > now.getTime() + lifetimeSeconds * 1000 + 5 * 60_000
@@ -198,24 +196,3 @@ async function readRoot(path: string): Promise<string> {
   }
 }
 
-async function checkedCsrKey(csrPem: string): Promise<Uint8Array> {
-  let parsed: ReturnType<typeof parseCsr>;
-  try {
-    parsed = parseCsr(csrPem);
-  } catch (cause) {
-    throw new MalformedInputError({
-      connector: CONNECTOR,
-      inputKind: 'csr',
-      message: 'the CSR is not a PEM PKCS#10 request',
-      cause,
-    });
-  }
-  if (!(await verifyCsrSignature(parsed.der))) {
-    throw new MalformedInputError({
-      connector: CONNECTOR,
-      inputKind: 'csr',
-      message: 'the CSR signature does not verify with its own public key; create a new CSR',
-    });
-  }
-  return parsed.spki;
-}

@@ -3,7 +3,7 @@
  * `{"errors": [...]}` bodies turned into typed errors (403 is an AuthenticationError).
  */
 import { readFileSync } from 'node:fs';
-import { createHttpClient, createSsrfAgent, createSsrfPolicy, type HttpResponse } from '@certctl/connector-utils';
+import { createPinnedServiceClient } from '@certctl/connector-utils';
 import { AuthenticationError, ConfigValidationError, type ConnectorContext, VendorApiError } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 import type { VaultIssuerConfig } from './vault-config.js';
@@ -40,43 +40,28 @@ export function createVaultClient(config: VaultIssuerConfig, ctx: ConnectorConte
   }
   // Vault is an internal service the operator named: private and loopback addresses (a Vault agent
   // on localhost) are expected; metadata and link-local addresses stay refused.
-  const ssrfPolicy = createSsrfPolicy({ connector: CONNECTOR, allowPrivate: true, allowLoopback: true });
-  const dispatcher = createSsrfAgent(ssrfPolicy, { connect: ca ? { ca } : {} });
   const headers: Record<string, string> = { 'x-vault-token': config.token };
   if (config.namespace) headers['x-vault-namespace'] = config.namespace;
-  const http = createHttpClient({
+  const client = createPinnedServiceClient({
     connector: CONNECTOR,
+    baseUrl: `${config.addr.replace(/\/+$/, '')}/v1/`,
+    ...(ca ? { caPem: ca } : {}),
     timeoutMs: config.request_timeout_seconds * 1000,
-    retries: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
-    ssrfPolicy,
-    dispatcher,
     userAgent: `certctl-issuer-vault/${version}`,
     defaultHeaders: headers,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ctx,
+    vendorError: (error, method, path) => vaultError(error, `${method} /v1/${path}`),
   });
-  let closed = false;
-  const base = `${config.addr.replace(/\/+$/, '')}/v1/`;
 
   const call = async <T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> => {
-    let response: HttpResponse;
-    try {
-      response = await http.request({ method, url: base + path, body, signal: signal ?? ctx.signal });
-    } catch (error) {
-      throw vaultError(error, `${method} /v1/${path}`);
-    }
+    const response = await client.request(method, path, body, signal);
     return (response.status === 204 ? {} : response.json()) as T;
   };
 
   return {
     get: (path, signal) => call('GET', path, undefined, signal),
     post: (path, body, signal) => call('POST', path, body, signal),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await http.close();
-      await dispatcher.close();
-    },
+    close: () => client.close(),
   };
 }
 

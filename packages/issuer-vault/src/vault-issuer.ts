@@ -2,7 +2,7 @@
  * Vault PKI as an issuer: `POST /v1/<mount>/sign/<role>` with the CSR, a TTL capped by the profile,
  * `POST /v1/<mount>/revoke`, the CA chain, and the token kept alive by token-renewal.
  */
-import { validateArgument } from '@certctl/connector-utils';
+import { assertCertifiesCsrKey, checkedCsrKey, validateArgument } from '@certctl/connector-utils';
 import {
   type ConnectionTestResult,
   type ConnectorContext,
@@ -13,7 +13,7 @@ import {
   MalformedInputError,
   type RevokeRequest,
 } from '@certctl/core';
-import { parseCertificateBundle, parseCsr, verifyCsrSignature } from '@certctl/pki';
+import { parseCertificateBundle } from '@certctl/pki';
 import { CONNECTOR } from './connector-name.js';
 import { createTokenRenewal, lookupSelf, type TokenRenewal } from './token-renewal.js';
 import { createVaultClient, type VaultClient, type VaultResponse } from './vault-client.js';
@@ -51,7 +51,7 @@ export function createVaultIssuer(config: VaultIssuerConfig, ctx: ConnectorConte
   const mount = config.mount;
 
   const issue = async (request: IssueRequest): Promise<IssuedCertificate> => {
-    const csrSpki = await checkedCsrKey(request.csrPem);
+    const { spki: csrSpki } = await checkedCsrKey(request.csrPem, { connector: CONNECTOR });
     const role = request.profile ?? config.role;
     if (!ROLE_NAME.test(role)) {
       throw new MalformedInputError({
@@ -97,12 +97,10 @@ export function createVaultIssuer(config: VaultIssuerConfig, ctx: ConnectorConte
       });
     }
     const [leaf] = leafAndChain;
-    if (!leaf || !Buffer.from(leaf.spki).equals(Buffer.from(csrSpki))) {
-      throw new ConnectorError({
-        connector: CONNECTOR,
-        message: `sign/${role} returned a certificate that does not carry the CSR's public key`,
-      });
-    }
+    assertCertifiesCsrKey(leaf, csrSpki, {
+      connector: CONNECTOR,
+      message: `sign/${role} returned a certificate that does not carry the CSR's public key`,
+    });
     const reported = data.serial_number
       .replace(/:/g, '')
       .toLowerCase()
@@ -181,24 +179,3 @@ function dedupe(pems: string[]): string[] {
   return [...new Set(pems)];
 }
 
-async function checkedCsrKey(csrPem: string): Promise<Uint8Array> {
-  let parsed: ReturnType<typeof parseCsr>;
-  try {
-    parsed = parseCsr(csrPem);
-  } catch (cause) {
-    throw new MalformedInputError({
-      connector: CONNECTOR,
-      inputKind: 'csr',
-      message: 'the CSR is not a PEM PKCS#10 request',
-      cause,
-    });
-  }
-  if (!(await verifyCsrSignature(parsed.der))) {
-    throw new MalformedInputError({
-      connector: CONNECTOR,
-      inputKind: 'csr',
-      message: 'the CSR signature does not verify with its own public key; create a new CSR',
-    });
-  }
-  return parsed.spki;
-}
