@@ -9,6 +9,15 @@ export {
   deployFiles,
 } from './atomic-deploy.js';
 export {
+  type DeployCommandPhase,
+  type DeployFilesWithCommandsOptions,
+  type DeployFilesWithCommandsResult,
+  deployFilesWithCommands,
+  describeCommandDeploy,
+  type RunDeployCommandOptions,
+  runDeployCommand,
+} from './command-deploy.js';
+export {
   type CommandRunner,
   type CommandRunnerOptions,
   createCommandRunner,
@@ -16,6 +25,7 @@ export {
 } from './command-runner.js';
 export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
 export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
+export { checkDeployedCertificate, type DeployedCertificateCheck } from './deployed-certificate.js';
 export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
 export {
   createHttpClient,
@@ -37,13 +47,18 @@ export {
 export { createMemorySecretStore } from './memory-secret-store.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
-export { type ParseOperatorCommandOptions, parseOperatorCommand } from './operator-command.js';
+export {
+  operatorCommandProblem,
+  type ParseOperatorCommandOptions,
+  parseOperatorCommand,
+} from './operator-command.js';
 export {
   buildCombinedPem,
   buildFullchain,
   type FullchainOptions,
   normalizePem,
   orderCertificateChain,
+  privateKeyPemFor,
   splitCertificates,
 } from './pem-bundle.js';
 export { createFetch, type FetchOptions } from './policy-fetch.js';

@@ -84,3 +84,14 @@ export function parseOperatorCommand(text: string, options: ParseOperatorCommand
   if (words[0] === '') refuse('starts with an empty program name');
   return words;
 }
+
+/** Why `text` is not an acceptable operator command, or undefined when it is (for config schema refinements). */
+export function operatorCommandProblem(text: string): string | undefined {
+  try {
+    parseOperatorCommand(text);
+    return undefined;
+  } catch (error) {
+    if (ConfigValidationError.isInstance(error)) return error.issues[0]?.message ?? error.message;
+    throw error;
+  }
+}
