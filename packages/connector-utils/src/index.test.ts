@@ -23,6 +23,8 @@ describe('@certctl/connector-utils', () => {
       'describeCommandDeploy',
       'checkDeployedCertificate',
       'privateKeyPemFor',
+      'createFileTarget',
+      'prepareTlsMaterial',
       'operatorCommandProblem',
       'createCommandRunner',
       'parseOperatorCommand',

@@ -26,6 +26,12 @@ export {
 export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
 export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
 export { checkDeployedCertificate, type DeployedCertificateCheck } from './deployed-certificate.js';
+export {
+  createFileTarget,
+  type FileTargetOptions,
+  prepareTlsMaterial,
+  type TlsMaterial,
+} from './file-target.js';
 export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
 export {
   createHttpClient,
