@@ -21,6 +21,13 @@ export {
   testNotifier,
 } from './notifier-suite.js';
 export { type TargetConformanceOptions, testTarget } from './target-suite.js';
+export {
+  freeLoopbackPort,
+  readServedCertificate,
+  type ServedCertificate,
+  type ServedCertificateOptions,
+  waitForServedSerial,
+} from './served-certificate.js';
 export { createTempDir, type TempDir, withTempDir } from './temp-dir.js';
 export {
   createFakeClock,

@@ -26,6 +26,7 @@ describe('@certctl/connector-utils', () => {
       'createFileTarget',
       'prepareTlsMaterial',
       'operatorCommandProblem',
+      'refineOperatorCommand',
       'createCommandRunner',
       'parseOperatorCommand',
       'validateArgument',

@@ -57,6 +57,7 @@ export {
   operatorCommandProblem,
   type ParseOperatorCommandOptions,
   parseOperatorCommand,
+  refineOperatorCommand,
 } from './operator-command.js';
 export {
   buildCombinedPem,

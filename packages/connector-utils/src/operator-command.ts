@@ -95,3 +95,12 @@ export function operatorCommandProblem(text: string): string | undefined {
     throw error;
   }
 }
+
+/** For a zod `.superRefine(refineOperatorCommand)` on a command config field: adds the reason it is refused. */
+export function refineOperatorCommand(
+  text: string,
+  ctx: { addIssue(issue: { code: 'custom'; message: string }): void },
+): void {
+  const problem = operatorCommandProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
