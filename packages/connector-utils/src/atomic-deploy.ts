@@ -89,7 +89,11 @@ export async function deployFiles(options: DeployFilesOptions): Promise<DeployFi
     }
     const describe = `deploy of ${targets[0]}${targets.length > 1 ? ` (+${targets.length - 1} more)` : ''}`;
     const fail = (phase: DeployPhase, cause: unknown, rollback: RollbackOutcome): never => {
-      const reason = cause instanceof Error ? cause.message : String(cause);
+      // The cause's own `[certctl] [connector]` prefix would repeat the one this error gets.
+      const reason = (cause instanceof Error ? cause.message : String(cause)).replace(
+        /^\[certctl\](?: \[[^\]]+\])? /,
+        '',
+      );
       const outcome = rollback.ok
         ? rollback.replaced
           ? 'the previous files were restored'

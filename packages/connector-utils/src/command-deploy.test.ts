@@ -91,6 +91,7 @@ describe('deployFilesWithCommands', () => {
     }).catch((e: unknown) => e);
     expect(ConnectorError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain('failed during validate');
+    expect((error as Error).message.match(/\[certctl\]/g), 'one prefix, not one per layer').toHaveLength(1);
     expect((error as Error).message).toContain('exited with 3: validate.sh: refused by test');
     expect(read('cert.pem')).toBe('OLD CERT');
     expect(read('key.pem')).toBe('OLD KEY');

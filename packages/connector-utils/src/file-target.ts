@@ -2,7 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type ConnectorContext, ConnectorError, type DeployRequest, type TargetInstance } from '@certctl/core';
-import { type DeployFile } from './atomic-deploy.js';
+import type { DeployFile } from './atomic-deploy.js';
 import { deployFilesWithCommands, describeCommandDeploy, runDeployCommand } from './command-deploy.js';
 import { checkDeployedCertificate } from './deployed-certificate.js';
 import { buildFullchain, privateKeyPemFor, splitCertificates } from './pem-bundle.js';
