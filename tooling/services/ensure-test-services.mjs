@@ -9,6 +9,9 @@ import { ensurePostgres } from './postgres.mjs';
 export const REQUIRED_COMMANDS = {
   openssl: 'openssl',
   psql: 'postgresql-client',
+  '/usr/sbin/nginx': 'nginx',
+  '/usr/sbin/apache2': 'apache2',
+  '/usr/sbin/haproxy': 'haproxy',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)
