@@ -6,8 +6,8 @@ import manifest from './index.js';
 let dir: TempDir | undefined;
 const path = (name: string) => join(dir!.path, name);
 
-// No hooks.failNextDeploy: Traefik has no command that could fail mid-deploy; restoring after a failed
-// check is covered in traefik-target.test.ts and connector-utils' command-deploy.test.ts.
+// No hooks.failNextDeploy: Traefik runs no command that could fail mid-deploy. That a failed read-back
+// check restores the previous files is tested on the shared pipeline (connector-utils command-deploy.test.ts).
 testTarget(manifest, {
   config: () => ({
     cert_dir: dir!.path,
