@@ -17,6 +17,8 @@ export const REQUIRED_COMMANDS = {
   '/usr/sbin/dovecot': 'dovecot-imapd',
   caddy: 'caddy',
   chromium: 'chromium',
+  '/usr/sbin/apache2': 'apache2',
+  '/usr/sbin/haproxy': 'haproxy',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

@@ -9,20 +9,29 @@ export {
   deployFiles,
 } from './atomic-deploy.js';
 export {
+  type DeployFilesWithCommandsOptions,
+  type DeployFilesWithCommandsResult,
+  deployFilesWithCommands,
+  describeCommandDeploy,
+} from './command-deploy.js';
+export {
   type CommandRunner,
   type CommandRunnerOptions,
   createCommandRunner,
   type RunCommandOptions,
 } from './command-runner.js';
+export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
+export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
 export {
+  checkDeployedCertificate,
   type DeployedCertificate,
+  type DeployedCertificateCheck,
   describeLeaf,
   isSameCertificate,
   readDeployedCertificate,
 } from './deployed-certificate.js';
-export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
-export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
 export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
+export { createFileTarget, type FileTargetOptions } from './file-target.js';
 export {
   createHttpClient,
   type HttpClient,
@@ -44,24 +53,30 @@ export { createMemorySecretStore } from './memory-secret-store.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
 export {
-  createOperatorCommand,
-  type OperatorCommand,
-  type OperatorCommandOptions,
-} from './operator-command-step.js';
-export {
   eventTitle,
   formatUtc,
   type NotificationFact,
   notificationFacts,
   notificationLink,
 } from './notification-facts.js';
-export { type ParseOperatorCommandOptions, parseOperatorCommand } from './operator-command.js';
+export {
+  operatorCommandProblem,
+  type ParseOperatorCommandOptions,
+  parseOperatorCommand,
+  refineOperatorCommand,
+} from './operator-command.js';
+export {
+  createOperatorCommand,
+  type OperatorCommand,
+  type OperatorCommandOptions,
+} from './operator-command-step.js';
 export {
   buildCombinedPem,
   buildFullchain,
   type FullchainOptions,
   normalizePem,
   orderCertificateChain,
+  privateKeyPemFor,
   splitCertificates,
 } from './pem-bundle.js';
 export { createFetch, type FetchOptions } from './policy-fetch.js';
@@ -77,6 +92,7 @@ export {
   type SsrfPolicyOptions,
 } from './ssrf-policy.js';
 export { sleepWithSignal, systemClock } from './system-clock.js';
+export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './tls-material.js';
 export {
   type ProbeTlsOptions,
   probeTlsCertificate,
@@ -84,5 +100,4 @@ export {
   type VerifyServedCertificateOptions,
   verifyServedCertificate,
 } from './tls-probe.js';
-export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './tls-material.js';
 export { sendVendorRequest, type VendorRequestOptions, type VendorResponse } from './vendor-request.js';

@@ -1,7 +1,6 @@
 /** The Caddy target's JSON config (snake_case, keys as in the reference) and its parsed settings. */
 import { isAbsolute, join } from 'node:path';
-import { createOperatorCommand, type OperatorCommand } from '@certctl/connector-utils';
-import { ConfigValidationError } from '@certctl/core';
+import { createOperatorCommand, type OperatorCommand, operatorCommandProblem } from '@certctl/connector-utils';
 import { z } from 'zod';
 import { CONNECTOR } from './connector-name.js';
 
@@ -102,12 +101,8 @@ export const caddyConfigSchema = z
     for (const field of COMMAND_FIELDS) {
       const text = config[field];
       if (text === undefined || (field === 'validate_command' && text === '')) continue;
-      try {
-        createOperatorCommand(text, { field, connector: CONNECTOR });
-      } catch (error) {
-        if (!ConfigValidationError.isInstance(error)) throw error;
-        ctx.addIssue({ code: 'custom', path: [field], message: error.issues[0]?.message ?? 'is not a valid command' });
-      }
+      const problem = operatorCommandProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
     }
     if (config.cert_file === config.key_file) {
       ctx.addIssue({ code: 'custom', path: ['key_file'], message: 'is the same file as cert_file' });

@@ -1,7 +1,11 @@
 /** The Postfix/Dovecot target's JSON config (snake_case, as in the reference table) and its per-mode defaults. */
 import { isAbsolute } from 'node:path';
-import { createOperatorCommand, type OperatorCommand, type StartTlsProtocol } from '@certctl/connector-utils';
-import { ConfigValidationError } from '@certctl/core';
+import {
+  createOperatorCommand,
+  type OperatorCommand,
+  operatorCommandProblem,
+  type StartTlsProtocol,
+} from '@certctl/connector-utils';
 import { z } from 'zod';
 import { CONNECTOR } from './connector-name.js';
 
@@ -107,12 +111,8 @@ export const postfixConfigSchema = z
     for (const field of COMMAND_FIELDS) {
       const text = config[field];
       if (text === undefined || (field === 'validate_command' && text === '')) continue;
-      try {
-        createOperatorCommand(text, { field, connector: CONNECTOR });
-      } catch (error) {
-        if (!ConfigValidationError.isInstance(error)) throw error;
-        ctx.addIssue({ code: 'custom', path: [field], message: error.issues[0]?.message ?? 'is not a valid command' });
-      }
+      const problem = operatorCommandProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
     }
     const mode = config.mode;
     const paths = PATH_FIELDS.map(
