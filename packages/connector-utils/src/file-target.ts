@@ -4,14 +4,16 @@ import { dirname } from 'node:path';
 import { type ConnectorContext, ConnectorError, type DeployRequest, type TargetInstance } from '@certctl/core';
 import type { DeployFile } from './atomic-deploy.js';
 import { deployFilesWithCommands, describeCommandDeploy } from './command-deploy.js';
-import { checkDeployedCertificate } from './deployed-certificate.js';
+import { checkDeployedCertificate, describeLeaf } from './deployed-certificate.js';
 import type { OperatorCommand } from './operator-command-step.js';
+import { sleepWithSignal } from './system-clock.js';
 import { prepareTlsMaterial, type TlsMaterial } from './tls-material.js';
+import { type ProbeTlsOptions, verifyServedCertificate } from './tls-probe.js';
 
 export interface FileTargetOptions {
   /** Connector id for messages, e.g. `target-nginx`. */
   connector: string;
-  ctx: Pick<ConnectorContext, 'exec' | 'logger'>;
+  ctx: Pick<ConnectorContext, 'exec' | 'logger'> & Partial<Pick<ConnectorContext, 'clock'>>;
   /** The files one deploy writes, built from the checked material. Keys are `kind: 'private-key'`. */
   files(material: TlsMaterial, request: DeployRequest): DeployFile[];
   /** The file whose first certificate `validateDeployment` reads (the leaf or fullchain file). */
@@ -19,6 +21,11 @@ export interface FileTargetOptions {
   /** From `createOperatorCommand` (which holds each command's deadline). */
   validateCommand?: OperatorCommand;
   reloadCommand?: OperatorCommand;
+  /**
+   * After the reload, connect to this TLS endpoint until it presents the deployed certificate (by
+   * SHA-256); if it does not within `withinMs`, the previous files are restored and reloaded.
+   */
+  verify?: Pick<ProbeTlsOptions, 'host' | 'port' | 'servername' | 'starttls'> & { withinMs: number };
   /** In-process checks of the written files before the validate command. */
   check?: () => Promise<void>;
   /** Backups kept per file (see `deployFiles`); default 3. */
@@ -39,8 +46,21 @@ export function createFileTarget(
 
   return {
     async deploy(request) {
-      const files = plan(request);
+      const material = prepareTlsMaterial(request, connector);
+      const files = options.files(material, request);
+      const verify = options.verify;
       const result = await deployFilesWithCommands({
+        verify: verify
+          ? () =>
+              verifyServedCertificate({
+                ...verify,
+                // The fingerprint of what is written, not what the request claims.
+                fingerprintSha256: describeLeaf(material.leafPem)!.fingerprintSha256,
+                clock: ctx.clock ?? { sleep: sleepWithSignal },
+                signal: request.signal,
+                connector,
+              })
+          : undefined,
         files,
         exec: ctx.exec,
         check: options.check,

@@ -1,6 +1,6 @@
 import { createFileTarget, createOperatorCommand, type DeployFile } from '@certctl/connector-utils';
 import type { ConnectorContext, TargetInstance } from '@certctl/core';
-import type { NginxTargetConfig } from './nginx-config.js';
+import { type NginxTargetConfig, verifySettingsOf } from './nginx-config.js';
 
 export const CONNECTOR = 'target-nginx';
 
@@ -19,6 +19,7 @@ export function createNginxTarget(config: NginxTargetConfig, ctx: ConnectorConte
       return files;
     },
     certificatePath: config.cert_path,
+    verify: verifySettingsOf(config),
     validateCommand: createOperatorCommand(config.validate_command, {
       field: 'validate_command',
       connector: CONNECTOR,
