@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import {
   createTestContext,
   createTestDeployRequest,
+  freeLoopbackPort,
   readServedCertificate,
   type TestContext,
   waitForServedSerial,
@@ -128,4 +129,34 @@ describe('target-nginx against a real nginx', () => {
       nginx.breakConfig(false);
     }
   });
+
+  it('post_deploy_verify: passes when nginx serves the new certificate, rolls back when the endpoint does not', async () => {
+    const withVerify = (endpoint: string) =>
+      createNginxTarget(
+        nginxConfigSchema.parse({
+          cert_path: nginx.certPath,
+          chain_path: nginx.chainPath,
+          key_path: nginx.keyPath,
+          validate_command: nginx.validateCommand,
+          reload_command: nginx.reloadCommand,
+          post_deploy_verify: { endpoint, server_name: SNI, timeout_seconds: 2 },
+        }),
+        ctx,
+      );
+    const next = await createTestDeployRequest({ commonName: SNI });
+    expect((await withVerify(`127.0.0.1:${nginx.port}`).deploy(next)).changed).toBe(true);
+    expect((await served()).serial).toBe(next.serial);
+    current = next;
+
+    const before = files();
+    const other = await createTestDeployRequest({ commonName: SNI });
+    const silent = await freeLoopbackPort();
+    const error = await withVerify(`127.0.0.1:${silent}`)
+      .deploy(other)
+      .catch((e: unknown) => e);
+    expect(ConnectorError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/failed during verify/);
+    expect(files()).toEqual(before);
+    await expectStillServing(current);
+  }, 30_000);
 });
