@@ -81,6 +81,12 @@ export {
 } from './pem-bundle.js';
 export { createFetch, type FetchOptions } from './policy-fetch.js';
 export { DEFAULT_POLL_SCHEDULE_MS, type PollCheckResult, type PollOptions, pollUntil } from './poll-order.js';
+export {
+  type PostDeployVerifyConfig,
+  type PostDeployVerifySettings,
+  postDeployVerifySchema,
+  resolvePostDeployVerify,
+} from './post-deploy-verify.js';
 export { fullJitterDelay, parseRetryAfter } from './retry-backoff.js';
 export { createSsrfAgent, createSsrfConnector, type SsrfAgentOptions, type SsrfConnectOptions } from './ssrf-agent.js';
 export {

@@ -1,5 +1,5 @@
 /** The NGINX target's JSON config (snake_case, as in the reference table). */
-import { refineOperatorCommand } from '@certctl/connector-utils';
+import { postDeployVerifySchema, refineOperatorCommand } from '@certctl/connector-utils';
 import { z } from 'zod';
 
 const absolutePath = (description: string) =>
@@ -33,21 +33,7 @@ export const nginxConfigSchema = z
       .max(600)
       .default(60)
       .describe('Deadline of each validate or reload command'),
-    post_deploy_verify: z
-      .strictObject({
-        enabled: z.boolean().default(true).describe('Turn the check off without deleting it'),
-        endpoint: z
-          .string()
-          .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:443')
-          .describe('A TLS listener of nginx that serves this certificate'),
-        server_name: z.string().min(1).max(253).optional().describe('SNI to send (the site name); default none'),
-        timeout_seconds: z
-          .int()
-          .min(1)
-          .max(300)
-          .default(10)
-          .describe('How long to keep trying before the deploy is rolled back'),
-      })
+    post_deploy_verify: postDeployVerifySchema
       .optional()
       .describe(
         'After the reload, connect to nginx and check that it presents the deployed certificate; otherwise restore the previous files and reload',
@@ -62,16 +48,3 @@ export const nginxConfigSchema = z
 
 export type NginxTargetConfig = z.output<typeof nginxConfigSchema>;
 export type NginxTargetConfigInput = z.input<typeof nginxConfigSchema>;
-
-/** `post_deploy_verify` as createFileTarget's `verify`, or undefined when absent or disabled. */
-export function verifySettingsOf(config: NginxTargetConfig) {
-  const verify = config.post_deploy_verify;
-  if (!verify?.enabled) return undefined;
-  const split = verify.endpoint.lastIndexOf(':');
-  return {
-    host: verify.endpoint.slice(0, split).replace(/^\[|\]$/g, ''),
-    port: Number(verify.endpoint.slice(split + 1)),
-    servername: verify.server_name,
-    withinMs: verify.timeout_seconds * 1000,
-  };
-}

@@ -1,6 +1,11 @@
-import { createFileTarget, createOperatorCommand, type DeployFile } from '@certctl/connector-utils';
+import {
+  createFileTarget,
+  createOperatorCommand,
+  type DeployFile,
+  resolvePostDeployVerify,
+} from '@certctl/connector-utils';
 import type { ConnectorContext, TargetInstance } from '@certctl/core';
-import { type NginxTargetConfig, verifySettingsOf } from './nginx-config.js';
+import type { NginxTargetConfig } from './nginx-config.js';
 
 export const CONNECTOR = 'target-nginx';
 
@@ -19,7 +24,7 @@ export function createNginxTarget(config: NginxTargetConfig, ctx: ConnectorConte
       return files;
     },
     certificatePath: config.cert_path,
-    verify: verifySettingsOf(config),
+    verify: resolvePostDeployVerify(config.post_deploy_verify),
     validateCommand: createOperatorCommand(config.validate_command, {
       field: 'validate_command',
       connector: CONNECTOR,
