@@ -34,6 +34,7 @@ export const REQUIRED_COMMANDS = {
   getcert: 'certmonger',
   '/usr/sbin/certmonger': 'certmonger',
   'dbus-daemon': 'dbus',
+  '/usr/sbin/haproxy': 'haproxy',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

@@ -1,15 +1,15 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call } from '@certctl/server/testing';
 import { sleepWithSignal } from '@certctl/connector-utils';
+import { call } from '@certctl/server/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/certctl-agent.js';
 import { startAgent } from '../src/start-agent.js';
 import {
   agentConfigFor,
-  certificateOnTarget,
   type ControlPlane,
+  certificateOnTarget,
   jobsOf,
   startControlPlane,
   waitFor,

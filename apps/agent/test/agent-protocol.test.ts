@@ -1,16 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createSecureContext, createServer, type Server } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createSecureContext, createServer, type Server } from 'node:tls';
 import { call } from '@certctl/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalStep } from '../src/certctl-agent.js';
 import { startAgent } from '../src/start-agent.js';
 import {
   agentConfigFor,
-  certificateOnTarget,
   type ControlPlane,
+  certificateOnTarget,
   jobsOf,
   startControlPlane,
   waitFor,

@@ -4,21 +4,20 @@
  * by the agent is served by nginx within a bounded time; a forced renewal makes nginx serve a new
  * serial; a revocation lists that serial in the CRL. docs/getting-started.md walks the same path.
  *
- * The `nginx` target here is the test-support file target (deployFiles + `nginx -t` + `nginx -s
- * reload`): @certctl/target-nginx is written in parallel and replaces it when merged.
+ * The `nginx` target is the real @certctl/target-nginx connector, with validate and reload commands
+ * pointed at this test's own nginx (`-c <conf>`).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { call } from '@certctl/server/testing';
+import nginxTarget from '@certctl/target-nginx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent } from '../src/start-agent.js';
 import { agentConfigFor, type ControlPlane, jobsOf, startControlPlane, waitFor } from './support/control-plane.js';
-import { createFileTargetManifest } from './support/file-target.js';
 
 const NGINX = '/usr/sbin/nginx';
-const nginxTarget = createFileTargetManifest('nginx');
 const openssl = (args: string[], input?: string) =>
   execFileSync('openssl', args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
 
@@ -90,8 +89,8 @@ http {
     port,
     certPath,
     keyPath,
-    validate: [NGINX, '-t', '-q', '-c', conf, '-e', errorLog],
-    reload: [NGINX, '-s', 'reload', '-c', conf, '-e', errorLog],
+    validate: `${NGINX} -t -q -c ${conf} -e ${errorLog}`,
+    reload: `${NGINX} -s reload -c ${conf} -e ${errorLog}`,
     stop() {
       try {
         process.kill(Number(readFileSync(join(dir, 'nginx.pid'), 'utf8').trim()), 'SIGTERM');
@@ -132,7 +131,7 @@ describe('end to end: server + agent + nginx', () => {
         CERTCTL_POLL_INTERVAL_SECONDS: '0.3',
         CERTCTL_HEARTBEAT_INTERVAL_SECONDS: '5',
       }),
-      { manifests: [nginxTarget.manifest] },
+      { manifests: [nginxTarget] },
     );
     const stop = new AbortController();
     const running = agent.run(stop.signal);

@@ -27,13 +27,13 @@ export {
   testNotifier,
 } from './notifier-suite.js';
 export {
+  freeLoopbackPort,
   readServedCertificate,
   type ServedCertificate,
   type ServedCertificateOptions,
   waitForServedSerial,
 } from './served-certificate.js';
 export { type TargetConformanceOptions, testTarget } from './target-suite.js';
-export { type WrappedCommand, wrapCommand } from './wrapped-command.js';
 export { createTempDir, type TempDir, withTempDir } from './temp-dir.js';
 export {
   createFakeClock,
@@ -65,3 +65,4 @@ export {
   type TestLeaf,
   type TestSans,
 } from './test-pki.js';
+export { type WrappedCommand, wrapCommand } from './wrapped-command.js';

@@ -12,8 +12,8 @@ import {
   createTestCa,
   createTestContext,
   createTestCsr,
-  issueRequestFor,
   type Finding,
+  issueRequestFor,
 } from '../src/index.js';
 import exampleIssuer from './fixtures/example-issuer/index.js';
 
@@ -37,7 +37,14 @@ describe('checkManifest', () => {
       create: () => ({}),
     };
     const findings = checkManifest(manifest, { kind: 'target' });
-    expect(rules(findings)).toEqual(['manifest.capabilities', 'manifest.env', 'manifest.id', 'manifest.kind', 'manifest.secrets', 'manifest.version']);
+    expect(rules(findings)).toEqual([
+      'manifest.capabilities',
+      'manifest.env',
+      'manifest.id',
+      'manifest.kind',
+      'manifest.secrets',
+      'manifest.version',
+    ]);
     const text = findings.map((f) => f.message).join('\n');
     expect(text).toContain('"api_key"');
     expect(text).toContain('"nested.client_secret"');
@@ -52,7 +59,11 @@ describe('checkManifest', () => {
       id: 'fine',
       displayName: 'Fine',
       version: '1.2.3',
-      configSchema: z.object({ token_ttl_seconds: z.number(), api_token: secret(z.string()), password: secret(z.string()).optional() }),
+      configSchema: z.object({
+        token_ttl_seconds: z.number(),
+        api_token: secret(z.string()),
+        password: secret(z.string()).optional(),
+      }),
       create: () => ({ issue: async () => ({ status: 'pending', orderId: 'x' }) }),
     });
     expect(checkManifest(manifest)).toEqual([]);
@@ -60,22 +71,40 @@ describe('checkManifest', () => {
 
   it('rejects a non-object and an unknown specification version', () => {
     expect(rules(checkManifest(undefined))).toEqual(['manifest']);
-    expect(rules(checkManifest({ ...exampleIssuer, specificationVersion: 'v2' }))).toEqual(['manifest.specificationVersion']);
+    expect(rules(checkManifest({ ...exampleIssuer, specificationVersion: 'v2' }))).toEqual([
+      'manifest.specificationVersion',
+    ]);
   });
 });
 
 describe('checkCapabilityMethods', () => {
   it('reports a declared capability without its method, and a method its capabilities deny', () => {
-    const manifest = { kind: 'issuer' as const, capabilities: { ...exampleIssuer.capabilities, revoke: true, ocsp: false } };
-    const findings = checkCapabilityMethods(manifest, { issue: async () => {}, signOcsp: async () => {}, generateCrl: async () => {} });
+    const manifest = {
+      kind: 'issuer' as const,
+      capabilities: { ...exampleIssuer.capabilities, revoke: true, ocsp: false },
+    };
+    const findings = checkCapabilityMethods(manifest, {
+      issue: async () => {},
+      signOcsp: async () => {},
+      generateCrl: async () => {},
+    });
     expect(findings.map((f) => f.rule)).toContain('capability.revoke');
-    expect(findings.find((f) => f.rule === 'capability.revoke')?.message).toBe('capabilities.revoke is true but the instance has no revoke() method');
-    expect(findings.find((f) => f.rule === 'capability.ocsp')?.message).toContain('signOcsp() is implemented but capabilities.ocsp is false');
+    expect(findings.find((f) => f.rule === 'capability.revoke')?.message).toBe(
+      'capabilities.revoke is true but the instance has no revoke() method',
+    );
+    expect(findings.find((f) => f.rule === 'capability.ocsp')?.message).toContain(
+      'signOcsp() is implemented but capabilities.ocsp is false',
+    );
   });
 
   it('reports a missing required method', () => {
-    const findings = checkCapabilityMethods({ kind: 'target', capabilities: { dryRun: false, validate: false, remote: false, testConnection: false } }, { deploy: async () => {} });
-    expect(findings).toEqual([{ rule: 'method.validateDeployment', message: 'every target must implement validateDeployment()' }]);
+    const findings = checkCapabilityMethods(
+      { kind: 'target', capabilities: { dryRun: false, validate: false, remote: false, testConnection: false } },
+      { deploy: async () => {} },
+    );
+    expect(findings).toEqual([
+      { rule: 'method.validateDeployment', message: 'every target must implement validateDeployment()' },
+    ]);
   });
 });
 
@@ -87,7 +116,9 @@ describe('checkConfig', () => {
     expect(checkConfig(marked, { config: { api_key: 'abcd-secret' } })).toEqual([]);
     // Redaction is driven by the secret() marks, so an unmarked field cannot be caught here, only by checkManifest.
     const unmarked = { ...base, configSchema: z.object({ api_key: z.string() }) };
-    expect(rules(checkManifest({ ...exampleIssuer, env: undefined, configSchema: unmarked.configSchema }))).toEqual(['manifest.secrets']);
+    expect(rules(checkManifest({ ...exampleIssuer, env: undefined, configSchema: unmarked.configSchema }))).toEqual([
+      'manifest.secrets',
+    ]);
   });
 
   it('reports an invalid config that is accepted, and errors naming the wrong path', () => {
@@ -114,12 +145,26 @@ describe('checkConfig', () => {
 describe('checkIssuedCertificate', () => {
   it('reports the wrong key, missing SANs, a malformed serial and a validity beyond maxTtl', async () => {
     const ca = await createTestCa();
-    const csr = await createTestCsr({ commonName: 'a.example.test', sans: { dns: ['a.example.test', 'b.example.test'] } });
+    const csr = await createTestCsr({
+      commonName: 'a.example.test',
+      sans: { dns: ['a.example.test', 'b.example.test'] },
+    });
     const other = await createTestCsr({ commonName: 'a.example.test' });
     const request = issueRequestFor(csr, { maxTtlSeconds: 86_400 });
     const leaf = await ca.issue({ csrPem: other.csrPem, commonName: 'a.example.test', validitySeconds: 10 * 86_400 });
-    const result = { status: 'issued', certificatePem: leaf.certificatePem, chainPem: leaf.chainPem, serial: leaf.serial.toUpperCase(), notBefore: leaf.notBefore, notAfter: leaf.notAfter };
-    const findings = checkIssuedCertificate(result, { request, publicKeySpki: csr.publicKeySpki, issuedBy: new Date() });
+    const result = {
+      status: 'issued',
+      certificatePem: leaf.certificatePem,
+      chainPem: leaf.chainPem,
+      serial: leaf.serial.toUpperCase(),
+      notBefore: leaf.notBefore,
+      notAfter: leaf.notAfter,
+    };
+    const findings = checkIssuedCertificate(result, {
+      request,
+      publicKeySpki: csr.publicKeySpki,
+      issuedBy: new Date(),
+    });
     expect(rules(findings)).toEqual(['issue.maxTtl', 'issue.publicKey', 'issue.sans', 'issue.serial']);
   });
 
@@ -129,34 +174,71 @@ describe('checkIssuedCertificate', () => {
     const csr = await createTestCsr();
     const request = issueRequestFor(csr, { maxTtlSeconds: 30 * 86_400 });
     const leaf = await ca.issue({ csrPem: csr.csrPem, commonName: csr.commonName });
-    const result = { status: 'issued', certificatePem: leaf.certificatePem, chainPem: leaf.chainPem, serial: leaf.serial, notBefore: leaf.notBefore, notAfter: leaf.notAfter };
-    expect(checkIssuedCertificate(result, { request, publicKeySpki: csr.publicKeySpki, issuedBy: new Date() })).toEqual([]);
+    const result = {
+      status: 'issued',
+      certificatePem: leaf.certificatePem,
+      chainPem: leaf.chainPem,
+      serial: leaf.serial,
+      notBefore: leaf.notBefore,
+      notAfter: leaf.notAfter,
+    };
+    expect(checkIssuedCertificate(result, { request, publicKeySpki: csr.publicKeySpki, issuedBy: new Date() })).toEqual(
+      [],
+    );
     const wrongChain = { ...result, chainPem: [otherCa.certificatePem] };
-    expect(rules(checkIssuedCertificate(wrongChain, { request, publicKeySpki: csr.publicKeySpki, issuedBy: new Date() }))).toEqual(['issue.chain']);
+    expect(
+      rules(checkIssuedCertificate(wrongChain, { request, publicKeySpki: csr.publicKeySpki, issuedBy: new Date() })),
+    ).toEqual(['issue.chain']);
   });
 });
 
 describe('checkCrl and checkOcspResponse', () => {
   it('report a CRL or OCSP response not signed by the expected CA, and a CRL missing a serial', async () => {
     const ctx = await createTestContext();
-    const issuer = await exampleIssuer.create({ api_token: 'conformance-token-1234', ca_common_name: 'A', validity_days: 90, async_orders: false }, ctx);
+    const issuer = await exampleIssuer.create(
+      { api_token: 'conformance-token-1234', ca_common_name: 'A', validity_days: 90, async_orders: false },
+      ctx,
+    );
     await issuer.start?.();
     const stranger = await createTestCa({ commonName: 'A' });
     const now = new Date();
-    const der = await issuer.generateCrl!({ entries: [{ serial: '0abc', revokedAt: now, reason: 'superseded' }], crlNumber: 3n, thisUpdate: now, nextUpdate: new Date(now.getTime() + 3_600_000) });
+    const der = await issuer.generateCrl!({
+      entries: [{ serial: '0abc', revokedAt: now, reason: 'superseded' }],
+      crlNumber: 3n,
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + 3_600_000),
+    });
     const [caPem] = await issuer.caChain!();
-    expect(await checkCrl(der, { entries: [{ serial: '0abc', reason: 'superseded' }], issuerPem: caPem, crlNumber: 3n })).toEqual([]);
-    expect(rules(await checkCrl(der, { entries: [{ serial: '0abc' }], issuerPem: stranger.certificatePem }))).toEqual(['crl.issuer', 'crl.signature']);
-    expect(rules(await checkCrl(der, { entries: [{ serial: 'beef' }], crlNumber: 4n }))).toEqual(['crl.entries', 'crl.number']);
+    expect(
+      await checkCrl(der, { entries: [{ serial: '0abc', reason: 'superseded' }], issuerPem: caPem, crlNumber: 3n }),
+    ).toEqual([]);
+    expect(rules(await checkCrl(der, { entries: [{ serial: '0abc' }], issuerPem: stranger.certificatePem }))).toEqual([
+      'crl.issuer',
+      'crl.signature',
+    ]);
+    expect(rules(await checkCrl(der, { entries: [{ serial: 'beef' }], crlNumber: 4n }))).toEqual([
+      'crl.entries',
+      'crl.number',
+    ]);
     expect(rules(await checkCrl(new Uint8Array([1, 2, 3]), { entries: [] }))).toEqual(['crl.der']);
 
-    const ocsp = await issuer.signOcsp!({ serial: '0abc', status: 'good', thisUpdate: now, nextUpdate: new Date(now.getTime() + 3_600_000) });
+    const ocsp = await issuer.signOcsp!({
+      serial: '0abc',
+      status: 'good',
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + 3_600_000),
+    });
     expect(await checkOcspResponse(ocsp, { serial: '0abc', status: 'good', issuerPem: caPem })).toEqual([]);
-    expect(rules(await checkOcspResponse(ocsp, { serial: '0abc', status: 'revoked', issuerPem: stranger.certificatePem, nonce: Uint8Array.of(1, 2, 3) }))).toEqual([
-      'ocsp.certStatus',
-      'ocsp.nonce',
-      'ocsp.signature',
-    ]);
+    expect(
+      rules(
+        await checkOcspResponse(ocsp, {
+          serial: '0abc',
+          status: 'revoked',
+          issuerPem: stranger.certificatePem,
+          nonce: Uint8Array.of(1, 2, 3),
+        }),
+      ),
+    ).toEqual(['ocsp.certStatus', 'ocsp.nonce', 'ocsp.signature']);
     await ctx.cleanup();
   });
 });
@@ -164,8 +246,14 @@ describe('checkCrl and checkOcspResponse', () => {
 describe('checkDiscoveredCertificate', () => {
   it('reports a missing location, a private key and non-string metadata', async () => {
     const leaf = await (await createTestCa()).issue();
-    expect(checkDiscoveredCertificate({ certificate: leaf.certificatePem, location: '/etc/ssl/a.pem', metadata: {} })).toEqual([]);
-    const findings = checkDiscoveredCertificate({ certificate: leaf.privateKeyPem + leaf.certificatePem, location: '', metadata: { size: 3 } });
+    expect(
+      checkDiscoveredCertificate({ certificate: leaf.certificatePem, location: '/etc/ssl/a.pem', metadata: {} }),
+    ).toEqual([]);
+    const findings = checkDiscoveredCertificate({
+      certificate: leaf.privateKeyPem + leaf.certificatePem,
+      location: '',
+      metadata: { size: 3 },
+    });
     expect(rules(findings)).toEqual(['discovery.location', 'discovery.metadata', 'discovery.privateKey']);
   });
 });

@@ -22,7 +22,8 @@ testNotifier(manifest, {
               return { status: 503, body: { error: 'unavailable' } };
             }
             const body = req.json() as { subject?: unknown; dedup_key?: unknown; text?: unknown };
-            if (typeof body.subject !== 'string' || typeof body.dedup_key !== 'string') return { status: 400, body: { error: 'subject and dedup_key are required' } };
+            if (typeof body.subject !== 'string' || typeof body.dedup_key !== 'string')
+              return { status: 400, body: { error: 'subject and dedup_key are required' } };
             received.push({ action: 'send', subject: body.subject, dedupKey: body.dedup_key, text: String(body.text) });
             return { status: 201, body: { id: `evt-${received.length}` } };
           },
@@ -33,7 +34,8 @@ testNotifier(manifest, {
             received.push({ action: 'resolve', dedupKey: body.dedup_key });
             return { status: 204 };
           },
-          'POST /ping': (req) => (authorised(req.headers) ? { status: 200, body: {} } : { status: 401, body: { error: 'unauthorized' } }),
+          'POST /ping': (req) =>
+            authorised(req.headers) ? { status: 200, body: {} } : { status: 401, body: { error: 'unauthorized' } },
         },
       });
     },

@@ -3,6 +3,7 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -281,5 +282,26 @@ describe('deployFiles', () => {
 
   it('rejects relative paths as a configuration error', async () => {
     await expect(deployFiles({ files: [{ path: 'cert.pem', content: 'x' }] })).rejects.toThrow(/not an absolute path/);
+  });
+});
+
+describe('deployFiles before writing', () => {
+  it('refuses a target that is a directory with a ConnectorError and writes nothing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'certctl-deploy-dir-'));
+    try {
+      mkdirSync(join(root, 'cert.pem'));
+      const error = await deployFiles({
+        files: [
+          { path: join(root, 'key.pem'), content: 'KEY', kind: 'private-key' },
+          { path: join(root, 'cert.pem'), content: 'CERT', kind: 'certificate' },
+        ],
+        connector: 'target-test',
+      }).catch((e: unknown) => e);
+      expect(ConnectorError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toContain('is not a regular file; nothing was replaced');
+      expect(readdirSync(root)).toEqual(['cert.pem']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -82,14 +82,27 @@ export async function deployFiles(options: DeployFilesOptions): Promise<DeployFi
   checkFiles(options.files, connector);
   const targets = await Promise.all(options.files.map((f) => resolveTarget(f.path)));
   return withPathLocks(targets, async () => {
-    const snapshots = await Promise.all(options.files.map((file, i) => takeSnapshot(file, targets[i]!)));
+    const snapshots = await Promise.all(options.files.map((file, i) => takeSnapshot(file, targets[i]!))).catch(
+      (cause: unknown) => {
+        // Nothing is written yet (a target is a directory, unreadable, ...): a typed error, nothing to undo.
+        throw new ConnectorError({
+          connector,
+          message: `cannot read the current files before deploying: ${cause instanceof Error ? cause.message : String(cause)}; nothing was replaced`,
+          cause,
+        });
+      },
+    );
     if (snapshots.every((s) => s.existed && s.previous!.equals(s.bytes))) {
       options.logger?.debug({ files: targets }, 'deploy skipped: files already hold these bytes');
       return { changed: false, files: targets, backups: [] };
     }
     const describe = `deploy of ${targets[0]}${targets.length > 1 ? ` (+${targets.length - 1} more)` : ''}`;
     const fail = (phase: DeployPhase, cause: unknown, rollback: RollbackOutcome): never => {
-      const reason = cause instanceof Error ? cause.message : String(cause);
+      // The cause's own `[certctl] [connector]` prefix would repeat the one this error gets.
+      const reason = (cause instanceof Error ? cause.message : String(cause)).replace(
+        /^\[certctl\](?: \[[^\]]+\])? /,
+        '',
+      );
       const outcome = rollback.ok
         ? rollback.replaced
           ? 'the previous files were restored'

@@ -43,3 +43,45 @@ export function isSameCertificate(
   if (serial(deployed.serial) !== serial(wanted.serial)) return false;
   return wanted.fingerprintSha256 === undefined || hex(wanted.fingerprintSha256) === hex(deployed.fingerprintSha256);
 }
+
+export interface DeployedCertificateCheck {
+  valid: boolean;
+  /** Serial of the first certificate in the file (lowercase hex), when one was found. */
+  observedSerial?: string;
+  detail: string;
+}
+
+/**
+ * A file-based target's `validateDeployment`: reads the first certificate of the PEM file it deployed
+ * (a fullchain or a combined PEM with the key after it) and says whether it is the expected one (same
+ * serial and, when given, same SHA-256 fingerprint). A missing or unreadable file is `valid: false`
+ * with the reason, never an error.
+ */
+export async function checkDeployedCertificate(
+  path: string,
+  expected: { serial: string; fingerprintSha256?: string },
+): Promise<DeployedCertificateCheck> {
+  let deployed: DeployedCertificate | undefined;
+  try {
+    deployed = await readDeployedCertificate(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      valid: false,
+      detail: code ? `cannot read ${path}: ${code}` : `${path} does not hold a readable PEM certificate`,
+    };
+  }
+  if (!deployed) return { valid: false, detail: `${path} does not exist or holds no certificate` };
+  const observedSerial = deployed.serial;
+  if (!isSameCertificate(deployed, { serial: expected.serial })) {
+    return { valid: false, observedSerial, detail: `${path} holds serial ${observedSerial}, not ${expected.serial}` };
+  }
+  if (!isSameCertificate(deployed, expected)) {
+    return {
+      valid: false,
+      observedSerial,
+      detail: `${path} holds serial ${observedSerial} but a different certificate (SHA-256 ${deployed.fingerprintSha256})`,
+    };
+  }
+  return { valid: true, observedSerial, detail: `${path} holds serial ${observedSerial}` };
+}

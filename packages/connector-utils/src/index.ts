@@ -9,20 +9,29 @@ export {
   deployFiles,
 } from './atomic-deploy.js';
 export {
+  type DeployFilesWithCommandsOptions,
+  type DeployFilesWithCommandsResult,
+  deployFilesWithCommands,
+  describeCommandDeploy,
+} from './command-deploy.js';
+export {
   type CommandRunner,
   type CommandRunnerOptions,
   createCommandRunner,
   type RunCommandOptions,
 } from './command-runner.js';
+export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
+export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
 export {
+  checkDeployedCertificate,
   type DeployedCertificate,
+  type DeployedCertificateCheck,
   describeLeaf,
   isSameCertificate,
   readDeployedCertificate,
 } from './deployed-certificate.js';
-export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
-export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
 export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
+export { createFileTarget, type FileTargetOptions } from './file-target.js';
 export {
   createHttpClient,
   type HttpClient,
@@ -44,28 +53,40 @@ export { createMemorySecretStore } from './memory-secret-store.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
 export {
-  createOperatorCommand,
-  type OperatorCommand,
-  type OperatorCommandOptions,
-} from './operator-command-step.js';
-export {
   eventTitle,
   formatUtc,
   type NotificationFact,
   notificationFacts,
   notificationLink,
 } from './notification-facts.js';
-export { type ParseOperatorCommandOptions, parseOperatorCommand } from './operator-command.js';
+export {
+  operatorCommandProblem,
+  type ParseOperatorCommandOptions,
+  parseOperatorCommand,
+  refineOperatorCommand,
+} from './operator-command.js';
+export {
+  createOperatorCommand,
+  type OperatorCommand,
+  type OperatorCommandOptions,
+} from './operator-command-step.js';
 export {
   buildCombinedPem,
   buildFullchain,
   type FullchainOptions,
   normalizePem,
   orderCertificateChain,
+  privateKeyPemFor,
   splitCertificates,
 } from './pem-bundle.js';
 export { createFetch, type FetchOptions } from './policy-fetch.js';
 export { DEFAULT_POLL_SCHEDULE_MS, type PollCheckResult, type PollOptions, pollUntil } from './poll-order.js';
+export {
+  type PostDeployVerifyConfig,
+  type PostDeployVerifySettings,
+  postDeployVerifySchema,
+  resolvePostDeployVerify,
+} from './post-deploy-verify.js';
 export { fullJitterDelay, parseRetryAfter } from './retry-backoff.js';
 export { createSsrfAgent, createSsrfConnector, type SsrfAgentOptions, type SsrfConnectOptions } from './ssrf-agent.js';
 export {
@@ -77,6 +98,7 @@ export {
   type SsrfPolicyOptions,
 } from './ssrf-policy.js';
 export { sleepWithSignal, systemClock } from './system-clock.js';
+export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './tls-material.js';
 export {
   type ProbeTlsOptions,
   probeTlsCertificate,
@@ -84,7 +106,6 @@ export {
   type VerifyServedCertificateOptions,
   verifyServedCertificate,
 } from './tls-probe.js';
-export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './tls-material.js';
 export { sendVendorRequest, type VendorRequestOptions, type VendorResponse } from './vendor-request.js';
 export { assertCertifiesCsrKey, type CheckedCsrKeyOptions, type CsrKey, checkedCsrKey } from './csr-key.js';
 export {

@@ -36,8 +36,12 @@ describe('notification facts', () => {
   });
 
   it('links to the certificate page under the public base URL, preferring the notification url', () => {
-    expect(notificationLink(base, 'https://certctl.example.test/')).toBe('https://certctl.example.test/certificates/cert%201');
-    expect(notificationLink({ ...base, url: 'https://x.test/y' }, 'https://certctl.example.test')).toBe('https://x.test/y');
+    expect(notificationLink(base, 'https://certctl.example.test/')).toBe(
+      'https://certctl.example.test/certificates/cert%201',
+    );
+    expect(notificationLink({ ...base, url: 'https://x.test/y' }, 'https://certctl.example.test')).toBe(
+      'https://x.test/y',
+    );
     expect(notificationLink(base, undefined)).toBeUndefined();
     expect(notificationLink({ ...base, certificate: undefined }, 'https://c.test')).toBe('https://c.test');
   });

@@ -42,7 +42,8 @@ export function notificationFacts(notification: Notification): NotificationFact[
     add('Certificate', cert.name);
     add('Common name', cert.commonName);
     const extraSans = cert.sans.filter((san) => san !== cert.commonName);
-    if (extraSans.length > 0) add('SANs', extraSans.slice(0, 10).join(', ') + (extraSans.length > 10 ? ` (+${extraSans.length - 10})` : ''));
+    if (extraSans.length > 0)
+      add('SANs', extraSans.slice(0, 10).join(', ') + (extraSans.length > 10 ? ` (+${extraSans.length - 10})` : ''));
     if (cert.notAfter) add('Expires', formatUtc(cert.notAfter));
     if (cert.daysRemaining !== undefined) add('Days left', String(cert.daysRemaining));
     add('Serial', cert.serial);

@@ -1,12 +1,13 @@
-import { ConnectorError, DeadlineExceededError, type Exec } from '@certctl/core';
+import { ConnectorError, type ConnectorLogger, DeadlineExceededError, type Exec, type ExecResult } from '@certctl/core';
 import { parseOperatorCommand } from './operator-command.js';
 
 export interface OperatorCommandOptions {
-  /** Config key the command came from (`reload_command`), for errors. */
+  /** Config key the command came from (`reload_command`), for errors and logs. */
   field: string;
   connector?: string;
   /** Deadline of one run; default 60 s. */
   timeoutMs?: number;
+  logger?: ConnectorLogger;
 }
 
 export interface OperatorCommand {
@@ -14,36 +15,56 @@ export interface OperatorCommand {
   readonly argv: readonly string[];
   /** The command as the operator wrote it, for logs and dry runs. */
   readonly text: string;
-  /** Runs it; resolves on exit code 0, otherwise throws a ConnectorError with the exit code and the output's tail. */
+  /** Config key it came from, e.g. `validate_command`. */
+  readonly field: string;
+  /**
+   * Runs it; resolves on exit code 0. A non-zero exit or a signal is a ConnectorError naming the field,
+   * the command and its output (capped); an overrun is a DeadlineExceededError.
+   */
   run(exec: Exec, signal?: AbortSignal): Promise<void>;
 }
 
-const OUTPUT_TAIL = 600;
+/** Most of what a failing `nginx -t` says fits here; the rest is in the logs of the service. */
+const OUTPUT_LIMIT = 2_000;
+
+function describeOutput(result: ExecResult): string {
+  const text = [result.stderr.trim(), result.stdout.trim()]
+    .filter(Boolean)
+    .join(' | ')
+    .replace(/\s*\n\s*/g, ' / ');
+  return text.length > OUTPUT_LIMIT ? `${text.slice(0, OUTPUT_LIMIT)}…` : text;
+}
 
 /**
- * An operator-configured command (`postfix check`, `systemctl reload nginx`), parsed once into argv
- * (shell metacharacters refused with a ConfigValidationError) and run through `ctx.exec`.
+ * An operator-configured command (`nginx -t`, `systemctl reload nginx`), parsed once into argv (shell
+ * metacharacters refused with a ConfigValidationError naming `field`) and run through `ctx.exec`.
+ * The one runner every target's validate and reload commands go through.
  */
 export function createOperatorCommand(text: string, options: OperatorCommandOptions): OperatorCommand {
   const argv = parseOperatorCommand(text, { field: options.field, connector: options.connector });
   const [program, ...args] = argv as [string, ...string[]];
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const { field, connector } = options;
   return {
     argv,
     text,
+    field,
     async run(exec, signal) {
-      const result = await exec(program, args, { timeoutMs: options.timeoutMs ?? 60_000, signal });
+      const result = await exec(program, args, { timeoutMs, signal });
+      options.logger?.debug({ field, command: text, exitCode: result.exitCode }, 'operator command ran');
       if (result.timedOut) {
         throw new DeadlineExceededError({
-          connector: options.connector,
-          message: `${options.field} "${text}" did not finish within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s and was killed`,
+          connector,
+          message: `${field} "${text}" did not finish within ${timeoutMs} ms and was killed`,
         });
       }
       if (result.exitCode !== 0) {
-        const output = `${result.stderr}\n${result.stdout}`.trim();
-        const tail = output.length > OUTPUT_TAIL ? `…${output.slice(-OUTPUT_TAIL)}` : output;
+        const status =
+          result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;
+        const output = describeOutput(result);
         throw new ConnectorError({
-          connector: options.connector,
-          message: `${options.field} "${text}" ${result.exitCode === null ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`}${tail ? `: ${tail}` : ' (no output)'}`,
+          connector,
+          message: `${field} "${text}" ${status}${output ? `: ${output}` : ' and printed nothing'}`,
         });
       }
     },

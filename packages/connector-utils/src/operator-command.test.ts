@@ -1,7 +1,7 @@
 import { ConfigValidationError } from '@certctl/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseOperatorCommand } from './operator-command.js';
+import { operatorCommandProblem, parseOperatorCommand, refineOperatorCommand } from './operator-command.js';
 
 const FC = { seed: 42, numRuns: 300 };
 const ANYWHERE = [';', '&', '|', '$', '`', '<', '>', '(', ')', '\n', '\r', '\0'];
@@ -111,5 +111,24 @@ describe('parseOperatorCommand', () => {
       }),
       FC,
     );
+  });
+});
+
+describe('operatorCommandProblem', () => {
+  it('is undefined for an acceptable command and the reason for a refused one', () => {
+    expect(operatorCommandProblem('systemctl reload nginx')).toBeUndefined();
+    expect(operatorCommandProblem('nginx -s reload; rm -rf /')).toMatch(/contains ";" at position 16/);
+    expect(operatorCommandProblem('')).toBe('is empty');
+  });
+});
+
+describe('refineOperatorCommand', () => {
+  it('adds one custom issue for a refused command and none for a good one', () => {
+    const issues: { code: string; message: string }[] = [];
+    const ctx = { addIssue: (issue: { code: 'custom'; message: string }) => issues.push(issue) };
+    refineOperatorCommand('nginx -s reload', ctx);
+    expect(issues).toEqual([]);
+    refineOperatorCommand('nginx -s reload && rm -rf /', ctx);
+    expect(issues).toEqual([{ code: 'custom', message: expect.stringContaining('"&"') }]);
   });
 });

@@ -84,3 +84,23 @@ export function parseOperatorCommand(text: string, options: ParseOperatorCommand
   if (words[0] === '') refuse('starts with an empty program name');
   return words;
 }
+
+/** Why `text` is not an acceptable operator command, or undefined when it is (for config schema refinements). */
+export function operatorCommandProblem(text: string): string | undefined {
+  try {
+    parseOperatorCommand(text);
+    return undefined;
+  } catch (error) {
+    if (ConfigValidationError.isInstance(error)) return error.issues[0]?.message ?? error.message;
+    throw error;
+  }
+}
+
+/** For a zod `.superRefine(refineOperatorCommand)` on a command config field: adds the reason it is refused. */
+export function refineOperatorCommand(
+  text: string,
+  ctx: { addIssue(issue: { code: 'custom'; message: string }): void },
+): void {
+  const problem = operatorCommandProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}

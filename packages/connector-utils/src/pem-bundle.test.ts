@@ -10,6 +10,7 @@ import {
   buildFullchain,
   normalizePem,
   orderCertificateChain,
+  privateKeyPemFor,
   splitCertificates,
 } from './pem-bundle.js';
 
@@ -184,5 +185,13 @@ describe('buildCombinedPem', () => {
     })();
     expect(error?.message).toContain('does not belong to the certificate');
     expect(error?.message).not.toContain('PRIVATE KEY-----');
+  });
+});
+
+describe('privateKeyPemFor', () => {
+  it('returns the key as one canonical block when it belongs to the leaf, and refuses another key', () => {
+    expect(privateKeyPemFor(pem.leaf!, pem.leafKey!.replace(/\n/g, '\r\n'))).toBe(normalizePem(pem.leafKey!));
+    expect(() => privateKeyPemFor(pem.leaf!, pem.otherKey!)).toThrow(MalformedInputError);
+    expect(() => privateKeyPemFor(pem.leaf!, pem.leafKey! + pem.leafKey!)).toThrow(/exactly one/);
   });
 });

@@ -123,14 +123,13 @@ export function buildFullchain(certPem: string, chainPem = '', options: Fullchai
   return kept.join('');
 }
 
-/** Fullchain then private key in one file, as HAProxy loads it; refuses a key that does not match the leaf. */
-export function buildCombinedPem(
-  certPem: string,
-  chainPem: string,
-  keyPem: string,
-  options: FullchainOptions = {},
-): string {
-  const fullchain = buildFullchain(certPem, chainPem, options);
+/**
+ * The private key as one canonical PEM block, after checking it belongs to the leaf of `certPem`.
+ * Refuses encrypted keys, several blocks, or a key of another certificate (MalformedInputError).
+ */
+export function privateKeyPemFor(certPem: string, keyPem: string): string {
+  const leaf = splitCertificates(certPem)[0];
+  if (!leaf) throw malformed('expected a certificate to check the private key against, found none');
   const keyBlocks = splitPemBundle(keyPem);
   const keyBlock = keyBlocks[0];
   if (keyBlocks.length !== 1 || !keyBlock || !PRIVATE_KEY_LABELS.has(keyBlock.label)) {
@@ -141,10 +140,21 @@ export function buildCombinedPem(
   const key = derToPem(keyBlock.der, keyBlock.label);
   let matches: boolean;
   try {
-    matches = parse(fullchain).cert.checkPrivateKey(createPrivateKey(key));
+    matches = parse(leaf).cert.checkPrivateKey(createPrivateKey(key));
   } catch (cause) {
     throw malformed('the private key could not be parsed', cause);
   }
   if (!matches) throw malformed('the private key does not belong to the certificate');
-  return fullchain + key;
+  return key;
+}
+
+/** Fullchain then private key in one file, as HAProxy loads it; refuses a key that does not match the leaf. */
+export function buildCombinedPem(
+  certPem: string,
+  chainPem: string,
+  keyPem: string,
+  options: FullchainOptions = {},
+): string {
+  const fullchain = buildFullchain(certPem, chainPem, options);
+  return fullchain + privateKeyPemFor(fullchain, keyPem);
 }

@@ -129,7 +129,7 @@ describe('createOperatorCommand', () => {
     });
     const error = await command.run(exec).catch((e: unknown) => e);
     expect(ConnectorError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/\[target-x\] validate_command .* exited with code 3: broken config/);
+    expect((error as Error).message).toMatch(/\[target-x\] validate_command .* exited with 3: broken config/);
   });
 
   it('throws a DeadlineExceededError when the command overruns', async () => {

@@ -1,5 +1,5 @@
 import { MalformedInputError } from '@certctl/core';
-import { buildCombinedPem, buildFullchain, splitCertificates } from './pem-bundle.js';
+import { buildFullchain, privateKeyPemFor, splitCertificates } from './pem-bundle.js';
 
 export interface TlsMaterialInput {
   certPem: string;
@@ -15,7 +15,7 @@ export interface TlsMaterial {
   chainPem: string;
   /** Leaf then chain, as most servers load a certificate file. */
   fullchainPem: string;
-  /** The private key block alone. */
+  /** The private key as one canonical PEM block (checked to belong to the leaf). */
   keyPem: string;
 }
 
@@ -26,9 +26,8 @@ export interface TlsMaterial {
 export function prepareTlsMaterial(input: TlsMaterialInput, connector?: string): TlsMaterial {
   try {
     const fullchainPem = buildFullchain(input.certPem, input.chainPem);
-    const combined = buildCombinedPem(input.certPem, input.chainPem, input.keyPem);
-    const [leafPem, ...chain] = splitCertificates(fullchainPem);
-    return { leafPem: leafPem!, chainPem: chain.join(''), fullchainPem, keyPem: combined.slice(fullchainPem.length) };
+    const [leafPem = '', ...chain] = splitCertificates(fullchainPem);
+    return { leafPem, chainPem: chain.join(''), fullchainPem, keyPem: privateKeyPemFor(leafPem, input.keyPem) };
   } catch (error) {
     if (!MalformedInputError.isInstance(error)) throw error;
     throw new MalformedInputError({

@@ -37,7 +37,14 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const loopbackFetch = createFetch({ timeoutMs: 5000, ssrfPolicy: createSsrfPolicy({ allowLoopback: true }) });
 const call = (path: string, extra: Partial<Parameters<typeof sendVendorRequest>[1]> = {}) =>
-  sendVendorRequest(loopbackFetch, { connector: 'notifier-test', label: 'POST test hook', method: 'POST', url: `${base}${path}`, timeoutMs: 2000, ...extra });
+  sendVendorRequest(loopbackFetch, {
+    connector: 'notifier-test',
+    label: 'POST test hook',
+    method: 'POST',
+    url: `${base}${path}`,
+    timeoutMs: 2000,
+    ...extra,
+  });
 
 describe('sendVendorRequest', () => {
   it('sends JSON and returns the status and text', async () => {
@@ -69,14 +76,28 @@ describe('sendVendorRequest', () => {
   });
 
   it('turns its deadline into DeadlineExceededError and a refused connection into a retryable error', async () => {
-    expect(DeadlineExceededError.isInstance(await call('/slow', { timeoutMs: 200 }).catch((e: unknown) => e))).toBe(true);
-    const refused = await sendVendorRequest(loopbackFetch, { connector: 'n', label: 'x', method: 'POST', url: 'http://127.0.0.1:1/', timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(DeadlineExceededError.isInstance(await call('/slow', { timeoutMs: 200 }).catch((e: unknown) => e))).toBe(
+      true,
+    );
+    const refused = await sendVendorRequest(loopbackFetch, {
+      connector: 'n',
+      label: 'x',
+      method: 'POST',
+      url: 'http://127.0.0.1:1/',
+      timeoutMs: 2000,
+    }).catch((e: unknown) => e);
     expect(VendorApiError.isInstance(refused) && refused.retryable && refused.status === undefined).toBe(true);
   });
 
   it('passes the SSRF refusal of the app fetch through as is', async () => {
     const strict = createFetch({ timeoutMs: 2000 });
-    const error = await sendVendorRequest(strict, { connector: 'n', label: 'x', method: 'POST', url: `${base}/ok`, timeoutMs: 2000 }).catch((e: unknown) => e);
+    const error = await sendVendorRequest(strict, {
+      connector: 'n',
+      label: 'x',
+      method: 'POST',
+      url: `${base}/ok`,
+      timeoutMs: 2000,
+    }).catch((e: unknown) => e);
     expect(ConnectorError.isInstance(error) && !VendorApiError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/refused to connect/);
   });

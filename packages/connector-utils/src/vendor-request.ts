@@ -1,10 +1,4 @@
-import {
-  AuthenticationError,
-  type Clock,
-  ConnectorError,
-  DeadlineExceededError,
-  VendorApiError,
-} from '@certctl/core';
+import { AuthenticationError, type Clock, ConnectorError, DeadlineExceededError, VendorApiError } from '@certctl/core';
 import { parseRetryAfter } from './retry-backoff.js';
 import { systemClock } from './system-clock.js';
 
@@ -55,7 +49,8 @@ export async function sendVendorRequest(
   let body: string | undefined;
   if (options.body !== undefined) {
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
   }
   let response: Response;
   let text: string;
@@ -68,13 +63,22 @@ export async function sendVendorRequest(
       throw new DeadlineExceededError({ connector, message: `${label} was aborted`, cause: options.signal.reason });
     }
     if (timeout.aborted) {
-      throw new DeadlineExceededError({ connector, message: `${label} timed out after ${options.timeoutMs} ms`, cause: error });
+      throw new DeadlineExceededError({
+        connector,
+        message: `${label} timed out after ${options.timeoutMs} ms`,
+        cause: error,
+      });
     }
     const cause = (error as { cause?: unknown }).cause;
     if (ConnectorError.isInstance(cause)) throw cause;
     if (/redirect/i.test(String((cause as Error | undefined)?.message ?? (error as Error).message))) {
       // Vendors that move an endpoint answer 3xx; following it would bypass the URL the operator configured.
-      throw new VendorApiError({ connector, retryable: false, message: `${label} answered with a redirect, which is not followed`, cause: error });
+      throw new VendorApiError({
+        connector,
+        retryable: false,
+        message: `${label} answered with a redirect, which is not followed`,
+        cause: error,
+      });
     }
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? (error as NodeJS.ErrnoException).code;
     throw new VendorApiError({
@@ -83,7 +87,8 @@ export async function sendVendorRequest(
       cause: error,
     });
   }
-  if (response.status >= 200 && response.status <= 299) return { status: response.status, headers: response.headers, text };
+  if (response.status >= 200 && response.status <= 299)
+    return { status: response.status, headers: response.headers, text };
 
   const snippet = text.replace(/\s+/g, ' ').trim().slice(0, BODY_SNIPPET);
   const hint = options.hint?.(response.status, text);

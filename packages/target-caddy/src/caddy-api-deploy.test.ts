@@ -1,10 +1,10 @@
-import { prepareTlsMaterial } from '@certctl/connector-utils';
 import {
   createTestContext,
   createTestDeployRequest,
   type RecordedRequest,
   startFakeVendor,
 } from '@certctl/connector-testkit';
+import { prepareTlsMaterial } from '@certctl/connector-utils';
 import { ConnectorError } from '@certctl/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

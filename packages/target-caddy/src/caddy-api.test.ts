@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import {
   createTempDir,
   createTestContext,
@@ -8,10 +9,9 @@ import {
   waitForServedSerial,
 } from '@certctl/connector-testkit';
 import { type DeployRequest, parseConfig, VendorApiError } from '@certctl/core';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caddyConfigSchema } from './caddy-config.js';
-import { createCaddyTarget, type CaddyTarget } from './caddy-target.js';
+import { type CaddyTarget, createCaddyTarget } from './caddy-target.js';
 import { type CaddyInstance, startCaddy } from './test-support/caddy-instance.js';
 
 describe('target-caddy api mode against a real Caddy on loopback', () => {
@@ -21,7 +21,7 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
   let target: CaddyTarget;
   let current: DeployRequest;
   const loads: string[] = [];
-  const served = (serial: string) => waitForServedSerial(serial, { port: caddy.httpsPort });
+  const served = async (serial: string) => (await waitForServedSerial({ port: caddy.httpsPort, serial })).serial;
   const runningConfig = async () => (await fetch(`${caddy.adminUrl}/config/`)).json();
 
   beforeAll(async () => {
@@ -58,7 +58,7 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
     const request = await createTestDeployRequest({ commonName: 'api.caddy.example.test' });
     const result = await target.deploy(request);
     expect(result.changed).toBe(true);
-    expect((await readServedCertificate({ port: caddy.httpsPort }))?.serial).toBe(request.serial);
+    expect((await readServedCertificate({ port: caddy.httpsPort })).serial).toBe(request.serial);
     expect(
       (await target.validateDeployment({ serial: request.serial, fingerprintSha256: request.fingerprintSha256 })).valid,
     ).toBe(true);
@@ -93,7 +93,7 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
       caddy.restoreAux();
     }
     expect(await runningConfig()).toEqual(configBefore);
-    expect((await readServedCertificate({ port: caddy.httpsPort }))?.serial).toBe(current.serial);
+    expect((await readServedCertificate({ port: caddy.httpsPort })).serial).toBe(current.serial);
     expect((await target.validateDeployment({ serial: request.serial })).valid).toBe(false);
   });
 

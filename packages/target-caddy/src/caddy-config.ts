@@ -1,7 +1,13 @@
 /** The Caddy target's JSON config (snake_case, keys as in the reference) and its parsed settings. */
 import { isAbsolute, join } from 'node:path';
-import { createOperatorCommand, type OperatorCommand } from '@certctl/connector-utils';
-import { ConfigValidationError } from '@certctl/core';
+import {
+  createOperatorCommand,
+  type OperatorCommand,
+  operatorCommandProblem,
+  type PostDeployVerifySettings,
+  postDeployVerifySchema,
+  resolvePostDeployVerify,
+} from '@certctl/connector-utils';
 import { z } from 'zod';
 import { CONNECTOR } from './connector-name.js';
 
@@ -72,21 +78,7 @@ export const caddyConfigSchema = z
       .max(600)
       .default(60)
       .describe('file mode: deadline of each validate or reload command'),
-    post_deploy_verify: z
-      .strictObject({
-        enabled: z.boolean().default(true).describe('Turn the check off without deleting it'),
-        endpoint: z
-          .string()
-          .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:443')
-          .describe('A TLS listener of Caddy that serves this certificate'),
-        server_name: z.string().min(1).max(253).optional().describe('SNI to send (the site name); default none'),
-        timeout_seconds: z
-          .int()
-          .min(1)
-          .max(300)
-          .default(10)
-          .describe('How long to keep trying before the deploy is rolled back'),
-      })
+    post_deploy_verify: postDeployVerifySchema
       .optional()
       .describe(
         'After the load or reload, connect to Caddy and check that it presents the deployed certificate; otherwise restore the previous state',
@@ -102,12 +94,8 @@ export const caddyConfigSchema = z
     for (const field of COMMAND_FIELDS) {
       const text = config[field];
       if (text === undefined || (field === 'validate_command' && text === '')) continue;
-      try {
-        createOperatorCommand(text, { field, connector: CONNECTOR });
-      } catch (error) {
-        if (!ConfigValidationError.isInstance(error)) throw error;
-        ctx.addIssue({ code: 'custom', path: [field], message: error.issues[0]?.message ?? 'is not a valid command' });
-      }
+      const problem = operatorCommandProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
     }
     if (config.cert_file === config.key_file) {
       ctx.addIssue({ code: 'custom', path: ['key_file'], message: 'is the same file as cert_file' });
@@ -144,21 +132,8 @@ export function resolveFileSettings(config: CaddyTargetConfig): CaddyFileSetting
   };
 }
 
-export interface CaddyVerifySettings {
-  host: string;
-  port: number;
-  servername?: string;
-  withinMs: number;
-}
+export type CaddyVerifySettings = PostDeployVerifySettings;
 
 export function resolveVerifySettings(config: CaddyTargetConfig): CaddyVerifySettings | undefined {
-  const verify = config.post_deploy_verify;
-  if (!verify?.enabled) return undefined;
-  const split = verify.endpoint.lastIndexOf(':');
-  return {
-    host: verify.endpoint.slice(0, split).replace(/^\[|\]$/g, ''),
-    port: Number(verify.endpoint.slice(split + 1)),
-    servername: verify.server_name,
-    withinMs: verify.timeout_seconds * 1000,
-  };
+  return resolvePostDeployVerify(config.post_deploy_verify);
 }

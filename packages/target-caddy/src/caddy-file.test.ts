@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createTempDir,
@@ -8,8 +8,8 @@ import {
   readServedCertificate,
   type TempDir,
   type TestContext,
-  waitForServedSerial,
   type WrappedCommand,
+  waitForServedSerial,
   wrapCommand,
 } from '@certctl/connector-testkit';
 import { ConnectorError, type DeployRequest, parseConfig } from '@certctl/core';
@@ -25,7 +25,7 @@ describe('target-caddy file mode against a real Caddy on loopback', () => {
   let ctx: TestContext;
   let target: CaddyTarget;
   let current: DeployRequest;
-  const served = (serial: string) => waitForServedSerial(serial, { port: caddy.httpsPort });
+  const served = async (serial: string) => (await waitForServedSerial({ port: caddy.httpsPort, serial })).serial;
   const certPath = () => join(caddy.certDir, 'site.crt');
   const keyPath = () => join(caddy.certDir, 'site.key');
   const files = async () => ({ cert: await readFile(certPath()), key: await readFile(keyPath()) });
@@ -93,7 +93,7 @@ describe('target-caddy file mode against a real Caddy on loopback', () => {
     }
     expect(await files()).toEqual(before);
     expect(reload.runs()).toBe(reloads);
-    expect((await readServedCertificate({ port: caddy.httpsPort }))?.serial).toBe(current.serial);
+    expect((await readServedCertificate({ port: caddy.httpsPort })).serial).toBe(current.serial);
   });
 
   it('restores the old files and keeps serving the old certificate when the reload fails', async () => {

@@ -1,16 +1,15 @@
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import {
+  checkDeployedCertificate,
   type DeployFile,
   deployFiles,
   describeLeaf,
-  isSameCertificate,
   prepareTlsMaterial,
-  readDeployedCertificate,
   type TlsMaterial,
   verifyServedCertificate,
 } from '@certctl/connector-utils';
-import { ConnectorError, type ConnectorContext, type DeployRequest, type TargetInstance } from '@certctl/core';
+import { type ConnectorContext, ConnectorError, type DeployRequest, type TargetInstance } from '@certctl/core';
 import { createCaddyAdminClient } from './caddy-admin-client.js';
 import { deployThroughAdminApi, loadPemEntries, validateThroughAdminApi } from './caddy-api-deploy.js';
 import {
@@ -112,14 +111,7 @@ export function createCaddyTarget(config: CaddyTargetConfig, ctx: ConnectorConte
 
     async validateDeployment(request) {
       if (!files) return validateThroughAdminApi(client, tag, { ...request, signal: request.signal ?? ctx.signal });
-      const deployed = await readDeployedCertificate(files.certPath);
-      if (!deployed) return { valid: false, detail: `${files.certPath} does not exist or holds no certificate` };
-      const valid = isSameCertificate(deployed, request);
-      return {
-        valid,
-        observedSerial: deployed.serial,
-        detail: `${files.certPath} holds serial ${deployed.serial}${valid ? '' : `, not ${request.serial}`}`,
-      };
+      return checkDeployedCertificate(files.certPath, request);
     },
 
     async dryRun(request) {

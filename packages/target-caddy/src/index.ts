@@ -4,9 +4,9 @@ import { createCaddyTarget } from './caddy-target.js';
 
 export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
-export { createCaddyTarget };
 export type { CaddyTargetConfig, CaddyTargetConfigInput } from './caddy-config.js';
 export type { CaddyTarget } from './caddy-target.js';
+export { createCaddyTarget };
 
 export default defineTarget({
   id: 'caddy',

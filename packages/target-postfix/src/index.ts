@@ -4,9 +4,9 @@ import { createPostfixTarget } from './postfix-target.js';
 
 export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
-export { createPostfixTarget };
 export type { PostfixTargetConfig, PostfixTargetConfigInput } from './postfix-config.js';
 export type { PostfixTarget } from './postfix-target.js';
+export { createPostfixTarget };
 
 export default defineTarget({
   id: 'postfix',

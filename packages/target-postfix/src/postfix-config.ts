@@ -1,7 +1,13 @@
 /** The Postfix/Dovecot target's JSON config (snake_case, as in the reference table) and its per-mode defaults. */
 import { isAbsolute } from 'node:path';
-import { createOperatorCommand, type OperatorCommand, type StartTlsProtocol } from '@certctl/connector-utils';
-import { ConfigValidationError } from '@certctl/core';
+import {
+  createOperatorCommand,
+  type OperatorCommand,
+  operatorCommandProblem,
+  postDeployVerifySchema,
+  resolvePostDeployVerify,
+  type StartTlsProtocol,
+} from '@certctl/connector-utils';
 import { z } from 'zod';
 import { CONNECTOR } from './connector-name.js';
 
@@ -73,24 +79,15 @@ export const postfixConfigSchema = z
       .max(600)
       .default(60)
       .describe('Deadline of each validate or reload command; it is killed after this long'),
-    post_deploy_verify: z
-      .strictObject({
-        enabled: z.boolean().default(true).describe('Turn the check off without deleting it'),
-        endpoint: z
-          .string()
-          .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. mail.example.com:25')
-          .describe("The daemon's listener, e.g. 127.0.0.1:25 (Postfix) or 127.0.0.1:143 (Dovecot)"),
-        server_name: z.string().min(1).max(253).optional().describe('SNI to send; default none'),
+    post_deploy_verify: postDeployVerifySchema
+      .extend({
+        endpoint: postDeployVerifySchema.shape.endpoint.describe(
+          "The daemon's listener, e.g. 127.0.0.1:25 (Postfix) or 127.0.0.1:143 (Dovecot)",
+        ),
         starttls: z
           .enum(['smtp', 'imap', 'pop3', 'none'])
           .optional()
           .describe('Upgrade before the handshake; default smtp (postfix) or imap (dovecot); none for 465/993/995'),
-        timeout_seconds: z
-          .int()
-          .min(1)
-          .max(300)
-          .default(10)
-          .describe('How long to keep trying before the deploy is rolled back'),
       })
       .optional()
       .describe(
@@ -107,12 +104,8 @@ export const postfixConfigSchema = z
     for (const field of COMMAND_FIELDS) {
       const text = config[field];
       if (text === undefined || (field === 'validate_command' && text === '')) continue;
-      try {
-        createOperatorCommand(text, { field, connector: CONNECTOR });
-      } catch (error) {
-        if (!ConfigValidationError.isInstance(error)) throw error;
-        ctx.addIssue({ code: 'custom', path: [field], message: error.issues[0]?.message ?? 'is not a valid command' });
-      }
+      const problem = operatorCommandProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
     }
     const mode = config.mode;
     const paths = PATH_FIELDS.map(
@@ -170,15 +163,8 @@ export function resolveMailSettings(config: PostfixTargetConfig): MailSettings {
 }
 
 function verifySettings(config: PostfixTargetConfig): MailSettings['verify'] {
-  const verify = config.post_deploy_verify;
-  if (!verify?.enabled) return undefined;
-  const split = verify.endpoint.lastIndexOf(':');
-  const starttls = verify.starttls ?? (config.mode === 'postfix' ? 'smtp' : 'imap');
-  return {
-    host: verify.endpoint.slice(0, split).replace(/^\[|\]$/g, ''),
-    port: Number(verify.endpoint.slice(split + 1)),
-    servername: verify.server_name,
-    starttls: starttls === 'none' ? undefined : starttls,
-    withinMs: verify.timeout_seconds * 1000,
-  };
+  const settings = resolvePostDeployVerify(config.post_deploy_verify);
+  if (!settings) return undefined;
+  const starttls = config.post_deploy_verify?.starttls ?? (config.mode === 'postfix' ? 'smtp' : 'imap');
+  return { ...settings, starttls: starttls === 'none' ? undefined : starttls };
 }

@@ -1,4 +1,4 @@
-import { startPostfix } from './test-support/postfix-instance.js';
 import { describeMailServer } from './test-support/mail-server-suite.js';
+import { startPostfix } from './test-support/postfix-instance.js';
 
 describeMailServer({ mode: 'postfix', starttls: 'smtp', fileOwner: 'postfix', start: startPostfix });

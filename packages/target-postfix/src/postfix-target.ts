@@ -2,19 +2,18 @@ import { constants as fsConstants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  checkDeployedCertificate,
   type DeployFile,
   deployFiles,
   describeLeaf,
-  isSameCertificate,
   prepareTlsMaterial,
-  readDeployedCertificate,
   type TlsMaterial,
   verifyServedCertificate,
 } from '@certctl/connector-utils';
 import {
-  ConnectorError,
-  type ConnectorContext,
   type ConnectionTestResult,
+  type ConnectorContext,
+  ConnectorError,
   type DeployRequest,
   type TargetInstance,
 } from '@certctl/core';
@@ -97,16 +96,7 @@ export function createPostfixTarget(config: PostfixTargetConfig, ctx: ConnectorC
     },
 
     async validateDeployment(request) {
-      const deployed = await readDeployedCertificate(settings.certPath);
-      if (!deployed) return { valid: false, detail: `${settings.certPath} does not exist or holds no certificate` };
-      const valid = isSameCertificate(deployed, request);
-      return {
-        valid,
-        observedSerial: deployed.serial,
-        detail: valid
-          ? `${settings.certPath} holds serial ${deployed.serial}`
-          : `${settings.certPath} holds serial ${deployed.serial}, not ${request.serial}${request.fingerprintSha256 ? ' (or another fingerprint)' : ''}`,
-      };
+      return checkDeployedCertificate(settings.certPath, request);
     },
 
     async dryRun(request) {

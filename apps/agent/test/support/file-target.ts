@@ -1,12 +1,14 @@
 /**
  * A small target for the agent's tests: writes cert (+chain) and key through connector-utils'
  * deployFiles (atomic, rollback), then runs optional validate and reload argv through ctx.exec.
- * The end-to-end test registers it under the id `nginx` with `nginx -t` / `nginx -s reload`.
+ * Protocol and outage tests use it for its control hooks (failures, delays); the end-to-end test uses
+ * the real @certctl/target-nginx.
  */
-import { type ConnectorContext, ConnectorError, defineTarget, type TargetInstance } from '@certctl/core';
-import { deployFiles, sleepWithSignal } from '@certctl/connector-utils';
-import { readFile } from 'node:fs/promises';
+
 import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { deployFiles, sleepWithSignal } from '@certctl/connector-utils';
+import { type ConnectorContext, ConnectorError, defineTarget, type TargetInstance } from '@certctl/core';
 import { z } from 'zod';
 
 const argv = z.array(z.string().min(1)).min(1);

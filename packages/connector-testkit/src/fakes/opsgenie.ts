@@ -76,7 +76,11 @@ function createErrors(body: Record<string, unknown>): Record<string, string> {
   if (body.priority !== undefined && (typeof body.priority !== 'string' || !PRIORITIES.has(body.priority)))
     errors.priority = 'Priority should be one of [P1, P2, P3, P4, P5].';
   if (body.tags !== undefined) {
-    if (!Array.isArray(body.tags) || body.tags.length > 20 || body.tags.some((t) => typeof t !== 'string' || t.length > 50))
+    if (
+      !Array.isArray(body.tags) ||
+      body.tags.length > 20 ||
+      body.tags.some((t) => typeof t !== 'string' || t.length > 50)
+    )
       errors.tags = 'Tags should be at most 20 strings of at most 50 characters.';
   }
   if (body.details !== undefined) {
@@ -99,7 +103,10 @@ export async function startFakeOpsgenie(options: { tls?: boolean } = {}): Promis
   const apiKey = randomUUID();
   const alerts: OpsgenieAlert[] = [];
   const actions: OpsgenieAction[] = [];
-  const results = new Map<string, { action: string; success: boolean; status: string; alertId?: string; alias?: string }>();
+  const results = new Map<
+    string,
+    { action: string; success: boolean; status: string; alertId?: string; alias?: string }
+  >();
   const faults = createFaultQueue();
 
   const guard = (request: FakeRequest): FakeResponse | undefined => {
@@ -133,13 +140,20 @@ export async function startFakeOpsgenie(options: { tls?: boolean } = {}): Promis
     if (read.refused) return read.refused;
     const body = read.body;
     const errors = createErrors(body);
-    if (Object.keys(errors).length > 0) return opsgenieError(422, 'Request body is not processable. Please check the errors.', errors);
+    if (Object.keys(errors).length > 0)
+      return opsgenieError(422, 'Request body is not processable. Please check the errors.', errors);
     const requestId = randomUUID();
     actions.push({ action: 'create', requestId, body });
     const alias = body.alias as string | undefined;
     const open = alias === undefined ? undefined : alerts.find((a) => a.alias === alias && a.status === 'open');
     if (open) {
-      results.set(requestId, { action: 'Create', success: true, status: 'Alert deduplicated', alertId: open.id, alias });
+      results.set(requestId, {
+        action: 'Create',
+        success: true,
+        status: 'Alert deduplicated',
+        alertId: open.id,
+        alias,
+      });
     } else {
       const alert: OpsgenieAlert = {
         id: randomUUID(),
@@ -172,17 +186,28 @@ export async function startFakeOpsgenie(options: { tls?: boolean } = {}): Promis
     if (read.refused) return read.refused;
     const body = read.body;
     const errors = createErrors({ ...body, message: 'x' });
-    if (Object.keys(errors).length > 0) return opsgenieError(422, 'Request body is not processable. Please check the errors.', errors);
+    if (Object.keys(errors).length > 0)
+      return opsgenieError(422, 'Request body is not processable. Please check the errors.', errors);
     const identifier = request.params.identifier!;
     const requestId = randomUUID();
     actions.push({ action: 'close', requestId, identifier, identifierType, body });
     const alert = alerts.find((a) =>
-      identifierType === 'alias' ? a.alias === identifier && a.status === 'open' : identifierType === 'tiny' ? a.tinyId === identifier : a.id === identifier,
+      identifierType === 'alias'
+        ? a.alias === identifier && a.status === 'open'
+        : identifierType === 'tiny'
+          ? a.tinyId === identifier
+          : a.id === identifier,
     );
     if (alert) {
       alert.status = 'closed';
       if (typeof body.note === 'string') alert.closeNote = body.note;
-      results.set(requestId, { action: 'Close', success: true, status: 'Closed alert', alertId: alert.id, alias: alert.alias });
+      results.set(requestId, {
+        action: 'Close',
+        success: true,
+        status: 'Closed alert',
+        alertId: alert.id,
+        alias: alert.alias,
+      });
     } else {
       // Asynchronous API: the request is accepted, and only its status says the alert did not exist.
       results.set(requestId, { action: 'Close', success: false, status: 'Alert does not exist' });
@@ -234,7 +259,11 @@ export async function startFakeOpsgenie(options: { tls?: boolean } = {}): Promis
       faults.push({
         status: 429,
         headers: { 'retry-after': String(seconds) },
-        body: { message: 'You are making too many requests! To avoid errors, we recommend you limit requests.', took: took(), requestId: randomUUID() },
+        body: {
+          message: 'You are making too many requests! To avoid errors, we recommend you limit requests.',
+          took: took(),
+          requestId: randomUUID(),
+        },
       });
     },
     close: () => vendor.close(),

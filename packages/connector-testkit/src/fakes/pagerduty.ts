@@ -70,12 +70,19 @@ function eventErrors(event: Record<string, unknown>, knownKeys: ReadonlySet<stri
     const payload = event.payload;
     if (!isRecord(payload)) errors.push("'payload' is missing or not an object");
     else {
-      if (typeof payload.summary !== 'string' || payload.summary.trim() === '') errors.push("'payload.summary' is missing or blank");
+      if (typeof payload.summary !== 'string' || payload.summary.trim() === '')
+        errors.push("'payload.summary' is missing or blank");
       else if (payload.summary.length > 1024) errors.push("'payload.summary' must be at most 1024 characters");
-      if (typeof payload.source !== 'string' || payload.source.trim() === '') errors.push("'payload.source' is missing or blank");
+      if (typeof payload.source !== 'string' || payload.source.trim() === '')
+        errors.push("'payload.source' is missing or blank");
       if (typeof payload.severity !== 'string' || !SEVERITIES.has(payload.severity))
-        errors.push("'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')");
-      if (payload.timestamp !== undefined && (typeof payload.timestamp !== 'string' || Number.isNaN(Date.parse(payload.timestamp))))
+        errors.push(
+          "'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')",
+        );
+      if (
+        payload.timestamp !== undefined &&
+        (typeof payload.timestamp !== 'string' || Number.isNaN(Date.parse(payload.timestamp)))
+      )
         errors.push("'payload.timestamp' must be an ISO 8601 date");
     }
   }
@@ -103,9 +110,14 @@ export async function startFakePagerDuty(options: { tls?: boolean } = {}): Promi
   const enqueue = (request: FakeRequest): FakeResponse => {
     const fault = faults.take();
     if (fault) return fault;
-    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return invalid(['Content-Type must be application/json']);
+    if (!(request.headers['content-type'] ?? '').startsWith('application/json'))
+      return invalid(['Content-Type must be application/json']);
     const event = parseJsonBody(request.text());
-    if (!isRecord(event)) return { status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors: ['Malformed JSON'] } };
+    if (!isRecord(event))
+      return {
+        status: 400,
+        body: { status: 'invalid event', message: 'Event object is invalid', errors: ['Malformed JSON'] },
+      };
     const errors = eventErrors(event, knownKeys);
     if (errors.length > 0) return invalid(errors);
     const dedupKey = typeof event.dedup_key === 'string' ? event.dedup_key : randomBytes(16).toString('hex');
@@ -114,7 +126,8 @@ export async function startFakePagerDuty(options: { tls?: boolean } = {}): Promi
     const state = { trigger: 'triggered', acknowledge: 'acknowledged', resolve: 'resolved' } as const;
     // PagerDuty ignores acknowledge/resolve for a key with no open alert, yet still answers 202.
     if (accepted.event_action === 'trigger') alerts.set(dedupKey, 'triggered');
-    else if (alerts.has(dedupKey) && alerts.get(dedupKey) !== 'resolved') alerts.set(dedupKey, state[accepted.event_action]);
+    else if (alerts.has(dedupKey) && alerts.get(dedupKey) !== 'resolved')
+      alerts.set(dedupKey, state[accepted.event_action]);
     return { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: dedupKey } };
   };
 
@@ -131,7 +144,10 @@ export async function startFakePagerDuty(options: { tls?: boolean } = {}): Promi
       faults.push({
         status: 429,
         headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
-        body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' },
+        body: {
+          status: 'throttle event',
+          message: 'Requests for this service are arriving too quickly. Please retry later.',
+        },
       });
     },
     close: () => vendor.close(),

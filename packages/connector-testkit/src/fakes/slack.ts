@@ -29,12 +29,24 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
-const BLOCK_TYPES = new Set(['section', 'header', 'context', 'divider', 'actions', 'image', 'rich_text', 'input', 'file', 'video']);
+const BLOCK_TYPES = new Set([
+  'section',
+  'header',
+  'context',
+  'divider',
+  'actions',
+  'image',
+  'rich_text',
+  'input',
+  'file',
+  'video',
+]);
 const TEXT_TYPES = new Set(['plain_text', 'mrkdwn']);
 
 function textObjectProblem(value: unknown, where: string, max: number, plainOnly = false): string | undefined {
   if (!isRecord(value)) return `${where} must be a text object`;
-  if (typeof value.type !== 'string' || !TEXT_TYPES.has(value.type)) return `${where}.type must be plain_text or mrkdwn`;
+  if (typeof value.type !== 'string' || !TEXT_TYPES.has(value.type))
+    return `${where}.type must be plain_text or mrkdwn`;
   if (plainOnly && value.type !== 'plain_text') return `${where}.type must be plain_text`;
   if (typeof value.text !== 'string' || value.text.length === 0) return `${where}.text must be a non-empty string`;
   if (value.text.length > max) return `${where}.text must be at most ${max} characters`;
@@ -46,7 +58,8 @@ function blocksProblem(blocks: unknown): string | undefined {
   if (!Array.isArray(blocks)) return 'blocks must be an array';
   if (blocks.length > 50) return 'at most 50 blocks';
   for (const [i, block] of blocks.entries()) {
-    if (!isRecord(block) || typeof block.type !== 'string' || !BLOCK_TYPES.has(block.type)) return `blocks[${i}].type is unknown`;
+    if (!isRecord(block) || typeof block.type !== 'string' || !BLOCK_TYPES.has(block.type))
+      return `blocks[${i}].type is unknown`;
     if (block.type === 'header') {
       const p = textObjectProblem(block.text, `blocks[${i}].text`, 150, true);
       if (p) return p;
@@ -58,7 +71,8 @@ function blocksProblem(blocks: unknown): string | undefined {
         if (p) return p;
       }
       if (block.fields !== undefined) {
-        if (!Array.isArray(block.fields) || block.fields.length > 10) return `blocks[${i}].fields must be an array of at most 10`;
+        if (!Array.isArray(block.fields) || block.fields.length > 10)
+          return `blocks[${i}].fields must be an array of at most 10`;
         for (const [j, field] of block.fields.entries()) {
           const p = textObjectProblem(field, `blocks[${i}].fields[${j}]`, 2000);
           if (p) return p;
@@ -108,7 +122,8 @@ export async function startFakeSlack(options: { tls?: boolean } = {}): Promise<F
     if (fault) return fault;
     if (request.params.team !== team || request.params.bot !== bot) return slackText(404, 'no_service');
     if (request.params.token !== token) return slackText(403, 'invalid_token');
-    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return slackText(400, 'invalid_payload');
+    if (!(request.headers['content-type'] ?? '').startsWith('application/json'))
+      return slackText(400, 'invalid_payload');
     const payload = parseJsonBody(request.text());
     if (!isRecord(payload)) return slackText(400, 'invalid_payload');
     const text = payload.text;

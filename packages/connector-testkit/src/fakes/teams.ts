@@ -30,9 +30,24 @@ export interface FakeTeams {
 }
 
 const CARD_ELEMENTS = new Set([
-  'TextBlock', 'RichTextBlock', 'Image', 'ImageSet', 'Media', 'FactSet', 'Container', 'ColumnSet', 'ActionSet', 'Table',
+  'TextBlock',
+  'RichTextBlock',
+  'Image',
+  'ImageSet',
+  'Media',
+  'FactSet',
+  'Container',
+  'ColumnSet',
+  'ActionSet',
+  'Table',
 ]);
-const ACTIONS = new Set(['Action.OpenUrl', 'Action.Submit', 'Action.ShowCard', 'Action.ToggleVisibility', 'Action.Execute']);
+const ACTIONS = new Set([
+  'Action.OpenUrl',
+  'Action.Submit',
+  'Action.ShowCard',
+  'Action.ToggleVisibility',
+  'Action.Execute',
+]);
 
 /** Adaptive Card schema checks Teams applies (types, required properties, versions up to 1.5). */
 function cardProblem(card: unknown): string | undefined {
@@ -41,12 +56,14 @@ function cardProblem(card: unknown): string | undefined {
   if (typeof card.version !== 'string' || !/^1\.[0-5]$/.test(card.version)) return 'content.version must be 1.0 to 1.5';
   if (!Array.isArray(card.body)) return 'content.body must be an array';
   const elementProblem = (element: unknown, where: string): string | undefined => {
-    if (!isRecord(element) || typeof element.type !== 'string' || !CARD_ELEMENTS.has(element.type)) return `${where}.type is unknown`;
+    if (!isRecord(element) || typeof element.type !== 'string' || !CARD_ELEMENTS.has(element.type))
+      return `${where}.type is unknown`;
     if (element.type === 'TextBlock' && typeof element.text !== 'string') return `${where}.text is required`;
     if (element.type === 'FactSet') {
       if (!Array.isArray(element.facts)) return `${where}.facts is required`;
       for (const [i, fact] of element.facts.entries())
-        if (!isRecord(fact) || typeof fact.title !== 'string' || typeof fact.value !== 'string') return `${where}.facts[${i}] needs title and value strings`;
+        if (!isRecord(fact) || typeof fact.title !== 'string' || typeof fact.value !== 'string')
+          return `${where}.facts[${i}] needs title and value strings`;
     }
     if (element.type === 'Container') {
       if (!Array.isArray(element.items)) return `${where}.items is required`;
@@ -69,7 +86,8 @@ function cardProblem(card: unknown): string | undefined {
 function actionsProblem(actions: unknown, where: string): string | undefined {
   if (!Array.isArray(actions)) return `${where} must be an array`;
   for (const [i, action] of actions.entries()) {
-    if (!isRecord(action) || typeof action.type !== 'string' || !ACTIONS.has(action.type)) return `${where}[${i}].type is unknown`;
+    if (!isRecord(action) || typeof action.type !== 'string' || !ACTIONS.has(action.type))
+      return `${where}[${i}].type is unknown`;
     if (action.type === 'Action.OpenUrl' && (typeof action.url !== 'string' || !/^https?:\/\//.test(action.url)))
       return `${where}[${i}].url must be an http(s) URL`;
   }
@@ -98,21 +116,46 @@ export async function startFakeTeams(options: { tls?: boolean } = {}): Promise<F
   const workflow = (request: FakeRequest): FakeResponse => {
     const fault = faults.take();
     if (fault) return fault;
-    if (request.params.workflowId !== workflowId) return workflowError(404, 'WorkflowNotFound', 'The workflow could not be found.');
+    if (request.params.workflowId !== workflowId)
+      return workflowError(404, 'WorkflowNotFound', 'The workflow could not be found.');
     const q = request.url.searchParams;
-    if (q.get('api-version') === null) return workflowError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
-    if (q.get('sig') === null) return workflowError(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated only by Shared Access scheme.');
-    if (q.get('sig') !== sig) return workflowError(401, 'DirectApiInvalidAuthorizationSignature', "The provided authorization signature is invalid.");
+    if (q.get('api-version') === null)
+      return workflowError(
+        400,
+        'MissingApiVersionParameter',
+        'The api-version query parameter (?api-version=) is required for all requests.',
+      );
+    if (q.get('sig') === null)
+      return workflowError(
+        401,
+        'DirectApiAuthorizationRequired',
+        'The request must be authenticated only by Shared Access scheme.',
+      );
+    if (q.get('sig') !== sig)
+      return workflowError(
+        401,
+        'DirectApiInvalidAuthorizationSignature',
+        'The provided authorization signature is invalid.',
+      );
     if (!(request.headers['content-type'] ?? '').startsWith('application/json'))
-      return workflowError(400, 'InvalidRequestContent', 'The request content is not valid JSON or the content type is not application/json.');
+      return workflowError(
+        400,
+        'InvalidRequestContent',
+        'The request content is not valid JSON or the content type is not application/json.',
+      );
     const payload = parseJsonBody(request.text());
-    if (!isRecord(payload)) return workflowError(400, 'InvalidRequestContent', 'The request content is not valid JSON.');
+    if (!isRecord(payload))
+      return workflowError(400, 'InvalidRequestContent', 'The request content is not valid JSON.');
     if (payload.type !== 'message') return workflowError(400, 'InvalidRequestContent', "'type' must be 'message'.");
     if (!Array.isArray(payload.attachments) || payload.attachments.length === 0)
       return workflowError(400, 'InvalidRequestContent', "'attachments' must hold at least one card.");
     const attachment = payload.attachments[0];
     if (!isRecord(attachment) || attachment.contentType !== 'application/vnd.microsoft.card.adaptive')
-      return workflowError(400, 'InvalidRequestContent', "attachments[0].contentType must be 'application/vnd.microsoft.card.adaptive'.");
+      return workflowError(
+        400,
+        'InvalidRequestContent',
+        "attachments[0].contentType must be 'application/vnd.microsoft.card.adaptive'.",
+      );
     const problem = cardProblem(attachment.content);
     if (problem) return workflowError(400, 'InvalidRequestContent', `The Adaptive Card is invalid: ${problem}.`);
     posts.push({ format: 'adaptive-card', payload, card: attachment.content as Record<string, unknown> });
@@ -122,19 +165,34 @@ export async function startFakeTeams(options: { tls?: boolean } = {}): Promise<F
   const legacy = (request: FakeRequest): FakeResponse => {
     const fault = faults.take();
     if (fault) return fault;
-    if (request.path !== legacyPath) return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Webhook Bad Request - Null or empty event' };
+    if (request.path !== legacyPath)
+      return {
+        status: 404,
+        headers: { 'content-type': 'text/plain' },
+        body: 'Webhook Bad Request - Null or empty event',
+      };
     const payload = parseJsonBody(request.text());
-    const text = (status: number, body: string): FakeResponse => ({ status, headers: { 'content-type': 'text/plain' }, body });
+    const text = (status: number, body: string): FakeResponse => ({
+      status,
+      headers: { 'content-type': 'text/plain' },
+      body,
+    });
     if (!isRecord(payload)) return text(400, 'Bad payload received by generic incoming webhook.');
-    if (payload['@type'] !== undefined && payload['@type'] !== 'MessageCard') return text(400, 'Bad payload received by generic incoming webhook.');
+    if (payload['@type'] !== undefined && payload['@type'] !== 'MessageCard')
+      return text(400, 'Bad payload received by generic incoming webhook.');
     const hasText = typeof payload.text === 'string' && payload.text !== '';
     const hasSummary = typeof payload.summary === 'string' && payload.summary !== '';
     if (!hasText && !hasSummary) return text(400, 'Summary or Text is required.');
     if (payload.sections !== undefined) {
-      if (!Array.isArray(payload.sections) || payload.sections.length > 10) return text(400, 'Bad payload received by generic incoming webhook.');
+      if (!Array.isArray(payload.sections) || payload.sections.length > 10)
+        return text(400, 'Bad payload received by generic incoming webhook.');
       for (const section of payload.sections) {
         if (!isRecord(section)) return text(400, 'Bad payload received by generic incoming webhook.');
-        if (section.facts !== undefined && (!Array.isArray(section.facts) || section.facts.some((f) => !isRecord(f) || typeof f.name !== 'string' || typeof f.value !== 'string')))
+        if (
+          section.facts !== undefined &&
+          (!Array.isArray(section.facts) ||
+            section.facts.some((f) => !isRecord(f) || typeof f.name !== 'string' || typeof f.value !== 'string'))
+        )
           return text(400, 'Bad payload received by generic incoming webhook.');
       }
     }
@@ -149,7 +207,10 @@ export async function startFakeTeams(options: { tls?: boolean } = {}): Promise<F
     routes: {
       'POST /workflows/:workflowId/triggers/manual/paths/invoke': workflow,
     },
-    handler: (request) => (request.method === 'POST' && request.path.startsWith('/webhookb2/') ? legacy(request) : workflowError(404, 'NotFound', 'not found')),
+    handler: (request) =>
+      request.method === 'POST' && request.path.startsWith('/webhookb2/')
+        ? legacy(request)
+        : workflowError(404, 'NotFound', 'not found'),
   });
   const query = (signature: string) => `?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${signature}`;
   return {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
+import { createTestDeployRequest, freeLoopbackPort } from '@certctl/connector-testkit';
 import { prepareTlsMaterial } from '@certctl/connector-utils';
-import { createTestDeployRequest } from '@certctl/connector-testkit';
 import type { DeployRequest } from '@certctl/core';
 
 export interface CaddyInstance {
@@ -22,19 +22,6 @@ export interface CaddyInstance {
   breakAux(): void;
   restoreAux(): void;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function waitForPort(port: number, child: ChildProcess, log: string): Promise<void> {
@@ -66,7 +53,7 @@ export async function startCaddy(root: string, mode: 'api' | 'file'): Promise<Ca
   chmodSync(root, 0o755);
   const certDir = join(root, 'certs');
   mkdirSync(certDir, { recursive: true });
-  const [adminPort, httpsPort] = [await freePort(), await freePort()];
+  const [adminPort, httpsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const initial = await createTestDeployRequest({ commonName: `initial.caddy-${mode}.example.test` });
   const material = prepareTlsMaterial(initial);
   const aux = prepareTlsMaterial(await createTestDeployRequest({ commonName: 'aux.caddy.example.test' }));

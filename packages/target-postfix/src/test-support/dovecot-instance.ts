@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './free-port.js';
+import { freeLoopbackPort } from '@certctl/connector-testkit';
 import { startDaemon } from './mail-fixtures.js';
+import { waitForPort } from './wait-for-port.js';
 
 export interface DovecotInstance {
   port: number;
@@ -21,7 +22,7 @@ export interface DovecotInstance {
 export async function startDovecot(root: string, tls: { certPath: string; keyPath: string }): Promise<DovecotInstance> {
   const baseDir = join(root, 'run');
   mkdirSync(baseDir, { recursive: true });
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const configPath = join(root, 'dovecot.conf');
   const conf = `base_dir = ${baseDir}
 state_dir = ${join(root, 'state')}

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareTlsMaterial } from '@certctl/connector-utils';
 import { createTestDeployRequest } from '@certctl/connector-testkit';
+import { prepareTlsMaterial } from '@certctl/connector-utils';
 import type { DeployRequest } from '@certctl/core';
 
 /** A throwaway instance directory: 0755 so the daemons' unprivileged users can traverse it. */

@@ -3,20 +3,20 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createTempDir,
-  type WrappedCommand,
-  wrapCommand,
   createTestContext,
   createTestDeployRequest,
+  freeLoopbackPort,
   readServedCertificate,
   type TempDir,
   type TestContext,
+  type WrappedCommand,
   waitForServedSerial,
+  wrapCommand,
 } from '@certctl/connector-testkit';
 import { ConnectorError, type DeployRequest, parseConfig } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixConfigSchema } from '../postfix-config.js';
 import { createPostfixTarget, type PostfixTarget } from '../postfix-target.js';
-import { freePort } from './free-port.js';
 import { instanceDirectories, run, uidOf, writeInitialCertificate } from './mail-fixtures.js';
 
 export interface MailServer {
@@ -47,7 +47,8 @@ export function describeMailServer(options: MailServerSuiteOptions): void {
     let certPath: string;
     let keyPath: string;
     let current: DeployRequest;
-    const served = (serial: string) => waitForServedSerial(serial, { port: server.port, starttls: options.starttls });
+    const served = async (serial: string) =>
+      (await waitForServedSerial({ port: server.port, starttls: options.starttls, serial })).serial;
     const files = async () => ({ cert: await readFile(certPath), key: await readFile(keyPath) });
 
     beforeAll(async () => {
@@ -89,7 +90,7 @@ export function describeMailServer(options: MailServerSuiteOptions): void {
       expect(result.changed).toBe(true);
       expect(await served(request.serial)).toBe(request.serial);
       const shown = await readServedCertificate({ port: server.port, starttls: options.starttls });
-      expect(shown?.pem.trim()).toBe(request.certPem.trim());
+      expect(shown.fingerprintSha256).toBe(request.fingerprintSha256);
       expect(statSync(certPath).mode & 0o777).toBe(0o644);
       expect(statSync(keyPath).mode & 0o777).toBe(0o600);
       expect(statSync(certPath).uid).toBe(uidOf(options.fileOwner));
@@ -125,7 +126,7 @@ export function describeMailServer(options: MailServerSuiteOptions): void {
       }
       expect(await files()).toEqual(before);
       expect(reload.runs(), 'a failed validation must not reload').toBe(reloadsBefore);
-      expect((await readServedCertificate({ port: server.port, starttls: options.starttls }))?.serial).toBe(
+      expect((await readServedCertificate({ port: server.port, starttls: options.starttls })).serial).toBe(
         current.serial,
       );
       expect((await target.validateDeployment({ serial: request.serial })).valid).toBe(false);
@@ -134,7 +135,7 @@ export function describeMailServer(options: MailServerSuiteOptions): void {
     it('restores the old files and reloads again when the post-deploy TLS check fails', async () => {
       const before = await files();
       // The check points at a port nothing listens on, as if the daemon had not come back after the reload.
-      const silentPort = await freePort();
+      const silentPort = await freeLoopbackPort();
       const checked = createPostfixTarget(
         parseConfig(postfixConfigSchema, {
           mode: options.mode,

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './free-port.js';
+import { freeLoopbackPort } from '@certctl/connector-testkit';
 import { run, startDaemon, uidOf } from './mail-fixtures.js';
+import { waitForPort } from './wait-for-port.js';
 
 export interface PostfixInstance {
   port: number;
@@ -52,7 +53,7 @@ export async function startPostfix(root: string, tls: { certPath: string; keyPat
   const data = join(root, 'data');
   for (const dir of [configDir, queue, data]) mkdirSync(dir, { recursive: true });
   run('chown', [String(uidOf('postfix')), data]);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const mainCf = [
     'compatibility_level = 3.6',
     `queue_directory = ${queue}`,
