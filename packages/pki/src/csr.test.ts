@@ -2,6 +2,7 @@ import { MalformedInputError } from '@certctl/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCsr, parseCsr, verifyCsrSignature } from './csr.js';
+import { UPN_OTHER_NAME_OID, userPrincipalNames } from './general-names.js';
 import { generateKeyPair, type KeyAlgorithmName } from './keys.js';
 import { opensslText, runOpenssl } from './test-support/openssl.js';
 
@@ -137,6 +138,32 @@ describe('csr', () => {
       },
     );
     expect(parseCsr(outputs['r.pem']!.toString()).challengePassword).toBe('s3cret-Value');
+  });
+
+  it('reads userPrincipalName otherName SANs written by openssl and skips other otherNames', async () => {
+    const { outputs } = await runOpenssl(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'k.pem',
+        '-subj',
+        '/CN=laptop-7',
+        '-addext',
+        'subjectAltName=otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@corp.example,otherName:1.2.3.4;UTF8:not-a-upn,email:alice@corp.example',
+        '-out',
+        'r.pem',
+      ],
+      { outputs: ['r.pem'] },
+    );
+    const csr = parseCsr(outputs['r.pem']!.toString());
+    expect(userPrincipalNames(csr.sans)).toEqual(['alice@corp.example']);
+    expect(userPrincipalNames([{ type: 'other', oid: UPN_OTHER_NAME_OID, value: 'ff00' }])).toEqual([]);
   });
 
   it('reports a tampered signature as false', async () => {

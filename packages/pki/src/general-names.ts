@@ -7,6 +7,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { MalformedInputError } from '@certctl/core';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { GeneralName, type Name as AsnName } from '@peculiar/asn1-x509';
+import { readDer, TAG } from './asn1-der.js';
 import { x509 } from './crypto-provider.js';
 
 /** A name we issue and match: DNS name, IP address, email address (rfc822Name) or URI. */
@@ -163,4 +164,22 @@ export function fromAsnGeneralName(name: GeneralName): ParsedGeneralName {
     return { type: 'other', oid: name.otherName.typeId, value: Buffer.from(name.otherName.value).toString('hex') };
   }
   return { type: 'other', oid: '', value: '' };
+}
+
+/** Microsoft's userPrincipalName otherName (Active Directory, Intune user certificates). */
+export const UPN_OTHER_NAME_OID = '1.3.6.1.4.1.311.20.2.3';
+
+/** The userPrincipalName values among parsed SANs; an otherName that is not a UTF8String is skipped. */
+export function userPrincipalNames(names: readonly ParsedGeneralName[]): string[] {
+  const found: string[] = [];
+  for (const name of names) {
+    if (name.type !== 'other' || name.oid !== UPN_OTHER_NAME_OID) continue;
+    try {
+      const node = readDer(new Uint8Array(Buffer.from(name.value, 'hex')));
+      if (node.tag === TAG.utf8String) found.push(Buffer.from(node.value).toString('utf8'));
+    } catch {
+      // Malformed: not a name anyone can match against.
+    }
+  }
+  return found;
 }

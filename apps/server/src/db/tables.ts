@@ -358,6 +358,16 @@ export interface NotificationOutboxTable {
   updatedAt: UpdatedAt;
 }
 
+/** Intune challenges already used: single use on every replica, and the per-device enrolment count. */
+export interface ScepIntuneChallengesTable {
+  replayKey: string;
+  scepProfile: string;
+  deviceSubject: string;
+  deviceIssuer: string;
+  consumedAt: Timestamp;
+  keepUntil: Timestamp;
+}
+
 export interface AuditEventsTable {
   seq: Generated<string | number>;
   id: string;
@@ -394,6 +404,7 @@ export interface Database extends AcmeTables {
   discoveredCertificates: DiscoveredCertificatesTable;
   notifiers: NotifiersTable;
   notificationOutbox: NotificationOutboxTable;
+  scepIntuneChallenges: ScepIntuneChallengesTable;
 }
 
 export type Team = Selectable<TeamsTable>;

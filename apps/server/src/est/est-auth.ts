@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { EstProfileConfig } from './est-config.js';
 import { EstError } from './est-error.js';
 import type { SlidingWindowLimiter } from './est-limits.js';
-import type { TrustBundle } from './est-trust-bundle.js';
+import type { TrustBundle } from '../config/trust-bundle-file.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -27,12 +27,20 @@ function basicPassword(request: FastifyRequest): string | undefined {
  * passwords spend the caller's address budget; an address over budget is refused before the
  * comparison.
  */
-export function checkBasicAuth(request: FastifyRequest, profile: EstProfileConfig, failures: SlidingWindowLimiter): void {
+export function checkBasicAuth(
+  request: FastifyRequest,
+  profile: EstProfileConfig,
+  failures: SlidingWindowLimiter,
+): void {
   const realm = { 'www-authenticate': `Basic realm="certctl EST${profile.pathId ? ` ${profile.pathId}` : ''}"` };
   const key = `${profile.pathId}|${request.ip}`;
-  if (!failures.allows(key)) throw new EstError(429, 'too many failed authentication attempts from this address; try again later', { 'retry-after': '3600' });
+  if (!failures.allows(key))
+    throw new EstError(429, 'too many failed authentication attempts from this address; try again later', {
+      'retry-after': '3600',
+    });
   const password = basicPassword(request);
-  if (password === undefined) throw new EstError(401, 'this EST profile requires HTTP Basic authentication with its enrollment password', realm);
+  if (password === undefined)
+    throw new EstError(401, 'this EST profile requires HTTP Basic authentication with its enrollment password', realm);
   if (!passwordMatches(password, profile.enrollmentPassword ?? '')) {
     failures.record(key);
     throw new EstError(401, 'wrong enrollment password', realm);
@@ -40,7 +48,10 @@ export function checkBasicAuth(request: FastifyRequest, profile: EstProfileConfi
 }
 
 /** The client certificate of this TLS connection, verified against the profile's trust bundle; undefined when none was sent. */
-export async function verifiedClientCertificate(request: FastifyRequest, bundle: TrustBundle | undefined): Promise<ParsedCertificate | undefined> {
+export async function verifiedClientCertificate(
+  request: FastifyRequest,
+  bundle: TrustBundle | undefined,
+): Promise<ParsedCertificate | undefined> {
   const socket = request.raw.socket as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
   const peer = socket.getPeerCertificate(true);
@@ -52,8 +63,13 @@ export async function verifiedClientCertificate(request: FastifyRequest, bundle:
     intermediates.push(link.raw);
     link = link.issuerCertificate;
   }
-  if (link?.raw && intermediates.length < 8 && !intermediates.some((d) => Buffer.compare(d, link!.raw) === 0)) intermediates.push(link.raw);
-  const result = await validatePath({ leaf: peer.raw, intermediates, trustAnchors: bundle.current().map((c) => c.der) });
+  if (link?.raw && intermediates.length < 8 && !intermediates.some((d) => Buffer.compare(d, link!.raw) === 0))
+    intermediates.push(link.raw);
+  const result = await validatePath({
+    leaf: peer.raw,
+    intermediates,
+    trustAnchors: bundle.current().map((c) => c.der),
+  });
   if (!result.valid) throw new EstError(403, `client certificate rejected: ${result.message}`);
   return result.chain[0];
 }

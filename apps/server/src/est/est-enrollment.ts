@@ -27,7 +27,9 @@ export function estActor(profile: EstProfileConfig, requestId: string): Actor {
 
 /** The names the CSR asks for: its CN (or first SAN) and its SANs. */
 export function csrNames(csr: ParsedCsr): { commonName: string; sans: string[] } {
-  const sans = csr.sans.filter((s) => s.type === 'dns' || s.type === 'ip' || s.type === 'email' || s.type === 'uri').map((s) => s.value);
+  const sans = csr.sans
+    .filter((s) => s.type === 'dns' || s.type === 'ip' || s.type === 'email' || s.type === 'uri')
+    .map((s) => s.value);
   const commonName = csr.commonName ?? sans[0];
   if (!commonName) throw badRequest('the CSR names nobody: it has neither a subject CN nor a subjectAltName');
   return { commonName, sans: sans.length > 0 ? sans : [] };
@@ -36,15 +38,25 @@ export function csrNames(csr: ParsedCsr): { commonName: string; sans: string[] }
 /** What the EST profile demands of a CSR beyond what the certificate service checks (key, SAN patterns). */
 async function checkEkus(deps: ServiceDeps, profile: EstProfileConfig, csr: ParsedCsr): Promise<void> {
   if (!profile.profileId || !csr.extKeyUsage) return;
-  const certificateProfile = await deps.db.selectFrom('certificateProfiles').select('allowedEkus').where('id', '=', profile.profileId).executeTakeFirst();
+  const certificateProfile = await deps.db
+    .selectFrom('certificateProfiles')
+    .select('allowedEkus')
+    .where('id', '=', profile.profileId)
+    .executeTakeFirst();
   const allowed = certificateProfile?.allowedEkus ?? [];
   const extra = csr.extKeyUsage.filter((eku) => !allowed.includes(eku));
-  if (extra.length > 0) throw badRequest(`the CSR asks for extended key usages the profile does not allow: ${extra.join(', ')} (allowed: ${allowed.join(', ') || 'none'})`);
+  if (extra.length > 0)
+    throw badRequest(
+      `the CSR asks for extended key usages the profile does not allow: ${extra.join(', ')} (allowed: ${allowed.join(', ') || 'none'})`,
+    );
 }
 
 function asEstError(error: unknown): never {
   if (error instanceof ServiceError) {
-    throw new EstError(error.status === 409 ? 409 : error.status >= 500 ? 500 : 400, `enrollment refused: ${error.message}`);
+    throw new EstError(
+      error.status === 409 ? 409 : error.status >= 500 ? 500 : 400,
+      `enrollment refused: ${error.message}`,
+    );
   }
   throw error;
 }
@@ -69,21 +81,39 @@ async function settle(deps: ServiceDeps, job: Job): Promise<EstIssued> {
   if (claimed) await runIssuanceJob(deps, claimed);
   const deadline = Date.now() + WAIT_FOR_JOB_MS;
   for (;;) {
-    const row = await deps.db.selectFrom('jobs').select(['status', 'resultVersionId', 'lastError']).where('id', '=', job.id).executeTakeFirstOrThrow();
+    const row = await deps.db
+      .selectFrom('jobs')
+      .select(['status', 'resultVersionId', 'lastError'])
+      .where('id', '=', job.id)
+      .executeTakeFirstOrThrow();
     if (row.status === 'succeeded' && row.resultVersionId) {
-      const version = await deps.db.selectFrom('certificateVersions').select(['certificatePem', 'chainPem', 'certificateId']).where('id', '=', row.resultVersionId).executeTakeFirstOrThrow();
+      const version = await deps.db
+        .selectFrom('certificateVersions')
+        .select(['certificatePem', 'chainPem', 'certificateId'])
+        .where('id', '=', row.resultVersionId)
+        .executeTakeFirstOrThrow();
       return version;
     }
-    if (row.status === 'failed' || row.status === 'dead' || row.status === 'cancelled') throw new EstError(500, `the CA did not issue the certificate: ${row.lastError ?? row.status}`);
+    if (row.status === 'failed' || row.status === 'dead' || row.status === 'cancelled')
+      throw new EstError(500, `the CA did not issue the certificate: ${row.lastError ?? row.status}`);
     if (row.status === 'awaiting_approval' || row.status === 'waiting_on_ca' || Date.now() > deadline) {
-      throw new EstError(202, `the request is ${row.status === 'awaiting_approval' ? 'waiting for approval' : 'being processed by the CA'}; retry later`, { 'retry-after': RETRY_AFTER_SECONDS });
+      throw new EstError(
+        202,
+        `the request is ${row.status === 'awaiting_approval' ? 'waiting for approval' : 'being processed by the CA'}; retry later`,
+        { 'retry-after': RETRY_AFTER_SECONDS },
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** simpleenroll (and serverkeygen): a new managed certificate filed under EST, issued through the certificate service. */
-export async function enrollNew(deps: ServiceDeps, profile: EstProfileConfig, csr: ParsedCsr, context: { requestId: string; clientIp: string; authMode: string }): Promise<EstIssued> {
+export async function enrollNew(
+  deps: ServiceDeps,
+  profile: EstProfileConfig,
+  csr: ParsedCsr,
+  context: { requestId: string; clientIp: string; authMode: string },
+): Promise<EstIssued> {
   const { commonName, sans } = csrNames(csr);
   await checkEkus(deps, profile, csr);
   const actor = estActor(profile, context.requestId);
@@ -96,10 +126,24 @@ export async function enrollNew(deps: ServiceDeps, profile: EstProfileConfig, cs
       ...EST_FILING,
       issuerId: profile.issuerId,
       profileId: profile.profileId ?? null,
+      enrollment: { source: 'est', profile: profile.pathId || 'default' },
     });
-    await trx.updateTable('certificates').set({ enrollmentSource: 'est', enrollmentProfile: profile.pathId || 'default' }).where('id', '=', certificate.id).execute();
-    const created = await requestIssuance(trx, deps, actor, certificate.id, { csrPem: csr.pem, trigger: 'est_simpleenroll' });
-    await recordAudit(trx, actor, 'est_enrollment', { type: 'certificate', id: certificate.id }, { profile: profile.pathId || 'default', client_ip: context.clientIp, auth: context.authMode, common_name: commonName });
+    const created = await requestIssuance(trx, deps, actor, certificate.id, {
+      csrPem: csr.pem,
+      trigger: 'est_simpleenroll',
+    });
+    await recordAudit(
+      trx,
+      actor,
+      'est_enrollment',
+      { type: 'certificate', id: certificate.id },
+      {
+        profile: profile.pathId || 'default',
+        client_ip: context.clientIp,
+        auth: context.authMode,
+        common_name: commonName,
+      },
+    );
     return created;
   }).catch(asEstError);
   return settle(deps, job);
@@ -109,26 +153,52 @@ export async function enrollNew(deps: ServiceDeps, profile: EstProfileConfig, cs
  * simplereenroll: the client proves it holds a current certificate that EST issued for this
  * profile; the new CSR must keep its subject (RFC 7030 4.2.2) and becomes the next version.
  */
-export async function reenroll(deps: ServiceDeps, profile: EstProfileConfig, csr: ParsedCsr, current: { subjectDer: Uint8Array; subject: string; fingerprint: string }, context: { requestId: string; clientIp: string }): Promise<EstIssued> {
+export async function reenroll(
+  deps: ServiceDeps,
+  profile: EstProfileConfig,
+  csr: ParsedCsr,
+  current: { subjectDer: Uint8Array; subject: string; fingerprint: string },
+  context: { requestId: string; clientIp: string },
+): Promise<EstIssued> {
   const version = await deps.db
     .selectFrom('certificateVersions')
     .innerJoin('certificates', 'certificates.id', 'certificateVersions.certificateId')
-    .select(['certificates.id as certificateId', 'certificates.currentVersionId', 'certificateVersions.id as versionId', 'certificates.enrollmentSource', 'certificates.enrollmentProfile', 'certificates.status'])
+    .select([
+      'certificates.id as certificateId',
+      'certificates.currentVersionId',
+      'certificateVersions.id as versionId',
+      'certificates.enrollmentSource',
+      'certificates.enrollmentProfile',
+      'certificates.status',
+    ])
     .where('certificateVersions.fingerprintSha256', '=', current.fingerprint)
     .executeTakeFirst();
   if (version?.enrollmentSource !== 'est' || version.enrollmentProfile !== (profile.pathId || 'default')) {
     throw new EstError(403, 'the client certificate was not issued by this EST profile; use simpleenroll');
   }
-  if (version.currentVersionId !== version.versionId) throw new EstError(403, 'the client certificate has already been replaced; re-enroll with the newest one');
-  if (version.status === 'revoked' || version.status === 'archived') throw new EstError(403, `the client certificate's record is ${version.status}`);
+  if (version.currentVersionId !== version.versionId)
+    throw new EstError(403, 'the client certificate has already been replaced; re-enroll with the newest one');
+  if (version.status === 'revoked' || version.status === 'archived')
+    throw new EstError(403, `the client certificate's record is ${version.status}`);
   if (Buffer.compare(Buffer.from(csr.subjectDer), Buffer.from(current.subjectDer)) !== 0) {
-    throw badRequest(`the CSR subject "${csr.subject}" differs from the current certificate's subject "${current.subject}" (RFC 7030 4.2.2)`);
+    throw badRequest(
+      `the CSR subject "${csr.subject}" differs from the current certificate's subject "${current.subject}" (RFC 7030 4.2.2)`,
+    );
   }
   await checkEkus(deps, profile, csr);
   const actor = estActor(profile, context.requestId);
   const job = await inTransaction(deps, async (trx) => {
-    const created = await requestIssuance(trx, deps, actor, version.certificateId, { csrPem: csr.pem, trigger: 'est_simplereenroll' });
-    await recordAudit(trx, actor, 'est_reenrollment', { type: 'certificate', id: version.certificateId }, { profile: profile.pathId || 'default', client_ip: context.clientIp });
+    const created = await requestIssuance(trx, deps, actor, version.certificateId, {
+      csrPem: csr.pem,
+      trigger: 'est_simplereenroll',
+    });
+    await recordAudit(
+      trx,
+      actor,
+      'est_reenrollment',
+      { type: 'certificate', id: version.certificateId },
+      { profile: profile.pathId || 'default', client_ip: context.clientIp },
+    );
     return created;
   }).catch(asEstError);
   return settle(deps, job);

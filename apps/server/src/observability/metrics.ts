@@ -12,8 +12,15 @@ export interface ServerMetrics {
   ocspResponses: Counter<'status' | 'cache'>;
   /** Notification delivery attempts: result sent, failed (will retry) or dead_lettered. */
   notificationsTotal: Counter<'channel' | 'event' | 'result'>;
+  /** Intune dynamic SCEP challenges by profile and result (accepted, or why they were refused). */
+  scepIntuneChallenges: Counter<'scep_profile' | 'result'>;
   /** A gauge whose value is read when /metrics is scraped. */
-  addCollectedGauge(name: string, help: string, labelNames: string[], collect: () => Promise<{ labels?: MetricLabels; value: number }[]>): void;
+  addCollectedGauge(
+    name: string,
+    help: string,
+    labelNames: string[],
+    collect: () => Promise<{ labels?: MetricLabels; value: number }[]>,
+  ): void;
   /** The adapter connectors get as `ctx.metrics`: names are prefixed `certctl_connector_`. */
   forConnector(connector: string): ConnectorMetrics;
 }
@@ -22,18 +29,77 @@ export interface ServerMetrics {
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
   const started = Date.now();
-  new Gauge({ name: 'certctl_uptime_seconds', help: 'Seconds since the server started', registers: [registry], collect() { this.set((Date.now() - started) / 1000); } });
-  const issuanceTotal = new Counter({ name: 'certctl_issuance_total', help: 'Issuance attempts by outcome', labelNames: ['issuer_type', 'outcome'] as const, registers: [registry] });
-  const issuanceDuration = new Histogram({ name: 'certctl_issuance_duration_seconds', help: 'Time the issuer took to sign', labelNames: ['issuer_type'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120], registers: [registry] });
-  const revocationsTotal = new Counter({ name: 'certctl_revocations_total', help: 'Certificates revoked', labelNames: ['reason'] as const, registers: [registry] });
-  const approvalDecisions = new Counter({ name: 'certctl_approval_decisions_total', help: 'Approval decisions', labelNames: ['outcome'] as const, registers: [registry] });
-  const jobsProcessed = new Counter({ name: 'certctl_jobs_processed_total', help: 'Jobs finished by the job runner', labelNames: ['type', 'outcome'] as const, registers: [registry] });
-  const ocspResponses = new Counter({ name: 'certctl_ocsp_responses_total', help: 'OCSP answers by certificate or error status, and whether they came from the pre-signed cache', labelNames: ['status', 'cache'] as const, registers: [registry] });
-  const httpRequests = new Counter({ name: 'certctl_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
-  const notificationsTotal = new Counter({ name: 'certctl_notifications_total', help: 'Notification delivery attempts by channel, event and result (sent, failed, dead_lettered)', labelNames: ['channel', 'event', 'result'] as const, registers: [registry] });
+  new Gauge({
+    name: 'certctl_uptime_seconds',
+    help: 'Seconds since the server started',
+    registers: [registry],
+    collect() {
+      this.set((Date.now() - started) / 1000);
+    },
+  });
+  const issuanceTotal = new Counter({
+    name: 'certctl_issuance_total',
+    help: 'Issuance attempts by outcome',
+    labelNames: ['issuer_type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const issuanceDuration = new Histogram({
+    name: 'certctl_issuance_duration_seconds',
+    help: 'Time the issuer took to sign',
+    labelNames: ['issuer_type'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [registry],
+  });
+  const revocationsTotal = new Counter({
+    name: 'certctl_revocations_total',
+    help: 'Certificates revoked',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const approvalDecisions = new Counter({
+    name: 'certctl_approval_decisions_total',
+    help: 'Approval decisions',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const jobsProcessed = new Counter({
+    name: 'certctl_jobs_processed_total',
+    help: 'Jobs finished by the job runner',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const ocspResponses = new Counter({
+    name: 'certctl_ocsp_responses_total',
+    help: 'OCSP answers by certificate or error status, and whether they came from the pre-signed cache',
+    labelNames: ['status', 'cache'] as const,
+    registers: [registry],
+  });
+  const httpRequests = new Counter({
+    name: 'certctl_http_requests_total',
+    help: 'HTTP requests',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const notificationsTotal = new Counter({
+    name: 'certctl_notifications_total',
+    help: 'Notification delivery attempts by channel, event and result (sent, failed, dead_lettered)',
+    labelNames: ['channel', 'event', 'result'] as const,
+    registers: [registry],
+  });
+  const scepIntuneChallenges = new Counter({
+    name: 'certctl_scep_intune_enrollments_total',
+    help: 'Intune dynamic SCEP challenges by profile and result (accepted, malformed, signature, expired, replay, rate_limited, ...)',
+    labelNames: ['scep_profile', 'result'] as const,
+    registers: [registry],
+  });
 
   const connectorMetrics = new Map<string, Counter | Histogram | Gauge>();
-  const metricFor = <T extends Counter | Histogram | Gauge>(kind: 'counter' | 'histogram' | 'gauge', rawName: string, labels: MetricLabels | undefined, make: (name: string, labelNames: string[]) => T): T => {
+  const metricFor = <T extends Counter | Histogram | Gauge>(
+    kind: 'counter' | 'histogram' | 'gauge',
+    rawName: string,
+    labels: MetricLabels | undefined,
+    make: (name: string, labelNames: string[]) => T,
+  ): T => {
     const name = `certctl_connector_${rawName.replace(/[^a-zA-Z0-9_]/g, '_')}`;
     const key = `${kind}:${name}`;
     let metric = connectorMetrics.get(key) as T | undefined;
@@ -54,6 +120,7 @@ export function createServerMetrics(): ServerMetrics {
     httpRequests,
     ocspResponses,
     notificationsTotal,
+    scepIntuneChallenges,
     addCollectedGauge(name, help, labelNames, collect) {
       new Gauge({
         name,
@@ -78,13 +145,36 @@ export function createServerMetrics(): ServerMetrics {
       };
       return {
         increment(name, labels, value = 1) {
-          safely(() => metricFor('counter', name, labels, (n, l) => new Counter({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] })).inc({ connector, ...labels }, value));
+          safely(() =>
+            metricFor(
+              'counter',
+              name,
+              labels,
+              (n, l) =>
+                new Counter({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] }),
+            ).inc({ connector, ...labels }, value),
+          );
         },
         observe(name, value, labels) {
-          safely(() => metricFor('histogram', name, labels, (n, l) => new Histogram({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] })).observe({ connector, ...labels }, value));
+          safely(() =>
+            metricFor(
+              'histogram',
+              name,
+              labels,
+              (n, l) =>
+                new Histogram({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] }),
+            ).observe({ connector, ...labels }, value),
+          );
         },
         set(name, value, labels) {
-          safely(() => metricFor('gauge', name, labels, (n, l) => new Gauge({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] })).set({ connector, ...labels }, value));
+          safely(() =>
+            metricFor(
+              'gauge',
+              name,
+              labels,
+              (n, l) => new Gauge({ name: n, help: `connector metric ${name}`, labelNames: l, registers: [registry] }),
+            ).set({ connector, ...labels }, value),
+          );
         },
       };
     },

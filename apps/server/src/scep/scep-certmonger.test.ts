@@ -42,7 +42,7 @@ describeEachDialect('SCEP with certmonger', (ctx) => {
     });
     expect(stdout, readFileSync(join(fx.dir, 'certmonger.log'), 'utf8').slice(-3000)).toMatch(/status: MONITORING/);
     expect(await opensslVerify(join(fx.dir, 'ca.pem'), join(fx.dir, 'host.crt'))).toContain('OK');
-    const list = await call(fx.server.api, 'GET', '/api/v1/certificates?tag=source%3Dscep');
+    const list = await call(fx.server.api, 'GET', '/api/v1/certificates?enrollment_source=scep');
     expect(list.json.data!.map((c) => c.common_name)).toContain('host.example.com');
   });
 });

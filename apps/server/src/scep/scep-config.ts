@@ -1,4 +1,5 @@
-import { bool } from '../config/env-values.js';
+import { bool, durationMs } from '../config/env-values.js';
+import { z } from 'zod';
 import { ConfigError, type Environment } from '../config/load-config.js';
 
 /** One SCEP endpoint: `/scep` (the unnamed profile) or `/scep/<path>`. */
@@ -12,6 +13,22 @@ export interface ScepProfileConfig {
   challengePassword?: string;
   raCertPath: string;
   raKeyPath: string;
+  /** Microsoft Intune dynamic challenges, when `_INTUNE_ENABLED=true`. */
+  intune?: ScepIntuneConfig;
+}
+
+/** How a profile checks challenges signed by the Intune Certificate Connector. */
+export interface ScepIntuneConfig {
+  /** PEM bundle of the Connector's signing certificates. */
+  connectorCertPath: string;
+  /** Expected `aud` claim; unset: not checked. */
+  audience?: string;
+  /** Longest life a challenge may have, whatever its own `exp` says. */
+  challengeValidityMs: number;
+  /** Tolerance on `iat`/`exp` for devices and Connectors with drifting clocks. */
+  clockSkewMs: number;
+  /** Enrolments per device (claim `sub` + `iss`) in any 24 hours; 0 = no limit. */
+  perDeviceLimit24h: number;
 }
 
 export interface ScepConfig {
@@ -74,13 +91,6 @@ function readProfile(env: Environment, prefix: string, path: string): ScepProfil
       `${prefix}CHALLENGE_PASSWORD`,
     );
   }
-  if (intuneEnabled) {
-    // Fail closed and say so: accepting the variables without verifying challenges would mislead.
-    throw new ConfigError(
-      `${prefix}INTUNE_ENABLED: Intune dynamic challenges are not available in this release; use ${prefix}CHALLENGE_PASSWORD`,
-      `${prefix}INTUNE_ENABLED`,
-    );
-  }
   return {
     path,
     prefix,
@@ -89,7 +99,41 @@ function readProfile(env: Environment, prefix: string, path: string): ScepProfil
     challengePassword,
     raCertPath: required('RA_CERT_PATH'),
     raKeyPath: required('RA_KEY_PATH'),
+    intune: intuneEnabled ? readIntune(prefix, get) : undefined,
   };
+}
+
+const wholeNumber = z.string().regex(/^\d+$/, 'expected a whole number (0 disables the limit)').transform(Number);
+
+function readIntune(
+  prefix: string,
+  get: (field: (typeof PROFILE_FIELDS)[number]) => string | undefined,
+): ScepIntuneConfig {
+  const connectorCertPath = get('INTUNE_CONNECTOR_CERT_PATH');
+  if (!connectorCertPath)
+    throw new ConfigError(
+      `${prefix}INTUNE_CONNECTOR_CERT_PATH: required when ${prefix}INTUNE_ENABLED is true (PEM bundle of the Intune Certificate Connector's signing certificates)`,
+      `${prefix}INTUNE_CONNECTOR_CERT_PATH`,
+    );
+  const duration = (field: (typeof PROFILE_FIELDS)[number], fallback: number) => {
+    const value = get(field);
+    return value === undefined ? fallback : parseWith(`${prefix}${field}`, value, durationMs);
+  };
+  const limit = get('INTUNE_PER_DEVICE_RATE_LIMIT_24H');
+  const config: ScepIntuneConfig = {
+    connectorCertPath,
+    audience: get('INTUNE_AUDIENCE'),
+    challengeValidityMs: duration('INTUNE_CHALLENGE_VALIDITY', 60 * 60_000),
+    clockSkewMs: duration('INTUNE_CLOCK_SKEW_TOLERANCE', 60_000),
+    perDeviceLimit24h:
+      limit === undefined ? 3 : parseWith(`${prefix}INTUNE_PER_DEVICE_RATE_LIMIT_24H`, limit, wholeNumber),
+  };
+  if (config.clockSkewMs >= config.challengeValidityMs)
+    throw new ConfigError(
+      `${prefix}INTUNE_CLOCK_SKEW_TOLERANCE: must be shorter than ${prefix}INTUNE_CHALLENGE_VALIDITY`,
+      `${prefix}INTUNE_CLOCK_SKEW_TOLERANCE`,
+    );
+  return config;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { ServiceDeps } from '../services/service-deps.js';
 import { ServiceError } from '../services/service-errors.js';
 import { MESSAGE_TYPES } from './scep-attributes.js';
 import { staticChallengeMatches } from './scep-challenge.js';
+import type { IntuneGate } from './intune-gate.js';
 import type { ScepProfileConfig } from './scep-config.js';
 import { ScepFailure } from './scep-failure.js';
 import { scepInventoryDefaults } from './scep-inventory-defaults.js';
@@ -28,13 +29,11 @@ export interface ScepIssued {
   chainPem: string[];
 }
 
-/** Checks a challenge that is not the static password (Intune); returns a device key for rate limits. */
-export type DynamicChallengeCheck = (challenge: string, csr: ParsedCsr) => Promise<void>;
-
 export interface EnrollmentContext {
   deps: ServiceDeps;
   profile: ScepProfileConfig;
-  dynamicChallenge?: DynamicChallengeCheck;
+  /** Checks challenges that are not the static password (Microsoft Intune). */
+  intune?: IntuneGate;
 }
 
 async function readRequestCsr(payload: Uint8Array): Promise<ParsedCsr> {
@@ -83,10 +82,12 @@ export async function enrollScep(context: EnrollmentContext, request: ScepReques
       throw new ScepFailure('badMessageCheck', 'PKCSReq must be signed with the key of the CSR');
     }
     const challenge = csr.challengePassword;
+    let device: Record<string, string> = {};
     if (!staticChallengeMatches(profile.challengePassword, challenge)) {
-      if (!context.dynamicChallenge || challenge === undefined)
+      if (!context.intune || challenge === undefined)
         throw new ScepFailure('badRequest', 'wrong or missing challenge password');
-      await context.dynamicChallenge(challenge, csr);
+      const claim = await context.intune.admit(deps, challenge, csr);
+      device = { intune_device: claim.subject, intune_connector: claim.issuer };
     }
     if (!csr.commonName) throw new ScepFailure('badRequest', 'the CSR has no common name');
     const defaults = await scepInventoryDefaults(deps.db);
@@ -94,14 +95,15 @@ export async function enrollScep(context: EnrollmentContext, request: ScepReques
       name: `scep-${profile.path || 'default'}-${csr.commonName.slice(0, 64)}-${randomBytes(4).toString('hex')}`,
       commonName: csr.commonName,
       sans: requestedNames(csr),
-      tags: { source: 'scep', scep_profile: profile.path || 'default' },
+      tags: {},
+      enrollment: { source: 'scep', profile: profile.path || 'default' },
       issuerId: profile.issuerId,
       profileId: profile.profileId ?? null,
       ...defaults,
       csrPem: csr.pem,
     }).catch(toFailure);
     const issued = await finish(deps, created.job!.id, created.certificate.id);
-    await audit('issued', { certificate_id: issued.certificateId, message_type: 'PKCSReq' });
+    await audit('issued', { certificate_id: issued.certificateId, message_type: 'PKCSReq', ...device });
     return issued;
   } catch (error) {
     if (error instanceof ScepFailure) await audit('refused', { fail_info: error.failInfo, reason: error.detail });

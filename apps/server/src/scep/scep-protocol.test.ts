@@ -35,7 +35,7 @@ describeEachDialect('SCEP PKIOperation', (ctx) => {
       payload: Buffer.from(body),
     });
   const count = async () =>
-    Number((await call(fx.server.api, 'GET', '/api/v1/certificates?tag=source%3Dscep')).json.total);
+    Number((await call(fx.server.api, 'GET', '/api/v1/certificates?enrollment_source=scep')).json.total);
 
   it('issues over GET (base64 message) with the nonces and transaction echoed, encrypted to the requester', async () => {
     const device = await makeDevice('get.example.com');

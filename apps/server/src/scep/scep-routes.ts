@@ -39,10 +39,7 @@ async function pkiOperation(deps: ServiceDeps, endpoint: ScepEndpoint, body: Uin
   reply.type('application/x-pki-message');
   try {
     const request = await openScepRequest(body, endpoint.ra);
-    const issued = await enrollScep(
-      { deps, profile: endpoint.profile, dynamicChallenge: endpoint.dynamicChallenge },
-      request,
-    );
+    const issued = await enrollScep({ deps, profile: endpoint.profile, intune: endpoint.intune }, request);
     try {
       return Buffer.from(
         await buildSuccessCertRep({

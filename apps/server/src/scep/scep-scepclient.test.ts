@@ -66,25 +66,27 @@ describeEachDialect('SCEP with micromdm scepclient', (ctx) => {
     expect(await opensslVerify(caPath, cert)).toBe(`${cert}: OK`);
     const issued = parseCertificate(readFileSync(cert, 'utf8'));
     expect(issued.subject).toContain('device1.example.com');
-    const list = await call(fx.server.api, 'GET', '/api/v1/certificates?tag=source%3Dscep');
+    const list = await call(fx.server.api, 'GET', '/api/v1/certificates?enrollment_source=scep');
     const record = list.json.data!.find((c) => c.common_name === 'device1.example.com');
     expect(record).toMatchObject({
       status: 'active',
       issuer_id: 'iss-scep-test',
-      tags: { source: 'scep', scep_profile: 'default' },
+      enrollment_source: 'scep',
+      enrollment_profile: 'default',
+      tags: {},
     });
     const versions = await call(fx.server.api, 'GET', `/api/v1/certificates/${record!.id}/versions`);
     expect(versions.json.data![0]!.serial).toBe(issued.serialNumber);
   });
 
   it('refuses a wrong challenge with a FAILURE CertRep and issues nothing', async () => {
-    const before = await call(fx.server.api, 'GET', '/api/v1/certificates?tag=source%3Dscep');
+    const before = await call(fx.server.api, 'GET', '/api/v1/certificates?enrollment_source=scep');
     const { cert, done } = scepclient(fx, 'intruder', ['-cn', 'intruder.example.com', '-challenge', 'wrong']);
     const result = await done;
     expect(result.failed).toBe(true);
     expect(result.out).toContain('failInfo: badRequest (2)');
     expect(existsSync(cert)).toBe(false);
-    const after = await call(fx.server.api, 'GET', '/api/v1/certificates?tag=source%3Dscep');
+    const after = await call(fx.server.api, 'GET', '/api/v1/certificates?enrollment_source=scep');
     expect(after.json.total).toBe(before.json.total);
   });
 });

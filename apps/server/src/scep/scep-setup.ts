@@ -4,8 +4,11 @@ import { loadScepEndpoints, type ScepEndpoints } from './scep-endpoints.js';
 
 /** SCEP endpoints for the server, with their RA material and challenge checkers. */
 export function createScepEndpoints(config: ScepConfig | undefined, logger: ServerLogger): ScepEndpoints {
-  const endpoints = loadScepEndpoints(config);
+  const endpoints = loadScepEndpoints(config, (message) => logger.warn(message));
   for (const [path, endpoint] of endpoints)
-    logger.info({ scep_profile: path || 'default', issuer_id: endpoint.profile.issuerId }, 'SCEP endpoint enabled');
+    logger.info(
+      { scep_profile: path || 'default', issuer_id: endpoint.profile.issuerId, intune: Boolean(endpoint.intune) },
+      'SCEP endpoint enabled',
+    );
   return endpoints;
 }

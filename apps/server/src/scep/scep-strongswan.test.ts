@@ -78,7 +78,7 @@ describeEachDialect('SCEP with strongSwan pki', (ctx) => {
     expect(second.serialNumber).not.toBe(issued.serialNumber);
 
     // Same managed certificate, two versions: the renewal went through the certificate service.
-    const list = await call(fx.server.api, 'GET', '/api/v1/certificates?tag=source%3Dscep');
+    const list = await call(fx.server.api, 'GET', '/api/v1/certificates?enrollment_source=scep');
     const records = list.json.data!.filter((c) => c.common_name === 'vpn1.example.com');
     expect(records).toHaveLength(1);
     const versions = await call(fx.server.api, 'GET', `/api/v1/certificates/${records[0]!.id}/versions`);

@@ -25,6 +25,8 @@ export interface CertificateInput {
   renewalPolicyId: string;
   agentId?: string | null;
   targetIds?: string[];
+  /** Set by protocol enrolments (EST, SCEP): where the certificate came from and which profile admitted it. */
+  enrollment?: { source: string; profile: string };
 }
 
 export interface CertificateFilters {
@@ -39,6 +41,8 @@ export interface CertificateFilters {
   expiresAfter?: Date;
   /** Every pair must be present in the certificate's tags. */
   tags?: Record<string, string>;
+  enrollmentSource?: string;
+  enrollmentProfile?: string;
   includeArchived?: boolean;
 }
 
@@ -48,7 +52,11 @@ export async function getCertificate(db: Executor, id: string): Promise<Certific
   return row;
 }
 
-export async function listCertificates(deps: ServiceDeps, filters: CertificateFilters, page: PageRequest): Promise<PageResult<Certificate>> {
+export async function listCertificates(
+  deps: ServiceDeps,
+  filters: CertificateFilters,
+  page: PageRequest,
+): Promise<PageResult<Certificate>> {
   let query = deps.db.selectFrom('certificates');
   if (filters.status) query = query.where('status', '=', filters.status);
   else if (!filters.includeArchived) query = query.where('status', '<>', 'archived');
@@ -60,7 +68,10 @@ export async function listCertificates(deps: ServiceDeps, filters: CertificateFi
   if (filters.environment) query = query.where('environment', '=', filters.environment);
   if (filters.expiresBefore) query = query.where('expiresAt', '<', filters.expiresBefore);
   if (filters.expiresAfter) query = query.where('expiresAt', '>', filters.expiresAfter);
-  if (filters.tags && Object.keys(filters.tags).length > 0) query = query.where('tags', '@>', JSON.stringify(filters.tags) as never);
+  if (filters.enrollmentSource) query = query.where('enrollmentSource', '=', filters.enrollmentSource);
+  if (filters.enrollmentProfile) query = query.where('enrollmentProfile', '=', filters.enrollmentProfile);
+  if (filters.tags && Object.keys(filters.tags).length > 0)
+    query = query.where('tags', '@>', JSON.stringify(filters.tags) as never);
   const [data, count] = await Promise.all([
     query.selectAll().orderBy('createdAt', 'desc').orderBy('id').limit(page.perPage).offset(offsetOf(page)).execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
@@ -76,13 +87,25 @@ function checkSans(sans: readonly string[]) {
 }
 
 /** Creates the managed certificate record (no issuance: that is `requestIssuance`). */
-export async function insertCertificate(trx: Executor, deps: ServiceDeps, actor: Actor, input: CertificateInput): Promise<Certificate> {
+export async function insertCertificate(
+  trx: Executor,
+  deps: ServiceDeps,
+  actor: Actor,
+  input: CertificateInput,
+): Promise<Certificate> {
   const sans = [...new Set(input.sans ?? [])];
   checkSans(sans);
   if (input.profileId) {
-    const profile = await trx.selectFrom('certificateProfiles').selectAll().where('id', '=', input.profileId).executeTakeFirst();
+    const profile = await trx
+      .selectFrom('certificateProfiles')
+      .selectAll()
+      .where('id', '=', input.profileId)
+      .executeTakeFirst();
     if (!profile) throw invalid(`profile_id: profile ${input.profileId} does not exist`);
-    checkNamesAgainstProfile([input.commonName, ...sans].filter((n) => !sanProblem(n)), profile);
+    checkNamesAgainstProfile(
+      [input.commonName, ...sans].filter((n) => !sanProblem(n)),
+      profile,
+    );
   }
   for (const [column, table, value] of [
     ['owner_id', 'owners', input.ownerId],
@@ -110,26 +133,46 @@ export async function insertCertificate(trx: Executor, deps: ServiceDeps, actor:
       profileId: input.profileId ?? null,
       renewalPolicyId: input.renewalPolicyId,
       agentId: input.agentId ?? null,
+      enrollmentSource: input.enrollment?.source ?? null,
+      enrollmentProfile: input.enrollment?.profile ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
   if (input.targetIds && input.targetIds.length > 0) {
-    await trx.insertInto('certificateTargets').values(input.targetIds.map((targetId) => ({ certificateId: row.id, targetId }))).execute();
+    await trx
+      .insertInto('certificateTargets')
+      .values(input.targetIds.map((targetId) => ({ certificateId: row.id, targetId })))
+      .execute();
   }
-  await recordAudit(trx, actor, 'certificate_created', { type: 'certificate', id: row.id }, { name: row.name, common_name: row.commonName, issuer_id: row.issuerId });
+  await recordAudit(
+    trx,
+    actor,
+    'certificate_created',
+    { type: 'certificate', id: row.id },
+    { name: row.name, common_name: row.commonName, issuer_id: row.issuerId },
+  );
   return row;
 }
 
-export type CertificateUpdateInput = Partial<Omit<CertificateInput, 'id' | 'issuerId' | 'commonName'>>;
+export type CertificateUpdateInput = Partial<Omit<CertificateInput, 'id' | 'issuerId' | 'commonName' | 'enrollment'>>;
 
-export function updateCertificate(deps: ServiceDeps, actor: Actor, id: string, input: CertificateUpdateInput): Promise<Certificate> {
+export function updateCertificate(
+  deps: ServiceDeps,
+  actor: Actor,
+  id: string,
+  input: CertificateUpdateInput,
+): Promise<Certificate> {
   return inTransaction(deps, async (trx) => {
     const current = await getCertificate(trx, id);
     if (current.status === 'archived') throw invalid(`certificate ${id} is archived`);
     if (input.sans) checkSans(input.sans);
     const profileId = input.profileId !== undefined ? input.profileId : current.profileId;
     if (profileId && (input.sans || input.profileId)) {
-      const profile = await trx.selectFrom('certificateProfiles').selectAll().where('id', '=', profileId).executeTakeFirst();
+      const profile = await trx
+        .selectFrom('certificateProfiles')
+        .selectAll()
+        .where('id', '=', profileId)
+        .executeTakeFirst();
       if (!profile) throw invalid(`profile_id: profile ${profileId} does not exist`);
       checkNamesAgainstProfile([current.commonName, ...(input.sans ?? current.sans)], profile);
     }
@@ -152,7 +195,11 @@ export function updateCertificate(deps: ServiceDeps, actor: Actor, id: string, i
       .executeTakeFirstOrThrow();
     if (input.targetIds) {
       await trx.deleteFrom('certificateTargets').where('certificateId', '=', id).execute();
-      if (input.targetIds.length > 0) await trx.insertInto('certificateTargets').values(input.targetIds.map((targetId) => ({ certificateId: id, targetId }))).execute();
+      if (input.targetIds.length > 0)
+        await trx
+          .insertInto('certificateTargets')
+          .values(input.targetIds.map((targetId) => ({ certificateId: id, targetId })))
+          .execute();
     }
     await recordAudit(trx, actor, 'certificate_updated', { type: 'certificate', id }, { fields: Object.keys(input) });
     return row;
@@ -164,23 +211,49 @@ export function archiveCertificate(deps: ServiceDeps, actor: Actor, id: string):
   return inTransaction(deps, async (trx) => {
     const current = await getCertificate(trx, id);
     if (current.status === 'archived') return;
-    await trx.updateTable('certificates').set({ status: 'archived', archivedAt: deps.now(), updatedAt: deps.now() }).where('id', '=', id).execute();
+    await trx
+      .updateTable('certificates')
+      .set({ status: 'archived', archivedAt: deps.now(), updatedAt: deps.now() })
+      .where('id', '=', id)
+      .execute();
     await cancelOpenJobs(trx, id, 'certificate archived');
-    await recordAudit(trx, actor, 'certificate_archived', { type: 'certificate', id }, { previous_status: current.status });
+    await recordAudit(
+      trx,
+      actor,
+      'certificate_archived',
+      { type: 'certificate', id },
+      { previous_status: current.status },
+    );
   });
 }
 
 export async function cancelOpenJobs(trx: Executor, certificateId: string, reason: string): Promise<void> {
   await trx
     .updateTable('jobs')
-    .set({ status: 'cancelled', lastError: reason, leaseOwner: null, leaseExpiresAt: null, completedAt: new Date(), updatedAt: new Date() })
+    .set({
+      status: 'cancelled',
+      lastError: reason,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      completedAt: new Date(),
+      updatedAt: new Date(),
+    })
     .where('certificateId', '=', certificateId)
     .where('status', 'in', ['pending', 'awaiting_csr', 'awaiting_approval', 'waiting_on_ca', 'running'])
     .execute();
-  await trx.updateTable('approvals').set({ state: 'expired', decidedAt: new Date(), note: reason }).where('certificateId', '=', certificateId).where('state', '=', 'pending').execute();
+  await trx
+    .updateTable('approvals')
+    .set({ state: 'expired', decidedAt: new Date(), note: reason })
+    .where('certificateId', '=', certificateId)
+    .where('state', '=', 'pending')
+    .execute();
 }
 
-export async function listVersions(deps: ServiceDeps, certificateId: string, page: PageRequest): Promise<PageResult<CertificateVersion>> {
+export async function listVersions(
+  deps: ServiceDeps,
+  certificateId: string,
+  page: PageRequest,
+): Promise<PageResult<CertificateVersion>> {
   await getCertificate(deps.db, certificateId);
   const query = deps.db.selectFrom('certificateVersions').where('certificateId', '=', certificateId);
   const [data, count] = await Promise.all([
@@ -192,11 +265,19 @@ export async function listVersions(deps: ServiceDeps, certificateId: string, pag
 
 export async function currentVersion(db: Executor, certificate: Certificate): Promise<CertificateVersion | undefined> {
   if (!certificate.currentVersionId) return undefined;
-  return db.selectFrom('certificateVersions').selectAll().where('id', '=', certificate.currentVersionId).executeTakeFirst();
+  return db
+    .selectFrom('certificateVersions')
+    .selectAll()
+    .where('id', '=', certificate.currentVersionId)
+    .executeTakeFirst();
 }
 
 /** Leaf then chain, PEM: what `export/pem` returns and agents deploy. */
-export async function exportPem(deps: ServiceDeps, actor: Actor, id: string): Promise<{ certificatePem: string; chainPem: string; version: CertificateVersion }> {
+export async function exportPem(
+  deps: ServiceDeps,
+  actor: Actor,
+  id: string,
+): Promise<{ certificatePem: string; chainPem: string; version: CertificateVersion }> {
   const certificate = await getCertificate(deps.db, id);
   const version = await currentVersion(deps.db, certificate);
   if (!version) throw notFound('issued version of certificate', id);
@@ -209,8 +290,16 @@ export async function exportPkcs12(deps: ServiceDeps, actor: Actor, id: string, 
   const certificate = await getCertificate(deps.db, id);
   const version = await currentVersion(deps.db, certificate);
   if (!version) throw notFound('issued version of certificate', id);
-  const chain = splitPemBundle(version.chainPem).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
-  const p12 = buildCertificatePkcs12({ certificate: version.certificatePem, chain, password, friendlyName: certificate.name, encryption: 'aes256' });
+  const chain = splitPemBundle(version.chainPem)
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => b.der);
+  const p12 = buildCertificatePkcs12({
+    certificate: version.certificatePem,
+    chain,
+    password,
+    friendlyName: certificate.name,
+    encryption: 'aes256',
+  });
   await recordAudit(deps.db, actor, 'export_pkcs12', { type: 'certificate', id }, { serial: version.serial });
   return p12;
 }

@@ -1,12 +1,26 @@
 import { z } from 'zod';
-import { archiveCertificate, exportPem, exportPkcs12, getCertificate, listCertificates, listVersions, updateCertificate } from '../../services/certificates.js';
+import {
+  archiveCertificate,
+  exportPem,
+  exportPkcs12,
+  getCertificate,
+  listCertificates,
+  listVersions,
+  updateCertificate,
+} from '../../services/certificates.js';
 import { createCertificate, renewNow, submitCsr } from '../../services/issuance-requests.js';
 import { jobView } from '../../services/jobs.js';
 import { bulkRevoke, revokeCertificate } from '../../services/revocation.js';
 import type { ServiceDeps } from '../../services/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
 import { idParams, listOf, name, pageOf, pageQuery, pemText } from '../schemas/common.js';
-import { certificateSchema, certificateStatus, jobSchema, revocationSchema, versionSchema } from '../schemas/entities.js';
+import {
+  certificateSchema,
+  certificateStatus,
+  jobSchema,
+  revocationSchema,
+  versionSchema,
+} from '../schemas/entities.js';
 import { fromWire } from '../wire-format.js';
 
 const ref = z.string().min(1).max(128);
@@ -31,8 +45,12 @@ const certificateBody = z
   })
   .strict();
 
-const updateBody = certificateBody.omit({ id: true, common_name: true, issuer_id: true, csr_pem: true, issue_now: true }).partial();
-const reasonBody = z.object({ reason: z.string().max(64).optional().describe('RFC 5280 reason name, default unspecified') }).strict();
+const updateBody = certificateBody
+  .omit({ id: true, common_name: true, issuer_id: true, csr_pem: true, issue_now: true })
+  .partial();
+const reasonBody = z
+  .object({ reason: z.string().max(64).optional().describe('RFC 5280 reason name, default unspecified') })
+  .strict();
 
 const listQuery = pageQuery.extend({
   status: certificateStatus.optional(),
@@ -44,7 +62,12 @@ const listQuery = pageQuery.extend({
   environment: z.string().optional(),
   expires_before: z.coerce.date().optional(),
   expires_after: z.coerce.date().optional(),
-  tag: z.union([z.string(), z.array(z.string())]).optional().describe('key=value; repeat for several'),
+  tag: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe('key=value; repeat for several'),
+  enrollment_source: z.string().optional().describe('est, scep, ... (protocol enrolments)'),
+  enrollment_profile: z.string().optional().describe('EST or SCEP profile that admitted the certificate'),
   include_archived: z.enum(['true', 'false']).optional(),
 });
 
@@ -83,6 +106,8 @@ export function certificateRoutes(deps: ServiceDeps): AnyRouteSpec[] {
             expiresBefore: query.expires_before,
             expiresAfter: query.expires_after,
             tags: parseTags(query.tag),
+            enrollmentSource: query.enrollment_source,
+            enrollmentProfile: query.enrollment_profile,
             includeArchived: query.include_archived === 'true',
           },
           pageOf(query),
@@ -102,14 +127,121 @@ export function certificateRoutes(deps: ServiceDeps): AnyRouteSpec[] {
         return { ...created.certificate, job: created.job ? jobView(created.job) : undefined };
       },
     }),
-    defineRoute({ method: 'POST', path: '/api/v1/certificates/bulk-revoke', operationId: 'bulkRevokeCertificates', summary: 'Revoke every certificate matching the criteria', tags: ['certificates'], access: 'admin', body: z.object({ reason: z.string().max(64).optional(), certificate_ids: z.array(ref).max(10_000).optional(), owner_id: ref.optional(), team_id: ref.optional(), issuer_id: ref.optional(), profile_id: ref.optional(), agent_id: ref.optional() }).strict(), responses: { 200: { description: 'Outcome', schema: z.object({ total_matched: z.number(), total_revoked: z.number(), total_skipped: z.number(), total_failed: z.number(), revoked_ids: z.array(z.string()), errors: z.array(z.object({ certificate_id: z.string(), error: z.string() })) }) } }, handler: ({ actor, body }) => bulkRevoke(deps, actor, fromWire(body)) }),
-    defineRoute({ method: 'GET', path: '/api/v1/certificates/{id}', operationId: 'getCertificate', summary: 'Get a certificate', tags: ['certificates'], access: 'viewer', params: idParams, responses: { 200: { description: 'Certificate', schema: certificateSchema } }, handler: ({ params }) => getCertificate(deps.db, params.id) }),
-    defineRoute({ method: 'PUT', path: '/api/v1/certificates/{id}', operationId: 'updateCertificate', summary: 'Update a certificate record (names apply from the next issuance)', tags: ['certificates'], access: 'operator', params: idParams, body: updateBody, responses: { 200: { description: 'Updated', schema: certificateSchema } }, handler: ({ actor, params, body }) => updateCertificate(deps, actor, params.id, fromWire(body)) }),
-    defineRoute({ method: 'DELETE', path: '/api/v1/certificates/{id}', operationId: 'archiveCertificate', summary: 'Archive a certificate (kept for the audit trail)', tags: ['certificates'], access: 'operator', params: idParams, responses: { 204: { description: 'Archived' } }, handler: ({ actor, params }) => archiveCertificate(deps, actor, params.id) }),
-    defineRoute({ method: 'GET', path: '/api/v1/certificates/{id}/versions', operationId: 'listCertificateVersions', summary: 'Issued versions, newest first', tags: ['certificates'], access: 'viewer', params: idParams, query: pageQuery, responses: { 200: { description: 'Versions', schema: listOf(versionSchema) } }, handler: ({ params, query }) => listVersions(deps, params.id, pageOf(query)) }),
-    defineRoute({ method: 'POST', path: '/api/v1/certificates/{id}/csr', operationId: 'submitCertificateCsr', summary: 'Submit a CSR: fills a job waiting for one, or queues issuance', tags: ['certificates'], access: 'operator', params: idParams, body: z.object({ csr_pem: pemText }).strict(), responses: { 202: { description: 'Queued', schema: jobSchema } }, handler: async ({ actor, params, body }) => jobView(await submitCsr(deps, actor, params.id, body.csr_pem)) }),
-    defineRoute({ method: 'POST', path: '/api/v1/certificates/{id}/renew', operationId: 'renewCertificate', summary: 'Issue or renew now (honours approval)', tags: ['certificates'], access: 'operator', params: idParams, responses: { 202: { description: 'Queued', schema: jobSchema } }, handler: async ({ actor, params }) => jobView(await renewNow(deps, actor, params.id)) }),
-    defineRoute({ method: 'POST', path: '/api/v1/certificates/{id}/revoke', operationId: 'revokeCertificate', summary: 'Revoke with an RFC 5280 reason', tags: ['certificates'], access: 'operator', params: idParams, body: reasonBody, responses: { 200: { description: 'Revoked', schema: revocationSchema } }, handler: async ({ actor, params, body }) => (await revokeCertificate(deps, actor, params.id, body.reason)).revocation }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/certificates/bulk-revoke',
+      operationId: 'bulkRevokeCertificates',
+      summary: 'Revoke every certificate matching the criteria',
+      tags: ['certificates'],
+      access: 'admin',
+      body: z
+        .object({
+          reason: z.string().max(64).optional(),
+          certificate_ids: z.array(ref).max(10_000).optional(),
+          owner_id: ref.optional(),
+          team_id: ref.optional(),
+          issuer_id: ref.optional(),
+          profile_id: ref.optional(),
+          agent_id: ref.optional(),
+        })
+        .strict(),
+      responses: {
+        200: {
+          description: 'Outcome',
+          schema: z.object({
+            total_matched: z.number(),
+            total_revoked: z.number(),
+            total_skipped: z.number(),
+            total_failed: z.number(),
+            revoked_ids: z.array(z.string()),
+            errors: z.array(z.object({ certificate_id: z.string(), error: z.string() })),
+          }),
+        },
+      },
+      handler: ({ actor, body }) => bulkRevoke(deps, actor, fromWire(body)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/certificates/{id}',
+      operationId: 'getCertificate',
+      summary: 'Get a certificate',
+      tags: ['certificates'],
+      access: 'viewer',
+      params: idParams,
+      responses: { 200: { description: 'Certificate', schema: certificateSchema } },
+      handler: ({ params }) => getCertificate(deps.db, params.id),
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: '/api/v1/certificates/{id}',
+      operationId: 'updateCertificate',
+      summary: 'Update a certificate record (names apply from the next issuance)',
+      tags: ['certificates'],
+      access: 'operator',
+      params: idParams,
+      body: updateBody,
+      responses: { 200: { description: 'Updated', schema: certificateSchema } },
+      handler: ({ actor, params, body }) => updateCertificate(deps, actor, params.id, fromWire(body)),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/api/v1/certificates/{id}',
+      operationId: 'archiveCertificate',
+      summary: 'Archive a certificate (kept for the audit trail)',
+      tags: ['certificates'],
+      access: 'operator',
+      params: idParams,
+      responses: { 204: { description: 'Archived' } },
+      handler: ({ actor, params }) => archiveCertificate(deps, actor, params.id),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/certificates/{id}/versions',
+      operationId: 'listCertificateVersions',
+      summary: 'Issued versions, newest first',
+      tags: ['certificates'],
+      access: 'viewer',
+      params: idParams,
+      query: pageQuery,
+      responses: { 200: { description: 'Versions', schema: listOf(versionSchema) } },
+      handler: ({ params, query }) => listVersions(deps, params.id, pageOf(query)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/certificates/{id}/csr',
+      operationId: 'submitCertificateCsr',
+      summary: 'Submit a CSR: fills a job waiting for one, or queues issuance',
+      tags: ['certificates'],
+      access: 'operator',
+      params: idParams,
+      body: z.object({ csr_pem: pemText }).strict(),
+      responses: { 202: { description: 'Queued', schema: jobSchema } },
+      handler: async ({ actor, params, body }) => jobView(await submitCsr(deps, actor, params.id, body.csr_pem)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/certificates/{id}/renew',
+      operationId: 'renewCertificate',
+      summary: 'Issue or renew now (honours approval)',
+      tags: ['certificates'],
+      access: 'operator',
+      params: idParams,
+      responses: { 202: { description: 'Queued', schema: jobSchema } },
+      handler: async ({ actor, params }) => jobView(await renewNow(deps, actor, params.id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/certificates/{id}/revoke',
+      operationId: 'revokeCertificate',
+      summary: 'Revoke with an RFC 5280 reason',
+      tags: ['certificates'],
+      access: 'operator',
+      params: idParams,
+      body: reasonBody,
+      responses: { 200: { description: 'Revoked', schema: revocationSchema } },
+      handler: async ({ actor, params, body }) =>
+        (await revokeCertificate(deps, actor, params.id, body.reason)).revocation,
+    }),
     defineRoute({
       method: 'GET',
       path: '/api/v1/certificates/{id}/export/pem',
@@ -121,7 +253,9 @@ export function certificateRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       responses: { 200: { description: 'PEM bundle', contentType: 'application/pem-certificate-chain' } },
       handler: async ({ actor, params, reply }) => {
         const pem = await exportPem(deps, actor, params.id);
-        reply.type('application/pem-certificate-chain').header('content-disposition', `attachment; filename="${params.id}.pem"`);
+        reply
+          .type('application/pem-certificate-chain')
+          .header('content-disposition', `attachment; filename="${params.id}.pem"`);
         return pem.certificatePem + pem.chainPem;
       },
     }),
