@@ -233,9 +233,6 @@ describe('SCEP start-up checks', () => {
       /CERTCTL_SCEP_PROFILE_X_ISSUER_ID: unknown SCEP variable/,
     );
     expect(() => loadConfig(base({ CERTCTL_SCEP_PROFILES: 'Bad_Name' }))).toThrow(/CERTCTL_SCEP_PROFILES/);
-    expect(() => loadConfig(base({ CERTCTL_SCEP_INTUNE_ENABLED: 'true' }))).toThrow(
-      /CERTCTL_SCEP_INTUNE_ENABLED: Intune dynamic challenges are not available/,
-    );
     chmodSync(join(dir, 'ra.key'), 0o640);
     expect(() => loadScepEndpoints(loadConfig(base()).scep)).toThrow(
       /CERTCTL_SCEP_RA_KEY_PATH: .* has mode 640; run chmod 600/,

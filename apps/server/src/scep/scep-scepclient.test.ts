@@ -1,27 +1,18 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCertificate } from '@certctl/pki';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call } from '../testing/api-fixtures.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
-import { CHALLENGE, opensslVerify, run, type ScepFixture, startScepServer } from './test-support/scep-fixture.js';
-
-const SCEPCLIENT = '/usr/bin/scepclient';
-
-/** Runs scepclient in a directory of its own (it keeps csr.pem and its self-signed cert in the cwd). */
-export function scepclient(fx: ScepFixture, name: string, args: string[]) {
-  const cwd = mkdtempSync(join(fx.dir, `${name}-`));
-  const key = join(cwd, `${name}.key`);
-  const cert = join(cwd, `${name}.crt`);
-  const done = run(SCEPCLIENT, ['-server-url', fx.url, '-private-key', key, '-certificate', cert, ...args], {
-    cwd,
-    timeout: 30_000,
-  }).then(
-    () => ({ failed: false, out: '' }),
-    (error: { stdout: string; stderr: string }) => ({ failed: true, out: `${error.stdout}${error.stderr}` }),
-  );
-  return { key, cert, done };
-}
+import {
+  CHALLENGE,
+  opensslVerify,
+  run,
+  SCEPCLIENT,
+  type ScepFixture,
+  scepclient,
+  startScepServer,
+} from './test-support/scep-fixture.js';
 
 describeEachDialect('SCEP with micromdm scepclient', (ctx) => {
   let fx: ScepFixture;

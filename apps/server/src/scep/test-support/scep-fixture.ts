@@ -99,3 +99,23 @@ export async function opensslVerify(caPath: string, certPath: string): Promise<s
   const { stdout } = await run('openssl', ['verify', '-CAfile', caPath, certPath]);
   return stdout.trim();
 }
+
+export const SCEPCLIENT = '/usr/bin/scepclient';
+
+/**
+ * Runs micromdm's scepclient in a directory of its own (it keeps csr.pem and its self-signed
+ * certificate in the cwd) against `url` (default: the fixture's `/scep`).
+ */
+export function scepclient(fx: ScepFixture, name: string, args: string[], url = fx.url) {
+  const cwd = mkdtempSync(join(fx.dir, `${name}-`));
+  const key = join(cwd, `${name}.key`);
+  const cert = join(cwd, `${name}.crt`);
+  const done = run(SCEPCLIENT, ['-server-url', url, '-private-key', key, '-certificate', cert, ...args], {
+    cwd,
+    timeout: 30_000,
+  }).then(
+    () => ({ failed: false, out: '' }),
+    (error: { stdout: string; stderr: string }) => ({ failed: true, out: `${error.stdout}${error.stderr}` }),
+  );
+  return { key, cert, done };
+}
