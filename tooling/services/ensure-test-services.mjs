@@ -30,6 +30,8 @@ export const REQUIRED_COMMANDS = {
   pki: 'strongswan-pki',
   // pki's HTTP(S) fetcher for --est/--estca lives in the curl plugin.
   '/usr/lib/ipsec/plugins/libstrongswan-curl.so': 'libstrongswan-extra-plugins',
+  // ...and its ECDSA certificates (the EST TLS CA) need the openssl plugin.
+  '/usr/lib/ipsec/plugins/libstrongswan-openssl.so': 'libstrongswan-standard-plugins',
   scepclient: 'scep',
   getcert: 'certmonger',
   '/usr/sbin/certmonger': 'certmonger',

@@ -113,55 +113,42 @@ describe('csr', () => {
     expect(await verifyCsrSignature(pem)).toBe(true);
   });
 
+  /** A P-256 CSR made by `openssl req` with extra arguments (and files they name). */
+  async function opensslCsr(args: string[], files: Record<string, string> = {}) {
+    const { outputs } = await runOpenssl(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'k.pem',
+        '-out',
+        'r.pem',
+        ...args,
+      ],
+      { files, outputs: ['r.pem'] },
+    );
+    return parseCsr(outputs['r.pem']!.toString());
+  }
+
   it('reads a challengePassword written by openssl', async () => {
     const config =
       '[req]\ndistinguished_name=dn\nattributes=attrs\nprompt=no\n[dn]\nCN=scep.example.test\n[attrs]\nchallengePassword=s3cret-Value\n';
-    const { outputs } = await runOpenssl(
-      [
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        'k.pem',
-        '-out',
-        'r.pem',
-        '-config',
-        'req.cnf',
-      ],
-      {
-        files: { 'req.cnf': config },
-        outputs: ['r.pem'],
-      },
-    );
-    expect(parseCsr(outputs['r.pem']!.toString()).challengePassword).toBe('s3cret-Value');
+    const csr = await opensslCsr(['-config', 'req.cnf'], { 'req.cnf': config });
+    expect(csr.challengePassword).toBe('s3cret-Value');
   });
 
   it('reads userPrincipalName otherName SANs written by openssl and skips other otherNames', async () => {
-    const { outputs } = await runOpenssl(
-      [
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        'k.pem',
-        '-subj',
-        '/CN=laptop-7',
-        '-addext',
-        'subjectAltName=otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@corp.example,otherName:1.2.3.4;UTF8:not-a-upn,email:alice@corp.example',
-        '-out',
-        'r.pem',
-      ],
-      { outputs: ['r.pem'] },
-    );
-    const csr = parseCsr(outputs['r.pem']!.toString());
+    const csr = await opensslCsr([
+      '-subj',
+      '/CN=laptop-7',
+      '-addext',
+      'subjectAltName=otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@corp.example,otherName:1.2.3.4;UTF8:not-a-upn,email:alice@corp.example',
+    ]);
     expect(userPrincipalNames(csr.sans)).toEqual(['alice@corp.example']);
     expect(userPrincipalNames([{ type: 'other', oid: UPN_OTHER_NAME_OID, value: 'ff00' }])).toEqual([]);
   });
