@@ -23,7 +23,7 @@ import { createJobRunner, type JobRunner } from './scheduler/job-runner.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createEnvKeyRing, ensureBootstrapAdminKey } from './services/api-keys.js';
 import type { ServiceDeps } from './services/service-deps.js';
-import { createScepEndpoints } from './scep/scep-setup.js';
+import { createScepEndpoints, registerScepMetrics } from './scep/scep-setup.js';
 
 export const SERVER_VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
@@ -152,6 +152,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       const row = await database.db.selectFrom('approvals').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
       return [{ value: Number(row.n) }];
     });
+
+    if (deps.settings.scep) registerScepMetrics(metrics, deps.settings.scep);
 
     const bootstrapAdminKey = await ensureBootstrapAdminKey(deps, config.auth.namedKeys.length > 0);
     const localCa = registry.has('issuer', 'local') && (await database.db.selectFrom('issuers').select('id').where('id', '=', 'iss-local').executeTakeFirst()) ? await issuers.get('iss-local') : undefined;

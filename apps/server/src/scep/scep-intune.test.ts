@@ -30,6 +30,7 @@ describeEachDialect('SCEP with Microsoft Intune dynamic challenges', (ctx) => {
   let bundlePath: string;
   let url: string;
   let caPath: string;
+  let rotated: TestConnector | undefined;
 
   beforeAll(async () => {
     for (const [path, pkg] of [
@@ -212,6 +213,7 @@ describeEachDialect('SCEP with Microsoft Intune dynamic challenges', (ctx) => {
 
   it('picks up a rotated Connector bundle without a restart, and keeps it when a rotation is broken', async () => {
     const next = await createTestConnector('ES256');
+    rotated = next;
     writeFileSync(bundlePath, next.certificatePem);
     const claims = (name: string) => ({ aud: AUDIENCE, device_name: name });
     expect((await enrol('rot1.corp.example', await connector.challenge(claims('rot1.corp.example')))).pkiStatus).toBe(
@@ -232,6 +234,11 @@ describeEachDialect('SCEP with Microsoft Intune dynamic challenges', (ctx) => {
     expect(res.body).toMatch(/certctl_scep_intune_enrollments_total\{scep_profile="intune",result="accepted"\} \d+/);
     expect(res.body).toMatch(/certctl_scep_intune_enrollments_total\{scep_profile="intune",result="replay"\} 1/);
     expect(res.body).toMatch(/certctl_scep_intune_enrollments_total\{scep_profile="intune",result="rate_limited"\} 1/);
+    // The bundle now holds both Connectors: the later notAfter of the two is reported.
+    const latest = Math.max(
+      ...[connector, rotated!].map((c) => parseCertificate(c.certificatePem).notAfter.getTime() / 1000),
+    );
+    expect(res.body).toContain(`certctl_scep_intune_connector_cert_not_after_seconds{scep_profile="intune"} ${latest}`);
   });
 });
 
