@@ -96,7 +96,10 @@ export async function newAccount(ctx: AcmeContext, urls: AcmeUrls, profileId: st
     await recordAudit(trx, acmeActor(row.id), 'acme_account_created', { type: 'acme_account', id: row.id }, { profile_id: profileId, jwk_thumbprint: thumbprint, ...(eabKid && { eab_kid: eabKid }) });
     return row;
   });
-  if (account) return { account, created: true };
+  if (account) {
+    ctx.deps.metrics.acmeAccountsCreated.inc({ profile: profileId });
+    return { account, created: true };
+  }
   // Lost a race with the same key on another request: that account is the answer.
   const raced = await ctx.deps.db.selectFrom('acmeAccounts').selectAll().where('profileId', '=', profileId).where('jwkThumbprint', '=', thumbprint).executeTakeFirstOrThrow();
   return { account: raced, created: false };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../testing/api-fixtures.js';
 import type { DialectContext } from '../testing/each-dialect.js';
 import { type AcmeHarness, explain, freePort, run, startAcmeHarness } from './test-support/acme-client-harness.js';
 import { InjectAcmeClient, newAccountKey } from './test-support/jws-client.js';
@@ -103,4 +104,16 @@ describe('ACME clients in challenge mode', () => {
       expect(after.json.status).toBe('invalid');
     }
   }, 60_000);
+
+  it('counts challenge validations by type and result, and orders by status, in the Prometheus metrics', async () => {
+    const metrics = (await call(acme.server.api, 'GET', '/metrics')).body;
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    // certbot and lego (HTTP-01, TLS-ALPN-01) passed above; nobody and ssrf failed HTTP-01.
+    expect(value('certctl_acme_challenge_validations_total{type="http-01",result="valid"}')).toBeGreaterThanOrEqual(2);
+    expect(value('certctl_acme_challenge_validations_total{type="tls-alpn-01",result="valid"}')).toBeGreaterThanOrEqual(1);
+    expect(value('certctl_acme_challenge_validations_total{type="http-01",result="invalid"}')).toBe(2);
+    expect(value('certctl_acme_orders_created_total{profile="public",auth_mode="challenge"}')).toBeGreaterThanOrEqual(5);
+    expect(value('certctl_acme_orders{status="invalid"}')).toBe(2);
+    expect(value('certctl_acme_orders{status="valid"}')).toBeGreaterThanOrEqual(3);
+  });
 });

@@ -277,4 +277,24 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     const after = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'z.example.test' }] }, { key: newKey });
     expect(after.json.type).toBe('urn:ietf:params:acme:error:unauthorized');
   });
+
+  it('counts accounts and orders in the Prometheus metrics', async () => {
+    const value = async (series: string) => {
+      const metrics = (await call(server.api, 'GET', '/metrics')).body;
+      return Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    };
+    const accounts = 'certctl_acme_accounts_created_total{profile="web"}';
+    const orders = 'certctl_acme_orders_created_total{profile="web",auth_mode="trust_authenticated"}';
+    const [accountsBefore, ordersBefore] = [await value(accounts), await value(orders)];
+    expect(ordersBefore).toBeGreaterThanOrEqual(8);
+    const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
+    await client.register({ termsOfServiceAgreed: true });
+    await client.post(client.directory.newAccount!, { onlyReturnExisting: true }, { jwk: true });
+    const order = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'metrics.example.test' }] });
+    expect(order.status).toBe(201);
+    expect(await value(accounts)).toBe(accountsBefore + 1);
+    expect(await value(orders)).toBe(ordersBefore + 1);
+    expect(await value('certctl_acme_orders{status="valid"}')).toBeGreaterThanOrEqual(2);
+    expect(await value('certctl_acme_orders{status="ready"}')).toBeGreaterThanOrEqual(1);
+  });
 });

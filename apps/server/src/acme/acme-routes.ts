@@ -47,6 +47,11 @@ export async function registerAcmeServer(app: FastifyInstance, options: AcmeServ
   );
   const ctx: AcmeContext = { deps, config, scheduleValidation: (id) => queue.add(id) };
 
+  deps.metrics.addCollectedGauge('certctl_acme_orders', 'ACME orders by status', ['status'], async () => {
+    const rows = await deps.db.selectFrom('acmeOrders').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
+  });
+
   const gc = setInterval(() => {
     const now = deps.now();
     void deleteExpiredNonces(deps.db, now).catch((error) => deps.logger.warn({ err: error }, 'ACME nonce clean-up failed'));

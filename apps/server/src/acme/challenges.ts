@@ -52,7 +52,7 @@ export async function runValidation(ctx: AcmeContext, validators: Validators, ch
     problem = error instanceof AcmeProblem ? error : new AcmeProblem('serverInternal', `validation failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   const now = ctx.deps.now();
-  await inTransaction(ctx.deps, async (trx) => {
+  const settledNow = await inTransaction(ctx.deps, async (trx) => {
     const settled = await trx
       .updateTable('acmeChallenges')
       .set(problem ? { status: 'invalid', error: JSON.stringify(problem.toStored()) } : { status: 'valid', validatedAt: now })
@@ -60,11 +60,13 @@ export async function runValidation(ctx: AcmeContext, validators: Validators, ch
       .where('status', '=', 'processing')
       .returning('id')
       .executeTakeFirst();
-    if (!settled) return;
+    if (!settled) return false;
     await trx.updateTable('acmeAuthorizations').set({ status: problem ? 'invalid' : 'valid' }).where('id', '=', row.authzId).where('status', '=', 'pending').execute();
     await settleOrderAuthorizations(trx, row.orderId, now);
     await recordAudit(trx, acmeActor(row.accountId), problem ? 'acme_challenge_invalid' : 'acme_challenge_valid', { type: 'acme_challenge', id: row.id }, { type: row.type, identifier: row.identifierValue, ...(problem && { error: problem.message }) });
+    return true;
   });
+  if (settledNow) ctx.deps.metrics.acmeChallengeValidations.inc({ type: row.type, result: problem ? 'invalid' : 'valid' });
 }
 
 /** Runs at most `limit` validations at once; the rest wait their turn. */

@@ -99,7 +99,7 @@ export async function newOrder(ctx: AcmeContext, directoryProfile: CertificatePr
 
   const challengeMode = directoryProfile.acmeAuthMode === 'challenge' || profile.acmeAuthMode === 'challenge';
   const expiresAt = new Date(now.getTime() + ctx.config.orderLifetimeMs);
-  return inTransaction(ctx.deps, async (trx) => {
+  const created = await inTransaction(ctx.deps, async (trx) => {
     const order = await trx
       .insertInto('acmeOrders')
       .values({ id: newAcmeId('order'), accountId: account.id, profileId: profile.id, status: challengeMode ? 'pending' : 'ready', identifiers: JSON.stringify(identifiers), expiresAt, replaces })
@@ -124,6 +124,8 @@ export async function newOrder(ctx: AcmeContext, directoryProfile: CertificatePr
     await recordAudit(trx, acmeActor(account.id), 'acme_order_created', { type: 'acme_order', id: order.id }, { profile_id: profile.id, identifiers, auth_mode: challengeMode ? 'challenge' : 'trust_authenticated', ...(replaces && { replaces }) });
     return order;
   });
+  ctx.deps.metrics.acmeOrdersCreated.inc({ profile: profile.id, auth_mode: challengeMode ? 'challenge' : 'trust_authenticated' });
+  return created;
 }
 
 /** An order as the client may see it: expired ones become invalid, finished issuance jobs settle it. */

@@ -14,6 +14,10 @@ export interface ServerMetrics {
   notificationsTotal: Counter<'channel' | 'event' | 'result'>;
   /** Intune dynamic SCEP challenges by profile and result (accepted, or why they were refused). */
   scepIntuneChallenges: Counter<'scep_profile' | 'result'>;
+  /** ACME server: accounts created, orders created, challenge validations. */
+  acmeAccountsCreated: Counter<'profile'>;
+  acmeOrdersCreated: Counter<'profile' | 'auth_mode'>;
+  acmeChallengeValidations: Counter<'type' | 'result'>;
   /** A gauge whose value is read when /metrics is scraped. */
   addCollectedGauge(
     name: string,
@@ -92,6 +96,24 @@ export function createServerMetrics(): ServerMetrics {
     labelNames: ['scep_profile', 'result'] as const,
     registers: [registry],
   });
+  const acmeAccountsCreated = new Counter({
+    name: 'certctl_acme_accounts_created_total',
+    help: 'ACME accounts created, by certificate profile',
+    labelNames: ['profile'] as const,
+    registers: [registry],
+  });
+  const acmeOrdersCreated = new Counter({
+    name: 'certctl_acme_orders_created_total',
+    help: 'ACME orders created, by certificate profile and authorization mode',
+    labelNames: ['profile', 'auth_mode'] as const,
+    registers: [registry],
+  });
+  const acmeChallengeValidations = new Counter({
+    name: 'certctl_acme_challenge_validations_total',
+    help: 'ACME challenge validations by type (http-01, dns-01, tls-alpn-01) and result (valid, invalid)',
+    labelNames: ['type', 'result'] as const,
+    registers: [registry],
+  });
 
   const connectorMetrics = new Map<string, Counter | Histogram | Gauge>();
   const metricFor = <T extends Counter | Histogram | Gauge>(
@@ -121,6 +143,9 @@ export function createServerMetrics(): ServerMetrics {
     ocspResponses,
     notificationsTotal,
     scepIntuneChallenges,
+    acmeAccountsCreated,
+    acmeOrdersCreated,
+    acmeChallengeValidations,
     addCollectedGauge(name, help, labelNames, collect) {
       new Gauge({
         name,
