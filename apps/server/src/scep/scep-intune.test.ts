@@ -12,7 +12,9 @@ import {
   ISSUER_ID,
   makeRa,
   opensslVerify,
-  run,
+  PKI,
+  pki,
+  pkiScepServerArgs,
   SCEPCLIENT,
   type ScepFixture,
   scepclient,
@@ -22,7 +24,6 @@ import {
 import { buildPkiMessage, makeDevice, readCertRep } from './test-support/scep-test-client.js';
 
 const AUDIENCE = 'https://certctl.test/scep/intune';
-const PKI = '/usr/bin/pki';
 
 describeEachDialect('SCEP with Microsoft Intune dynamic challenges', (ctx) => {
   let fx: ScepFixture;
@@ -129,27 +130,20 @@ describeEachDialect('SCEP with Microsoft Intune dynamic challenges', (ctx) => {
   });
 
   it('strongSwan pki --scep enrols with SANs the challenge names, and is refused with one it does not', async () => {
-    await run(
-      PKI,
+    await pki(
       ['--scepca', '--url', url, '--caout', 'intune-ca.pem', '--raout', 'intune-ra.pem', '--outform', 'pem'],
-      {
-        cwd: fx.dir,
-        timeout: 30_000,
-      },
+      fx.dir,
     );
     const raFile = readdirSync(fx.dir).find((f) => /^intune-ra.*\.pem$/.test(f))!;
     const caFile = readdirSync(fx.dir).find((f) => /^intune-ca.*\.pem$/.test(f))!;
-    const { stdout: key } = await run(PKI, ['--gen', '--type', 'rsa', '--size', '2048', '--outform', 'pem'], {
-      cwd: fx.dir,
-    });
-    writeFileSync(join(fx.dir, 'gw.key'), key);
+    writeFileSync(
+      join(fx.dir, 'gw.key'),
+      await pki(['--gen', '--type', 'rsa', '--size', '2048', '--outform', 'pem'], fx.dir),
+    );
     const enrolWith = async (challenge: string, san: string) =>
-      run(
-        PKI,
+      pki(
         [
           '--scep',
-          '--url',
-          url,
           '--in',
           'gw.key',
           '--dn',
@@ -158,22 +152,15 @@ describeEachDialect('SCEP with Microsoft Intune dynamic challenges', (ctx) => {
           san,
           '--password',
           challenge,
-          '--cacert-enc',
-          raFile,
-          '--cacert-sig',
-          raFile,
-          '--cacert',
-          caFile,
-          '--outform',
-          'pem',
+          ...pkiScepServerArgs(url, raFile, caFile),
         ],
-        { cwd: fx.dir, timeout: 30_000 },
+        fx.dir,
       );
     const claims = { sub: 'gateway-1', aud: AUDIENCE, device_name: 'gw.corp.example', san_dns: ['gw.corp.example'] };
     const before = await intuneCount();
     await expect(enrolWith(await connector.challenge(claims), 'vpn.corp.example')).rejects.toThrow();
     expect(await intuneCount()).toBe(before);
-    const { stdout: pem } = await enrolWith(await connector.challenge(claims), 'gw.corp.example');
+    const pem = (await enrolWith(await connector.challenge(claims), 'gw.corp.example')).toString();
     writeFileSync(join(fx.dir, 'gw.crt'), pem);
     expect(await opensslVerify(caPath, join(fx.dir, 'gw.crt'))).toContain('OK');
     expect(parseCertificate(pem).sans).toEqual([{ type: 'dns', value: 'gw.corp.example' }]);

@@ -4,14 +4,15 @@ import { parseCertificate } from '@certctl/pki';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call } from '../testing/api-fixtures.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
-import { CHALLENGE, opensslVerify, run, type ScepFixture, startScepServer } from './test-support/scep-fixture.js';
-
-const PKI = '/usr/bin/pki';
-
-async function pki(args: string[], cwd: string): Promise<Buffer> {
-  const { stdout } = await run(PKI, args, { cwd, timeout: 30_000, encoding: 'buffer', maxBuffer: 1 << 20 });
-  return stdout as unknown as Buffer;
-}
+import {
+  CHALLENGE,
+  opensslVerify,
+  PKI,
+  pki,
+  pkiScepServerArgs,
+  type ScepFixture,
+  startScepServer,
+} from './test-support/scep-fixture.js';
 
 describeEachDialect('SCEP with strongSwan pki', (ctx) => {
   let fx: ScepFixture;
@@ -44,20 +45,11 @@ describeEachDialect('SCEP with strongSwan pki', (ctx) => {
       await pki(['--gen', '--type', 'rsa', '--size', '2048', '--outform', 'pem'], fx.dir),
     );
     const common = [
-      '--url',
-      fx.url,
       '--dn',
       'CN=vpn1.example.com',
       '--san',
       'vpn1.example.com',
-      '--cacert-enc',
-      raFile,
-      '--cacert-sig',
-      raFile,
-      '--cacert',
-      caFile,
-      '--outform',
-      'pem',
+      ...pkiScepServerArgs(fx.url, raFile, caFile),
     ];
     const first = await pki(['--scep', '--in', 'vpn.key', '--password', CHALLENGE, ...common], fx.dir);
     writeFileSync(join(fx.dir, 'vpn.crt'), first);

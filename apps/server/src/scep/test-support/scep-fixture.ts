@@ -119,3 +119,16 @@ export function scepclient(fx: ScepFixture, name: string, args: string[], url = 
   );
   return { key, cert, done };
 }
+
+export const PKI = '/usr/bin/pki';
+
+/** Runs strongSwan's `pki` in `cwd`; resolves to its standard output. */
+export async function pki(args: string[], cwd: string): Promise<Buffer> {
+  const { stdout } = await run(PKI, args, { cwd, timeout: 30_000, encoding: 'buffer', maxBuffer: 1 << 20 });
+  return stdout as unknown as Buffer;
+}
+
+/** `pki --scep` arguments for a server and the RA/CA files `pki --scepca` fetched from it. */
+export function pkiScepServerArgs(url: string, raFile: string, caFile: string): string[] {
+  return ['--url', url, '--cacert-enc', raFile, '--cacert-sig', raFile, '--cacert', caFile, '--outform', 'pem'];
+}
