@@ -185,6 +185,9 @@ export function testTargetOnRealServer<Server extends RealTargetServer>(
           });
         const next = await nextRequest();
         expect((await (await withVerify(`127.0.0.1:${server.port}`)).deploy(next)).changed).toBe(true);
+        // The verify saw the new certificate, but a server that rotates workers (nginx) may hand the
+        // next connection to an old one until it has handled the reload.
+        await server.waitForReloads(server.reloads());
         expect((await served()).serial).toBe(next.serial);
         current = next;
 

@@ -63,9 +63,10 @@ ${temps}
     validateCommand: `${NGINX} -t -q ${base.join(' ')}`,
     reloadCommand: `${NGINX} ${base.join(' ')} -s reload`,
     brokenConfig: { text: 'this_is_not_a_directive on;\n', output: /this_is_not_a_directive/ },
-    // nginx logs "reconfiguring" twice per reload it handles.
+    // A reload is handled once the old worker (worker_processes 1) has exited: until then it may still
+    // accept connections with the old certificate.
     reloadsHandled: () =>
-      existsSync(errorLog) ? (readFileSync(errorLog, 'utf8').match(/reconfiguring/g) ?? []).length / 2 : 0,
+      existsSync(errorLog) ? (readFileSync(errorLog, 'utf8').match(/worker process \d+ exited/g) ?? []).length : 0,
     async stop() {
       try {
         execFileSync(NGINX, [...base, '-s', 'stop'], { stdio: 'pipe' });
