@@ -18,6 +18,10 @@ export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOp
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
 export { type FakeTeams, startFakeTeams, type TeamsPost } from './fakes/teams.js';
+export {
+  type FileTargetConformanceOptions,
+  fileTargetConformance,
+} from './file-target-conformance.js';
 export { assertNoFindings, type Finding, formatFindings } from './findings.js';
 export { type IssuerConformanceOptions, testIssuer, waitForIssued } from './issuer-suite.js';
 export {
@@ -26,6 +30,14 @@ export {
   testNotification,
   testNotifier,
 } from './notifier-suite.js';
+export {
+  type PrepareRealServerOptions,
+  prepareRealServer,
+  type RealServerReadyOptions,
+  type RealServerWorkspace,
+  type RealTargetServer,
+} from './real-server.js';
+export { type RealServerTargetOptions, testTargetOnRealServer } from './real-server-target-suite.js';
 export {
   freeLoopbackPort,
   readServedCertificate,

@@ -1,51 +1,36 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTempDir, freeLoopbackPort, waitForServedSerial } from '@certctl/connector-testkit';
+import { prepareRealServer, type RealTargetServer, waitForServedSerial } from '@certctl/connector-testkit';
 import type { DeployRequest } from '@certctl/core';
 
 const APACHE = '/usr/sbin/apache2';
 const MODULES = '/usr/lib/apache2/modules';
 
-export interface ApacheServer {
-  dir: string;
-  port: number;
-  certPath: string;
-  chainPath: string;
-  keyPath: string;
-  validateCommand: string;
-  reloadCommand: string;
-  /** How many times the reload command ran. */
-  reloads(): number;
-  /** Makes the next reload command restart Apache gracefully and then exit 1. */
-  failNextReload(): void;
-  /** Breaks (or repairs) the config so `apache2 -t` fails. */
-  breakConfig(broken: boolean): void;
-  /** Waits until Apache has handled `count` graceful restarts in total. */
-  waitForReloads(count: number): Promise<void>;
-  stop(): Promise<void>;
-}
+export type ApacheServer = RealTargetServer<'cert' | 'chain' | 'key'>;
 
 /**
  * A real Apache httpd on 127.0.0.1 (random port), run directly with `-f` and a throwaway ServerRoot in a
  * temp dir (not the system instance), serving `initial` with SSLCertificateFile + SSLCertificateChainFile.
  */
 export async function startApache(initial: DeployRequest): Promise<ApacheServer> {
-  if (!existsSync(APACHE)) {
-    throw new Error(`${APACHE} is missing: run "node tooling/services/ensure-test-services.mjs" (apt package apache2)`);
-  }
-  const temp = await createTempDir('certctl-apache-');
-  const dir = temp.path;
+  const workspace = await prepareRealServer({
+    name: 'apache',
+    executable: APACHE,
+    installHint: 'run "node tooling/services/ensure-test-services.mjs" (apt package apache2)',
+  });
+  const { dir, port } = workspace;
   chmodSync(dir, 0o755);
-  const port = await freeLoopbackPort();
   for (const sub of ['certs', 'logs', 'run']) mkdirSync(join(dir, sub));
   chmodSync(join(dir, 'certs'), 0o700);
-  const certPath = join(dir, 'certs', 'site.crt');
-  const chainPath = join(dir, 'certs', 'chain.pem');
-  const keyPath = join(dir, 'certs', 'site.key');
-  writeFileSync(certPath, initial.certPem, { mode: 0o644 });
-  writeFileSync(chainPath, initial.chainPem, { mode: 0o644 });
-  writeFileSync(keyPath, initial.keyPem, { mode: 0o600 });
+  const files = {
+    cert: join(dir, 'certs', 'site.crt'),
+    chain: join(dir, 'certs', 'chain.pem'),
+    key: join(dir, 'certs', 'site.key'),
+  };
+  writeFileSync(files.cert, initial.certPem, { mode: 0o644 });
+  writeFileSync(files.chain, initial.chainPem, { mode: 0o644 });
+  writeFileSync(files.key, initial.keyPem, { mode: 0o600 });
   const conf = join(dir, 'httpd.conf');
   const errorLog = join(dir, 'logs', 'error.log');
   const asRoot = process.getuid?.() === 0;
@@ -68,48 +53,24 @@ SSLSessionCache "shmcb:${join(dir, 'run', 'ssl_scache')}(51200)"
 <VirtualHost 127.0.0.1:${port}>
   ServerName site.example.test
   SSLEngine on
-  SSLCertificateFile "${certPath}"
-  SSLCertificateChainFile "${chainPath}"
-  SSLCertificateKeyFile "${keyPath}"
+  SSLCertificateFile "${files.cert}"
+  SSLCertificateChainFile "${files.chain}"
+  SSLCertificateKeyFile "${files.key}"
 </VirtualHost>
-Include "${join(dir, 'extra.conf')}"
+Include "${workspace.includePath}"
 `,
   );
-  writeFileSync(join(dir, 'extra.conf'), '');
   const base = ['-d', dir, '-f', conf];
-  const reloadScript = join(dir, 'reload.sh');
-  writeFileSync(
-    reloadScript,
-    `#!/bin/sh
-echo reload >> "${join(dir, 'reloads.log')}"
-${APACHE} ${base.join(' ')} -k graceful || exit $?
-if [ -e "${join(dir, 'fail-reload')}" ]; then rm -f "${join(dir, 'fail-reload')}"; echo "graceful restart failed (armed by the test)" >&2; exit 1; fi
-`,
-  );
-  chmodSync(reloadScript, 0o755);
   execFileSync(APACHE, [...base, '-k', 'start'], { stdio: 'pipe' });
   await waitForServedSerial({ port, serial: initial.serial, timeoutMs: 15_000 });
 
-  const restarts = () => (existsSync(errorLog) ? (readFileSync(errorLog, 'utf8').match(/AH00493/g) ?? []).length : 0);
-  return {
-    dir,
-    port,
-    certPath,
-    chainPath,
-    keyPath,
+  return workspace.ready({
+    files,
     validateCommand: `${APACHE} -t ${base.join(' ')}`,
-    reloadCommand: reloadScript,
-    reloads: () =>
-      existsSync(join(dir, 'reloads.log')) ? readFileSync(join(dir, 'reloads.log'), 'utf8').split('\n').length - 1 : 0,
-    failNextReload: () => writeFileSync(join(dir, 'fail-reload'), ''),
-    breakConfig: (broken) => writeFileSync(join(dir, 'extra.conf'), broken ? 'ThisIsNotADirective on\n' : ''),
-    async waitForReloads(count) {
-      const deadline = Date.now() + 10_000;
-      while (restarts() < count) {
-        if (Date.now() > deadline) throw new Error(`Apache handled ${restarts()} graceful restarts, expected ${count}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    reloadCommand: `${APACHE} ${base.join(' ')} -k graceful`,
+    brokenConfig: { text: 'ThisIsNotADirective on\n', output: /ThisIsNotADirective/ },
+    // AH00493: the graceful restart Apache logs once per reload it handles.
+    reloadsHandled: () => (existsSync(errorLog) ? (readFileSync(errorLog, 'utf8').match(/AH00493/g) ?? []).length : 0),
     async stop() {
       const pidFile = join(dir, 'run', 'httpd.pid');
       const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
@@ -128,7 +89,6 @@ if [ -e "${join(dir, 'fail-reload')}" ]; then rm -f "${join(dir, 'fail-reload')}
           break;
         }
       }
-      await temp.remove();
     },
-  };
+  });
 }
