@@ -61,8 +61,8 @@ describe('deployFilesWithCommands', () => {
     expect(lines('reload.sh.log')).toEqual(['NEW CERT']);
     expect(result.steps).toEqual([
       `wrote ${p('cert.pem')}, ${p('key.pem')}`,
-      `ran validate_command: ${p('validate.sh')}`,
-      `ran reload_command: ${p('reload.sh')}`,
+      `validate_command "${p('validate.sh')}" passed`,
+      `reload_command "${p('reload.sh')}" passed`,
     ]);
   });
 
@@ -76,8 +76,32 @@ describe('deployFilesWithCommands', () => {
       reloadCommand: script('reload.sh', 'reload.fail'),
     });
     expect(result.changed).toBe(false);
+    expect(result.steps).toEqual([
+      `unchanged: ${p('cert.pem')}, ${p('key.pem')} already hold these bytes; nothing written, no command run`,
+    ]);
     expect(lines('validate.sh.log')).toEqual([]);
     expect(lines('reload.sh.log')).toEqual([]);
+  });
+
+  it('names the service in the reload step and in the no-op step', async () => {
+    existing();
+    const deploy = () =>
+      deployFilesWithCommands({
+        files: files(),
+        exec,
+        validateCommand: script('validate.sh', 'validate.fail'),
+        reloadCommand: script('reload.sh', 'reload.fail'),
+        service: 'Postfix',
+      });
+    expect((await deploy()).steps).toEqual([
+      `wrote ${p('cert.pem')}, ${p('key.pem')}`,
+      `validate_command "${p('validate.sh')}" passed`,
+      `reload_command "${p('reload.sh')}" reloaded Postfix`,
+    ]);
+    expect((await deploy()).steps).toEqual([
+      `unchanged: ${p('cert.pem')}, ${p('key.pem')} already hold these bytes; nothing written, Postfix not reloaded`,
+    ]);
+    expect(lines('reload.sh.log')).toEqual(['NEW CERT']);
   });
 
   it('restores the previous files without reloading when the validate command fails, with its output', async () => {
@@ -186,5 +210,20 @@ describe('describeCommandDeploy', () => {
             : s,
       ),
     );
+  });
+
+  it('lists the post-deploy check after the reload', () => {
+    expect(
+      describeCommandDeploy({
+        files: [{ path: '/etc/postfix/certs/cert.pem', kind: 'certificate' }],
+        reloadCommand: { field: 'reload_command', text: 'postfix reload' },
+        verify: { host: '127.0.0.1', port: 25 },
+      }),
+    ).toEqual([
+      'write /etc/postfix/certs/cert.pem (mode 0644 if new; an existing file keeps its mode and owner)',
+      'run reload_command: postfix reload',
+      'check that 127.0.0.1:25 presents the deployed certificate',
+      'on any failure: restore the previous files and run the reload command again',
+    ]);
   });
 });

@@ -10,6 +10,8 @@ export interface DeployFilesWithCommandsOptions extends Omit<DeployFilesOptions,
   validateCommand?: OperatorCommand;
   /** Makes the service load the new files (`systemctl reload nginx`); from `createOperatorCommand`. */
   reloadCommand?: OperatorCommand;
+  /** The service's name for the steps, e.g. `Postfix`: `reload_command "postfix reload" reloaded Postfix`. */
+  service?: string;
 }
 
 export interface DeployFilesWithCommandsResult extends DeployFilesResult {
@@ -25,13 +27,14 @@ export interface DeployFilesWithCommandsResult extends DeployFilesResult {
 export async function deployFilesWithCommands(
   options: DeployFilesWithCommandsOptions,
 ): Promise<DeployFilesWithCommandsResult> {
-  const { exec, check, validateCommand, reloadCommand, ...deployOptions } = options;
+  const { exec, check, validateCommand, reloadCommand, service, ...deployOptions } = options;
   const steps: string[] = [];
-  const run = (command: OperatorCommand) => async () => {
+  // The success twin of the command's error text (`validate_command "nginx -t" exited with 1: ...`).
+  const run = (command: OperatorCommand, outcome: string) => async () => {
     await command.run(exec, options.signal);
-    steps.push(`ran ${command.field}: ${command.text}`);
+    steps.push(`${command.field} "${command.text}" ${outcome}`);
   };
-  const validateWithCommand = validateCommand ? run(validateCommand) : undefined;
+  const validateWithCommand = validateCommand ? run(validateCommand, 'passed') : undefined;
   const validate =
     check || validateWithCommand
       ? async () => {
@@ -42,13 +45,14 @@ export async function deployFilesWithCommands(
   const result = await deployFiles({
     ...deployOptions,
     validate,
-    reload: reloadCommand ? run(reloadCommand) : undefined,
+    reload: reloadCommand ? run(reloadCommand, service ? `reloaded ${service}` : 'passed') : undefined,
   });
+  const skipped = service ? `${service} not reloaded` : 'no command run';
   return {
     ...result,
     steps: result.changed
       ? [`wrote ${result.files.join(', ')}`, ...steps]
-      : [`unchanged: ${result.files.join(', ')} already hold these bytes`],
+      : [`unchanged: ${result.files.join(', ')} already hold these bytes; nothing written, ${skipped}`],
   };
 }
 
@@ -57,6 +61,8 @@ export function describeCommandDeploy(options: {
   files: readonly { path: string; mode?: number; kind?: 'certificate' | 'private-key' }[];
   validateCommand?: Pick<OperatorCommand, 'field' | 'text'>;
   reloadCommand?: Pick<OperatorCommand, 'field' | 'text'>;
+  /** The endpoint checked after the reload (`post_deploy_verify`). */
+  verify?: { host: string; port: number };
 }): string[] {
   const steps = options.files.map(
     (file) =>
@@ -64,6 +70,9 @@ export function describeCommandDeploy(options: {
   );
   if (options.validateCommand) steps.push(`run ${options.validateCommand.field}: ${options.validateCommand.text}`);
   if (options.reloadCommand) steps.push(`run ${options.reloadCommand.field}: ${options.reloadCommand.text}`);
+  if (options.verify) {
+    steps.push(`check that ${options.verify.host}:${options.verify.port} presents the deployed certificate`);
+  }
   steps.push('on any failure: restore the previous files and run the reload command again');
   return steps;
 }

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { ConnectorError, type DeployRequest, MalformedInputError } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandRunner } from './command-runner.js';
@@ -118,7 +120,7 @@ describe('createFileTarget', () => {
     mkdirSync(out(), { recursive: true });
     const first = await target().deploy(request('leaf'));
     expect(first).toMatchObject({ changed: true });
-    expect(first.detail).toContain('ran validate_command: /bin/true');
+    expect(first.detail).toContain('validate_command "/bin/true" passed');
     expect(statSync(join(out(), 'key.pem')).mode & 0o777).toBe(0o600);
     expect(statSync(join(out(), 'cert.pem')).mode & 0o777).toBe(0o644);
     expect(await target().validateDeployment({ serial: '0100' })).toMatchObject({
@@ -133,7 +135,7 @@ describe('createFileTarget', () => {
   });
 
   it('testConnection runs the validate command and names a directory it cannot use', async () => {
-    expect((await target().testConnection()).detail).toContain('"/bin/true" passes');
+    expect((await target().testConnection()).detail).toContain('validate_command "/bin/true" passed');
     await expect(target('/bin/false').testConnection()).rejects.toThrow(
       /validate_command "\/bin\/false" exited with 1/,
     );
@@ -148,5 +150,73 @@ describe('createFileTarget', () => {
     expect(ConnectorError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain(`${join(dir, 'file')} is not a directory`);
     chmodSync(join(dir, 'file'), 0o644);
+    const missing = createFileTarget({
+      connector: 'target-test',
+      ctx: { exec, logger },
+      files: () => [{ path: join(dir, 'missing', 'cert.pem'), content: '' }],
+      certificatePath: join(dir, 'missing', 'cert.pem'),
+    });
+    await expect(missing.testConnection()).rejects.toThrow(
+      `cannot write to ${join(dir, 'missing')} (ENOENT); create it or run the agent as a user that may write there`,
+    );
+  });
+
+  it('names the service and the post-deploy check in the detail; a dry run of the same bytes runs nothing', async () => {
+    const svc = join(dir, 'svc');
+    mkdirSync(svc, { recursive: true });
+    const served = prepareTlsMaterial(request('other'));
+    const server = createTlsServer({ cert: served.fullchainPem, key: served.keyPem }, (s) => s.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const serviceTarget = createFileTarget({
+        connector: 'target-test',
+        ctx: { exec, logger },
+        service: 'Test daemon',
+        files: (m) => [
+          { path: join(svc, 'cert.pem'), content: m.fullchainPem, kind: 'certificate' },
+          { path: join(svc, 'key.pem'), content: m.keyPem, kind: 'private-key' },
+        ],
+        certificatePath: join(svc, 'cert.pem'),
+        validateCommand: createOperatorCommand('/bin/true', { field: 'validate_command' }),
+        reloadCommand: createOperatorCommand('/bin/true --reload', { field: 'reload_command' }),
+        verify: { host: '127.0.0.1', port, withinMs: 5_000 },
+      });
+      const planned = (await serviceTarget.dryRun(request('other'))).steps;
+      expect(planned.slice(-2)).toEqual([
+        `check that 127.0.0.1:${port} presents the deployed certificate`,
+        'on any failure: restore the previous files and run the reload command again',
+      ]);
+      expect((await serviceTarget.deploy(request('other'))).detail).toBe(
+        `serial 0200: wrote ${join(svc, 'cert.pem')}, ${join(svc, 'key.pem')}; validate_command "/bin/true" passed; ` +
+          `reload_command "/bin/true --reload" reloaded Test daemon; 127.0.0.1:${port} presents it`,
+      );
+      expect((await serviceTarget.deploy(request('other'))).detail).toBe(
+        `serial 0200: unchanged: ${join(svc, 'cert.pem')}, ${join(svc, 'key.pem')} already hold these bytes; nothing written, Test daemon not reloaded`,
+      );
+      expect((await serviceTarget.dryRun(request('other'))).steps).toEqual([
+        `keep ${join(svc, 'cert.pem')} (already these bytes)`,
+        `keep ${join(svc, 'key.pem')} (already these bytes)`,
+        'nothing changes: no file is written and no command runs',
+      ]);
+      expect((await serviceTarget.dryRun(request('leaf'))).steps[0]).toContain(`write ${join(svc, 'cert.pem')}`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('aborts a deploy whose request carries no signal when ctx.signal has aborted, writing nothing', async () => {
+    const aborted = join(dir, 'aborted');
+    mkdirSync(aborted, { recursive: true });
+    const abortedTarget = createFileTarget({
+      connector: 'target-test',
+      ctx: { exec, logger, signal: AbortSignal.abort(new Error('the agent is shutting down')) },
+      files: (m) => [{ path: join(aborted, 'cert.pem'), content: m.fullchainPem, kind: 'certificate' }],
+      certificatePath: join(aborted, 'cert.pem'),
+    });
+    await expect(abortedTarget.deploy(request('leaf'))).rejects.toThrow(
+      /the agent is shutting down; nothing was replaced/,
+    );
+    expect(() => statSync(join(aborted, 'cert.pem'))).toThrow(/ENOENT/);
   });
 });

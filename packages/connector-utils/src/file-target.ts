@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type ConnectorContext, ConnectorError, type DeployRequest, type TargetInstance } from '@certctl/core';
 import type { DeployFile } from './atomic-deploy.js';
@@ -13,7 +13,8 @@ import { type ProbeTlsOptions, verifyServedCertificate } from './tls-probe.js';
 export interface FileTargetOptions {
   /** Connector id for messages, e.g. `target-nginx`. */
   connector: string;
-  ctx: Pick<ConnectorContext, 'exec' | 'logger'> & Partial<Pick<ConnectorContext, 'clock'>>;
+  /** `signal` aborts calls whose request carries none (agent shutdown). */
+  ctx: Pick<ConnectorContext, 'exec' | 'logger'> & Partial<Pick<ConnectorContext, 'clock' | 'signal'>>;
   /** The files one deploy writes, built from the checked material. Keys are `kind: 'private-key'`. */
   files(material: TlsMaterial, request: DeployRequest): DeployFile[];
   /** The file whose first certificate `validateDeployment` reads (the leaf or fullchain file). */
@@ -21,6 +22,8 @@ export interface FileTargetOptions {
   /** From `createOperatorCommand` (which holds each command's deadline). */
   validateCommand?: OperatorCommand;
   reloadCommand?: OperatorCommand;
+  /** The service's name for the deploy detail, e.g. `Postfix`: `reloaded Postfix`, `Postfix not reloaded`. */
+  service?: string;
   /**
    * After the reload, connect to this TLS endpoint until it presents the deployed certificate (by
    * SHA-256); if it does not within `withinMs`, the previous files are restored and reloaded.
@@ -34,18 +37,20 @@ export interface FileTargetOptions {
 
 /**
  * A complete target for a service that reads certificates from files: deploy through
- * `deployFilesWithCommands`, validateDeployment from the certificate file, dryRun, and a
- * testConnection that checks the directories are writable and the validate command passes (throwing
- * a ConnectorError that says which does not).
+ * `deployFilesWithCommands`, validateDeployment from the certificate file, dryRun (which says when
+ * the files already hold the bytes, as deploy would find), and a testConnection that checks the
+ * directories are writable and the validate command passes (throwing a ConnectorError that says
+ * which does not).
  */
 export function createFileTarget(
   options: FileTargetOptions,
 ): Required<Pick<TargetInstance, 'deploy' | 'validateDeployment' | 'dryRun' | 'testConnection'>> {
-  const { connector, ctx, validateCommand, reloadCommand } = options;
+  const { connector, ctx, validateCommand, reloadCommand, service } = options;
   const plan = (request: DeployRequest) => options.files(prepareTlsMaterial(request, connector), request);
 
   return {
     async deploy(request) {
+      const signal = request.signal ?? ctx.signal;
       const material = prepareTlsMaterial(request, connector);
       const files = options.files(material, request);
       const verify = options.verify;
@@ -57,7 +62,7 @@ export function createFileTarget(
                 // The fingerprint of what is written, not what the request claims.
                 fingerprintSha256: describeLeaf(material.leafPem)!.fingerprintSha256,
                 clock: ctx.clock ?? { sleep: sleepWithSignal },
-                signal: request.signal,
+                signal,
                 connector,
               })
           : undefined,
@@ -66,12 +71,16 @@ export function createFileTarget(
         check: options.check,
         validateCommand,
         reloadCommand,
+        service,
         backups: options.backups,
-        signal: request.signal,
+        signal,
         logger: ctx.logger,
         connector,
+        clock: ctx.clock,
       });
-      return { changed: result.changed, detail: `serial ${request.serial}: ${result.steps.join('; ')}` };
+      const steps = [...result.steps];
+      if (result.changed && verify) steps.push(`${verify.host}:${verify.port} presents it`);
+      return { changed: result.changed, detail: `serial ${request.serial}: ${steps.join('; ')}` };
     },
 
     async validateDeployment(request) {
@@ -79,32 +88,59 @@ export function createFileTarget(
     },
 
     async dryRun(request) {
-      return { steps: describeCommandDeploy({ files: plan(request), validateCommand, reloadCommand }) };
+      const files = plan(request);
+      if (await holdTheseBytes(files)) {
+        return {
+          steps: [
+            ...files.map((file) => `keep ${file.path} (already these bytes)`),
+            'nothing changes: no file is written and no command runs',
+          ],
+        };
+      }
+      return { steps: describeCommandDeploy({ files, validateCommand, reloadCommand, verify: options.verify }) };
     },
 
     async testConnection(testOptions) {
       const paths = options.files(PLACEHOLDER_MATERIAL, PLACEHOLDER_REQUEST).map((f) => f.path);
+      const directories = [...new Set(paths.map((p) => dirname(p)))];
       const problems: string[] = [];
-      for (const directory of new Set(paths.map((p) => dirname(p)))) {
+      let cause: unknown;
+      for (const directory of directories) {
         try {
-          if (!(await stat(directory)).isDirectory()) problems.push(`${directory} is not a directory`);
-          else await access(directory, fsConstants.W_OK);
+          if (!(await stat(directory)).isDirectory()) {
+            problems.push(`cannot write to ${directory}: ${directory} is not a directory`);
+          }
+          // Creating a file in a directory takes search (x) as well as write permission.
+          else await access(directory, fsConstants.W_OK | fsConstants.X_OK);
         } catch (error) {
-          problems.push(`${directory}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+          cause ??= error;
+          problems.push(
+            `cannot write to ${directory} (${(error as NodeJS.ErrnoException).code ?? String(error)}); create it or run the agent as a user that may write there`,
+          );
         }
       }
       if (problems.length > 0) {
-        throw new ConnectorError({ connector, message: `cannot write certificates: ${problems.join('; ')}` });
+        throw new ConnectorError({ connector, message: problems.join('; '), cause });
       }
       if (validateCommand) {
-        await validateCommand.run(ctx.exec, testOptions?.signal);
+        await validateCommand.run(ctx.exec, testOptions?.signal ?? ctx.signal);
       }
       return {
         ok: true,
-        detail: `${[...new Set(paths.map((p) => dirname(p)))].join(', ')} writable${validateCommand ? `; "${validateCommand.text}" passes` : ''}`,
+        detail: `${directories.join(', ')} writable${validateCommand ? `; ${validateCommand.field} "${validateCommand.text}" passed` : ''}`,
       };
     },
   };
+}
+
+/** Whether every file already holds its bytes, in which case a deploy writes and runs nothing. */
+async function holdTheseBytes(files: readonly DeployFile[]): Promise<boolean> {
+  for (const file of files) {
+    // Unreadable counts as different: the dry run then lists the writes the deploy would attempt.
+    const current = await readFile(file.path).catch(() => undefined);
+    if (!current?.equals(Buffer.from(file.content))) return false;
+  }
+  return true;
 }
 
 /** Lets `testConnection` learn the file paths from `files()` without a certificate. */
