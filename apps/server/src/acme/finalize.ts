@@ -116,7 +116,7 @@ export async function finalizeOrder(ctx: AcmeContext, order: AcmeOrder, payload:
     }
     if (!certificate) {
       const ownership = await acmeOwnership(trx, ctx.config);
-      certificate = await insertCertificate(trx, deps, actor, {
+      certificate = await insertCertificate(trx, actor, {
         name: `acme-${order.id}`,
         commonName,
         sans: names,

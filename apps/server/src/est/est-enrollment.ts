@@ -118,7 +118,7 @@ export async function enrollNew(
   await checkEkus(deps, profile, csr);
   const actor = estActor(profile, context.requestId);
   const job = await inTransaction(deps, async (trx) => {
-    const certificate = await insertCertificate(trx, deps, actor, {
+    const certificate = await insertCertificate(trx, actor, {
       name: `est-${profile.pathId || 'default'}-${commonName}-${randomBytes(4).toString('hex')}`.slice(0, 200),
       commonName,
       sans,

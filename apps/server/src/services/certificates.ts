@@ -87,12 +87,7 @@ function checkSans(sans: readonly string[]) {
 }
 
 /** Creates the managed certificate record (no issuance: that is `requestIssuance`). */
-export async function insertCertificate(
-  trx: Executor,
-  deps: ServiceDeps,
-  actor: Actor,
-  input: CertificateInput,
-): Promise<Certificate> {
+export async function insertCertificate(trx: Executor, actor: Actor, input: CertificateInput): Promise<Certificate> {
   const sans = [...new Set(input.sans ?? [])];
   checkSans(sans);
   if (input.profileId) {

@@ -103,7 +103,7 @@ export interface CreatedCertificate {
 /** Creates a managed certificate; with a CSR (or an agent to make one) its issuance is queued in the same transaction. */
 export async function createCertificate(deps: ServiceDeps, actor: Actor, input: CertificateInput & { csrPem?: string; issueNow?: boolean }): Promise<CreatedCertificate> {
   const created = await inTransaction(deps, async (trx) => {
-    const certificate = await insertCertificate(trx, deps, actor, input);
+    const certificate = await insertCertificate(trx, actor, input);
     const issue = input.csrPem !== undefined || (input.issueNow ?? Boolean(input.agentId));
     const job = issue ? await requestIssuance(trx, deps, actor, certificate.id, { csrPem: input.csrPem, trigger: 'created' }) : undefined;
     return { certificate: job ? await getCertificate(trx, certificate.id) : certificate, job };

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { createTestDeployRequest, freeLoopbackPort } from '@certctl/connector-testkit';
 import { prepareTlsMaterial } from '@certctl/connector-utils';
