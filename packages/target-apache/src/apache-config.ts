@@ -1,5 +1,5 @@
 /** The Apache httpd target's JSON config (snake_case, as in the reference table). */
-import { refineOperatorCommand } from '@certctl/connector-utils';
+import { postDeployVerifySchema, refineOperatorCommand } from '@certctl/connector-utils';
 import { z } from 'zod';
 
 const absolutePath = (description: string) =>
@@ -33,6 +33,11 @@ export const apacheConfigSchema = z
       .max(600)
       .default(60)
       .describe('Deadline of each validate or reload command'),
+    post_deploy_verify: postDeployVerifySchema
+      .optional()
+      .describe(
+        'After the graceful restart, connect to Apache and check that it presents the deployed certificate; otherwise restore the previous files and restart again',
+      ),
   })
   .superRefine((config, ctx) => {
     const paths = [config.cert_path, config.chain_path, config.key_path].filter((p) => p !== undefined);

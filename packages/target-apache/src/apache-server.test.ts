@@ -23,5 +23,5 @@ testTargetOnRealServer(manifest, {
     expect(certificates(apache.files.chain)).toHaveLength(1);
   },
   testConnection: { detailContains: 'apache2 -t' },
-  postDeployVerify: false,
+  postDeployVerify: true,
 });

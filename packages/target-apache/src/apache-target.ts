@@ -1,4 +1,9 @@
-import { createFileTarget, createOperatorCommand, type DeployFile } from '@certctl/connector-utils';
+import {
+  createFileTarget,
+  createOperatorCommand,
+  type DeployFile,
+  resolvePostDeployVerify,
+} from '@certctl/connector-utils';
 import type { ConnectorContext, TargetInstance } from '@certctl/core';
 import type { ApacheTargetConfig } from './apache-config.js';
 
@@ -27,6 +32,7 @@ export function createApacheTarget(config: ApacheTargetConfig, ctx: ConnectorCon
       return files;
     },
     certificatePath: config.cert_path,
+    verify: resolvePostDeployVerify(config.post_deploy_verify),
     validateCommand: createOperatorCommand(config.validate_command, {
       field: 'validate_command',
       connector: CONNECTOR,

@@ -1,5 +1,5 @@
 /** The HAProxy target's JSON config (snake_case, as in the reference table). */
-import { refineOperatorCommand } from '@certctl/connector-utils';
+import { postDeployVerifySchema, refineOperatorCommand } from '@certctl/connector-utils';
 import { z } from 'zod';
 
 const command = (description: string) => z.string().superRefine(refineOperatorCommand).describe(description);
@@ -20,6 +20,11 @@ export const haproxyConfigSchema = z.strictObject({
     'Optional: checks the config with the new file in place before reloading (e.g. "haproxy -c -f /etc/haproxy/haproxy.cfg"); without it the deploy goes straight to the reload',
   ).optional(),
   command_timeout_seconds: z.int().min(1).max(600).default(60).describe('Deadline of each validate or reload command'),
+  post_deploy_verify: postDeployVerifySchema
+    .optional()
+    .describe(
+      'After the reload, connect to HAProxy and check that it presents the deployed certificate; otherwise restore the previous file and reload again',
+    ),
 });
 
 export type HaproxyTargetConfig = z.output<typeof haproxyConfigSchema>;

@@ -22,5 +22,5 @@ testTargetOnRealServer(manifest, {
     ]);
   },
   testConnection: { detailContains: 'haproxy -c' },
-  postDeployVerify: false,
+  postDeployVerify: true,
 });

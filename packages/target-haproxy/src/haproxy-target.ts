@@ -1,4 +1,4 @@
-import { createFileTarget, createOperatorCommand } from '@certctl/connector-utils';
+import { createFileTarget, createOperatorCommand, resolvePostDeployVerify } from '@certctl/connector-utils';
 import type { ConnectorContext, TargetInstance } from '@certctl/core';
 import type { HaproxyTargetConfig } from './haproxy-config.js';
 
@@ -15,6 +15,7 @@ export function createHaproxyTarget(config: HaproxyTargetConfig, ctx: ConnectorC
       { path: config.pem_path, content: material.fullchainPem + material.keyPem, kind: 'private-key' },
     ],
     certificatePath: config.pem_path,
+    verify: resolvePostDeployVerify(config.post_deploy_verify),
     validateCommand: config.validate_command
       ? createOperatorCommand(config.validate_command, {
           field: 'validate_command',
