@@ -3,8 +3,14 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { aptInstall, commandExists } from '../../services/index.mjs';
 
 const run = promisify(execFile);
+
+/** Installs wrk (as root, from Debian) the first time a suite needs it; it is not a test dependency. */
+function ensureWrk(): void {
+  if (!commandExists('wrk')) aptInstall(['wrk'], { because: 'the OCSP benchmark' });
+}
 
 export interface WrkResult {
   requestsPerSecond: number;
@@ -21,6 +27,7 @@ export function postScript(dir: string, name: string, body: Uint8Array, contentT
 }
 
 export async function wrk(url: string, options: { seconds: number; connections: number; threads?: number; script?: string }): Promise<WrkResult> {
+  ensureWrk();
   const args = ['-t', String(options.threads ?? 2), '-c', String(options.connections), '-d', `${options.seconds}s`, '--latency'];
   if (options.script) args.push('-s', options.script);
   args.push(url);

@@ -7,7 +7,7 @@
  * per request); openssl on POST with and without a nonce (it signs every answer).
  *   --seconds=5 --connections=64
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { connect } from 'node:net';
@@ -90,14 +90,21 @@ try {
   // openssl's responder over the same CA and serial, two worker processes.
   const expiry = `${new Date(Date.now() + 20 * 86_400_000).toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`;
   writeFileSync(join(dir, 'index.txt'), `V\t${expiry}\t\t${(serial.length % 2 ? `0${serial}` : serial).toUpperCase()}\tunknown\t/CN=ocsp.bench.example\n`);
-  const opensslPort = await freePort();
-  const responder = spawn('openssl', ['ocsp', '-index', 'index.txt', '-port', String(opensslPort), '-rsigner', 'ca.pem', '-rkey', 'ca.key', '-CA', 'ca.pem', '-multi', '2', '-nmin', '60', '-ignore_err'], { cwd: dir, stdio: 'ignore' });
-  children.push(responder);
-  for (let i = 0; i < 50 && !(await portOpen(opensslPort)); i++) await sleep(100);
-  const opensslUrl = `http://127.0.0.1:${opensslPort}/`;
-  results.opensslPostPlain = await wrk(opensslUrl, { ...load, script: postScript(dir, 'plain', plain, 'application/ocsp-request') });
-  results.opensslPostNonce = await wrk(opensslUrl, { ...load, script: postScript(dir, 'nonce', withNonce, 'application/ocsp-request') });
-  responder.kill();
+  // openssl 3.0's responder busy-loops on connections a client closed mid-request (wrk does at the end
+  // of a run), so each run gets a fresh responder, killed with its -multi workers afterwards.
+  const opensslRun = async (script: string) => {
+    const opensslPort = await freePort();
+    const responder = spawn('openssl', ['ocsp', '-index', 'index.txt', '-port', String(opensslPort), '-rsigner', 'ca.pem', '-rkey', 'ca.key', '-CA', 'ca.pem', '-multi', '2', '-nmin', '60', '-ignore_err'], { cwd: dir, stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !(await portOpen(opensslPort)); i++) await sleep(100);
+      return await wrk(`http://127.0.0.1:${opensslPort}/`, { ...load, script });
+    } finally {
+      spawnSync('pkill', ['-KILL', '-P', String(responder.pid)]);
+      responder.kill('SIGKILL');
+    }
+  };
+  results.opensslPostPlain = await opensslRun(postScript(dir, 'plain', plain, 'application/ocsp-request'));
+  results.opensslPostNonce = await opensslRun(postScript(dir, 'nonce', withNonce, 'application/ocsp-request'));
 
   // The ceiling: node:http answering 1 KB, nothing else.
   const nodePort = await freePort();
