@@ -42,7 +42,9 @@ export async function createTestConnector(
     subject: { CN: `Microsoft Intune Certificate Connector ${installationId}` },
     publicKey: keys.publicKey,
     signingKey: keys.privateKey,
-    notBefore: validity.notBefore,
+    // Backdated by a day so tests that move `now` into the past still find the certificate valid
+    // (without it, a loaded machine made `now - 61 s` fall before the certificate's notBefore).
+    notBefore: validity.notBefore ?? new Date(Date.now() - 86_400_000),
     notAfter: validity.notAfter,
   });
   return {
