@@ -107,6 +107,28 @@ describeEachDialect('CRL and OCSP on the plain-HTTP listener, checked by openssl
     expect(parseOcspResponse(new Uint8Array(await other.arrayBuffer())).status).toBe('unauthorized');
   });
 
+  it('serves repeats without the database, yet stops answering for a deleted issuer on every replica within seconds', async () => {
+    const id = `iss-gone-${ctx.dialect}`;
+    expect((await call(server.api, 'POST', '/api/v1/issuers', { id, name: `gone ${ctx.dialect}`, type: 'local', config: {} })).status).toBe(201);
+    const ask = async (base: string) => {
+      const response = await fetch(`${base}/.well-known/pki/ocsp/${id}/0abc`);
+      return parseOcspResponse(new Uint8Array(await response.arrayBuffer()));
+    };
+    for (const base of [server.urls.pki!, replica.urls.pki!]) {
+      expect((await ask(base)).basic?.responses[0]?.certStatus).toMatchObject({ status: 'unknown' });
+      expect((await ask(base)).basic?.responses[0]?.certStatus).toMatchObject({ status: 'unknown' });
+    }
+    expect((await call(server.api, 'DELETE', `/api/v1/issuers/${id}`)).status).toBe(204);
+    for (const base of [server.urls.pki!, replica.urls.pki!]) {
+      let status = (await ask(base)).status;
+      for (let i = 0; i < 40 && status !== 'unauthorized'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = (await ask(base)).status;
+      }
+      expect(status).toBe('unauthorized');
+    }
+  });
+
   it('after a revocation: OCSP says revoked with reason and time (this replica at once, the other within seconds), the CRL lists it', async () => {
     const revoked = await call(server.api, 'POST', `/api/v1/certificates/${certificateId}/revoke`, { reason: 'keyCompromise' });
     expect(revoked.status).toBe(200);

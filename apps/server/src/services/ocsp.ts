@@ -3,8 +3,9 @@
  * answered for the issuer named in the URL, signed by the issuer's connector (the local CA signs with
  * its delegated responder certificate). Responses to nonce-less requests are pre-signed and served
  * from memory until half their validity has passed; a revocation empties the issuer's cache here at
- * once and on other replicas within a second (each replica checks the issuer's revocation count and
- * latest revocation time at most once a second, not per request).
+ * once and on other replicas within a second (each replica checks that the issuer still exists and
+ * its revocation count and latest revocation time at most once a second, not per request). A cached
+ * answer is served without touching the database.
  */
 import type { RevocationReason } from '@certctl/core';
 import {
@@ -46,18 +47,13 @@ interface IssuerState {
 
 const states = new WeakMap<ServiceDeps, Map<string, IssuerState>>();
 
-function stateOf(deps: ServiceDeps, issuerId: string): IssuerState {
+function issuerStates(deps: ServiceDeps): Map<string, IssuerState> {
   let perIssuer = states.get(deps);
   if (!perIssuer) {
     perIssuer = new Map();
     states.set(deps, perIssuer);
   }
-  let state = perIssuer.get(issuerId);
-  if (!state) {
-    state = { checkedAt: 0, answers: new Map() };
-    perIssuer.set(issuerId, state);
-  }
-  return state;
+  return perIssuer;
 }
 
 /** Called after a revocation: this replica's pre-signed answers for the issuer are dropped now. */
@@ -70,16 +66,32 @@ export function invalidateOcspCache(deps: ServiceDeps, issuerId: string): void {
   }
 }
 
-/** Revocations made through another replica show up as a new count or a new latest time. */
-async function refreshEpoch(deps: ServiceDeps, issuerId: string, state: IssuerState): Promise<void> {
+/**
+ * The issuer's state, re-checked against the database at most once a second: whether the issuer
+ * still exists, and its revocation epoch (revocations made through another replica show up as a new
+ * count or a new latest time). Unknown issuer ids get no state, so made-up ids in URLs cannot grow
+ * the map; they cost a query each (the PKI rate limiter bounds those).
+ */
+async function currentState(deps: ServiceDeps, issuerId: string): Promise<IssuerState | undefined> {
+  const perIssuer = issuerStates(deps);
   const now = Date.now();
-  if (now - state.checkedAt < EPOCH_CHECK_MS) return;
+  const held = perIssuer.get(issuerId);
+  if (held && now - held.checkedAt < EPOCH_CHECK_MS) return held;
+  const [issuer, row] = await Promise.all([
+    deps.db.selectFrom('issuers').select(['id']).where('id', '=', issuerId).executeTakeFirst(),
+    deps.db
+      .selectFrom('revocations')
+      .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('revokedAt').as('latest')])
+      .where('issuerId', '=', issuerId)
+      .executeTakeFirst(),
+  ]);
+  if (!issuer) {
+    perIssuer.delete(issuerId);
+    return undefined;
+  }
+  const state: IssuerState = held ?? { checkedAt: 0, answers: new Map() };
+  perIssuer.set(issuerId, state);
   state.checkedAt = now;
-  const row = await deps.db
-    .selectFrom('revocations')
-    .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('revokedAt').as('latest')])
-    .where('issuerId', '=', issuerId)
-    .executeTakeFirst();
   const latest = row?.latest ? new Date(row.latest as unknown as string).getTime() : 0;
   const epoch = `${row?.n ?? 0}:${latest}`;
   if (state.epoch !== undefined && state.epoch !== epoch) {
@@ -87,6 +99,7 @@ async function refreshEpoch(deps: ServiceDeps, issuerId: string, state: IssuerSt
     state.matcher = undefined;
   }
   state.epoch = epoch;
+  return state;
 }
 
 async function matcherFor(deps: ServiceDeps, issuerId: string, state: IssuerState): Promise<OcspIssuerMatcher> {
@@ -119,10 +132,8 @@ export async function ocspRequestForSerial(deps: ServiceDeps, issuerId: string, 
 
 /** Answers one DER OCSPRequest for `issuerId`. Never throws for bad input: that is `malformedRequest`. */
 export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer: Uint8Array): Promise<OcspAnswer> {
-  const known = await deps.db.selectFrom('issuers').select(['id', 'type']).where('id', '=', issuerId).executeTakeFirst();
-  if (!known) return error('unauthorized');
-  const state = stateOf(deps, issuerId);
-  await refreshEpoch(deps, issuerId, state);
+  const state = await currentState(deps, issuerId);
+  if (!state) return error('unauthorized');
 
   const rawKey = `raw:${Buffer.from(requestDer).toString('base64')}`;
   const nowMs = deps.now().getTime();

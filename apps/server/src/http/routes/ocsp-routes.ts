@@ -66,16 +66,18 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
         const rawPath = request.url.split('?')[0]!;
         const encoded = rawPath.startsWith(prefix) ? rawPath.slice(prefix.length) : params['*'];
         let der: Uint8Array | undefined;
-        if (HEX_SERIAL.test(encoded)) der = await ocspRequestForSerial(deps, params.issuer_id, encoded);
-        else {
+        if (HEX_SERIAL.test(encoded)) {
+          // The serial form needs the issuer's CA certificate; without one this issuer is not served here.
+          der = await ocspRequestForSerial(deps, params.issuer_id, encoded);
+          if (!der) return send(reply, { der: buildOcspErrorResponse('unauthorized'), status: 'unauthorized' }, false, deps.now());
+        } else {
           try {
             der = decodeOcspGetPath(encoded);
           } catch {
-            der = undefined;
+            return send(reply, { der: buildOcspErrorResponse('malformedRequest'), status: 'malformedRequest' }, false, deps.now());
           }
         }
-        const answer = der ? await answerOcsp(deps, params.issuer_id, der) : { der: buildOcspErrorResponse('malformedRequest'), status: 'malformedRequest' as const };
-        return send(reply, answer, true, deps.now());
+        return send(reply, await answerOcsp(deps, params.issuer_id, der), true, deps.now());
       },
     }),
   ];
