@@ -44,7 +44,7 @@ try {
   run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=Bench CRL CA', '-days', '30']);
   const stamp = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`;
   const expiry = stamp(new Date(now.getTime() + 30 * 86_400_000));
-  writeFileSync(join(ca, 'index.txt'), revoked.map((r) => `R\t${expiry}\t${stamp(r.revokedAt)},keyCompromise\t${(r.serial.length % 2 ? `0${r.serial}` : r.serial).toUpperCase()}\tunknown\t/CN=x${r.serial}`).join('\n') + '\n');
+  writeFileSync(join(ca, 'index.txt'), revoked.map((r) => `R\t${expiry}\t${stamp(r.revokedAt)},keyCompromise\t${(r.serial.length % 2 ? `0${r.serial}` : r.serial).toUpperCase()}\tunknown\t/CN=x${r.serial}`).map((line) => `${line}\n`).join(''));
   writeFileSync(join(ca, 'crlnumber'), '01\n');
   writeFileSync(join(ca, 'ca.cnf'), `[ca]\ndefault_ca=bench\n[bench]\ndatabase=index.txt\ncrlnumber=crlnumber\ncertificate=ca.pem\nprivate_key=ca.key\ndefault_md=sha256\ndefault_crl_days=1\nunique_subject=no\n`);
   const opensslStarted = performance.now();

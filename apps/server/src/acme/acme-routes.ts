@@ -69,7 +69,7 @@ export async function registerAcmeServer(app: FastifyInstance, options: AcmeServ
     const profileScope = async (request: FastifyRequest, profileId: string | undefined): Promise<ProfileScope> => {
       if (!profileId) throw new AcmeProblem('malformed', 'no default ACME profile is configured (CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID); use /acme/profile/<profile>/directory', 404);
       const profile = ID.test(profileId) ? await deps.db.selectFrom('certificateProfiles').selectAll().where('id', '=', profileId).executeTakeFirst() : undefined;
-      if (!profile || !profile.enabled) throw new AcmeProblem('malformed', `no ACME directory for profile ${profileId}`, 404);
+      if (!profile?.enabled) throw new AcmeProblem('malformed', `no ACME directory for profile ${profileId}`, 404);
       return { profile, urls: acmeUrls(baseOf(request), profile.id) };
     };
 
@@ -217,7 +217,7 @@ export async function registerAcmeServer(app: FastifyInstance, options: AcmeServ
       return json(reply, 200, challengeJson(challenge, urls));
     });
 
-    post('cert/:id', 'kid', async ({ request, reply, auth, scope: { urls } }) => {
+    post('cert/:id', 'kid', async ({ request, reply, auth }) => {
       const order = await accountOrder(ctx, auth.account!.id, request.params.id!);
       if (order.status !== 'valid' || !order.versionId) throw new AcmeProblem('malformed', `order ${order.id} has no certificate yet`, 404);
       const version = await deps.db.selectFrom('certificateVersions').select(['certificatePem', 'chainPem']).where('id', '=', order.versionId).executeTakeFirstOrThrow();

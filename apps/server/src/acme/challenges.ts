@@ -44,7 +44,7 @@ export async function runValidation(ctx: AcmeContext, validators: Validators, ch
     .select(['acmeChallenges.id', 'acmeChallenges.type', 'acmeChallenges.token', 'acmeChallenges.status', 'acmeAuthorizations.id as authzId', 'acmeAuthorizations.orderId', 'acmeAuthorizations.identifierType', 'acmeAuthorizations.identifierValue', 'acmeAccounts.id as accountId', 'acmeAccounts.jwkThumbprint'])
     .where('acmeChallenges.id', '=', challengeId)
     .executeTakeFirst();
-  if (!row || row.status !== 'processing') return;
+  if (row?.status !== 'processing') return;
   let problem: AcmeProblem | undefined;
   try {
     await validators[row.type]({ type: row.identifierType, value: row.identifierValue, token: row.token, keyAuthorization: keyAuthorization(row.token, row) });

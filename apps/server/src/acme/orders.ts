@@ -57,7 +57,7 @@ export async function authzIdsOf(db: Executor, orderId: string): Promise<string[
 
 async function loadProfile(db: Executor, id: string): Promise<CertificateProfile> {
   const profile = await db.selectFrom('certificateProfiles').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!profile || !profile.enabled) throw new AcmeProblem('malformed', `profile ${id} is not available`, 404);
+  if (!profile?.enabled) throw new AcmeProblem('malformed', `profile ${id} is not available`, 404);
   return profile;
 }
 
