@@ -1,10 +1,10 @@
-import { type ConnectorKind, type ConnectorManifest, createRegistry } from '@certctl/core';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { type ConnectorKind, type ConnectorManifest, createRegistry, UnsupportedOperationError } from '@certctl/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkConfig } from './check-config.js';
 import { checkLifecycle } from './check-lifecycle.js';
-import { checkCapabilityMethods, checkManifest } from './check-manifest.js';
+import { CAPABILITY_METHODS, checkCapabilityMethods, checkManifest } from './check-manifest.js';
 import type { ConformanceHarness } from './conformance-harness.js';
-import { assertNoFindings, findingsFor } from './findings.js';
+import { assertNoFindings, describeError, findingsFor } from './findings.js';
 
 const IDENTITY_RULES = [
   'manifest',
@@ -69,6 +69,64 @@ export function instanceSuites<K extends ConnectorKind>(harness: ConformanceHarn
 /** `name`, or `name (skipped: reason)` when `skip`, so the report says why a suite did not run. */
 export function titled(name: string, skip: boolean, reason: string): string {
   return skip ? `${name} (skipped: ${reason})` : name;
+}
+
+/** What calling `method` through the runtime throws (undefined when it succeeds); streams are iterated. */
+async function failureOf(runtime: Record<string, unknown>, method: string): Promise<unknown> {
+  try {
+    const result = (runtime[method] as (...args: unknown[]) => unknown)();
+    if (result && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+      for await (const _ of result as AsyncIterable<unknown>) break;
+    } else await result;
+    return undefined;
+  } catch (error) {
+    return error ?? new Error('rejected with nothing');
+  }
+}
+
+/**
+ * One block per capability flag. Declared: `body`, the capability's behaviour. Not declared: a test
+ * that the runtime refuses the capability's method with UnsupportedOperationError, which is what
+ * the apps rely on to fall back (a CRL the server builds itself, no revoke at the CA, ...).
+ */
+export function capabilitySuite<K extends ConnectorKind>(
+  harness: ConformanceHarness<K>,
+  flag: string,
+  timeout?: number,
+): (body: () => void) => void {
+  return (body) => capabilityBlock(harness, flag, timeout, body);
+}
+
+function capabilityBlock<K extends ConnectorKind>(
+  harness: ConformanceHarness<K>,
+  flag: string,
+  timeout: number | undefined,
+  body: () => void,
+): void {
+  const declared = (harness.manifest.capabilities as unknown as Record<string, boolean>)[flag] === true;
+  if (declared) {
+    describe(flag, body);
+    return;
+  }
+  const method = CAPABILITY_METHODS[harness.manifest.kind][flag];
+  if (!method)
+    throw new Error(`capabilitySuite: ${harness.manifest.kind} capability "${flag}" has no method of its own`);
+  describe(`${flag} (not declared)`, () => {
+    it(
+      `the runtime reports no ${method}() and refuses a call with UnsupportedOperationError`,
+      async () => {
+        const runtime = await harness.runtime();
+        expect(await runtime.supports(method), `supports("${method}") must be false`).toBe(false);
+        const error = await failureOf(runtime as unknown as Record<string, unknown>, method);
+        expect(error, `${method}() succeeded although capabilities.${flag} is false`).toBeDefined();
+        expect(
+          UnsupportedOperationError.isInstance(error),
+          `expected UnsupportedOperationError, got ${describeError(error)}`,
+        ).toBe(true);
+      },
+      timeout,
+    );
+  });
 }
 
 /**

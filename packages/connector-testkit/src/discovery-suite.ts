@@ -1,7 +1,7 @@
 import { ConnectorError, type ConnectorManifest, type DiscoveredCertificate } from '@certctl/core';
 import { describe, expect, it } from 'vitest';
 import { checkDiscoveredCertificate } from './check-certificates.js';
-import { conformanceSuite, titled } from './common-suites.js';
+import { capabilitySuite, conformanceSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { assertNoFindings, describeError } from './findings.js';
 
@@ -9,8 +9,8 @@ export interface DiscoveryConformanceOptions<Config = unknown> extends Conforman
   expect?: {
     /** Fewest items the scan must yield (seed the fake accordingly); default 1. */
     minItems?: number;
-    /** Locations that must be among the items. */
-    locations?: readonly string[];
+    /** Locations that must be among the items (a function when they depend on what beforeAll made). */
+    locations?: readonly string[] | (() => readonly string[]);
   };
   /** Stop reading after this many items; default 1000. */
   maxItems?: number;
@@ -57,7 +57,8 @@ export function testDiscoverySource<Config>(
         titled('finds every expected location', !options.expect?.locations, 'no expect.locations given'),
         async () => {
           const found = new Set((await scanOnce()).map((i) => i.location));
-          const missing = (options.expect?.locations ?? []).filter((l) => !found.has(l));
+          const expected = options.expect?.locations;
+          const missing = (typeof expected === 'function' ? expected() : (expected ?? [])).filter((l) => !found.has(l));
           expect(missing, 'locations not found by scan').toEqual([]);
         },
         timeout,
@@ -91,19 +92,20 @@ export function testDiscoverySource<Config>(
       );
     });
 
-    describe.skipIf(!caps.testConnection)(
-      titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'),
-      () => {
-        it(
-          'reports ok with a detail for the operator',
-          async () => {
-            const result = await (await harness.runtime()).testConnection();
-            expect(result.ok).toBe(true);
-            expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
-          },
-          timeout,
-        );
-      },
-    );
+    capabilitySuite(
+      harness,
+      'testConnection',
+      timeout,
+    )(() => {
+      it(
+        'reports ok with a detail for the operator',
+        async () => {
+          const result = await (await harness.runtime()).testConnection();
+          expect(result.ok).toBe(true);
+          expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
+        },
+        timeout,
+      );
+    });
   });
 }

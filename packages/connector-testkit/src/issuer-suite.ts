@@ -10,7 +10,7 @@ import {
 } from '@certctl/core';
 import { describe, expect, it } from 'vitest';
 import { checkChainsTo, checkCrl, checkIssuedCertificate, checkOcspResponse } from './check-certificates.js';
-import { conformanceSuite, titled } from './common-suites.js';
+import { capabilitySuite, conformanceSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { assertNoFindings, describeError, type Finding, FindingList } from './findings.js';
 import { type CsrFactory, createTestCsr, issueRequestFor, type TestCsr, type TestSans } from './test-pki.js';
@@ -104,7 +104,7 @@ export async function waitForIssued(
 
 /**
  * The issuer conformance suite: manifest, config, lifecycle, capabilities, then one block per
- * capability (skipped, with the reason in its title, when the manifest does not declare it).
+ * capability (for one the manifest does not declare: that the runtime refuses its method).
  */
 export function testIssuer<Config>(
   manifest: ConnectorManifest<'issuer'>,
@@ -198,42 +198,47 @@ export function testIssuer<Config>(
       );
     });
 
-    describe.skipIf(!caps.asyncOrders)(
-      titled('asyncOrders', !caps.asyncOrders, 'capabilities.asyncOrders is false'),
-      () => {
-        it(
-          'follows an order through getOrder to the issued certificate',
-          async () => {
-            const { issued, first } = await issuedOnce();
-            const orderId = first.orderId ?? issued.orderId;
-            if (!orderId) return;
-            const again = await (await harness.runtime()).getOrder(orderId);
-            expect(again.status).toBe('issued');
-            expect((again as IssuedCertificate).serial).toBe(issued.serial);
-          },
-          timeout,
-        );
-        it(
-          'answers getOrder for an unknown order with a typed ConnectorError or a failed order',
-          async () => {
-            const instance = await harness.instance();
-            const outcome = await instance.getOrder!('certctl-conformance-no-such-order').then(
-              (r) => ({ ok: true as const, r }),
-              (error: unknown) => ({ ok: false as const, error }),
-            );
-            if (outcome.ok) expect(outcome.r.status, 'an unknown order cannot be issued or pending').toBe('failed');
-            else
-              expect(
-                ConnectorError.isInstance(outcome.error),
-                `expected a ConnectorError, got ${describeError(outcome.error)}`,
-              ).toBe(true);
-          },
-          timeout,
-        );
-      },
-    );
+    capabilitySuite(
+      harness,
+      'asyncOrders',
+      timeout,
+    )(() => {
+      it(
+        'follows an order through getOrder to the issued certificate',
+        async () => {
+          const { issued, first } = await issuedOnce();
+          const orderId = first.orderId ?? issued.orderId;
+          if (!orderId) return;
+          const again = await (await harness.runtime()).getOrder(orderId);
+          expect(again.status).toBe('issued');
+          expect((again as IssuedCertificate).serial).toBe(issued.serial);
+        },
+        timeout,
+      );
+      it(
+        'answers getOrder for an unknown order with a typed ConnectorError or a failed order',
+        async () => {
+          const instance = await harness.instance();
+          const outcome = await instance.getOrder!('certctl-conformance-no-such-order').then(
+            (r) => ({ ok: true as const, r }),
+            (error: unknown) => ({ ok: false as const, error }),
+          );
+          if (outcome.ok) expect(outcome.r.status, 'an unknown order cannot be issued or pending').toBe('failed');
+          else
+            expect(
+              ConnectorError.isInstance(outcome.error),
+              `expected a ConnectorError, got ${describeError(outcome.error)}`,
+            ).toBe(true);
+        },
+        timeout,
+      );
+    });
 
-    describe.skipIf(!caps.revoke)(titled('revoke', !caps.revoke, 'capabilities.revoke is false'), () => {
+    capabilitySuite(
+      harness,
+      'revoke',
+      timeout,
+    )(() => {
       it(
         'revokes an issued certificate by serial',
         async () => {
@@ -248,7 +253,11 @@ export function testIssuer<Config>(
       );
     });
 
-    describe.skipIf(!caps.caChain)(titled('caChain', !caps.caChain, 'capabilities.caChain is false'), () => {
+    capabilitySuite(
+      harness,
+      'caChain',
+      timeout,
+    )(() => {
       it(
         'returns the issuing CA first, and it signs the issued leaf',
         async () => {
@@ -260,7 +269,11 @@ export function testIssuer<Config>(
       );
     });
 
-    describe.skipIf(!caps.crl)(titled('crl', !caps.crl, 'capabilities.crl is false'), () => {
+    capabilitySuite(
+      harness,
+      'crl',
+      timeout,
+    )(() => {
       it(
         'generates a CRL signed by the CA that lists the given serials, reasons and CRL number',
         async () => {
@@ -282,7 +295,11 @@ export function testIssuer<Config>(
       );
     });
 
-    describe.skipIf(!caps.ocsp)(titled('ocsp', !caps.ocsp, 'capabilities.ocsp is false'), () => {
+    capabilitySuite(
+      harness,
+      'ocsp',
+      timeout,
+    )(() => {
       it(
         'signs a "good" response for a live certificate',
         async () => {
@@ -330,66 +347,69 @@ export function testIssuer<Config>(
       );
     });
 
-    describe.skipIf(!caps.renewalInfo)(
-      titled('renewalInfo', !caps.renewalInfo, 'capabilities.renewalInfo is false'),
-      () => {
-        it(
-          'returns a suggested renewal window (start before end) or undefined',
-          async () => {
-            const { issued } = await issuedOnce();
-            const info = await (await harness.runtime()).renewalInfo(issued.certificatePem);
-            if (info === undefined) return;
-            expect(info.suggestedWindow.start).toBeInstanceOf(Date);
-            expect(info.suggestedWindow.end).toBeInstanceOf(Date);
-            expect(info.suggestedWindow.start.getTime()).toBeLessThan(info.suggestedWindow.end.getTime());
-          },
-          timeout,
-        );
-      },
-    );
+    capabilitySuite(
+      harness,
+      'renewalInfo',
+      timeout,
+    )(() => {
+      it(
+        'returns a suggested renewal window (start before end) or undefined',
+        async () => {
+          const { issued } = await issuedOnce();
+          const info = await (await harness.runtime()).renewalInfo(issued.certificatePem);
+          if (info === undefined) return;
+          expect(info.suggestedWindow.start).toBeInstanceOf(Date);
+          expect(info.suggestedWindow.end).toBeInstanceOf(Date);
+          expect(info.suggestedWindow.start.getTime()).toBeLessThan(info.suggestedWindow.end.getTime());
+        },
+        timeout,
+      );
+    });
 
-    describe.skipIf(!caps.listExisting)(
-      titled('listExisting', !caps.listExisting, 'capabilities.listExisting is false'),
-      () => {
-        it(
-          'yields the certificates the CA holds as parseable PEM, without private keys',
-          async () => {
-            await issuedOnce();
-            const f = new FindingList();
-            let count = 0;
-            for await (const item of (await harness.runtime()).listExisting()) {
-              if (++count > 200) break;
-              f.check(
-                typeof item.certificatePem === 'string' && !/PRIVATE KEY/.test(item.certificatePem),
-                'listExisting',
-                `item ${count}: certificatePem must be a PEM certificate without a private key`,
-              );
-              f.check(Array.isArray(item.chainPem), 'listExisting', `item ${count}: chainPem must be an array`);
-            }
-            f.check(count > 0, 'listExisting', 'listExisting yielded nothing although the suite issued a certificate');
-            assertNoFindings(f.items, 'listExisting');
-          },
-          timeout,
-        );
-      },
-    );
+    capabilitySuite(
+      harness,
+      'listExisting',
+      timeout,
+    )(() => {
+      it(
+        'yields the certificates the CA holds as parseable PEM, without private keys',
+        async () => {
+          await issuedOnce();
+          const f = new FindingList();
+          let count = 0;
+          for await (const item of (await harness.runtime()).listExisting()) {
+            if (++count > 200) break;
+            f.check(
+              typeof item.certificatePem === 'string' && !/PRIVATE KEY/.test(item.certificatePem),
+              'listExisting',
+              `item ${count}: certificatePem must be a PEM certificate without a private key`,
+            );
+            f.check(Array.isArray(item.chainPem), 'listExisting', `item ${count}: chainPem must be an array`);
+          }
+          f.check(count > 0, 'listExisting', 'listExisting yielded nothing although the suite issued a certificate');
+          assertNoFindings(f.items, 'listExisting');
+        },
+        timeout,
+      );
+    });
 
-    describe.skipIf(!caps.testConnection)(
-      titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'),
-      () => {
-        it(
-          'reports ok with a detail for the operator',
-          async () => {
-            const result = await (await harness.runtime()).testConnection();
-            expect(result.ok).toBe(true);
-            expect(
-              typeof result.detail === 'string' && result.detail.length > 0,
-              'detail must say what was checked',
-            ).toBe(true);
-          },
-          timeout,
-        );
-      },
-    );
+    capabilitySuite(
+      harness,
+      'testConnection',
+      timeout,
+    )(() => {
+      it(
+        'reports ok with a detail for the operator',
+        async () => {
+          const result = await (await harness.runtime()).testConnection();
+          expect(result.ok).toBe(true);
+          expect(
+            typeof result.detail === 'string' && result.detail.length > 0,
+            'detail must say what was checked',
+          ).toBe(true);
+        },
+        timeout,
+      );
+    });
   });
 }

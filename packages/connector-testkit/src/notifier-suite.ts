@@ -1,6 +1,6 @@
 import { ConnectorError, type ConnectorManifest, type Notification } from '@certctl/core';
 import { describe, expect, it } from 'vitest';
-import { conformanceSuite, titled } from './common-suites.js';
+import { capabilitySuite, conformanceSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { describeError } from './findings.js';
 
@@ -108,19 +108,34 @@ export function testNotifier<Config>(
       );
     });
 
-    describe.skipIf(!caps.html)(titled('html', !caps.html, 'capabilities.html is false'), () => {
+    // Not a method of its own: digests and alerts carry html to every notifier, so a text-only
+    // channel must accept it too (and send the text).
+    describe(caps.html ? 'html' : 'html (not declared)', () => {
       it(
-        'sends a notification with an html body',
+        caps.html
+          ? 'sends a notification with an html body'
+          : 'accepts a notification that carries an html body and still delivers it',
         async () => {
-          await (await harness.runtime()).send(
-            make({ html: '<p>The certificate <b>conformance.example.test</b> expires in 7 days.</p>' }),
-          );
+          const notification = make({
+            html: '<p>The certificate <b>conformance.example.test</b> expires in 7 days.</p>',
+          });
+          await (await harness.runtime()).send(notification);
+          if (!received) return;
+          const all = await received();
+          expect(
+            all.some((r) => r.subject === notification.subject || r.dedupKey === notification.dedupKey),
+            'the channel did not receive the notification that carried html',
+          ).toBe(true);
         },
         timeout,
       );
     });
 
-    describe.skipIf(!caps.resolve)(titled('resolve', !caps.resolve, 'capabilities.resolve is false'), () => {
+    capabilitySuite(
+      harness,
+      'resolve',
+      timeout,
+    )(() => {
       it(
         'resolves the incident opened under a dedup key',
         async () => {
@@ -160,19 +175,20 @@ export function testNotifier<Config>(
       );
     });
 
-    describe.skipIf(!caps.testConnection)(
-      titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'),
-      () => {
-        it(
-          'reports ok with a detail for the operator',
-          async () => {
-            const result = await (await harness.runtime()).testConnection();
-            expect(result.ok).toBe(true);
-            expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
-          },
-          timeout,
-        );
-      },
-    );
+    capabilitySuite(
+      harness,
+      'testConnection',
+      timeout,
+    )(() => {
+      it(
+        'reports ok with a detail for the operator',
+        async () => {
+          const result = await (await harness.runtime()).testConnection();
+          expect(result.ok).toBe(true);
+          expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
+        },
+        timeout,
+      );
+    });
   });
 }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ConnectorError, type ConnectorManifest, type DeployRequest } from '@certctl/core';
 import { describe, expect, it } from 'vitest';
-import { conformanceSuite, titled } from './common-suites.js';
+import { capabilitySuite, conformanceSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { describeError } from './findings.js';
 import { createTestDeployRequest } from './test-pki.js';
@@ -160,7 +160,11 @@ export function testTarget<Config>(
       );
     });
 
-    describe.skipIf(!caps.dryRun)(titled('dryRun', !caps.dryRun, 'capabilities.dryRun is false'), () => {
+    capabilitySuite(
+      harness,
+      'dryRun',
+      timeout,
+    )(() => {
       it(
         'lists the steps a deploy would take and changes nothing',
         async () => {
@@ -185,19 +189,20 @@ export function testTarget<Config>(
       );
     });
 
-    describe.skipIf(!caps.testConnection)(
-      titled('testConnection', !caps.testConnection, 'capabilities.testConnection is false'),
-      () => {
-        it(
-          'reports ok with a detail for the operator',
-          async () => {
-            const result = await (await harness.runtime()).testConnection();
-            expect(result.ok).toBe(true);
-            expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
-          },
-          timeout,
-        );
-      },
-    );
+    capabilitySuite(
+      harness,
+      'testConnection',
+      timeout,
+    )(() => {
+      it(
+        'reports ok with a detail for the operator',
+        async () => {
+          const result = await (await harness.runtime()).testConnection();
+          expect(result.ok).toBe(true);
+          expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
+        },
+        timeout,
+      );
+    });
   });
 }

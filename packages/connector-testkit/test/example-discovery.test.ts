@@ -7,7 +7,11 @@ let dir: TempDir;
 
 testDiscoverySource(manifest, {
   config: () => ({ dir: dir.path }),
-  expect: { minItems: 3 },
+  expect: {
+    minItems: 3,
+    // Both certificates of the bundle (the key between them is skipped) and the lone certificate.
+    locations: () => [`${join(dir.path, 'a.pem')}#0`, `${join(dir.path, 'a.pem')}#1`, `${join(dir.path, 'b.crt')}#0`],
+  },
   hooks: {
     beforeAll: async () => {
       dir = await createTempDir();
