@@ -11,9 +11,10 @@ import { ServiceError } from './service-errors.js';
  *
  * An agent's schema is data from outside the server, so it is bounded before ajv sees it: size and
  * depth are capped, `pattern` is dropped (a hostile or careless regex would run on the server at
- * every validation: ReDoS), `patternProperties` is refused, `$id`/`$schema` are dropped (each schema
- * is compiled alone as 2020-12, the dialect `configJsonSchema` emits), and formats are not checked.
- * The agent still applies its full zod schema, patterns and formats included, when it deploys.
+ * every validation: ReDoS) and so is `uniqueItems` (quadratic on arrays of objects);
+ * `patternProperties` is refused; `$id`/`$schema` are dropped (each schema is compiled alone as
+ * 2020-12, the dialect `configJsonSchema` emits); formats are not checked. The agent still applies
+ * its full zod schema, patterns and formats included, when it deploys.
  */
 
 export interface ReportedTargetType {
@@ -47,7 +48,7 @@ const ONE_SCHEMA = new Set([
 ]);
 const SCHEMA_LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 const SCHEMA_MAP = new Set(['properties', '$defs', 'definitions', 'dependentSchemas']);
-const DROPPED = new Set(['pattern', '$id', '$schema']);
+const DROPPED = new Set(['pattern', 'uniqueItems', '$id', '$schema']);
 const REFUSED = new Set(['patternProperties']);
 
 class UnusableSchema extends Error {}

@@ -48,6 +48,7 @@ describeEachDialect('target configs: validated, secrets encrypted at rest and re
   let basics: Basics;
   let agentA: { id: string; key: string };
   let agentB: { id: string; key: string };
+  const logged: string[] = [];
 
   const registerAgent = async (name: string, body: Record<string, unknown> = {}) => {
     const r = await call(server.api, 'POST', '/api/v1/agents', { name: `${name}-${ctx.dialect}`, ...body });
@@ -61,7 +62,12 @@ describeEachDialect('target configs: validated, secrets encrypted at rest and re
     call(server.api, 'POST', '/api/v1/targets', { name: `tgt-${ctx.dialect}-${counter++}`, ...body });
 
   beforeAll(async () => {
-    server = await startTestServer({ database: ctx, connectors: [ca.manifest, applianceTarget] });
+    server = await startTestServer({
+      database: ctx,
+      connectors: [ca.manifest, applianceTarget],
+      env: { CERTCTL_LOG_LEVEL: 'debug' },
+      logDestination: { write: (line) => void logged.push(line) },
+    });
     basics = await createBasics(server.api);
     agentA = await registerAgent('agent-a', {
       target_types: [{ type: 'cloud-vault', config_schema: configJsonSchema(cloudSchema) }],
@@ -363,5 +369,12 @@ describeEachDialect('target configs: validated, secrets encrypted at rest and re
     );
     expect(r.status).toBe(400);
     expect(r.body).toContain('target_types');
+  });
+
+  it('no log line of all the above carries a secret value', () => {
+    expect(logged.length).toBeGreaterThan(10);
+    const all = logged.join('');
+    for (const value of [PASSWORD, PASSPHRASE, CLIENT_SECRET, TAG_SECRET, 'a-brand-new-password', 'tok-secret-value'])
+      expect(all).not.toContain(value);
   });
 });
