@@ -14,8 +14,16 @@ import {
 import { scanDirectories } from './discovery-scan.js';
 import { verifyEndpoint, verifySettingsOf } from './endpoint-verify.js';
 import { createKeyStore, keyAlgorithmFor } from './key-store.js';
-import { createServerClient, readCaFile, type ServerClient, ServerRequestError } from './server-client.js';
+import {
+  type AgentReport,
+  createServerClient,
+  type ReportAnswer,
+  readCaFile,
+  type ServerClient,
+  ServerRequestError,
+} from './server-client.js';
 import type { TargetRegistry } from './target-registry.js';
+import { installedTargetTypes, isTargetTypesRefusal, TARGET_TYPES_REFRESH_MS } from './target-types-report.js';
 
 /** The steps after which a job's progress is on disk; tests stop the agent there to prove it resumes. */
 export type JournalStep = 'key-ready' | 'csr-submitted' | 'deployed';
@@ -29,6 +37,8 @@ export interface CertctlAgentOptions {
   /** Jitter source in [0, 1). */
   random?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Milliseconds since the epoch (tests move it to reach the hourly target types refresh). */
+  now?: () => number;
   /** Called after each journal write; a test throws here to simulate a crash at that point. */
   afterStep?: (step: JournalStep, jobId: string) => void | Promise<void>;
 }
@@ -100,7 +110,10 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
   const keys = createKeyStore(config.keyDir);
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? sleepWithSignal;
+  const now = options.now ?? Date.now;
   let identity: AgentIdentity | undefined;
+  /** When to offer the target types again: at start, then hourly; an hour after a server refused the field. */
+  let nextTargetTypesAt = 0;
 
   const metadata = () => ({
     hostname: hostname().slice(0, 253),
@@ -110,6 +123,35 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     version: options.version.slice(0, FIELD_MAX),
   });
   const step = async (name: JournalStep, jobId: string) => options.afterStep?.(name, jobId);
+
+  /**
+   * Sends a register or heartbeat report with the installed target types (and their config
+   * schemas, so the server can check target configs and encrypt their secrets) when they are due.
+   * A server that refuses the field (older than it) gets the report without it, and the field is
+   * offered again an hour later; any other refusal is not about the field and is thrown as is.
+   */
+  async function sendReport<T extends ReportAnswer>(send: (report: AgentReport) => Promise<T>): Promise<T> {
+    if (now() < nextTargetTypesAt) return send(metadata());
+    let answer: T;
+    try {
+      answer = await send({ ...metadata(), target_types: installedTargetTypes(targets.registry) });
+    } catch (error) {
+      if (!isTargetTypesRefusal(error)) throw error;
+      nextTargetTypesAt = now() + TARGET_TYPES_REFRESH_MS;
+      logger.warn(
+        { error: message(error) },
+        'the server does not accept target_types (older than this agent?); reporting without them, so it stores target configs unchecked',
+      );
+      return send(metadata());
+    }
+    nextTargetTypesAt = now() + TARGET_TYPES_REFRESH_MS;
+    for (const rejected of answer?.rejected_target_types ?? [])
+      logger.warn(
+        { target_type: rejected.type, reason: rejected.reason },
+        'the server cannot use the config schema of this target type; it stores its target configs unchecked',
+      );
+    return answer;
+  }
 
   let registering: Promise<AgentIdentity> | undefined;
   /** Loads the stored identity, or registers (once, however many callers ask at the same time). */
@@ -132,16 +174,17 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
           `not registered yet and CERTCTL_AGENT_BOOTSTRAP_TOKEN is not set: set it for the first start (the agent then keeps its own key in ${state.identityPath})`,
           'unregistered',
         );
-      const registered = await client
-        .register(config.bootstrapToken, { name: config.agentName, ...metadata() }, signal)
-        .catch((error) => {
-          if (error instanceof ServerRequestError && (error.status === 401 || error.status === 403))
-            throw new AgentStoppedError(
-              `the server refused the registration: ${error.message} (check CERTCTL_AGENT_BOOTSTRAP_TOKEN)`,
-              'unregistered',
-            );
-          throw error;
-        });
+      const token = config.bootstrapToken;
+      const registered = await sendReport((report) =>
+        client.register(token, { ...report, name: config.agentName }, signal),
+      ).catch((error) => {
+        if (error instanceof ServerRequestError && (error.status === 401 || error.status === 403))
+          throw new AgentStoppedError(
+            `the server refused the registration: ${error.message} (check CERTCTL_AGENT_BOOTSTRAP_TOKEN)`,
+            'unregistered',
+          );
+        throw error;
+      });
       identity = {
         agent_id: registered.id,
         api_key: registered.api_key,
@@ -173,7 +216,7 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
 
   async function heartbeat(signal: AbortSignal): Promise<void> {
     const { agent_id } = await ensureRegistered(signal);
-    await call(() => client.heartbeat(agent_id, metadata(), signal));
+    await call(() => sendReport((report) => client.heartbeat(agent_id, report, signal)));
     logger.debug({ agent_id }, 'heartbeat sent');
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, fetch } from 'undici';
 import { type WorkItem, workResponseSchema } from './agent-state.js';
+import type { TargetTypeReport } from './target-types-report.js';
 
 /** A call to the server that failed; `retryable` for network errors, timeouts, 408, 429 and 5xx. */
 export class ServerRequestError extends Error {
@@ -38,6 +39,22 @@ export interface DiscoveryPayload {
   certificates: { path: string; certificate_pem: string; fingerprint_sha256: string }[];
   errors: { path: string; error: string }[];
   scan_duration_ms: number;
+}
+
+/** What the agent says about itself on register and heartbeat: host facts and, when offered, its target types. */
+export interface AgentReport {
+  name?: string;
+  hostname: string;
+  os: string;
+  architecture: string;
+  ip_address: string;
+  version: string;
+  target_types?: TargetTypeReport[];
+}
+
+/** What the server says back about a report: target types whose schema it cannot use. */
+export interface ReportAnswer {
+  rejected_target_types?: { type: string; reason: string }[];
 }
 
 export function readCaFile(path: string | undefined): string | undefined {
@@ -116,11 +133,17 @@ export function createServerClient(options: ServerClientOptions) {
     setApiKey(key: string) {
       apiKey = key;
     },
-    register(bootstrapToken: string, metadata: Record<string, string>, signal: AbortSignal) {
-      return call<{ id: string; api_key: string }>('POST', '/api/v1/agents', metadata, signal, bootstrapToken);
+    register(bootstrapToken: string, metadata: AgentReport, signal: AbortSignal) {
+      return call<{ id: string; api_key: string } & ReportAnswer>(
+        'POST',
+        '/api/v1/agents',
+        metadata,
+        signal,
+        bootstrapToken,
+      );
     },
-    heartbeat(agentId: string, metadata: Record<string, string>, signal: AbortSignal) {
-      return call<unknown>('POST', `/api/v1/agents/${encodeURIComponent(agentId)}/heartbeat`, metadata, signal);
+    heartbeat(agentId: string, metadata: AgentReport, signal: AbortSignal) {
+      return call<ReportAnswer>('POST', `/api/v1/agents/${encodeURIComponent(agentId)}/heartbeat`, metadata, signal);
     },
     async work(agentId: string, signal: AbortSignal): Promise<WorkItem[]> {
       const body = await call<unknown>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/work`, undefined, signal);

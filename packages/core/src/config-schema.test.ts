@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { configJsonSchema, mapSecrets, parseConfig, redactConfig, scrubSecrets, secretPaths, secretValues } from './config-schema.js';
+import {
+  configJsonSchema,
+  jsonSchemaSecretPaths,
+  mapSecretPaths,
+  mapSecrets,
+  parseConfig,
+  redactConfig,
+  redactPaths,
+  scrubSecrets,
+  secretPaths,
+  secretValues,
+} from './config-schema.js';
 import { ConfigValidationError } from './errors.js';
 import { REDACTED, secret } from './secret.js';
 
@@ -58,6 +69,72 @@ describe('secret fields', () => {
     expect(enc).toMatchObject({ eab_hmac: 'enc:hmac-value-123', accounts: [{ name: 'a', api_key: 'enc:k1' }] });
     const dec = mapSecrets(schema, enc, (v) => String(v).replace(/^enc:/, ''));
     expect(dec).toEqual(config);
+  });
+});
+
+describe('secret paths of a JSON Schema (what an agent reports for a target the server lacks)', () => {
+  it('are the same as those of the zod schema it was made from', () => {
+    const json = JSON.parse(JSON.stringify(configJsonSchema(schema)));
+    expect(jsonSchemaSecretPaths(json)).toEqual(secretPaths(schema));
+  });
+
+  it('follow local $refs in $defs and definitions, unions and tuple items, and ignore unmarked fields', () => {
+    const json = {
+      type: 'object',
+      $defs: { credential: { type: 'object', properties: { password: { type: 'string', 'x-certctl-secret': true } } } },
+      definitions: { token: { type: 'string', 'x-certctl-secret': true } },
+      properties: {
+        host: { type: 'string' },
+        login: { $ref: '#/$defs/credential' },
+        token: { $ref: '#/definitions/token' },
+        auth: {
+          anyOf: [{ type: 'object', properties: { client_secret: { 'x-certctl-secret': true } } }, { type: 'null' }],
+        },
+        pair: { type: 'array', prefixItems: [{ type: 'string' }, { 'x-certctl-secret': true }] },
+        unmarked: { type: 'string', writeOnly: true },
+        remote: { $ref: 'https://example.com/schema.json' },
+      },
+    };
+    expect(jsonSchemaSecretPaths(json)).toEqual([
+      ['login', 'password'],
+      ['token'],
+      ['auth', 'client_secret'],
+      ['pair', '*'],
+    ]);
+  });
+
+  it('stop at a $ref cycle', () => {
+    const json = {
+      $defs: {
+        node: { type: 'object', properties: { next: { $ref: '#/$defs/node' }, key: { 'x-certctl-secret': true } } },
+      },
+      $ref: '#/$defs/node',
+    };
+    expect(jsonSchemaSecretPaths(json)).toEqual([['key']]);
+  });
+
+  it('drive redaction and mapping without a zod schema', () => {
+    const paths = [['password'], ['keys', '*', 'secret']] as const;
+    const config = { host: 'f5.example', password: 'pw-123456', keys: [{ id: 'a', secret: 's-1' }, { id: 'b' }] };
+    expect(redactPaths(config, paths)).toEqual({
+      host: 'f5.example',
+      password: REDACTED,
+      keys: [{ id: 'a', secret: REDACTED }, { id: 'b' }],
+    });
+    const seen: string[] = [];
+    const mapped = mapSecretPaths(config, paths, (value, path) => {
+      seen.push(path.join('.'));
+      return `enc:${String(value)}`;
+    });
+    expect(mapped).toMatchObject({ password: 'enc:pw-123456', keys: [{ secret: 'enc:s-1' }, { id: 'b' }] });
+    expect(seen).toEqual(['password', 'keys.*.secret']);
+    expect(config.password).toBe('pw-123456');
+  });
+
+  it('never reach through inherited keys such as __proto__', () => {
+    const config = JSON.parse('{"a":1}');
+    expect(redactPaths(config, [['__proto__', 'polluted']])).toEqual({ a: 1 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 

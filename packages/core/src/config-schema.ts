@@ -14,9 +14,20 @@ export type ConfigPath = readonly string[];
 
 /** Paths of every field marked with `secret()`, read off the JSON Schema so nesting, arrays and unions work. */
 export function secretPaths(schema: z.ZodType): ConfigPath[] {
+  return jsonSchemaSecretPaths(configJsonSchema(schema));
+}
+
+/**
+ * Paths of every field marked secret (`x-certctl-secret: true`) in a config JSON Schema, such as one
+ * an agent reports for a target connector the server does not have. Follows local `$ref`s
+ * (`#/$defs/...`, `#/definitions/...`), properties, additionalProperties, items and unions.
+ */
+export function jsonSchemaSecretPaths(root: JsonSchema): ConfigPath[] {
   const paths: ConfigPath[] = [];
-  const root = configJsonSchema(schema);
-  const defs = (root.$defs ?? {}) as Record<string, JsonSchema>;
+  const defs = {
+    ...((root.definitions ?? {}) as Record<string, JsonSchema>),
+    ...((root.$defs ?? {}) as Record<string, JsonSchema>),
+  };
   const walk = (node: unknown, path: string[], seen: Set<unknown>) => {
     if (typeof node !== 'object' || node === null || seen.has(node)) return;
     const s = node as JsonSchema;
@@ -25,10 +36,15 @@ export function secretPaths(schema: z.ZodType): ConfigPath[] {
       return;
     }
     const next = new Set(seen).add(node);
-    if (typeof s.$ref === 'string' && s.$ref.startsWith('#/$defs/')) walk(defs[s.$ref.slice(8)], path, next);
-    for (const [key, child] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) walk(child, [...path, key], next);
-    if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties, [...path, '*'], next);
-    if (s.items) walk(s.items, [...path, '*'], next);
+    const ref = typeof s.$ref === 'string' ? /^#\/(?:\$defs|definitions)\/(.+)$/.exec(s.$ref)?.[1] : undefined;
+    if (ref !== undefined && Object.hasOwn(defs, ref)) walk(defs[ref], path, next);
+    const properties = s.properties;
+    if (typeof properties === 'object' && properties !== null)
+      for (const [key, child] of Object.entries(properties)) walk(child, [...path, key], next);
+    if (s.additionalProperties && typeof s.additionalProperties === 'object')
+      walk(s.additionalProperties, [...path, '*'], next);
+    if (s.items && typeof s.items === 'object') walk(s.items, [...path, '*'], next);
+    if (Array.isArray(s.prefixItems)) for (const child of s.prefixItems) walk(child, [...path, '*'], next);
     for (const k of ['anyOf', 'oneOf', 'allOf'] as const) {
       const list = s[k];
       if (Array.isArray(list)) for (const child of list) walk(child, path, next);
@@ -58,14 +74,21 @@ function mapAtPath(value: unknown, path: ConfigPath, fn: (leaf: unknown) => unkn
   }
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   const keys = head === '*' ? Object.keys(out) : [head];
-  for (const key of keys) if (key in out && out[key] !== undefined) out[key] = mapAtPath(out[key], rest, fn);
+  for (const key of keys)
+    if (Object.hasOwn(out, key) && out[key] !== undefined) out[key] = mapAtPath(out[key], rest, fn);
   return out;
 }
 
 /** A copy of `config` with every secret field replaced by `[redacted]` (safe for logs and API responses). */
 export function redactConfig<T>(schema: z.ZodType, config: T): T {
+  return redactPaths(config, secretPaths(schema));
+}
+
+/** `redactConfig` for secret paths already known (recorded with a stored config, or read off a JSON Schema). */
+export function redactPaths<T>(config: T, paths: readonly ConfigPath[]): T {
   let out: unknown = config;
-  for (const path of secretPaths(schema)) out = mapAtPath(out, path, (leaf) => (leaf === undefined || leaf === null ? leaf : REDACTED));
+  for (const path of paths)
+    out = mapAtPath(out, path, (leaf) => (leaf === undefined || leaf === null ? leaf : REDACTED));
   return out as T;
 }
 
@@ -83,8 +106,17 @@ export function secretValues(schema: z.ZodType, config: unknown): string[] {
 
 /** Applies `fn` to every secret field (the server uses it to encrypt and decrypt them at rest). */
 export function mapSecrets<T>(schema: z.ZodType, config: T, fn: (value: unknown, path: ConfigPath) => unknown): T {
+  return mapSecretPaths(config, secretPaths(schema), fn);
+}
+
+/** `mapSecrets` for secret paths already known; `fn` gets the path as given (with its `*`s). */
+export function mapSecretPaths<T>(
+  config: T,
+  paths: readonly ConfigPath[],
+  fn: (value: unknown, path: ConfigPath) => unknown,
+): T {
   let out: unknown = config;
-  for (const path of secretPaths(schema)) out = mapAtPath(out, path, (leaf) => (leaf === undefined ? leaf : fn(leaf, path)));
+  for (const path of paths) out = mapAtPath(out, path, (leaf) => (leaf === undefined ? leaf : fn(leaf, path)));
   return out as T;
 }
 

@@ -5,6 +5,7 @@ import * as acmeServer from './migrations/0004-acme-server.js';
 import * as estEnrollment from './migrations/0005-est-enrollment.js';
 import * as notifications from './migrations/0006-notifications.js';
 import * as scepIntune from './migrations/0007-scep-intune.js';
+import * as targetSecrets from './migrations/0008-target-secrets.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-est-enrollment': estEnrollment,
   '0006-notifications': notifications,
   '0007-scep-intune': scepIntune,
+  '0008-target-secrets': targetSecrets,
 };
 
 /** Brings the schema up to date; runs at every boot, under kysely's migration lock. */

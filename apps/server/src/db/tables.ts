@@ -151,8 +151,22 @@ export interface TargetsTable {
   agentId: string | null;
   config: JsonWithDefault<Record<string, unknown>>;
   enabled: Generated<boolean>;
+  /** The secret paths `config` was encrypted with: decryption never depends on a schema that may have changed since. */
+  configSecretPaths: JsonWithDefault<string[][]>;
+  configSchemaSource: Generated<TargetSchemaSource>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
+}
+
+/** Which schema checked a target's config: the server's connector, the one its agent reported, or none. */
+export type TargetSchemaSource = 'server' | 'agent' | 'none';
+
+/** A target type an agent has installed, with its config JSON Schema (as the agent reported it). */
+export interface AgentTargetTypesTable {
+  agentId: string;
+  type: string;
+  configSchema: Json<Record<string, unknown>>;
+  reportedAt: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface CertificatesTable {
@@ -392,6 +406,7 @@ export interface Database extends AcmeTables {
   agents: AgentsTable;
   apiKeys: ApiKeysTable;
   targets: TargetsTable;
+  agentTargetTypes: AgentTargetTypesTable;
   certificates: CertificatesTable;
   certificateVersions: CertificateVersionsTable;
   certificateTargets: CertificateTargetsTable;
@@ -415,6 +430,7 @@ export type RenewalPolicy = Selectable<RenewalPoliciesTable>;
 export type Agent = Selectable<AgentsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type Target = Selectable<TargetsTable>;
+export type AgentTargetType = Selectable<AgentTargetTypesTable>;
 export type Certificate = Selectable<CertificatesTable>;
 export type NewCertificate = Insertable<CertificatesTable>;
 export type CertificateUpdate = Updateable<CertificatesTable>;

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { newId } from '../db/ids.js';
-import type { Agent, DeploymentVerification, Job } from '../db/tables.js';
+import type { Agent, DeploymentVerification, Job, Target } from '../db/tables.js';
 import type { Actor } from './actor.js';
+import { type RejectedTargetType, type ReportedTargetType, recordAgentTargetTypes } from './agent-target-types.js';
 import { insertApiKey } from './api-keys.js';
 import { recordAudit } from './audit.js';
 import { notifyCertificateEvent } from './certificate-events.js';
@@ -10,6 +11,7 @@ import { submitCsr } from './issuance-requests.js';
 import { offsetOf, type PageRequest, type PageResult } from './pagination.js';
 import type { ServiceDeps } from './service-deps.js';
 import { conflict, forbidden, notFound, ServiceError } from './service-errors.js';
+import { decryptedTargetConfig } from './targets.js';
 import { inTransaction } from './transaction.js';
 
 export interface AgentMetadata {
@@ -18,10 +20,12 @@ export interface AgentMetadata {
   architecture?: string;
   ipAddress?: string;
   version?: string;
+  /** The target connectors installed on the agent, with their config JSON Schemas; absent: keep what it reported before. */
+  targetTypes?: ReportedTargetType[];
 }
 
 /** Registers an agent and gives it its own API key (role `agent`), shown once. */
-export function registerAgent(deps: ServiceDeps, actor: Actor, input: { name: string } & AgentMetadata): Promise<{ agent: Agent; apiKey: string }> {
+export function registerAgent(deps: ServiceDeps, actor: Actor, input: { name: string } & AgentMetadata): Promise<{ agent: Agent; apiKey: string; rejectedTargetTypes: RejectedTargetType[] }> {
   return inTransaction(deps, async (trx) => {
     const agent = await trx
       .insertInto('agents')
@@ -29,8 +33,9 @@ export function registerAgent(deps: ServiceDeps, actor: Actor, input: { name: st
       .returningAll()
       .executeTakeFirstOrThrow();
     const { key } = await insertApiKey(trx, { name: `agent:${agent.name}`, role: 'agent', agentId: agent.id, createdBy: actor.name });
-    await recordAudit(trx, actor, 'agent_registered', { type: 'agent', id: agent.id }, { name: agent.name, hostname: agent.hostname });
-    return { agent, apiKey: key };
+    const rejectedTargetTypes = input.targetTypes ? await recordAgentTargetTypes(trx, deps, agent.id, input.targetTypes) : [];
+    await recordAudit(trx, actor, 'agent_registered', { type: 'agent', id: agent.id }, { name: agent.name, hostname: agent.hostname, ...(input.targetTypes && { target_types: input.targetTypes.map((t) => t.type) }) });
+    return { agent, apiKey: key, rejectedTargetTypes };
   });
 }
 
@@ -77,10 +82,11 @@ export function assertAgentSelf(actor: Actor, agentId: string): void {
   if (actor.role === 'agent' && actor.agentId !== agentId) throw forbidden(`this key belongs to agent ${actor.agentId}, not ${agentId}`);
 }
 
-export async function heartbeat(deps: ServiceDeps, actor: Actor, agentId: string, metadata: AgentMetadata): Promise<Agent> {
+export async function heartbeat(deps: ServiceDeps, actor: Actor, agentId: string, metadata: AgentMetadata): Promise<Agent & { rejectedTargetTypes?: RejectedTargetType[] }> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
-  return deps.db
+  const rejectedTargetTypes = metadata.targetTypes ? await inTransaction(deps, (trx) => recordAgentTargetTypes(trx, deps, agentId, metadata.targetTypes ?? [])) : undefined;
+  const agent = await deps.db
     .updateTable('agents')
     .set({
       status: 'online',
@@ -95,6 +101,7 @@ export async function heartbeat(deps: ServiceDeps, actor: Actor, agentId: string
     .where('id', '=', agentId)
     .returningAll()
     .executeTakeFirstOrThrow();
+  return rejectedTargetTypes?.length ? { ...agent, rejectedTargetTypes } : agent;
 }
 
 export interface WorkItem {
@@ -149,9 +156,23 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
     ...claimed.rows.map((j) => {
       const target = targets.find((t) => t.id === j.targetId);
       const cert = certs.find((c) => c.id === j.certificateId);
-      return { jobId: j.id, type: 'deployment' as const, certificateId: j.certificateId, commonName: cert?.commonName ?? '', sans: cert?.sans ?? [], targetId: target?.id, targetType: target?.type, targetConfig: target?.config };
+      return { jobId: j.id, type: 'deployment' as const, certificateId: j.certificateId, commonName: cert?.commonName ?? '', sans: cert?.sans ?? [], targetId: target?.id, targetType: target?.type, targetConfig: target && ownedConfig(deps, agentId, target) };
     }),
   ];
+}
+
+/**
+ * The target's config with secrets decrypted, only for the agent that owns the target now (a job
+ * queued before the target moved to another agent gets none, and fails on the agent).
+ */
+function ownedConfig(deps: ServiceDeps, agentId: string, target: Target): Record<string, unknown> | undefined {
+  if (target.agentId !== agentId) return undefined;
+  try {
+    return decryptedTargetConfig(deps, target);
+  } catch (error) {
+    deps.logger.error({ target_id: target.id, error: error instanceof Error ? error.message : String(error) }, 'target config does not decrypt; the deployment gets no config');
+    return undefined;
+  }
 }
 
 async function assertServes(deps: ServiceDeps, agentId: string, certificateId: string): Promise<void> {

@@ -20,19 +20,59 @@ export function validateConnectorConfig(deps: Pick<ServiceDeps, 'registry'>, kin
   return deps.registry.get(kind, type).configSchema;
 }
 
-/** Where a secret field of an update says `[redacted]`, keep the stored value (the caller never saw it). */
-export function keepRedactedSecrets(paths: readonly (readonly string[])[], next: Record<string, unknown>, previous: Record<string, unknown>) {
-  const out = structuredClone(next);
-  for (const path of paths) {
-    if (path.includes('*')) continue;
-    let target: Record<string, unknown> | undefined = out;
-    let source: Record<string, unknown> | undefined = previous;
-    for (const key of path.slice(0, -1)) {
-      target = target?.[key] as Record<string, unknown> | undefined;
-      source = source?.[key] as Record<string, unknown> | undefined;
-    }
-    const leaf = path[path.length - 1]!;
-    if (target && target[leaf] === REDACTED) target[leaf] = source?.[leaf];
+/**
+ * Where a secret field of an update says `[redacted]`, keep the stored value (the caller never saw
+ * it). `*` matches record keys by name and array items by position; a `[redacted]` with nothing
+ * stored at its place stays as it is (`assertNoRedactedPlaceholders` then refuses it).
+ */
+export function keepRedactedSecrets(
+  paths: readonly (readonly string[])[],
+  next: Record<string, unknown>,
+  previous: Record<string, unknown>,
+): Record<string, unknown> {
+  let out: unknown = structuredClone(next);
+  for (const path of paths) out = keepAt(out, previous, path);
+  return out as Record<string, unknown>;
+}
+
+const own = (value: unknown, key: string | number): unknown =>
+  typeof value === 'object' && value !== null && Object.hasOwn(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+
+function keepAt(next: unknown, previous: unknown, path: readonly string[]): unknown {
+  if (path.length === 0) return next === REDACTED && previous !== undefined ? previous : next;
+  if (typeof next !== 'object' || next === null) return next;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (Array.isArray(next)) {
+    if (head !== '*') return next;
+    return next.map((item, index) => keepAt(item, Array.isArray(previous) ? previous[index] : undefined, rest));
   }
-  return out;
+  const record = next as Record<string, unknown>;
+  for (const key of head === '*' ? Object.keys(record) : [head])
+    if (Object.hasOwn(record, key)) record[key] = keepAt(record[key], own(previous, key), rest);
+  return record;
+}
+
+/** Refuses a config whose secret field still says `[redacted]` where no stored value stands behind it. */
+export function assertNoRedactedPlaceholders(paths: readonly (readonly string[])[], config: Record<string, unknown>) {
+  const placeholders: string[] = [];
+  const find = (value: unknown, path: readonly string[], at: string[]) => {
+    if (path.length === 0) {
+      if (value === REDACTED) placeholders.push(at.join('.'));
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const [head, ...rest] = path as [string, ...string[]];
+    const keys = head === '*' ? Object.keys(value) : [head];
+    for (const key of keys) if (Object.hasOwn(value, key)) find(own(value, key), rest, [...at, key]);
+  };
+  for (const path of paths) find(config, path, []);
+  if (placeholders.length > 0)
+    throw new ServiceError(
+      400,
+      'invalid_config',
+      `secret field(s) ${placeholders.join(', ')} say "${REDACTED}" but no value is stored for them: send the value itself`,
+      placeholders.map((path) => ({ path, message: `"${REDACTED}" is a placeholder, not a value` })),
+    );
 }

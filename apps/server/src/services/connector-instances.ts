@@ -4,7 +4,7 @@ import { newId } from '../db/ids.js';
 import type { Issuer } from '../db/tables.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.js';
-import { keepRedactedSecrets, validateConnectorConfig } from './connector-config.js';
+import { assertNoRedactedPlaceholders, keepRedactedSecrets, validateConnectorConfig } from './connector-config.js';
 import { offsetOf, type PageRequest, type PageResult } from './pagination.js';
 import type { ServiceDeps } from './service-deps.js';
 import { invalid, notFound } from './service-errors.js';
@@ -88,6 +88,7 @@ export async function createInstance(
   input: InstanceInput,
 ): Promise<InstanceView> {
   const schema = validateConnectorConfig(deps, kind, input.type, input.config);
+  assertNoRedactedPlaceholders(secretPaths(schema), input.config);
   const id = input.id ?? newId(kind);
   const created = await inTransaction(deps, async (trx) => {
     const inserted = await trx
@@ -123,6 +124,7 @@ export async function updateInstance(
     const previous = decryptSecrets(schema, existing.config, deps.cipher, id, kind);
     const merged = keepRedactedSecrets(secretPaths(schema), input.config, previous);
     validateConnectorConfig(deps, kind, existing.type, merged);
+    assertNoRedactedPlaceholders(secretPaths(schema), merged);
     storedConfig = JSON.stringify(encryptSecrets(schema, merged, deps.cipher, id, kind));
   }
   const updated = await inTransaction(deps, async (trx) => {

@@ -33,6 +33,8 @@ export interface TestServerOptions {
   connectorFetch?: typeof globalThis.fetch;
   /** The server's clock (fake clocks cross alert thresholds). */
   now?: () => Date;
+  /** Where log lines go (with `CERTCTL_LOG_LEVEL` in `env`), so a test can read what was logged. */
+  logDestination?: { write(line: string): void };
 }
 
 export interface TestServer extends RunningServer {
@@ -57,7 +59,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
     { connectorVariables: [...installedVariables, ...(options.connectors ?? []).flatMap((m) => Object.keys(m.env ?? {}))] },
   );
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, destination: options.logDestination });
   const connectors = createServerRegistry(logger, { fetch: options.connectorFetch });
   if (options.installed) await registerInstalledConnectors(connectors.registry, []);
   for (const manifest of options.connectors ?? []) connectors.registry.register(manifest);

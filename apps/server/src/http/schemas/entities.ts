@@ -56,7 +56,17 @@ export const renewalPolicySchema = z.object({
   updated_at: timestamp,
 });
 
-export const targetSchema = z.object({ id: z.string(), name: z.string(), type: z.string(), agent_id: z.string().nullable(), config: z.record(z.string(), z.unknown()), enabled: z.boolean(), created_at: timestamp, updated_at: timestamp });
+export const targetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  agent_id: z.string().nullable(),
+  config: z.record(z.string(), z.unknown()).describe('Secret fields (per the schema that checked it) show as "[redacted]"; send "[redacted]" back to keep a stored secret'),
+  config_schema_source: z.enum(['server', 'agent', 'none']).describe("Which schema checked the config and marked its secrets: the server's connector, the one the target's agent reported, or none (stored as given)"),
+  enabled: z.boolean(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
 
 export const agentSchema = z.object({
   id: z.string(),
