@@ -15,6 +15,7 @@ import { parseCertificate, splitPemBundle } from '@certctl/pki';
 import type { ConnectorRuntime } from '@certctl/core';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.js';
+import { invalidateOcspCache } from './ocsp.js';
 import type { ServiceDeps } from './service-deps.js';
 import { conflict, invalid, notFound, ServiceError } from './service-errors.js';
 
@@ -83,6 +84,8 @@ export async function createIntermediate(deps: ServiceDeps, actor: Actor, issuer
 export async function setIssuingIntermediate(deps: ServiceDeps, actor: Actor, issuerId: string, caId: string): Promise<CaNode> {
   const runtime = await hierarchyOf(deps, issuerId);
   const node = await attempt(() => runtime.setIssuingCa(caId));
+  // This replica's OCSP responder follows the new issuing CA now; other replicas within a second.
+  invalidateOcspCache(deps, issuerId);
   await recordAudit(deps.db, actor, 'set_issuing_ca', { type: 'issuer', id: issuerId }, { ca: caId, subject: node.subject });
   return node;
 }

@@ -130,6 +130,10 @@ describeEachDialect('CRL and OCSP on the plain-HTTP listener, checked by openssl
   });
 
   it('after a revocation: OCSP says revoked with reason and time (this replica at once, the other within seconds), the CRL lists it', async () => {
+    // The replica has answered with a nonce (signed per request, its status remembered) before the revocation.
+    const replicaOcsp = ['ocsp', '-issuer', 'ca.pem', '-cert', 'app.pem', '-url', `${replica.urls.pki}/.well-known/pki/ocsp/iss-local`, '-CAfile', 'ca.pem'];
+    expect(await openssl(replicaOcsp, work)).toContain('app.pem: good');
+    expect(await openssl(replicaOcsp, work)).toContain('app.pem: good');
     const revoked = await call(server.api, 'POST', `/api/v1/certificates/${certificateId}/revoke`, { reason: 'keyCompromise' });
     expect(revoked.status).toBe(200);
     const post = await openssl(['ocsp', '-issuer', 'ca.pem', '-cert', 'app.pem', '-url', ocspUrl, '-CAfile', 'ca.pem'], work);
@@ -139,6 +143,9 @@ describeEachDialect('CRL and OCSP on the plain-HTTP listener, checked by openssl
     await getOcsp(server.urls.pki!);
     expect(await openssl(['ocsp', '-respin', 'resp.der', '-issuer', 'ca.pem', '-cert', 'app.pem', '-CAfile', 'ca.pem'], work)).toContain('app.pem: revoked');
     await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const replicaPost = await openssl(replicaOcsp, work);
+    expect(replicaPost).toContain('app.pem: revoked');
+    expect(replicaPost).toMatch(/Reason: keyCompromise/);
     await getOcsp(replica.urls.pki!);
     expect(await openssl(['ocsp', '-respin', 'resp.der', '-issuer', 'ca.pem', '-cert', 'app.pem', '-CAfile', 'ca.pem'], work)).toContain('app.pem: revoked');
 

@@ -37,12 +37,22 @@ interface CachedAnswer extends OcspAnswer {
   refreshAfter: number;
 }
 
+/** A certificate's status as last read, so requests with a nonce are signed without a query. */
+interface KnownStatus {
+  status: 'good' | 'revoked' | 'unknown';
+  revocation?: { revokedAt: Date; reason: string | null };
+  refreshAfter: number;
+}
+
 interface IssuerState {
-  matcher?: { chainHead: string; matcher: OcspIssuerMatcher };
+  matcher?: { chainHead: string; matcher: OcspIssuerMatcher; readAt: number };
+  signer?: { runtime: IssuerRuntime | undefined; readAt: number };
   epoch?: string;
   checkedAt: number;
   /** `<hash>:<serial>` → answer; also raw request bytes (base64) → answer, so repeats skip parsing. */
   answers: Map<string, CachedAnswer>;
+  /** serial → status, for answers signed per request (nonce). */
+  statuses: Map<string, KnownStatus>;
 }
 
 const states = new WeakMap<ServiceDeps, Map<string, IssuerState>>();
@@ -56,11 +66,14 @@ function issuerStates(deps: ServiceDeps): Map<string, IssuerState> {
   return perIssuer;
 }
 
-/** Called after a revocation: this replica's pre-signed answers for the issuer are dropped now. */
+/** Called after a revocation or a new issuing CA: this replica's pre-signed answers and statuses for the issuer are dropped now. */
 export function invalidateOcspCache(deps: ServiceDeps, issuerId: string): void {
   const state = states.get(deps)?.get(issuerId);
   if (state) {
     state.answers.clear();
+    state.statuses.clear();
+    state.matcher = undefined;
+    state.signer = undefined;
     state.epoch = undefined;
     state.checkedAt = 0;
   }
@@ -89,13 +102,14 @@ async function currentState(deps: ServiceDeps, issuerId: string): Promise<Issuer
     perIssuer.delete(issuerId);
     return undefined;
   }
-  const state: IssuerState = held ?? { checkedAt: 0, answers: new Map() };
+  const state: IssuerState = held ?? { checkedAt: 0, answers: new Map(), statuses: new Map() };
   perIssuer.set(issuerId, state);
   state.checkedAt = now;
   const latest = row?.latest ? new Date(row.latest as unknown as string).getTime() : 0;
   const epoch = `${row?.n ?? 0}:${latest}`;
   if (state.epoch !== undefined && state.epoch !== epoch) {
     state.answers.clear();
+    state.statuses.clear();
     state.matcher = undefined;
   }
   state.epoch = epoch;
@@ -103,11 +117,26 @@ async function currentState(deps: ServiceDeps, issuerId: string): Promise<Issuer
 }
 
 async function matcherFor(deps: ServiceDeps, issuerId: string, state: IssuerState): Promise<OcspIssuerMatcher> {
-  // In a CA tree the issuing CA can change: the matcher follows the chain's head.
+  // In a CA tree the issuing CA can change: the matcher follows the chain's head, read at most once a second.
+  const now = Date.now();
+  if (state.matcher && now - state.matcher.readAt < EPOCH_CHECK_MS) return state.matcher.matcher;
   const chain = await issuerCaChain(deps, issuerId);
   const head = chain[0]!;
-  if (state.matcher?.chainHead !== head) state.matcher = { chainHead: head, matcher: createOcspIssuerMatcher(head) };
+  if (state.matcher?.chainHead !== head) state.matcher = { chainHead: head, matcher: createOcspIssuerMatcher(head), readAt: now };
+  else state.matcher.readAt = now;
   return state.matcher.matcher;
+}
+
+type IssuerRuntime = Awaited<ReturnType<ServiceDeps['issuers']['get']>>;
+
+/** The issuer's connector if it signs OCSP; looked up (a query: its config may have changed) at most once a second. */
+async function signerFor(deps: ServiceDeps, issuerId: string, state: IssuerState): Promise<IssuerRuntime | undefined> {
+  const now = Date.now();
+  if (state.signer && now - state.signer.readAt < EPOCH_CHECK_MS) return state.signer.runtime;
+  const runtime = await deps.issuers.get(issuerId).catch(() => undefined);
+  const signs = runtime !== undefined && (await runtime.supports('signOcsp').catch(() => false));
+  state.signer = { runtime: signs ? runtime : undefined, readAt: now };
+  return state.signer.runtime;
 }
 
 const error = (status: Exclude<OcspAnswer['status'], 'good' | 'revoked' | 'unknown'>): OcspAnswer => ({
@@ -130,18 +159,31 @@ export async function ocspRequestForSerial(deps: ServiceDeps, issuerId: string, 
   }
 }
 
+function freshHit(deps: ServiceDeps, state: IssuerState, key: string): CachedAnswer | undefined {
+  const hit = state.answers.get(key);
+  if (!hit || deps.now().getTime() >= hit.refreshAfter) return undefined;
+  deps.metrics.ocspResponses.inc({ status: hit.status, cache: 'hit' });
+  return hit;
+}
+
+/**
+ * The pre-signed answer to a request already seen, looked up by the request's base64 DER (as a GET
+ * URL carries it) without decoding or parsing it; undefined when it must go through `answerOcsp`.
+ */
+export async function cachedOcspAnswer(deps: ServiceDeps, issuerId: string, requestBase64: string): Promise<OcspAnswer | undefined> {
+  const state = await currentState(deps, issuerId);
+  return state && freshHit(deps, state, `raw:${requestBase64}`);
+}
+
 /** Answers one DER OCSPRequest for `issuerId`. Never throws for bad input: that is `malformedRequest`. */
 export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer: Uint8Array): Promise<OcspAnswer> {
   const state = await currentState(deps, issuerId);
   if (!state) return error('unauthorized');
 
-  const rawKey = `raw:${Buffer.from(requestDer).toString('base64')}`;
+  const rawKey = `raw:${Buffer.from(requestDer.buffer, requestDer.byteOffset, requestDer.byteLength).toString('base64')}`;
   const nowMs = deps.now().getTime();
-  const hit = state.answers.get(rawKey);
-  if (hit && nowMs < hit.refreshAfter) {
-    deps.metrics.ocspResponses.inc({ status: hit.status, cache: 'hit' });
-    return hit;
-  }
+  const hit = freshHit(deps, state, rawKey);
+  if (hit) return hit;
 
   let request: OcspRequest;
   try {
@@ -153,8 +195,8 @@ export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer
   if (request.nonce && request.nonce.length > MAX_NONCE_OCTETS + 2) return error('malformedRequest');
   const certId = request.certIds[0]!;
 
-  const runtime = await deps.issuers.get(issuerId).catch(() => undefined);
-  if (!runtime || !(await runtime.supports('signOcsp'))) return error('unauthorized');
+  const runtime = await signerFor(deps, issuerId, state);
+  if (!runtime) return error('unauthorized');
   let matcher: OcspIssuerMatcher;
   try {
     matcher = await matcherFor(deps, issuerId, state);
@@ -175,11 +217,19 @@ export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer
     }
   }
 
-  const [version, revocation] = await Promise.all([
-    deps.db.selectFrom('certificateVersions').select(['id']).where('issuerId', '=', issuerId).where('serial', '=', certId.serial).executeTakeFirst(),
-    deps.db.selectFrom('revocations').select(['revokedAt', 'reason']).where('issuerId', '=', issuerId).where('serial', '=', certId.serial).executeTakeFirst(),
-  ]);
-  const status = revocation ? 'revoked' : version ? 'good' : 'unknown';
+  // A nonce needs a signature per request, but not a query per request: the status read for the
+  // certificate a moment ago still holds (a revocation empties this, here at once, elsewhere within a second).
+  let known = state.statuses.get(certId.serial);
+  if (!known || nowMs >= known.refreshAfter) {
+    const [version, revocation] = await Promise.all([
+      deps.db.selectFrom('certificateVersions').select(['id']).where('issuerId', '=', issuerId).where('serial', '=', certId.serial).executeTakeFirst(),
+      deps.db.selectFrom('revocations').select(['revokedAt', 'reason']).where('issuerId', '=', issuerId).where('serial', '=', certId.serial).executeTakeFirst(),
+    ]);
+    known = { status: revocation ? 'revoked' : version ? 'good' : 'unknown', revocation, refreshAfter: nowMs + deps.settings.ocspValidityMs / 2 };
+    if (state.statuses.size >= MAX_CACHED_RESPONSES) state.statuses.clear();
+    state.statuses.set(certId.serial, known);
+  }
+  const { status, revocation } = known;
   const thisUpdate = new Date(Math.floor(nowMs / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + deps.settings.ocspValidityMs);
   let der: Uint8Array;
@@ -199,7 +249,7 @@ export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer
     return error('internalError');
   }
   const answer: CachedAnswer = {
-    der,
+    der: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
     status,
     cache: request.nonce ? undefined : { thisUpdate, nextUpdate, etag: `"${createHash('sha1').update(der).digest('hex')}"` },
     refreshAfter: thisUpdate.getTime() + deps.settings.ocspValidityMs / 2,

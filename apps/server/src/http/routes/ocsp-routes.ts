@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { answerOcsp, type OcspAnswer, ocspRequestForSerial } from '../../services/ocsp.js';
+import { answerOcsp, cachedOcspAnswer, type OcspAnswer, ocspRequestForSerial } from '../../services/ocsp.js';
 import type { ServiceDeps } from '../../services/service-deps.js';
 import { buildOcspErrorResponse, decodeOcspGetPath } from '@certctl/pki';
 import type { FastifyReply } from 'fastify';
@@ -23,7 +23,15 @@ function send(reply: FastifyReply, answer: OcspAnswer, cacheable: boolean, now: 
   } else {
     reply.header('cache-control', 'no-cache, no-store');
   }
-  return Buffer.from(answer.der);
+  return Buffer.isBuffer(answer.der) ? answer.der : Buffer.from(answer.der);
+}
+
+function safeDecodeUri(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function tryLater(reply: FastifyReply): Buffer {
@@ -71,6 +79,10 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
           der = await ocspRequestForSerial(deps, params.issuer_id, encoded);
           if (!der) return send(reply, { der: buildOcspErrorResponse('unauthorized'), status: 'unauthorized' }, false, deps.now());
         } else {
+          // A request seen before is answered from its base64 text, before any decoding.
+          const base64 = encoded.includes('%') ? safeDecodeUri(encoded) : encoded;
+          const cached = base64 && (await cachedOcspAnswer(deps, params.issuer_id, base64));
+          if (cached) return send(reply, cached, true, deps.now());
           try {
             der = decodeOcspGetPath(encoded);
           } catch {
