@@ -154,3 +154,28 @@ export function conformanceSuite<K extends ConnectorKind>(
     body();
   });
 }
+
+/** `testConnection` when declared: an ok result with a detail that tells the operator what was checked. */
+export function testConnectionSuite<K extends ConnectorKind>(harness: ConformanceHarness<K>, timeout?: number): void {
+  capabilitySuite(
+    harness,
+    'testConnection',
+    timeout,
+  )(() => {
+    it(
+      'reports ok with a detail for the operator',
+      async () => {
+        // Every kind's runtime has testConnection; the generic K cannot say so.
+        const runtime = (await harness.runtime()) as unknown as {
+          testConnection(): Promise<{ ok: boolean; detail?: string }>;
+        };
+        const result = await runtime.testConnection();
+        expect(result.ok).toBe(true);
+        expect(typeof result.detail === 'string' && result.detail.length > 0, 'detail must say what was checked').toBe(
+          true,
+        );
+      },
+      timeout,
+    );
+  });
+}

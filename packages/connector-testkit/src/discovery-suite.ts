@@ -1,7 +1,7 @@
 import { ConnectorError, type ConnectorManifest, type DiscoveredCertificate } from '@certctl/core';
 import { describe, expect, it } from 'vitest';
 import { checkDiscoveredCertificate } from './check-certificates.js';
-import { capabilitySuite, conformanceSuite, titled } from './common-suites.js';
+import { conformanceSuite, testConnectionSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { assertNoFindings, describeError } from './findings.js';
 
@@ -21,7 +21,6 @@ export function testDiscoverySource<Config>(
   manifest: ConnectorManifest<'discovery'>,
   options: DiscoveryConformanceOptions<Config>,
 ): void {
-  const caps = manifest.capabilities;
   const timeout = options.timeoutMs;
   const harness = new ConformanceHarness(manifest, options as ConformanceOptions);
   let scanned: Promise<DiscoveredCertificate[]> | undefined;
@@ -92,20 +91,6 @@ export function testDiscoverySource<Config>(
       );
     });
 
-    capabilitySuite(
-      harness,
-      'testConnection',
-      timeout,
-    )(() => {
-      it(
-        'reports ok with a detail for the operator',
-        async () => {
-          const result = await (await harness.runtime()).testConnection();
-          expect(result.ok).toBe(true);
-          expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
-        },
-        timeout,
-      );
-    });
+    testConnectionSuite(harness, timeout);
   });
 }

@@ -10,7 +10,7 @@ import {
 } from '@certctl/core';
 import { describe, expect, it } from 'vitest';
 import { checkChainsTo, checkCrl, checkIssuedCertificate, checkOcspResponse } from './check-certificates.js';
-import { capabilitySuite, conformanceSuite, titled } from './common-suites.js';
+import { capabilitySuite, conformanceSuite, testConnectionSuite } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { assertNoFindings, describeError, type Finding, FindingList } from './findings.js';
 import { type CsrFactory, createTestCsr, issueRequestFor, type TestCsr, type TestSans } from './test-pki.js';
@@ -393,23 +393,6 @@ export function testIssuer<Config>(
       );
     });
 
-    capabilitySuite(
-      harness,
-      'testConnection',
-      timeout,
-    )(() => {
-      it(
-        'reports ok with a detail for the operator',
-        async () => {
-          const result = await (await harness.runtime()).testConnection();
-          expect(result.ok).toBe(true);
-          expect(
-            typeof result.detail === 'string' && result.detail.length > 0,
-            'detail must say what was checked',
-          ).toBe(true);
-        },
-        timeout,
-      );
-    });
+    testConnectionSuite(harness, timeout);
   });
 }

@@ -1,6 +1,6 @@
 import { ConnectorError, type ConnectorManifest, type Notification } from '@certctl/core';
 import { describe, expect, it } from 'vitest';
-import { capabilitySuite, conformanceSuite, titled } from './common-suites.js';
+import { capabilitySuite, conformanceSuite, testConnectionSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { describeError } from './findings.js';
 
@@ -175,20 +175,6 @@ export function testNotifier<Config>(
       );
     });
 
-    capabilitySuite(
-      harness,
-      'testConnection',
-      timeout,
-    )(() => {
-      it(
-        'reports ok with a detail for the operator',
-        async () => {
-          const result = await (await harness.runtime()).testConnection();
-          expect(result.ok).toBe(true);
-          expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
-        },
-        timeout,
-      );
-    });
+    testConnectionSuite(harness, timeout);
   });
 }

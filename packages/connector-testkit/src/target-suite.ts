@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ConnectorError, type ConnectorManifest, type DeployRequest } from '@certctl/core';
 import { describe, expect, it } from 'vitest';
-import { capabilitySuite, conformanceSuite, titled } from './common-suites.js';
+import { capabilitySuite, conformanceSuite, testConnectionSuite, titled } from './common-suites.js';
 import { ConformanceHarness, type ConformanceOptions } from './conformance-harness.js';
 import { describeError } from './findings.js';
 import { createTestDeployRequest } from './test-pki.js';
@@ -24,7 +24,6 @@ export function testTarget<Config>(
   manifest: ConnectorManifest<'target'>,
   options: TargetConformanceOptions<Config>,
 ): void {
-  const caps = manifest.capabilities;
   const timeout = options.timeoutMs;
   const harness = new ConformanceHarness(manifest, options as ConformanceOptions);
   let made = 0;
@@ -189,20 +188,6 @@ export function testTarget<Config>(
       );
     });
 
-    capabilitySuite(
-      harness,
-      'testConnection',
-      timeout,
-    )(() => {
-      it(
-        'reports ok with a detail for the operator',
-        async () => {
-          const result = await (await harness.runtime()).testConnection();
-          expect(result.ok).toBe(true);
-          expect(typeof result.detail === 'string' && result.detail.length > 0).toBe(true);
-        },
-        timeout,
-      );
-    });
+    testConnectionSuite(harness, timeout);
   });
 }
