@@ -162,7 +162,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const authenticator = createAuthenticator({ db: database.db, envKeys: createEnvKeyRing(config.auth.namedKeys), agentBootstrapToken: config.auth.agentBootstrapToken });
     const rateLimiter = config.http.rateLimit.enabled ? createRateLimiter({ rps: config.http.rateLimit.rps, burst: config.http.rateLimit.burst }) : undefined;
     const common = { authenticator, rateLimiter, corsOrigins: config.http.corsOrigins, bodyLimit: config.http.maxBodyBytes, logger, metrics };
-    const api = await buildHttpApp({ ...common, routes: apiRoutes(deps, { version: SERVER_VERSION }), tls: { cert: tls.cert, key: tls.key, requestCert: config.est?.profiles.some((p) => p.mtlsEnabled) } });
+    const api = await buildHttpApp({ ...common, routes: apiRoutes(deps, { version: SERVER_VERSION }), tls: { cert: tls.cert, key: tls.key, requestCert: Boolean(config.est?.profiles.some((p) => p.mtlsEnabled) || config.scep?.profiles.some((p) => p.mtlsTrustBundlePath)) } });
     if (config.acmeServer.enabled) await registerAcmeServer(api, { deps, config: config.acmeServer, publicUrl: config.server.publicUrl });
     cleanup.push(() => api.close());
     if (config.est) await registerEstRoutes(api, deps, config.est, { bodyLimit: config.http.maxBodyBytes, tls });

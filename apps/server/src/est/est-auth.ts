@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { type ParsedCertificate, validatePath } from '@certctl/pki';
+import type { ParsedCertificate } from '@certctl/pki';
 import type { FastifyRequest } from 'fastify';
 import type { EstProfileConfig } from './est-config.js';
 import { EstError } from './est-error.js';
 import type { SlidingWindowLimiter } from './est-limits.js';
 import type { TrustBundle } from '../config/trust-bundle-file.js';
+import { ClientCertificateRefused, verifiedClientCertificate } from '../http/client-certificate.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -47,31 +48,17 @@ export function checkBasicAuth(
   }
 }
 
-/** The client certificate of this TLS connection, verified against the profile's trust bundle; undefined when none was sent. */
-export async function verifiedClientCertificate(
+/** The EST profile's view of the connection's client certificate: a refused one is a 403. */
+export async function verifiedEstClientCertificate(
   request: FastifyRequest,
-  bundle: TrustBundle | undefined,
+  bundle: TrustBundle,
 ): Promise<ParsedCertificate | undefined> {
-  const socket = request.raw.socket as Partial<TLSSocket>;
-  if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const peer = socket.getPeerCertificate(true);
-  if (!peer?.raw) return undefined;
-  if (!bundle) throw new EstError(403, 'this EST profile does not accept client certificates');
-  const intermediates: Uint8Array[] = [];
-  let link = peer.issuerCertificate;
-  while (link?.raw && link !== link.issuerCertificate && intermediates.length < 8) {
-    intermediates.push(link.raw);
-    link = link.issuerCertificate;
+  try {
+    return await verifiedClientCertificate(request, bundle);
+  } catch (error) {
+    if (error instanceof ClientCertificateRefused) throw new EstError(403, error.message);
+    throw error;
   }
-  if (link?.raw && intermediates.length < 8 && !intermediates.some((d) => Buffer.compare(d, link!.raw) === 0))
-    intermediates.push(link.raw);
-  const result = await validatePath({
-    leaf: peer.raw,
-    intermediates,
-    trustAnchors: bundle.current().map((c) => c.der),
-  });
-  if (!result.valid) throw new EstError(403, `client certificate rejected: ${result.message}`);
-  return result.chain[0];
 }
 
 /** RFC 9266 tls-exporter channel binding of this connection (TLS 1.3 only). */

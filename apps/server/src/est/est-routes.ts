@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CertificateProfile } from '../db/tables.js';
 import { createRateLimiter } from '../http/rate-limiter.js';
 import type { ServiceDeps } from '../services/service-deps.js';
-import { checkBasicAuth, tlsExporterBinding, verifiedClientCertificate } from './est-auth.js';
+import { checkBasicAuth, tlsExporterBinding, verifiedEstClientCertificate } from './est-auth.js';
 import type { EstConfig, EstProfileConfig } from './est-config.js';
 import { buildCsrAttrs } from './est-csr-attrs.js';
 import { ASYMMETRIC_DECRYPT_KEY_ID, encryptKeyForClient, keyRecipient } from './est-encrypted-key.js';
@@ -63,7 +63,7 @@ async function authenticate(
   route: Route,
 ): Promise<{ mode: string; clientCertificate?: ParsedCertificate }> {
   const { config } = state;
-  const clientCertificate = state.bundle ? await verifiedClientCertificate(request, state.bundle) : undefined;
+  const clientCertificate = state.bundle ? await verifiedEstClientCertificate(request, state.bundle) : undefined;
   if (route === 'mtls') {
     if (!clientCertificate)
       throw new EstError(403, 'this route requires a client certificate issued under the profile trust bundle');

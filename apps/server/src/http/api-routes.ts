@@ -30,7 +30,7 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
     ...agentRoutes(deps),
     ...discoveryRoutes(deps),
     ...notificationRoutes(deps),
-    ...scepRoutes(deps),
+    ...scepRoutes(deps, { mtls: true }),
   ];
   routes.push(
     defineRoute({ method: 'GET', path: '/api/v1/version', operationId: 'getVersion', summary: 'Server version', tags: ['meta'], access: 'public', responses: { 200: { description: 'Version', schema: z.object({ version: z.string() }) } }, handler: () => ({ version: info.version }) }),

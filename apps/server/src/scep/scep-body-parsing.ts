@@ -9,7 +9,7 @@ export const SCEP_CONTENT_TYPES = ['application/x-pki-message', 'application/oct
 export function installScepBodyParsing(app: FastifyInstance): void {
   app.addContentTypeParser(SCEP_CONTENT_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.addHook('onRequest', async (request) => {
-    if (request.method === 'POST' && !request.headers['content-type'] && /^\/scep(\/|\?|$)/.test(request.url)) {
+    if (request.method === 'POST' && !request.headers['content-type'] && /^\/scep(-mtls)?(\/|\?|$)/.test(request.url)) {
       request.headers['content-type'] = 'application/x-pki-message';
     }
   });

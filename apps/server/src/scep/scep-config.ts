@@ -15,6 +15,12 @@ export interface ScepProfileConfig {
   raKeyPath: string;
   /** Microsoft Intune dynamic challenges, when `_INTUNE_ENABLED=true`. */
   intune?: ScepIntuneConfig;
+  /**
+   * `_MTLS_ENABLED=true`: the PEM bundle of CAs whose client certificates may use the sibling route
+   * `/scep-mtls[/<path>]` on the HTTPS listener (a device that already holds a certificate renews
+   * there, bound to it, on top of the SCEP checks).
+   */
+  mtlsTrustBundlePath?: string;
 }
 
 /** How a profile checks challenges signed by the Intune Certificate Connector. */
@@ -47,6 +53,8 @@ const PROFILE_FIELDS = [
   'INTUNE_CHALLENGE_VALIDITY',
   'INTUNE_CLOCK_SKEW_TOLERANCE',
   'INTUNE_PER_DEVICE_RATE_LIMIT_24H',
+  'MTLS_ENABLED',
+  'MTLS_CLIENT_CA_TRUST_BUNDLE_PATH',
 ] as const;
 const LEGACY_ONLY = ['ENABLED', 'PROFILES'] as const;
 const PATH_ID = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -91,9 +99,18 @@ function readProfile(env: Environment, prefix: string, path: string): ScepProfil
       `${prefix}CHALLENGE_PASSWORD`,
     );
   }
+  const mtlsEnabled =
+    get('MTLS_ENABLED') !== undefined && parseWith(`${prefix}MTLS_ENABLED`, get('MTLS_ENABLED')!, bool);
+  const mtlsTrustBundlePath = get('MTLS_CLIENT_CA_TRUST_BUNDLE_PATH');
+  if (mtlsEnabled && !mtlsTrustBundlePath)
+    throw new ConfigError(
+      `${prefix}MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: required when ${prefix}MTLS_ENABLED is true (PEM bundle of the CAs that sign client certificates)`,
+      `${prefix}MTLS_CLIENT_CA_TRUST_BUNDLE_PATH`,
+    );
   return {
     path,
     prefix,
+    ...(mtlsEnabled && { mtlsTrustBundlePath }),
     issuerId: required('ISSUER_ID'),
     profileId: get('PROFILE_ID'),
     challengePassword,

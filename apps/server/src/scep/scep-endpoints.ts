@@ -1,3 +1,4 @@
+import { loadTrustBundle, type TrustBundle } from '../config/trust-bundle-file.js';
 import type { ScepConfig, ScepProfileConfig } from './scep-config.js';
 import { createIntuneGate, type IntuneGate } from './intune-gate.js';
 import { loadScepRa, type ScepRa } from './scep-ra.js';
@@ -7,6 +8,8 @@ export interface ScepEndpoint {
   profile: ScepProfileConfig;
   ra: ScepRa;
   intune?: IntuneGate;
+  /** Client CAs of the `/scep-mtls` sibling route, re-read when the file changes. */
+  mtls?: TrustBundle;
 }
 
 /** Keyed by URL path segment ('' for `/scep`). Built at start-up: bad RA or bundle files stop the server. */
@@ -21,7 +24,17 @@ export function loadScepEndpoints(
     const intune = profile.intune
       ? createIntuneGate(profile.path || 'default', profile.intune, profile.prefix, warn)
       : undefined;
-    endpoints.set(profile.path, { profile, ra: loadScepRa(profile), intune });
+    const mtls = profile.mtlsTrustBundlePath ? loadMtlsBundle(profile, profile.mtlsTrustBundlePath, warn) : undefined;
+    endpoints.set(profile.path, { profile, ra: loadScepRa(profile), intune, mtls });
   }
   return endpoints;
+}
+
+function loadMtlsBundle(profile: ScepProfileConfig, path: string, warn: (message: string) => void): TrustBundle {
+  const variable = `${profile.prefix}MTLS_CLIENT_CA_TRUST_BUNDLE_PATH`;
+  try {
+    return loadTrustBundle(path, `SCEP profile ${profile.path || 'default'} mTLS client CA bundle`, warn);
+  } catch (error) {
+    throw new Error(`${variable}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }

@@ -1,6 +1,7 @@
 import { MalformedInputError } from '@certctl/core';
 import { buildCertsOnlySignedData, pemToDer } from '@certctl/pki';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientCertificateRefused, verifiedClientCertificate } from '../http/client-certificate.js';
 import { z } from 'zod';
 import { type AnyRouteSpec, defineRoute } from '../http/route-spec.js';
 import { issuerCaChain } from '../services/issuers.js';
@@ -75,8 +76,25 @@ async function pkiOperation(deps: ServiceDeps, endpoint: ScepEndpoint, body: Uin
   }
 }
 
-/** `/scep` and `/scep/{profile}`: GetCACaps, GetCACert and PKIOperation (GET and POST), RFC 8894. */
-export function scepRoutes(deps: ServiceDeps): AnyRouteSpec[] {
+/** Why the `/scep-mtls` route refuses this connection, or undefined when its client certificate chains to the profile's bundle. */
+async function mtlsRefusal(endpoint: ScepEndpoint, request: FastifyRequest): Promise<string | undefined> {
+  if (!endpoint.mtls) return undefined;
+  try {
+    const certificate = await verifiedClientCertificate(request, endpoint.mtls);
+    return certificate ? undefined : 'this SCEP route requires a TLS client certificate';
+  } catch (error) {
+    if (error instanceof ClientCertificateRefused) return error.message;
+    throw error;
+  }
+}
+
+/**
+ * `/scep` and `/scep/{profile}`: GetCACaps, GetCACert and PKIOperation (GET and POST), RFC 8894.
+ * With `mtls` (the HTTPS listener), also `/scep-mtls` and `/scep-mtls/{profile}` for the profiles
+ * that enable it: the same operations, for clients whose TLS certificate chains to the profile's
+ * client CA bundle (checked on every request; the SCEP checks still apply).
+ */
+export function scepRoutes(deps: ServiceDeps, options: { mtls?: boolean } = {}): AnyRouteSpec[] {
   const endpoints: ScepEndpoints = deps.settings.scep ?? new Map();
   if (endpoints.size === 0) return [];
 
@@ -86,9 +104,15 @@ export function scepRoutes(deps: ServiceDeps): AnyRouteSpec[] {
     message: string | undefined,
     rawBody: unknown,
     reply: FastifyReply,
+    mtlsRequest?: FastifyRequest,
   ) => {
     const endpoint = endpoints.get(profilePath);
     if (!endpoint) return plain(reply, 404, `no SCEP profile "${profilePath}"`);
+    if (mtlsRequest) {
+      if (!endpoint.mtls) return plain(reply, 404, `SCEP profile "${profilePath || 'default'}" has no mTLS route`);
+      const refusal = await mtlsRefusal(endpoint, mtlsRequest);
+      if (refusal) return plain(reply, 403, refusal);
+    }
     switch (operation) {
       case 'GetCACaps':
         return plain(reply, 200, SCEP_CAPABILITIES.join('\n'));
@@ -122,7 +146,7 @@ export function scepRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       },
     },
   };
-  return [
+  const routes = [
     defineRoute({
       ...common,
       method: 'GET',
@@ -159,4 +183,51 @@ export function scepRoutes(deps: ServiceDeps): AnyRouteSpec[] {
         handle(p.profile, q.operation, undefined, request.body, reply),
     }),
   ];
+  if (!options.mtls) return routes;
+  const mtlsPaths = [...endpoints.values()].filter((e) => e.mtls).map((e) => e.profile.path);
+  if (mtlsPaths.includes('')) {
+    routes.push(
+      defineRoute({
+        ...common,
+        method: 'GET',
+        path: '/scep-mtls',
+        operationId: 'scepMtlsGet',
+        summary: 'SCEP for clients with a TLS certificate from the client CA bundle, default profile',
+        handler: ({ query: q, request, reply }) => handle('', q.operation, q.message, undefined, reply, request),
+      }),
+      defineRoute({
+        ...common,
+        method: 'POST',
+        path: '/scep-mtls',
+        operationId: 'scepMtlsPost',
+        summary: 'SCEP PKIOperation by POST over mTLS, default profile',
+        handler: ({ query: q, request, reply }) => handle('', q.operation, undefined, request.body, reply, request),
+      }),
+    );
+  }
+  if (mtlsPaths.some((path) => path !== '')) {
+    routes.push(
+      defineRoute({
+        ...common,
+        params,
+        method: 'GET',
+        path: '/scep-mtls/{profile}',
+        operationId: 'scepMtlsProfileGet',
+        summary: 'SCEP for clients with a TLS certificate from the profile client CA bundle',
+        handler: ({ params: p, query: q, request, reply }) =>
+          handle(p.profile, q.operation, q.message, undefined, reply, request),
+      }),
+      defineRoute({
+        ...common,
+        params,
+        method: 'POST',
+        path: '/scep-mtls/{profile}',
+        operationId: 'scepMtlsProfilePost',
+        summary: 'SCEP PKIOperation by POST over mTLS for a named profile',
+        handler: ({ params: p, query: q, request, reply }) =>
+          handle(p.profile, q.operation, undefined, request.body, reply, request),
+      }),
+    );
+  }
+  return routes;
 }
