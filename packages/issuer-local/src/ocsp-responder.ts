@@ -15,8 +15,8 @@ import {
   type OcspSignRequest,
 } from '@certctl/core';
 import {
-  buildOcspCertId,
   buildOcspResponderCertificate,
+  createOcspIssuerMatcher,
   createOcspResponseSigner,
   derToPem,
   exportPrivateKeyPem,
@@ -108,6 +108,8 @@ export function createOcspResponder(ca: IssuingCa, options: OcspResponderOptions
   const { clock, secrets, logger } = options;
   const fingerprint = caDigest(ca);
   let active: ActiveResponder | undefined;
+  // The CA's name and key hashes, computed once rather than per signed answer.
+  const issuerHashes = createOcspIssuerMatcher(ca.certificate.der);
   let refreshing: Promise<ActiveResponder> | undefined;
 
   const fromStored = async (text: string): Promise<ActiveResponder | undefined> => {
@@ -201,11 +203,7 @@ export function createOcspResponder(ca: IssuingCa, options: OcspResponderOptions
   return {
     async sign(request) {
       const responder = await current();
-      const certId = buildOcspCertId({
-        issuerCertificate: ca.certificate.der,
-        serial: request.serial,
-        hashAlgorithm: request.certIdHashAlgorithm === 'SHA-256' ? 'sha256' : 'sha1',
-      });
+      const certId = issuerHashes.certId(request.serial, request.certIdHashAlgorithm === 'SHA-256' ? 'sha256' : 'sha1');
       return responder.signer.sign({
         responses: [
           {

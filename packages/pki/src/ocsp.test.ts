@@ -119,6 +119,13 @@ describe('OCSP', () => {
     expect(buildOcspCertId({ issuerCertificate: ca.certPem, serial: 'abcdef', hashAlgorithm: 'sha256' }).der).toEqual(
       request.certIds[0]!.der,
     );
+    // The matcher builds the same CertID openssl sent, from hashes it computed once.
+    const matcher = createOcspIssuerMatcher(ca.certDer);
+    expect(matcher.certId('abcdef', 'sha256').der).toEqual(request.certIds[0]!.der);
+    expect(matcher.certId('00abcdef', 'sha1')).toEqual(
+      buildOcspCertId({ issuerCertificate: ca.certDer, serial: 'abcdef' }),
+    );
+    expect(() => matcher.certId('01', 'md5' as never)).toThrow(/unsupported CertID hash algorithm/);
   });
 
   it('decodes the GET form of a request (URL-encoded base64, with or without encoded slashes)', async () => {

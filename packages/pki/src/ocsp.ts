@@ -218,6 +218,8 @@ export function ocspIssuerHashes(
 export interface OcspIssuerMatcher {
   /** Whether the CertID names this issuer (any supported hash algorithm). */
   matches(certId: OcspCertId): boolean;
+  /** A CertID for `serial` under this issuer, from the precomputed hashes (what a responder signs per answer). */
+  certId(serial: string, hashAlgorithm?: OcspHashAlgorithm): OcspCertId;
   issuer: CertificateFields;
 }
 
@@ -229,6 +231,11 @@ export function createOcspIssuerMatcher(issuerCertificate: CertificateInput): Oc
   );
   return {
     issuer,
+    certId(serial, hashAlgorithm = 'sha1') {
+      const known = hashes.get(hashAlgorithm);
+      if (!known) throw new Error(`unsupported CertID hash algorithm ${hashAlgorithm}`);
+      return certIdFromHashes(known, serial, hashAlgorithm);
+    },
     matches(certId) {
       const expected = hashes.get(certId.hashAlgorithm);
       return (
@@ -256,8 +263,15 @@ export function buildOcspCertId(options: {
   hashAlgorithm?: OcspHashAlgorithm;
 }): OcspCertId {
   const hashAlgorithm = options.hashAlgorithm ?? 'sha1';
-  const { issuerNameHash, issuerKeyHash } = ocspIssuerHashes(options.issuerCertificate, hashAlgorithm);
-  const serialBytes = serialHexToBytes(options.serial);
+  return certIdFromHashes(ocspIssuerHashes(options.issuerCertificate, hashAlgorithm), options.serial, hashAlgorithm);
+}
+
+function certIdFromHashes(
+  { issuerNameHash, issuerKeyHash }: { issuerNameHash: Uint8Array; issuerKeyHash: Uint8Array },
+  serial: string,
+  hashAlgorithm: OcspHashAlgorithm,
+): OcspCertId {
+  const serialBytes = serialHexToBytes(serial);
   const der = seq(
     algorithmIdentifier(DIGEST_OIDS[hashAlgorithm], NULL_DER),
     octetString(issuerNameHash),
