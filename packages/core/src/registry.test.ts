@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
@@ -29,7 +30,14 @@ const request: IssueRequest = {
 const configSchema = z.object({ url: z.url(), api_key: secret(z.string().min(4)) });
 
 function makeIssuer(instance: () => IssuerInstance, capabilities = {}) {
-  return defineIssuer({ id: 'fake', displayName: 'Fake CA', version: '1.0.0', configSchema, capabilities, create: () => instance() });
+  return defineIssuer({
+    id: 'fake',
+    displayName: 'Fake CA',
+    version: '1.0.0',
+    configSchema,
+    capabilities,
+    create: () => instance(),
+  });
 }
 
 const config = { url: 'https://ca.example', api_key: 'sekrit-key-1' };
@@ -61,23 +69,33 @@ describe('registry', () => {
 
   it('rejects something that is not a manifest with a readable reason', () => {
     const { registry } = setup();
-    expect(() => registry.register({ specificationVersion: 'v1', kind: 'issuer', id: 'Bad_Id' })).toThrowError(/id: must be kebab-case/);
+    expect(() => registry.register({ specificationVersion: 'v1', kind: 'issuer', id: 'Bad_Id' })).toThrowError(
+      /id: must be kebab-case/,
+    );
     expect(() => registry.register(undefined)).toThrowError(ConfigValidationError);
   });
 
   it('reports an unknown connector as NoSuchConnectorError and an unavailable one with its reason', async () => {
     const { registry } = setup();
-    await expect(registry.instantiate('issuer', 'nope', {}, { instanceId: 'x' })).rejects.toSatisfy(NoSuchConnectorError.isInstance);
+    await expect(registry.instantiate('issuer', 'nope', {}, { instanceId: 'x' })).rejects.toSatisfy(
+      NoSuchConnectorError.isInstance,
+    );
     registry.markUnavailable({ kind: 'issuer', id: 'broken', error: new Error('SyntaxError in dist/index.js') });
-    expect(registry.list('issuer')).toEqual([expect.objectContaining({ id: 'broken', status: 'unavailable', error: 'SyntaxError in dist/index.js' })]);
-    await expect(registry.instantiate('issuer', 'broken', {}, { instanceId: 'x' })).rejects.toSatisfy(ConnectorUnavailableError.isInstance);
+    expect(registry.list('issuer')).toEqual([
+      expect.objectContaining({ id: 'broken', status: 'unavailable', error: 'SyntaxError in dist/index.js' }),
+    ]);
+    await expect(registry.instantiate('issuer', 'broken', {}, { instanceId: 'x' })).rejects.toSatisfy(
+      ConnectorUnavailableError.isInstance,
+    );
   });
 
   it('validates config before creating anything', async () => {
     const { registry } = setup();
     const create = vi.fn();
     registry.register(defineIssuer({ id: 'fake', displayName: 'Fake', version: '1', configSchema, create }));
-    await expect(registry.instantiate('issuer', 'fake', { url: 'nope' }, { instanceId: 'i1' })).rejects.toSatisfy(ConfigValidationError.isInstance);
+    await expect(registry.instantiate('issuer', 'fake', { url: 'nope' }, { instanceId: 'i1' })).rejects.toSatisfy(
+      ConfigValidationError.isInstance,
+    );
     expect(create).not.toHaveBeenCalled();
   });
 
@@ -157,6 +175,27 @@ describe('runtime wrapper', () => {
     await expect(pending).rejects.toThrowError(/issue was aborted/);
   });
 
+  it('fails at once for a caller signal already aborted, and leaves no listener on the signals it watched', async () => {
+    const { registry } = setup();
+    let calls = 0;
+    registry.register(
+      makeIssuer(() => ({
+        issue: async () => {
+          calls += 1;
+          return { status: 'pending' as const, orderId: `o${calls}` };
+        },
+      })),
+    );
+    const rt = await registry.instantiate('issuer', 'fake', config, { instanceId: 'i1' });
+    const gone = new AbortController();
+    gone.abort(new Error('already cancelled'));
+    await expect(rt.issue({ ...request, signal: gone.signal })).rejects.toThrowError(/issue was aborted/);
+    const caller = new AbortController();
+    for (let i = 0; i < 20; i++) await rt.issue({ ...request, signal: caller.signal });
+    expect(calls).toBe(20); // the cancelled call never reached the connector
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('normalises foreign errors, scrubbing secret config values from messages', async () => {
     const { registry, lines } = setup();
     registry.register(
@@ -209,7 +248,9 @@ describe('runtime wrapper', () => {
     const issue = vi.fn(async () => ({ status: 'pending' as const, orderId: 'o' }));
     registry.register(makeIssuer(() => ({ issue })));
     const rt = await registry.instantiate('issuer', 'fake', config, { instanceId: 'i1' });
-    await expect(rt.revoke({ serial: '01', reason: 'keyCompromise' })).rejects.toSatisfy(UnsupportedOperationError.isInstance);
+    await expect(rt.revoke({ serial: '01', reason: 'keyCompromise' })).rejects.toSatisfy(
+      UnsupportedOperationError.isInstance,
+    );
     await rt.renew(request);
     expect(issue).toHaveBeenCalledTimes(1);
     expect(await rt.supports('revoke')).toBe(false);
@@ -286,7 +327,10 @@ describe('runtime wrapper', () => {
         { listExisting: true },
       ),
     );
-    const rt = await registry.instantiate('issuer', 'fake', config, { instanceId: 'i1', timeoutsMs: { listExisting: 50 } });
+    const rt = await registry.instantiate('issuer', 'fake', config, {
+      instanceId: 'i1',
+      timeoutsMs: { listExisting: 50 },
+    });
     const seen: string[] = [];
     const error = await (async () => {
       for await (const item of rt.listExisting()) seen.push(item.certificatePem);
