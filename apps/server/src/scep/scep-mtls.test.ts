@@ -1,89 +1,20 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseCertificate } from '@certctl/pki';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call } from '../testing/api-fixtures.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
-import { createTestCa } from '../testing/test-issuer.js';
-import { loadScepEndpoints } from './scep-endpoints.js';
 import {
   CHALLENGE,
   ISSUER_ID,
-  makeRa,
+  opensslClient,
   opensslVerify,
+  run,
   type ScepFixture,
   startScepServer,
-  writePrivate,
 } from './test-support/scep-fixture.js';
 import { buildPkiMessage, makeDevice, readCertRep } from './test-support/scep-test-client.js';
-
-const run = promisify(execFile);
-
-/** A client CA and a client certificate it signs, made by openssl in `dir` (`<name>-ca.pem`, `<name>.pem`, `<name>.key`). */
-function opensslClient(dir: string, name: string): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    `${name}-ca.key`,
-    '-out',
-    `${name}-ca.pem`,
-    '-subj',
-    `/CN=${name} client CA`,
-    '-days',
-    '2',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign',
-  );
-  openssl(
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${name}-device`,
-  );
-  writeFileSync(
-    join(dir, `${name}.ext`),
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n',
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${name}-ca.pem`,
-    '-CAkey',
-    `${name}-ca.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.pem`,
-    '-days',
-    '1',
-    '-extfile',
-    `${name}.ext`,
-  );
-}
 
 describeEachDialect('SCEP mTLS sibling route (/scep-mtls/<profile>)', (ctx) => {
   let fx: ScepFixture;
@@ -199,50 +130,5 @@ describeEachDialect('SCEP mTLS sibling route (/scep-mtls/<profile>)', (ctx) => {
     ).toBe(200);
     copyFileSync(file('fleet-ca.pem'), file('bundle.pem'));
     expect((await curl('/scep-mtls/fleet?operation=GetCACaps', asFleet)).status).toBe(200);
-  });
-});
-
-describe('SCEP mTLS start-up checks', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'certctl-scep-mtls-config-'));
-  const base = (over: Record<string, string> = {}) => ({
-    CERTCTL_SCEP_ENABLED: 'true',
-    CERTCTL_SCEP_ISSUER_ID: 'iss-x',
-    CERTCTL_SCEP_CHALLENGE_PASSWORD: 'pw',
-    CERTCTL_SCEP_RA_CERT_PATH: join(dir, 'ra.crt'),
-    CERTCTL_SCEP_RA_KEY_PATH: join(dir, 'ra.key'),
-    CERTCTL_SCEP_MTLS_ENABLED: 'true',
-    ...over,
-  });
-  beforeAll(async () => {
-    const ra = await makeRa(createTestCa({ keyAlgorithm: 'rsa-2048' }));
-    writePrivate(join(dir, 'ra.crt'), ra.certPem);
-    writePrivate(join(dir, 'ra.key'), ra.keyPem);
-    writeFileSync(join(dir, 'empty.pem'), '');
-    opensslClient(dir, 'ok');
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('needs a bundle when enabled, refuses an empty one, and loads a good one', () => {
-    expect(() => loadConfig(base())).toThrow(
-      /CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: required when CERTCTL_SCEP_MTLS_ENABLED is true/,
-    );
-    expect(() =>
-      loadConfig(
-        base({
-          CERTCTL_SCEP_MTLS_ENABLED: 'sometimes',
-          CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: join(dir, 'ok-ca.pem'),
-        }),
-      ),
-    ).toThrow(/CERTCTL_SCEP_MTLS_ENABLED/);
-    const empty = loadConfig(base({ CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: join(dir, 'empty.pem') }));
-    expect(() => loadScepEndpoints(empty.scep)).toThrow(
-      /CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: .*no PEM certificate/,
-    );
-    const good = loadConfig(base({ CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: join(dir, 'ok-ca.pem') }));
-    expect(loadScepEndpoints(good.scep).get('')?.mtls?.current()).toHaveLength(1);
-    // Off by default: no bundle is loaded.
-    expect(
-      loadScepEndpoints(loadConfig(base({ CERTCTL_SCEP_MTLS_ENABLED: 'false' })).scep).get('')?.mtls,
-    ).toBeUndefined();
   });
 });

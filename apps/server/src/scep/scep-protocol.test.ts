@@ -13,6 +13,7 @@ import { loadScepEndpoints } from './scep-endpoints.js';
 import {
   CHALLENGE,
   makeRa,
+  opensslClient,
   opensslVerify,
   type ScepFixture,
   startScepServer,
@@ -244,5 +245,23 @@ describe('SCEP start-up checks', () => {
     expect(() => loadScepEndpoints(loadConfig(base({ CERTCTL_SCEP_RA_CERT_PATH: join(dir, 'nope') })).scep)).toThrow(
       /cannot read/,
     );
+  });
+
+  it('mTLS route: needs a bundle when enabled, refuses an empty one, and loads a good one', () => {
+    opensslClient(dir, 'ok');
+    writeFileSync(join(dir, 'empty.pem'), '');
+    const mtls = (over: Record<string, string> = {}) => base({ CERTCTL_SCEP_MTLS_ENABLED: 'true', ...over });
+    expect(() => loadConfig(mtls())).toThrow(
+      /CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: required when CERTCTL_SCEP_MTLS_ENABLED is true/,
+    );
+    expect(() => loadConfig(mtls({ CERTCTL_SCEP_MTLS_ENABLED: 'sometimes' }))).toThrow(/CERTCTL_SCEP_MTLS_ENABLED/);
+    const empty = loadConfig(mtls({ CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: join(dir, 'empty.pem') }));
+    expect(() => loadScepEndpoints(empty.scep)).toThrow(
+      /CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: .*no PEM certificate/,
+    );
+    const good = loadConfig(mtls({ CERTCTL_SCEP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: join(dir, 'ok-ca.pem') }));
+    expect(loadScepEndpoints(good.scep).get('')?.mtls?.current()).toHaveLength(1);
+    // Off by default: no bundle is loaded.
+    expect(loadScepEndpoints(loadConfig(base()).scep).get('')?.mtls).toBeUndefined();
   });
 });
