@@ -208,13 +208,10 @@ export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer
   if (certId.hashAlgorithm !== 'sha1' && certId.hashAlgorithm !== 'sha256') return error('malformedRequest');
 
   const certKey = `${certId.hashAlgorithm}:${certId.serial}`;
-  if (!request.nonce) {
-    const cached = state.answers.get(certKey);
-    if (cached && nowMs < cached.refreshAfter) {
-      remember(state, [rawKey], cached);
-      deps.metrics.ocspResponses.inc({ status: cached.status, cache: 'hit' });
-      return cached;
-    }
+  const cached = request.nonce ? undefined : freshHit(deps, state, certKey);
+  if (cached) {
+    remember(state, [rawKey], cached);
+    return cached;
   }
 
   // A nonce needs a signature per request, but not a query per request: the status read for the
