@@ -66,14 +66,24 @@ describe('bench report', () => {
 
   it('judges OCSP against openssl and bare node:http, and the 100k CRL against one second', () => {
     const report = buildReport({
-      ocsp: { connections: 64, certctlGetCached: 30_000, certctlPostCached: 25_000, certctlPostNonce: 4_000, opensslPostPlain: 5_500, opensslPostNonce: 5_400, bareNodeHttp: 45_000 },
+      ocsp: {
+        connections: 64,
+        certctlGetCached: 30_000,
+        certctlPostCached: 25_000,
+        certctlPostNonce: 4_000,
+        opensslPostPlain: 5_500,
+        opensslPostNonce: 5_400,
+        bareNodeHttp: 45_000,
+      },
       crl: { entries: 100_000, bestMs: 1_200, opensslGencrlMs: 3_000 },
     });
     const row = (name: string) => report.rows.find((r: { name: string }) => r.name.startsWith(name))!;
     expect(row('certctl GET').status).toBe('met');
     expect(row('certctl GET').detail).toBe('5.45x openssl, 0.67x node:http');
     expect(row('100,000-entry CRL').status).toBe('missed');
-    const slow = buildReport({ ocsp: { connections: 64, certctlGetCached: 20_000, opensslPostPlain: 5_500, bareNodeHttp: 45_000 } });
+    const slow = buildReport({
+      ocsp: { connections: 64, certctlGetCached: 20_000, opensslPostPlain: 5_500, bareNodeHttp: 45_000 },
+    });
     expect(slow.rows[0].status).toBe('missed');
   });
 });

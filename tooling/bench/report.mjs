@@ -106,7 +106,8 @@ export function buildReport(suites, meta = {}) {
     add('ocsp', `certctl GET, pre-signed cache (wrk c=${o.connections})`, o.certctlGetCached, 'ops/s', {
       goal: `>= ${GOALS.ocspToOpensslMulti2}x openssl, >= ${GOALS.ocspToBareNodeHttp}x node:http`,
       status:
-        verdict(vsOpenssl, GOALS.ocspToOpensslMulti2, 'atLeast') === 'met' && verdict(vsBare, GOALS.ocspToBareNodeHttp, 'atLeast') === 'met'
+        verdict(vsOpenssl, GOALS.ocspToOpensslMulti2, 'atLeast') === 'met' &&
+        verdict(vsBare, GOALS.ocspToBareNodeHttp, 'atLeast') === 'met'
           ? 'met'
           : vsOpenssl === null || vsBare === null
             ? 'n/a'

@@ -31,7 +31,9 @@ async function main(argv) {
   }
   const targets = dirs.length > 0 ? dirs : findConnectorPackages(packagesDir);
   if (targets.length === 0) {
-    console.log(`No connector packages found in ${packagesDir} (looked for issuer-*, target-*, notifier-*, discovery-* with a package.json). Nothing to check.`);
+    console.log(
+      `No connector packages found in ${packagesDir} (looked for issuer-*, target-*, notifier-*, discovery-* with a package.json). Nothing to check.`,
+    );
     return 0;
   }
   enableTypeScriptImports(workspaceRoot);

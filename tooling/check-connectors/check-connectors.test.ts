@@ -72,7 +72,16 @@ describe('check-connectors CLI', () => {
     try {
       const pkg = join(dir, 'target-empty');
       await mkdir(join(pkg, 'src'), { recursive: true });
-      await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: '@certctl/target-empty', version: '0.1.0', type: 'module', exports: { '.': './src/index.ts' }, certctl: { kind: 'target', id: 'empty' } }));
+      await writeFile(
+        join(pkg, 'package.json'),
+        JSON.stringify({
+          name: '@certctl/target-empty',
+          version: '0.1.0',
+          type: 'module',
+          exports: { '.': './src/index.ts' },
+          certctl: { kind: 'target', id: 'empty' },
+        }),
+      );
       await writeFile(join(pkg, 'src/index.ts'), 'export const VERSION = "0.1.0";\nexport default 42;\n');
       const result = await run(['--packages-dir', dir]);
       expect(result.code).toBe(1);
@@ -89,26 +98,53 @@ describe('check-connectors helpers', () => {
   it('finds only connector-named directories with a package.json', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'check-connectors-'));
     try {
-      for (const name of ['issuer-acme', 'target-nginx', 'notifier-slack', 'discovery-awssm', 'core', 'issuer-nopkg', 'issuer-Bad']) {
+      for (const name of [
+        'issuer-acme',
+        'target-nginx',
+        'notifier-slack',
+        'discovery-awssm',
+        'core',
+        'issuer-nopkg',
+        'issuer-Bad',
+      ]) {
         await mkdir(join(dir, name));
         if (name !== 'issuer-nopkg') await writeFile(join(dir, name, 'package.json'), '{}');
       }
-      expect(findConnectorPackages(dir).map((p) => p.slice(dir.length + 1))).toEqual(['discovery-awssm', 'issuer-acme', 'notifier-slack', 'target-nginx']);
+      expect(findConnectorPackages(dir).map((p) => p.slice(dir.length + 1))).toEqual([
+        'discovery-awssm',
+        'issuer-acme',
+        'notifier-slack',
+        'target-nginx',
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it('reads config keys from the first column of markdown tables', () => {
-    const keys = tableKeys('| key | type |\n| --- | --- |\n| `directory_url` | string |\n|eab_kid|string|\ntext | not a row\n');
+    const keys = tableKeys(
+      '| key | type |\n| --- | --- |\n| `directory_url` | string |\n|eab_kid|string|\ntext | not a row\n',
+    );
     expect([...keys]).toEqual(['key', 'directory_url', 'eab_kid']);
   });
 
   it('accepts engines.node lower bounds of 20.19 and later only', () => {
-    const base = { type: 'module', sideEffects: false, exports: { './package.json': './package.json', '.': { types: 'a', import: 'b' } }, files: ['dist'], publishConfig: { access: 'public' }, peerDependencies: { '@certctl/core': '^0.1.0' }, repository: { directory: 'packages/issuer-x' }, name: '@certctl/issuer-x', certctl: { kind: 'issuer', id: 'x' } };
+    const base = {
+      type: 'module',
+      sideEffects: false,
+      exports: { './package.json': './package.json', '.': { types: 'a', import: 'b' } },
+      files: ['dist'],
+      publishConfig: { access: 'public' },
+      peerDependencies: { '@certctl/core': '^0.1.0' },
+      repository: { directory: 'packages/issuer-x' },
+      name: '@certctl/issuer-x',
+      certctl: { kind: 'issuer', id: 'x' },
+    };
     expect(checkPackageJson({ ...base, engines: { node: '>=20.19' } })).toEqual([]);
     expect(checkPackageJson({ ...base, engines: { node: '>=22' } })).toEqual([]);
-    expect(checkPackageJson({ ...base, engines: { node: '>=20.18.1' } }).map((f: { rule: string }) => f.rule)).toEqual(['package.engines']);
+    expect(checkPackageJson({ ...base, engines: { node: '>=20.18.1' } }).map((f: { rule: string }) => f.rule)).toEqual([
+      'package.engines',
+    ]);
     expect(checkPackageJson({ ...base, engines: { node: '>=20.19' }, name: 'certctl-issuer-x' })).toEqual([]);
   });
 });

@@ -71,19 +71,40 @@ export function checkPackageJson(pkg) {
     if (!dot.types) add('package.exports', '"exports"["."] has no "types" condition');
     if (!dot.import) add('package.exports', '"exports"["."] has no "import" condition');
   }
-  if (pkg.exports && !pkg.exports['./package.json']) add('package.exports', '"exports" must expose "./package.json" (loadInstalledConnectors reads it)');
-  if (!Array.isArray(pkg.files) || !pkg.files.includes('dist')) add('package.files', '"files" must list "dist" (and README.md, CHANGELOG.md)');
+  if (pkg.exports && !pkg.exports['./package.json'])
+    add('package.exports', '"exports" must expose "./package.json" (loadInstalledConnectors reads it)');
+  if (!Array.isArray(pkg.files) || !pkg.files.includes('dist'))
+    add('package.files', '"files" must list "dist" (and README.md, CHANGELOG.md)');
   if (pkg.publishConfig?.access !== 'public') add('package.publishConfig', '"publishConfig.access" must be "public"');
-  if (!lowerBoundAtLeast(pkg.engines?.node, 20, 19)) add('package.engines', `"engines.node" must be ">=20.19" (pkijs and asn1js need it), got ${JSON.stringify(pkg.engines?.node)}`);
-  if (!pkg.peerDependencies?.['@certctl/core']) add('package.peerDependencies', '@certctl/core must be a peer dependency (and a dev dependency), not a dependency');
-  if (pkg.dependencies?.['@certctl/core']) add('package.dependencies', '@certctl/core must not be a regular dependency: apps and connectors must share one core');
+  if (!lowerBoundAtLeast(pkg.engines?.node, 20, 19))
+    add(
+      'package.engines',
+      `"engines.node" must be ">=20.19" (pkijs and asn1js need it), got ${JSON.stringify(pkg.engines?.node)}`,
+    );
+  if (!pkg.peerDependencies?.['@certctl/core'])
+    add('package.peerDependencies', '@certctl/core must be a peer dependency (and a dev dependency), not a dependency');
+  if (pkg.dependencies?.['@certctl/core'])
+    add(
+      'package.dependencies',
+      '@certctl/core must not be a regular dependency: apps and connectors must share one core',
+    );
   if (!pkg.repository?.directory) add('package.repository', '"repository.directory" is missing');
   const decl = pkg.certctl;
   if (!decl || !KINDS.includes(decl.kind) || typeof decl.id !== 'string') {
-    add('package.certctl', `"certctl" must be { "kind": ${KINDS.map((k) => `"${k}"`).join(' | ')}, "id": "<kebab-case id>" } so apps find the connector`);
+    add(
+      'package.certctl',
+      `"certctl" must be { "kind": ${KINDS.map((k) => `"${k}"`).join(' | ')}, "id": "<kebab-case id>" } so apps find the connector`,
+    );
   } else {
-    const last = String(pkg.name ?? '').split('/').at(-1) ?? '';
-    if (!last.endsWith(`${decl.kind}-${decl.id}`)) add('package.name', `package name ${pkg.name} must end with "${decl.kind}-${decl.id}" (the certctl field says ${decl.kind}/${decl.id})`);
+    const last =
+      String(pkg.name ?? '')
+        .split('/')
+        .at(-1) ?? '';
+    if (!last.endsWith(`${decl.kind}-${decl.id}`))
+      add(
+        'package.name',
+        `package name ${pkg.name} must end with "${decl.kind}-${decl.id}" (the certctl field says ${decl.kind}/${decl.id})`,
+      );
   }
   return f;
 }
@@ -130,18 +151,30 @@ export async function checkConnectorPackage(dir) {
   let manifest;
   if (mod) {
     manifest = mod.default;
-    for (const finding of checkManifest(manifest, KINDS.includes(decl.kind) ? { kind: decl.kind } : {})) problems.push(finding);
+    for (const finding of checkManifest(manifest, KINDS.includes(decl.kind) ? { kind: decl.kind } : {}))
+      problems.push(finding);
     if (manifest && typeof manifest === 'object') {
-      if (decl.kind && manifest.kind !== decl.kind) add('manifest.kind', `the manifest's kind "${manifest.kind}" differs from package.json certctl.kind "${decl.kind}"`);
-      if (decl.id && manifest.id !== decl.id) add('manifest.id', `the manifest's id "${manifest.id}" differs from package.json certctl.id "${decl.id}"`);
-      if (manifest.version !== pkg.version) add('manifest.version', `manifest.version ${JSON.stringify(manifest.version)} differs from package.json version ${pkg.version}`);
+      if (decl.kind && manifest.kind !== decl.kind)
+        add(
+          'manifest.kind',
+          `the manifest's kind "${manifest.kind}" differs from package.json certctl.kind "${decl.kind}"`,
+        );
+      if (decl.id && manifest.id !== decl.id)
+        add('manifest.id', `the manifest's id "${manifest.id}" differs from package.json certctl.id "${decl.id}"`);
+      if (manifest.version !== pkg.version)
+        add(
+          'manifest.version',
+          `manifest.version ${JSON.stringify(manifest.version)} differs from package.json version ${pkg.version}`,
+        );
     }
     if (!('VERSION' in mod)) add('exports.VERSION', 'the entry must export VERSION (= __PACKAGE_VERSION__)');
-    else if (mod.VERSION !== pkg.version) add('exports.VERSION', `VERSION is ${JSON.stringify(mod.VERSION)} but package.json says ${pkg.version}`);
+    else if (mod.VERSION !== pkg.version)
+      add('exports.VERSION', `VERSION is ${JSON.stringify(mod.VERSION)} but package.json says ${pkg.version}`);
   }
 
   const readmePath = join(dir, 'README.md');
-  if (!existsSync(readmePath)) add('readme', 'README.md is missing (install, minimal config, config table, capabilities)');
+  if (!existsSync(readmePath))
+    add('readme', 'README.md is missing (install, minimal config, config table, capabilities)');
   else if (manifest?.configSchema) {
     let keys = [];
     try {
@@ -153,7 +186,11 @@ export async function checkConnectorPackage(dir) {
     }
     const listed = tableKeys(readFileSync(readmePath, 'utf8'));
     const missing = keys.filter((k) => !listed.has(k));
-    if (missing.length > 0) add('readme.configTable', `README.md's config table does not list ${missing.map((k) => `\`${k}\``).join(', ')} (one row per key, the key in the first column)`);
+    if (missing.length > 0)
+      add(
+        'readme.configTable',
+        `README.md's config table does not list ${missing.map((k) => `\`${k}\``).join(', ')} (one row per key, the key in the first column)`,
+      );
   }
 
   const suite = SUITE_FUNCTIONS[decl.kind];
@@ -166,7 +203,10 @@ export async function checkConnectorPackage(dir) {
       return text.includes('@certctl/connector-testkit') && new RegExp(`\\b${suite}\\s*\\(`).test(text);
     });
     if (!runsSuite) {
-      add('tests.conformance', `no test file calls ${suite}() from @certctl/connector-testkit (looked in ${tests.length ? tests.map((p) => relative(dir, p)).join(', ') : 'src/ and test/: no *.test.ts files'})`);
+      add(
+        'tests.conformance',
+        `no test file calls ${suite}() from @certctl/connector-testkit (looked in ${tests.length ? tests.map((p) => relative(dir, p)).join(', ') : 'src/ and test/: no *.test.ts files'})`,
+      );
     }
   }
   return { name, dir, problems };

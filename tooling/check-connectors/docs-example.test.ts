@@ -29,9 +29,14 @@ describe('docs/writing-a-connector.md', () => {
   it('has an example issuer that compiles (tsc -p docs/examples/issuer-example)', async () => {
     const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
     const result = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(process.execPath, [tsc, '-p', join(root, 'docs/examples/issuer-example')], { cwd: root, timeout: 120_000 }, (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-      });
+      execFile(
+        process.execPath,
+        [tsc, '-p', join(root, 'docs/examples/issuer-example')],
+        { cwd: root, timeout: 120_000 },
+        (error, stdout, stderr) => {
+          resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+        },
+      );
     });
     expect(result.output).toBe('');
     expect(result.code).toBe(0);

@@ -7,7 +7,9 @@ export const CONNECTOR_DIR = /^(issuer|target|notifier|discovery)-[a-z0-9]+(-[a-
 export function findConnectorPackages(packagesDir) {
   if (!existsSync(packagesDir)) return [];
   return readdirSync(packagesDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && CONNECTOR_DIR.test(e.name) && existsSync(join(packagesDir, e.name, 'package.json')))
+    .filter(
+      (e) => e.isDirectory() && CONNECTOR_DIR.test(e.name) && existsSync(join(packagesDir, e.name, 'package.json')),
+    )
     .map((e) => join(packagesDir, e.name))
     .sort();
 }

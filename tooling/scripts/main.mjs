@@ -12,7 +12,13 @@ if (!existsSync(join(serverDir, 'package.json'))) {
   process.exit(1);
 }
 const bin = join(root, 'node_modules/.bin');
-execFileSync(join(bin, 'turbo'), ['run', 'build', '--filter=@certctl/server...', '--output-logs=errors-only'], { stdio: 'inherit', cwd: root });
-const child = spawn(process.execPath, [join(serverDir, 'dist/cli.js'), ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+execFileSync(join(bin, 'turbo'), ['run', 'build', '--filter=@certctl/server...', '--output-logs=errors-only'], {
+  stdio: 'inherit',
+  cwd: root,
+});
+const child = spawn(process.execPath, [join(serverDir, 'dist/cli.js'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  cwd: root,
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -46,7 +46,11 @@ const pkg = {
         // run time, so a core minor must not force a major of every connector (a caret on 0.x would).
         peerDependencies: { '@certctl/core': 'workspace:>=0.1.0 <1.0.0' },
         dependencies: { '@certctl/connector-utils': 'workspace:^' },
-        devDependencies: { '@certctl/core': 'workspace:^', '@certctl/connector-testkit': 'workspace:^', '@certctl/tooling': 'workspace:*' },
+        devDependencies: {
+          '@certctl/core': 'workspace:^',
+          '@certctl/connector-testkit': 'workspace:^',
+          '@certctl/tooling': 'workspace:*',
+        },
       }
     : { dependencies: {}, devDependencies: { '@certctl/tooling': 'workspace:*' } }),
 };
@@ -56,10 +60,17 @@ writeFileSync(
   join(pkgDir, 'tsconfig.json'),
   `${JSON.stringify({ extends: '../../tooling/tsconfig/base.json', include: ['src', '*.config.ts', '../../tooling/tsconfig/globals.d.ts'] }, null, 2)}\n`,
 );
-writeFileSync(join(pkgDir, 'tsup.config.ts'), "import { certctlBuild } from '@certctl/tooling/tsup';\n\nexport default certctlBuild();\n");
+writeFileSync(
+  join(pkgDir, 'tsup.config.ts'),
+  "import { certctlBuild } from '@certctl/tooling/tsup';\n\nexport default certctlBuild();\n",
+);
 writeFileSync(
   join(pkgDir, 'vitest.config.ts'),
   "import { certctlProject } from '@certctl/tooling/vitest';\n\nexport default certctlProject(import.meta.url);\n",
 );
-if (!existsSync(join(pkgDir, 'src/index.ts'))) writeFileSync(join(pkgDir, 'src/index.ts'), "export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';\n");
+if (!existsSync(join(pkgDir, 'src/index.ts')))
+  writeFileSync(
+    join(pkgDir, 'src/index.ts'),
+    "export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';\n",
+  );
 console.log(`created ${dir} (${name})`);

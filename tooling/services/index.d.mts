@@ -4,9 +4,17 @@ export declare function aptInstall(packages: string[], options?: { because?: str
 export declare function commandExists(command: string): boolean;
 export declare function isPortOpen(port: number, host?: string, timeoutMs?: number): Promise<boolean>;
 export declare function serviceDir(name: string): string;
-export declare function startDetached(name: string, command: string, args: string[], options?: { dir?: string; env?: Record<string, string>; uid?: number; gid?: number }): number;
+export declare function startDetached(
+  name: string,
+  command: string,
+  args: string[],
+  options?: { dir?: string; env?: Record<string, string>; uid?: number; gid?: number },
+): number;
 export declare function stopByPid(dir: string, name: string, graceMs?: number): Promise<void>;
-export declare function waitForPort(port: number, options?: { host?: string; timeoutMs?: number; what?: string }): Promise<void>;
+export declare function waitForPort(
+  port: number,
+  options?: { host?: string; timeoutMs?: number; what?: string },
+): Promise<void>;
 export interface StartPebbleOptions {
   /** Where pebble's VA connects for HTTP-01 (your responder's port); default a free port. */
   httpPort?: number;

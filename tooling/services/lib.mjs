@@ -55,7 +55,9 @@ let aptUpdated = false;
 export function aptInstall(packages, { because } = {}) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !commandExists('apt-get')) {
-    throw new Error(`missing ${packages.join(' ')}${because ? ` (needed for ${because})` : ''}: install with "sudo apt-get install -y ${packages.join(' ')}"`);
+    throw new Error(
+      `missing ${packages.join(' ')}${because ? ` (needed for ${because})` : ''}: install with "sudo apt-get install -y ${packages.join(' ')}"`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {
@@ -68,7 +70,13 @@ export function aptInstall(packages, { because } = {}) {
 /** Starts a detached process, logging to <dir>/<name>.log and writing its PID to <dir>/<name>.pid. */
 export function startDetached(name, command, args, { dir, env, uid, gid } = {}) {
   const out = openSync(join(dir, `${name}.log`), 'a');
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env }, uid, gid });
+  const child = spawn(command, args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, ...env },
+    uid,
+    gid,
+  });
   child.unref();
   writeFileSync(join(dir, `${name}.pid`), String(child.pid));
   return child.pid;

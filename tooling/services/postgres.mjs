@@ -15,7 +15,9 @@ const OWN = { port: 55432, url: 'postgres://postgres@127.0.0.1:55432/postgres' }
 function postgresBinDir() {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? join(base, versions[0], 'bin') : undefined;
 }
 
@@ -60,7 +62,10 @@ export async function ensurePostgres() {
       uid: ids?.uid,
       gid: ids?.gid,
     });
-    writeFileSync(join(data, 'postgresql.auto.conf'), 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n');
+    writeFileSync(
+      join(data, 'postgresql.auto.conf'),
+      'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n',
+    );
     if (ids) chownSync(join(data, 'postgresql.auto.conf'), ids.uid, ids.gid);
   }
   startDetached('postgres', join(bin, 'postgres'), ['-D', data, '-h', '127.0.0.1', '-p', String(OWN.port), '-k', dir], {

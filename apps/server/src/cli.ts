@@ -12,8 +12,12 @@ async function main(): Promise<void> {
   const report = await registerInstalledConnectors(connectors.registry, connectorPackagesFromEnv(env));
   const config = loadConfig(env, { connectorVariables: connectorEnvironmentVariables(connectors.registry) });
   const logger = createLogger({ level: config.log.level });
-  for (const failed of report.failed) logger.error({ package: failed.packageName, error: failed.error }, 'connector could not be loaded');
-  logger.info({ version: SERVER_VERSION, connectors: report.loaded.map((c) => `${c.kind}-${c.id}`) }, 'starting certctl-server');
+  for (const failed of report.failed)
+    logger.error({ package: failed.packageName, error: failed.error }, 'connector could not be loaded');
+  logger.info(
+    { version: SERVER_VERSION, connectors: report.loaded.map((c) => `${c.kind}-${c.id}`) },
+    'starting certctl-server',
+  );
   const server = await startServer({ config, logger, connectors });
   const lines = [
     `certctl-server ${SERVER_VERSION}`,
@@ -23,7 +27,14 @@ async function main(): Promise<void> {
     `  TLS:          ${server.tls.source === 'files' ? 'from CERTCTL_SERVER_TLS_CERT_PATH' : `bootstrap certificate; trust ${config.dataDir}/tls/ca.pem`}`,
   ];
   if (server.bootstrapAdminKey) {
-    lines.push('', '  First start: an admin API key was created. It is shown only this once; store it now:', '', `    ${server.bootstrapAdminKey}`, '', '  Use it as: Authorization: Bearer <key>');
+    lines.push(
+      '',
+      '  First start: an admin API key was created. It is shown only this once; store it now:',
+      '',
+      `    ${server.bootstrapAdminKey}`,
+      '',
+      '  Use it as: Authorization: Bearer <key>',
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -7,7 +7,8 @@ import { call } from './testing/api-fixtures.js';
 import { describeEachDialect } from './testing/each-dialect.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 
-const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (args: string[], cwd: string) =>
+  execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describeEachDialect('the getting-started path with the built-in local CA, checked by openssl', (ctx) => {
   let server: TestServer;
@@ -26,9 +27,35 @@ describeEachDialect('the getting-started path with the built-in local CA, checke
     expect(issuers.json.data!.map((i) => i.id)).toContain('iss-local');
 
     const team = await call(server.api, 'POST', '/api/v1/teams', { name: `platform-${ctx.dialect}` });
-    const owner = await call(server.api, 'POST', '/api/v1/owners', { name: 'Alice', email: 'alice@example.com', team_id: team.json.id });
-    const policy = await call(server.api, 'POST', '/api/v1/renewal-policies', { name: `standard-${ctx.dialect}`, renewal_window_days: 30 });
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'app.key', '-out', 'app.csr', '-subj', '/CN=app.example.com', '-addext', 'subjectAltName=DNS:app.example.com,DNS:www.app.example.com'], work);
+    const owner = await call(server.api, 'POST', '/api/v1/owners', {
+      name: 'Alice',
+      email: 'alice@example.com',
+      team_id: team.json.id,
+    });
+    const policy = await call(server.api, 'POST', '/api/v1/renewal-policies', {
+      name: `standard-${ctx.dialect}`,
+      renewal_window_days: 30,
+    });
+    openssl(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'app.key',
+        '-out',
+        'app.csr',
+        '-subj',
+        '/CN=app.example.com',
+        '-addext',
+        'subjectAltName=DNS:app.example.com,DNS:www.app.example.com',
+      ],
+      work,
+    );
     const created = await call(server.api, 'POST', '/api/v1/certificates', {
       name: `app-${ctx.dialect}`,
       common_name: 'app.example.com',
@@ -50,7 +77,9 @@ describeEachDialect('the getting-started path with the built-in local CA, checke
     const aia = await server.pki.inject({ method: 'GET', url: '/.well-known/pki/ca/iss-local' });
     expect(aia.headers['content-type']).toBe('application/pkix-cert');
     writeFileSync(join(work, 'aia.der'), aia.rawPayload);
-    expect(openssl(['x509', '-inform', 'DER', '-in', 'aia.der', '-noout', '-subject'], work)).toContain('CertCtl Local CA');
+    expect(openssl(['x509', '-inform', 'DER', '-in', 'aia.der', '-noout', '-subject'], work)).toContain(
+      'CertCtl Local CA',
+    );
     const text = openssl(['x509', '-in', 'app.pem', '-noout', '-text'], work);
     expect(text).toContain('DNS:www.app.example.com');
 
@@ -64,7 +93,11 @@ describeEachDialect('the getting-started path with the built-in local CA, checke
     expect(crlText).toContain('Key Compromise');
     const first = crlText.match(/X509v3 CRL Number:\s*\n\s*(\d+)/)?.[1];
     // A later revocation produces a higher CRL number.
-    const next = await server.pki.inject({ method: 'GET', url: '/.well-known/pki/crl/iss-local', headers: { 'if-none-match': String(crl.headers.etag) } });
+    const next = await server.pki.inject({
+      method: 'GET',
+      url: '/.well-known/pki/crl/iss-local',
+      headers: { 'if-none-match': String(crl.headers.etag) },
+    });
     expect(next.statusCode).toBe(304);
     expect(Number(first)).toBeGreaterThan(0);
     // openssl can check revocation with the CRL: the certificate is now refused.
@@ -73,7 +106,8 @@ describeEachDialect('the getting-started path with the built-in local CA, checke
     try {
       openssl(['verify', '-crl_check', '-CAfile', 'ca.pem', '-CRLfile', 'crl.pem', 'app.pem'], work);
     } catch (error) {
-      verdict = String((error as { stdout?: string; stderr?: string }).stdout) + String((error as { stderr?: string }).stderr);
+      verdict =
+        String((error as { stdout?: string; stderr?: string }).stdout) + String((error as { stderr?: string }).stderr);
     }
     expect(verdict).toContain('certificate revoked');
   });

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFakeVendorFetch, type FakePagerDuty, type FakeSlack, startFakePagerDuty, startFakeSlack } from '@certctl/connector-testkit';
+import {
+  createFakeVendorFetch,
+  type FakePagerDuty,
+  type FakeSlack,
+  startFakePagerDuty,
+  startFakeSlack,
+} from '@certctl/connector-testkit';
 import type { AnyConnectorManifest } from '@certctl/core';
 import emailNotifier from '@certctl/notifier-email';
 import pagerdutyNotifier from '@certctl/notifier-pagerduty';
@@ -58,7 +64,14 @@ describeEachDialect('alert routing from threshold to Slack, email and PagerDuty'
 
   const start = async () => {
     await server?.stop();
-    server = await startTestServer({ database: ctx, dataDir, connectors: [ca.manifest, ...NOTIFIERS], env: notifierEnv({ slack, pagerDuty, smtp }), connectorFetch: fetch, now: () => clock });
+    server = await startTestServer({
+      database: ctx,
+      dataDir,
+      connectors: [ca.manifest, ...NOTIFIERS],
+      env: notifierEnv({ slack, pagerDuty, smtp }),
+      connectorFetch: fetch,
+      now: () => clock,
+    });
     return server;
   };
   const tick = async (s: TestServer) => {
@@ -73,15 +86,31 @@ describeEachDialect('alert routing from threshold to Slack, email and PagerDuty'
     let s = await start();
     const notifiers = await call(s.api, 'GET', '/api/v1/notifiers');
     expect(notifiers.json.data?.map((n) => n.id).sort()).toEqual(['ntf-email', 'ntf-pagerduty', 'ntf-slack']);
-    expect(notifiers.json.data?.find((n) => n.id === 'ntf-pagerduty')?.config).toMatchObject({ routing_key: '[redacted]' });
-    const stored = await s.deps.db.selectFrom('notifiers').select('config').where('id', '=', 'ntf-pagerduty').executeTakeFirstOrThrow();
+    expect(notifiers.json.data?.find((n) => n.id === 'ntf-pagerduty')?.config).toMatchObject({
+      routing_key: '[redacted]',
+    });
+    const stored = await s.deps.db
+      .selectFrom('notifiers')
+      .select('config')
+      .where('id', '=', 'ntf-pagerduty')
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(stored.config)).not.toContain(pagerDuty.routingKey);
 
-    const basics = await createBasics(s.api, { auto_renew: false, renewal_window_days: 1, alert_channels: { informational: ['Slack'], warning: ['Slack', 'Email'], critical: ['PagerDuty', 'Email'] } });
-    const profile = await call(s.api, 'POST', '/api/v1/profiles', { name: `short-${ctx.dialect}`, max_ttl_seconds: 10 * 86_400 });
+    const basics = await createBasics(s.api, {
+      auto_renew: false,
+      renewal_window_days: 1,
+      alert_channels: { informational: ['Slack'], warning: ['Slack', 'Email'], critical: ['PagerDuty', 'Email'] },
+    });
+    const profile = await call(s.api, 'POST', '/api/v1/profiles', {
+      name: `short-${ctx.dialect}`,
+      max_ttl_seconds: 10 * 86_400,
+    });
     expect(profile.status, profile.body).toBe(201);
     const body = certificateBody(basics, { profile_id: profile.json.id });
-    const created = await call(s.api, 'POST', '/api/v1/certificates', { ...body, csr_pem: await makeCsr(String(body.common_name)) });
+    const created = await call(s.api, 'POST', '/api/v1/certificates', {
+      ...body,
+      csr_pem: await makeCsr(String(body.common_name)),
+    });
     expect(created.status, created.body).toBe(201);
     const certId = String(created.json.id);
     await s.runner.runOnce();
@@ -130,7 +159,10 @@ describeEachDialect('alert routing from threshold to Slack, email and PagerDuty'
     const [incidentKey, state] = [...pagerDuty.alerts.entries()][0]!;
     expect(state).toBe('triggered');
     expect(triggers(incidentKey)).toHaveLength(1);
-    expect(triggers(incidentKey)[0]!.payload).toMatchObject({ severity: 'critical', summary: expect.stringContaining('expires within 24 hours') });
+    expect(triggers(incidentKey)[0]!.payload).toMatchObject({
+      severity: 'critical',
+      summary: expect.stringContaining('expires within 24 hours'),
+    });
     expect(triggers(incidentKey)[0]!.links).toContainEqual(expect.objectContaining({ href: link }));
     expect(mailsAbout('expires within 24 hours')).toHaveLength(1);
     expect(expiryMessages()).toHaveLength(2);
@@ -157,8 +189,21 @@ describeEachDialect('alert routing from threshold to Slack, email and PagerDuty'
 
     const outbox = await call(s.api, 'GET', `/api/v1/notifications?certificate_id=${certId}&per_page=100`);
     expect(outbox.json.data?.every((n) => n.status === 'sent')).toBe(true);
-    expect(outbox.json.data?.filter((n) => n.threshold_days === 7).map((n) => n.channel).sort()).toEqual(['email', 'slack']);
-    expect(outbox.json.data?.filter((n) => n.threshold_days === 0).map((n) => n.channel).sort()).toEqual(['email', 'pagerduty']);
-    expect(outbox.json.data?.find((n) => n.action === 'resolve')).toMatchObject({ channel: 'pagerduty', status: 'sent' });
+    expect(
+      outbox.json.data
+        ?.filter((n) => n.threshold_days === 7)
+        .map((n) => n.channel)
+        .sort(),
+    ).toEqual(['email', 'slack']);
+    expect(
+      outbox.json.data
+        ?.filter((n) => n.threshold_days === 0)
+        .map((n) => n.channel)
+        .sort(),
+    ).toEqual(['email', 'pagerduty']);
+    expect(outbox.json.data?.find((n) => n.action === 'resolve')).toMatchObject({
+      channel: 'pagerduty',
+      status: 'sent',
+    });
   });
 });

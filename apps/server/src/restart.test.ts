@@ -22,8 +22,15 @@ describeEachDialect('a restart of the server with the local CA', (ctx) => {
     let auditCount: number;
     try {
       const team = await call(first.api, 'POST', '/api/v1/teams', { name: `team-${ctx.dialect}` });
-      const owner = await call(first.api, 'POST', '/api/v1/owners', { name: 'Ops', email: 'ops@example.com', team_id: team.json.id });
-      const policy = await call(first.api, 'POST', '/api/v1/renewal-policies', { name: `policy-${ctx.dialect}`, renewal_window_days: 30 });
+      const owner = await call(first.api, 'POST', '/api/v1/owners', {
+        name: 'Ops',
+        email: 'ops@example.com',
+        team_id: team.json.id,
+      });
+      const policy = await call(first.api, 'POST', '/api/v1/renewal-policies', {
+        name: `policy-${ctx.dialect}`,
+        renewal_window_days: 30,
+      });
       const created = await call(first.api, 'POST', '/api/v1/certificates', {
         name: `svc-${ctx.dialect}`,
         common_name: 'svc.example.com',
@@ -50,7 +57,9 @@ describeEachDialect('a restart of the server with the local CA', (ctx) => {
       const cert = await call(second.api, 'GET', `/api/v1/certificates/${certId}`);
       expect(cert.json.status).toBe('active');
       expect((await call(second.api, 'GET', `/api/v1/certificates/${certId}/versions`)).json.total).toBe(1);
-      expect(Number((await call(second.api, 'GET', '/api/v1/audit?per_page=1')).json.total)).toBeGreaterThanOrEqual(auditCount);
+      expect(Number((await call(second.api, 'GET', '/api/v1/audit?per_page=1')).json.total)).toBeGreaterThanOrEqual(
+        auditCount,
+      );
       // The CA's key survived in the encrypted secret store: same chain, and a renewal chains to it.
       expect((await call(second.api, 'GET', '/api/v1/issuers/iss-local/ca-chain')).body).toBe(caChain);
       const renewed = await call(second.api, 'POST', `/api/v1/certificates/${certId}/renew`, {});
@@ -58,8 +67,13 @@ describeEachDialect('a restart of the server with the local CA', (ctx) => {
       await second.runner.runOnce();
       expect((await call(second.api, 'GET', `/api/v1/certificates/${certId}/versions`)).json.total).toBe(2);
       writeFileSync(join(work, 'ca.pem'), caChain);
-      writeFileSync(join(work, 'leaf.pem'), (await call(second.api, 'GET', `/api/v1/certificates/${certId}/export/pem`)).body);
-      expect(execFileSync('openssl', ['verify', '-CAfile', 'ca.pem', 'leaf.pem'], { cwd: work, encoding: 'utf8' })).toContain('leaf.pem: OK');
+      writeFileSync(
+        join(work, 'leaf.pem'),
+        (await call(second.api, 'GET', `/api/v1/certificates/${certId}/export/pem`)).body,
+      );
+      expect(
+        execFileSync('openssl', ['verify', '-CAfile', 'ca.pem', 'leaf.pem'], { cwd: work, encoding: 'utf8' }),
+      ).toContain('leaf.pem: OK');
     } finally {
       await second.stop();
     }

@@ -74,10 +74,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       lock = lockDataDir(config.dataDir);
       cleanup.push(() => lock?.release());
     }
-    const database = await openDatabase({ url: config.database.url, dataDir: join(config.dataDir, 'db'), pglite: options.pglite, keepPglite: Boolean(options.pglite), maxConnections: config.database.maxConnections });
+    const database = await openDatabase({
+      url: config.database.url,
+      dataDir: join(config.dataDir, 'db'),
+      pglite: options.pglite,
+      keepPglite: Boolean(options.pglite),
+      maxConnections: config.database.maxConnections,
+    });
     cleanup.push(() => database.close());
     const metrics = createServerMetrics();
-    const { cipher } = await loadConfigCipher(database.db, { passphrase: config.configEncryptionKey, dataDir: config.dataDir });
+    const { cipher } = await loadConfigCipher(database.db, {
+      passphrase: config.configEncryptionKey,
+      dataDir: config.dataDir,
+    });
     const { registry } = options.connectors;
     options.connectors.attach({
       db: database.db,
@@ -137,33 +146,88 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     cleanup.push(() => scheduler.stop());
 
     metrics.addCollectedGauge('certctl_certificates', 'Managed certificates by status', ['status'], async () => {
-      const rows = await database.db.selectFrom('certificates').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      const rows = await database.db
+        .selectFrom('certificates')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute();
       return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
     });
     metrics.addCollectedGauge('certctl_jobs', 'Jobs by status', ['status'], async () => {
-      const rows = await database.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      const rows = await database.db
+        .selectFrom('jobs')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute();
       return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
     });
-    metrics.addCollectedGauge('certctl_notification_outbox', 'Notification outbox rows by status (dead = dead letters)', ['status'], async () => {
-      const rows = await database.db.selectFrom('notificationOutbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-      return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
-    });
+    metrics.addCollectedGauge(
+      'certctl_notification_outbox',
+      'Notification outbox rows by status (dead = dead letters)',
+      ['status'],
+      async () => {
+        const rows = await database.db
+          .selectFrom('notificationOutbox')
+          .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+          .groupBy('status')
+          .execute();
+        return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
+      },
+    );
     metrics.addCollectedGauge('certctl_approvals_pending', 'Approval requests waiting for a decision', [], async () => {
-      const row = await database.db.selectFrom('approvals').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
+      const row = await database.db
+        .selectFrom('approvals')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', '=', 'pending')
+        .executeTakeFirstOrThrow();
       return [{ value: Number(row.n) }];
     });
 
     if (deps.settings.scep) registerScepMetrics(metrics, deps.settings.scep);
 
     const bootstrapAdminKey = await ensureBootstrapAdminKey(deps, config.auth.namedKeys.length > 0);
-    const localCa = registry.has('issuer', 'local') && (await database.db.selectFrom('issuers').select('id').where('id', '=', 'iss-local').executeTakeFirst()) ? await issuers.get('iss-local') : undefined;
-    const tls = await loadTlsMaterial({ certPath: config.server.tlsCertPath, keyPath: config.server.tlsKeyPath, dataDir: config.dataDir, host: config.server.host, localCa });
+    const localCa =
+      registry.has('issuer', 'local') &&
+      (await database.db.selectFrom('issuers').select('id').where('id', '=', 'iss-local').executeTakeFirst())
+        ? await issuers.get('iss-local')
+        : undefined;
+    const tls = await loadTlsMaterial({
+      certPath: config.server.tlsCertPath,
+      keyPath: config.server.tlsKeyPath,
+      dataDir: config.dataDir,
+      host: config.server.host,
+      localCa,
+    });
 
-    const authenticator = createAuthenticator({ db: database.db, envKeys: createEnvKeyRing(config.auth.namedKeys), agentBootstrapToken: config.auth.agentBootstrapToken });
-    const rateLimiter = config.http.rateLimit.enabled ? createRateLimiter({ rps: config.http.rateLimit.rps, burst: config.http.rateLimit.burst }) : undefined;
-    const common = { authenticator, rateLimiter, corsOrigins: config.http.corsOrigins, bodyLimit: config.http.maxBodyBytes, logger, metrics };
-    const api = await buildHttpApp({ ...common, routes: apiRoutes(deps, { version: SERVER_VERSION }), tls: { cert: tls.cert, key: tls.key, requestCert: Boolean(config.est?.profiles.some((p) => p.mtlsEnabled) || config.scep?.profiles.some((p) => p.mtlsTrustBundlePath)) } });
-    if (config.acmeServer.enabled) await registerAcmeServer(api, { deps, config: config.acmeServer, publicUrl: config.server.publicUrl });
+    const authenticator = createAuthenticator({
+      db: database.db,
+      envKeys: createEnvKeyRing(config.auth.namedKeys),
+      agentBootstrapToken: config.auth.agentBootstrapToken,
+    });
+    const rateLimiter = config.http.rateLimit.enabled
+      ? createRateLimiter({ rps: config.http.rateLimit.rps, burst: config.http.rateLimit.burst })
+      : undefined;
+    const common = {
+      authenticator,
+      rateLimiter,
+      corsOrigins: config.http.corsOrigins,
+      bodyLimit: config.http.maxBodyBytes,
+      logger,
+      metrics,
+    };
+    const api = await buildHttpApp({
+      ...common,
+      routes: apiRoutes(deps, { version: SERVER_VERSION }),
+      tls: {
+        cert: tls.cert,
+        key: tls.key,
+        requestCert: Boolean(
+          config.est?.profiles.some((p) => p.mtlsEnabled) || config.scep?.profiles.some((p) => p.mtlsTrustBundlePath),
+        ),
+      },
+    });
+    if (config.acmeServer.enabled)
+      await registerAcmeServer(api, { deps, config: config.acmeServer, publicUrl: config.server.publicUrl });
     cleanup.push(() => api.close());
     if (config.est) await registerEstRoutes(api, deps, config.est, { bodyLimit: config.http.maxBodyBytes, tls });
     const pki = await buildHttpApp({ ...common, routes: pkiRoutes(deps) });

@@ -29,7 +29,10 @@ describe('checkedCsrKey', () => {
   });
 
   it('refuses a CSR whose self-signature does not verify', async () => {
-    const csr = await createCsr({ keys: await generateKeyPair({ algorithm: 'ecdsa-p256' }), subject: { CN: 'a.test' } });
+    const csr = await createCsr({
+      keys: await generateKeyPair({ algorithm: 'ecdsa-p256' }),
+      subject: { CN: 'a.test' },
+    });
     const der = Buffer.from(csr.der);
     der[der.length - 5]! ^= 0x01;
     const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;

@@ -53,18 +53,30 @@ describe('secret fields', () => {
   });
 
   it('leave absent optional secrets absent when redacting', () => {
-    expect(redactConfig(schema, { directory_url: 'https://x.example' })).toEqual({ directory_url: 'https://x.example' });
+    expect(redactConfig(schema, { directory_url: 'https://x.example' })).toEqual({
+      directory_url: 'https://x.example',
+    });
   });
 
   it('can be listed and scrubbed from text', () => {
-    const config = { directory_url: 'https://x.example', eab_hmac: 'hmac-value-123', accounts: [{ name: 'a', api_key: 'key-aaaa' }] };
+    const config = {
+      directory_url: 'https://x.example',
+      eab_hmac: 'hmac-value-123',
+      accounts: [{ name: 'a', api_key: 'key-aaaa' }],
+    };
     const values = secretValues(schema, config);
     expect(values.sort()).toEqual(['hmac-value-123', 'key-aaaa']);
-    expect(scrubSecrets('401 with key key-aaaa and hmac hmac-value-123', values)).toBe(`401 with key ${REDACTED} and hmac ${REDACTED}`);
+    expect(scrubSecrets('401 with key key-aaaa and hmac hmac-value-123', values)).toBe(
+      `401 with key ${REDACTED} and hmac ${REDACTED}`,
+    );
   });
 
   it('can be mapped (encrypt/decrypt at rest) and mapped back', () => {
-    const config = { directory_url: 'https://x.example', eab_hmac: 'hmac-value-123', accounts: [{ name: 'a', api_key: 'k1' }] };
+    const config = {
+      directory_url: 'https://x.example',
+      eab_hmac: 'hmac-value-123',
+      accounts: [{ name: 'a', api_key: 'k1' }],
+    };
     const enc = mapSecrets(schema, config, (v) => `enc:${String(v)}`);
     expect(enc).toMatchObject({ eab_hmac: 'enc:hmac-value-123', accounts: [{ name: 'a', api_key: 'enc:k1' }] });
     const dec = mapSecrets(schema, enc, (v) => String(v).replace(/^enc:/, ''));
@@ -140,7 +152,10 @@ describe('secret paths of a JSON Schema (what an agent reports for a target the 
 
 describe('parseConfig', () => {
   it('returns typed values with defaults applied', () => {
-    expect(parseConfig(schema, { directory_url: 'https://x.example' })).toMatchObject({ poll_max_wait_seconds: 600, accounts: [] });
+    expect(parseConfig(schema, { directory_url: 'https://x.example' })).toMatchObject({
+      poll_max_wait_seconds: 600,
+      accounts: [],
+    });
   });
 
   it('names every offending path and never echoes a value', () => {

@@ -124,7 +124,8 @@ export function mapSecretPaths<T>(
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   // Longest first so a secret containing another is replaced whole.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s.length >= 4) out = out.split(s).join(REDACTED);
+  for (const s of [...secrets].sort((a, b) => b.length - a.length))
+    if (s.length >= 4) out = out.split(s).join(REDACTED);
   return out;
 }
 

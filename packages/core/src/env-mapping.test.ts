@@ -23,7 +23,10 @@ const mapping = {
 
 describe('configFromEnv', () => {
   it('derives upper-case names from keys', () => {
-    expect(envNames('CERTCTL_VAULT_', ['mount', 'ttl_seconds'])).toEqual({ CERTCTL_VAULT_MOUNT: 'mount', CERTCTL_VAULT_TTL_SECONDS: 'ttl_seconds' });
+    expect(envNames('CERTCTL_VAULT_', ['mount', 'ttl_seconds'])).toEqual({
+      CERTCTL_VAULT_MOUNT: 'mount',
+      CERTCTL_VAULT_TTL_SECONDS: 'ttl_seconds',
+    });
   });
 
   it('returns undefined when no variable is set', () => {
@@ -51,7 +54,11 @@ describe('configFromEnv', () => {
   });
 
   it('names the variable when a value is malformed', () => {
-    expect(() => configFromEnv(schema, mapping, { CERTCTL_VAULT_TTL_SECONDS: 'soon' })).toThrowError(ConfigValidationError);
-    expect(() => configFromEnv(schema, mapping, { CERTCTL_VAULT_INSECURE: 'maybe' })).toThrowError(/CERTCTL_VAULT_INSECURE: expected true or false/);
+    expect(() => configFromEnv(schema, mapping, { CERTCTL_VAULT_TTL_SECONDS: 'soon' })).toThrowError(
+      ConfigValidationError,
+    );
+    expect(() => configFromEnv(schema, mapping, { CERTCTL_VAULT_INSECURE: 'maybe' })).toThrowError(
+      /CERTCTL_VAULT_INSECURE: expected true or false/,
+    );
   });
 });

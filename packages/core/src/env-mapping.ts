@@ -39,7 +39,10 @@ function typesOf(node: JsonSchema | undefined): string[] {
 function coerce(variable: string, raw: string, node: JsonSchema | undefined): unknown {
   const types = typesOf(node);
   const fail = (expected: string) =>
-    new ConfigValidationError({ issues: [{ path: variable, message: `expected ${expected}` }], message: `${variable}: expected ${expected}` });
+    new ConfigValidationError({
+      issues: [{ path: variable, message: `expected ${expected}` }],
+      message: `${variable}: expected ${expected}`,
+    });
   if (types.includes('string')) return raw;
   if (types.includes('boolean')) {
     if (/^(true|1|yes|on)$/i.test(raw)) return true;
@@ -52,7 +55,10 @@ function coerce(variable: string, raw: string, node: JsonSchema | undefined): un
   }
   if (types.includes('array')) {
     const itemTypes = typesOf(node?.items as JsonSchema | undefined);
-    const parts = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const parts = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     return itemTypes.includes('number') || itemTypes.includes('integer') ? parts.map(Number) : parts;
   }
   if (types.includes('object')) {

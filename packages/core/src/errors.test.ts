@@ -61,6 +61,8 @@ describe('typed errors', () => {
         { path: 'eab.kid', message: 'Required' },
       ],
     });
-    expect(e.message).toBe('[certctl] [issuer-acme] invalid configuration: directory_url: Invalid URL; eab.kid: Required');
+    expect(e.message).toBe(
+      '[certctl] [issuer-acme] invalid configuration: directory_url: Invalid URL; eab.kid: Required',
+    );
   });
 });

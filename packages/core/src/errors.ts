@@ -32,7 +32,10 @@ export class ConnectorError extends Error {
   readonly retryable: boolean;
 
   constructor(options: ConnectorErrorOptions) {
-    super(formatMessage(options.connector, options.message), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      formatMessage(options.connector, options.message),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'ConnectorError';
     this.connector = options.connector;
     this.retryable = options.retryable ?? false;
@@ -59,7 +62,9 @@ export class ConfigValidationError extends ConnectorError {
   override readonly code = 'config_invalid';
   readonly issues: ConfigIssue[];
 
-  constructor(options: Omit<ConnectorErrorOptions, 'message' | 'retryable'> & { message?: string; issues: ConfigIssue[] }) {
+  constructor(
+    options: Omit<ConnectorErrorOptions, 'message' | 'retryable'> & { message?: string; issues: ConfigIssue[] },
+  ) {
     const summary = options.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
     super({ ...options, message: options.message ?? `invalid configuration: ${summary}`, retryable: false });
     this.name = 'ConfigValidationError';
@@ -88,9 +93,7 @@ export class VendorApiError extends ConnectorError {
   /** Seconds the vendor asked us to wait (Retry-After), when it said so. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    options: ConnectorErrorOptions & { status?: number; body?: string; retryAfterSeconds?: number },
-  ) {
+  constructor(options: ConnectorErrorOptions & { status?: number; body?: string; retryAfterSeconds?: number }) {
     const retryable = options.retryable ?? (options.status === undefined ? true : isRetryableStatus(options.status));
     super({ ...options, retryable });
     this.name = 'VendorApiError';
@@ -110,7 +113,11 @@ export class UnsupportedOperationError extends ConnectorError {
   readonly operation: string;
 
   constructor(options: Omit<ConnectorErrorOptions, 'message' | 'retryable'> & { operation: string; message?: string }) {
-    super({ ...options, message: options.message ?? `${options.operation} is not supported by this connector`, retryable: false });
+    super({
+      ...options,
+      message: options.message ?? `${options.operation} is not supported by this connector`,
+      retryable: false,
+    });
     this.name = 'UnsupportedOperationError';
     this.operation = options.operation;
     mark(this, 'UnsupportedOperationError');
@@ -165,7 +172,13 @@ export class OrderPendingError extends ConnectorError {
   readonly orderId: string;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(options: Omit<ConnectorErrorOptions, 'message' | 'retryable'> & { orderId: string; retryAfterSeconds?: number; message?: string }) {
+  constructor(
+    options: Omit<ConnectorErrorOptions, 'message' | 'retryable'> & {
+      orderId: string;
+      retryAfterSeconds?: number;
+      message?: string;
+    },
+  ) {
     super({ ...options, message: options.message ?? `order ${options.orderId} is pending at the CA`, retryable: true });
     this.name = 'OrderPendingError';
     this.orderId = options.orderId;

@@ -34,16 +34,41 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'certctl-load-'));
   app = join(root, 'app');
   mkdirSync(app, { recursive: true });
-  writePackage(app, '@certctl/issuer-good', { certctl: { kind: 'issuer', id: 'good' }, exports: { '.': { import: './index.js' } } }, { 'index.js': manifestSource('issuer', 'good') });
-  writePackage(app, '@certctl/issuer-broken', { certctl: { kind: 'issuer', id: 'broken' }, exports: './index.js' }, { 'index.js': 'export default {;' });
-  writePackage(app, '@certctl/issuer-liar', { certctl: { kind: 'issuer', id: 'liar' }, main: 'index.js' }, { 'index.js': manifestSource('issuer', 'other') });
+  writePackage(
+    app,
+    '@certctl/issuer-good',
+    { certctl: { kind: 'issuer', id: 'good' }, exports: { '.': { import: './index.js' } } },
+    { 'index.js': manifestSource('issuer', 'good') },
+  );
+  writePackage(
+    app,
+    '@certctl/issuer-broken',
+    { certctl: { kind: 'issuer', id: 'broken' }, exports: './index.js' },
+    { 'index.js': 'export default {;' },
+  );
+  writePackage(
+    app,
+    '@certctl/issuer-liar',
+    { certctl: { kind: 'issuer', id: 'liar' }, main: 'index.js' },
+    { 'index.js': manifestSource('issuer', 'other') },
+  );
   writePackage(app, 'left-pad', {}, { 'index.js': 'export default 1' });
   writePackage(app, 'acme-corp-target', { exports: { '.': { node: { import: './dist/main.js' } } } }, {});
   mkdirSync(join(app, 'node_modules/acme-corp-target/dist'), { recursive: true });
   writeFileSync(join(app, 'node_modules/acme-corp-target/dist/main.js'), manifestSource('target', 'acme-corp'));
   // A package further up the tree is found too, but a nearer copy of the same name wins.
-  writePackage(root, '@certctl/notifier-up', { certctl: { kind: 'notifier', id: 'up' } }, { 'index.js': manifestSource('notifier', 'up') });
-  writePackage(root, '@certctl/issuer-good', { version: '0.0.1', certctl: { kind: 'issuer', id: 'good' } }, { 'index.js': 'throw new Error("shadowed copy loaded")' });
+  writePackage(
+    root,
+    '@certctl/notifier-up',
+    { certctl: { kind: 'notifier', id: 'up' } },
+    { 'index.js': manifestSource('notifier', 'up') },
+  );
+  writePackage(
+    root,
+    '@certctl/issuer-good',
+    { version: '0.0.1', certctl: { kind: 'issuer', id: 'good' } },
+    { 'index.js': 'throw new Error("shadowed copy loaded")' },
+  );
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -61,7 +86,11 @@ describe('findInstalledConnectors', () => {
   });
 
   it('filters by kind and reports explicit packages that are not installed', () => {
-    const { found, missing } = findInstalledConnectors({ from: app, kinds: ['notifier'], explicit: ['@vendor/not-there'] });
+    const { found, missing } = findInstalledConnectors({
+      from: app,
+      kinds: ['notifier'],
+      explicit: ['@vendor/not-there'],
+    });
     expect(found.map((f) => f.packageName)).toEqual(['@certctl/notifier-up']);
     expect(missing).toEqual(['@vendor/not-there']);
   });
@@ -69,7 +98,9 @@ describe('findInstalledConnectors', () => {
 
 describe('resolvePackageEntry', () => {
   it('follows nested export conditions', () => {
-    expect(resolvePackageEntry(join(app, 'node_modules/acme-corp-target'))).toBe(join(app, 'node_modules/acme-corp-target/dist/main.js'));
+    expect(resolvePackageEntry(join(app, 'node_modules/acme-corp-target'))).toBe(
+      join(app, 'node_modules/acme-corp-target/dist/main.js'),
+    );
   });
 });
 
@@ -77,11 +108,28 @@ describe('loadInstalledConnectors', () => {
   it('registers what loads and marks the rest unavailable without throwing', async () => {
     const logger = createRecordingLogger();
     const registry = createRegistry({ logger, createContext: ({ logger: l }) => createFakeContext(l) });
-    const report = await loadInstalledConnectors(registry, { from: app, explicit: ['acme-corp-target', '@vendor/not-there'] });
-    expect(report.loaded.map((l) => `${l.kind}/${l.id}`).sort()).toEqual(['issuer/good', 'notifier/up', 'target/acme-corp']);
-    expect(report.failed.map((f) => f.packageName).sort()).toEqual(['@certctl/issuer-broken', '@certctl/issuer-liar', '@vendor/not-there']);
-    expect(report.failed.find((f) => f.packageName === '@certctl/issuer-liar')?.error).toMatch(/declares issuer\/liar but the default export is issuer\/other/);
-    expect(registry.list('issuer').map((e) => `${e.id}:${e.status}`)).toEqual(['broken:unavailable', 'good:available', 'liar:unavailable']);
+    const report = await loadInstalledConnectors(registry, {
+      from: app,
+      explicit: ['acme-corp-target', '@vendor/not-there'],
+    });
+    expect(report.loaded.map((l) => `${l.kind}/${l.id}`).sort()).toEqual([
+      'issuer/good',
+      'notifier/up',
+      'target/acme-corp',
+    ]);
+    expect(report.failed.map((f) => f.packageName).sort()).toEqual([
+      '@certctl/issuer-broken',
+      '@certctl/issuer-liar',
+      '@vendor/not-there',
+    ]);
+    expect(report.failed.find((f) => f.packageName === '@certctl/issuer-liar')?.error).toMatch(
+      /declares issuer\/liar but the default export is issuer\/other/,
+    );
+    expect(registry.list('issuer').map((e) => `${e.id}:${e.status}`)).toEqual([
+      'broken:unavailable',
+      'good:available',
+      'liar:unavailable',
+    ]);
     const rt = await registry.instantiate('issuer', 'good', {}, { instanceId: 'g1' });
     await expect(rt.issue({} as never)).resolves.toMatchObject({ status: 'pending' });
     expect(logger.lines.some((l) => l.level === 'error' && l.fields.id === 'broken')).toBe(true);

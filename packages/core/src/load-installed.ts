@@ -69,7 +69,8 @@ function packageDirsIn(nodeModules: string): string[] {
   const out: string[] = [];
   for (const name of safeReaddir(nodeModules)) {
     if (name.startsWith('.')) continue;
-    if (name.startsWith('@')) for (const sub of safeReaddir(join(nodeModules, name))) out.push(join(nodeModules, name, sub));
+    if (name.startsWith('@'))
+      for (const sub of safeReaddir(join(nodeModules, name))) out.push(join(nodeModules, name, sub));
     else out.push(join(nodeModules, name));
   }
   return out;
@@ -95,7 +96,10 @@ function locate(name: string, from: string): string | undefined {
  * Lists the connector packages resolvable from `from`, nearest first (a package shadowed by a
  * nearer copy of the same name is skipped, as Node's resolution would). Nothing is imported.
  */
-export function findInstalledConnectors(options: FindConnectorsOptions): { found: InstalledConnector[]; missing: string[] } {
+export function findInstalledConnectors(options: FindConnectorsOptions): {
+  found: InstalledConnector[];
+  missing: string[];
+} {
   const seen = new Set<string>();
   const found: InstalledConnector[] = [];
   const consider = (dir: string, explicit: boolean) => {
@@ -108,7 +112,14 @@ export function findInstalledConnectors(options: FindConnectorsOptions): { found
     const id = decl?.id;
     if (!kind || !KINDS.includes(kind) || typeof id !== 'string') {
       // An explicit package without a valid `certctl` field still gets loaded; its manifest tells kind and id.
-      if (explicit) found.push({ packageName: pkg.name, packageDir: dir, version: pkg.version ?? '0.0.0', kind: kind ?? 'issuer', id: typeof id === 'string' ? id : '' });
+      if (explicit)
+        found.push({
+          packageName: pkg.name,
+          packageDir: dir,
+          version: pkg.version ?? '0.0.0',
+          kind: kind ?? 'issuer',
+          id: typeof id === 'string' ? id : '',
+        });
       return;
     }
     if (options.kinds && !options.kinds.includes(kind)) return;
@@ -151,7 +162,10 @@ export function resolvePackageEntry(packageDir: string, conditions: readonly str
   let entry: string | undefined;
   if (pkg.exports !== undefined) {
     const exp = pkg.exports as Record<string, unknown> | string;
-    const dot = typeof exp === 'object' && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith('.')) ? exp['.'] : exp;
+    const dot =
+      typeof exp === 'object' && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith('.'))
+        ? exp['.']
+        : exp;
     entry = pickExport(dot, conditions);
   }
   entry ??= pkg.module ?? pkg.main ?? 'index.js';
@@ -163,17 +177,30 @@ export function resolvePackageEntry(packageDir: string, conditions: readonly str
  * A package that fails to import, or exports something that is not a valid manifest for the kind
  * and id it declares, is recorded as unavailable with the reason; the others still load.
  */
-export async function loadInstalledConnectors(registry: ConnectorRegistry, options: LoadConnectorsOptions): Promise<LoadReport> {
+export async function loadInstalledConnectors(
+  registry: ConnectorRegistry,
+  options: LoadConnectorsOptions,
+): Promise<LoadReport> {
   const { found, missing } = findInstalledConnectors(options);
-  const report: LoadReport = { loaded: [], failed: missing.map((packageName) => ({ packageName, error: 'not installed (listed explicitly but not resolvable)' })) };
+  const report: LoadReport = {
+    loaded: [],
+    failed: missing.map((packageName) => ({
+      packageName,
+      error: 'not installed (listed explicitly but not resolvable)',
+    })),
+  };
   const conditions = options.conditions ?? ['node', 'import'];
   await Promise.all(
     found.map(async (pkg) => {
       try {
-        const mod = (await import(pathToFileURL(resolvePackageEntry(pkg.packageDir, conditions)).href)) as { default?: unknown };
+        const mod = (await import(pathToFileURL(resolvePackageEntry(pkg.packageDir, conditions)).href)) as {
+          default?: unknown;
+        };
         const manifest = mod.default as { kind?: unknown; id?: unknown } | undefined;
         if (pkg.id && (manifest?.kind !== pkg.kind || manifest?.id !== pkg.id)) {
-          throw new Error(`package.json declares ${pkg.kind}/${pkg.id} but the default export is ${String(manifest?.kind)}/${String(manifest?.id)}`);
+          throw new Error(
+            `package.json declares ${pkg.kind}/${pkg.id} but the default export is ${String(manifest?.kind)}/${String(manifest?.id)}`,
+          );
         }
         report.loaded.push(registry.register(manifest, { packageName: pkg.packageName }));
       } catch (error) {

@@ -3,7 +3,8 @@ import { scrubSecrets } from './config-schema.js';
 import { REDACTED } from './secret.js';
 
 /** Field names whose values are never logged, whatever the connector puts in them. */
-const SENSITIVE_KEY = /(^|_|-)(key_?pem|private_?key|keypem|password|passphrase|secret|token|authorization|api_?key|hmac|cookie)$/i;
+const SENSITIVE_KEY =
+  /(^|_|-)(key_?pem|private_?key|keypem|password|passphrase|secret|token|authorization|api_?key|hmac|cookie)$/i;
 
 function redactValue(value: unknown, secrets: readonly string[], depth: number): unknown {
   if (typeof value === 'string') return scrubSecrets(value, secrets);
@@ -13,7 +14,10 @@ function redactValue(value: unknown, secrets: readonly string[], depth: number):
   if (value instanceof Date || value instanceof Uint8Array) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SENSITIVE_KEY.test(k) || /PRIVATE KEY-----/.test(typeof v === 'string' ? v : '') ? REDACTED : redactValue(v, secrets, depth + 1);
+    out[k] =
+      SENSITIVE_KEY.test(k) || /PRIVATE KEY-----/.test(typeof v === 'string' ? v : '')
+        ? REDACTED
+        : redactValue(v, secrets, depth + 1);
   }
   return out;
 }

@@ -46,16 +46,24 @@ export interface InstantiateOptions {
 export interface RegistryOptions {
   logger?: ConnectorLogger;
   /** Builds the outside world for one instance (apps use connector-utils' `createConnectorContext`). */
-  createContext: (info: { kind: ConnectorKind; id: string; instanceId: string; logger: ConnectorLogger }) =>
-    | ConnectorContext
-    | Promise<ConnectorContext>;
+  createContext: (info: {
+    kind: ConnectorKind;
+    id: string;
+    instanceId: string;
+    logger: ConnectorLogger;
+  }) => ConnectorContext | Promise<ConnectorContext>;
 }
 
 export interface ConnectorRegistry {
   /** Registers a manifest; throws a typed error when it is not one this core can run. */
   register(manifest: unknown, source?: { packageName?: string }): RegisteredConnector;
   /** Records a connector that could not be loaded, so operators see it and why. */
-  markUnavailable(entry: { kind: ConnectorKind; id: string; packageName?: string; error: unknown }): RegisteredConnector;
+  markUnavailable(entry: {
+    kind: ConnectorKind;
+    id: string;
+    packageName?: string;
+    error: unknown;
+  }): RegisteredConnector;
   list(kind?: ConnectorKind): RegisteredConnector[];
   /** The registered, available connector; throws NoSuchConnectorError or ConnectorUnavailableError. */
   get<K extends ConnectorKind>(kind: K, id: string): ConnectorManifest<K>;
@@ -65,7 +73,12 @@ export interface ConnectorRegistry {
   /** Parses a raw config against the connector's schema: typed config out, or ConfigValidationError. */
   validateConfig(kind: ConnectorKind, id: string, raw: unknown): unknown;
   /** Validates the config and returns a runtime wrapper; the instance itself is created on first use. */
-  instantiate<K extends ConnectorKind>(kind: K, id: string, rawConfig: unknown, options: InstantiateOptions): Promise<ConnectorRuntime<K>>;
+  instantiate<K extends ConnectorKind>(
+    kind: K,
+    id: string,
+    rawConfig: unknown,
+    options: InstantiateOptions,
+  ): Promise<ConnectorRuntime<K>>;
   /** Stops every instance handed out; idempotent. */
   stopAll(): Promise<void>;
 }
@@ -79,15 +92,27 @@ export function assertManifest(value: unknown): AnyConnectorManifest {
   const m = value as Partial<AnyConnectorManifest> | null;
   const label = typeof m?.kind === 'string' && typeof m?.id === 'string' ? `${m.kind}-${m.id}` : undefined;
   const problems: { path: string; message: string }[] = [];
-  if (typeof m !== 'object' || m === null) throw new ConfigValidationError({ issues: [{ path: '', message: 'the default export is not a connector manifest (use defineIssuer/defineTarget/...)' }] });
+  if (typeof m !== 'object' || m === null)
+    throw new ConfigValidationError({
+      issues: [
+        { path: '', message: 'the default export is not a connector manifest (use defineIssuer/defineTarget/...)' },
+      ],
+    });
   if (!(SUPPORTED_SPECIFICATION_VERSIONS as readonly unknown[]).includes(m.specificationVersion)) {
-    throw new UnsupportedSpecificationError({ connector: label, specificationVersion: m.specificationVersion, supported: SUPPORTED_SPECIFICATION_VERSIONS });
+    throw new UnsupportedSpecificationError({
+      connector: label,
+      specificationVersion: m.specificationVersion,
+      supported: SUPPORTED_SPECIFICATION_VERSIONS,
+    });
   }
-  if (!KINDS.includes(m.kind as ConnectorKind)) problems.push({ path: 'kind', message: `must be one of ${KINDS.join(', ')}` });
+  if (!KINDS.includes(m.kind as ConnectorKind))
+    problems.push({ path: 'kind', message: `must be one of ${KINDS.join(', ')}` });
   if (typeof m.id !== 'string' || !ID_PATTERN.test(m.id)) problems.push({ path: 'id', message: 'must be kebab-case' });
-  if (typeof m.displayName !== 'string' || m.displayName.length === 0) problems.push({ path: 'displayName', message: 'required' });
+  if (typeof m.displayName !== 'string' || m.displayName.length === 0)
+    problems.push({ path: 'displayName', message: 'required' });
   if (typeof m.version !== 'string') problems.push({ path: 'version', message: 'required' });
-  if (typeof (m.configSchema as z.ZodType | undefined)?.safeParse !== 'function') problems.push({ path: 'configSchema', message: 'must be a zod schema' });
+  if (typeof (m.configSchema as z.ZodType | undefined)?.safeParse !== 'function')
+    problems.push({ path: 'configSchema', message: 'must be a zod schema' });
   else {
     try {
       configJsonSchema(m.configSchema as z.ZodType);
@@ -96,8 +121,16 @@ export function assertManifest(value: unknown): AnyConnectorManifest {
     }
   }
   if (typeof m.create !== 'function') problems.push({ path: 'create', message: 'must be a function' });
-  if (problems.length > 0) throw new ConfigValidationError({ connector: label, issues: problems, message: `not a valid connector manifest: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` });
-  return { ...(m as AnyConnectorManifest), capabilities: withDefaultCapabilities(m.kind as ConnectorKind, m.capabilities) };
+  if (problems.length > 0)
+    throw new ConfigValidationError({
+      connector: label,
+      issues: problems,
+      message: `not a valid connector manifest: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    });
+  return {
+    ...(m as AnyConnectorManifest),
+    capabilities: withDefaultCapabilities(m.kind as ConnectorKind, m.capabilities),
+  };
 }
 
 export function createRegistry(options: RegistryOptions): ConnectorRegistry {
@@ -110,7 +143,10 @@ export function createRegistry(options: RegistryOptions): ConnectorRegistry {
     const entry = entries.get(key(kind, id));
     if (!entry) throw new NoSuchConnectorError({ kind, id });
     if (entry.status !== 'available' || !entry.manifest) {
-      throw new ConnectorUnavailableError({ connector: `${kind}-${id}`, message: `installed but unavailable: ${entry.error ?? 'unknown error'}` });
+      throw new ConnectorUnavailableError({
+        connector: `${kind}-${id}`,
+        message: `installed but unavailable: ${entry.error ?? 'unknown error'}`,
+      });
     }
     return entry.manifest;
   };
@@ -120,7 +156,10 @@ export function createRegistry(options: RegistryOptions): ConnectorRegistry {
       const manifest = assertManifest(value);
       const existing = entries.get(key(manifest.kind, manifest.id));
       if (existing?.status === 'available' && existing.manifest !== value) {
-        logger.warn({ kind: manifest.kind, id: manifest.id, package: source.packageName }, 'connector registered twice; the later one wins');
+        logger.warn(
+          { kind: manifest.kind, id: manifest.id, package: source.packageName },
+          'connector registered twice; the later one wins',
+        );
       }
       const entry: RegisteredConnector = {
         kind: manifest.kind,
@@ -142,7 +181,9 @@ export function createRegistry(options: RegistryOptions): ConnectorRegistry {
       return entry;
     },
     list(kind) {
-      return [...entries.values()].filter((e) => kind === undefined || e.kind === kind).sort((a, b) => key(a.kind, a.id).localeCompare(key(b.kind, b.id)));
+      return [...entries.values()]
+        .filter((e) => kind === undefined || e.kind === kind)
+        .sort((a, b) => key(a.kind, a.id).localeCompare(key(b.kind, b.id)));
     },
     get<K extends ConnectorKind>(kind: K, id: string) {
       return lookup(kind, id) as unknown as ConnectorManifest<K>;
@@ -160,12 +201,21 @@ export function createRegistry(options: RegistryOptions): ConnectorRegistry {
       const manifest = lookup(kind, id) as unknown as ConnectorManifest<K>;
       const config = parseConfig(manifest.configSchema, rawConfig, `${kind}-${id}`);
       const secrets = secretValues(manifest.configSchema, config);
-      const connectorLogger = createRedactingLogger(logger, secrets).child({ connector: `${kind}-${id}`, instance: opts.instanceId });
+      const connectorLogger = createRedactingLogger(logger, secrets).child({
+        connector: `${kind}-${id}`,
+        instance: opts.instanceId,
+      });
       let ctx: ConnectorContext;
       try {
         ctx = await options.createContext({ kind, id, instanceId: opts.instanceId, logger: connectorLogger });
       } catch (error) {
-        throw ConnectorError.isInstance(error) ? error : new ConnectorError({ connector: `${kind}-${id}`, message: `could not build the connector context: ${describe(error)}`, cause: error });
+        throw ConnectorError.isInstance(error)
+          ? error
+          : new ConnectorError({
+              connector: `${kind}-${id}`,
+              message: `could not build the connector context: ${describe(error)}`,
+              cause: error,
+            });
       }
       const runtime = createRuntime(manifest, {
         instanceId: opts.instanceId,

@@ -149,7 +149,10 @@ export function createLocalIssuer(config: LocalIssuerConfig, ctx: ConnectorConte
 
   const issue = async (request: IssueRequest): Promise<IssuedCertificate> => {
     throwIfAborted(request.signal, 'issue');
-    const [{ ca, chainPem, signer }, key] = await Promise.all([load(), checkedCsrKey(request.csrPem, { connector: CONNECTOR, keyTypes: SIGNABLE_KEY_TYPES })]);
+    const [{ ca, chainPem, signer }, key] = await Promise.all([
+      load(),
+      checkedCsrKey(request.csrPem, { connector: CONNECTOR, keyTypes: SIGNABLE_KEY_TYPES }),
+    ]);
     const profile = leafProfile({
       request,
       validityDays: config.validity_days,

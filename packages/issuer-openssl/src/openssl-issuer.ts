@@ -116,7 +116,8 @@ export function createOpensslIssuer(config: OpensslIssuerConfig, ctx: ConnectorC
     }
     assertCertifiesCsrKey(leaf, csrSpki, {
       connector: CONNECTOR,
-      message: "sign_script printed a certificate for another key than the CSR's; it must print the new certificate first",
+      message:
+        "sign_script printed a certificate for another key than the CSR's; it must print the new certificate first",
     });
     if (notAfterCap && leaf.notAfter.getTime() > notAfterCap.getTime() + NOT_AFTER_SLACK_MS) {
       throw new ConnectorError({
@@ -198,4 +199,3 @@ export function createOpensslIssuer(config: OpensslIssuerConfig, ctx: ConnectorC
     },
   };
 }
-

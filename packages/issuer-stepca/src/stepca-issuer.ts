@@ -195,4 +195,3 @@ async function readRoot(path: string): Promise<string> {
     return refuse(`${path} is not a PEM certificate`);
   }
 }
-

@@ -178,4 +178,3 @@ export function createVaultIssuer(config: VaultIssuerConfig, ctx: ConnectorConte
 function dedupe(pems: string[]): string[] {
   return [...new Set(pems)];
 }
-

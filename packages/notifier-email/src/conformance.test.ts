@@ -15,9 +15,21 @@ testNotifier(manifest, {
     ca_pem: smtp!.caPem,
   }),
   invalidConfigs: [
-    { config: { smtp_host: 'mail.example.test', from_address: 'not-an-address' }, path: 'from_address', description: 'a from address that is not one' },
-    { config: { smtp_host: 'mail.example.test', from_address: 'a@example.test', username: 'u' }, path: 'password', description: 'a username without a password' },
-    { config: { smtp_host: 'mail.example.test', from_address: 'a@example.test', smtp_port: 70000 }, path: 'smtp_port', description: 'a port out of range' },
+    {
+      config: { smtp_host: 'mail.example.test', from_address: 'not-an-address' },
+      path: 'from_address',
+      description: 'a from address that is not one',
+    },
+    {
+      config: { smtp_host: 'mail.example.test', from_address: 'a@example.test', username: 'u' },
+      path: 'password',
+      description: 'a username without a password',
+    },
+    {
+      config: { smtp_host: 'mail.example.test', from_address: 'a@example.test', smtp_port: 70000 },
+      path: 'smtp_port',
+      description: 'a port out of range',
+    },
   ],
   timeoutMs: 20_000,
   hooks: {
@@ -26,7 +38,10 @@ testNotifier(manifest, {
     },
     afterAll: () => smtp?.close(),
     received: () =>
-      smtp!.mails.map((m) => ({ subject: m.parsed.subject, dedupKey: m.parsed.headers.get('x-certctl-dedup-key') as string })),
+      smtp!.mails.map((m) => ({
+        subject: m.parsed.subject,
+        dedupKey: m.parsed.headers.get('x-certctl-dedup-key') as string,
+      })),
     failNextSend: () => smtp!.failNextData(451),
   },
 });

@@ -1,10 +1,19 @@
 import { eventTitle, notificationFacts } from '@certctl/connector-utils';
 import type { Notification, NotificationSeverity } from '@certctl/core';
 
-const SEVERITY_COLOR: Record<NotificationSeverity, string> = { informational: '#0b6bcb', warning: '#b7791f', critical: '#c53030' };
+const SEVERITY_COLOR: Record<NotificationSeverity, string> = {
+  informational: '#0b6bcb',
+  warning: '#b7791f',
+  critical: '#c53030',
+};
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** The plain-text part: the text, the facts one per line, and the dashboard link. */
@@ -28,7 +37,10 @@ export function emailHtml(notification: Notification, link: string | undefined):
   if (notification.html !== undefined) return notification.html;
   const facts = notificationFacts(notification);
   const rows = facts
-    .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0;color:#555">${escapeHtml(f.label)}</th><td>${escapeHtml(f.value)}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><th align="left" style="padding:2px 12px 2px 0;color:#555">${escapeHtml(f.label)}</th><td>${escapeHtml(f.value)}</td></tr>`,
+    )
     .join('');
   const color = SEVERITY_COLOR[notification.severity];
   return [

@@ -1,5 +1,12 @@
 import { createTestCa, createTestContext, type TestContext, testNotification } from '@certctl/connector-testkit';
-import { AuthenticationError, ConnectorError, configFromEnv, DeadlineExceededError, parseConfig, VendorApiError } from '@certctl/core';
+import {
+  AuthenticationError,
+  ConnectorError,
+  configFromEnv,
+  DeadlineExceededError,
+  parseConfig,
+  VendorApiError,
+} from '@certctl/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpTlsError } from './email-error.js';
@@ -51,7 +58,10 @@ async function notifier(server: SmtpTestServer, overrides: Record<string, unknow
 describe('notifier-email', () => {
   it('delivers over STARTTLS with PLAIN auth: headers, text and HTML alternatives', async () => {
     const n = await notifier(starttls);
-    const notification = testNotification({ severity: 'critical', recipients: ['alice@example.test', 'bob@example.test'] });
+    const notification = testNotification({
+      severity: 'critical',
+      recipients: ['alice@example.test', 'bob@example.test'],
+    });
     const result = await n.send(notification);
     expect(result.detail).toContain('2 recipient(s)');
     const mail = starttls.mails.at(-1)!;
@@ -137,7 +147,9 @@ describe('notifier-email', () => {
 
   it('gives up with a DeadlineExceededError when the caller aborts', async () => {
     const n = await notifier(starttls);
-    const error = await n.send({ ...testNotification(), signal: AbortSignal.abort(new Error('shutting down')) }).catch((e: unknown) => e);
+    const error = await n
+      .send({ ...testNotification(), signal: AbortSignal.abort(new Error('shutting down')) })
+      .catch((e: unknown) => e);
     expect(DeadlineExceededError.isInstance(error)).toBe(true);
     await n.stop();
   });
@@ -178,7 +190,10 @@ describe('notifier-email', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), fc.string({ maxLength: 200 }), (subject, name) => {
         const base = testNotification();
-        const html = emailHtml({ ...base, subject: `<script>${subject}`, certificate: { ...base.certificate!, name: `<img src=x>${name}` } }, undefined);
+        const html = emailHtml(
+          { ...base, subject: `<script>${subject}`, certificate: { ...base.certificate!, name: `<img src=x>${name}` } },
+          undefined,
+        );
         expect(html).not.toContain('<script>');
         expect(html).not.toContain('<img');
         expect(html).toContain(escapeHtml(`<script>${subject}`));

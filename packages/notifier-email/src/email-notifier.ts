@@ -78,7 +78,8 @@ export function createEmailNotifier(config: EmailConfig, ctx: ConnectorContext):
 
   return {
     async send(notification) {
-      const recipients = notification.recipients && notification.recipients.length > 0 ? notification.recipients : config.to_addresses;
+      const recipients =
+        notification.recipients && notification.recipients.length > 0 ? notification.recipients : config.to_addresses;
       if (recipients.length === 0) {
         throw new ConnectorError({
           connector: CONNECTOR,
@@ -111,7 +112,11 @@ export function createEmailNotifier(config: EmailConfig, ctx: ConnectorContext):
       } catch (error) {
         reset();
         if (notification.signal?.aborted) {
-          throw new DeadlineExceededError({ connector: CONNECTOR, message: `${where}: sending was aborted`, cause: notification.signal.reason });
+          throw new DeadlineExceededError({
+            connector: CONNECTOR,
+            message: `${where}: sending was aborted`,
+            cause: notification.signal.reason,
+          });
         }
         throw smtpFailure(error, where);
       }
@@ -127,7 +132,10 @@ export function createEmailNotifier(config: EmailConfig, ctx: ConnectorContext):
         reset();
         throw smtpFailure(error, where);
       }
-      return { ok: true, detail: `${where} reachable${config.use_tls || implicitTls ? ' over TLS' : ''}${config.username ? ', login accepted' : ''}` };
+      return {
+        ok: true,
+        detail: `${where} reachable${config.use_tls || implicitTls ? ' over TLS' : ''}${config.username ? ', login accepted' : ''}`,
+      };
     },
 
     async stop() {

@@ -12,7 +12,8 @@ export default defineNotifier({
   id: 'email',
   displayName: 'Email (SMTP)',
   version: VERSION,
-  description: 'Sends certificate events by email over SMTP (STARTTLS or implicit TLS, with login), as plain text plus HTML',
+  description:
+    'Sends certificate events by email over SMTP (STARTTLS or implicit TLS, with login), as plain text plus HTML',
   configSchema: emailConfigSchema,
   env: emailEnvMapping,
   capabilities: { html: true, testConnection: true },

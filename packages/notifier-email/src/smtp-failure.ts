@@ -31,7 +31,8 @@ function certificateCode(error: unknown, depth = 0): string | undefined {
   if (typeof error !== 'object' || error === null || depth > 4) return undefined;
   const e = error as SmtpLikeError;
   if (e.code && CERTIFICATE_CODES.has(e.code)) return e.code;
-  if (e.message && /certificate|self[- ]signed|wrong version number/i.test(e.message) && e.code !== 'EAUTH') return e.code ?? 'certificate';
+  if (e.message && /certificate|self[- ]signed|wrong version number/i.test(e.message) && e.code !== 'EAUTH')
+    return e.code ?? 'certificate';
   return certificateCode(e.cause, depth + 1);
 }
 
@@ -39,7 +40,11 @@ function certificateCode(error: unknown, depth = 0): string | undefined {
 export function smtpFailure(error: unknown, where: string): ConnectorError {
   if (ConnectorError.isInstance(error)) return error;
   const e = (error ?? {}) as SmtpLikeError;
-  const reply = e.response ? `: ${e.response.replace(/\s+/g, ' ').slice(0, 200)}` : e.message ? `: ${e.message.slice(0, 200)}` : '';
+  const reply = e.response
+    ? `: ${e.response.replace(/\s+/g, ' ').slice(0, 200)}`
+    : e.message
+      ? `: ${e.message.slice(0, 200)}`
+      : '';
   const cert = certificateCode(error);
   if (e.code === 'ETLS' || e.code === 'EREQUIRETLS' || cert) {
     return new SmtpTlsError({

@@ -1,4 +1,10 @@
-import { createFakeVendorFetch, createTestContext, type FakeOpsgenie, startFakeOpsgenie, testNotifier } from '@certctl/connector-testkit';
+import {
+  createFakeVendorFetch,
+  createTestContext,
+  type FakeOpsgenie,
+  startFakeOpsgenie,
+  testNotifier,
+} from '@certctl/connector-testkit';
 import manifest from './index.js';
 
 let og: FakeOpsgenie | undefined;
@@ -9,7 +15,11 @@ testNotifier(manifest, {
     { config: { api_key: 'k', region: 'apac' }, path: 'region', description: 'an unknown region' },
     { config: { api_key: 'k', priority: 'P9' }, path: 'priority', description: 'an unknown priority' },
   ],
-  context: () => createTestContext({ fetch: createFakeVendorFetch(og!), environment: { publicBaseUrl: 'https://certctl.example.test' } }),
+  context: () =>
+    createTestContext({
+      fetch: createFakeVendorFetch(og!),
+      environment: { publicBaseUrl: 'https://certctl.example.test' },
+    }),
   hooks: {
     beforeAll: async () => {
       og = await startFakeOpsgenie();
@@ -21,6 +31,7 @@ testNotifier(manifest, {
           ? { action: 'resolve' as const, dedupKey: a.identifier }
           : { action: 'send' as const, dedupKey: a.body.alias as string },
       ),
-    failNextSend: () => og!.faults.push({ status: 503, body: { message: 'Service unavailable', took: 0, requestId: 'x' } }),
+    failNextSend: () =>
+      og!.faults.push({ status: 503, body: { message: 'Service unavailable', took: 0, requestId: 'x' } }),
   },
 });

@@ -11,7 +11,8 @@ export default defineNotifier({
   id: 'opsgenie',
   displayName: 'OpsGenie',
   version: VERSION,
-  description: 'Creates OpsGenie alerts through the Alert API v2 (one alias per certificate event, US or EU) and closes them on recovery',
+  description:
+    'Creates OpsGenie alerts through the Alert API v2 (one alias per certificate event, US or EU) and closes them on recovery',
   configSchema: opsgenieConfigSchema,
   env: opsgenieEnvMapping,
   capabilities: { resolve: true },

@@ -19,7 +19,11 @@ export function opsgenieAlias(dedupKey: string): string {
 }
 
 /** The Alert API v2 create request for a notification, within the documented field limits. */
-export function createAlertRequest(notification: Notification, config: OpsgenieConfig, link: string | undefined): Record<string, unknown> {
+export function createAlertRequest(
+  notification: Notification,
+  config: OpsgenieConfig,
+  link: string | undefined,
+): Record<string, unknown> {
   const facts = notificationFacts(notification);
   const details: Record<string, string> = { dedup_key: notification.dedupKey };
   for (const fact of facts) details[fact.label.toLowerCase().replace(/\s+/g, '_')] = truncate(fact.value, 8000);

@@ -17,7 +17,10 @@ let ctx: TestContext;
 
 beforeAll(async () => {
   og = await startFakeOpsgenie();
-  ctx = await createTestContext({ fetch: createFakeVendorFetch(og), environment: { publicBaseUrl: 'https://certctl.example.test' } });
+  ctx = await createTestContext({
+    fetch: createFakeVendorFetch(og),
+    environment: { publicBaseUrl: 'https://certctl.example.test' },
+  });
 });
 afterAll(async () => {
   await ctx.cleanup();
@@ -47,10 +50,17 @@ describe('notifier-opsgenie', () => {
       status: 'open',
     });
     expect(open[0]!.tags).toEqual(['certctl', 'expired', 'pki', 'prod']);
-    expect(open[0]!.details).toMatchObject({ days_left: '7', link: 'https://certctl.example.test/certificates/cert-conformance' });
+    expect(open[0]!.details).toMatchObject({
+      days_left: '7',
+      link: 'https://certctl.example.test/certificates/cert-conformance',
+    });
     expect(open[0]!.description).toContain('Common name: conformance.example.test');
     await n.resolve!(notification.dedupKey);
-    expect(og.actions.at(-1)).toMatchObject({ action: 'close', identifier: notification.dedupKey, identifierType: 'alias' });
+    expect(og.actions.at(-1)).toMatchObject({
+      action: 'close',
+      identifier: notification.dedupKey,
+      identifierType: 'alias',
+    });
     expect(open[0]!.status).toBe('closed');
   });
 
@@ -65,7 +75,9 @@ describe('notifier-opsgenie', () => {
   });
 
   it('reports a wrong GenieKey as an AuthenticationError without the key', async () => {
-    const error = await (await notifier({ api_key: 'wrong-key-123456' })).send(testNotification()).catch((e: unknown) => e);
+    const error = await (await notifier({ api_key: 'wrong-key-123456' }))
+      .send(testNotification())
+      .catch((e: unknown) => e);
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/Could not authenticate/);
     expect((error as Error).message).not.toContain('wrong-key-123456');
@@ -75,15 +87,25 @@ describe('notifier-opsgenie', () => {
     og.rateLimitNext(7);
     const limited = await (await notifier()).send(testNotification()).catch((e: unknown) => e);
     expect(VendorApiError.isInstance(limited) && limited.retryable && limited.retryAfterSeconds === 7).toBe(true);
-    og.faults.push({ status: 422, body: { message: 'Request body is not processable. Please check the errors.', errors: { message: 'Message can not be empty.' } } });
+    og.faults.push({
+      status: 422,
+      body: {
+        message: 'Request body is not processable. Please check the errors.',
+        errors: { message: 'Message can not be empty.' },
+      },
+    });
     const unprocessable = await (await notifier()).send(testNotification()).catch((e: unknown) => e);
-    expect(VendorApiError.isInstance(unprocessable) && !unprocessable.retryable && unprocessable.status === 422).toBe(true);
+    expect(VendorApiError.isInstance(unprocessable) && !unprocessable.retryable && unprocessable.status === 422).toBe(
+      true,
+    );
   });
 
   it('uses the US or EU endpoint by region, unless api_url is set', () => {
     expect(opsgenieBaseUrl({ region: 'us' })).toBe('https://api.opsgenie.com');
     expect(opsgenieBaseUrl({ region: 'eu' })).toBe('https://api.eu.opsgenie.com');
-    expect(opsgenieBaseUrl({ region: 'eu', api_url: 'https://og-proxy.example.test/' })).toBe('https://og-proxy.example.test');
+    expect(opsgenieBaseUrl({ region: 'eu', api_url: 'https://og-proxy.example.test/' })).toBe(
+      'https://og-proxy.example.test',
+    );
   });
 
   it('reads CERTCTL_OPSGENIE_* from the environment', () => {
@@ -93,7 +115,12 @@ describe('notifier-opsgenie', () => {
       CERTCTL_OPSGENIE_REGION: 'eu',
       CERTCTL_OPSGENIE_TAGS: 'pki, prod',
     });
-    expect(parseConfig(manifest.configSchema, raw)).toMatchObject({ api_key: 'k-1', priority: 'P3', region: 'eu', tags: ['pki', 'prod'] });
+    expect(parseConfig(manifest.configSchema, raw)).toMatchObject({
+      api_key: 'k-1',
+      priority: 'P3',
+      region: 'eu',
+      tags: ['pki', 'prod'],
+    });
   });
 
   it('builds alerts OpsGenie accepts for any subject, text, dedup key and certificate', async () => {

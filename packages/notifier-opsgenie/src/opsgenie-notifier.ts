@@ -44,10 +44,17 @@ export function createOpsgenieNotifier(config: OpsgenieConfig, ctx: ConnectorCon
 
   return {
     async send(notification) {
-      const request = createAlertRequest(notification, config, notificationLink(notification, ctx.environment.publicBaseUrl));
+      const request = createAlertRequest(
+        notification,
+        config,
+        notificationLink(notification, ctx.environment.publicBaseUrl),
+      );
       const answer = await call('/v2/alerts', request, notification.signal);
       ctx.logger.debug({ requestId: answer.requestId, alias: request.alias }, 'OpsGenie alert requested');
-      return { providerId: answer.requestId, detail: `OpsGenie alert requested (alias ${String(request.alias)}, request ${answer.requestId ?? 'unknown'})` };
+      return {
+        providerId: answer.requestId,
+        detail: `OpsGenie alert requested (alias ${String(request.alias)}, request ${answer.requestId ?? 'unknown'})`,
+      };
     },
 
     async resolve(dedupKey, options) {

@@ -1,4 +1,10 @@
-import { createFakeVendorFetch, createTestContext, type FakePagerDuty, startFakePagerDuty, testNotifier } from '@certctl/connector-testkit';
+import {
+  createFakeVendorFetch,
+  createTestContext,
+  type FakePagerDuty,
+  startFakePagerDuty,
+  testNotifier,
+} from '@certctl/connector-testkit';
 import manifest from './index.js';
 
 let pd: FakePagerDuty | undefined;
@@ -9,7 +15,11 @@ testNotifier(manifest, {
     { config: { routing_key: 'short' }, path: 'routing_key', description: 'a routing key that is not 32 characters' },
     { config: { routing_key: 'a'.repeat(32), severity: 'high' }, path: 'severity', description: 'an unknown severity' },
   ],
-  context: () => createTestContext({ fetch: createFakeVendorFetch(pd!), environment: { publicBaseUrl: 'https://certctl.example.test' } }),
+  context: () =>
+    createTestContext({
+      fetch: createFakeVendorFetch(pd!),
+      environment: { publicBaseUrl: 'https://certctl.example.test' },
+    }),
   hooks: {
     beforeAll: async () => {
       pd = await startFakePagerDuty();

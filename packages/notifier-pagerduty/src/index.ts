@@ -11,7 +11,8 @@ export default defineNotifier({
   id: 'pagerduty',
   displayName: 'PagerDuty',
   version: VERSION,
-  description: 'Triggers PagerDuty alerts through the Events API v2 (deduplicated per certificate event) and resolves them when the problem is fixed',
+  description:
+    'Triggers PagerDuty alerts through the Events API v2 (deduplicated per certificate event) and resolves them when the problem is fixed',
   configSchema: pagerdutyConfigSchema,
   env: pagerdutyEnvMapping,
   capabilities: { resolve: true },

@@ -27,7 +27,8 @@ export function triggerEvent(
 ): Record<string, unknown> {
   const cert = notification.certificate;
   const details: Record<string, string> = { text: notification.text };
-  for (const fact of notificationFacts(notification)) details[fact.label.toLowerCase().replace(/\s+/g, '_')] = fact.value;
+  for (const fact of notificationFacts(notification))
+    details[fact.label.toLowerCase().replace(/\s+/g, '_')] = fact.value;
   return {
     routing_key: config.routing_key,
     event_action: 'trigger',

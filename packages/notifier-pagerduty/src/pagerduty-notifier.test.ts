@@ -17,7 +17,10 @@ let ctx: TestContext;
 
 beforeAll(async () => {
   pd = await startFakePagerDuty();
-  ctx = await createTestContext({ fetch: createFakeVendorFetch(pd), environment: { publicBaseUrl: 'https://certctl.example.test' } });
+  ctx = await createTestContext({
+    fetch: createFakeVendorFetch(pd),
+    environment: { publicBaseUrl: 'https://certctl.example.test' },
+  });
 });
 afterAll(async () => {
   await ctx.cleanup();
@@ -26,7 +29,11 @@ afterAll(async () => {
 afterEach(() => pd.faults.clear());
 
 async function notifier(overrides: Record<string, unknown> = {}) {
-  const config = parseConfig(manifest.configSchema, { routing_key: pd.routingKey, events_url: `${pd.url}/v2/enqueue`, ...overrides });
+  const config = parseConfig(manifest.configSchema, {
+    routing_key: pd.routingKey,
+    events_url: `${pd.url}/v2/enqueue`,
+    ...overrides,
+  });
   return manifest.create(config, ctx);
 }
 
@@ -45,7 +52,9 @@ describe('notifier-pagerduty', () => {
       class: 'renewal_failed',
       component: 'conformance',
     });
-    expect(event.links).toEqual([{ href: 'https://certctl.example.test/certificates/cert-conformance', text: 'Open in certctl' }]);
+    expect(event.links).toEqual([
+      { href: 'https://certctl.example.test/certificates/cert-conformance', text: 'Open in certctl' },
+    ]);
     expect(event.client_url).toBe('https://certctl.example.test');
     await n.resolve!(notification.dedupKey);
     expect(pd.alerts.get(notification.dedupKey)).toBe('resolved');
@@ -71,7 +80,9 @@ describe('notifier-pagerduty', () => {
   });
 
   it('reports a routing key PagerDuty does not know as an AuthenticationError', async () => {
-    const error = await (await notifier({ routing_key: 'b'.repeat(32) })).send(testNotification()).catch((e: unknown) => e);
+    const error = await (await notifier({ routing_key: 'b'.repeat(32) }))
+      .send(testNotification())
+      .catch((e: unknown) => e);
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/routing_key/);
   });
@@ -81,7 +92,14 @@ describe('notifier-pagerduty', () => {
     const limited = await (await notifier()).send(testNotification()).catch((e: unknown) => e);
     expect(VendorApiError.isInstance(limited) && limited.retryable && limited.status === 429).toBe(true);
     expect((limited as VendorApiError).retryAfterSeconds).toBe(15);
-    pd.faults.push({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors: ["'payload.summary' is missing or blank"] } });
+    pd.faults.push({
+      status: 400,
+      body: {
+        status: 'invalid event',
+        message: 'Event object is invalid',
+        errors: ["'payload.summary' is missing or blank"],
+      },
+    });
     const invalid = await (await notifier()).send(testNotification()).catch((e: unknown) => e);
     expect(VendorApiError.isInstance(invalid) && !invalid.retryable && invalid.status === 400).toBe(true);
   });
@@ -101,11 +119,16 @@ describe('notifier-pagerduty', () => {
   it('builds events PagerDuty accepts for any subject, dedup key and certificate', async () => {
     const n = await notifier();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ minLength: 1, maxLength: 3000 }), fc.constantFrom(' ', '  \n')), fc.string({ minLength: 1, maxLength: 600 }), fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom(' ', '\t', '')), async (subject, dedupKey, commonName) => {
-        const base = testNotification();
-        await n.send({ ...base, subject, dedupKey, certificate: { ...base.certificate!, commonName } });
-        await n.resolve!(dedupKey);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ minLength: 1, maxLength: 3000 }), fc.constantFrom(' ', '  \n')),
+        fc.string({ minLength: 1, maxLength: 600 }),
+        fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom(' ', '\t', '')),
+        async (subject, dedupKey, commonName) => {
+          const base = testNotification();
+          await n.send({ ...base, subject, dedupKey, certificate: { ...base.certificate!, commonName } });
+          await n.resolve!(dedupKey);
+        },
+      ),
       { numRuns: 20 },
     );
   });

@@ -47,9 +47,15 @@ export function createPagerDutyNotifier(config: PagerDutyConfig, ctx: ConnectorC
   return {
     async send(notification) {
       const link = notificationLink(notification, ctx.environment.publicBaseUrl);
-      const answer = await enqueue(triggerEvent(notification, config, link, ctx.environment.publicBaseUrl), notification.signal);
+      const answer = await enqueue(
+        triggerEvent(notification, config, link, ctx.environment.publicBaseUrl),
+        notification.signal,
+      );
       ctx.logger.debug({ dedupKey: answer.dedup_key, event: notification.event }, 'PagerDuty event triggered');
-      return { providerId: answer.dedup_key, detail: `PagerDuty alert triggered (dedup key ${answer.dedup_key ?? 'unknown'})` };
+      return {
+        providerId: answer.dedup_key,
+        detail: `PagerDuty alert triggered (dedup key ${answer.dedup_key ?? 'unknown'})`,
+      };
     },
 
     async resolve(dedupKey, options) {

@@ -1,4 +1,10 @@
-import { createFakeVendorFetch, createTestContext, type FakeSlack, startFakeSlack, testNotifier } from '@certctl/connector-testkit';
+import {
+  createFakeVendorFetch,
+  createTestContext,
+  type FakeSlack,
+  startFakeSlack,
+  testNotifier,
+} from '@certctl/connector-testkit';
 import manifest from './index.js';
 
 let slack: FakeSlack | undefined;
@@ -6,10 +12,22 @@ let slack: FakeSlack | undefined;
 testNotifier(manifest, {
   config: () => ({ webhook_url: slack!.webhookUrl, username: 'certctl' }),
   invalidConfigs: [
-    { config: { webhook_url: 'http://hooks.slack.com/services/T1/B1/x' }, path: 'webhook_url', description: 'plain-http webhook' },
-    { config: { webhook_url: 'https://hooks.slack.com/services/T1/B1/x', icon_emoji: 'lock' }, path: 'icon_emoji', description: 'emoji without colons' },
+    {
+      config: { webhook_url: 'http://hooks.slack.com/services/T1/B1/x' },
+      path: 'webhook_url',
+      description: 'plain-http webhook',
+    },
+    {
+      config: { webhook_url: 'https://hooks.slack.com/services/T1/B1/x', icon_emoji: 'lock' },
+      path: 'icon_emoji',
+      description: 'emoji without colons',
+    },
   ],
-  context: () => createTestContext({ fetch: createFakeVendorFetch(slack!), environment: { publicBaseUrl: 'https://certctl.example.test' } }),
+  context: () =>
+    createTestContext({
+      fetch: createFakeVendorFetch(slack!),
+      environment: { publicBaseUrl: 'https://certctl.example.test' },
+    }),
   hooks: {
     beforeAll: async () => {
       slack = await startFakeSlack();

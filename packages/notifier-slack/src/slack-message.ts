@@ -37,13 +37,20 @@ export function buildSlackPayload(
   const blocks: Record<string, unknown>[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(`${eventTitle(notification.event)}: ${notification.subject}`, 150), emoji: true },
+      text: {
+        type: 'plain_text',
+        text: truncate(`${eventTitle(notification.event)}: ${notification.subject}`, 150),
+        emoji: true,
+      },
     },
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(`${SEVERITY_EMOJI[notification.severity]} *${escapeMrkdwn(notification.subject)}*\n${escapeMrkdwn(notification.text)}`, 3000),
+        text: truncate(
+          `${SEVERITY_EMOJI[notification.severity]} *${escapeMrkdwn(notification.subject)}*\n${escapeMrkdwn(notification.text)}`,
+          3000,
+        ),
       },
     },
   ];
@@ -51,7 +58,9 @@ export function buildSlackPayload(
   if (facts.length > 0) {
     blocks.push({
       type: 'section',
-      fields: facts.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: truncate(`*${f.label}*\n${escapeMrkdwn(f.value)}`, 2000) })),
+      fields: facts
+        .slice(0, 10)
+        .map((f) => ({ type: 'mrkdwn', text: truncate(`*${f.label}*\n${escapeMrkdwn(f.value)}`, 2000) })),
     });
   }
   if (link) {
@@ -62,7 +71,15 @@ export function buildSlackPayload(
   }
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: truncate(`certctl · ${notification.occurredAt.toISOString()} · ${escapeMrkdwn(notification.dedupKey)}`, 3000) }],
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: truncate(
+          `certctl · ${notification.occurredAt.toISOString()} · ${escapeMrkdwn(notification.dedupKey)}`,
+          3000,
+        ),
+      },
+    ],
   });
   return {
     text: truncate(notification.subject, 3000),

@@ -18,7 +18,10 @@ let ctx: TestContext;
 
 beforeAll(async () => {
   slack = await startFakeSlack();
-  ctx = await createTestContext({ fetch: createFakeVendorFetch(slack), environment: { publicBaseUrl: 'https://certctl.example.test/' } });
+  ctx = await createTestContext({
+    fetch: createFakeVendorFetch(slack),
+    environment: { publicBaseUrl: 'https://certctl.example.test/' },
+  });
 });
 afterAll(async () => {
   await ctx.cleanup();
@@ -69,7 +72,9 @@ describe('notifier-slack', () => {
   });
 
   it('reports a removed webhook (404 no_service) as a permanent error naming what to do', async () => {
-    const error = await (await notifier({ webhook_url: slack.removedUrl })).send(testNotification()).catch((e: unknown) => e);
+    const error = await (await notifier({ webhook_url: slack.removedUrl }))
+      .send(testNotification())
+      .catch((e: unknown) => e);
     expect(VendorApiError.isInstance(error)).toBe(true);
     expect((error as VendorApiError).status).toBe(404);
     expect((error as VendorApiError).retryable).toBe(false);
@@ -108,7 +113,12 @@ describe('notifier-slack', () => {
         fc.string({ minLength: 1, maxLength: 300 }),
         async (subject, text, name) => {
           const base = testNotification();
-          await n.send({ ...base, subject, text, certificate: { ...base.certificate!, name, sans: [name, 'b.example.test'] } });
+          await n.send({
+            ...base,
+            subject,
+            text,
+            certificate: { ...base.certificate!, name, sans: [name, 'b.example.test'] },
+          });
           expect(slack.messages.at(-1)!.text).toBe(subject);
         },
       ),

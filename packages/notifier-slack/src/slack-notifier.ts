@@ -25,7 +25,11 @@ const SLACK_HINTS: Record<string, string> = {
 export function createSlackNotifier(config: SlackConfig, ctx: ConnectorContext): NotifierInstance {
   return {
     async send(notification) {
-      const payload = buildSlackPayload(notification, notificationLink(notification, ctx.environment.publicBaseUrl), config);
+      const payload = buildSlackPayload(
+        notification,
+        notificationLink(notification, ctx.environment.publicBaseUrl),
+        config,
+      );
       await sendVendorRequest(ctx.fetch, {
         connector: CONNECTOR,
         // The webhook path is the credential: never name it.
@@ -37,7 +41,9 @@ export function createSlackNotifier(config: SlackConfig, ctx: ConnectorContext):
         timeoutMs: config.request_timeout_seconds * 1000,
         authStatuses: [401, 403],
         clock: ctx.clock,
-        hint: (status, body) => SLACK_HINTS[body.trim()] ?? (status === 429 ? 'Slack rate-limited the webhook (about one message per second)' : undefined),
+        hint: (status, body) =>
+          SLACK_HINTS[body.trim()] ??
+          (status === 429 ? 'Slack rate-limited the webhook (about one message per second)' : undefined),
       });
       ctx.logger.debug({ event: notification.event, dedupKey: notification.dedupKey }, 'posted to Slack');
       return { detail: `posted to Slack${config.channel ? ` (${config.channel})` : ''}` };

@@ -11,7 +11,8 @@ export default defineNotifier({
   id: 'teams',
   displayName: 'Microsoft Teams',
   version: VERSION,
-  description: 'Posts certificate events to Microsoft Teams: an Adaptive Card through a Workflows webhook, or a MessageCard through a legacy connector',
+  description:
+    'Posts certificate events to Microsoft Teams: an Adaptive Card through a Workflows webhook, or a MessageCard through a legacy connector',
   configSchema: teamsConfigSchema,
   env: teamsEnvMapping,
   capabilities: {},

@@ -1,8 +1,16 @@
 import { eventTitle, notificationFacts } from '@certctl/connector-utils';
 import type { Notification, NotificationSeverity } from '@certctl/core';
 
-const CARD_COLOR: Record<NotificationSeverity, string> = { informational: 'Accent', warning: 'Warning', critical: 'Attention' };
-const THEME_COLOR: Record<NotificationSeverity, string> = { informational: '0078D7', warning: 'FFB900', critical: 'D13438' };
+const CARD_COLOR: Record<NotificationSeverity, string> = {
+  informational: 'Accent',
+  warning: 'Warning',
+  critical: 'Attention',
+};
+const THEME_COLOR: Record<NotificationSeverity, string> = {
+  informational: '0078D7',
+  warning: 'FFB900',
+  critical: 'D13438',
+};
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -17,10 +25,19 @@ export function adaptiveCardMessage(notification: Notification, link: string | u
     version: '1.4',
     msteams: { width: 'Full' },
     body: [
-      { type: 'TextBlock', text: eventTitle(notification.event), size: 'Small', weight: 'Bolder', color: CARD_COLOR[notification.severity], wrap: true },
+      {
+        type: 'TextBlock',
+        text: eventTitle(notification.event),
+        size: 'Small',
+        weight: 'Bolder',
+        color: CARD_COLOR[notification.severity],
+        wrap: true,
+      },
       { type: 'TextBlock', text: truncate(notification.subject, 1000), size: 'Large', weight: 'Bolder', wrap: true },
       { type: 'TextBlock', text: truncate(notification.text, 10_000), wrap: true },
-      ...(facts.length > 0 ? [{ type: 'FactSet', facts: facts.map((f) => ({ title: f.label, value: truncate(f.value, 1000) })) }] : []),
+      ...(facts.length > 0
+        ? [{ type: 'FactSet', facts: facts.map((f) => ({ title: f.label, value: truncate(f.value, 1000) })) }]
+        : []),
       { type: 'TextBlock', text: `certctl · ${notification.dedupKey}`, size: 'Small', isSubtle: true, wrap: true },
     ],
     ...(link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open in certctl', url: link }] } : {}),
@@ -45,6 +62,8 @@ export function messageCard(notification: Notification, link: string | undefined
       ...(facts.length > 0 ? [{ facts: facts.map((f) => ({ name: f.label, value: truncate(f.value, 1000) })) }] : []),
       { text: `certctl · ${notification.dedupKey}` },
     ],
-    ...(link ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open in certctl', targets: [{ os: 'default', uri: link }] }] } : {}),
+    ...(link
+      ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open in certctl', targets: [{ os: 'default', uri: link }] }] }
+      : {}),
   };
 }

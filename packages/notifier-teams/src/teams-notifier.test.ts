@@ -17,7 +17,10 @@ let ctx: TestContext;
 
 beforeAll(async () => {
   teams = await startFakeTeams();
-  ctx = await createTestContext({ fetch: createFakeVendorFetch(teams), environment: { publicBaseUrl: 'https://certctl.example.test' } });
+  ctx = await createTestContext({
+    fetch: createFakeVendorFetch(teams),
+    environment: { publicBaseUrl: 'https://certctl.example.test' },
+  });
 });
 afterAll(async () => {
   await ctx.cleanup();
@@ -43,7 +46,13 @@ describe('notifier-teams', () => {
     const factSet = body.find((b) => b.type === 'FactSet') as { facts: { title: string; value: string }[] };
     expect(factSet.facts).toContainEqual({ title: 'Common name', value: 'conformance.example.test' });
     expect(factSet.facts).toContainEqual({ title: 'Days left', value: '7' });
-    expect(post.card!.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open in certctl', url: 'https://certctl.example.test/certificates/cert-conformance' }]);
+    expect(post.card!.actions).toEqual([
+      {
+        type: 'Action.OpenUrl',
+        title: 'Open in certctl',
+        url: 'https://certctl.example.test/certificates/cert-conformance',
+      },
+    ]);
   });
 
   it('posts a MessageCard to a legacy connector URL (chosen from the URL) and checks the "1" answer', async () => {
@@ -52,7 +61,12 @@ describe('notifier-teams', () => {
     await n.send(notification);
     const post = teams.posts.at(-1)!;
     expect(post.format).toBe('message-card');
-    expect(post.payload).toMatchObject({ '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: notification.subject, themeColor: 'FFB900' });
+    expect(post.payload).toMatchObject({
+      '@type': 'MessageCard',
+      '@context': 'https://schema.org/extensions',
+      summary: notification.subject,
+      themeColor: 'FFB900',
+    });
     teams.legacyDeliveryFailureNext();
     const error = await n.send(testNotification()).catch((e: unknown) => e);
     expect(VendorApiError.isInstance(error)).toBe(true);
@@ -61,25 +75,43 @@ describe('notifier-teams', () => {
   });
 
   it('picks the format from the URL unless configured', () => {
-    expect(teamsFormat({ format: 'auto', webhook_url: 'https://contoso.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/d' })).toBe('message_card');
-    expect(teamsFormat({ format: 'auto', webhook_url: 'https://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke' })).toBe('adaptive_card');
-    expect(teamsFormat({ format: 'message_card', webhook_url: 'https://prod-01.westus.logic.azure.com/workflows/abc' })).toBe('message_card');
+    expect(
+      teamsFormat({
+        format: 'auto',
+        webhook_url: 'https://contoso.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/d',
+      }),
+    ).toBe('message_card');
+    expect(
+      teamsFormat({
+        format: 'auto',
+        webhook_url: 'https://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke',
+      }),
+    ).toBe('adaptive_card');
+    expect(
+      teamsFormat({ format: 'message_card', webhook_url: 'https://prod-01.westus.logic.azure.com/workflows/abc' }),
+    ).toBe('message_card');
   });
 
   it('reports a wrong workflow signature as an AuthenticationError without the signature', async () => {
-    const error = await (await notifier({ webhook_url: teams.wrongSignatureUrl })).send(testNotification()).catch((e: unknown) => e);
+    const error = await (await notifier({ webhook_url: teams.wrongSignatureUrl }))
+      .send(testNotification())
+      .catch((e: unknown) => e);
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect((error as Error).message).not.toContain(new URL(teams.wrongSignatureUrl).searchParams.get('sig')!);
   });
 
   it('reports 429 as retryable with Retry-After', async () => {
     teams.rateLimitNext(20);
-    const error = await (await notifier({ webhook_url: teams.workflowUrl })).send(testNotification()).catch((e: unknown) => e);
+    const error = await (await notifier({ webhook_url: teams.workflowUrl }))
+      .send(testNotification())
+      .catch((e: unknown) => e);
     expect(VendorApiError.isInstance(error) && error.retryable && error.retryAfterSeconds === 20).toBe(true);
   });
 
   it('sends a legacy-format card to a Workflows URL only when told to, and Teams refuses it', async () => {
-    const error = await (await notifier({ webhook_url: teams.workflowUrl, format: 'message_card' })).send(testNotification()).catch((e: unknown) => e);
+    const error = await (await notifier({ webhook_url: teams.workflowUrl, format: 'message_card' }))
+      .send(testNotification())
+      .catch((e: unknown) => e);
     expect(VendorApiError.isInstance(error) && error.status === 400 && !error.retryable).toBe(true);
   });
 
@@ -87,12 +119,17 @@ describe('notifier-teams', () => {
     const workflow = await notifier({ webhook_url: teams.workflowUrl });
     const legacy = await notifier({ webhook_url: teams.legacyUrl });
     await fc.assert(
-      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 2000 }), fc.string({ maxLength: 12_000 }), fc.string({ minLength: 1, maxLength: 300 }), async (subject, text, name) => {
-        const base = testNotification();
-        const n = { ...base, subject, text, certificate: { ...base.certificate!, name } };
-        await workflow.send(n);
-        await legacy.send(n);
-      }),
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 2000 }),
+        fc.string({ maxLength: 12_000 }),
+        fc.string({ minLength: 1, maxLength: 300 }),
+        async (subject, text, name) => {
+          const base = testNotification();
+          const n = { ...base, subject, text, certificate: { ...base.certificate!, name } };
+          await workflow.send(n);
+          await legacy.send(n);
+        },
+      ),
       { numRuns: 15 },
     );
   });

@@ -8,12 +8,14 @@ const CONNECTOR = 'notifier-teams';
 export function createTeamsNotifier(config: TeamsConfig, ctx: ConnectorContext): NotifierInstance {
   const format = teamsFormat(config);
   // The signature (Workflows) or the path (legacy) is the credential: never name the URL.
-  const label = format === 'message_card' ? 'POST to the Teams connector webhook' : 'POST to the Teams Workflows webhook';
+  const label =
+    format === 'message_card' ? 'POST to the Teams connector webhook' : 'POST to the Teams Workflows webhook';
 
   return {
     async send(notification) {
       const link = notificationLink(notification, ctx.environment.publicBaseUrl);
-      const body = format === 'message_card' ? messageCard(notification, link) : adaptiveCardMessage(notification, link);
+      const body =
+        format === 'message_card' ? messageCard(notification, link) : adaptiveCardMessage(notification, link);
       const response = await sendVendorRequest(ctx.fetch, {
         connector: CONNECTOR,
         label,
@@ -44,7 +46,10 @@ export function createTeamsNotifier(config: TeamsConfig, ctx: ConnectorContext):
         });
       }
       ctx.logger.debug({ event: notification.event, format }, 'posted to Teams');
-      return { detail: format === 'message_card' ? 'posted a MessageCard to Teams' : 'posted an Adaptive Card to the Teams workflow' };
+      return {
+        detail:
+          format === 'message_card' ? 'posted a MessageCard to Teams' : 'posted an Adaptive Card to the Teams workflow',
+      };
     },
   };
 }

@@ -17,9 +17,21 @@ testNotifier(manifest, {
   invalidConfigs: [
     { config: { url: 'ftp://example.test/hook' }, path: 'url', description: 'a non-HTTP URL' },
     { config: { url: 'https://example.test/hook', secret: 'short' }, path: 'secret', description: 'a short secret' },
-    { config: { url: 'https://example.test/hook', headers: { 'X-Certctl-Signature': 'forged' } }, path: 'headers', description: 'overriding the signature header' },
-    { config: { url: 'https://example.test/hook', headers: { 'bad header': 'x' } }, path: 'headers', description: 'an invalid header name' },
-    { config: { url: 'https://example.test/hook', ssrf_allow: ['10.0.0.0/33'] }, path: 'ssrf_allow', description: 'a malformed allow-list entry' },
+    {
+      config: { url: 'https://example.test/hook', headers: { 'X-Certctl-Signature': 'forged' } },
+      path: 'headers',
+      description: 'overriding the signature header',
+    },
+    {
+      config: { url: 'https://example.test/hook', headers: { 'bad header': 'x' } },
+      path: 'headers',
+      description: 'an invalid header name',
+    },
+    {
+      config: { url: 'https://example.test/hook', ssrf_allow: ['10.0.0.0/33'] },
+      path: 'ssrf_allow',
+      description: 'a malformed allow-list entry',
+    },
   ],
   hooks: {
     beforeAll: async () => {

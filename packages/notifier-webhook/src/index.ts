@@ -20,7 +20,8 @@ export default defineNotifier({
   id: 'webhook',
   displayName: 'Webhook',
   version: VERSION,
-  description: 'POSTs certificate events as signed JSON (HMAC-SHA256 with a timestamp) to any HTTP endpoint, under an SSRF policy',
+  description:
+    'POSTs certificate events as signed JSON (HMAC-SHA256 with a timestamp) to any HTTP endpoint, under an SSRF policy',
   configSchema: webhookConfigSchema,
   env: webhookEnvMapping,
   capabilities: { resolve: true, html: true },

@@ -1,5 +1,12 @@
 import { createTestContext, type TestContext, testNotification } from '@certctl/connector-testkit';
-import { AuthenticationError, ConnectorError, configFromEnv, DeadlineExceededError, parseConfig, VendorApiError } from '@certctl/core';
+import {
+  AuthenticationError,
+  ConnectorError,
+  configFromEnv,
+  DeadlineExceededError,
+  parseConfig,
+  VendorApiError,
+} from '@certctl/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import manifest from './index.js';
 import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
@@ -31,7 +38,9 @@ function notifier(overrides: Record<string, unknown> = {}) {
     ca_pem: receiver.caPem,
     ...overrides,
   });
-  return manifest.create(config, ctx) as Promise<Awaited<ReturnType<typeof manifest.create>> & { stop(): Promise<void> }>;
+  return manifest.create(config, ctx) as Promise<
+    Awaited<ReturnType<typeof manifest.create>> & { stop(): Promise<void> }
+  >;
 }
 
 describe('notifier-webhook', () => {
@@ -72,13 +81,20 @@ describe('notifier-webhook', () => {
     const n = await notifier({ allow_loopback: false });
     const error = await n.send(testNotification()).catch((e: unknown) => e);
     expect(ConnectorError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/refused to connect to 127\.0\.0\.1: loopback address; set allow_loopback/);
+    expect((error as Error).message).toMatch(
+      /refused to connect to 127\.0\.0\.1: loopback address; set allow_loopback/,
+    );
     expect(receiver.vendor.requests.length).toBe(before);
     await n.stop();
   });
 
   it('refuses link-local and metadata addresses even with loopback and private networks allowed', async () => {
-    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://169.254.10.20/hook', 'http://metadata.google.internal/x', 'http://[fe80::1]/hook']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://169.254.10.20/hook',
+      'http://metadata.google.internal/x',
+      'http://[fe80::1]/hook',
+    ]) {
       const n = await notifier({ url, allow_private: true });
       const error = await n.send(testNotification()).catch((e: unknown) => e);
       expect(ConnectorError.isInstance(error), url).toBe(true);
@@ -99,7 +115,9 @@ describe('notifier-webhook', () => {
 
   it('reports a refused signature or token as an AuthenticationError', async () => {
     const wrongSecret = await notifier({ secret: 'another-secret-that-is-long-enough' });
-    expect(AuthenticationError.isInstance(await wrongSecret.send(testNotification()).catch((e: unknown) => e))).toBe(true);
+    expect(AuthenticationError.isInstance(await wrongSecret.send(testNotification()).catch((e: unknown) => e))).toBe(
+      true,
+    );
     const noSecret = await notifier({ secret: undefined });
     expect(AuthenticationError.isInstance(await noSecret.send(testNotification()).catch((e: unknown) => e))).toBe(true);
     await wrongSecret.stop();

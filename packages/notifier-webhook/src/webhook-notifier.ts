@@ -13,7 +13,11 @@ const CONNECTOR = 'notifier-webhook';
  * its own SSRF policy (strict unless the instance's config allows loopback, private ranges or listed
  * hosts) instead of the app's `ctx.fetch`, which only reaches public addresses.
  */
-export function createWebhookNotifier(config: WebhookConfig, ctx: ConnectorContext, version: string): NotifierInstance & { stop(): Promise<void> } {
+export function createWebhookNotifier(
+  config: WebhookConfig,
+  ctx: ConnectorContext,
+  version: string,
+): NotifierInstance & { stop(): Promise<void> } {
   const ssrfPolicy = createSsrfPolicy({
     connector: CONNECTOR,
     allowLoopback: config.allow_loopback,
@@ -34,7 +38,11 @@ export function createWebhookNotifier(config: WebhookConfig, ctx: ConnectorConte
   const target = new URL(config.url);
   const label = `POST ${target.origin}${target.pathname}`;
 
-  async function deliver(payload: Record<string, unknown>, event: string, signal: AbortSignal | undefined): Promise<string> {
+  async function deliver(
+    payload: Record<string, unknown>,
+    event: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
     const body = JSON.stringify(payload);
     const delivery = randomUUID();
     const headers: Record<string, string> = {
@@ -44,7 +52,11 @@ export function createWebhookNotifier(config: WebhookConfig, ctx: ConnectorConte
       'x-certctl-delivery': delivery,
     };
     if (config.secret) {
-      headers[SIGNATURE_HEADER.toLowerCase()] = signWebhookPayload(config.secret, body, Math.floor(ctx.clock.now().getTime() / 1000));
+      headers[SIGNATURE_HEADER.toLowerCase()] = signWebhookPayload(
+        config.secret,
+        body,
+        Math.floor(ctx.clock.now().getTime() / 1000),
+      );
     }
     try {
       await client.request({ method: 'POST', url: target, headers, body, signal, idempotent: false });

@@ -9,21 +9,33 @@ const t = Math.floor(now.getTime() / 1000);
 
 describe('webhook signatures', () => {
   it('verifies a signature made for the same body, secret and a recent timestamp', () => {
-    expect(verifyWebhookSignature({ secret, body, header: signWebhookPayload(secret, body, t - 10), now })).toEqual({ ok: true, timestamp: t - 10 });
-    expect(verifyWebhookSignature({ secret, body: Buffer.from(body), header: signWebhookPayload(secret, body, t), now }).ok).toBe(true);
+    expect(verifyWebhookSignature({ secret, body, header: signWebhookPayload(secret, body, t - 10), now })).toEqual({
+      ok: true,
+      timestamp: t - 10,
+    });
+    expect(
+      verifyWebhookSignature({ secret, body: Buffer.from(body), header: signWebhookPayload(secret, body, t), now }).ok,
+    ).toBe(true);
   });
 
   it('is an HMAC-SHA256 over "<t>.<body>" that openssl reproduces', async () => {
     const { execFileSync } = await import('node:child_process');
-    const out = execFileSync('openssl', ['dgst', '-sha256', '-hmac', secret, '-hex'], { input: `${t}.${body}` }).toString();
+    const out = execFileSync('openssl', ['dgst', '-sha256', '-hmac', secret, '-hex'], {
+      input: `${t}.${body}`,
+    }).toString();
     expect(signWebhookPayload(secret, body, t)).toBe(`t=${t},v1=${out.trim().split(/\s+/).pop()}`);
   });
 
   it('rejects a replay older than the tolerance, and a timestamp too far in the future', () => {
     const old = signWebhookPayload(secret, body, t - 301);
-    expect(verifyWebhookSignature({ secret, body, header: old, now })).toEqual({ ok: false, reason: 'outside_tolerance' });
+    expect(verifyWebhookSignature({ secret, body, header: old, now })).toEqual({
+      ok: false,
+      reason: 'outside_tolerance',
+    });
     expect(verifyWebhookSignature({ secret, body, header: old, now, toleranceSeconds: 600 }).ok).toBe(true);
-    expect(verifyWebhookSignature({ secret, body, header: signWebhookPayload(secret, body, t + 400), now }).ok).toBe(false);
+    expect(verifyWebhookSignature({ secret, body, header: signWebhookPayload(secret, body, t + 400), now }).ok).toBe(
+      false,
+    );
   });
 
   it('rejects a changed body, a wrong secret and a timestamp swapped into a valid signature', () => {
@@ -42,7 +54,14 @@ describe('webhook signatures', () => {
 
   it('reports missing and malformed headers', () => {
     expect(verifyWebhookSignature({ secret, body, header: undefined, now }).reason).toBe('missing');
-    for (const header of ['v1=abc', `t=${t}`, `t=${t},v1=XYZ`, `t=${t},t=${t},v1=${'0'.repeat(64)}`, 'garbage', `t=-1,v1=${'0'.repeat(64)}`]) {
+    for (const header of [
+      'v1=abc',
+      `t=${t}`,
+      `t=${t},v1=XYZ`,
+      `t=${t},t=${t},v1=${'0'.repeat(64)}`,
+      'garbage',
+      `t=-1,v1=${'0'.repeat(64)}`,
+    ]) {
       expect(verifyWebhookSignature({ secret, body, header, now }).reason, header).toBe('malformed');
     }
   });
@@ -56,11 +75,18 @@ describe('webhook signatures', () => {
       { numRuns: 500 },
     );
     fc.assert(
-      fc.property(fc.integer({ min: t - 300, max: t + 300 }), fc.string({ maxLength: 100 }), fc.string({ minLength: 1, maxLength: 40 }), (ts, payload, other) => {
-        const forged = signWebhookPayload(`${secret}${other}`, payload, ts);
-        expect(verifyWebhookSignature({ secret, body: payload, header: forged, now }).ok).toBe(false);
-        expect(verifyWebhookSignature({ secret, body: payload, header: signWebhookPayload(secret, payload, ts), now }).ok).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: t - 300, max: t + 300 }),
+        fc.string({ maxLength: 100 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        (ts, payload, other) => {
+          const forged = signWebhookPayload(`${secret}${other}`, payload, ts);
+          expect(verifyWebhookSignature({ secret, body: payload, header: forged, now }).ok).toBe(false);
+          expect(
+            verifyWebhookSignature({ secret, body: payload, header: signWebhookPayload(secret, payload, ts), now }).ok,
+          ).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -25,25 +25,41 @@ export function ariCertificateId(certificate: CertificateInput): string {
   if (!parsed.authorityKeyIdentifier) {
     throw new MalformedInputError({
       inputKind: 'certificate',
-      message: 'certificate has no Authority Key Identifier keyIdentifier, so it has no ARI certificate id (RFC 9773 4.1)',
+      message:
+        'certificate has no Authority Key Identifier keyIdentifier, so it has no ARI certificate id (RFC 9773 4.1)',
     });
   }
-  return formatAriCertificateId({ keyIdentifier: Buffer.from(parsed.authorityKeyIdentifier, 'hex'), serialNumber: parsed.serialNumberBytes });
+  return formatAriCertificateId({
+    keyIdentifier: Buffer.from(parsed.authorityKeyIdentifier, 'hex'),
+    serialNumber: parsed.serialNumberBytes,
+  });
 }
 
 /** Splits an ARI id (as found in a renewalInfo URL or an order's `replaces`) into its parts. */
 export function parseAriCertificateId(id: string): AriCertificateIdParts {
   const parts = typeof id === 'string' ? id.split('.') : [];
-  if (parts.length !== 2 || !parts.every((p) => p.length > 0 && p.length <= 200 && BASE64URL.test(p) && p.length % 4 !== 1)) {
-    throw new MalformedInputError({ inputKind: 'ari-certificate-id', message: 'ARI certificate id must be two unpadded base64url parts joined by "."' });
+  if (
+    parts.length !== 2 ||
+    !parts.every((p) => p.length > 0 && p.length <= 200 && BASE64URL.test(p) && p.length % 4 !== 1)
+  ) {
+    throw new MalformedInputError({
+      inputKind: 'ari-certificate-id',
+      message: 'ARI certificate id must be two unpadded base64url parts joined by "."',
+    });
   }
   const keyIdentifier = new Uint8Array(Buffer.from(parts[0]!, 'base64url'));
   const serialNumber = new Uint8Array(Buffer.from(parts[1]!, 'base64url'));
   if (formatAriCertificateId({ keyIdentifier, serialNumber }) !== id) {
-    throw new MalformedInputError({ inputKind: 'ari-certificate-id', message: 'ARI certificate id is not canonical base64url' });
+    throw new MalformedInputError({
+      inputKind: 'ari-certificate-id',
+      message: 'ARI certificate id is not canonical base64url',
+    });
   }
   if (serialNumber[0]! & 0x80 || (serialNumber.length > 1 && serialNumber[0] === 0 && !(serialNumber[1]! & 0x80))) {
-    throw new MalformedInputError({ inputKind: 'ari-certificate-id', message: 'ARI serial is not a minimal positive DER INTEGER' });
+    throw new MalformedInputError({
+      inputKind: 'ari-certificate-id',
+      message: 'ARI serial is not a minimal positive DER INTEGER',
+    });
   }
   return { keyIdentifier, serialNumber };
 }

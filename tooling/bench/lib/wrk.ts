@@ -26,9 +26,20 @@ export function postScript(dir: string, name: string, body: Uint8Array, contentT
   return file;
 }
 
-export async function wrk(url: string, options: { seconds: number; connections: number; threads?: number; script?: string }): Promise<WrkResult> {
+export async function wrk(
+  url: string,
+  options: { seconds: number; connections: number; threads?: number; script?: string },
+): Promise<WrkResult> {
   ensureWrk();
-  const args = ['-t', String(options.threads ?? 2), '-c', String(options.connections), '-d', `${options.seconds}s`, '--latency'];
+  const args = [
+    '-t',
+    String(options.threads ?? 2),
+    '-c',
+    String(options.connections),
+    '-d',
+    `${options.seconds}s`,
+    '--latency',
+  ];
   if (options.script) args.push('-s', options.script);
   args.push(url);
   const { stdout } = await run('wrk', args, { encoding: 'utf8', timeout: (options.seconds + 30) * 1000 });

@@ -24,12 +24,24 @@ const dir = mkdtempSync(join(tmpdir(), 'certctl-bench-acme-'));
 async function legoOrders(directoryUrl: string, caFile: string, label: string): Promise<number> {
   const path = join(dir, label);
   const port = await freePort();
-  const common = ['--server', directoryUrl, '--accept-tos', '--email', 'bench@example.test', '--path', path, '--http', '--http.port', `127.0.0.1:${port}`];
+  const common = [
+    '--server',
+    directoryUrl,
+    '--accept-tos',
+    '--email',
+    'bench@example.test',
+    '--path',
+    path,
+    '--http',
+    '--http.port',
+    `127.0.0.1:${port}`,
+  ];
   const env = { ...process.env, LEGO_CA_CERTIFICATES: caFile };
   // Warm-up: registers the account (not timed).
   await run('lego', [...common, '--domains', `warm.${label}.bench.test`, 'run'], { env, cwd: dir });
   const started = performance.now();
-  for (let i = 0; i < orders; i++) await run('lego', [...common, '--domains', `o${i}.${label}.bench.test`, 'run'], { env, cwd: dir });
+  for (let i = 0; i < orders; i++)
+    await run('lego', [...common, '--domains', `o${i}.${label}.bench.test`, 'run'], { env, cwd: dir });
   return orders / ((performance.now() - started) / 1000);
 }
 
@@ -39,17 +51,33 @@ try {
   const server = await startServerProcess({
     dataDir: join(dir, 'data'),
     apiKey: API_KEY,
-    env: { CERTCTL_ACME_SERVER_ENABLED: 'true', CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'bench', CERTCTL_RATE_LIMIT_ENABLED: 'false', CERTCTL_ACME_SERVER_ORDERS_PER_HOUR: '100000' },
+    env: {
+      CERTCTL_ACME_SERVER_ENABLED: 'true',
+      CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'bench',
+      CERTCTL_RATE_LIMIT_ENABLED: 'false',
+      CERTCTL_ACME_SERVER_ORDERS_PER_HOUR: '100000',
+    },
   });
   try {
     const caFile = join(dir, 'data', 'tls', 'ca.pem');
     const agent = new Agent({ ca: readFileSync(caFile) });
     await new Promise<void>((resolve, reject) => {
-      const body = JSON.stringify({ id: 'bench', name: 'bench', description: 'ACME bench', allowed_ekus: ['serverAuth'] });
-      const req = request(`${server.apiUrl}/api/v1/profiles`, { method: 'POST', agent, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`profile: HTTP ${res.statusCode}`))));
+      const body = JSON.stringify({
+        id: 'bench',
+        name: 'bench',
+        description: 'ACME bench',
+        allowed_ekus: ['serverAuth'],
       });
+      const req = request(
+        `${server.apiUrl}/api/v1/profiles`,
+        { method: 'POST', agent, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 201 ? resolve() : reject(new Error(`profile: HTTP ${res.statusCode}`)),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -19,7 +19,12 @@ import { arg, emit } from '../lib/measure.ts';
 const entries = Number(arg('entries', '100000'));
 const dir = mkdtempSync(join(tmpdir(), 'certctl-bench-crl-'));
 try {
-  const ctx = createConnectorContext({ connector: 'issuer-local', logger: createConsoleJsonLogger({ level: 'error' }), tmpDir: dir, environment: { app: 'bench', instanceId: 'iss-bench', pkiHttpBaseUrl: 'http://127.0.0.1:8080' } });
+  const ctx = createConnectorContext({
+    connector: 'issuer-local',
+    logger: createConsoleJsonLogger({ level: 'error' }),
+    tmpDir: dir,
+    environment: { app: 'bench', instanceId: 'iss-bench', pkiHttpBaseUrl: 'http://127.0.0.1:8080' },
+  });
   const issuer = createLocalIssuer(parseConfig(localConfigSchema, {}, 'issuer-local'), ctx);
   await issuer.start();
   const now = new Date();
@@ -32,7 +37,12 @@ try {
   let bytes = 0;
   for (let round = 0; round < 3; round++) {
     const started = performance.now();
-    const der = await issuer.generateCrl({ entries: revoked, crlNumber: BigInt(round + 1), thisUpdate: now, nextUpdate: new Date(now.getTime() + 86_400_000) });
+    const der = await issuer.generateCrl({
+      entries: revoked,
+      crlNumber: BigInt(round + 1),
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + 86_400_000),
+    });
     timings.push(performance.now() - started);
     bytes = der.length;
   }
@@ -41,12 +51,40 @@ try {
   const ca = join(dir, 'openssl-ca');
   mkdirSync(ca);
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: ca, stdio: ['ignore', 'pipe', 'pipe'] });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=Bench CRL CA', '-days', '30']);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-subj',
+    '/CN=Bench CRL CA',
+    '-days',
+    '30',
+  ]);
   const stamp = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`;
   const expiry = stamp(new Date(now.getTime() + 30 * 86_400_000));
-  writeFileSync(join(ca, 'index.txt'), revoked.map((r) => `R\t${expiry}\t${stamp(r.revokedAt)},keyCompromise\t${(r.serial.length % 2 ? `0${r.serial}` : r.serial).toUpperCase()}\tunknown\t/CN=x${r.serial}`).map((line) => `${line}\n`).join(''));
+  writeFileSync(
+    join(ca, 'index.txt'),
+    revoked
+      .map(
+        (r) =>
+          `R\t${expiry}\t${stamp(r.revokedAt)},keyCompromise\t${(r.serial.length % 2 ? `0${r.serial}` : r.serial).toUpperCase()}\tunknown\t/CN=x${r.serial}`,
+      )
+      .map((line) => `${line}\n`)
+      .join(''),
+  );
   writeFileSync(join(ca, 'crlnumber'), '01\n');
-  writeFileSync(join(ca, 'ca.cnf'), `[ca]\ndefault_ca=bench\n[bench]\ndatabase=index.txt\ncrlnumber=crlnumber\ncertificate=ca.pem\nprivate_key=ca.key\ndefault_md=sha256\ndefault_crl_days=1\nunique_subject=no\n`);
+  writeFileSync(
+    join(ca, 'ca.cnf'),
+    `[ca]\ndefault_ca=bench\n[bench]\ndatabase=index.txt\ncrlnumber=crlnumber\ncertificate=ca.pem\nprivate_key=ca.key\ndefault_md=sha256\ndefault_crl_days=1\nunique_subject=no\n`,
+  );
   const opensslStarted = performance.now();
   run(['ca', '-config', 'ca.cnf', '-gencrl', '-out', 'crl.pem', '-batch']);
   const opensslMs = performance.now() - opensslStarted;

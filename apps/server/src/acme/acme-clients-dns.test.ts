@@ -43,14 +43,48 @@ printf 'server 127.0.0.1 ${bind.port}\\nupdate %s %s 60 TXT "%s"\\nsend\\n' "$op
     chmodSync(hook, 0o755);
     const result = await run(
       'lego',
-      ['--server', acme.directory('dns'), '--accept-tos', '--email', 'ops@dns.test', '--path', dir, '--domains', 'dns.test', '--domains', '*.dns.test', '--dns', 'exec', '--dns.resolvers', `127.0.0.1:${bind.port}`, '--dns.disable-cp', 'run'],
-      { env: { LEGO_CA_CERTIFICATES: acme.caFile, EXEC_PATH: hook, EXEC_PROPAGATION_TIMEOUT: '20', EXEC_POLLING_INTERVAL: '1', EXEC_SEQUENCE_INTERVAL: '1' }, cwd: dir, timeoutMs: 90_000 },
+      [
+        '--server',
+        acme.directory('dns'),
+        '--accept-tos',
+        '--email',
+        'ops@dns.test',
+        '--path',
+        dir,
+        '--domains',
+        'dns.test',
+        '--domains',
+        '*.dns.test',
+        '--dns',
+        'exec',
+        '--dns.resolvers',
+        `127.0.0.1:${bind.port}`,
+        '--dns.disable-cp',
+        'run',
+      ],
+      {
+        env: {
+          LEGO_CA_CERTIFICATES: acme.caFile,
+          EXEC_PATH: hook,
+          EXEC_PROPAGATION_TIMEOUT: '20',
+          EXEC_POLLING_INTERVAL: '1',
+          EXEC_SEQUENCE_INTERVAL: '1',
+        },
+        cwd: dir,
+        timeoutMs: 90_000,
+      },
     );
     expect(result.code, explain(result)).toBe(0);
     const certFile = join(dir, 'certificates', 'dns.test.crt');
     expect((await acme.opensslVerify(certFile, certFile)).stdout).toContain(': OK');
-    expect((await run('openssl', ['x509', '-in', certFile, '-noout', '-ext', 'subjectAltName'])).stdout).toContain('DNS:*.dns.test');
-    const events = await acme.server.deps.db.selectFrom('auditEvents').select('details').where('action', '=', 'acme_challenge_valid').execute();
+    expect((await run('openssl', ['x509', '-in', certFile, '-noout', '-ext', 'subjectAltName'])).stdout).toContain(
+      'DNS:*.dns.test',
+    );
+    const events = await acme.server.deps.db
+      .selectFrom('auditEvents')
+      .select('details')
+      .where('action', '=', 'acme_challenge_valid')
+      .execute();
     expect(events.map((e) => (e.details as { type: string }).type)).toEqual(['dns-01', 'dns-01']);
   }, 120_000);
 });

@@ -93,7 +93,10 @@ MDomain md.example.test
     const staged = await waitFor(() => /has been setup and changes will be activated/.test(logText()), 60_000);
     expect(staged, logText().slice(-4000)).toBe(true);
 
-    const order = await acme.server.deps.db.selectFrom('acmeOrders').select(['profileId', 'status', 'versionId']).executeTakeFirstOrThrow();
+    const order = await acme.server.deps.db
+      .selectFrom('acmeOrders')
+      .select(['profileId', 'status', 'versionId'])
+      .executeTakeFirstOrThrow();
     expect(order).toMatchObject({ profileId: 'servers', status: 'valid' });
     const staging = join(dir, 'md', 'staging', 'md.example.test', 'pubcert.pem');
     expect((await acme.opensslVerify(staging, staging)).stdout).toContain(': OK');

@@ -11,22 +11,54 @@ import { InjectAcmeClient, newAccountKey } from './test-support/jws-client.js';
 
 async function csrDer(names: string[], algorithm: 'ecdsa-p256' | 'rsa-2048' = 'ecdsa-p256') {
   const keys = await generateKeyPair({ algorithm });
-  const csr = await createCsr({ keys, subject: { CN: names[0]! }, sans: names.map((value) => ({ type: 'dns' as const, value })) });
+  const csr = await createCsr({
+    keys,
+    subject: { CN: names[0]! },
+    sans: names.map((value) => ({ type: 'dns' as const, value })),
+  });
   return { csr: Buffer.from(csr.der).toString('base64url'), keys };
 }
 
 async function counts(server: TestServer) {
   const db = server.deps.db;
-  const n = async (table: 'acmeAccounts' | 'acmeOrders' | 'certificates' | 'jobs' | 'revocations') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  return { accounts: await n('acmeAccounts'), orders: await n('acmeOrders'), certificates: await n('certificates'), jobs: await n('jobs'), revocations: await n('revocations') };
+  const n = async (table: 'acmeAccounts' | 'acmeOrders' | 'certificates' | 'jobs' | 'revocations') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    accounts: await n('acmeAccounts'),
+    orders: await n('acmeOrders'),
+    certificates: await n('certificates'),
+    jobs: await n('jobs'),
+    revocations: await n('revocations'),
+  };
 }
 
 describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
   let server: TestServer;
   const work = mkdtempSync(join(tmpdir(), 'certctl-acme-proto-'));
   beforeAll(async () => {
-    server = await startTestServer({ database: ctx, installed: true, env: { CERTCTL_ACME_SERVER_ENABLED: 'true', CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'web', CERTCTL_ACME_SERVER_ORDERS_PER_HOUR: '8' } });
-    const created = await call(server.api, 'POST', '/api/v1/profiles', { id: 'web', name: 'web', description: 'Web servers', allowed_ekus: ['serverAuth'], required_san_patterns: ['**.example.test'] });
+    server = await startTestServer({
+      database: ctx,
+      installed: true,
+      env: {
+        CERTCTL_ACME_SERVER_ENABLED: 'true',
+        CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'web',
+        CERTCTL_ACME_SERVER_ORDERS_PER_HOUR: '8',
+      },
+    });
+    const created = await call(server.api, 'POST', '/api/v1/profiles', {
+      id: 'web',
+      name: 'web',
+      description: 'Web servers',
+      allowed_ekus: ['serverAuth'],
+      required_san_patterns: ['**.example.test'],
+    });
     expect(created.status).toBe(201);
     expect(created.json.acme_auth_mode).toBe('trust_authenticated');
   });
@@ -63,7 +95,12 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     expect(again.status).toBe(200);
     expect(again.headers.location).toBe(client.kid);
 
-    const order = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'app.example.test' }, { type: 'dns', value: 'www.app.example.test' }] });
+    const order = await client.post(client.directory.newOrder!, {
+      identifiers: [
+        { type: 'dns', value: 'app.example.test' },
+        { type: 'dns', value: 'www.app.example.test' },
+      ],
+    });
     expect(order.status).toBe(201);
     expect(order.json.status).toBe('ready');
     const authz = await client.post(order.json.authorizations[0], '');
@@ -81,8 +118,18 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     writeFileSync(join(work, 'chain.pem'), pem.body);
     writeFileSync(join(work, 'leaf.pem'), pem.body.slice(0, pem.body.indexOf('-----END CERTIFICATE-----') + 25));
     writeFileSync(join(work, 'ca.pem'), (await call(server.api, 'GET', '/api/v1/issuers/iss-local/ca-chain')).body);
-    expect(execFileSync('openssl', ['verify', '-CAfile', 'ca.pem', '-untrusted', 'chain.pem', 'leaf.pem'], { cwd: work, encoding: 'utf8' })).toContain('leaf.pem: OK');
-    expect(execFileSync('openssl', ['x509', '-in', 'leaf.pem', '-noout', '-ext', 'subjectAltName'], { cwd: work, encoding: 'utf8' })).toContain('DNS:www.app.example.test');
+    expect(
+      execFileSync('openssl', ['verify', '-CAfile', 'ca.pem', '-untrusted', 'chain.pem', 'leaf.pem'], {
+        cwd: work,
+        encoding: 'utf8',
+      }),
+    ).toContain('leaf.pem: OK');
+    expect(
+      execFileSync('openssl', ['x509', '-in', 'leaf.pem', '-noout', '-ext', 'subjectAltName'], {
+        cwd: work,
+        encoding: 'utf8',
+      }),
+    ).toContain('DNS:www.app.example.test');
 
     // The certificate is in the inventory, owned by the ACME team, with the audit trail of an ordinary issuance.
     const inventory = await call(server.api, 'GET', '/api/v1/certificates?per_page=100');
@@ -91,12 +138,19 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     expect(managed.profile_id).toBe('web');
     expect((managed.tags as Record<string, string>).source).toBe('acme');
     const audit = await call(server.api, 'GET', `/api/v1/audit?resource_id=${managed.id}`);
-    expect(audit.json.data!.map((e) => e.action)).toEqual(expect.arrayContaining(['certificate_created', 'issuance_job_created', 'issuance_job_completed']));
+    expect(audit.json.data!.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['certificate_created', 'issuance_job_created', 'issuance_job_completed']),
+    );
 
     // ARI: a window from the renewal policy, inside the validity.
-    const leaf = new (await import('node:crypto')).X509Certificate(pem.body.slice(0, pem.body.indexOf('-----END CERTIFICATE-----') + 25));
+    const leaf = new (await import('node:crypto')).X509Certificate(
+      pem.body.slice(0, pem.body.indexOf('-----END CERTIFICATE-----') + 25),
+    );
     const { ariCertificateId } = await import('@certctl/pki');
-    const ari = await server.api.inject({ method: 'GET', url: `/acme/profile/web/renewal-info/${ariCertificateId(leaf.toString())}` });
+    const ari = await server.api.inject({
+      method: 'GET',
+      url: `/acme/profile/web/renewal-info/${ariCertificateId(leaf.toString())}`,
+    });
     expect(ari.statusCode).toBe(200);
     expect(ari.headers['retry-after']).toBe('21600');
     const window = JSON.parse(ari.body).suggestedWindow;
@@ -110,53 +164,91 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     expect((await call(server.api, 'GET', `/api/v1/certificates/${managed.id}`)).json.status).toBe('revoked');
     const twice = await client.post(client.directory.revokeCert!, { certificate: der });
     expect(twice.json.type).toBe('urn:ietf:params:acme:error:alreadyRevoked');
-    const ariAfter = JSON.parse((await server.api.inject({ method: 'GET', url: `/acme/profile/web/renewal-info/${ariCertificateId(leaf.toString())}` })).body);
+    const ariAfter = JSON.parse(
+      (
+        await server.api.inject({
+          method: 'GET',
+          url: `/acme/profile/web/renewal-info/${ariCertificateId(leaf.toString())}`,
+        })
+      ).body,
+    );
     expect(new Date(ariAfter.suggestedWindow.end).getTime()).toBeLessThanOrEqual(Date.now() + 1000);
   });
 
   it('answers bad requests with the right problem document and changes nothing', async () => {
     const client = await new InjectAcmeClient(server.api, await newAccountKey('EdDSA'), '/acme/directory').start();
     await client.register();
-    const order = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'api.example.test' }] });
+    const order = await client.post(client.directory.newOrder!, {
+      identifiers: [{ type: 'dns', value: 'api.example.test' }],
+    });
     expect(order.status).toBe(201);
     const before = await counts(server);
 
     // Replayed nonce: badNonce, with a fresh nonce to retry with.
     const nonce = await client.nonce();
-    const first = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'x.example.test' }] }, { nonce, headerUrl: 'https://acme.test:443/wrong' });
+    const first = await client.post(
+      client.directory.newOrder!,
+      { identifiers: [{ type: 'dns', value: 'x.example.test' }] },
+      { nonce, headerUrl: 'https://acme.test:443/wrong' },
+    );
     expect(first.json.type).toBe('urn:ietf:params:acme:error:unauthorized');
-    const bogus = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'x.example.test' }] }, { nonce: 'bm90LWEtbm9uY2U' });
+    const bogus = await client.post(
+      client.directory.newOrder!,
+      { identifiers: [{ type: 'dns', value: 'x.example.test' }] },
+      { nonce: 'bm90LWEtbm9uY2U' },
+    );
     expect(bogus.status).toBe(400);
     expect(bogus.json.type).toBe('urn:ietf:params:acme:error:badNonce');
     expect(bogus.headers['replay-nonce']).toMatch(/^[A-Za-z0-9_-]+$/);
     const used = await client.nonce();
     await client.post(`${client.kid}`, '', { nonce: used });
-    const replay = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'x.example.test' }] }, { nonce: used });
+    const replay = await client.post(
+      client.directory.newOrder!,
+      { identifiers: [{ type: 'dns', value: 'x.example.test' }] },
+      { nonce: used },
+    );
     expect(replay.json.type).toBe('urn:ietf:params:acme:error:badNonce');
 
     // Wrong url in the protected header.
-    const wrongUrl = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'x.example.test' }] }, { headerUrl: client.directory.newAccount });
+    const wrongUrl = await client.post(
+      client.directory.newOrder!,
+      { identifiers: [{ type: 'dns', value: 'x.example.test' }] },
+      { headerUrl: client.directory.newAccount },
+    );
     expect(wrongUrl.status).toBe(403);
     expect(wrongUrl.json.type).toBe('urn:ietf:params:acme:error:unauthorized');
 
     // Malformed JWS bodies and the wrong content type.
-    expect((await client.postRaw(client.directory.newOrder!, '{"protected":1}')).json.type).toBe('urn:ietf:params:acme:error:malformed');
-    expect((await client.postRaw(client.directory.newOrder!, 'not json')).json.type).toBe('urn:ietf:params:acme:error:malformed');
+    expect((await client.postRaw(client.directory.newOrder!, '{"protected":1}')).json.type).toBe(
+      'urn:ietf:params:acme:error:malformed',
+    );
+    expect((await client.postRaw(client.directory.newOrder!, 'not json')).json.type).toBe(
+      'urn:ietf:params:acme:error:malformed',
+    );
     const jsonType = await client.postRaw(client.directory.newOrder!, '{}', 'application/json');
     expect(jsonType.status).toBe(415);
     expect(jsonType.json.type).toBe('urn:ietf:params:acme:error:malformed');
     const other = await newAccountKey('ES256');
-    const forged = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'x.example.test' }] }, { key: other });
+    const forged = await client.post(
+      client.directory.newOrder!,
+      { identifiers: [{ type: 'dns', value: 'x.example.test' }] },
+      { key: other },
+    );
     expect(forged.json.type).toBe('urn:ietf:params:acme:error:malformed');
     expect(forged.json.detail).toContain('signature');
 
     // Oversized body.
-    const huge = await client.postRaw(client.directory.newOrder!, JSON.stringify({ protected: 'a'.repeat(70_000), payload: '', signature: 'x' }));
+    const huge = await client.postRaw(
+      client.directory.newOrder!,
+      JSON.stringify({ protected: 'a'.repeat(70_000), payload: '', signature: 'x' }),
+    );
     expect(huge.status).toBe(413);
     expect(huge.json.type).toBe('urn:ietf:params:acme:error:malformed');
 
     // Names the profile does not allow.
-    const rejected = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'evil.other.test' }] });
+    const rejected = await client.post(client.directory.newOrder!, {
+      identifiers: [{ type: 'dns', value: 'evil.other.test' }],
+    });
     expect(rejected.json.type).toBe('urn:ietf:params:acme:error:rejectedIdentifier');
 
     // A CSR for other names than the order: badCSR, the order stays ready.
@@ -171,7 +263,7 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
 
     // Another account cannot read this order.
     const stranger = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
-    const unknownKid = await stranger.post(order.headers.location as string, '', { }).catch(() => undefined);
+    const unknownKid = await stranger.post(order.headers.location as string, '', {}).catch(() => undefined);
     expect(unknownKid?.json.type).toBe('urn:ietf:params:acme:error:malformed');
     expect(await counts(server)).toEqual(before);
     await stranger.register();
@@ -205,16 +297,31 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     expect(again.json.type).toBe('urn:ietf:params:acme:error:alreadyReplaced');
     const done = await client.post(renewal.json.finalize, { csr: (await csrDer(['ari.example.test'])).csr });
     expect(done.json.status).toBe('valid');
-    const managed = (await call(server.api, 'GET', '/api/v1/certificates?per_page=100')).json.data!.filter((c) => c.common_name === 'ari.example.test');
+    const managed = (await call(server.api, 'GET', '/api/v1/certificates?per_page=100')).json.data!.filter(
+      (c) => c.common_name === 'ari.example.test',
+    );
     expect(managed).toHaveLength(1);
     const versions = await call(server.api, 'GET', `/api/v1/certificates/${managed[0]!.id}/versions`);
     expect(versions.json.total).toBe(2);
-    const jobs = await server.deps.db.selectFrom('jobs').select(['type', 'trigger']).where('certificateId', '=', String(managed[0]!.id)).orderBy('createdAt').execute();
-    expect(jobs).toEqual([{ type: 'issuance', trigger: 'acme' }, { type: 'renewal', trigger: 'acme_ari' }]);
+    const jobs = await server.deps.db
+      .selectFrom('jobs')
+      .select(['type', 'trigger'])
+      .where('certificateId', '=', String(managed[0]!.id))
+      .orderBy('createdAt')
+      .execute();
+    expect(jobs).toEqual([
+      { type: 'issuance', trigger: 'acme' },
+      { type: 'renewal', trigger: 'acme_ari' },
+    ]);
   });
 
   it('accepts a nonce on another replica of the same database, exactly once', async () => {
-    const replica = await startTestServer({ database: ctx, installed: true, replicaId: 'replica-b', env: { CERTCTL_ACME_SERVER_ENABLED: 'true', CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'web' } });
+    const replica = await startTestServer({
+      database: ctx,
+      installed: true,
+      replicaId: 'replica-b',
+      env: { CERTCTL_ACME_SERVER_ENABLED: 'true', CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'web' },
+    });
     try {
       const key = await newAccountKey('ES256');
       const onA = await new InjectAcmeClient(server.api, key, '/acme/directory').start();
@@ -230,15 +337,31 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
   });
 
   it('holds a finalized order in processing while the profile requires approval, then issues once approved', async () => {
-    const gated = await call(server.api, 'POST', '/api/v1/profiles', { id: 'gated', name: 'gated', description: 'Needs approval', requires_approval: true });
+    const gated = await call(server.api, 'POST', '/api/v1/profiles', {
+      id: 'gated',
+      name: 'gated',
+      description: 'Needs approval',
+      requires_approval: true,
+    });
     expect(gated.status).toBe(201);
-    const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/profile/gated/directory').start();
+    const client = await new InjectAcmeClient(
+      server.api,
+      await newAccountKey('ES256'),
+      '/acme/profile/gated/directory',
+    ).start();
     await client.register();
-    const order = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'gated.example.test' }] });
+    const order = await client.post(client.directory.newOrder!, {
+      identifiers: [{ type: 'dns', value: 'gated.example.test' }],
+    });
     const finalized = await client.post(order.json.finalize, { csr: (await csrDer(['gated.example.test'])).csr });
     expect(finalized.json.status).toBe('processing');
     expect(finalized.headers['retry-after']).toBe('1');
-    const job = await server.deps.db.selectFrom('acmeOrders').innerJoin('jobs', 'jobs.id', 'acmeOrders.jobId').select(['jobs.id', 'jobs.status']).where('acmeOrders.id', '=', String(order.headers.location).split('/').pop()!).executeTakeFirstOrThrow();
+    const job = await server.deps.db
+      .selectFrom('acmeOrders')
+      .innerJoin('jobs', 'jobs.id', 'acmeOrders.jobId')
+      .select(['jobs.id', 'jobs.status'])
+      .where('acmeOrders.id', '=', String(order.headers.location).split('/').pop()!)
+      .executeTakeFirstOrThrow();
     expect(job.status).toBe('awaiting_approval');
     expect((await call(server.api, 'POST', `/api/v1/jobs/${job.id}/approve`, { note: 'ok' })).status).toBe(200);
     await server.runner.runOnce();
@@ -250,8 +373,14 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
   it('limits new orders per account per hour with rateLimited and Retry-After', async () => {
     const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
     await client.register();
-    for (let i = 0; i < 8; i++) expect((await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: `r${i}.example.test` }] })).status).toBe(201);
-    const limited = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'r9.example.test' }] });
+    for (let i = 0; i < 8; i++)
+      expect(
+        (await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: `r${i}.example.test` }] }))
+          .status,
+      ).toBe(201);
+    const limited = await client.post(client.directory.newOrder!, {
+      identifiers: [{ type: 'dns', value: 'r9.example.test' }],
+    });
     expect(limited.status).toBe(429);
     expect(limited.json.type).toBe('urn:ietf:params:acme:error:rateLimited');
     expect(limited.headers['retry-after']).toBeDefined();
@@ -263,18 +392,30 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     await client.register();
     const newKey = await newAccountKey('RS256');
     const { signJws } = await import('./test-support/jws-client.js');
-    const inner = await signJws(newKey, { jwk: newKey.jwk, url: client.directory.keyChange }, { account: client.kid, oldKey: oldKey.jwk });
+    const inner = await signJws(
+      newKey,
+      { jwk: newKey.jwk, url: client.directory.keyChange },
+      { account: client.kid, oldKey: oldKey.jwk },
+    );
     const changed = await client.post(client.directory.keyChange!, inner);
     expect(changed.status).toBe(200);
     const withOld = await client.post(client.kid!, '');
     expect(withOld.json.type).toBe('urn:ietf:params:acme:error:malformed');
     const withNew = await client.post(client.kid!, '', { key: newKey });
     expect(withNew.status).toBe(200);
-    const lookup = await client.post(client.directory.newAccount!, { onlyReturnExisting: true }, { jwk: true, key: newKey });
+    const lookup = await client.post(
+      client.directory.newAccount!,
+      { onlyReturnExisting: true },
+      { jwk: true, key: newKey },
+    );
     expect(lookup.headers.location).toBe(client.kid);
     const deactivated = await client.post(client.kid!, { status: 'deactivated' }, { key: newKey });
     expect(deactivated.json.status).toBe('deactivated');
-    const after = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'z.example.test' }] }, { key: newKey });
+    const after = await client.post(
+      client.directory.newOrder!,
+      { identifiers: [{ type: 'dns', value: 'z.example.test' }] },
+      { key: newKey },
+    );
     expect(after.json.type).toBe('urn:ietf:params:acme:error:unauthorized');
   });
 
@@ -290,7 +431,9 @@ describeEachDialect('ACME server protocol (trust_authenticated)', (ctx) => {
     const client = await new InjectAcmeClient(server.api, await newAccountKey('ES256'), '/acme/directory').start();
     await client.register({ termsOfServiceAgreed: true });
     await client.post(client.directory.newAccount!, { onlyReturnExisting: true }, { jwk: true });
-    const order = await client.post(client.directory.newOrder!, { identifiers: [{ type: 'dns', value: 'metrics.example.test' }] });
+    const order = await client.post(client.directory.newOrder!, {
+      identifiers: [{ type: 'dns', value: 'metrics.example.test' }],
+    });
     expect(order.status).toBe(201);
     expect(await value(accounts)).toBe(accountsBefore + 1);
     expect(await value(orders)).toBe(ordersBefore + 1);

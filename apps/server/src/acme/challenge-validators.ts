@@ -46,7 +46,10 @@ export function createValidators(config: AcmeServerConfig): Validators {
     let addresses: string[];
     if (pinned) addresses = [pinned];
     else {
-      const [v4, v6] = await Promise.all([resolver.resolve4(target.value).catch(() => [] as string[]), resolver.resolve6(target.value).catch(() => [] as string[])]);
+      const [v4, v6] = await Promise.all([
+        resolver.resolve4(target.value).catch(() => [] as string[]),
+        resolver.resolve6(target.value).catch(() => [] as string[]),
+      ]);
       addresses = [...v4, ...v6];
     }
     if (addresses.length === 0) throw new AcmeProblem('dns', `no A/AAAA record for ${target.value}`);
@@ -54,7 +57,10 @@ export function createValidators(config: AcmeServerConfig): Validators {
     try {
       policy.assertAddress(address);
     } catch (error) {
-      throw new AcmeProblem('connection', `refusing to connect to ${address} for ${target.value}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new AcmeProblem(
+        'connection',
+        `refusing to connect to ${address} for ${target.value}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return address;
   }
@@ -65,11 +71,23 @@ export function createValidators(config: AcmeServerConfig): Validators {
       const hostHeader = `${isIP(target.value) === 6 ? `[${target.value}]` : target.value}${config.http01Port === 80 ? '' : `:${config.http01Port}`}`;
       const body = await new Promise<string>((resolve, reject) => {
         const req = httpRequest(
-          { host: address, port: config.http01Port, path: `/.well-known/acme-challenge/${target.token}`, method: 'GET', headers: { host: hostHeader, 'user-agent': 'certctl-acme-validator' }, timeout: config.validationTimeoutMs },
+          {
+            host: address,
+            port: config.http01Port,
+            path: `/.well-known/acme-challenge/${target.token}`,
+            method: 'GET',
+            headers: { host: hostHeader, 'user-agent': 'certctl-acme-validator' },
+            timeout: config.validationTimeoutMs,
+          },
           (res) => {
             if (res.statusCode !== 200) {
               res.resume();
-              reject(new AcmeProblem('incorrectResponse', `http://${hostHeader}/.well-known/acme-challenge/${target.token} answered ${res.statusCode}`));
+              reject(
+                new AcmeProblem(
+                  'incorrectResponse',
+                  `http://${hostHeader}/.well-known/acme-challenge/${target.token} answered ${res.statusCode}`,
+                ),
+              );
               return;
             }
             const chunks: Buffer[] = [];
@@ -87,11 +105,20 @@ export function createValidators(config: AcmeServerConfig): Validators {
             res.on('error', reject);
           },
         );
-        req.on('timeout', () => req.destroy(new AcmeProblem('connection', `timed out fetching the challenge from ${target.value}`)));
-        req.on('error', (error) => reject(error instanceof AcmeProblem ? error : new AcmeProblem('connection', `cannot fetch the challenge from ${target.value}: ${error.message}`)));
+        req.on('timeout', () =>
+          req.destroy(new AcmeProblem('connection', `timed out fetching the challenge from ${target.value}`)),
+        );
+        req.on('error', (error) =>
+          reject(
+            error instanceof AcmeProblem
+              ? error
+              : new AcmeProblem('connection', `cannot fetch the challenge from ${target.value}: ${error.message}`),
+          ),
+        );
         req.end();
       });
-      if (!safeEqual(body.trim(), target.keyAuthorization)) throw new AcmeProblem('incorrectResponse', 'the key authorization served does not match');
+      if (!safeEqual(body.trim(), target.keyAuthorization))
+        throw new AcmeProblem('incorrectResponse', 'the key authorization served does not match');
     },
 
     async 'dns-01'(target) {
@@ -100,37 +127,68 @@ export function createValidators(config: AcmeServerConfig): Validators {
       try {
         records = await resolver.resolveTxt(`_acme-challenge.${target.value}`);
       } catch (error) {
-        throw new AcmeProblem('dns', `no TXT record at _acme-challenge.${target.value}: ${(error as { code?: string }).code ?? String(error)}`);
+        throw new AcmeProblem(
+          'dns',
+          `no TXT record at _acme-challenge.${target.value}: ${(error as { code?: string }).code ?? String(error)}`,
+        );
       }
-      if (!records.some((parts) => safeEqual(parts.join(''), expected))) throw new AcmeProblem('incorrectResponse', `no TXT record at _acme-challenge.${target.value} matches the key authorization digest`);
+      if (!records.some((parts) => safeEqual(parts.join(''), expected)))
+        throw new AcmeProblem(
+          'incorrectResponse',
+          `no TXT record at _acme-challenge.${target.value} matches the key authorization digest`,
+        );
     },
 
     async 'tls-alpn-01'(target) {
       const address = await addressOf(target);
       const der = await new Promise<Uint8Array>((resolve, reject) => {
-        const socket = tlsConnect({ host: address, port: config.tlsAlpn01Port, servername: isIP(target.value) ? undefined : target.value, ALPNProtocols: ['acme-tls/1'], rejectUnauthorized: false, timeout: config.validationTimeoutMs }, () => {
-          if (socket.alpnProtocol !== 'acme-tls/1') {
-            socket.destroy();
-            reject(new AcmeProblem('tls', 'the server did not negotiate the acme-tls/1 protocol'));
-            return;
-          }
-          const peer = socket.getPeerX509Certificate();
-          socket.end();
-          if (!peer) reject(new AcmeProblem('tls', 'no certificate presented'));
-          else resolve(new Uint8Array(peer.raw));
-        });
+        const socket = tlsConnect(
+          {
+            host: address,
+            port: config.tlsAlpn01Port,
+            servername: isIP(target.value) ? undefined : target.value,
+            ALPNProtocols: ['acme-tls/1'],
+            rejectUnauthorized: false,
+            timeout: config.validationTimeoutMs,
+          },
+          () => {
+            if (socket.alpnProtocol !== 'acme-tls/1') {
+              socket.destroy();
+              reject(new AcmeProblem('tls', 'the server did not negotiate the acme-tls/1 protocol'));
+              return;
+            }
+            const peer = socket.getPeerX509Certificate();
+            socket.end();
+            if (!peer) reject(new AcmeProblem('tls', 'no certificate presented'));
+            else resolve(new Uint8Array(peer.raw));
+          },
+        );
         socket.on('timeout', () => socket.destroy(new AcmeProblem('connection', 'TLS-ALPN-01 connection timed out')));
-        socket.on('error', (error) => reject(error instanceof AcmeProblem ? error : new AcmeProblem('tls', `TLS-ALPN-01 handshake failed: ${error.message}`)));
+        socket.on('error', (error) =>
+          reject(
+            error instanceof AcmeProblem
+              ? error
+              : new AcmeProblem('tls', `TLS-ALPN-01 handshake failed: ${error.message}`),
+          ),
+        );
       });
       // The self-signed validation certificate is not chain-validated (RFC 8737 3): only its contents count.
       const cert = parseCertificate(der);
-      const names = cert.sans.filter((s) => s.type === 'dns' || s.type === 'ip').map((s) => ('value' in s ? String(s.value).toLowerCase() : ''));
-      if (names.length !== 1 || names[0] !== target.value.toLowerCase()) throw new AcmeProblem('incorrectResponse', `the TLS-ALPN-01 certificate must name exactly ${target.value}`);
+      const names = cert.sans
+        .filter((s) => s.type === 'dns' || s.type === 'ip')
+        .map((s) => ('value' in s ? String(s.value).toLowerCase() : ''));
+      if (names.length !== 1 || names[0] !== target.value.toLowerCase())
+        throw new AcmeProblem('incorrectResponse', `the TLS-ALPN-01 certificate must name exactly ${target.value}`);
       const extension = cert.extensions.find((e) => e.oid === ACME_IDENTIFIER_OID);
-      if (!extension?.critical) throw new AcmeProblem('incorrectResponse', 'the TLS-ALPN-01 certificate lacks a critical acmeIdentifier extension');
+      if (!extension?.critical)
+        throw new AcmeProblem(
+          'incorrectResponse',
+          'the TLS-ALPN-01 certificate lacks a critical acmeIdentifier extension',
+        );
       const digest = createHash('sha256').update(target.keyAuthorization).digest();
       const expected = Buffer.concat([Buffer.from([0x04, 0x20]), digest]);
-      if (!Buffer.from(extension.value).equals(expected)) throw new AcmeProblem('incorrectResponse', 'the acmeIdentifier extension does not match the key authorization');
+      if (!Buffer.from(extension.value).equals(expected))
+        throw new AcmeProblem('incorrectResponse', 'the acmeIdentifier extension does not match the key authorization');
     },
   };
 }

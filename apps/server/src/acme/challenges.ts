@@ -8,7 +8,8 @@ import { AcmeProblem, notFoundProblem, unauthorized } from './problems.js';
 import { settleOrderAuthorizations } from './orders.js';
 
 /** RFC 8555 8.1: token "." base64url(JWK thumbprint of the account key). */
-export const keyAuthorization = (token: string, account: Pick<AcmeAccount, 'jwkThumbprint'>) => `${token}.${account.jwkThumbprint}`;
+export const keyAuthorization = (token: string, account: Pick<AcmeAccount, 'jwkThumbprint'>) =>
+  `${token}.${account.jwkThumbprint}`;
 
 export async function accountChallenge(ctx: AcmeContext, accountId: string, challengeId: string) {
   const row = await ctx.deps.db
@@ -24,11 +25,22 @@ export async function accountChallenge(ctx: AcmeContext, accountId: string, chal
 }
 
 /** RFC 8555 7.5.1: the client says it is ready; validation runs in the background. */
-export async function respondToChallenge(ctx: AcmeContext, account: AcmeAccount, challengeId: string): Promise<AcmeChallenge> {
+export async function respondToChallenge(
+  ctx: AcmeContext,
+  account: AcmeAccount,
+  challengeId: string,
+): Promise<AcmeChallenge> {
   const challenge = await accountChallenge(ctx, account.id, challengeId);
   if (challenge.status !== 'pending') return challenge;
-  if (challenge.authzStatus !== 'pending') throw new AcmeProblem('malformed', `the authorization is ${challenge.authzStatus}`);
-  const updated = await ctx.deps.db.updateTable('acmeChallenges').set((eb) => ({ status: 'processing', attempts: eb('attempts', '+', 1) })).where('id', '=', challengeId).where('status', '=', 'pending').returningAll().executeTakeFirst();
+  if (challenge.authzStatus !== 'pending')
+    throw new AcmeProblem('malformed', `the authorization is ${challenge.authzStatus}`);
+  const updated = await ctx.deps.db
+    .updateTable('acmeChallenges')
+    .set((eb) => ({ status: 'processing', attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', challengeId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
   if (!updated) return (await accountChallenge(ctx, account.id, challengeId)) as AcmeChallenge;
   ctx.scheduleValidation(challengeId);
   return updated;
@@ -41,36 +53,78 @@ export async function runValidation(ctx: AcmeContext, validators: Validators, ch
     .selectFrom('acmeChallenges')
     .innerJoin('acmeAuthorizations', 'acmeAuthorizations.id', 'acmeChallenges.authorizationId')
     .innerJoin('acmeAccounts', 'acmeAccounts.id', 'acmeAuthorizations.accountId')
-    .select(['acmeChallenges.id', 'acmeChallenges.type', 'acmeChallenges.token', 'acmeChallenges.status', 'acmeAuthorizations.id as authzId', 'acmeAuthorizations.orderId', 'acmeAuthorizations.identifierType', 'acmeAuthorizations.identifierValue', 'acmeAccounts.id as accountId', 'acmeAccounts.jwkThumbprint'])
+    .select([
+      'acmeChallenges.id',
+      'acmeChallenges.type',
+      'acmeChallenges.token',
+      'acmeChallenges.status',
+      'acmeAuthorizations.id as authzId',
+      'acmeAuthorizations.orderId',
+      'acmeAuthorizations.identifierType',
+      'acmeAuthorizations.identifierValue',
+      'acmeAccounts.id as accountId',
+      'acmeAccounts.jwkThumbprint',
+    ])
     .where('acmeChallenges.id', '=', challengeId)
     .executeTakeFirst();
   if (row?.status !== 'processing') return;
   let problem: AcmeProblem | undefined;
   try {
-    await validators[row.type]({ type: row.identifierType, value: row.identifierValue, token: row.token, keyAuthorization: keyAuthorization(row.token, row) });
+    await validators[row.type]({
+      type: row.identifierType,
+      value: row.identifierValue,
+      token: row.token,
+      keyAuthorization: keyAuthorization(row.token, row),
+    });
   } catch (error) {
-    problem = error instanceof AcmeProblem ? error : new AcmeProblem('serverInternal', `validation failed: ${error instanceof Error ? error.message : String(error)}`);
+    problem =
+      error instanceof AcmeProblem
+        ? error
+        : new AcmeProblem(
+            'serverInternal',
+            `validation failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
   }
   const now = ctx.deps.now();
   const settledNow = await inTransaction(ctx.deps, async (trx) => {
     const settled = await trx
       .updateTable('acmeChallenges')
-      .set(problem ? { status: 'invalid', error: JSON.stringify(problem.toStored()) } : { status: 'valid', validatedAt: now })
+      .set(
+        problem
+          ? { status: 'invalid', error: JSON.stringify(problem.toStored()) }
+          : { status: 'valid', validatedAt: now },
+      )
       .where('id', '=', row.id)
       .where('status', '=', 'processing')
       .returning('id')
       .executeTakeFirst();
     if (!settled) return false;
-    await trx.updateTable('acmeAuthorizations').set({ status: problem ? 'invalid' : 'valid' }).where('id', '=', row.authzId).where('status', '=', 'pending').execute();
+    await trx
+      .updateTable('acmeAuthorizations')
+      .set({ status: problem ? 'invalid' : 'valid' })
+      .where('id', '=', row.authzId)
+      .where('status', '=', 'pending')
+      .execute();
     await settleOrderAuthorizations(trx, row.orderId, now);
-    await recordAudit(trx, acmeActor(row.accountId), problem ? 'acme_challenge_invalid' : 'acme_challenge_valid', { type: 'acme_challenge', id: row.id }, { type: row.type, identifier: row.identifierValue, ...(problem && { error: problem.message }) });
+    await recordAudit(
+      trx,
+      acmeActor(row.accountId),
+      problem ? 'acme_challenge_invalid' : 'acme_challenge_valid',
+      { type: 'acme_challenge', id: row.id },
+      { type: row.type, identifier: row.identifierValue, ...(problem && { error: problem.message }) },
+    );
     return true;
   });
-  if (settledNow) ctx.deps.metrics.acmeChallengeValidations.inc({ type: row.type, result: problem ? 'invalid' : 'valid' });
+  if (settledNow)
+    ctx.deps.metrics.acmeChallengeValidations.inc({ type: row.type, result: problem ? 'invalid' : 'valid' });
 }
 
 /** Runs at most `limit` validations at once; the rest wait their turn. */
-export function createValidationQueue(limit: number, run: (challengeId: string) => Promise<void>, onError: (error: unknown) => void) {
+export function createValidationQueue(
+  limit: number,
+  run: (challengeId: string) => Promise<void>,
+  onError: (error: unknown) => void,
+) {
   const waiting: string[] = [];
   const running = new Set<Promise<void>>();
   const pump = () => {

@@ -45,7 +45,8 @@ export function parseJws(body: unknown, options: { requireNonce?: boolean } = {}
       throw malformed('request body is not JSON');
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw malformed('request body is not a JWS object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw malformed('request body is not a JWS object');
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   if ('signatures' in record) throw malformed('JWS must use the flattened JSON serialization with a single signature');
@@ -53,16 +54,25 @@ export function parseJws(body: unknown, options: { requireNonce?: boolean } = {}
   if (keys.length !== 3 || !['protected', 'payload', 'signature'].every((k) => typeof record[k] === 'string')) {
     throw malformed('JWS must have exactly the string members protected, payload and signature');
   }
-  const input = { protected: record.protected as string, payload: record.payload as string, signature: record.signature as string };
-  if (!B64URL.test(input.payload) || !B64URL.test(input.signature) || input.signature.length === 0) throw malformed('JWS payload and signature must be base64url');
+  const input = {
+    protected: record.protected as string,
+    payload: record.payload as string,
+    signature: record.signature as string,
+  };
+  if (!B64URL.test(input.payload) || !B64URL.test(input.signature) || input.signature.length === 0)
+    throw malformed('JWS payload and signature must be base64url');
   const header = decodeJsonPart(input.protected, 'JWS protected header');
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw malformed('JWS protected header is not an object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw malformed('JWS protected header is not an object');
   const h = header as Record<string, unknown>;
   if (typeof h.alg !== 'string' || !(ALLOWED_ALGORITHMS as readonly string[]).includes(h.alg)) {
-    throw new AcmeProblem('badSignatureAlgorithm', `JWS algorithm ${JSON.stringify(h.alg)} is not supported`, 400, { algorithms: [...ALLOWED_ALGORITHMS] });
+    throw new AcmeProblem('badSignatureAlgorithm', `JWS algorithm ${JSON.stringify(h.alg)} is not supported`, 400, {
+      algorithms: [...ALLOWED_ALGORITHMS],
+    });
   }
   const requireNonce = options.requireNonce ?? true;
-  if ((requireNonce || 'nonce' in h) && (typeof h.nonce !== 'string' || h.nonce.length === 0 || !B64URL.test(h.nonce))) throw new AcmeProblem('badNonce', 'JWS protected header has no valid nonce');
+  if ((requireNonce || 'nonce' in h) && (typeof h.nonce !== 'string' || h.nonce.length === 0 || !B64URL.test(h.nonce)))
+    throw new AcmeProblem('badNonce', 'JWS protected header has no valid nonce');
   if (typeof h.url !== 'string' || h.url.length === 0) throw unauthorizedUrl('JWS protected header has no url');
   if ('b64' in h || 'crit' in h) throw malformed('JWS must not use the b64 or crit header parameters');
   const hasKid = 'kid' in h;
@@ -74,11 +84,18 @@ export function parseJws(body: unknown, options: { requireNonce?: boolean } = {}
     if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw malformed('JWS jwk is not an object');
     const j = jwk as Record<string, unknown>;
     if (PRIVATE_MEMBERS.some((m) => m in j)) throw new AcmeProblem('badPublicKey', 'JWS jwk must be a public key');
-    if (j.kty !== KTY_FOR[h.alg as AcmeAlgorithm]) throw new AcmeProblem('badPublicKey', `JWS jwk of type ${JSON.stringify(j.kty)} does not fit algorithm ${h.alg}`);
+    if (j.kty !== KTY_FOR[h.alg as AcmeAlgorithm])
+      throw new AcmeProblem('badPublicKey', `JWS jwk of type ${JSON.stringify(j.kty)} does not fit algorithm ${h.alg}`);
   }
   return {
     input,
-    header: { alg: h.alg as AcmeAlgorithm, nonce: typeof h.nonce === 'string' ? h.nonce : '', url: h.url, ...(hasKid && { kid: h.kid as string }), ...(hasJwk && { jwk: h.jwk as JWK }) },
+    header: {
+      alg: h.alg as AcmeAlgorithm,
+      nonce: typeof h.nonce === 'string' ? h.nonce : '',
+      url: h.url,
+      ...(hasKid && { kid: h.kid as string }),
+      ...(hasJwk && { jwk: h.jwk as JWK }),
+    },
   };
 }
 
@@ -87,19 +104,26 @@ const unauthorizedUrl = (detail: string) => new AcmeProblem('unauthorized', deta
 /** Checks the JWS signature with `jwk` and returns the payload bytes. */
 export async function verifyJws(jws: Pick<ParsedJws, 'input' | 'header'>, jwk: JWK): Promise<Uint8Array> {
   // A JWS whose alg does not fit the key was not made by that key.
-  if (jwk.kty !== KTY_FOR[jws.header.alg]) throw malformed(`JWS signature does not verify: a ${String(jwk.kty)} key cannot make a ${jws.header.alg} signature`);
+  if (jwk.kty !== KTY_FOR[jws.header.alg])
+    throw malformed(
+      `JWS signature does not verify: a ${String(jwk.kty)} key cannot make a ${jws.header.alg} signature`,
+    );
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK({ ...jwk, ext: true }, jws.header.alg);
   } catch (error) {
-    throw new AcmeProblem('badPublicKey', `the JWS key is not usable: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AcmeProblem(
+      'badPublicKey',
+      `the JWS key is not usable: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   try {
     const result = await flattenedVerify(jws.input, key, { algorithms: [...ALLOWED_ALGORITHMS] });
     return result.payload;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/modulusLength|key size|2048/i.test(message)) throw new AcmeProblem('badPublicKey', `JWS key rejected: ${message}`);
+    if (/modulusLength|key size|2048/i.test(message))
+      throw new AcmeProblem('badPublicKey', `JWS key rejected: ${message}`);
     throw malformed(`JWS signature does not verify: ${message}`);
   }
 }
@@ -113,7 +137,8 @@ export function decodePayload(payload: Uint8Array): Record<string, unknown> | un
   } catch {
     throw malformed('JWS payload is not JSON');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw malformed('JWS payload must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw malformed('JWS payload must be a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -127,6 +152,9 @@ export async function jwkThumbprint(jwk: JWK): Promise<string> {
   try {
     return await calculateJwkThumbprint(publicJwk(jwk), 'sha256');
   } catch (error) {
-    throw new AcmeProblem('badPublicKey', `JWK has no RFC 7638 thumbprint: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AcmeProblem(
+      'badPublicKey',
+      `JWK has no RFC 7638 thumbprint: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -27,24 +27,43 @@ export interface AuthOptions {
  * key (embedded, or the account's for `kid`), a valid signature, and a nonce spent exactly once.
  * Nothing is changed before all of that holds.
  */
-export async function authenticateRequest(ctx: AcmeContext, urls: AcmeUrls, profileId: string, body: unknown, requestUrl: string, options: AuthOptions): Promise<AuthenticatedRequest> {
+export async function authenticateRequest(
+  ctx: AcmeContext,
+  urls: AcmeUrls,
+  profileId: string,
+  body: unknown,
+  requestUrl: string,
+  options: AuthOptions,
+): Promise<AuthenticatedRequest> {
   const jws = parseJws(body);
-  if (jws.header.url !== requestUrl) throw unauthorized(`JWS url ${JSON.stringify(jws.header.url)} does not match the request URL ${requestUrl}`);
+  if (jws.header.url !== requestUrl)
+    throw unauthorized(`JWS url ${JSON.stringify(jws.header.url)} does not match the request URL ${requestUrl}`);
   let account: AcmeAccount | undefined;
   let jwk: JWK;
   if (jws.header.kid !== undefined) {
-    if (options.key === 'jwk') throw new AcmeProblem('malformed', 'this request must be signed with an embedded jwk, not a kid');
+    if (options.key === 'jwk')
+      throw new AcmeProblem('malformed', 'this request must be signed with an embedded jwk, not a kid');
     const prefix = urls.account('');
     const id = jws.header.kid.startsWith(prefix) ? jws.header.kid.slice(prefix.length) : undefined;
-    account = id && /^[a-z0-9-]{1,64}$/.test(id) ? await ctx.deps.db.selectFrom('acmeAccounts').selectAll().where('id', '=', id).where('profileId', '=', profileId).executeTakeFirst() : undefined;
+    account =
+      id && /^[a-z0-9-]{1,64}$/.test(id)
+        ? await ctx.deps.db
+            .selectFrom('acmeAccounts')
+            .selectAll()
+            .where('id', '=', id)
+            .where('profileId', '=', profileId)
+            .executeTakeFirst()
+        : undefined;
     if (!account) throw new AcmeProblem('accountDoesNotExist', `no account ${jws.header.kid} on this ACME directory`);
     jwk = account.jwk as JWK;
   } else {
-    if (options.key === 'kid') throw new AcmeProblem('malformed', 'this request must be signed with an account kid, not an embedded jwk');
+    if (options.key === 'kid')
+      throw new AcmeProblem('malformed', 'this request must be signed with an account kid, not an embedded jwk');
     jwk = jws.header.jwk!;
   }
   const payloadBytes = await verifyJws(jws, jwk);
-  if (!(await consumeNonce(ctx.deps.db, jws.header.nonce, ctx.deps.now()))) throw new AcmeProblem('badNonce', 'the nonce was not issued by this server, was already used, or has expired');
+  if (!(await consumeNonce(ctx.deps.db, jws.header.nonce, ctx.deps.now())))
+    throw new AcmeProblem('badNonce', 'the nonce was not issued by this server, was already used, or has expired');
   if (account && account.status !== 'valid') throw unauthorized(`account ${account.id} is ${account.status}`);
   return { jws, payload: decodePayload(payloadBytes), payloadBytes, account, jwk };
 }

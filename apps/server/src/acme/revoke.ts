@@ -29,9 +29,14 @@ const REASONS: Record<number, RevocationReason> = {
  */
 export async function revokeByAcme(ctx: AcmeContext, request: AuthenticatedRequest, requestId: string): Promise<void> {
   const payload = request.payload;
-  if (!payload || typeof payload.certificate !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload.certificate)) throw malformed('revoke-cert needs certificate: base64url DER');
+  if (!payload || typeof payload.certificate !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload.certificate))
+    throw malformed('revoke-cert needs certificate: base64url DER');
   const reasonCode = payload.reason ?? 0;
-  if (typeof reasonCode !== 'number' || !(reasonCode in REASONS)) throw new AcmeProblem('badRevocationReason', `reason ${JSON.stringify(payload.reason)} is not a revocation reason code (0-6, 9, 10)`);
+  if (typeof reasonCode !== 'number' || !(reasonCode in REASONS))
+    throw new AcmeProblem(
+      'badRevocationReason',
+      `reason ${JSON.stringify(payload.reason)} is not a revocation reason code (0-6, 9, 10)`,
+    );
   const der = new Uint8Array(Buffer.from(payload.certificate, 'base64url'));
   let parsed: ReturnType<typeof parseCertificate>;
   try {
@@ -41,24 +46,54 @@ export async function revokeByAcme(ctx: AcmeContext, request: AuthenticatedReque
   }
   const fingerprint = certificateFingerprint(parsed.der).hex;
   const { db } = ctx.deps;
-  const version = await db.selectFrom('certificateVersions').selectAll().where('fingerprintSha256', '=', fingerprint).executeTakeFirst();
+  const version = await db
+    .selectFrom('certificateVersions')
+    .selectAll()
+    .where('fingerprintSha256', '=', fingerprint)
+    .executeTakeFirst();
   if (!version) throw new AcmeProblem('malformed', 'this server did not issue that certificate', 404);
-  if (await db.selectFrom('revocations').select('id').where('issuerId', '=', version.issuerId).where('serial', '=', version.serial).executeTakeFirst()) {
+  if (
+    await db
+      .selectFrom('revocations')
+      .select('id')
+      .where('issuerId', '=', version.issuerId)
+      .where('serial', '=', version.serial)
+      .executeTakeFirst()
+  ) {
     throw new AcmeProblem('alreadyRevoked', 'the certificate is already revoked');
   }
   let actorId: string;
   if (request.account) {
-    const owned = await db.selectFrom('acmeOrders').select('id').where('accountId', '=', request.account.id).where('certificateId', '=', version.certificateId).executeTakeFirst();
+    const owned = await db
+      .selectFrom('acmeOrders')
+      .select('id')
+      .where('accountId', '=', request.account.id)
+      .where('certificateId', '=', version.certificateId)
+      .executeTakeFirst();
     if (!owned) throw unauthorized('this account did not order that certificate');
     actorId = request.account.id;
   } else {
-    const certificateJwk = createPublicKey({ key: Buffer.from(parsed.spki), format: 'der', type: 'spki' }).export({ format: 'jwk' }) as JWK;
-    if ((await jwkThumbprint(certificateJwk)) !== (await jwkThumbprint(request.jwk))) throw unauthorized('the JWS key is not the certificate key');
+    const certificateJwk = createPublicKey({ key: Buffer.from(parsed.spki), format: 'der', type: 'spki' }).export({
+      format: 'jwk',
+    }) as JWK;
+    if ((await jwkThumbprint(certificateJwk)) !== (await jwkThumbprint(request.jwk)))
+      throw unauthorized('the JWS key is not the certificate key');
     actorId = `certificate-key-${fingerprint.slice(0, 16)}`;
   }
-  const certificate = await db.selectFrom('certificates').select(['currentVersionId']).where('id', '=', version.certificateId).executeTakeFirstOrThrow();
+  const certificate = await db
+    .selectFrom('certificates')
+    .select(['currentVersionId'])
+    .where('id', '=', version.certificateId)
+    .executeTakeFirstOrThrow();
   if (certificate.currentVersionId !== version.id) {
-    throw new AcmeProblem('malformed', 'that certificate has been superseded by a renewal; revoke the current one, or the older one through the certctl API', 400);
+    throw new AcmeProblem(
+      'malformed',
+      'that certificate has been superseded by a renewal; revoke the current one, or the older one through the certctl API',
+      400,
+    );
   }
-  await revokeCertificate(ctx.deps, acmeActor(actorId, requestId), version.certificateId, REASONS[reasonCode], { via: 'acme', serial: version.serial });
+  await revokeCertificate(ctx.deps, acmeActor(actorId, requestId), version.certificateId, REASONS[reasonCode], {
+    via: 'acme',
+    serial: version.serial,
+  });
 }

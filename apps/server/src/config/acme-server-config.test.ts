@@ -14,7 +14,16 @@ function failure(env: Record<string, string>): ConfigError {
 describe('CERTCTL_ACME_SERVER_* configuration', () => {
   it('is off by default with the reference defaults', () => {
     const { acmeServer } = loadConfig({});
-    expect(acmeServer).toMatchObject({ enabled: false, issuerId: 'iss-local', nonceTtlMs: 300_000, http01Port: 80, tlsAlpn01Port: 443, eabRequired: false, eabKeys: [], ordersPerHour: 100 });
+    expect(acmeServer).toMatchObject({
+      enabled: false,
+      issuerId: 'iss-local',
+      nonceTtlMs: 300_000,
+      http01Port: 80,
+      tlsAlpn01Port: 443,
+      eabRequired: false,
+      eabKeys: [],
+      ordersPerHour: 100,
+    });
   });
 
   it('parses EAB keys, validation host pins and the resolver', () => {
@@ -33,7 +42,9 @@ describe('CERTCTL_ACME_SERVER_* configuration', () => {
     const error = failure({ CERTCTL_ACME_SERVER_EAB_KEYS: 'ops:short' });
     expect(error.variable).toBe('CERTCTL_ACME_SERVER_EAB_KEYS');
     expect(error.message).not.toContain('short');
-    expect(failure({ CERTCTL_ACME_SERVER_VALIDATION_HOSTS: 'nohost' }).variable).toBe('CERTCTL_ACME_SERVER_VALIDATION_HOSTS');
+    expect(failure({ CERTCTL_ACME_SERVER_VALIDATION_HOSTS: 'nohost' }).variable).toBe(
+      'CERTCTL_ACME_SERVER_VALIDATION_HOSTS',
+    );
     expect(failure({ CERTCTL_ACME_SERVER_NONCE_TTL: 'soon' }).variable).toBe('CERTCTL_ACME_SERVER_NONCE_TTL');
   });
 });

@@ -4,10 +4,16 @@ import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-v
 /** `kid:base64url-hmac-key` pairs an operator hands to ACME clients for external account binding. */
 const eabKeys = z.string().transform((value, ctx) => {
   const keys: { kid: string; hmacKey: string }[] = [];
-  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [kid, key, ...rest] = entry.split(':');
     if (!kid || !key || rest.length > 0 || !/^[A-Za-z0-9_-]{16,}$/.test(key)) {
-      ctx.addIssue({ code: 'custom', message: 'expected kid:key entries (key: base64url, at least 16 characters) separated by commas' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected kid:key entries (key: base64url, at least 16 characters) separated by commas',
+      });
       return z.NEVER;
     }
     keys.push({ kid, hmacKey: key });
@@ -18,7 +24,10 @@ const eabKeys = z.string().transform((value, ctx) => {
 /** `name=address` pairs the validators use instead of DNS (split horizon, tests on loopback). */
 const hostMap = z.string().transform((value, ctx) => {
   const map: Record<string, string> = {};
-  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, address, ...rest] = entry.split('=');
     if (!name || !address || rest.length > 0) {
       ctx.addIssue({ code: 'custom', message: 'expected name=address entries separated by commas' });

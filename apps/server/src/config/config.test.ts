@@ -22,7 +22,9 @@ describe('loadConfig', () => {
   });
 
   it('parses named API keys with roles', () => {
-    const config = loadConfig({ CERTCTL_API_KEYS_NAMED: 'ops:0123456789abcdef:admin,ci:fedcba9876543210,dash:abcdefabcdef1234:viewer' });
+    const config = loadConfig({
+      CERTCTL_API_KEYS_NAMED: 'ops:0123456789abcdef:admin,ci:fedcba9876543210,dash:abcdefabcdef1234:viewer',
+    });
     expect(config.auth.namedKeys).toEqual([
       { name: 'ops', key: '0123456789abcdef', role: 'admin' },
       { name: 'ci', key: 'fedcba9876543210', role: 'operator' },
@@ -44,7 +46,9 @@ describe('loadConfig', () => {
 
   it('names the malformed variable without echoing a secret value', () => {
     expect(configError({ CERTCTL_SERVER_PORT: 'eighty' }).message).toBe('CERTCTL_SERVER_PORT: expected a port number');
-    expect(configError({ CERTCTL_SCHEDULER_RENEWAL_CHECK_INTERVAL: 'soon' }).variable).toBe('CERTCTL_SCHEDULER_RENEWAL_CHECK_INTERVAL');
+    expect(configError({ CERTCTL_SCHEDULER_RENEWAL_CHECK_INTERVAL: 'soon' }).variable).toBe(
+      'CERTCTL_SCHEDULER_RENEWAL_CHECK_INTERVAL',
+    );
     const secret = configError({ CERTCTL_API_KEYS_NAMED: 'ops:short' });
     expect(secret.variable).toBe('CERTCTL_API_KEYS_NAMED');
     expect(secret.message).not.toContain('short:');
@@ -52,7 +56,10 @@ describe('loadConfig', () => {
   });
 
   it('parses durations in the reference notation', () => {
-    const config = loadConfig({ CERTCTL_JOB_AWAITING_APPROVAL_TIMEOUT: '168h', CERTCTL_SCHEDULER_JOB_PROCESSOR_INTERVAL: '1m30s' });
+    const config = loadConfig({
+      CERTCTL_JOB_AWAITING_APPROVAL_TIMEOUT: '168h',
+      CERTCTL_SCHEDULER_JOB_PROCESSOR_INTERVAL: '1m30s',
+    });
     expect(config.jobs.awaitingApprovalTimeoutMs).toBe(168 * 3_600_000);
     expect(config.scheduler.jobProcessorMs).toBe(90_000);
   });

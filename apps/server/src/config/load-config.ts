@@ -46,7 +46,10 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
     } else if (connectorVariables.has(name)) {
       connectorEnv[name] = value;
     } else {
-      throw new ConfigError(`${name}: unknown variable (not read by certctl-server or any installed connector); remove it or check its spelling`, name);
+      throw new ConfigError(
+        `${name}: unknown variable (not read by certctl-server or any installed connector); remove it or check its spelling`,
+        name,
+      );
     }
   }
   const result = envSchema.safeParse(own);
@@ -57,8 +60,13 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
   }
   const parsed = result.data;
   if (Boolean(parsed.CERTCTL_SERVER_TLS_CERT_PATH) !== Boolean(parsed.CERTCTL_SERVER_TLS_KEY_PATH)) {
-    const missing = parsed.CERTCTL_SERVER_TLS_CERT_PATH ? 'CERTCTL_SERVER_TLS_KEY_PATH' : 'CERTCTL_SERVER_TLS_CERT_PATH';
-    throw new ConfigError(`${missing}: required when the other of CERTCTL_SERVER_TLS_CERT_PATH/_KEY_PATH is set`, missing);
+    const missing = parsed.CERTCTL_SERVER_TLS_CERT_PATH
+      ? 'CERTCTL_SERVER_TLS_KEY_PATH'
+      : 'CERTCTL_SERVER_TLS_CERT_PATH';
+    throw new ConfigError(
+      `${missing}: required when the other of CERTCTL_SERVER_TLS_CERT_PATH/_KEY_PATH is set`,
+      missing,
+    );
   }
   try {
     return { ...toServerConfig(parsed, connectorEnv), est: parseEstConfig(estEnv), scep: loadScepConfig(env) };

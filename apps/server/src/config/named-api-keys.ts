@@ -15,14 +15,23 @@ export interface NamedApiKey {
  */
 export const namedApiKeys = z.string().transform((value, ctx) => {
   const keys: NamedApiKey[] = [];
-  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, key, role = 'operator', ...rest] = entry.split(':');
     if (!name || !key || rest.length > 0 || !(ROLES as readonly string[]).includes(role)) {
-      ctx.addIssue({ code: 'custom', message: 'expected name:key[:admin|operator|viewer|agent] entries separated by commas' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected name:key[:admin|operator|viewer|agent] entries separated by commas',
+      });
       return z.NEVER;
     }
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
-      ctx.addIssue({ code: 'custom', message: `key name "${name}" may only use letters, digits, dot, dash and underscore` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `key name "${name}" may only use letters, digits, dot, dash and underscore`,
+      });
       return z.NEVER;
     }
     if (key.length < 16) {

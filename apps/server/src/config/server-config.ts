@@ -127,7 +127,11 @@ export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, stri
     auth: { namedKeys: env.CERTCTL_API_KEYS_NAMED ?? [], agentBootstrapToken: env.CERTCTL_AGENT_BOOTSTRAP_TOKEN },
     http: {
       corsOrigins: env.CERTCTL_CORS_ORIGINS ?? [],
-      rateLimit: { enabled: env.CERTCTL_RATE_LIMIT_ENABLED, rps: env.CERTCTL_RATE_LIMIT_RPS, burst: env.CERTCTL_RATE_LIMIT_BURST },
+      rateLimit: {
+        enabled: env.CERTCTL_RATE_LIMIT_ENABLED,
+        rps: env.CERTCTL_RATE_LIMIT_RPS,
+        burst: env.CERTCTL_RATE_LIMIT_BURST,
+      },
       maxBodyBytes: env.CERTCTL_MAX_BODY_SIZE,
     },
     log: { level: env.CERTCTL_LOG_LEVEL, format: env.CERTCTL_LOG_FORMAT },

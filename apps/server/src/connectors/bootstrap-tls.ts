@@ -36,9 +36,19 @@ function names(host: string): SubjectAltName[] {
  * installed (so clients trust one root), else by a bootstrap CA of its own. Renewed at start when
  * it expires within 30 days.
  */
-export async function loadTlsMaterial(options: { certPath?: string; keyPath?: string; dataDir: string; host: string; localCa?: IssuerRuntime }): Promise<TlsMaterial> {
+export async function loadTlsMaterial(options: {
+  certPath?: string;
+  keyPath?: string;
+  dataDir: string;
+  host: string;
+  localCa?: IssuerRuntime;
+}): Promise<TlsMaterial> {
   if (options.certPath && options.keyPath) {
-    return { cert: readFileSync(options.certPath, 'utf8'), key: readFileSync(options.keyPath, 'utf8'), source: 'files' };
+    return {
+      cert: readFileSync(options.certPath, 'utf8'),
+      key: readFileSync(options.keyPath, 'utf8'),
+      source: 'files',
+    };
   }
   const dir = join(options.dataDir, 'tls');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -48,7 +58,12 @@ export async function loadTlsMaterial(options: { certPath?: string; keyPath?: st
   if (existsSync(certFile) && existsSync(keyFile)) {
     const cert = readFileSync(certFile, 'utf8');
     if (parseCertificate(cert).notAfter.getTime() - Date.now() > RENEW_BEFORE_MS) {
-      return { cert, key: readFileSync(keyFile, 'utf8'), caPem: existsSync(caFile) ? readFileSync(caFile, 'utf8') : undefined, source: 'bootstrap-reused' };
+      return {
+        cert,
+        key: readFileSync(keyFile, 'utf8'),
+        caPem: existsSync(caFile) ? readFileSync(caFile, 'utf8') : undefined,
+        source: 'bootstrap-reused',
+      };
     }
   }
   const keys = await generateKeyPair({ algorithm: 'ecdsa-p256' });
@@ -61,7 +76,12 @@ export async function loadTlsMaterial(options: { certPath?: string; keyPath?: st
     const issued = await options.localCa.issue({
       csrPem: csr.pem,
       commonName: 'certctl-server',
-      sans: { dns: sans.filter((s) => s.type === 'dns').map((s) => s.value), ip: sans.filter((s) => s.type === 'ip').map((s) => s.value), email: [], uri: [] },
+      sans: {
+        dns: sans.filter((s) => s.type === 'dns').map((s) => s.value),
+        ip: sans.filter((s) => s.type === 'ip').map((s) => s.value),
+        email: [],
+        uri: [],
+      },
       extKeyUsages: ['serverAuth'],
       mustStaple: false,
       requestId: `bootstrap-tls-${Date.now()}`,
@@ -76,14 +96,27 @@ export async function loadTlsMaterial(options: { certPath?: string; keyPath?: st
     const caCertFile = join(dir, 'bootstrap-ca.pem');
     let ca: { certificate: string; privateKey: CryptoKey };
     if (existsSync(caKeyFile) && existsSync(caCertFile)) {
-      ca = { certificate: readFileSync(caCertFile, 'utf8'), privateKey: await importPrivateKey(readFileSync(caKeyFile, 'utf8')) };
+      ca = {
+        certificate: readFileSync(caCertFile, 'utf8'),
+        privateKey: await importPrivateKey(readFileSync(caKeyFile, 'utf8')),
+      };
     } else {
-      const created = await createCertificateAuthority({ subject: { CN: 'certctl bootstrap CA', O: 'certctl' }, validitySeconds: 10 * 365 * 86_400 });
+      const created = await createCertificateAuthority({
+        subject: { CN: 'certctl bootstrap CA', O: 'certctl' },
+        validitySeconds: 10 * 365 * 86_400,
+      });
       writeFileSync(caKeyFile, exportPrivateKeyPem(created.keys.privateKey), { mode: 0o600 });
       writeFileSync(caCertFile, created.certificate.pem);
       ca = { certificate: created.certificate.pem, privateKey: created.keys.privateKey };
     }
-    const leaf = await signCertificate({ subject: { CN: 'certctl-server' }, publicKey: keys.publicKey, issuer: ca, sans, extKeyUsage: ['serverAuth'], validitySeconds: 397 * 86_400 });
+    const leaf = await signCertificate({
+      subject: { CN: 'certctl-server' },
+      publicKey: keys.publicKey,
+      issuer: ca,
+      sans,
+      extKeyUsage: ['serverAuth'],
+      validitySeconds: 397 * 86_400,
+    });
     cert = leaf.pem;
     caPem = ca.certificate;
     source = 'bootstrap-ca';

@@ -41,7 +41,9 @@ export function createConfigCipher(key: Uint8Array): ConfigCipher {
         decipher.setAuthTag(raw.subarray(12, 28));
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
       } catch {
-        throw new DecryptionError('encrypted value does not decrypt with the configured key (wrong CERTCTL_CONFIG_ENCRYPTION_KEY?)');
+        throw new DecryptionError(
+          'encrypted value does not decrypt with the configured key (wrong CERTCTL_CONFIG_ENCRYPTION_KEY?)',
+        );
       }
     },
     isEncrypted(value): value is string {

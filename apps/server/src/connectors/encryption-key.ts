@@ -45,11 +45,19 @@ export interface EncryptionKeyOptions {
  * salt kept in the database; otherwise a random key is generated into a 0600 file in the data dir.
  * A stored check value makes a wrong key fail at start instead of at first use.
  */
-export async function loadConfigCipher(db: Executor, options: EncryptionKeyOptions): Promise<{ cipher: ConfigCipher; source: 'env' | 'key-file' }> {
+export async function loadConfigCipher(
+  db: Executor,
+  options: EncryptionKeyOptions,
+): Promise<{ cipher: ConfigCipher; source: 'env' | 'key-file' }> {
   let key: Buffer;
   if (options.passphrase) {
     const salt = String(await writeStateOnce(db, SALT_KEY, randomBytes(16).toString('base64')));
-    key = scryptSync(options.passphrase, Buffer.from(salt, 'base64'), 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    key = scryptSync(options.passphrase, Buffer.from(salt, 'base64'), 32, {
+      N: 2 ** 15,
+      r: 8,
+      p: 1,
+      maxmem: 64 * 1024 * 1024,
+    });
   } else {
     key = keyFromFile(options.dataDir);
   }

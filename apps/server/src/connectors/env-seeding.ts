@@ -25,7 +25,13 @@ interface SeedOptions {
  * through the API are never touched. Invalid env configs stop start-up: the message names the
  * variables' connector.
  */
-async function seedInstancesFromEnv(db: Executor, registry: ConnectorRegistry, cipher: ConfigCipher, env: Readonly<Record<string, string>>, options: SeedOptions): Promise<SeededIssuer[]> {
+async function seedInstancesFromEnv(
+  db: Executor,
+  registry: ConnectorRegistry,
+  cipher: ConfigCipher,
+  env: Readonly<Record<string, string>>,
+  options: SeedOptions,
+): Promise<SeededIssuer[]> {
   const seeded: SeededIssuer[] = [];
   const table = options.table as 'issuers';
   for (const entry of registry.list(options.kind)) {
@@ -43,7 +49,13 @@ async function seedInstancesFromEnv(db: Executor, registry: ConnectorRegistry, c
     if (!existing) {
       await db
         .insertInto(table)
-        .values({ id, name: builtin ? options.builtin!.name : `${manifest.displayName} (env)`, type: manifest.id, config: stored, source })
+        .values({
+          id,
+          name: builtin ? options.builtin!.name : `${manifest.displayName} (env)`,
+          type: manifest.id,
+          config: stored,
+          source,
+        })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     } else if (existing.source === 'env' && source === 'env') {
@@ -55,11 +67,30 @@ async function seedInstancesFromEnv(db: Executor, registry: ConnectorRegistry, c
 }
 
 /** Issuers from `CERTCTL_<VENDOR>_*` (id `iss-<connector>`), and the built-in local CA `iss-local` when that connector is installed. */
-export function seedIssuersFromEnv(db: Executor, registry: ConnectorRegistry, cipher: ConfigCipher, env: Readonly<Record<string, string>>): Promise<SeededIssuer[]> {
-  return seedInstancesFromEnv(db, registry, cipher, env, { kind: 'issuer', table: 'issuers', idPrefix: 'iss', builtin: { id: 'local', name: 'Local CA' } });
+export function seedIssuersFromEnv(
+  db: Executor,
+  registry: ConnectorRegistry,
+  cipher: ConfigCipher,
+  env: Readonly<Record<string, string>>,
+): Promise<SeededIssuer[]> {
+  return seedInstancesFromEnv(db, registry, cipher, env, {
+    kind: 'issuer',
+    table: 'issuers',
+    idPrefix: 'iss',
+    builtin: { id: 'local', name: 'Local CA' },
+  });
 }
 
 /** Notifiers from their reference variables (`CERTCTL_SLACK_WEBHOOK_URL`, `CERTCTL_SMTP_HOST`, ...), id `ntf-<connector>`. */
-export async function seedNotifiersFromEnv(db: Executor, registry: ConnectorRegistry, cipher: ConfigCipher, env: Readonly<Record<string, string>>): Promise<SeededNotifier[]> {
-  return (await seedInstancesFromEnv(db, registry, cipher, env, { kind: 'notifier', table: 'notifiers', idPrefix: 'ntf' })) as SeededNotifier[];
+export async function seedNotifiersFromEnv(
+  db: Executor,
+  registry: ConnectorRegistry,
+  cipher: ConfigCipher,
+  env: Readonly<Record<string, string>>,
+): Promise<SeededNotifier[]> {
+  return (await seedInstancesFromEnv(db, registry, cipher, env, {
+    kind: 'notifier',
+    table: 'notifiers',
+    idPrefix: 'ntf',
+  })) as SeededNotifier[];
 }

@@ -11,7 +11,10 @@ const fromSource = import.meta.url.endsWith('.ts');
  * first-party ones are its dependencies: @certctl/issuer-local, ...) plus CERTCTL_CONNECTORS.
  * Targets run on agents, not here.
  */
-export async function registerInstalledConnectors(registry: ConnectorRegistry, explicit: readonly string[]): Promise<LoadReport> {
+export async function registerInstalledConnectors(
+  registry: ConnectorRegistry,
+  explicit: readonly string[],
+): Promise<LoadReport> {
   return loadInstalledConnectors(registry, {
     from: here,
     explicit,

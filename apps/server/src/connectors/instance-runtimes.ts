@@ -25,7 +25,12 @@ export class InstanceNotFoundError extends Error {
 }
 
 /** Runtimes of the connector instances configured in the database (issuers, notifiers), cached per row version. */
-export function createInstanceRuntimes<K extends InstanceKind & ConnectorKind>(kind: K, db: Executor, registry: ConnectorRegistry, cipher: ConfigCipher): InstanceRuntimes<K> {
+export function createInstanceRuntimes<K extends InstanceKind & ConnectorKind>(
+  kind: K,
+  db: Executor,
+  registry: ConnectorRegistry,
+  cipher: ConfigCipher,
+): InstanceRuntimes<K> {
   const table = TABLES[kind] as 'issuers';
   const cache = new Map<string, { stamp: number; runtime: Promise<ConnectorRuntime<K>> }>();
   const drop = async (instanceId: string) => {
@@ -35,7 +40,11 @@ export function createInstanceRuntimes<K extends InstanceKind & ConnectorKind>(k
   };
   return {
     async get(instanceId) {
-      const row = await db.selectFrom(table).select(['id', 'type', 'config', 'updatedAt', 'enabled']).where('id', '=', instanceId).executeTakeFirst();
+      const row = await db
+        .selectFrom(table)
+        .select(['id', 'type', 'config', 'updatedAt', 'enabled'])
+        .where('id', '=', instanceId)
+        .executeTakeFirst();
       if (!row) throw new InstanceNotFoundError(kind, instanceId);
       // Another replica may have changed the row: its updated_at is the cache key.
       const stamp = row.updatedAt.getTime();

@@ -7,6 +7,10 @@ export type NotifierRuntime = ConnectorRuntime<'notifier'>;
 
 export type NotifierRuntimes = InstanceRuntimes<'notifier'>;
 
-export function createNotifierRuntimes(db: Executor, registry: ConnectorRegistry, cipher: ConfigCipher): NotifierRuntimes {
+export function createNotifierRuntimes(
+  db: Executor,
+  registry: ConnectorRegistry,
+  cipher: ConfigCipher,
+): NotifierRuntimes {
   return createInstanceRuntimes('notifier', db, registry, cipher);
 }

@@ -3,7 +3,11 @@ import type { Executor } from '../db/open-database.js';
 import type { ConfigCipher } from './config-cipher.js';
 
 /** A connector instance's durable secrets (a local CA key, an ACME account key), encrypted in the database. */
-export function createDatabaseSecretStore(db: Executor, cipher: ConfigCipher, instanceId: string): ConnectorSecretStore {
+export function createDatabaseSecretStore(
+  db: Executor,
+  cipher: ConfigCipher,
+  instanceId: string,
+): ConnectorSecretStore {
   const context = (name: string) => `connector-secret:${instanceId}:${name}`;
   return {
     async get(name) {

@@ -21,8 +21,19 @@ describe("the server registry's connector context", () => {
     const server = createServerRegistry(createLogger({ level: 'silent' }), options);
     server.registry.register(slackNotifier);
     // Sending to Slack touches neither the database nor the cipher.
-    server.attach({ db: {} as Executor, cipher: createConfigCipher(randomBytes(32)), metrics: createServerMetrics(), environment: { app: 'server', publicBaseUrl: 'https://certctl.example.test:8443' }, notifierBaseUrl });
-    return server.registry.instantiate('notifier', 'slack', { webhook_url: slack.webhookUrl }, { instanceId: 'ntf-slack' });
+    server.attach({
+      db: {} as Executor,
+      cipher: createConfigCipher(randomBytes(32)),
+      metrics: createServerMetrics(),
+      environment: { app: 'server', publicBaseUrl: 'https://certctl.example.test:8443' },
+      notifierBaseUrl,
+    });
+    return server.registry.instantiate(
+      'notifier',
+      'slack',
+      { webhook_url: slack.webhookUrl },
+      { instanceId: 'ntf-slack' },
+    );
   }
 
   it('refuses loopback vendors by default: the SSRF policy stays strict unless a test injects a fetch', async () => {

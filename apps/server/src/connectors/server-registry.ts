@@ -49,7 +49,11 @@ export function createServerRegistry(logger: ConnectorLogger, options: ServerReg
         signal: shutdown.signal,
         metrics: deps.metrics.forConnector(`${kind}-${id}`),
         secrets: createDatabaseSecretStore(deps.db, deps.cipher, instanceId),
-        environment: { ...deps.environment, ...(kind === 'notifier' && deps.notifierBaseUrl && { publicBaseUrl: deps.notifierBaseUrl }), instanceId },
+        environment: {
+          ...deps.environment,
+          ...(kind === 'notifier' && deps.notifierBaseUrl && { publicBaseUrl: deps.notifierBaseUrl }),
+          instanceId,
+        },
       });
     },
   });

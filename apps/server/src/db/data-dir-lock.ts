@@ -40,7 +40,9 @@ export function lockDataDir(dataDir: string): DataDirLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new Error(`the data directory ${dataDir} is in use by another certctl-server (pid ${pid}); stop it first, or point CERTCTL_DATA_DIR elsewhere`);
+        throw new Error(
+          `the data directory ${dataDir} is in use by another certctl-server (pid ${pid}); stop it first, or point CERTCTL_DATA_DIR elsewhere`,
+        );
       }
       if (pid === process.pid) {
         throw new Error(`the data directory ${dataDir} is already open in this process`);

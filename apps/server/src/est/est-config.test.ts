@@ -17,8 +17,15 @@ const rejects = (env: Record<string, string>, variable: string, message: RegExp)
 describe('CERTCTL_EST_* configuration', () => {
   it('is off by default, and the legacy trio publishes one anonymous profile', () => {
     expect(loadConfig(base).est?.profiles).toEqual([]);
-    const legacy = loadConfig({ ...base, CERTCTL_EST_ENABLED: 'true', CERTCTL_EST_ISSUER_ID: 'iss-local', CERTCTL_EST_PROFILE_ID: 'prof-1' }).est!;
-    expect(legacy.profiles).toEqual([expect.objectContaining({ pathId: '', issuerId: 'iss-local', profileId: 'prof-1', authModes: [] })]);
+    const legacy = loadConfig({
+      ...base,
+      CERTCTL_EST_ENABLED: 'true',
+      CERTCTL_EST_ISSUER_ID: 'iss-local',
+      CERTCTL_EST_PROFILE_ID: 'prof-1',
+    }).est!;
+    expect(legacy.profiles).toEqual([
+      expect.objectContaining({ pathId: '', issuerId: 'iss-local', profileId: 'prof-1', authModes: [] }),
+    ]);
   });
 
   it('reads every per-profile variable', () => {
@@ -37,7 +44,14 @@ describe('CERTCTL_EST_* configuration', () => {
       CERTCTL_EST_PROFILE_WIFI_AP_SERVERKEYGEN_ENABLED: 'true',
     }).est!;
     expect(est.profiles.map((p) => p.pathId)).toEqual(['corp', 'wifi-ap']);
-    expect(est.profiles[1]).toMatchObject({ authModes: ['basic', 'mtls'], mtlsEnabled: true, channelBindingRequired: true, ratePerPrincipal24h: 3, serverKeygenEnabled: true, profileId: 'prof-wifi' });
+    expect(est.profiles[1]).toMatchObject({
+      authModes: ['basic', 'mtls'],
+      mtlsEnabled: true,
+      channelBindingRequired: true,
+      ratePerPrincipal24h: 3,
+      serverKeygenEnabled: true,
+      profileId: 'prof-wifi',
+    });
   });
 
   it('rejects bad EST variables with one line naming the variable', () => {
@@ -46,20 +60,57 @@ describe('CERTCTL_EST_* configuration', () => {
     rejects({ CERTCTL_EST_PROFILES: 'Corp' }, 'CERTCTL_EST_PROFILES', /lowercase/);
     rejects({ CERTCTL_EST_PROFILES: 'corp' }, 'CERTCTL_EST_PROFILE_CORP_ISSUER_ID', /required/);
     const corp = { CERTCTL_EST_PROFILES: 'corp', CERTCTL_EST_PROFILE_CORP_ISSUER_ID: 'iss-local' };
-    rejects({ ...corp, CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES: 'token' }, 'CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES', /unknown auth mode "token"/);
-    rejects({ ...corp, CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES: 'basic' }, 'CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD', /required/);
-    rejects({ ...corp, CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES: 'mtls' }, 'CERTCTL_EST_PROFILE_CORP_MTLS_ENABLED', /must be true/);
-    rejects({ ...corp, CERTCTL_EST_PROFILE_CORP_MTLS_ENABLED: 'true' }, 'CERTCTL_EST_PROFILE_CORP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH', /required/);
-    rejects({ ...corp, CERTCTL_EST_PROFILE_CORP_CHANNEL_BINDING_REQUIRED: 'true' }, 'CERTCTL_EST_PROFILE_CORP_CHANNEL_BINDING_REQUIRED', /MTLS_ENABLED/);
-    rejects({ ...corp, CERTCTL_EST_PROFILE_CORP_SERVERKEYGEN_ENABLED: 'true' }, 'CERTCTL_EST_PROFILE_CORP_PROFILE_ID', /required/);
-    rejects({ ...corp, CERTCTL_EST_PROFILE_CORP_RATE_LIMIT_PER_PRINCIPAL_24H: '-1' }, 'CERTCTL_EST_PROFILE_CORP_RATE_LIMIT_PER_PRINCIPAL_24H', /whole number/);
-    rejects({ ...corp, CERTCTL_EST_PROFILE_IOT_ISSUER_ID: 'iss-local' }, 'CERTCTL_EST_PROFILE_IOT_ISSUER_ID', /does not list/);
+    rejects(
+      { ...corp, CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES: 'token' },
+      'CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES',
+      /unknown auth mode "token"/,
+    );
+    rejects(
+      { ...corp, CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES: 'basic' },
+      'CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD',
+      /required/,
+    );
+    rejects(
+      { ...corp, CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES: 'mtls' },
+      'CERTCTL_EST_PROFILE_CORP_MTLS_ENABLED',
+      /must be true/,
+    );
+    rejects(
+      { ...corp, CERTCTL_EST_PROFILE_CORP_MTLS_ENABLED: 'true' },
+      'CERTCTL_EST_PROFILE_CORP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH',
+      /required/,
+    );
+    rejects(
+      { ...corp, CERTCTL_EST_PROFILE_CORP_CHANNEL_BINDING_REQUIRED: 'true' },
+      'CERTCTL_EST_PROFILE_CORP_CHANNEL_BINDING_REQUIRED',
+      /MTLS_ENABLED/,
+    );
+    rejects(
+      { ...corp, CERTCTL_EST_PROFILE_CORP_SERVERKEYGEN_ENABLED: 'true' },
+      'CERTCTL_EST_PROFILE_CORP_PROFILE_ID',
+      /required/,
+    );
+    rejects(
+      { ...corp, CERTCTL_EST_PROFILE_CORP_RATE_LIMIT_PER_PRINCIPAL_24H: '-1' },
+      'CERTCTL_EST_PROFILE_CORP_RATE_LIMIT_PER_PRINCIPAL_24H',
+      /whole number/,
+    );
+    rejects(
+      { ...corp, CERTCTL_EST_PROFILE_IOT_ISSUER_ID: 'iss-local' },
+      'CERTCTL_EST_PROFILE_IOT_ISSUER_ID',
+      /does not list/,
+    );
     rejects({ CERTCTL_EST_BOGUS: 'x' }, 'CERTCTL_EST_BOGUS', /unknown variable/);
   });
 
   it('never echoes the enrollment password in an error', () => {
     try {
-      loadConfig({ ...base, CERTCTL_EST_PROFILES: 'corp', CERTCTL_EST_PROFILE_CORP_ISSUER_ID: 'i', CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD: 'short' });
+      loadConfig({
+        ...base,
+        CERTCTL_EST_PROFILES: 'corp',
+        CERTCTL_EST_PROFILE_CORP_ISSUER_ID: 'i',
+        CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD: 'short',
+      });
       expect.unreachable();
     } catch (error) {
       expect((error as Error).message).not.toContain('short');

@@ -54,7 +54,12 @@ type PerProfileField = (typeof PER_PROFILE)[number];
 
 /** Names this module reads: the fixed ones, and every `CERTCTL_EST_PROFILE_<NAME>_<FIELD>`. */
 export function isEstVariable(name: string): boolean {
-  if (name === 'CERTCTL_EST_PROFILES' || name === 'CERTCTL_EST_SERVERKEYGEN_RATE_PER_MINUTE' || (LEGACY as readonly string[]).includes(name)) return true;
+  if (
+    name === 'CERTCTL_EST_PROFILES' ||
+    name === 'CERTCTL_EST_SERVERKEYGEN_RATE_PER_MINUTE' ||
+    (LEGACY as readonly string[]).includes(name)
+  )
+    return true;
   return name.startsWith('CERTCTL_EST_PROFILE_') && PER_PROFILE.some((field) => name.endsWith(`_${field}`));
 }
 
@@ -76,10 +81,21 @@ function count(env: Record<string, string>, variable: string, fallback: number):
 function profileFromEnv(env: Record<string, string>, pathId: string, prefix: string): EstProfileConfig {
   const v = (field: PerProfileField) => `${prefix}${field}`;
   const issuerId = env[v('ISSUER_ID')];
-  if (!issuerId) throw new EstConfigProblem(v('ISSUER_ID'), 'required for every EST profile (the issuer that signs its certificates)');
+  if (!issuerId)
+    throw new EstConfigProblem(
+      v('ISSUER_ID'),
+      'required for every EST profile (the issuer that signs its certificates)',
+    );
   const authModes: EstAuthMode[] = [];
-  for (const mode of (env[v('ALLOWED_AUTH_MODES')] ?? '').split(',').map((m) => m.trim().toLowerCase()).filter(Boolean)) {
-    if (mode !== 'basic' && mode !== 'mtls') throw new EstConfigProblem(v('ALLOWED_AUTH_MODES'), `unknown auth mode "${mode}" (expected basic, mtls, or empty for anonymous)`);
+  for (const mode of (env[v('ALLOWED_AUTH_MODES')] ?? '')
+    .split(',')
+    .map((m) => m.trim().toLowerCase())
+    .filter(Boolean)) {
+    if (mode !== 'basic' && mode !== 'mtls')
+      throw new EstConfigProblem(
+        v('ALLOWED_AUTH_MODES'),
+        `unknown auth mode "${mode}" (expected basic, mtls, or empty for anonymous)`,
+      );
     if (!authModes.includes(mode)) authModes.push(mode);
   }
   const profile: EstProfileConfig = {
@@ -94,12 +110,24 @@ function profileFromEnv(env: Record<string, string>, pathId: string, prefix: str
     ratePerPrincipal24h: count(env, v('RATE_LIMIT_PER_PRINCIPAL_24H'), 0),
     serverKeygenEnabled: flag(env, v('SERVERKEYGEN_ENABLED')),
   };
-  if (authModes.includes('basic') && !profile.enrollmentPassword) throw new EstConfigProblem(v('ENROLLMENT_PASSWORD'), 'required when ALLOWED_AUTH_MODES lists basic');
-  if (profile.enrollmentPassword && profile.enrollmentPassword.length < 8) throw new EstConfigProblem(v('ENROLLMENT_PASSWORD'), 'expected at least 8 characters');
-  if (authModes.includes('mtls') && !profile.mtlsEnabled) throw new EstConfigProblem(v('MTLS_ENABLED'), 'must be true when ALLOWED_AUTH_MODES lists mtls');
-  if (profile.mtlsEnabled && !profile.mtlsTrustBundlePath) throw new EstConfigProblem(v('MTLS_CLIENT_CA_TRUST_BUNDLE_PATH'), 'required when MTLS_ENABLED is true');
-  if (profile.channelBindingRequired && !profile.mtlsEnabled) throw new EstConfigProblem(v('CHANNEL_BINDING_REQUIRED'), 'needs MTLS_ENABLED=true (channel binding is checked on the mTLS route)');
-  if (profile.serverKeygenEnabled && !profile.profileId) throw new EstConfigProblem(v('PROFILE_ID'), 'required when SERVERKEYGEN_ENABLED is true (the profile decides the key algorithm)');
+  if (authModes.includes('basic') && !profile.enrollmentPassword)
+    throw new EstConfigProblem(v('ENROLLMENT_PASSWORD'), 'required when ALLOWED_AUTH_MODES lists basic');
+  if (profile.enrollmentPassword && profile.enrollmentPassword.length < 8)
+    throw new EstConfigProblem(v('ENROLLMENT_PASSWORD'), 'expected at least 8 characters');
+  if (authModes.includes('mtls') && !profile.mtlsEnabled)
+    throw new EstConfigProblem(v('MTLS_ENABLED'), 'must be true when ALLOWED_AUTH_MODES lists mtls');
+  if (profile.mtlsEnabled && !profile.mtlsTrustBundlePath)
+    throw new EstConfigProblem(v('MTLS_CLIENT_CA_TRUST_BUNDLE_PATH'), 'required when MTLS_ENABLED is true');
+  if (profile.channelBindingRequired && !profile.mtlsEnabled)
+    throw new EstConfigProblem(
+      v('CHANNEL_BINDING_REQUIRED'),
+      'needs MTLS_ENABLED=true (channel binding is checked on the mTLS route)',
+    );
+  if (profile.serverKeygenEnabled && !profile.profileId)
+    throw new EstConfigProblem(
+      v('PROFILE_ID'),
+      'required when SERVERKEYGEN_ENABLED is true (the profile decides the key algorithm)',
+    );
   return profile;
 }
 
@@ -110,24 +138,48 @@ function profileFromEnv(env: Record<string, string>, pathId: string, prefix: str
  */
 export function parseEstConfig(env: Record<string, string>): EstConfig {
   const serverKeygenPerMinute = count(env, 'CERTCTL_EST_SERVERKEYGEN_RATE_PER_MINUTE', 10);
-  const names = (env.CERTCTL_EST_PROFILES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (env.CERTCTL_EST_PROFILES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const profiles: EstProfileConfig[] = [];
   if (names.length > 0) {
     for (const name of names) {
-      if (!PATH_ID.test(name)) throw new EstConfigProblem('CERTCTL_EST_PROFILES', `profile name "${name}" must be lowercase letters, digits and inner hyphens`);
-      if (profiles.some((p) => p.pathId === name)) throw new EstConfigProblem('CERTCTL_EST_PROFILES', `profile "${name}" is listed twice`);
+      if (!PATH_ID.test(name))
+        throw new EstConfigProblem(
+          'CERTCTL_EST_PROFILES',
+          `profile name "${name}" must be lowercase letters, digits and inner hyphens`,
+        );
+      if (profiles.some((p) => p.pathId === name))
+        throw new EstConfigProblem('CERTCTL_EST_PROFILES', `profile "${name}" is listed twice`);
       profiles.push(profileFromEnv(env, name, `CERTCTL_EST_PROFILE_${name.toUpperCase().replaceAll('-', '_')}_`));
     }
   } else if (flag(env, 'CERTCTL_EST_ENABLED')) {
     const issuerId = env.CERTCTL_EST_ISSUER_ID;
     if (!issuerId) throw new EstConfigProblem('CERTCTL_EST_ISSUER_ID', 'required when CERTCTL_EST_ENABLED is true');
-    profiles.push({ pathId: '', issuerId, profileId: env.CERTCTL_EST_PROFILE_ID || undefined, authModes: [], mtlsEnabled: false, channelBindingRequired: false, ratePerPrincipal24h: 0, serverKeygenEnabled: false });
+    profiles.push({
+      pathId: '',
+      issuerId,
+      profileId: env.CERTCTL_EST_PROFILE_ID || undefined,
+      authModes: [],
+      mtlsEnabled: false,
+      channelBindingRequired: false,
+      ratePerPrincipal24h: 0,
+      serverKeygenEnabled: false,
+    });
   }
   // A per-profile variable for a profile that is not listed is a typo that would silently do nothing.
-  const prefixes = profiles.filter((p) => p.pathId).map((p) => `CERTCTL_EST_PROFILE_${p.pathId.toUpperCase().replaceAll('-', '_')}_`);
+  const prefixes = profiles
+    .filter((p) => p.pathId)
+    .map((p) => `CERTCTL_EST_PROFILE_${p.pathId.toUpperCase().replaceAll('-', '_')}_`);
   for (const variable of Object.keys(env)) {
     if (!variable.startsWith('CERTCTL_EST_PROFILE_') || variable === 'CERTCTL_EST_PROFILE_ID') continue;
-    if (!prefixes.some((prefix) => variable.startsWith(prefix) && (PER_PROFILE as readonly string[]).includes(variable.slice(prefix.length)))) {
+    if (
+      !prefixes.some(
+        (prefix) =>
+          variable.startsWith(prefix) && (PER_PROFILE as readonly string[]).includes(variable.slice(prefix.length)),
+      )
+    ) {
       throw new EstConfigProblem(variable, 'names an EST profile that CERTCTL_EST_PROFILES does not list');
     }
   }

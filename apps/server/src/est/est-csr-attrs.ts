@@ -52,10 +52,16 @@ export function buildCsrAttrs(est: EstProfileConfig, profile: CertificateProfile
   const items: Uint8Array[] = [];
   if (est.channelBindingRequired) items.push(oidDer(OID.challengePassword));
   const rule = profile?.allowedKeyAlgorithms[0];
-  if (rule?.algorithm === 'ECDSA') items.push(attribute(OID.ecPublicKey, [oidDer((rule.min_size ?? 256) > 256 ? OID.secp384r1 : OID.secp256r1)]), oidDer(OID.ecdsaWithSha256));
+  if (rule?.algorithm === 'ECDSA')
+    items.push(
+      attribute(OID.ecPublicKey, [oidDer((rule.min_size ?? 256) > 256 ? OID.secp384r1 : OID.secp256r1)]),
+      oidDer(OID.ecdsaWithSha256),
+    );
   else if (rule?.algorithm === 'RSA') items.push(oidDer(OID.rsaEncryption));
   else if (rule?.algorithm === 'Ed25519') items.push(oidDer(OID.ed25519));
-  const ekus = (profile?.allowedEkus ?? []).map((e) => EKU_OIDS[e] ?? (/^\d+(\.\d+)+$/.test(e) ? e : undefined)).filter((e): e is string => Boolean(e));
+  const ekus = (profile?.allowedEkus ?? [])
+    .map((e) => EKU_OIDS[e] ?? (/^\d+(\.\d+)+$/.test(e) ? e : undefined))
+    .filter((e): e is string => Boolean(e));
   if (ekus.length > 0) items.push(attribute(OID.extensionRequest, [oidDer(OID.extKeyUsage)]));
   if (items.length === 0) return undefined;
   return tlv(0x30, concat(items));

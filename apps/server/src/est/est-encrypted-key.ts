@@ -1,4 +1,10 @@
-import { CMS_CONTENT_TYPES, encryptEnvelopedData, type ParsedCertificate, signSignedData, splitPemBundle } from '@certctl/pki';
+import {
+  CMS_CONTENT_TYPES,
+  encryptEnvelopedData,
+  type ParsedCertificate,
+  signSignedData,
+  splitPemBundle,
+} from '@certctl/pki';
 import { badRequest, EstError } from './est-error.js';
 
 /** id-aa-asymmDecryptKeyID (RFC 7030 4.4.1.2): the CSR attribute by which a client asks for its key encrypted. */
@@ -29,14 +35,38 @@ function contentInfoContent(der: Uint8Array): Uint8Array {
  */
 /** Refuses (before anything is issued) a request whose key could not be delivered encrypted. */
 export function keyRecipient(client: ParsedCertificate | undefined): ParsedCertificate {
-  if (!client) throw new EstError(403, 'an encrypted server-generated key (AsymmetricDecryptKeyIdentifier) is sent only to the TLS client certificate; present one');
-  if (client.publicKey.type !== 'rsa') throw badRequest(`the client certificate key is ${client.publicKey.type}; encrypting the generated key needs an RSA client certificate`);
+  if (!client)
+    throw new EstError(
+      403,
+      'an encrypted server-generated key (AsymmetricDecryptKeyIdentifier) is sent only to the TLS client certificate; present one',
+    );
+  if (client.publicKey.type !== 'rsa')
+    throw badRequest(
+      `the client certificate key is ${client.publicKey.type}; encrypting the generated key needs an RSA client certificate`,
+    );
   return client;
 }
 
-export async function encryptKeyForClient(pkcs8: Uint8Array, client: ParsedCertificate, server: { cert: string; key: string }): Promise<Uint8Array> {
-  const enveloped = encryptEnvelopedData({ content: pkcs8, recipients: [client.der], contentEncryption: 'aes-256-cbc', keyTransport: 'rsa-oaep' });
-  const [signer, ...chain] = splitPemBundle(server.cert).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
+export async function encryptKeyForClient(
+  pkcs8: Uint8Array,
+  client: ParsedCertificate,
+  server: { cert: string; key: string },
+): Promise<Uint8Array> {
+  const enveloped = encryptEnvelopedData({
+    content: pkcs8,
+    recipients: [client.der],
+    contentEncryption: 'aes-256-cbc',
+    keyTransport: 'rsa-oaep',
+  });
+  const [signer, ...chain] = splitPemBundle(server.cert)
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => b.der);
   if (!signer) throw new EstError(500, 'the server TLS certificate is unavailable for signing');
-  return signSignedData({ content: contentInfoContent(enveloped), contentType: CMS_CONTENT_TYPES.envelopedData, signerCertificate: signer, signingKey: server.key, certificates: chain });
+  return signSignedData({
+    content: contentInfoContent(enveloped),
+    contentType: CMS_CONTENT_TYPES.envelopedData,
+    signerCertificate: signer,
+    signingKey: server.key,
+    certificates: chain,
+  });
 }

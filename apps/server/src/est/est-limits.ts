@@ -8,7 +8,12 @@ export interface SlidingWindowLimiter {
   record(key: string): void;
 }
 
-export function createSlidingWindowLimiter(options: { limit: number; windowMs: number; maxKeys?: number; now?: () => number }): SlidingWindowLimiter {
+export function createSlidingWindowLimiter(options: {
+  limit: number;
+  windowMs: number;
+  maxKeys?: number;
+  now?: () => number;
+}): SlidingWindowLimiter {
   const now = options.now ?? Date.now;
   const maxKeys = options.maxKeys ?? 50_000;
   const events = new Map<string, number[]>();

@@ -11,7 +11,9 @@ let csrDer: Uint8Array;
 
 beforeAll(async () => {
   const keys = await generateKeyPair({ algorithm: 'ecdsa-p256' });
-  csrDer = (await createCsr({ keys, subject: { CN: 'fuzz.example.com' }, sans: [{ type: 'dns', value: 'fuzz.example.com' }] })).der;
+  csrDer = (
+    await createCsr({ keys, subject: { CN: 'fuzz.example.com' }, sans: [{ type: 'dns', value: 'fuzz.example.com' }] })
+  ).der;
 });
 
 /** readCsrBody either returns a verified CSR or throws a 400 EstError, never anything else. */
@@ -30,7 +32,8 @@ describe('EST request body parsing (PKCS#10)', () => {
   it('reads base64 DER, base64 with line breaks, PEM and raw DER', async () => {
     const b64 = Buffer.from(csrDer).toString('base64');
     const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE REQUEST-----\n`;
-    for (const body of [b64, b64.match(/.{1,76}/g)!.join('\r\n'), pem]) expect((await readCsrBody(Buffer.from(body))).commonName).toBe('fuzz.example.com');
+    for (const body of [b64, b64.match(/.{1,76}/g)!.join('\r\n'), pem])
+      expect((await readCsrBody(Buffer.from(body))).commonName).toBe('fuzz.example.com');
     expect((await readCsrBody(csrDer)).commonName).toBe('fuzz.example.com');
   });
 
@@ -39,26 +42,39 @@ describe('EST request body parsing (PKCS#10)', () => {
     await expect(readCsrBody({ json: true })).rejects.toMatchObject({ status: 400 });
     const tampered = Buffer.from(csrDer);
     tampered[tampered.length - 3]! ^= 0x01;
-    await expect(readCsrBody(Buffer.from(tampered.toString('base64')))).rejects.toThrow(/signature does not verify|not a valid PKCS#10/);
+    await expect(readCsrBody(Buffer.from(tampered.toString('base64')))).rejects.toThrow(
+      /signature does not verify|not a valid PKCS#10/,
+    );
   });
 
   it('any byte string is either a valid CSR or a 400 (fast-check)', async () => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), async (bytes) => { await outcome(bytes); }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), async (bytes) => {
+        await outcome(bytes);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('truncations and byte flips of a real CSR, raw or base64, are refused with a 400 (fast-check)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: csrDer.length - 1 }), fc.nat({ max: csrDer.length - 1 }), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (cut, at, flip, base64) => {
-        const truncated = csrDer.subarray(0, cut);
-        const flipped = Uint8Array.from(csrDer);
-        flipped[at]! ^= flip;
-        for (const der of [truncated, flipped]) {
-          const body = base64 ? Buffer.from(Buffer.from(der).toString('base64')) : der;
-          const result = await outcome(body);
-          // A flip inside an unsigned-but-ignored byte could in theory still verify; a truncation never does.
-          if (der === truncated) expect(result).toBe('refused');
-        }
-      }),
+      fc.asyncProperty(
+        fc.nat({ max: csrDer.length - 1 }),
+        fc.nat({ max: csrDer.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.boolean(),
+        async (cut, at, flip, base64) => {
+          const truncated = csrDer.subarray(0, cut);
+          const flipped = Uint8Array.from(csrDer);
+          flipped[at]! ^= flip;
+          for (const der of [truncated, flipped]) {
+            const body = base64 ? Buffer.from(Buffer.from(der).toString('base64')) : der;
+            const result = await outcome(body);
+            // A flip inside an unsigned-but-ignored byte could in theory still verify; a truncation never does.
+            if (der === truncated) expect(result).toBe('refused');
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -67,10 +83,18 @@ describe('EST request body parsing (PKCS#10)', () => {
 describe('EST response encoding', () => {
   it('certs-only PKCS#7 round-trips, and any truncation of it is a typed MalformedInputError (fast-check)', async () => {
     const keys = await generateKeyPair({ algorithm: 'ecdsa-p256' });
-    const { pem } = await signCertificate({ subject: { CN: 'Fuzz CA' }, publicKey: keys.publicKey, signingKey: keys.privateKey, ca: true, validitySeconds: 3600 });
+    const { pem } = await signCertificate({
+      subject: { CN: 'Fuzz CA' },
+      publicKey: keys.publicKey,
+      signingKey: keys.privateKey,
+      ca: true,
+      validitySeconds: 3600,
+    });
     const der = Buffer.from(certsOnlyBody([pem]), 'base64');
     expect(parseCertsOnlySignedData(der).map((c) => parseCertificate(c).subjectCommonName)).toEqual(['Fuzz CA']);
-    expect(execFileSync('openssl', ['pkcs7', '-inform', 'DER', '-print_certs', '-noout'], { input: der, encoding: 'utf8' })).toContain('Fuzz CA');
+    expect(
+      execFileSync('openssl', ['pkcs7', '-inform', 'DER', '-print_certs', '-noout'], { input: der, encoding: 'utf8' }),
+    ).toContain('Fuzz CA');
     fc.assert(
       fc.property(fc.nat({ max: der.length - 1 }), (cut) => {
         try {
@@ -85,7 +109,10 @@ describe('EST response encoding', () => {
   });
 
   it('multipart/mixed has both parts between boundaries', () => {
-    const { contentType, body } = multipartMixed([{ contentType: 'application/pkcs8', body: 'QUJD' }, { contentType: 'application/pkcs7-mime; smime-type=certs-only', body: 'REVG' }]);
+    const { contentType, body } = multipartMixed([
+      { contentType: 'application/pkcs8', body: 'QUJD' },
+      { contentType: 'application/pkcs7-mime; smime-type=certs-only', body: 'REVG' },
+    ]);
     const boundary = /boundary=(.+)$/.exec(contentType)![1]!;
     expect(body.startsWith(`--${boundary}\r\n`)).toBe(true);
     expect(body.endsWith(`--${boundary}--\r\n`)).toBe(true);
@@ -94,7 +121,18 @@ describe('EST response encoding', () => {
 
   it('csrattrs DER parses with openssl and encodes OIDs correctly', () => {
     expect(Buffer.from(oidDer('1.2.840.10045.2.1')).toString('hex')).toBe('06072a8648ce3d0201');
-    const der = buildCsrAttrs({ pathId: 'x', issuerId: 'i', authModes: [], mtlsEnabled: true, channelBindingRequired: true, ratePerPrincipal24h: 0, serverKeygenEnabled: false }, { allowedKeyAlgorithms: [{ algorithm: 'RSA', min_size: 3072 }], allowedEkus: ['clientAuth'] } as never)!;
+    const der = buildCsrAttrs(
+      {
+        pathId: 'x',
+        issuerId: 'i',
+        authModes: [],
+        mtlsEnabled: true,
+        channelBindingRequired: true,
+        ratePerPrincipal24h: 0,
+        serverKeygenEnabled: false,
+      },
+      { allowedKeyAlgorithms: [{ algorithm: 'RSA', min_size: 3072 }], allowedEkus: ['clientAuth'] } as never,
+    )!;
     const text = execFileSync('openssl', ['asn1parse', '-inform', 'DER'], { input: der, encoding: 'utf8' });
     expect(text).toContain('challengePassword');
     expect(text).toContain('rsaEncryption');

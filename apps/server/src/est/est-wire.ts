@@ -11,7 +11,8 @@ const BASE64_BODY = /^[A-Za-z0-9+/=\s]+$/;
  * verify, is a 400 that says why.
  */
 export async function readCsrBody(body: unknown): Promise<ParsedCsr> {
-  if (!(body instanceof Uint8Array) || body.length === 0) throw badRequest('the request body must be a PKCS#10 certificate request (base64 DER, application/pkcs10)');
+  if (!(body instanceof Uint8Array) || body.length === 0)
+    throw badRequest('the request body must be a PKCS#10 certificate request (base64 DER, application/pkcs10)');
   const text = Buffer.from(body).toString('latin1');
   let input: string | Uint8Array;
   if (text.includes('-----BEGIN')) input = text;
@@ -22,7 +23,10 @@ export async function readCsrBody(body: unknown): Promise<ParsedCsr> {
   try {
     csr = parseCsr(input);
   } catch (error) {
-    if (MalformedInputError.isInstance(error)) throw badRequest(`the request body is not a valid PKCS#10 request: ${error.message.replace(/^\[certctl\] (\[[^\]]+\] )?/, '')}`);
+    if (MalformedInputError.isInstance(error))
+      throw badRequest(
+        `the request body is not a valid PKCS#10 request: ${error.message.replace(/^\[certctl\] (\[[^\]]+\] )?/, '')}`,
+      );
     throw badRequest('the request body is not a valid PKCS#10 request');
   }
   let verified = false;
@@ -58,6 +62,8 @@ export interface MultipartPart {
 /** multipart/mixed (RFC 2046) of base64 parts, as serverkeygen answers (RFC 7030 4.4.2). */
 export function multipartMixed(parts: readonly MultipartPart[]): { contentType: string; body: string } {
   const boundary = `est-${randomBytes(12).toString('hex')}`;
-  const chunks = parts.map((p) => `--${boundary}\r\nContent-Type: ${p.contentType}\r\nContent-Transfer-Encoding: base64\r\n\r\n${p.body}\r\n`);
+  const chunks = parts.map(
+    (p) => `--${boundary}\r\nContent-Type: ${p.contentType}\r\nContent-Transfer-Encoding: base64\r\n\r\n${p.body}\r\n`,
+  );
   return { contentType: `multipart/mixed; boundary=${boundary}`, body: `${chunks.join('')}--${boundary}--\r\n` };
 }

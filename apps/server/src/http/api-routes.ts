@@ -33,8 +33,31 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
     ...scepRoutes(deps, { mtls: true }),
   ];
   routes.push(
-    defineRoute({ method: 'GET', path: '/api/v1/version', operationId: 'getVersion', summary: 'Server version', tags: ['meta'], access: 'public', responses: { 200: { description: 'Version', schema: z.object({ version: z.string() }) } }, handler: () => ({ version: info.version }) }),
-    defineRoute({ method: 'GET', path: '/api/v1/auth/info', operationId: 'getAuthInfo', summary: 'How to authenticate (for the dashboard)', tags: ['meta'], access: 'public', responses: { 200: { description: 'Auth mode', schema: z.object({ auth_type: z.literal('api-key'), roles: z.array(z.string()) }) } }, handler: () => ({ authType: 'api-key' as const, roles: ['admin', 'operator', 'viewer', 'agent'] }) }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/version',
+      operationId: 'getVersion',
+      summary: 'Server version',
+      tags: ['meta'],
+      access: 'public',
+      responses: { 200: { description: 'Version', schema: z.object({ version: z.string() }) } },
+      handler: () => ({ version: info.version }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/auth/info',
+      operationId: 'getAuthInfo',
+      summary: 'How to authenticate (for the dashboard)',
+      tags: ['meta'],
+      access: 'public',
+      responses: {
+        200: {
+          description: 'Auth mode',
+          schema: z.object({ auth_type: z.literal('api-key'), roles: z.array(z.string()) }),
+        },
+      },
+      handler: () => ({ authType: 'api-key' as const, roles: ['admin', 'operator', 'viewer', 'agent'] }),
+    }),
   );
   let document: unknown;
   routes.push(

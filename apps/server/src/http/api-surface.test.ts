@@ -9,7 +9,17 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
   const ca = createTestCa();
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ database: ctx, connectors: [ca.manifest], env: { CERTCTL_RATE_LIMIT_RPS: '1', CERTCTL_RATE_LIMIT_BURST: '1000', CERTCTL_MAX_BODY_SIZE: '4096', CERTCTL_CORS_ORIGINS: 'https://dash.example.com', CERTCTL_AGENT_BOOTSTRAP_TOKEN: 'bootstrap-token-0123456789' } });
+    server = await startTestServer({
+      database: ctx,
+      connectors: [ca.manifest],
+      env: {
+        CERTCTL_RATE_LIMIT_RPS: '1',
+        CERTCTL_RATE_LIMIT_BURST: '1000',
+        CERTCTL_MAX_BODY_SIZE: '4096',
+        CERTCTL_CORS_ORIGINS: 'https://dash.example.com',
+        CERTCTL_AGENT_BOOTSTRAP_TOKEN: 'bootstrap-token-0123456789',
+      },
+    });
   });
   afterAll(() => server?.stop());
 
@@ -17,7 +27,9 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
     const doc = await server.api.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     const spec = JSON.parse(doc.body) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(spec.openapi).toBe('3.1.0');
-    const documented = new Set(Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
     const served = servedRoutes(server.api);
     expect(served.length).toBeGreaterThan(50);
     const undocumented = served.filter((r) => !documented.has(r) && r !== 'GET /api/v1/openapi.json');
@@ -32,30 +44,48 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
     expect((await call(server.api, 'GET', '/api/v1/teams', undefined, 'wrong-key-0123456789')).status).toBe(401);
     expect((await call(server.api, 'GET', '/api/v1/teams', undefined, KEYS.viewer)).status).toBe(200);
     expect((await call(server.api, 'POST', '/api/v1/teams', { name: 'viewers-cannot' }, KEYS.viewer)).status).toBe(403);
-    expect((await call(server.api, 'POST', '/api/v1/issuers', { name: 'x', type: 'test-ca', config: {} }, KEYS.alice)).status).toBe(403);
+    expect(
+      (await call(server.api, 'POST', '/api/v1/issuers', { name: 'x', type: 'test-ca', config: {} }, KEYS.alice))
+        .status,
+    ).toBe(403);
   });
 
   it('creates API keys shown once, stores them hashed, and revokes them', async () => {
     const created = await call(server.api, 'POST', '/api/v1/api-keys', { name: 'ci', role: 'viewer' });
     expect(created.status).toBe(201);
     const key = String(created.json.key);
-    expect((await call(server.api, 'GET', '/api/v1/auth/check', undefined, key)).json).toEqual({ name: 'ci', role: 'viewer' });
+    expect((await call(server.api, 'GET', '/api/v1/auth/check', undefined, key)).json).toEqual({
+      name: 'ci',
+      role: 'viewer',
+    });
     const listed = await call(server.api, 'GET', '/api/v1/api-keys');
     expect(JSON.stringify(listed.json)).not.toContain(key);
-    const stored = await server.deps.db.selectFrom('apiKeys').select('keyHash').where('id', '=', String(created.json.id)).executeTakeFirstOrThrow();
+    const stored = await server.deps.db
+      .selectFrom('apiKeys')
+      .select('keyHash')
+      .where('id', '=', String(created.json.id))
+      .executeTakeFirstOrThrow();
     expect(stored.keyHash).toMatch(/^[0-9a-f]{64}$/);
     expect((await call(server.api, 'DELETE', `/api/v1/api-keys/${created.json.id}`)).status).toBe(200);
     expect((await call(server.api, 'GET', '/api/v1/auth/check', undefined, key)).status).toBe(401);
   });
 
   it('sets security headers and request ids on every response, and denies CORS to unknown origins', async () => {
-    const response = await server.api.inject({ method: 'GET', url: '/health', headers: { origin: 'https://evil.example.com', 'x-request-id': 'trace-123' } });
+    const response = await server.api.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { origin: 'https://evil.example.com', 'x-request-id': 'trace-123' },
+    });
     expect(response.headers['x-request-id']).toBe('trace-123');
     expect(response.headers['strict-transport-security']).toContain('max-age');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-frame-options']).toBe('DENY');
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
-    const allowed = await server.api.inject({ method: 'OPTIONS', url: '/api/v1/teams', headers: { origin: 'https://dash.example.com', 'access-control-request-method': 'GET' } });
+    const allowed = await server.api.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/teams',
+      headers: { origin: 'https://dash.example.com', 'access-control-request-method': 'GET' },
+    });
     expect(allowed.statusCode).toBe(204);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://dash.example.com');
     const missing = await server.api.inject({ method: 'GET', url: '/nope' });
@@ -70,17 +100,36 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
   });
 
   it('validates issuer configs with the connector schema, encrypts secrets at rest and redacts them everywhere', async () => {
-    const bad = await call(server.api, 'POST', '/api/v1/issuers', { name: 'bad', type: 'test-ca', config: { nope: 1 } });
+    const bad = await call(server.api, 'POST', '/api/v1/issuers', {
+      name: 'bad',
+      type: 'test-ca',
+      config: { nope: 1 },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('invalid_config');
-    const unknownType = await call(server.api, 'POST', '/api/v1/issuers', { name: 'bad2', type: 'no-such-ca', config: {} });
+    const unknownType = await call(server.api, 'POST', '/api/v1/issuers', {
+      name: 'bad2',
+      type: 'no-such-ca',
+      config: {},
+    });
     expect(unknownType.status).toBe(400);
-    const created = await call(server.api, 'POST', '/api/v1/issuers', { id: 'iss-secret', name: 'secretive', type: 'test-ca', config: { label: 'a', api_token: 'tok-very-secret-123' } });
+    const created = await call(server.api, 'POST', '/api/v1/issuers', {
+      id: 'iss-secret',
+      name: 'secretive',
+      type: 'test-ca',
+      config: { label: 'a', api_token: 'tok-very-secret-123' },
+    });
     expect(created.json.config).toEqual({ label: 'a', api_token: '[redacted]' });
-    const row = await server.deps.db.selectFrom('issuers').select('config').where('id', '=', 'iss-secret').executeTakeFirstOrThrow();
+    const row = await server.deps.db
+      .selectFrom('issuers')
+      .select('config')
+      .where('id', '=', 'iss-secret')
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(row.config)).not.toContain('tok-very-secret-123');
     expect(String(row.config.api_token)).toMatch(/^v1:/);
-    const updated = await call(server.api, 'PUT', '/api/v1/issuers/iss-secret', { config: { label: 'b', api_token: '[redacted]' } });
+    const updated = await call(server.api, 'PUT', '/api/v1/issuers/iss-secret', {
+      config: { label: 'b', api_token: '[redacted]' },
+    });
     expect(updated.json.config).toEqual({ label: 'b', api_token: '[redacted]' });
     const test = await call(server.api, 'POST', '/api/v1/issuers/iss-secret/test');
     expect(test.json).toEqual({ ok: true, detail: 'test CA ready' });
@@ -91,12 +140,27 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
   });
 
   it('registers agents with the bootstrap token and serves them their work', async () => {
-    const registered = await server.api.inject({ method: 'POST', url: '/api/v1/agents', headers: { authorization: 'Bearer bootstrap-token-0123456789', 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'web-01', hostname: 'web-01.internal' }) });
+    const registered = await server.api.inject({
+      method: 'POST',
+      url: '/api/v1/agents',
+      headers: { authorization: 'Bearer bootstrap-token-0123456789', 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'web-01', hostname: 'web-01.internal' }),
+    });
     expect(registered.statusCode).toBe(201);
     const agent = JSON.parse(registered.body) as { id: string; api_key: string };
     const agentKey = agent.api_key;
     expect((await call(server.api, 'GET', '/api/v1/teams', undefined, agentKey)).status).toBe(403);
-    expect((await call(server.api, 'POST', `/api/v1/agents/${agent.id}/heartbeat`, { version: '0.1.0', os: 'linux' }, agentKey)).json.status).toBe('online');
+    expect(
+      (
+        await call(
+          server.api,
+          'POST',
+          `/api/v1/agents/${agent.id}/heartbeat`,
+          { version: '0.1.0', os: 'linux' },
+          agentKey,
+        )
+      ).json.status,
+    ).toBe('online');
 
     const basics = await createBasics(server.api);
     const body = certificateBody(basics, { agent_id: agent.id });
@@ -107,14 +171,33 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
     const item = (work.json.jobs as { type: string; certificate_id: string }[])[0]!;
     expect(item).toMatchObject({ type: 'csr', certificate_id: created.json.id });
     const { makeCsr } = await import('../testing/api-fixtures.js');
-    const csr = await call(server.api, 'POST', `/api/v1/agents/${agent.id}/csr`, { certificate_id: created.json.id, csr_pem: await makeCsr(String(body.common_name)) }, agentKey);
+    const csr = await call(
+      server.api,
+      'POST',
+      `/api/v1/agents/${agent.id}/csr`,
+      { certificate_id: created.json.id, csr_pem: await makeCsr(String(body.common_name)) },
+      agentKey,
+    );
     expect(csr.status).toBe(202);
     await server.runner.runOnce();
-    const fetched = await call(server.api, 'GET', `/api/v1/agents/${agent.id}/certificates/${created.json.id}`, undefined, agentKey);
+    const fetched = await call(
+      server.api,
+      'GET',
+      `/api/v1/agents/${agent.id}/certificates/${created.json.id}`,
+      undefined,
+      agentKey,
+    );
     expect(String(fetched.json.certificate_pem)).toContain('BEGIN CERTIFICATE');
-    const other = await server.api.inject({ method: 'POST', url: '/api/v1/agents', headers: { authorization: `Bearer ${KEYS.alice}`, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'web-02' }) });
+    const other = await server.api.inject({
+      method: 'POST',
+      url: '/api/v1/agents',
+      headers: { authorization: `Bearer ${KEYS.alice}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'web-02' }),
+    });
     const otherAgent = JSON.parse(other.body) as { id: string; api_key: string };
-    expect((await call(server.api, 'GET', `/api/v1/agents/${agent.id}/work`, undefined, otherAgent.api_key)).status).toBe(403);
+    expect(
+      (await call(server.api, 'GET', `/api/v1/agents/${agent.id}/work`, undefined, otherAgent.api_key)).status,
+    ).toBe(403);
   });
 
   it('exposes Prometheus metrics and stats', async () => {
@@ -130,10 +213,15 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
   });
 
   it('answers 429 with Retry-After once a key spends its burst', async () => {
-    const limited = await startTestServer({ database: ctx, connectors: [ca.manifest], env: { CERTCTL_RATE_LIMIT_RPS: '1', CERTCTL_RATE_LIMIT_BURST: '3' } });
+    const limited = await startTestServer({
+      database: ctx,
+      connectors: [ca.manifest],
+      env: { CERTCTL_RATE_LIMIT_RPS: '1', CERTCTL_RATE_LIMIT_BURST: '3' },
+    });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await call(limited.api, 'GET', '/api/v1/teams', undefined, KEYS.viewer)).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push((await call(limited.api, 'GET', '/api/v1/teams', undefined, KEYS.viewer)).status);
       expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
       const refused = await call(limited.api, 'GET', '/api/v1/teams', undefined, KEYS.viewer);
       expect(refused.status).toBe(429);
@@ -143,7 +231,8 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
       expect((await call(limited.api, 'GET', '/api/v1/teams', undefined, KEYS.alice)).status).toBe(200);
       // Guessing keys spends the address's bucket.
       const guesses: number[] = [];
-      for (let i = 0; i < 5; i++) guesses.push((await call(limited.api, 'GET', '/api/v1/teams', undefined, `guess-${i}-0123456789`)).status);
+      for (let i = 0; i < 5; i++)
+        guesses.push((await call(limited.api, 'GET', '/api/v1/teams', undefined, `guess-${i}-0123456789`)).status);
       expect(guesses).toContain(429);
     } finally {
       await limited.stop();

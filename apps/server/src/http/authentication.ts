@@ -39,13 +39,24 @@ export function createAuthenticator(options: {
       }
       const key = options.envKeys(presented) ?? (await resolveStoredKey(options.db, presented));
       if (!key) throw new ServiceError(401, 'unauthorized', 'invalid or revoked API key');
-      const actor: Actor = { name: key.name, type: key.role === 'agent' ? 'agent' : 'user', role: key.role, agentId: key.agentId, requestId };
+      const actor: Actor = {
+        name: key.name,
+        type: key.role === 'agent' ? 'agent' : 'user',
+        role: key.role,
+        agentId: key.agentId,
+        requestId,
+      };
       if (key.role === 'agent') {
         if (access === 'agent') return actor;
         throw new ServiceError(403, 'forbidden', 'agent keys may only call the agent endpoints');
       }
       const needed = access === 'agent' || access === 'agent-registration' ? 'operator' : access;
-      if (RANK[key.role] < RANK[needed]) throw new ServiceError(403, 'forbidden', `this call needs the ${needed} role; the key "${key.name}" is ${key.role}`);
+      if (RANK[key.role] < RANK[needed])
+        throw new ServiceError(
+          403,
+          'forbidden',
+          `this call needs the ${needed} role; the key "${key.name}" is ${key.role}`,
+        );
       return actor;
     },
   };

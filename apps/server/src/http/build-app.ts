@@ -53,22 +53,38 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       idSequence = (idSequence + 1) % Number.MAX_SAFE_INTEGER;
       return `${idPrefix}${idSequence.toString(36)}`;
     },
-    ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2', ...(options.tls.requestCert && { requestCert: true, rejectUnauthorized: false }) } }),
+    ...(options.tls && {
+      https: {
+        cert: options.tls.cert,
+        key: options.tls.key,
+        minVersion: 'TLSv1.2',
+        ...(options.tls.requestCert && { requestCert: true, rejectUnauthorized: false }),
+      },
+    }),
   };
   const app = Fastify(serverOptions as FastifyServerOptions) as unknown as FastifyInstance;
   const served: string[] = [];
   SERVED.set(app, served);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
   // Binary protocol bodies reach their routes as a Buffer (DER OCSP requests).
-  app.addContentTypeParser(['application/ocsp-request'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(['application/ocsp-request'], { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
   installScepBodyParsing(app);
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+  );
   app.addHook('onResponse', async (request, reply) => {
-    options.metrics?.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+    options.metrics?.httpRequests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
   });
 
   for (const route of options.routes) {
@@ -88,7 +104,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           const verdict = options.rateLimiter.take(`key:${actor.name}`);
           if (!verdict.allowed) {
             reply.header('retry-after', String(verdict.retryAfterSeconds));
-            return sendError(reply, 429, 'rate_limited', `rate limit exceeded for "${actor.name}"; retry in ${verdict.retryAfterSeconds}s`);
+            return sendError(
+              reply,
+              429,
+              'rate_limited',
+              `rate limit exceeded for "${actor.name}"; retry in ${verdict.retryAfterSeconds}s`,
+            );
           }
         }
         const params = route.params ? route.params.parse(request.params) : request.params;

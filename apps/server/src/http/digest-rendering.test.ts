@@ -12,22 +12,47 @@ const OUTPUT = resolve(import.meta.dirname, '../../test-output');
 const DAY = 86_400_000;
 
 type Box = { x: number; y: number; width: number; height: number };
-const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** A digest with every section full and the inventory at its most awkward: long names, many rows. */
 function busyDigest(now: Date): string {
-  const cert = (i: number) => ({ name: `payments-gateway-${i}-${'x'.repeat(i % 3 === 0 ? 60 : 4)}`, commonName: `api-${i}.payments.internal.example.com`, owner: `owner${i}@example.com`, team: `team-${i % 4}` });
+  const cert = (i: number) => ({
+    name: `payments-gateway-${i}-${'x'.repeat(i % 3 === 0 ? 60 : 4)}`,
+    commonName: `api-${i}.payments.internal.example.com`,
+    owner: `owner${i}@example.com`,
+    team: `team-${i % 4}`,
+  });
   return renderDigestHtml({
     generatedAt: now,
     windowDays: 30,
     totals: { certificates: 240, expiringSoon: 12, expired: 3, failures: 2, agentsOffline: 1 },
-    expiring: Array.from({ length: 12 }, (_, i) => ({ ...cert(i), expiresAt: new Date(now.getTime() + (i * 2 + 1) * DAY), daysLeft: i * 2 + 1 })),
-    expired: Array.from({ length: 3 }, (_, i) => ({ ...cert(100 + i), expiresAt: new Date(now.getTime() - (i + 1) * DAY) })),
+    expiring: Array.from({ length: 12 }, (_, i) => ({
+      ...cert(i),
+      expiresAt: new Date(now.getTime() + (i * 2 + 1) * DAY),
+      daysLeft: i * 2 + 1,
+    })),
+    expired: Array.from({ length: 3 }, (_, i) => ({
+      ...cert(100 + i),
+      expiresAt: new Date(now.getTime() - (i + 1) * DAY),
+    })),
     failures: [
-      { certificate: 'payments-gateway-1', kind: 'renewal job failed', error: `[certctl] [issuer-acme] order 1234 rejected (403): ${'the account is not authorised for this identifier '.repeat(4)}`, at: now },
-      { certificate: 'mc-0123', kind: 'pagerduty expiring alert dead-lettered', error: 'gave up after 5 attempt(s): 500', at: now },
+      {
+        certificate: 'payments-gateway-1',
+        kind: 'renewal job failed',
+        error: `[certctl] [issuer-acme] order 1234 rejected (403): ${'the account is not authorised for this identifier '.repeat(4)}`,
+        at: now,
+      },
+      {
+        certificate: 'mc-0123',
+        kind: 'pagerduty expiring alert dead-lettered',
+        error: 'gave up after 5 attempt(s): 500',
+        at: now,
+      },
     ],
-    agentsOffline: [{ name: 'edge-proxy-1', hostname: 'proxy1.dc2.internal', lastHeartbeatAt: new Date(now.getTime() - 3_600_000) }],
+    agentsOffline: [
+      { name: 'edge-proxy-1', hostname: 'proxy1.dc2.internal', lastHeartbeatAt: new Date(now.getTime() - 3_600_000) },
+    ],
   });
 }
 
@@ -47,7 +72,14 @@ describe('the digest rendered by headless Chromium', () => {
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     pglite = await PGlite.create('memory://');
     server = await startTestServer({ database: { pglite } });
@@ -82,15 +114,25 @@ describe('the digest rendered by headless Chromium', () => {
         boxes.push(box);
       }
       for (let i = 1; i < boxes.length; i++) {
-        expect(boxes[i]!.y, `${sections[i]} below ${sections[i - 1]}`).toBeGreaterThanOrEqual(boxes[i - 1]!.y + boxes[i - 1]!.height);
+        expect(boxes[i]!.y, `${sections[i]} below ${sections[i - 1]}`).toBeGreaterThanOrEqual(
+          boxes[i - 1]!.y + boxes[i - 1]!.height,
+        );
       }
-      const stats = await page.locator('td.stat').evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().toJSON() as Box));
+      const stats = await page
+        .locator('td.stat')
+        .evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().toJSON() as Box));
       expect(stats).toHaveLength(5);
-      for (let i = 0; i < stats.length; i++) for (let j = i + 1; j < stats.length; j++) expect(overlaps(stats[i]!, stats[j]!), `stat ${i} vs ${j}`).toBe(false);
+      for (let i = 0; i < stats.length; i++)
+        for (let j = i + 1; j < stats.length; j++)
+          expect(overlaps(stats[i]!, stats[j]!), `stat ${i} vs ${j}`).toBe(false);
       expect(await page.locator('#expiring tbody tr').count()).toBe(12);
-      const cells = await page.locator('#expiring tbody tr:first-child td').evaluateAll((tds) => tds.map((c) => c.getBoundingClientRect().toJSON() as Box));
+      const cells = await page
+        .locator('#expiring tbody tr:first-child td')
+        .evaluateAll((tds) => tds.map((c) => c.getBoundingClientRect().toJSON() as Box));
       for (let i = 1; i < cells.length; i++) expect(overlaps(cells[i - 1]!, cells[i]!), `cell ${i}`).toBe(false);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow).toBeLessThanOrEqual(0);
 
       const png = await page.screenshot({ fullPage: true });
@@ -104,7 +146,11 @@ describe('the digest rendered by headless Chromium', () => {
   }
 
   it("renders the server's own preview endpoint without errors", async () => {
-    const preview = await server.api.inject({ method: 'GET', url: '/api/v1/digest/preview', headers: { authorization: 'Bearer admin-key-0123456789abcdef' } });
+    const preview = await server.api.inject({
+      method: 'GET',
+      url: '/api/v1/digest/preview',
+      headers: { authorization: 'Bearer admin-key-0123456789abcdef' },
+    });
     expect(preview.statusCode).toBe(200);
     const page = await browser.newPage();
     const errors: string[] = [];

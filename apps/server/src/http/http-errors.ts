@@ -10,8 +10,19 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export function sendError(reply: FastifyReply, status: number, error: string, message: string, details?: unknown): FastifyReply {
-  const body: ErrorBody = { error, message, request_id: String(reply.request.id), ...(details !== undefined && { details }) };
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  error: string,
+  message: string,
+  details?: unknown,
+): FastifyReply {
+  const body: ErrorBody = {
+    error,
+    message,
+    request_id: String(reply.request.id),
+    ...(details !== undefined && { details }),
+  };
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
@@ -30,12 +41,23 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
 /** Every error leaves as `{error, message, request_id}`; internals are logged, never sent. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof ServiceError) return sendError(reply, error.status, error.code, error.message, error.details);
-  if (error instanceof ZodError) return sendError(reply, 400, 'validation_failed', `invalid request: ${zodDetails(error).map((d) => `${d.path || '(body)'}: ${d.message}`).join('; ')}`, zodDetails(error));
+  if (error instanceof ZodError)
+    return sendError(
+      reply,
+      400,
+      'validation_failed',
+      `invalid request: ${zodDetails(error)
+        .map((d) => `${d.path || '(body)'}: ${d.message}`)
+        .join('; ')}`,
+      zodDetails(error),
+    );
   const fastifyError = error as FastifyError;
   const known = fastifyError?.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (known) return sendError(reply, known[0], known[1], fastifyError.message);
-  if (fastifyError instanceof SyntaxError || fastifyError?.statusCode === 400) return sendError(reply, 400, 'bad_request', 'the request body is not valid JSON');
-  if (ConfigValidationError.isInstance(error)) return sendError(reply, 400, 'invalid_config', error.message, error.issues);
+  if (fastifyError instanceof SyntaxError || fastifyError?.statusCode === 400)
+    return sendError(reply, 400, 'bad_request', 'the request body is not valid JSON');
+  if (ConfigValidationError.isInstance(error))
+    return sendError(reply, 400, 'invalid_config', error.message, error.issues);
   if (ConnectorError.isInstance(error)) {
     request.log.warn({ err: { message: error.message, code: error.code } }, 'connector call failed');
     return sendError(reply, 502, error.code, error.message);

@@ -5,7 +5,11 @@ import { errorSchema } from './schemas/common.js';
 type JsonSchema = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  }) as JsonSchema;
   return rest;
 }
 
@@ -23,7 +27,15 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
   }));
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Invalid request', 401: 'Missing or invalid API key', 403: 'Not allowed for this key', 404: 'Not found', 409: 'Conflict', 413: 'Body too large', 429: 'Rate limited' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Invalid request',
+  401: 'Missing or invalid API key',
+  403: 'Not allowed for this key',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Body too large',
+  429: 'Rate limited',
+};
 
 /** The OpenAPI 3.1 document, generated from the same route specs that validate requests. */
 export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { version: string; serverUrl?: string }) {
@@ -34,13 +46,21 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
     for (const [status, response] of Object.entries(route.responses)) {
       responses[status] = {
         description: response.description,
-        ...(response.schema && { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } }),
-        ...(!response.schema && response.contentType && { content: { [response.contentType]: { schema: { type: 'string', format: 'binary' } } } }),
+        ...(response.schema && {
+          content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } },
+        }),
+        ...(!response.schema &&
+          response.contentType && {
+            content: { [response.contentType]: { schema: { type: 'string', format: 'binary' } } },
+          }),
       };
     }
     const errorStatuses = [400, ...(route.access === 'public' ? [] : [401, 403]), 404, 429];
     for (const status of errorStatuses) {
-      responses[String(status)] ??= { description: STATUS_TEXT[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses[String(status)] ??= {
+        description: STATUS_TEXT[status],
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {
@@ -49,16 +69,29 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
       tags: route.tags,
       ...(route.access !== 'public' && { security: [{ bearerAuth: [] }], 'x-certctl-role': route.access }),
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-      ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }),
+      ...(route.body && {
+        requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } },
+      }),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'certctl API', version: info.version, description: 'Certificate lifecycle control plane. JSON bodies are snake_case; lists are {data, total, page, per_page}; errors are {error, message, request_id}.' },
+    info: {
+      title: 'certctl API',
+      version: info.version,
+      description:
+        'Certificate lifecycle control plane. JSON bodies are snake_case; lists are {data, total, page, per_page}; errors are {error, message, request_id}.',
+    },
     ...(info.serverUrl && { servers: [{ url: info.serverUrl }] }),
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key from CERTCTL_API_KEYS_NAMED, the first-start admin key, or POST /api/v1/api-keys' } },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key from CERTCTL_API_KEYS_NAMED, the first-start admin key, or POST /api/v1/api-keys',
+        },
+      },
       schemas: { Error: jsonSchema(errorSchema, 'output') },
     },
     paths,

@@ -4,7 +4,12 @@ export interface RateLimiter {
   take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number };
 }
 
-export function createRateLimiter(options: { rps: number; burst: number; now?: () => number; maxBuckets?: number }): RateLimiter {
+export function createRateLimiter(options: {
+  rps: number;
+  burst: number;
+  now?: () => number;
+  maxBuckets?: number;
+}): RateLimiter {
   const now = options.now ?? (() => performance.now());
   const buckets = new Map<string, { tokens: number; at: number }>();
   const maxBuckets = options.maxBuckets ?? 10_000;

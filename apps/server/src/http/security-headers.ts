@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 
 /** Headers on every response (errors included), CORS denied unless an origin is listed, request ids echoed. */
-export function installResponseHeaders(app: FastifyInstance, options: { corsOrigins: readonly string[]; hsts: boolean }): void {
+export function installResponseHeaders(
+  app: FastifyInstance,
+  options: { corsOrigins: readonly string[]; hsts: boolean },
+): void {
   const allowed = new Set(options.corsOrigins);
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;

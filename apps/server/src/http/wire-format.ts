@@ -1,5 +1,15 @@
 /** Keys whose values are user or connector data: passed through untouched (already snake_case or free-form). */
-const OPAQUE_KEYS = new Set(['tags', 'config', 'details', 'targetConfig', 'configSchema', 'criteria', 'byStatus', 'jobs', 'agents']);
+const OPAQUE_KEYS = new Set([
+  'tags',
+  'config',
+  'details',
+  'targetConfig',
+  'configSchema',
+  'criteria',
+  'byStatus',
+  'jobs',
+  'agents',
+]);
 
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -8,7 +8,10 @@ export function createLogger(options: { level: string; destination?: pino.Destin
     {
       level: options.level,
       base: { service: 'certctl-server' },
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.api_key', '*.password', '*.key_pem'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers.authorization', 'headers.authorization', '*.api_key', '*.password', '*.key_pem'],
+        censor: '[redacted]',
+      },
     },
     options.destination,
   );

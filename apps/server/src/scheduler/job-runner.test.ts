@@ -16,11 +16,19 @@ describeEachDialect('job runner', (ctx) => {
 
   async function queued() {
     const body = certificateBody(basics);
-    const created = await call(server.api, 'POST', '/api/v1/certificates', { ...body, csr_pem: await makeCsr(String(body.common_name)) });
+    const created = await call(server.api, 'POST', '/api/v1/certificates', {
+      ...body,
+      csr_pem: await makeCsr(String(body.common_name)),
+    });
     return { id: String(created.json.id), jobId: String((created.json.job as { id: string }).id) };
   }
   const job = async (id: string) => (await call(server.api, 'GET', `/api/v1/jobs/${id}`)).json;
-  const makeDue = (id: string) => server.deps.db.updateTable('jobs').set({ nextRunAt: new Date(Date.now() - 1000) }).where('id', '=', id).execute();
+  const makeDue = (id: string) =>
+    server.deps.db
+      .updateTable('jobs')
+      .set({ nextRunAt: new Date(Date.now() - 1000) })
+      .where('id', '=', id)
+      .execute();
 
   it('retries a retryable CA error with backoff, bounded by max attempts', async () => {
     const { id, jobId } = await queued();
@@ -58,10 +66,23 @@ describeEachDialect('job runner', (ctx) => {
   it('resumes a job whose replica died mid-run once its lease expires, and stores one version', async () => {
     const { id, jobId } = await queued();
     // A replica claimed the job and crashed: the row says running, leased to a process that is gone.
-    await server.deps.db.updateTable('jobs').set({ status: 'running', leaseOwner: 'replica-dead', leaseExpiresAt: new Date(Date.now() + 60_000), attempts: 1 }).where('id', '=', jobId).execute();
+    await server.deps.db
+      .updateTable('jobs')
+      .set({
+        status: 'running',
+        leaseOwner: 'replica-dead',
+        leaseExpiresAt: new Date(Date.now() + 60_000),
+        attempts: 1,
+      })
+      .where('id', '=', jobId)
+      .execute();
     await server.runner.runOnce();
     expect((await job(jobId)).status).toBe('running');
-    await server.deps.db.updateTable('jobs').set({ leaseExpiresAt: new Date(Date.now() - 1000) }).where('id', '=', jobId).execute();
+    await server.deps.db
+      .updateTable('jobs')
+      .set({ leaseExpiresAt: new Date(Date.now() - 1000) })
+      .where('id', '=', jobId)
+      .execute();
     await server.runner.runOnce();
     expect(await job(jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect((await call(server.api, 'GET', `/api/v1/certificates/${id}/versions`)).json.total).toBe(1);

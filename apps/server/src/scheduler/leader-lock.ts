@@ -17,7 +17,11 @@ export const LOOP_LOCK_KEYS = {
  * session for the run (the work itself uses the pool). PGlite is one process behind a lock file:
  * there is nobody to race, and holding its single connection would deadlock the work.
  */
-export async function withLeaderLock<T>(deps: Pick<ServiceDeps, 'db' | 'dialect'>, key: number, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }> {
+export async function withLeaderLock<T>(
+  deps: Pick<ServiceDeps, 'db' | 'dialect'>,
+  key: number,
+  work: () => Promise<T>,
+): Promise<{ ran: true; result: T } | { ran: false }> {
   if (deps.dialect === 'pglite') return { ran: true, result: await work() };
   return deps.db.connection().execute(async (session) => {
     const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}) as locked`.execute(session);

@@ -15,7 +15,11 @@ export function notificationLoops(deps: ServiceDeps): Record<NotificationLoopNam
   };
 }
 
-export function startNotificationLoops(deps: ServiceDeps, intervals: { renewalCheckMs: number }, every: (name: NotificationLoopName, ms: number, atStart: boolean) => void): void {
+export function startNotificationLoops(
+  deps: ServiceDeps,
+  intervals: { renewalCheckMs: number },
+  every: (name: NotificationLoopName, ms: number, atStart: boolean) => void,
+): void {
   const settings = deps.settings.notifications;
   // Thresholds are whole days: checking with the renewal check is often enough, and at start after downtime.
   every('expiryAlerts', Math.min(intervals.renewalCheckMs, 3_600_000), true);

@@ -24,8 +24,18 @@ describe('two replicas dispatching one outbox on PostgreSQL', () => {
       },
     });
     scratch = await createScratchPostgres();
-    a = await startTestServer({ database: { url: scratch.url }, connectors: [webhookNotifier], env: { CERTCTL_WEBHOOK_URL: `${endpoint.url}/hook`, CERTCTL_WEBHOOK_ALLOW_LOOPBACK: 'true' }, replicaId: 'replica-a' });
-    b = await startTestServer({ database: { url: scratch.url }, connectors: [webhookNotifier], env: { CERTCTL_WEBHOOK_URL: `${endpoint.url}/hook`, CERTCTL_WEBHOOK_ALLOW_LOOPBACK: 'true' }, replicaId: 'replica-b' });
+    a = await startTestServer({
+      database: { url: scratch.url },
+      connectors: [webhookNotifier],
+      env: { CERTCTL_WEBHOOK_URL: `${endpoint.url}/hook`, CERTCTL_WEBHOOK_ALLOW_LOOPBACK: 'true' },
+      replicaId: 'replica-a',
+    });
+    b = await startTestServer({
+      database: { url: scratch.url },
+      connectors: [webhookNotifier],
+      env: { CERTCTL_WEBHOOK_URL: `${endpoint.url}/hook`, CERTCTL_WEBHOOK_ALLOW_LOOPBACK: 'true' },
+      replicaId: 'replica-b',
+    });
   });
   afterAll(async () => {
     await a?.stop();
@@ -36,8 +46,22 @@ describe('two replicas dispatching one outbox on PostgreSQL', () => {
 
   it('delivers each row once when both claim at the same moment (SKIP LOCKED leases), and enqueueing twice is a no-op', async () => {
     for (let i = 0; i < 150; i++) {
-      const request = { dedupBase: `test:${i}`, channels: ['Webhook'], message: { event: 'test' as const, severity: 'informational' as const, subject: `s${i}`, text: 't', incidentKey: `k${i}`, occurredAt: new Date().toISOString() } };
-      const [first, second] = await Promise.all([enqueueNotifications(a.deps.db, a.deps, request), enqueueNotifications(b.deps.db, b.deps, request)]);
+      const request = {
+        dedupBase: `test:${i}`,
+        channels: ['Webhook'],
+        message: {
+          event: 'test' as const,
+          severity: 'informational' as const,
+          subject: `s${i}`,
+          text: 't',
+          incidentKey: `k${i}`,
+          occurredAt: new Date().toISOString(),
+        },
+      };
+      const [first, second] = await Promise.all([
+        enqueueNotifications(a.deps.db, a.deps, request),
+        enqueueNotifications(b.deps.db, b.deps, request),
+      ]);
       expect(first.length + second.length).toBe(1);
     }
     const [ra, rb] = await Promise.all([dispatchNotifications(a.deps), dispatchNotifications(b.deps)]);

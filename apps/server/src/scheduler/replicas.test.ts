@@ -27,19 +27,32 @@ describe('two server replicas on one PostgreSQL', () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
       const body = certificateBody(basics);
-      const created = await call(i % 2 ? a.api : b.api, 'POST', '/api/v1/certificates', { ...body, csr_pem: await makeCsr(String(body.common_name)) });
+      const created = await call(i % 2 ? a.api : b.api, 'POST', '/api/v1/certificates', {
+        ...body,
+        csr_pem: await makeCsr(String(body.common_name)),
+      });
       expect(created.status).toBe(201);
       ids.push(String(created.json.id));
     }
     ca.control.issueDelayMs = 5;
     const before = ca.control.issued.length;
-    const [ranA, ranB] = await Promise.all([a.runner.runOnce(), b.runner.runOnce(), a.runner.runOnce(), b.runner.runOnce()]);
+    const [ranA, ranB] = await Promise.all([
+      a.runner.runOnce(),
+      b.runner.runOnce(),
+      a.runner.runOnce(),
+      b.runner.runOnce(),
+    ]);
     expect(ranA! + ranB!).toBeGreaterThanOrEqual(1);
     expect(ca.control.issued.length - before).toBe(40);
     const perCert = new Map<string, number>();
-    for (const request of ca.control.issued.slice(before)) perCert.set(request.metadata.certificate_id!, (perCert.get(request.metadata.certificate_id!) ?? 0) + 1);
+    for (const request of ca.control.issued.slice(before))
+      perCert.set(request.metadata.certificate_id!, (perCert.get(request.metadata.certificate_id!) ?? 0) + 1);
     expect([...perCert.values()].every((n) => n === 1)).toBe(true);
-    const versions = await a.deps.db.selectFrom('certificateVersions').select((eb) => eb.fn.countAll<number>().as('n')).where('certificateId', 'in', ids).executeTakeFirstOrThrow();
+    const versions = await a.deps.db
+      .selectFrom('certificateVersions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('certificateId', 'in', ids)
+      .executeTakeFirstOrThrow();
     expect(Number(versions.n)).toBe(40);
 
     // Both replicas run the renewal check at the same moment: each certificate gets one renewal job.

@@ -41,7 +41,12 @@ export function createScheduler(deps: ServiceDeps, runner: JobRunner, intervals:
     crl: () =>
       withLeaderLock(deps, LOOP_LOCK_KEYS.crl, async () => {
         for (const issuerId of await crlIssuerIds(deps)) {
-          await currentCrl(deps, issuerId).catch((error) => deps.logger.warn({ issuer_id: issuerId, error: error instanceof Error ? error.message : String(error) }, 'CRL pre-generation failed'));
+          await currentCrl(deps, issuerId).catch((error) =>
+            deps.logger.warn(
+              { issuer_id: issuerId, error: error instanceof Error ? error.message : String(error) },
+              'CRL pre-generation failed',
+            ),
+          );
         }
       }),
     ...notificationLoops(deps),

@@ -7,7 +7,11 @@ import type { ServiceDeps } from './service-deps.js';
  * An agent went silent: one alert per silence (keyed by its last heartbeat) to the channels in
  * CERTCTL_AGENT_OFFLINE_ALERT_CHANNELS, addressed to the digest recipients (agents have no owner).
  */
-export async function notifyAgentOffline(trx: Executor, deps: ServiceDeps, agent: { id: string; name: string; hostname: string; lastHeartbeatAt: Date | null }): Promise<void> {
+export async function notifyAgentOffline(
+  trx: Executor,
+  deps: ServiceDeps,
+  agent: { id: string; name: string; hostname: string; lastHeartbeatAt: Date | null },
+): Promise<void> {
   const since = agent.lastHeartbeatAt?.toISOString() ?? 'never';
   const recipients = deps.settings.notifications.digest.recipients;
   await enqueueNotifications(trx, deps, {

@@ -25,21 +25,54 @@ export interface AgentMetadata {
 }
 
 /** Registers an agent and gives it its own API key (role `agent`), shown once. */
-export function registerAgent(deps: ServiceDeps, actor: Actor, input: { name: string } & AgentMetadata): Promise<{ agent: Agent; apiKey: string; rejectedTargetTypes: RejectedTargetType[] }> {
+export function registerAgent(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: { name: string } & AgentMetadata,
+): Promise<{ agent: Agent; apiKey: string; rejectedTargetTypes: RejectedTargetType[] }> {
   return inTransaction(deps, async (trx) => {
     const agent = await trx
       .insertInto('agents')
-      .values({ id: newId('agent'), name: input.name, hostname: input.hostname ?? '', os: input.os ?? '', architecture: input.architecture ?? '', ipAddress: input.ipAddress ?? '', version: input.version ?? '' })
+      .values({
+        id: newId('agent'),
+        name: input.name,
+        hostname: input.hostname ?? '',
+        os: input.os ?? '',
+        architecture: input.architecture ?? '',
+        ipAddress: input.ipAddress ?? '',
+        version: input.version ?? '',
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const { key } = await insertApiKey(trx, { name: `agent:${agent.name}`, role: 'agent', agentId: agent.id, createdBy: actor.name });
-    const rejectedTargetTypes = input.targetTypes ? await recordAgentTargetTypes(trx, deps, agent.id, input.targetTypes) : [];
-    await recordAudit(trx, actor, 'agent_registered', { type: 'agent', id: agent.id }, { name: agent.name, hostname: agent.hostname, ...(input.targetTypes && { target_types: input.targetTypes.map((t) => t.type) }) });
+    const { key } = await insertApiKey(trx, {
+      name: `agent:${agent.name}`,
+      role: 'agent',
+      agentId: agent.id,
+      createdBy: actor.name,
+    });
+    const rejectedTargetTypes = input.targetTypes
+      ? await recordAgentTargetTypes(trx, deps, agent.id, input.targetTypes)
+      : [];
+    await recordAudit(
+      trx,
+      actor,
+      'agent_registered',
+      { type: 'agent', id: agent.id },
+      {
+        name: agent.name,
+        hostname: agent.hostname,
+        ...(input.targetTypes && { target_types: input.targetTypes.map((t) => t.type) }),
+      },
+    );
     return { agent, apiKey: key, rejectedTargetTypes };
   });
 }
 
-export async function listAgents(deps: ServiceDeps, filters: { includeRetired?: boolean }, page: PageRequest): Promise<PageResult<Agent>> {
+export async function listAgents(
+  deps: ServiceDeps,
+  filters: { includeRetired?: boolean },
+  page: PageRequest,
+): Promise<PageResult<Agent>> {
   let query = deps.db.selectFrom('agents');
   if (!filters.includeRetired) query = query.where('retiredAt', 'is', null);
   const [data, count] = await Promise.all([
@@ -67,25 +100,54 @@ export function retireAgent(deps: ServiceDeps, actor: Actor, id: string): Promis
     const agent = await trx.selectFrom('agents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!agent) throw notFound('agent', id);
     if (agent.retiredAt) return;
-    const targets = await trx.selectFrom('targets').select((eb) => eb.fn.countAll<number>().as('n')).where('agentId', '=', id).executeTakeFirstOrThrow();
-    const certificates = await trx.selectFrom('certificates').select((eb) => eb.fn.countAll<number>().as('n')).where('agentId', '=', id).where('status', 'not in', ['archived', 'revoked']).executeTakeFirstOrThrow();
+    const targets = await trx
+      .selectFrom('targets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('agentId', '=', id)
+      .executeTakeFirstOrThrow();
+    const certificates = await trx
+      .selectFrom('certificates')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('agentId', '=', id)
+      .where('status', 'not in', ['archived', 'revoked'])
+      .executeTakeFirstOrThrow();
     if (Number(targets.n) > 0 || Number(certificates.n) > 0) {
-      throw conflict(`agent ${id} still serves ${targets.n} target(s) and ${certificates.n} certificate(s)`, { active_targets: Number(targets.n), active_certificates: Number(certificates.n) });
+      throw conflict(`agent ${id} still serves ${targets.n} target(s) and ${certificates.n} certificate(s)`, {
+        active_targets: Number(targets.n),
+        active_certificates: Number(certificates.n),
+      });
     }
-    await trx.updateTable('agents').set({ status: 'retired', retiredAt: deps.now(), updatedAt: deps.now() }).where('id', '=', id).execute();
-    await trx.updateTable('apiKeys').set({ revokedAt: deps.now() }).where('agentId', '=', id).where('revokedAt', 'is', null).execute();
+    await trx
+      .updateTable('agents')
+      .set({ status: 'retired', retiredAt: deps.now(), updatedAt: deps.now() })
+      .where('id', '=', id)
+      .execute();
+    await trx
+      .updateTable('apiKeys')
+      .set({ revokedAt: deps.now() })
+      .where('agentId', '=', id)
+      .where('revokedAt', 'is', null)
+      .execute();
     await recordAudit(trx, actor, 'agent_retired', { type: 'agent', id });
   });
 }
 
 export function assertAgentSelf(actor: Actor, agentId: string): void {
-  if (actor.role === 'agent' && actor.agentId !== agentId) throw forbidden(`this key belongs to agent ${actor.agentId}, not ${agentId}`);
+  if (actor.role === 'agent' && actor.agentId !== agentId)
+    throw forbidden(`this key belongs to agent ${actor.agentId}, not ${agentId}`);
 }
 
-export async function heartbeat(deps: ServiceDeps, actor: Actor, agentId: string, metadata: AgentMetadata): Promise<Agent & { rejectedTargetTypes?: RejectedTargetType[] }> {
+export async function heartbeat(
+  deps: ServiceDeps,
+  actor: Actor,
+  agentId: string,
+  metadata: AgentMetadata,
+): Promise<Agent & { rejectedTargetTypes?: RejectedTargetType[] }> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
-  const rejectedTargetTypes = metadata.targetTypes ? await inTransaction(deps, (trx) => recordAgentTargetTypes(trx, deps, agentId, metadata.targetTypes ?? [])) : undefined;
+  const rejectedTargetTypes = metadata.targetTypes
+    ? await inTransaction(deps, (trx) => recordAgentTargetTypes(trx, deps, agentId, metadata.targetTypes ?? []))
+    : undefined;
   const agent = await deps.db
     .updateTable('agents')
     .set({
@@ -128,7 +190,13 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
     .selectFrom('jobs')
     .innerJoin('certificates', 'certificates.id', 'jobs.certificateId')
     .leftJoin('certificateProfiles', 'certificateProfiles.id', 'certificates.profileId')
-    .select(['jobs.id as jobId', 'certificates.id as certificateId', 'certificates.commonName', 'certificates.sans', 'certificateProfiles.allowedKeyAlgorithms'])
+    .select([
+      'jobs.id as jobId',
+      'certificates.id as certificateId',
+      'certificates.commonName',
+      'certificates.sans',
+      'certificateProfiles.allowedKeyAlgorithms',
+    ])
     .where('jobs.agentId', '=', agentId)
     .where('jobs.status', '=', 'awaiting_csr')
     .execute();
@@ -141,9 +209,13 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
       ORDER BY created_at LIMIT 50 FOR UPDATE SKIP LOCKED)
     RETURNING *`.execute(deps.db);
   const targetIds = claimed.rows.map((j) => j.targetId).filter((t): t is string => Boolean(t));
-  const targets = targetIds.length ? await deps.db.selectFrom('targets').selectAll().where('id', 'in', targetIds).execute() : [];
+  const targets = targetIds.length
+    ? await deps.db.selectFrom('targets').selectAll().where('id', 'in', targetIds).execute()
+    : [];
   const certIds = claimed.rows.map((j) => j.certificateId);
-  const certs = certIds.length ? await deps.db.selectFrom('certificates').select(['id', 'commonName', 'sans']).where('id', 'in', certIds).execute() : [];
+  const certs = certIds.length
+    ? await deps.db.selectFrom('certificates').select(['id', 'commonName', 'sans']).where('id', 'in', certIds).execute()
+    : [];
   return [
     ...csrJobs.map((j) => ({
       jobId: j.jobId,
@@ -151,12 +223,23 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
       certificateId: j.certificateId,
       commonName: j.commonName,
       sans: j.sans,
-      keyAlgorithm: j.allowedKeyAlgorithms?.[0] ? `${j.allowedKeyAlgorithms[0].algorithm}${j.allowedKeyAlgorithms[0].min_size ? `-${j.allowedKeyAlgorithms[0].min_size}` : ''}` : 'ECDSA-256',
+      keyAlgorithm: j.allowedKeyAlgorithms?.[0]
+        ? `${j.allowedKeyAlgorithms[0].algorithm}${j.allowedKeyAlgorithms[0].min_size ? `-${j.allowedKeyAlgorithms[0].min_size}` : ''}`
+        : 'ECDSA-256',
     })),
     ...claimed.rows.map((j) => {
       const target = targets.find((t) => t.id === j.targetId);
       const cert = certs.find((c) => c.id === j.certificateId);
-      return { jobId: j.id, type: 'deployment' as const, certificateId: j.certificateId, commonName: cert?.commonName ?? '', sans: cert?.sans ?? [], targetId: target?.id, targetType: target?.type, targetConfig: target && ownedConfig(deps, agentId, target) };
+      return {
+        jobId: j.id,
+        type: 'deployment' as const,
+        certificateId: j.certificateId,
+        commonName: cert?.commonName ?? '',
+        sans: cert?.sans ?? [],
+        targetId: target?.id,
+        targetType: target?.type,
+        targetConfig: target && ownedConfig(deps, agentId, target),
+      };
     }),
   ];
 }
@@ -170,7 +253,10 @@ function ownedConfig(deps: ServiceDeps, agentId: string, target: Target): Record
   try {
     return decryptedTargetConfig(deps, target);
   } catch (error) {
-    deps.logger.error({ target_id: target.id, error: error instanceof Error ? error.message : String(error) }, 'target config does not decrypt; the deployment gets no config');
+    deps.logger.error(
+      { target_id: target.id, error: error instanceof Error ? error.message : String(error) },
+      'target config does not decrypt; the deployment gets no config',
+    );
     return undefined;
   }
 }
@@ -178,18 +264,35 @@ function ownedConfig(deps: ServiceDeps, agentId: string, target: Target): Record
 async function assertServes(deps: ServiceDeps, agentId: string, certificateId: string): Promise<void> {
   const certificate = await getCertificate(deps.db, certificateId);
   if (certificate.agentId === agentId) return;
-  const mapped = await deps.db.selectFrom('certificateTargets').innerJoin('targets', 'targets.id', 'certificateTargets.targetId').select('targets.id').where('certificateTargets.certificateId', '=', certificateId).where('targets.agentId', '=', agentId).executeTakeFirst();
+  const mapped = await deps.db
+    .selectFrom('certificateTargets')
+    .innerJoin('targets', 'targets.id', 'certificateTargets.targetId')
+    .select('targets.id')
+    .where('certificateTargets.certificateId', '=', certificateId)
+    .where('targets.agentId', '=', agentId)
+    .executeTakeFirst();
   if (!mapped) throw forbidden(`certificate ${certificateId} is not served by agent ${agentId}`);
 }
 
-export async function agentSubmitCsr(deps: ServiceDeps, actor: Actor, agentId: string, certificateId: string, csrPem: string): Promise<Job> {
+export async function agentSubmitCsr(
+  deps: ServiceDeps,
+  actor: Actor,
+  agentId: string,
+  certificateId: string,
+  csrPem: string,
+): Promise<Job> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
   await assertServes(deps, agentId, certificateId);
   return submitCsr(deps, actor, certificateId, csrPem);
 }
 
-export async function agentCertificate(deps: ServiceDeps, actor: Actor, agentId: string, certificateId: string): Promise<{ certificatePem: string; chainPem: string; serial: string }> {
+export async function agentCertificate(
+  deps: ServiceDeps,
+  actor: Actor,
+  agentId: string,
+  certificateId: string,
+): Promise<{ certificatePem: string; chainPem: string; serial: string }> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
   await assertServes(deps, agentId, certificateId);
@@ -199,7 +302,13 @@ export async function agentCertificate(deps: ServiceDeps, actor: Actor, agentId:
 }
 
 /** An agent reports on a job it runs: running (extends the lease), succeeded or failed. */
-export async function agentJobStatus(deps: ServiceDeps, actor: Actor, agentId: string, jobId: string, report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: DeploymentVerification }): Promise<Job> {
+export async function agentJobStatus(
+  deps: ServiceDeps,
+  actor: Actor,
+  agentId: string,
+  jobId: string,
+  report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: DeploymentVerification },
+): Promise<Job> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
   return inTransaction(deps, async (trx) => {
@@ -207,7 +316,8 @@ export async function agentJobStatus(deps: ServiceDeps, actor: Actor, agentId: s
     if (!job || job.agentId !== agentId) throw notFound('job of this agent', jobId);
     const allowed = job.type === 'deployment' ? ['running', 'pending'] : ['awaiting_csr'];
     if (!allowed.includes(job.status)) throw conflict(`job ${jobId} is ${job.status}`);
-    if (job.type !== 'deployment' && report.status !== 'failed') throw conflict(`job ${jobId} moves on when the agent submits its CSR`);
+    if (job.type !== 'deployment' && report.status !== 'failed')
+      throw conflict(`job ${jobId} moves on when the agent submits its CSR`);
     const terminal = report.status !== 'running';
     const updated = await trx
       .updateTable('jobs')
@@ -216,16 +326,40 @@ export async function agentJobStatus(deps: ServiceDeps, actor: Actor, agentId: s
         lastError: report.error ?? null,
         ...(report.verification && { verification: JSON.stringify(report.verification) }),
         updatedAt: deps.now(),
-        ...(terminal ? { completedAt: deps.now(), leaseOwner: null, leaseExpiresAt: null } : { leaseExpiresAt: new Date(deps.now().getTime() + deps.settings.jobLeaseMs) }),
+        ...(terminal
+          ? { completedAt: deps.now(), leaseOwner: null, leaseExpiresAt: null }
+          : { leaseExpiresAt: new Date(deps.now().getTime() + deps.settings.jobLeaseMs) }),
       })
       .where('id', '=', jobId)
       .returningAll()
       .executeTakeFirstOrThrow();
     if (job.type !== 'deployment' && report.status === 'failed') {
-      await trx.updateTable('certificates').set({ status: 'failed', updatedAt: deps.now() }).where('id', '=', job.certificateId).where('status', 'in', ['pending', 'renewal_in_progress']).execute();
+      await trx
+        .updateTable('certificates')
+        .set({ status: 'failed', updatedAt: deps.now() })
+        .where('id', '=', job.certificateId)
+        .where('status', 'in', ['pending', 'renewal_in_progress'])
+        .execute();
     }
-    await recordAudit(trx, actor, 'job_status_reported', { type: 'job', id: jobId }, { status: report.status, error: report.error, certificate_id: job.certificateId, ...(report.verification && { verified: report.verification.verified, endpoint: report.verification.endpoint }) });
-    if (report.status === 'failed') await notifyCertificateEvent(trx, deps, { certificateId: job.certificateId, event: job.type === 'deployment' ? 'deploy_failed' : 'renewal_failed', occurrence: jobId, detail: report.error });
+    await recordAudit(
+      trx,
+      actor,
+      'job_status_reported',
+      { type: 'job', id: jobId },
+      {
+        status: report.status,
+        error: report.error,
+        certificate_id: job.certificateId,
+        ...(report.verification && { verified: report.verification.verified, endpoint: report.verification.endpoint }),
+      },
+    );
+    if (report.status === 'failed')
+      await notifyCertificateEvent(trx, deps, {
+        certificateId: job.certificateId,
+        event: job.type === 'deployment' ? 'deploy_failed' : 'renewal_failed',
+        occurrence: jobId,
+        detail: report.error,
+      });
     return updated;
   });
 }

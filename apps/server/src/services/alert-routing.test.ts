@@ -21,17 +21,21 @@ describe('alert routing rules', () => {
 
   it('never reports a threshold above the days left, and reports one whenever the smallest is reached', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 365 }), { maxLength: 8 }), fc.integer({ min: -400 * 24, max: 400 * 24 }), (thresholds, hoursLeft) => {
-        const crossed = crossedThreshold(thresholds, new Date(now.getTime() + hoursLeft * 3_600_000), now);
-        const daysLeft = Math.floor(hoursLeft / 24);
-        if (crossed !== undefined) {
-          expect(thresholds).toContain(crossed);
-          expect(daysLeft).toBeLessThanOrEqual(crossed);
-          expect(thresholds.filter((t) => daysLeft <= t).every((t) => t >= crossed)).toBe(true);
-        } else {
-          expect(thresholds.every((t) => daysLeft > t)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 365 }), { maxLength: 8 }),
+        fc.integer({ min: -400 * 24, max: 400 * 24 }),
+        (thresholds, hoursLeft) => {
+          const crossed = crossedThreshold(thresholds, new Date(now.getTime() + hoursLeft * 3_600_000), now);
+          const daysLeft = Math.floor(hoursLeft / 24);
+          if (crossed !== undefined) {
+            expect(thresholds).toContain(crossed);
+            expect(daysLeft).toBeLessThanOrEqual(crossed);
+            expect(thresholds.filter((t) => daysLeft <= t).every((t) => t >= crossed)).toBe(true);
+          } else {
+            expect(thresholds.every((t) => daysLeft > t)).toBe(true);
+          }
+        },
+      ),
     );
   });
 
@@ -50,17 +54,28 @@ describe('alert routing rules', () => {
 
   it('backs off exponentially from the base, within ±10%, capped at an hour', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1000, max: 600_000 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, base, r) => {
-        const delay = retryDelayMs(attempt, base, () => r);
-        const raw = Math.min(base * 2 ** (attempt - 1), 3_600_000);
-        expect(delay).toBeGreaterThanOrEqual(Math.floor(raw * 0.9));
-        expect(delay).toBeLessThanOrEqual(Math.ceil(raw * 1.1));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1000, max: 600_000 }),
+        fc.double({ min: 0, max: 0.999999, noNaN: true }),
+        (attempt, base, r) => {
+          const delay = retryDelayMs(attempt, base, () => r);
+          const raw = Math.min(base * 2 ** (attempt - 1), 3_600_000);
+          expect(delay).toBeGreaterThanOrEqual(Math.floor(raw * 0.9));
+          expect(delay).toBeLessThanOrEqual(Math.ceil(raw * 1.1));
+        },
+      ),
     );
   });
 
   it("waits at least as long as the vendor's Retry-After, capped at an hour, and ignores it on other errors", () => {
-    const rateLimited = (seconds?: number) => new VendorApiError({ connector: 'notifier-slack', message: 'returned 429', status: 429, retryAfterSeconds: seconds });
+    const rateLimited = (seconds?: number) =>
+      new VendorApiError({
+        connector: 'notifier-slack',
+        message: 'returned 429',
+        status: 429,
+        retryAfterSeconds: seconds,
+      });
     expect(vendorRetryAfterMs(rateLimited(600))).toBe(600_000);
     expect(vendorRetryAfterMs(rateLimited(86_400))).toBe(3_600_000);
     expect(vendorRetryAfterMs(rateLimited())).toBe(0);

@@ -18,7 +18,11 @@ export function defaultSeverityFor(thresholdDays: number): AlertSeverity {
 }
 
 /** What a policy with no channel matrix routes: every tier to Email (the owner's address by default). */
-export const DEFAULT_ALERT_CHANNELS: Readonly<Record<AlertSeverity, readonly string[]>> = { informational: ['Email'], warning: ['Email'], critical: ['Email'] };
+export const DEFAULT_ALERT_CHANNELS: Readonly<Record<AlertSeverity, readonly string[]>> = {
+  informational: ['Email'],
+  warning: ['Email'],
+  critical: ['Email'],
+};
 
 /** How loud each lifecycle event is; the certificate's policy matrix then picks the channels. */
 export const EVENT_SEVERITY: Readonly<Partial<Record<NotificationEvent, AlertSeverity>>> = {
@@ -36,11 +40,17 @@ export function channelType(channel: string): string {
   return channel.toLowerCase();
 }
 
-export function severityForThreshold(policy: Pick<RenewalPolicy, 'alertSeverityMap'>, thresholdDays: number): AlertSeverity {
+export function severityForThreshold(
+  policy: Pick<RenewalPolicy, 'alertSeverityMap'>,
+  thresholdDays: number,
+): AlertSeverity {
   return policy.alertSeverityMap?.[String(thresholdDays)] ?? defaultSeverityFor(thresholdDays);
 }
 
-export function channelsForSeverity(policy: Pick<RenewalPolicy, 'alertChannels'> | undefined, severity: AlertSeverity): readonly string[] {
+export function channelsForSeverity(
+  policy: Pick<RenewalPolicy, 'alertChannels'> | undefined,
+  severity: AlertSeverity,
+): readonly string[] {
   const matrix = policy?.alertChannels ?? {};
   const configured = Object.values(matrix).some((list) => list && list.length > 0);
   return configured ? (matrix[severity] ?? []) : DEFAULT_ALERT_CHANNELS[severity];
@@ -61,7 +71,9 @@ export function crossedThreshold(thresholdsDays: readonly number[], expiresAt: D
 export function canonicalChannel(deps: Pick<ServiceDeps, 'registry'>, channel: string): string | undefined {
   const known = KNOWN_CHANNELS.find((c) => c.toLowerCase() === channel.toLowerCase());
   if (known) return known;
-  return deps.registry.list('notifier').some((entry) => entry.id === channel.toLowerCase()) ? channel.toLowerCase() : undefined;
+  return deps.registry.list('notifier').some((entry) => entry.id === channel.toLowerCase())
+    ? channel.toLowerCase()
+    : undefined;
 }
 
 export interface AlertRoutingInput {
@@ -77,7 +89,8 @@ export interface AlertRoutingInput {
 export function normaliseAlertRouting<T extends AlertRoutingInput>(deps: Pick<ServiceDeps, 'registry'>, input: T): T {
   const problems: string[] = [];
   const out = { ...input };
-  if (input.alertThresholdsDays) out.alertThresholdsDays = [...new Set(input.alertThresholdsDays)].sort((a, b) => b - a);
+  if (input.alertThresholdsDays)
+    out.alertThresholdsDays = [...new Set(input.alertThresholdsDays)].sort((a, b) => b - a);
   if (input.alertChannels) {
     const channels: Partial<Record<AlertSeverity, string[]>> = {};
     for (const [tier, list] of Object.entries(input.alertChannels)) {
@@ -88,7 +101,10 @@ export function normaliseAlertRouting<T extends AlertRoutingInput>(deps: Pick<Se
       const canonical: string[] = [];
       for (const channel of list ?? []) {
         const name = canonicalChannel(deps, channel);
-        if (!name) problems.push(`alert_channels.${tier}: "${channel}" is not a channel (use ${KNOWN_CHANNELS.join(', ')} or an installed notifier type)`);
+        if (!name)
+          problems.push(
+            `alert_channels.${tier}: "${channel}" is not a channel (use ${KNOWN_CHANNELS.join(', ')} or an installed notifier type)`,
+          );
         else if (!canonical.includes(name)) canonical.push(name);
       }
       channels[tier as AlertSeverity] = canonical;
@@ -97,10 +113,15 @@ export function normaliseAlertRouting<T extends AlertRoutingInput>(deps: Pick<Se
   }
   if (input.alertSeverityMap) {
     for (const [threshold, tier] of Object.entries(input.alertSeverityMap)) {
-      if (!/^\d{1,3}$/.test(threshold)) problems.push(`alert_severity_map.${threshold}: keys are thresholds in whole days`);
-      if (!(ALERT_SEVERITIES as readonly string[]).includes(tier)) problems.push(`alert_severity_map.${threshold}: "${tier}" is not a severity (use ${ALERT_SEVERITIES.join(', ')})`);
+      if (!/^\d{1,3}$/.test(threshold))
+        problems.push(`alert_severity_map.${threshold}: keys are thresholds in whole days`);
+      if (!(ALERT_SEVERITIES as readonly string[]).includes(tier))
+        problems.push(
+          `alert_severity_map.${threshold}: "${tier}" is not a severity (use ${ALERT_SEVERITIES.join(', ')})`,
+        );
     }
   }
-  if (problems.length > 0) throw new ServiceError(400, 'validation_failed', `invalid alert routing: ${problems.join('; ')}`, problems);
+  if (problems.length > 0)
+    throw new ServiceError(400, 'validation_failed', `invalid alert routing: ${problems.join('; ')}`, problems);
   return out;
 }

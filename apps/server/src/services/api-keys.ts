@@ -37,36 +37,72 @@ export function createEnvKeyRing(keys: readonly { name: string; key: string; rol
 
 /** A key created through the API or at registration: looked up by its hash (an index probe on a SHA-256 digest leaks nothing useful). */
 export async function resolveStoredKey(db: Executor, presented: string): Promise<ResolvedKey | undefined> {
-  const row = await db.selectFrom('apiKeys').select(['id', 'name', 'role', 'agentId', 'keyHash']).where('keyHash', '=', hashApiKey(presented)).where('revokedAt', 'is', null).executeTakeFirst();
-  if (!row || !timingSafeEqual(Buffer.from(row.keyHash, 'hex'), Buffer.from(hashApiKey(presented), 'hex'))) return undefined;
+  const row = await db
+    .selectFrom('apiKeys')
+    .select(['id', 'name', 'role', 'agentId', 'keyHash'])
+    .where('keyHash', '=', hashApiKey(presented))
+    .where('revokedAt', 'is', null)
+    .executeTakeFirst();
+  if (!row || !timingSafeEqual(Buffer.from(row.keyHash, 'hex'), Buffer.from(hashApiKey(presented), 'hex')))
+    return undefined;
   return { name: row.name, role: row.role, agentId: row.agentId ?? undefined, keyId: row.id };
 }
 
 export type ApiKeyView = Omit<ApiKey, 'keyHash'>;
 const view = ({ keyHash: _hash, ...rest }: ApiKey): ApiKeyView => rest;
 
-export async function insertApiKey(trx: Executor, input: { name: string; role: RoleName; agentId?: string; createdBy: string }): Promise<{ key: string; row: ApiKeyView }> {
+export async function insertApiKey(
+  trx: Executor,
+  input: { name: string; role: RoleName; agentId?: string; createdBy: string },
+): Promise<{ key: string; row: ApiKeyView }> {
   const key = generateApiKey();
   const row = await trx
     .insertInto('apiKeys')
-    .values({ id: newId('apiKey'), name: input.name, keyHash: hashApiKey(key), keyPrefix: key.slice(0, 10), role: input.role, agentId: input.agentId ?? null, createdBy: input.createdBy })
+    .values({
+      id: newId('apiKey'),
+      name: input.name,
+      keyHash: hashApiKey(key),
+      keyPrefix: key.slice(0, 10),
+      role: input.role,
+      agentId: input.agentId ?? null,
+      createdBy: input.createdBy,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return { key, row: view(row) };
 }
 
-export function createApiKey(deps: ServiceDeps, actor: Actor, input: { name: string; role: Exclude<RoleName, 'agent'> }): Promise<{ key: string; row: ApiKeyView }> {
+export function createApiKey(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: { name: string; role: Exclude<RoleName, 'agent'> },
+): Promise<{ key: string; row: ApiKeyView }> {
   return inTransaction(deps, async (trx) => {
     const created = await insertApiKey(trx, { ...input, createdBy: actor.name });
-    await recordAudit(trx, actor, 'api_key_created', { type: 'api_key', id: created.row.id }, { name: input.name, role: input.role });
+    await recordAudit(
+      trx,
+      actor,
+      'api_key_created',
+      { type: 'api_key', id: created.row.id },
+      { name: input.name, role: input.role },
+    );
     return created;
   });
 }
 
 export async function listApiKeys(deps: ServiceDeps, page: PageRequest): Promise<PageResult<ApiKeyView>> {
   const [data, count] = await Promise.all([
-    deps.db.selectFrom('apiKeys').selectAll().orderBy('createdAt', 'desc').limit(page.perPage).offset(offsetOf(page)).execute(),
-    deps.db.selectFrom('apiKeys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    deps.db
+      .selectFrom('apiKeys')
+      .selectAll()
+      .orderBy('createdAt', 'desc')
+      .limit(page.perPage)
+      .offset(offsetOf(page))
+      .execute(),
+    deps.db
+      .selectFrom('apiKeys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { data: data.map(view), total: Number(count.n), ...page };
 }
@@ -76,7 +112,12 @@ export function revokeApiKey(deps: ServiceDeps, actor: Actor, id: string): Promi
     const row = await trx.selectFrom('apiKeys').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('API key', id);
     if (row.revokedAt) throw conflict(`API key ${id} is already revoked`);
-    const updated = await trx.updateTable('apiKeys').set({ revokedAt: deps.now() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const updated = await trx
+      .updateTable('apiKeys')
+      .set({ revokedAt: deps.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await recordAudit(trx, actor, 'api_key_revoked', { type: 'api_key', id }, { name: row.name });
     return view(updated);
   });
@@ -91,10 +132,21 @@ const BOOTSTRAP_STATE = 'bootstrap_admin_key_created';
 export async function ensureBootstrapAdminKey(deps: ServiceDeps, hasEnvKeys: boolean): Promise<string | undefined> {
   if (hasEnvKeys) return undefined;
   return inTransaction(deps, async (trx) => {
-    const inserted = await trx.insertInto('serverState').values({ key: BOOTSTRAP_STATE, value: JSON.stringify(true) }).onConflict((oc) => oc.column('key').doNothing()).returning('key').executeTakeFirst();
+    const inserted = await trx
+      .insertInto('serverState')
+      .values({ key: BOOTSTRAP_STATE, value: JSON.stringify(true) })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .returning('key')
+      .executeTakeFirst();
     if (!inserted) return undefined;
     const { key, row } = await insertApiKey(trx, { name: 'admin', role: 'admin', createdBy: 'bootstrap' });
-    await recordAudit(trx, { name: 'system', type: 'system', role: 'system' }, 'api_key_created', { type: 'api_key', id: row.id }, { name: 'admin', role: 'admin', bootstrap: true });
+    await recordAudit(
+      trx,
+      { name: 'system', type: 'system', role: 'system' },
+      'api_key_created',
+      { type: 'api_key', id: row.id },
+      { name: 'admin', role: 'admin', bootstrap: true },
+    );
     return key;
   });
 }

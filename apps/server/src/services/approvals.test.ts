@@ -13,14 +13,23 @@ describeEachDialect('two-person approval', (ctx) => {
   beforeAll(async () => {
     server = await startTestServer({ database: ctx, connectors: [ca.manifest] });
     basics = await createBasics(server.api, { renewal_window_days: 365 });
-    const profile = await call(server.api, 'POST', '/api/v1/profiles', { name: `approval-${ctx.dialect}`, requires_approval: true });
+    const profile = await call(server.api, 'POST', '/api/v1/profiles', {
+      name: `approval-${ctx.dialect}`,
+      requires_approval: true,
+    });
     profileId = String(profile.json.id);
   });
   afterAll(() => server?.stop());
 
   async function requested(key: string = KEYS.alice) {
     const body = certificateBody(basics, { profile_id: profileId });
-    const created = await call(server.api, 'POST', '/api/v1/certificates', { ...body, csr_pem: await makeCsr(String(body.common_name)) }, key);
+    const created = await call(
+      server.api,
+      'POST',
+      '/api/v1/certificates',
+      { ...body, csr_pem: await makeCsr(String(body.common_name)) },
+      key,
+    );
     expect(created.status).toBe(201);
     return { id: String(created.json.id), job: created.json.job as { id: string; status: string } };
   }
@@ -37,9 +46,17 @@ describeEachDialect('two-person approval', (ctx) => {
     const self = await call(server.api, 'POST', `/api/v1/approvals/${approval.id}/approve`, {}, KEYS.alice);
     expect(self.status).toBe(403);
     expect(self.json.message).toMatch(/two-person/);
-    const approved = await call(server.api, 'POST', `/api/v1/approvals/${approval.id}/approve`, { note: 'ok' }, KEYS.bob);
+    const approved = await call(
+      server.api,
+      'POST',
+      `/api/v1/approvals/${approval.id}/approve`,
+      { note: 'ok' },
+      KEYS.bob,
+    );
     expect(approved.json).toMatchObject({ state: 'approved', decided_by: 'bob' });
-    expect((await call(server.api, 'POST', `/api/v1/approvals/${approval.id}/approve`, {}, KEYS.admin)).status).toBe(409);
+    expect((await call(server.api, 'POST', `/api/v1/approvals/${approval.id}/approve`, {}, KEYS.admin)).status).toBe(
+      409,
+    );
     await server.runner.runOnce();
     expect(ca.control.issued.length).toBe(issuedBefore + 1);
     // Issued, and inside this policy's 365-day window at once.
@@ -62,7 +79,11 @@ describeEachDialect('two-person approval', (ctx) => {
     const result = await runRenewalCheck(server.deps);
     expect(result.queued).toBeGreaterThanOrEqual(1);
     const jobs = await call(server.api, 'GET', `/api/v1/jobs?certificate_id=${id}&type=renewal`);
-    expect(jobs.json.data![0]).toMatchObject({ status: 'awaiting_approval', requested_by: 'system', trigger: 'scheduled' });
+    expect(jobs.json.data![0]).toMatchObject({
+      status: 'awaiting_approval',
+      requested_by: 'system',
+      trigger: 'scheduled',
+    });
     await server.runner.runOnce();
     expect(ca.control.issued.length).toBe(issued);
     // The system requested it, so any human may approve.

@@ -36,7 +36,11 @@ export interface AuditFilters {
   until?: Date;
 }
 
-export async function listAudit(db: Executor, filters: AuditFilters, page: PageRequest): Promise<PageResult<AuditEvent>> {
+export async function listAudit(
+  db: Executor,
+  filters: AuditFilters,
+  page: PageRequest,
+): Promise<PageResult<AuditEvent>> {
   let query = db.selectFrom('auditEvents');
   if (filters.actor) query = query.where('actor', '=', filters.actor);
   if (filters.action) query = query.where('action', '=', filters.action);

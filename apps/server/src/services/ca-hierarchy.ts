@@ -44,7 +44,11 @@ async function hierarchyOf(deps: ServiceDeps, issuerId: string): Promise<Connect
   if (!found) throw notFound('issuer', issuerId);
   const runtime = await deps.issuers.get(issuerId);
   if (!runtime.capabilities.caHierarchy || !(await runtime.supports('listCas'))) {
-    throw new ServiceError(404, 'not_supported', `issuer ${issuerId} has no CA hierarchy (its connector does not manage intermediates)`);
+    throw new ServiceError(
+      404,
+      'not_supported',
+      `issuer ${issuerId} has no CA hierarchy (its connector does not manage intermediates)`,
+    );
   }
   return runtime;
 }
@@ -68,25 +72,47 @@ export async function getIntermediate(deps: ServiceDeps, issuerId: string, caId:
   return found;
 }
 
-export async function createIntermediate(deps: ServiceDeps, actor: Actor, issuerId: string, input: CreateIntermediateInput): Promise<CaNode> {
+export async function createIntermediate(
+  deps: ServiceDeps,
+  actor: Actor,
+  issuerId: string,
+  input: CreateIntermediateInput,
+): Promise<CaNode> {
   const runtime = await hierarchyOf(deps, issuerId);
   const created = await attempt(() => runtime.createCa(input));
-  await recordAudit(deps.db, actor, 'create_intermediate_ca', { type: 'issuer', id: issuerId }, {
-    ca: created.id,
-    parent: created.parentId,
-    subject: created.subject,
-    serial: created.serial,
-    issuing: created.issuing,
-  });
+  await recordAudit(
+    deps.db,
+    actor,
+    'create_intermediate_ca',
+    { type: 'issuer', id: issuerId },
+    {
+      ca: created.id,
+      parent: created.parentId,
+      subject: created.subject,
+      serial: created.serial,
+      issuing: created.issuing,
+    },
+  );
   return created;
 }
 
-export async function setIssuingIntermediate(deps: ServiceDeps, actor: Actor, issuerId: string, caId: string): Promise<CaNode> {
+export async function setIssuingIntermediate(
+  deps: ServiceDeps,
+  actor: Actor,
+  issuerId: string,
+  caId: string,
+): Promise<CaNode> {
   const runtime = await hierarchyOf(deps, issuerId);
   const node = await attempt(() => runtime.setIssuingCa(caId));
   // This replica's OCSP responder follows the new issuing CA now; other replicas within a second.
   invalidateOcspCache(deps, issuerId);
-  await recordAudit(deps.db, actor, 'set_issuing_ca', { type: 'issuer', id: issuerId }, { ca: caId, subject: node.subject });
+  await recordAudit(
+    deps.db,
+    actor,
+    'set_issuing_ca',
+    { type: 'issuer', id: issuerId },
+    { ca: caId, subject: node.subject },
+  );
   return node;
 }
 
@@ -131,6 +157,12 @@ export async function retireIntermediate(
     }
   }
   const node = await attempt(() => runtime.retireCa({ id: caId, state }));
-  await recordAudit(deps.db, actor, state === 'retired' ? 'retire_intermediate_ca' : 'drain_intermediate_ca', { type: 'issuer', id: issuerId }, { ca: caId, state });
+  await recordAudit(
+    deps.db,
+    actor,
+    state === 'retired' ? 'retire_intermediate_ca' : 'drain_intermediate_ca',
+    { type: 'issuer', id: issuerId },
+    { ca: caId, state },
+  );
   return node;
 }

@@ -33,7 +33,11 @@ export interface CertificateEvent {
 export async function notifyCertificateEvent(trx: Executor, deps: ServiceDeps, event: CertificateEvent): Promise<void> {
   const facts = await certificateFacts(trx, event.certificateId);
   if (!facts) return;
-  const policy = await trx.selectFrom('renewalPolicies').select(['alertChannels']).where('id', '=', facts.renewalPolicyId).executeTakeFirst();
+  const policy = await trx
+    .selectFrom('renewalPolicies')
+    .select(['alertChannels'])
+    .where('id', '=', facts.renewalPolicyId)
+    .executeTakeFirst();
   const severity = EVENT_SEVERITY[event.event] ?? 'warning';
   const now = deps.now();
   const incidentKey = `certctl-${event.event}-${facts.id}-${event.occurrence}`;
@@ -53,10 +57,16 @@ export async function notifyCertificateEvent(trx: Executor, deps: ServiceDeps, e
       occurredAt: now.toISOString(),
     },
   });
-  if (event.event === 'renewed' || event.event === 'issued') await resolveEarlierExpiryIncidents(trx, deps, facts.id, facts.versionId);
+  if (event.event === 'renewed' || event.event === 'issued')
+    await resolveEarlierExpiryIncidents(trx, deps, facts.id, facts.versionId);
 }
 
-async function resolveEarlierExpiryIncidents(trx: Executor, deps: ServiceDeps, certificateId: string, currentVersionId: string | null): Promise<void> {
+async function resolveEarlierExpiryIncidents(
+  trx: Executor,
+  deps: ServiceDeps,
+  certificateId: string,
+  currentVersionId: string | null,
+): Promise<void> {
   const earlier = await trx
     .selectFrom('notificationOutbox')
     .select(['id', 'versionId', 'notifierId', 'channel', 'status'])
@@ -68,13 +78,32 @@ async function resolveEarlierExpiryIncidents(trx: Executor, deps: ServiceDeps, c
   const undelivered = earlier.filter((r) => r.status === 'pending' || r.status === 'failed').map((r) => r.id);
   if (undelivered.length > 0) {
     // Nobody needs to hear that the previous certificate is about to expire once it has been replaced.
-    await trx.updateTable('notificationOutbox').set({ status: 'dead', lastError: 'superseded: the certificate was renewed before this alert was delivered', leaseOwner: null, leaseExpiresAt: null, updatedAt: deps.now() }).where('id', 'in', undelivered).execute();
+    await trx
+      .updateTable('notificationOutbox')
+      .set({
+        status: 'dead',
+        lastError: 'superseded: the certificate was renewed before this alert was delivered',
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        updatedAt: deps.now(),
+      })
+      .where('id', 'in', undelivered)
+      .execute();
   }
-  const resolvable = new Set(deps.registry.list('notifier').filter((e) => (e.capabilities as { resolve?: boolean } | undefined)?.resolve).map((e) => e.id));
+  const resolvable = new Set(
+    deps.registry
+      .list('notifier')
+      .filter((e) => (e.capabilities as { resolve?: boolean } | undefined)?.resolve)
+      .map((e) => e.id),
+  );
   const opened = new Map<string, { versionId: string; notifierId: string; channel: string }>();
   for (const row of earlier) {
     if (row.status !== 'sent' || !row.versionId || !resolvable.has(row.channel)) continue;
-    opened.set(`${row.versionId}|${row.notifierId}`, { versionId: row.versionId, notifierId: row.notifierId, channel: row.channel });
+    opened.set(`${row.versionId}|${row.notifierId}`, {
+      versionId: row.versionId,
+      notifierId: row.notifierId,
+      channel: row.channel,
+    });
   }
   for (const incident of opened.values()) {
     await trx
@@ -89,7 +118,14 @@ async function resolveEarlierExpiryIncidents(trx: Executor, deps: ServiceDeps, c
         notifierId: incident.notifierId,
         certificateId,
         versionId: incident.versionId,
-        payload: JSON.stringify({ event: 'renewed', severity: 'informational', subject: 'resolved by renewal', text: 'The certificate was renewed.', incidentKey: expiryIncidentKey(certificateId, incident.versionId), occurredAt: deps.now().toISOString() }),
+        payload: JSON.stringify({
+          event: 'renewed',
+          severity: 'informational',
+          subject: 'resolved by renewal',
+          text: 'The certificate was renewed.',
+          incidentKey: expiryIncidentKey(certificateId, incident.versionId),
+          occurredAt: deps.now().toISOString(),
+        }),
         maxAttempts: deps.settings.notifications.maxAttempts,
         nextAttemptAt: deps.now(),
       })

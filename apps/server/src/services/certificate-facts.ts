@@ -44,7 +44,12 @@ export async function certificateFacts(db: Executor, certificateId: string): Pro
     .innerJoin('owners', 'owners.id', 'certificates.ownerId')
     .innerJoin('teams', 'teams.id', 'certificates.teamId')
     .leftJoin('certificateVersions', 'certificateVersions.id', 'certificates.currentVersionId')
-    .select([...CERTIFICATE_ALERT_COLUMNS, 'certificates.expiresAt', 'certificates.currentVersionId as versionId', 'certificateVersions.serial'])
+    .select([
+      ...CERTIFICATE_ALERT_COLUMNS,
+      'certificates.expiresAt',
+      'certificates.currentVersionId as versionId',
+      'certificateVersions.serial',
+    ])
     .where('certificates.id', '=', certificateId)
     .executeTakeFirst();
   return row ? { ...row, serial: row.serial ?? null } : undefined;
@@ -57,7 +62,10 @@ export function certificateOfMessage(facts: CertificateFacts, now: Date): NonNul
     commonName: facts.commonName,
     sans: facts.sans,
     ...(facts.serial && { serial: facts.serial }),
-    ...(facts.expiresAt && { notAfter: facts.expiresAt.toISOString(), daysRemaining: Math.floor((facts.expiresAt.getTime() - now.getTime()) / 86_400_000) }),
+    ...(facts.expiresAt && {
+      notAfter: facts.expiresAt.toISOString(),
+      daysRemaining: Math.floor((facts.expiresAt.getTime() - now.getTime()) / 86_400_000),
+    }),
     issuer: facts.issuerId,
     owner: facts.ownerEmail,
     team: facts.teamName,

@@ -17,7 +17,10 @@ describeEachDialect('certificate lifecycle over the API', (ctx) => {
 
   it('issues a certificate from a CSR given at creation, stores the version and audits it', async () => {
     const body = certificateBody(basics, { tags: { app: 'billing' }, environment: 'prod' });
-    const created = await call(server.api, 'POST', '/api/v1/certificates', { ...body, csr_pem: await makeCsr(String(body.common_name)) });
+    const created = await call(server.api, 'POST', '/api/v1/certificates', {
+      ...body,
+      csr_pem: await makeCsr(String(body.common_name)),
+    });
     expect(created.status).toBe(201);
     expect(created.json.status).toBe('pending');
     expect((created.json.job as { status: string }).status).toBe('pending');
@@ -32,7 +35,9 @@ describeEachDialect('certificate lifecycle over the API', (ctx) => {
     expect(parsed.serialNumber).toBe(version.serial);
     expect(parsed.sans).toContainEqual({ type: 'dns', value: body.common_name });
     const audit = await call(server.api, 'GET', `/api/v1/audit?resource_id=${created.json.id}`);
-    expect(audit.json.data!.map((e) => e.action)).toEqual(expect.arrayContaining(['certificate_created', 'issuance_job_created', 'issuance_job_completed']));
+    expect(audit.json.data!.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['certificate_created', 'issuance_job_created', 'issuance_job_completed']),
+    );
   });
 
   it('lists with filters and pagination', async () => {
@@ -53,7 +58,9 @@ describeEachDialect('certificate lifecycle over the API', (ctx) => {
     const body = certificateBody(basics);
     const created = await call(server.api, 'POST', '/api/v1/certificates', body);
     const id = String(created.json.id);
-    const submitted = await call(server.api, 'POST', `/api/v1/certificates/${id}/csr`, { csr_pem: await makeCsr(String(body.common_name)) });
+    const submitted = await call(server.api, 'POST', `/api/v1/certificates/${id}/csr`, {
+      csr_pem: await makeCsr(String(body.common_name)),
+    });
     expect(submitted.status).toBe(202);
     await server.runner.runOnce();
     const renewal = await call(server.api, 'POST', `/api/v1/certificates/${id}/renew`);
@@ -76,30 +83,50 @@ describeEachDialect('certificate lifecycle over the API', (ctx) => {
     expect(revoked.status).toBe(200);
     expect(revoked.json).toMatchObject({ reason: 'keyCompromise', issuer_notified: true });
     expect(ca.control.revoked).toContain(revoked.json.serial);
-    expect((await call(server.api, 'POST', `/api/v1/certificates/${id}/revoke`, { reason: 'keyCompromise' })).status).toBe(409);
+    expect(
+      (await call(server.api, 'POST', `/api/v1/certificates/${id}/revoke`, { reason: 'keyCompromise' })).status,
+    ).toBe(409);
 
     const crl = await server.pki.inject({ method: 'GET', url: `/.well-known/pki/crl/${basics.issuerId}` });
     expect(crl.statusCode).toBe(200);
     expect(crl.headers['content-type']).toBe('application/pkix-crl');
     const parsed = parseCrl(new Uint8Array(crl.rawPayload));
     expect(parsed.entries.map((e) => e.serial)).toContain(revoked.json.serial);
-    const again = await server.pki.inject({ method: 'GET', url: `/.well-known/pki/crl/${basics.issuerId}`, headers: { 'if-none-match': String(crl.headers.etag) } });
+    const again = await server.pki.inject({
+      method: 'GET',
+      url: `/.well-known/pki/crl/${basics.issuerId}`,
+      headers: { 'if-none-match': String(crl.headers.etag) },
+    });
     expect(again.statusCode).toBe(304);
   });
 
   it('rejects bad input with {error, message, request_id} and changes nothing', async () => {
     const before = await call(server.api, 'GET', '/api/v1/certificates?include_archived=true&per_page=500');
-    const bad = await call(server.api, 'POST', '/api/v1/certificates', { ...certificateBody(basics), csr_pem: 'not a csr' });
+    const bad = await call(server.api, 'POST', '/api/v1/certificates', {
+      ...certificateBody(basics),
+      csr_pem: 'not a csr',
+    });
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ error: 'invalid_request', request_id: expect.any(String) });
     expect(bad.json.message).toMatch(/csr_pem/);
-    const wrongNames = await call(server.api, 'POST', '/api/v1/certificates', { ...certificateBody(basics), csr_pem: await makeCsr('evil.example.org') });
+    const wrongNames = await call(server.api, 'POST', '/api/v1/certificates', {
+      ...certificateBody(basics),
+      csr_pem: await makeCsr('evil.example.org'),
+    });
     expect(wrongNames.status).toBe(422);
-    const unknownOwner = await call(server.api, 'POST', '/api/v1/certificates', { ...certificateBody(basics), owner_id: 'o-nope' });
+    const unknownOwner = await call(server.api, 'POST', '/api/v1/certificates', {
+      ...certificateBody(basics),
+      owner_id: 'o-nope',
+    });
     expect(unknownOwner.status).toBe(400);
     const wrongType = await call(server.api, 'POST', '/api/v1/certificates', { ...certificateBody(basics), sans: 'x' });
     expect(wrongType.json.error).toBe('validation_failed');
-    const malformed = await server.api.inject({ method: 'POST', url: '/api/v1/teams', headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'application/json' }, payload: '{"name":' });
+    const malformed = await server.api.inject({
+      method: 'POST',
+      url: '/api/v1/teams',
+      headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(JSON.parse(malformed.body)).toMatchObject({ error: 'invalid_json', request_id: expect.any(String) });
     const missing = await call(server.api, 'GET', '/api/v1/certificates/mc-missing');
@@ -113,12 +140,20 @@ describeEachDialect('certificate lifecycle over the API', (ctx) => {
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
       const body = certificateBody(basics, { environment: 'bulk' });
-      const created = await call(server.api, 'POST', '/api/v1/certificates', { ...body, csr_pem: await makeCsr(String(body.common_name)) });
+      const created = await call(server.api, 'POST', '/api/v1/certificates', {
+        ...body,
+        csr_pem: await makeCsr(String(body.common_name)),
+      });
       ids.push(String(created.json.id));
     }
     await server.runner.runOnce();
-    expect((await call(server.api, 'POST', '/api/v1/certificates/bulk-revoke', { certificate_ids: ids }, KEYS.alice)).status).toBe(403);
-    const bulk = await call(server.api, 'POST', '/api/v1/certificates/bulk-revoke', { certificate_ids: ids, reason: 'cessationOfOperation' });
+    expect(
+      (await call(server.api, 'POST', '/api/v1/certificates/bulk-revoke', { certificate_ids: ids }, KEYS.alice)).status,
+    ).toBe(403);
+    const bulk = await call(server.api, 'POST', '/api/v1/certificates/bulk-revoke', {
+      certificate_ids: ids,
+      reason: 'cessationOfOperation',
+    });
     expect(bulk.json).toMatchObject({ total_matched: 2, total_revoked: 2, total_failed: 0 });
     const archived = certificateBody(basics);
     const created = await call(server.api, 'POST', '/api/v1/certificates', archived);

@@ -28,7 +28,8 @@ export function toSubjectAltNames(commonName: string, sans: readonly string[]): 
   for (const value of all) {
     const type = sanType(value);
     // A common name that is not a DNS name or IP (e.g. "Payments service") is not a SAN.
-    if (value === commonName && !sans.includes(value) && (type === 'email' || type === 'uri' || sanProblem(value))) continue;
+    if (value === commonName && !sans.includes(value) && (type === 'email' || type === 'uri' || sanProblem(value)))
+      continue;
     out[type].push(type === 'dns' ? value.toLowerCase() : value);
   }
   return out;

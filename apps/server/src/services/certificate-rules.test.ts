@@ -4,7 +4,9 @@ import { retryDelayMs, statusByExpiry } from './certificate-status.js';
 
 describe('certificate names', () => {
   it('types SANs given as plain strings', () => {
-    expect(toSubjectAltNames('app.example.com', ['10.0.0.1', 'ops@example.com', 'spiffe://prod/app', 'WWW.example.com'])).toEqual({
+    expect(
+      toSubjectAltNames('app.example.com', ['10.0.0.1', 'ops@example.com', 'spiffe://prod/app', 'WWW.example.com']),
+    ).toEqual({
       dns: ['app.example.com', 'www.example.com'],
       ip: ['10.0.0.1'],
       email: ['ops@example.com'],

@@ -7,14 +7,27 @@ import { invalid, ServiceError } from './service-errors.js';
  * Checks that a connector of `kind`/`type` is installed and that `config` passes its schema (400
  * with the schema's issues otherwise); returns the schema, which says which fields are secret.
  */
-export function validateConnectorConfig(deps: Pick<ServiceDeps, 'registry'>, kind: ConnectorKind, type: string, config: unknown): z.ZodType {
+export function validateConnectorConfig(
+  deps: Pick<ServiceDeps, 'registry'>,
+  kind: ConnectorKind,
+  type: string,
+  config: unknown,
+): z.ZodType {
   if (!deps.registry.has(kind, type)) {
-    throw invalid(`no ${kind} connector "${type}" is installed (installed: ${deps.registry.list(kind).map((e) => e.id).join(', ') || 'none'})`);
+    throw invalid(
+      `no ${kind} connector "${type}" is installed (installed: ${
+        deps.registry
+          .list(kind)
+          .map((e) => e.id)
+          .join(', ') || 'none'
+      })`,
+    );
   }
   try {
     deps.registry.validateConfig(kind, type, config);
   } catch (error) {
-    if (ConnectorError.isInstance(error)) throw new ServiceError(400, 'invalid_config', error.message, (error as { issues?: unknown }).issues);
+    if (ConnectorError.isInstance(error))
+      throw new ServiceError(400, 'invalid_config', error.message, (error as { issues?: unknown }).issues);
     throw error;
   }
   return deps.registry.get(kind, type).configSchema;

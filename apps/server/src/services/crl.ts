@@ -12,15 +12,33 @@ export interface CrlDocument {
   etag: string;
 }
 
-function fresh(row: { stale: boolean; crlDer: Uint8Array | null; nextUpdate: Date | null; thisUpdate: Date | null }, now: Date, validityMs: number): boolean {
+function fresh(
+  row: { stale: boolean; crlDer: Uint8Array | null; nextUpdate: Date | null; thisUpdate: Date | null },
+  now: Date,
+  validityMs: number,
+): boolean {
   if (row.stale || !row.crlDer || !row.nextUpdate || !row.thisUpdate) return false;
   // Re-sign once half the validity has passed, long before relying parties see it expire.
   return now.getTime() < row.thisUpdate.getTime() + validityMs / 2 && now.getTime() < row.nextUpdate.getTime();
 }
 
-function documentOf(issuerId: string, row: { crlDer: Uint8Array | null; crlNumber: string | number | bigint; thisUpdate: Date | null; nextUpdate: Date | null }): CrlDocument {
+function documentOf(
+  issuerId: string,
+  row: {
+    crlDer: Uint8Array | null;
+    crlNumber: string | number | bigint;
+    thisUpdate: Date | null;
+    nextUpdate: Date | null;
+  },
+): CrlDocument {
   const crlNumber = BigInt(row.crlNumber);
-  return { der: new Uint8Array(row.crlDer!), crlNumber, thisUpdate: row.thisUpdate!, nextUpdate: row.nextUpdate!, etag: `"${issuerId}-${crlNumber}"` };
+  return {
+    der: new Uint8Array(row.crlDer!),
+    crlNumber,
+    thisUpdate: row.thisUpdate!,
+    nextUpdate: row.nextUpdate!,
+    etag: `"${issuerId}-${crlNumber}"`,
+  };
 }
 
 /**
@@ -28,7 +46,11 @@ function documentOf(issuerId: string, row: { crlDer: Uint8Array | null; crlNumbe
  * next CRL number. The number is reserved in a transaction (row lock), and the cache only accepts a
  * CRL whose number is higher than what it holds, so numbers stay monotonic across replicas.
  */
-export async function currentCrl(deps: ServiceDeps, issuerId: string, options: { force?: boolean } = {}): Promise<CrlDocument> {
+export async function currentCrl(
+  deps: ServiceDeps,
+  issuerId: string,
+  options: { force?: boolean } = {},
+): Promise<CrlDocument> {
   const issuer = await deps.db.selectFrom('issuers').select(['id']).where('id', '=', issuerId).executeTakeFirst();
   if (!issuer) throw notFound('issuer', issuerId);
   const now = deps.now();
@@ -36,22 +58,36 @@ export async function currentCrl(deps: ServiceDeps, issuerId: string, options: {
   if (cached && !options.force && fresh(cached, now, deps.settings.crlValidityMs)) return documentOf(issuerId, cached);
 
   const runtime = await deps.issuers.get(issuerId);
-  if (!(await runtime.supports('generateCrl'))) throw new ServiceError(404, 'not_supported', `issuer ${issuerId} does not publish a CRL`);
+  if (!(await runtime.supports('generateCrl')))
+    throw new ServiceError(404, 'not_supported', `issuer ${issuerId} does not publish a CRL`);
   const reserved = await inTransaction(deps, async (trx) => {
-    await trx.insertInto('crlCache').values({ issuerId }).onConflict((oc) => oc.column('issuerId').doNothing()).execute();
+    await trx
+      .insertInto('crlCache')
+      .values({ issuerId })
+      .onConflict((oc) => oc.column('issuerId').doNothing())
+      .execute();
     const row = await trx
       .updateTable('crlCache')
       .set({ crlNumber: sql`crl_number + 1` as never, stale: false })
       .where('issuerId', '=', issuerId)
       .returning(['crlNumber'])
       .executeTakeFirstOrThrow();
-    const entries = await trx.selectFrom('revocations').select(['serial', 'revokedAt', 'reason']).where('issuerId', '=', issuerId).orderBy('revokedAt').execute();
+    const entries = await trx
+      .selectFrom('revocations')
+      .select(['serial', 'revokedAt', 'reason'])
+      .where('issuerId', '=', issuerId)
+      .orderBy('revokedAt')
+      .execute();
     return { crlNumber: BigInt(row.crlNumber), entries };
   });
   const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + deps.settings.crlValidityMs);
   const der = await runtime.generateCrl({
-    entries: reserved.entries.map((e) => ({ serial: e.serial, revokedAt: e.revokedAt, reason: e.reason as RevocationReason })),
+    entries: reserved.entries.map((e) => ({
+      serial: e.serial,
+      revokedAt: e.revokedAt,
+      reason: e.reason as RevocationReason,
+    })),
     crlNumber: reserved.crlNumber,
     thisUpdate,
     nextUpdate,
@@ -69,5 +105,11 @@ export async function currentCrl(deps: ServiceDeps, issuerId: string, options: {
 /** Issuers that can sign CRLs, for the pre-generation loop. */
 export async function crlIssuerIds(deps: ServiceDeps): Promise<string[]> {
   const rows = await deps.db.selectFrom('issuers').select(['id', 'type']).where('enabled', '=', true).execute();
-  return rows.filter((r) => deps.registry.list('issuer').some((e) => e.id === r.type && e.capabilities && (e.capabilities as { crl?: boolean }).crl)).map((r) => r.id);
+  return rows
+    .filter((r) =>
+      deps.registry
+        .list('issuer')
+        .some((e) => e.id === r.type && e.capabilities && (e.capabilities as { crl?: boolean }).crl),
+    )
+    .map((r) => r.id);
 }

@@ -9,7 +9,8 @@ export interface DigestData {
   agentsOffline: { name: string; hostname: string; lastHeartbeatAt: Date | null }[];
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const day = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' ');
 
 function urgency(daysLeft: number): { color: string; label: string } {
@@ -18,14 +19,25 @@ function urgency(daysLeft: number): { color: string; label: string } {
   return { color: '#175cd3', label: 'soon' };
 }
 
-const ownerCell = (c: { owner: string; team: string }) => `${escapeHtml(c.owner)}<br><span style="color:#667085">${escapeHtml(c.team)}</span>`;
+const ownerCell = (c: { owner: string; team: string }) =>
+  `${escapeHtml(c.owner)}<br><span style="color:#667085">${escapeHtml(c.team)}</span>`;
 
 function table(id: string, title: string, headers: string[], rows: string[][], empty: string): string {
-  const head = headers.map((h) => `<th style="text-align:left;padding:8px 10px;border-bottom:2px solid #d0d5dd;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#475467">${escapeHtml(h)}</th>`).join('');
+  const head = headers
+    .map(
+      (h) =>
+        `<th style="text-align:left;padding:8px 10px;border-bottom:2px solid #d0d5dd;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#475467">${escapeHtml(h)}</th>`,
+    )
+    .join('');
   const body =
     rows.length === 0
       ? `<tr><td colspan="${headers.length}" style="padding:10px;color:#667085;font-style:italic">${escapeHtml(empty)}</td></tr>`
-      : rows.map((cells) => `<tr>${cells.map((c) => `<td style="padding:8px 10px;border-bottom:1px solid #eaecf0;vertical-align:top;overflow-wrap:anywhere">${c}</td>`).join('')}</tr>`).join('');
+      : rows
+          .map(
+            (cells) =>
+              `<tr>${cells.map((c) => `<td style="padding:8px 10px;border-bottom:1px solid #eaecf0;vertical-align:top;overflow-wrap:anywhere">${c}</td>`).join('')}</tr>`,
+          )
+          .join('');
   return `<h2 style="font-size:16px;margin:28px 0 8px;color:#101828">${escapeHtml(title)}</h2>
 <table id="${id}" role="table" cellspacing="0" cellpadding="0" style="width:100%;border-collapse:collapse;font-size:14px;background:#ffffff;border:1px solid #eaecf0">
 <thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
@@ -45,11 +57,29 @@ export function renderDigestHtml(data: DigestData): string {
   const t = data.totals;
   const expiringRows = data.expiring.map((c) => {
     const u = urgency(c.daysLeft);
-    return [`<strong>${escapeHtml(c.name)}</strong><br><span style="color:#667085">${escapeHtml(c.commonName)}</span>`, ownerCell(c), escapeHtml(day(c.expiresAt)), `<span style="display:inline-block;padding:2px 8px;border-radius:10px;background:${u.color};color:#ffffff;font-size:12px;white-space:nowrap">${c.daysLeft} d</span><br><span style="font-size:11px;color:${u.color}">${u.label}</span>`];
+    return [
+      `<strong>${escapeHtml(c.name)}</strong><br><span style="color:#667085">${escapeHtml(c.commonName)}</span>`,
+      ownerCell(c),
+      escapeHtml(day(c.expiresAt)),
+      `<span style="display:inline-block;padding:2px 8px;border-radius:10px;background:${u.color};color:#ffffff;font-size:12px;white-space:nowrap">${c.daysLeft} d</span><br><span style="font-size:11px;color:${u.color}">${u.label}</span>`,
+    ];
   });
-  const expiredRows = data.expired.map((c) => [`<strong>${escapeHtml(c.name)}</strong><br><span style="color:#667085">${escapeHtml(c.commonName)}</span>`, ownerCell(c), escapeHtml(day(c.expiresAt))]);
-  const failureRows = data.failures.map((f) => [escapeHtml(f.certificate), escapeHtml(f.kind), escapeHtml(f.error.slice(0, 300)), escapeHtml(day(f.at))]);
-  const agentRows = data.agentsOffline.map((a) => [escapeHtml(a.name), escapeHtml(a.hostname || '—'), escapeHtml(a.lastHeartbeatAt ? day(a.lastHeartbeatAt) : 'never')]);
+  const expiredRows = data.expired.map((c) => [
+    `<strong>${escapeHtml(c.name)}</strong><br><span style="color:#667085">${escapeHtml(c.commonName)}</span>`,
+    ownerCell(c),
+    escapeHtml(day(c.expiresAt)),
+  ]);
+  const failureRows = data.failures.map((f) => [
+    escapeHtml(f.certificate),
+    escapeHtml(f.kind),
+    escapeHtml(f.error.slice(0, 300)),
+    escapeHtml(day(f.at)),
+  ]);
+  const agentRows = data.agentsOffline.map((a) => [
+    escapeHtml(a.name),
+    escapeHtml(a.hostname || '—'),
+    escapeHtml(a.lastHeartbeatAt ? day(a.lastHeartbeatAt) : 'never'),
+  ]);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>certctl digest</title></head>
 <body style="margin:0;padding:0;background:#f2f4f7;font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#101828">

@@ -20,7 +20,14 @@ describeEachDialect('the digest', (ctx) => {
       database: ctx,
       dataDir,
       connectors: [ca.manifest, emailNotifier],
-      env: { CERTCTL_SMTP_HOST: '127.0.0.1', CERTCTL_SMTP_PORT: String(smtp.port), CERTCTL_SMTP_FROM_ADDRESS: 'certctl@example.com', CERTCTL_SMTP_USE_TLS: 'false', CERTCTL_DIGEST_ENABLED: 'true', CERTCTL_DIGEST_INTERVAL: '24h' },
+      env: {
+        CERTCTL_SMTP_HOST: '127.0.0.1',
+        CERTCTL_SMTP_PORT: String(smtp.port),
+        CERTCTL_SMTP_FROM_ADDRESS: 'certctl@example.com',
+        CERTCTL_SMTP_USE_TLS: 'false',
+        CERTCTL_DIGEST_ENABLED: 'true',
+        CERTCTL_DIGEST_INTERVAL: '24h',
+      },
     });
     return server;
   };
@@ -35,16 +42,53 @@ describeEachDialect('the digest', (ctx) => {
 
   it('previews a self-contained HTML page listing expiring certificates, failures and offline agents, with inventory text escaped', async () => {
     const s = await start();
-    const basics = await createBasics(s.api, { auto_renew: false, renewal_window_days: 1, alert_channels: { critical: ['Email'] } });
-    const profile = await call(s.api, 'POST', '/api/v1/profiles', { name: `ten-${ctx.dialect}`, max_ttl_seconds: 10 * 86_400 });
-    const body = certificateBody(basics, { profile_id: profile.json.id, name: `edge<script>alert(1)</script>-${ctx.dialect}` });
-    const created = await call(s.api, 'POST', '/api/v1/certificates', { ...body, csr_pem: await makeCsr(String(body.common_name)) });
+    const basics = await createBasics(s.api, {
+      auto_renew: false,
+      renewal_window_days: 1,
+      alert_channels: { critical: ['Email'] },
+    });
+    const profile = await call(s.api, 'POST', '/api/v1/profiles', {
+      name: `ten-${ctx.dialect}`,
+      max_ttl_seconds: 10 * 86_400,
+    });
+    const body = certificateBody(basics, {
+      profile_id: profile.json.id,
+      name: `edge<script>alert(1)</script>-${ctx.dialect}`,
+    });
+    const created = await call(s.api, 'POST', '/api/v1/certificates', {
+      ...body,
+      csr_pem: await makeCsr(String(body.common_name)),
+    });
     expect(created.status, created.body).toBe(201);
     await s.runner.runOnce();
-    await s.deps.db.insertInto('agents').values({ id: `agent-digest-${ctx.dialect}`, name: 'edge-proxy-1', hostname: 'proxy1.internal', status: 'offline', lastHeartbeatAt: new Date(Date.now() - 3_600_000) }).execute();
-    await s.deps.db.insertInto('jobs').values({ id: `job-digest-${ctx.dialect}`, type: 'renewal', certificateId: String(created.json.id), status: 'failed', lastError: 'CA said no & meant it', requestedBy: 'system', createdAt: new Date() }).execute();
+    await s.deps.db
+      .insertInto('agents')
+      .values({
+        id: `agent-digest-${ctx.dialect}`,
+        name: 'edge-proxy-1',
+        hostname: 'proxy1.internal',
+        status: 'offline',
+        lastHeartbeatAt: new Date(Date.now() - 3_600_000),
+      })
+      .execute();
+    await s.deps.db
+      .insertInto('jobs')
+      .values({
+        id: `job-digest-${ctx.dialect}`,
+        type: 'renewal',
+        certificateId: String(created.json.id),
+        status: 'failed',
+        lastError: 'CA said no & meant it',
+        requestedBy: 'system',
+        createdAt: new Date(),
+      })
+      .execute();
 
-    const preview = await s.api.inject({ method: 'GET', url: '/api/v1/digest/preview', headers: { authorization: 'Bearer viewer-key-0123456789abcdef' } });
+    const preview = await s.api.inject({
+      method: 'GET',
+      url: '/api/v1/digest/preview',
+      headers: { authorization: 'Bearer viewer-key-0123456789abcdef' },
+    });
     expect(preview.statusCode).toBe(200);
     expect(preview.headers['content-type']).toMatch(/^text\/html/);
     const html = preview.body;

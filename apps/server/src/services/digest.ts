@@ -17,13 +17,32 @@ export async function digestData(deps: ServiceDeps, now = deps.now()): Promise<D
     .selectFrom('certificates')
     .innerJoin('owners', 'owners.id', 'certificates.ownerId')
     .innerJoin('teams', 'teams.id', 'certificates.teamId')
-    .select(['certificates.name', 'certificates.commonName', 'certificates.expiresAt', 'owners.email as owner', 'teams.name as team'])
+    .select([
+      'certificates.name',
+      'certificates.commonName',
+      'certificates.expiresAt',
+      'owners.email as owner',
+      'teams.name as team',
+    ])
     .where('certificates.status', 'in', [...live])
     .where('certificates.expiresAt', 'is not', null);
   const [total, expiring, expired, jobFailures, deadLetters, agents] = await Promise.all([
-    deps.db.selectFrom('certificates').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'not in', ['archived']).executeTakeFirstOrThrow(),
-    base.where('certificates.expiresAt', '>', now).where('certificates.expiresAt', '<=', horizon).orderBy('certificates.expiresAt').limit(LIST_LIMIT).execute(),
-    base.where('certificates.expiresAt', '<=', now).orderBy('certificates.expiresAt', 'desc').limit(LIST_LIMIT).execute(),
+    deps.db
+      .selectFrom('certificates')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'not in', ['archived'])
+      .executeTakeFirstOrThrow(),
+    base
+      .where('certificates.expiresAt', '>', now)
+      .where('certificates.expiresAt', '<=', horizon)
+      .orderBy('certificates.expiresAt')
+      .limit(LIST_LIMIT)
+      .execute(),
+    base
+      .where('certificates.expiresAt', '<=', now)
+      .orderBy('certificates.expiresAt', 'desc')
+      .limit(LIST_LIMIT)
+      .execute(),
     deps.db
       .selectFrom('jobs')
       .innerJoin('certificates', 'certificates.id', 'jobs.certificateId')
@@ -33,18 +52,52 @@ export async function digestData(deps: ServiceDeps, now = deps.now()): Promise<D
       .orderBy('jobs.updatedAt', 'desc')
       .limit(LIST_LIMIT)
       .execute(),
-    deps.db.selectFrom('notificationOutbox').select(['channel', 'event', 'lastError', 'updatedAt', 'certificateId']).where('status', '=', 'dead').where('updatedAt', '>=', since).where('event', '!=', 'digest').orderBy('updatedAt', 'desc').limit(LIST_LIMIT).execute(),
-    deps.db.selectFrom('agents').select(['name', 'hostname', 'lastHeartbeatAt']).where('status', '=', 'offline').orderBy('name').limit(LIST_LIMIT).execute(),
+    deps.db
+      .selectFrom('notificationOutbox')
+      .select(['channel', 'event', 'lastError', 'updatedAt', 'certificateId'])
+      .where('status', '=', 'dead')
+      .where('updatedAt', '>=', since)
+      .where('event', '!=', 'digest')
+      .orderBy('updatedAt', 'desc')
+      .limit(LIST_LIMIT)
+      .execute(),
+    deps.db
+      .selectFrom('agents')
+      .select(['name', 'hostname', 'lastHeartbeatAt'])
+      .where('status', '=', 'offline')
+      .orderBy('name')
+      .limit(LIST_LIMIT)
+      .execute(),
   ]);
   const failures = [
-    ...jobFailures.map((j) => ({ certificate: j.name, kind: `${j.type} job failed`, error: j.lastError ?? '', at: j.updatedAt })),
-    ...deadLetters.map((d) => ({ certificate: d.certificateId ?? '—', kind: `${d.channel} ${d.event} alert dead-lettered`, error: d.lastError ?? '', at: d.updatedAt })),
+    ...jobFailures.map((j) => ({
+      certificate: j.name,
+      kind: `${j.type} job failed`,
+      error: j.lastError ?? '',
+      at: j.updatedAt,
+    })),
+    ...deadLetters.map((d) => ({
+      certificate: d.certificateId ?? '—',
+      kind: `${d.channel} ${d.event} alert dead-lettered`,
+      error: d.lastError ?? '',
+      at: d.updatedAt,
+    })),
   ].sort((a, b) => b.at.getTime() - a.at.getTime());
   return {
     generatedAt: now,
     windowDays: WINDOW_DAYS,
-    totals: { certificates: Number(total.n), expiringSoon: expiring.length, expired: expired.length, failures: failures.length, agentsOffline: agents.length },
-    expiring: expiring.map((c) => ({ ...c, expiresAt: c.expiresAt!, daysLeft: Math.floor((c.expiresAt!.getTime() - now.getTime()) / 86_400_000) })),
+    totals: {
+      certificates: Number(total.n),
+      expiringSoon: expiring.length,
+      expired: expired.length,
+      failures: failures.length,
+      agentsOffline: agents.length,
+    },
+    expiring: expiring.map((c) => ({
+      ...c,
+      expiresAt: c.expiresAt!,
+      daysLeft: Math.floor((c.expiresAt!.getTime() - now.getTime()) / 86_400_000),
+    })),
     expired: expired.map((c) => ({ ...c, expiresAt: c.expiresAt! })),
     failures,
     agentsOffline: agents,
@@ -57,9 +110,14 @@ export async function digestPreview(deps: ServiceDeps): Promise<string> {
 
 function digestText(data: DigestData): string {
   const t = data.totals;
-  const lines = [`certctl digest, ${data.generatedAt.toISOString()}`, `${t.certificates} certificates; ${t.expiringSoon} expiring within ${data.windowDays} days; ${t.expired} expired; ${t.failures} failures; ${t.agentsOffline} agents offline.`];
-  for (const c of data.expiring) lines.push(`- ${c.name} (${c.commonName}) expires in ${c.daysLeft} day(s), owner ${c.owner}`);
-  for (const c of data.expired) lines.push(`- ${c.name} (${c.commonName}) EXPIRED ${c.expiresAt.toISOString()}, owner ${c.owner}`);
+  const lines = [
+    `certctl digest, ${data.generatedAt.toISOString()}`,
+    `${t.certificates} certificates; ${t.expiringSoon} expiring within ${data.windowDays} days; ${t.expired} expired; ${t.failures} failures; ${t.agentsOffline} agents offline.`,
+  ];
+  for (const c of data.expiring)
+    lines.push(`- ${c.name} (${c.commonName}) expires in ${c.daysLeft} day(s), owner ${c.owner}`);
+  for (const c of data.expired)
+    lines.push(`- ${c.name} (${c.commonName}) EXPIRED ${c.expiresAt.toISOString()}, owner ${c.owner}`);
   return lines.join('\n');
 }
 
@@ -75,7 +133,8 @@ export interface DigestSendResult {
 async function sendDigest(deps: ServiceDeps, dedupBase: string): Promise<DigestSendResult> {
   const data = await digestData(deps);
   const configured = deps.settings.notifications.digest.recipients;
-  const recipients = configured.length > 0 ? configured : [...new Set([...data.expiring, ...data.expired].map((c) => c.owner))].sort();
+  const recipients =
+    configured.length > 0 ? configured : [...new Set([...data.expiring, ...data.expired].map((c) => c.owner))].sort();
   const rows = await enqueueNotifications(deps.db, deps, {
     dedupBase,
     channels: deps.settings.notifications.digest.channels,
@@ -90,7 +149,10 @@ async function sendDigest(deps: ServiceDeps, dedupBase: string): Promise<DigestS
       occurredAt: data.generatedAt.toISOString(),
     },
   });
-  const sent = rows.length > 0 ? await dispatchNotifications(deps, { onlyIds: rows.map((r) => r.id) }) : { sent: 0, failed: 0, dead: 0 };
+  const sent =
+    rows.length > 0
+      ? await dispatchNotifications(deps, { onlyIds: rows.map((r) => r.id) })
+      : { sent: 0, failed: 0, dead: 0 };
   return { queued: rows.length, ...sent, recipients };
 }
 

@@ -1,5 +1,10 @@
 import { sql } from 'kysely';
-import { channelsForSeverity, crossedThreshold, DEFAULT_THRESHOLDS_DAYS, severityForThreshold } from './alert-routing.js';
+import {
+  channelsForSeverity,
+  crossedThreshold,
+  DEFAULT_THRESHOLDS_DAYS,
+  severityForThreshold,
+} from './alert-routing.js';
 import { CERTIFICATE_ALERT_COLUMNS, certificateOfMessage } from './certificate-facts.js';
 import { enqueueNotifications } from './notification-outbox.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -42,7 +47,9 @@ export async function enqueueExpiryAlerts(deps: ServiceDeps, now = deps.now()): 
       'renewalPolicies.alertSeverityMap',
     ])
     .where('certificates.status', 'in', [...ALERTING_STATUSES])
-    .where(sql<boolean>`certificate_versions.not_after < ${now}::timestamptz + make_interval(days => ${maxThreshold + 1}::int)`)
+    .where(
+      sql<boolean>`certificate_versions.not_after < ${now}::timestamptz + make_interval(days => ${maxThreshold + 1}::int)`,
+    )
     .orderBy('certificateVersions.notAfter')
     .limit(10_000)
     .execute();
@@ -54,7 +61,11 @@ export async function enqueueExpiryAlerts(deps: ServiceDeps, now = deps.now()): 
         .selectFrom('notificationOutbox')
         .select(['versionId', 'thresholdDays'])
         .distinct()
-        .where('versionId', 'in', candidates.map((c) => c.versionId))
+        .where(
+          'versionId',
+          'in',
+          candidates.map((c) => c.versionId),
+        )
         .where('thresholdDays', 'is not', null)
         .execute()
     ).map((r) => `${r.versionId}:${r.thresholdDays}`),

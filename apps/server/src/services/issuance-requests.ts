@@ -35,10 +35,22 @@ export function readyStatus(job: Pick<Job, 'csrPem'>, certificate: Pick<Certific
  * parks the job in `awaiting_approval` with an approval request. A second open job for the same
  * certificate is refused by a unique index, so two replicas can never both start one.
  */
-export async function requestIssuance(trx: Executor, deps: ServiceDeps, actor: Actor, certificateId: string, request: IssuanceRequest): Promise<Job> {
-  const certificate = await trx.selectFrom('certificates').selectAll().where('id', '=', certificateId).forUpdate().executeTakeFirst();
+export async function requestIssuance(
+  trx: Executor,
+  deps: ServiceDeps,
+  actor: Actor,
+  certificateId: string,
+  request: IssuanceRequest,
+): Promise<Job> {
+  const certificate = await trx
+    .selectFrom('certificates')
+    .selectAll()
+    .where('id', '=', certificateId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!certificate) throw invalid(`certificate ${certificateId} does not exist`);
-  if (!canIssue(certificate.status)) throw conflict(`certificate ${certificateId} is ${certificate.status}; it cannot be issued again`);
+  if (!canIssue(certificate.status))
+    throw conflict(`certificate ${certificateId} is ${certificate.status}; it cannot be issued again`);
   const profile = await profileOf(trx, certificate);
   if (profile && !profile.enabled) throw conflict(`profile ${profile.id} is disabled`);
   const previous = await currentVersion(trx, certificate);
@@ -47,12 +59,28 @@ export async function requestIssuance(trx: Executor, deps: ServiceDeps, actor: A
   else if (!certificate.agentId) {
     // Without an agent the server holds no key: a renewal reuses the last CSR (same key).
     csrPem = previous?.csrPem ?? undefined;
-    if (!csrPem) throw invalid(`certificate ${certificateId} has no CSR yet: submit one with POST /api/v1/certificates/${certificateId}/csr, or assign an agent`);
+    if (!csrPem)
+      throw invalid(
+        `certificate ${certificateId} has no CSR yet: submit one with POST /api/v1/certificates/${certificateId}/csr, or assign an agent`,
+      );
   }
-  const open = await trx.selectFrom('jobs').select(['id', 'status']).where('certificateId', '=', certificateId).where('type', 'in', ['issuance', 'renewal']).where('status', 'in', OPEN_STATUSES).executeTakeFirst();
-  if (open) throw conflict(`certificate ${certificateId} already has an open job ${open.id} (${open.status})`, { job_id: open.id });
+  const open = await trx
+    .selectFrom('jobs')
+    .select(['id', 'status'])
+    .where('certificateId', '=', certificateId)
+    .where('type', 'in', ['issuance', 'renewal'])
+    .where('status', 'in', OPEN_STATUSES)
+    .executeTakeFirst();
+  if (open)
+    throw conflict(`certificate ${certificateId} already has an open job ${open.id} (${open.status})`, {
+      job_id: open.id,
+    });
 
-  const policy = await trx.selectFrom('renewalPolicies').select(['maxRetries']).where('id', '=', certificate.renewalPolicyId).executeTakeFirst();
+  const policy = await trx
+    .selectFrom('renewalPolicies')
+    .select(['maxRetries'])
+    .where('id', '=', certificate.renewalPolicyId)
+    .executeTakeFirst();
   const needsApproval = Boolean(profile?.requiresApproval);
   const bypass = needsApproval && deps.settings.approvalBypass;
   const type = previous ? 'renewal' : 'issuance';
@@ -83,15 +111,31 @@ export async function requestIssuance(trx: Executor, deps: ServiceDeps, actor: A
         jobId,
         profileId: profile?.id ?? null,
         requestedBy: actor.name,
-        ...(bypass && { state: 'approved' as const, decidedBy: 'system-bypass', decidedAt: deps.now(), note: 'CERTCTL_APPROVAL_BYPASS' }),
+        ...(bypass && {
+          state: 'approved' as const,
+          decidedBy: 'system-bypass',
+          decidedAt: deps.now(),
+          note: 'CERTCTL_APPROVAL_BYPASS',
+        }),
       })
       .execute();
-    if (bypass) await recordAudit(trx, actor, 'approval_bypassed', { type: 'job', id: jobId }, { certificate_id: certificateId });
+    if (bypass)
+      await recordAudit(trx, actor, 'approval_bypassed', { type: 'job', id: jobId }, { certificate_id: certificateId });
   }
   if (certificate.status !== 'pending') {
-    await trx.updateTable('certificates').set({ status: 'renewal_in_progress', updatedAt: deps.now() }).where('id', '=', certificateId).execute();
+    await trx
+      .updateTable('certificates')
+      .set({ status: 'renewal_in_progress', updatedAt: deps.now() })
+      .where('id', '=', certificateId)
+      .execute();
   }
-  await recordAudit(trx, actor, type === 'renewal' ? 'renewal_job_created' : 'issuance_job_created', { type: 'certificate', id: certificateId }, { job_id: jobId, status, trigger: request.trigger });
+  await recordAudit(
+    trx,
+    actor,
+    type === 'renewal' ? 'renewal_job_created' : 'issuance_job_created',
+    { type: 'certificate', id: certificateId },
+    { job_id: jobId, status, trigger: request.trigger },
+  );
   return job;
 }
 
@@ -101,11 +145,17 @@ export interface CreatedCertificate {
 }
 
 /** Creates a managed certificate; with a CSR (or an agent to make one) its issuance is queued in the same transaction. */
-export async function createCertificate(deps: ServiceDeps, actor: Actor, input: CertificateInput & { csrPem?: string; issueNow?: boolean }): Promise<CreatedCertificate> {
+export async function createCertificate(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: CertificateInput & { csrPem?: string; issueNow?: boolean },
+): Promise<CreatedCertificate> {
   const created = await inTransaction(deps, async (trx) => {
     const certificate = await insertCertificate(trx, actor, input);
     const issue = input.csrPem !== undefined || (input.issueNow ?? Boolean(input.agentId));
-    const job = issue ? await requestIssuance(trx, deps, actor, certificate.id, { csrPem: input.csrPem, trigger: 'created' }) : undefined;
+    const job = issue
+      ? await requestIssuance(trx, deps, actor, certificate.id, { csrPem: input.csrPem, trigger: 'created' })
+      : undefined;
     return { certificate: job ? await getCertificate(trx, certificate.id) : certificate, job };
   });
   if (created.job) deps.notifyJobs();
@@ -128,7 +178,12 @@ export async function submitCsr(deps: ServiceDeps, actor: Actor, certificateId: 
     const profile = await profileOf(trx, certificate);
     checkCsrAgainstCertificate(await readCsr(csrPem), certificate, profile);
     const status: JobStatus = waiting.status === 'awaiting_approval' ? 'awaiting_approval' : 'pending';
-    const updated = await trx.updateTable('jobs').set({ csrPem, status, nextRunAt: deps.now(), updatedAt: deps.now() }).where('id', '=', waiting.id).returningAll().executeTakeFirstOrThrow();
+    const updated = await trx
+      .updateTable('jobs')
+      .set({ csrPem, status, nextRunAt: deps.now(), updatedAt: deps.now() })
+      .where('id', '=', waiting.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await recordAudit(trx, actor, 'csr_submitted', { type: 'certificate', id: certificateId }, { job_id: waiting.id });
     return updated;
   });
@@ -138,7 +193,9 @@ export async function submitCsr(deps: ServiceDeps, actor: Actor, certificateId: 
 
 /** `POST /certificates/{id}/renew`: issue now (first issuance or renewal). */
 export async function renewNow(deps: ServiceDeps, actor: Actor, certificateId: string): Promise<Job> {
-  const job = await inTransaction(deps, (trx) => requestIssuance(trx, deps, actor, certificateId, { trigger: 'manual' }));
+  const job = await inTransaction(deps, (trx) =>
+    requestIssuance(trx, deps, actor, certificateId, { trigger: 'manual' }),
+  );
   deps.notifyJobs();
   return job;
 }

@@ -24,14 +24,31 @@ export type JobOutcome = 'succeeded' | 'waiting_on_ca' | 'retry' | 'failed' | 'c
  */
 export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOutcome> {
   const started = performance.now();
-  const certificate = await deps.db.selectFrom('certificates').selectAll().where('id', '=', job.certificateId).executeTakeFirst();
+  const certificate = await deps.db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('id', '=', job.certificateId)
+    .executeTakeFirst();
   try {
     if (!certificate || certificate.status === 'archived' || certificate.status === 'revoked') {
-      await inTransaction(deps, (trx) => settleJob(trx, job, deps.replicaId, { status: 'cancelled', lastError: `certificate is ${certificate?.status ?? 'gone'}` }));
+      await inTransaction(deps, (trx) =>
+        settleJob(trx, job, deps.replicaId, {
+          status: 'cancelled',
+          lastError: `certificate is ${certificate?.status ?? 'gone'}`,
+        }),
+      );
       return 'cancelled';
     }
-    const issuer = await deps.db.selectFrom('issuers').select(['type', 'enabled']).where('id', '=', certificate.issuerId).executeTakeFirst();
-    if (!issuer?.enabled) throw new ConnectorError({ message: `issuer ${certificate.issuerId} is ${issuer ? 'disabled' : 'missing'}`, retryable: false });
+    const issuer = await deps.db
+      .selectFrom('issuers')
+      .select(['type', 'enabled'])
+      .where('id', '=', certificate.issuerId)
+      .executeTakeFirst();
+    if (!issuer?.enabled)
+      throw new ConnectorError({
+        message: `issuer ${certificate.issuerId} is ${issuer ? 'disabled' : 'missing'}`,
+        retryable: false,
+      });
     const runtime = await deps.issuers.get(certificate.issuerId);
     let result: OrderResult;
     if (job.caOrderId) {
@@ -49,7 +66,11 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
     }
     if (result.status === 'pending') {
       const deadline = job.caOrderDeadline ?? new Date(deps.now().getTime() + deps.settings.caOrderTimeoutMs);
-      if (deadline.getTime() <= deps.now().getTime()) throw new ConnectorError({ message: `CA order ${result.orderId} did not complete before its deadline`, retryable: false });
+      if (deadline.getTime() <= deps.now().getTime())
+        throw new ConnectorError({
+          message: `CA order ${result.orderId} did not complete before its deadline`,
+          retryable: false,
+        });
       const waitSeconds = Math.min(Math.max(result.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, 1), MAX_POLL_SECONDS);
       await inTransaction(deps, async (trx) => {
         await settleJob(trx, job, deps.replicaId, {
@@ -59,7 +80,14 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
           nextRunAt: new Date(deps.now().getTime() + waitSeconds * 1000),
           lastError: result.detail ?? null,
         });
-        if (!job.caOrderId) await recordAudit(trx, SYSTEM_ACTOR, 'ca_order_pending', { type: 'certificate', id: certificate.id }, { job_id: job.id, order_id: result.orderId });
+        if (!job.caOrderId)
+          await recordAudit(
+            trx,
+            SYSTEM_ACTOR,
+            'ca_order_pending',
+            { type: 'certificate', id: certificate.id },
+            { job_id: job.id, order_id: result.orderId },
+          );
       });
       return 'waiting_on_ca';
     }
@@ -72,7 +100,13 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
 
 async function buildIssueRequest(deps: ServiceDeps, certificate: Certificate, job: Job): Promise<IssueRequest> {
   if (!job.csrPem) throw new ConnectorError({ message: `job ${job.id} has no CSR`, retryable: false });
-  const profile = certificate.profileId ? await deps.db.selectFrom('certificateProfiles').selectAll().where('id', '=', certificate.profileId).executeTakeFirst() : undefined;
+  const profile = certificate.profileId
+    ? await deps.db
+        .selectFrom('certificateProfiles')
+        .selectAll()
+        .where('id', '=', certificate.profileId)
+        .executeTakeFirst()
+    : undefined;
   const previous = job.type === 'renewal' ? await currentVersion(deps.db, certificate) : undefined;
   return {
     csrPem: job.csrPem,
@@ -84,16 +118,29 @@ async function buildIssueRequest(deps: ServiceDeps, certificate: Certificate, jo
     profile: profile?.name,
     requestId: job.id,
     replacesCertificatePem: previous?.certificatePem,
-    metadata: { certificate_id: certificate.id, job_id: job.id, ...(certificate.environment && { environment: certificate.environment }) },
+    metadata: {
+      certificate_id: certificate.id,
+      job_id: job.id,
+      ...(certificate.environment && { environment: certificate.environment }),
+    },
   };
 }
 
-async function storeIssued(deps: ServiceDeps, job: Job, certificate: Certificate, issued: Extract<OrderResult, { status: 'issued' }>): Promise<void> {
+async function storeIssued(
+  deps: ServiceDeps,
+  job: Job,
+  certificate: Certificate,
+  issued: Extract<OrderResult, { status: 'issued' }>,
+): Promise<void> {
   // Serial, validity and key from one DER walk: a full parseCertificate costs more than the signing.
   const parsed = readCertificateSummary(issued.certificatePem);
   const fingerprint = certificateFingerprint(parsed.der).hex;
   await inTransaction(deps, async (trx) => {
-    const last = await trx.selectFrom('certificateVersions').select((eb) => eb.fn.max('version').as('v')).where('certificateId', '=', certificate.id).executeTakeFirst();
+    const last = await trx
+      .selectFrom('certificateVersions')
+      .select((eb) => eb.fn.max('version').as('v'))
+      .where('certificateId', '=', certificate.id)
+      .executeTakeFirst();
     const versionId = newId('version');
     await trx
       .insertInto('certificateVersions')
@@ -116,7 +163,11 @@ async function storeIssued(deps: ServiceDeps, job: Job, certificate: Certificate
       })
       .execute();
     await settleJob(trx, job, deps.replicaId, { status: 'succeeded', lastError: null, resultVersionId: versionId });
-    const policy = await trx.selectFrom('renewalPolicies').select('renewalWindowDays').where('id', '=', certificate.renewalPolicyId).executeTakeFirst();
+    const policy = await trx
+      .selectFrom('renewalPolicies')
+      .select('renewalWindowDays')
+      .where('id', '=', certificate.renewalPolicyId)
+      .executeTakeFirst();
     await trx
       .updateTable('certificates')
       .set({
@@ -130,33 +181,105 @@ async function storeIssued(deps: ServiceDeps, job: Job, certificate: Certificate
       .where('status', 'not in', ['revoked', 'archived'])
       .execute();
     // Deployment work for every target an agent serves; agents pick it up from /agents/{id}/work.
-    const targets = await trx.selectFrom('certificateTargets').innerJoin('targets', 'targets.id', 'certificateTargets.targetId').select(['targets.id', 'targets.agentId']).where('certificateTargets.certificateId', '=', certificate.id).where('targets.enabled', '=', true).execute();
+    const targets = await trx
+      .selectFrom('certificateTargets')
+      .innerJoin('targets', 'targets.id', 'certificateTargets.targetId')
+      .select(['targets.id', 'targets.agentId'])
+      .where('certificateTargets.certificateId', '=', certificate.id)
+      .where('targets.enabled', '=', true)
+      .execute();
     for (const target of targets) {
       if (!target.agentId) continue;
-      await trx.insertInto('jobs').values({ id: newId('job'), type: 'deployment', certificateId: certificate.id, targetId: target.id, agentId: target.agentId, status: 'pending', requestedBy: 'system', trigger: 'issued' }).execute();
+      await trx
+        .insertInto('jobs')
+        .values({
+          id: newId('job'),
+          type: 'deployment',
+          certificateId: certificate.id,
+          targetId: target.id,
+          agentId: target.agentId,
+          status: 'pending',
+          requestedBy: 'system',
+          trigger: 'issued',
+        })
+        .execute();
     }
-    await recordAudit(trx, SYSTEM_ACTOR, job.type === 'renewal' ? 'renewal_job_completed' : 'issuance_job_completed', { type: 'certificate', id: certificate.id }, { job_id: job.id, serial: parsed.serialNumber, not_after: parsed.notAfter.toISOString(), fingerprint_sha256: fingerprint });
-    await notifyCertificateEvent(trx, deps, { certificateId: certificate.id, event: job.type === 'renewal' ? 'renewed' : 'issued', occurrence: versionId });
+    await recordAudit(
+      trx,
+      SYSTEM_ACTOR,
+      job.type === 'renewal' ? 'renewal_job_completed' : 'issuance_job_completed',
+      { type: 'certificate', id: certificate.id },
+      {
+        job_id: job.id,
+        serial: parsed.serialNumber,
+        not_after: parsed.notAfter.toISOString(),
+        fingerprint_sha256: fingerprint,
+      },
+    );
+    await notifyCertificateEvent(trx, deps, {
+      certificateId: certificate.id,
+      event: job.type === 'renewal' ? 'renewed' : 'issued',
+      occurrence: versionId,
+    });
   });
 }
 
-async function recordFailure(deps: ServiceDeps, job: Job, certificate: Certificate | undefined, error: unknown): Promise<JobOutcome> {
+async function recordFailure(
+  deps: ServiceDeps,
+  job: Job,
+  certificate: Certificate | undefined,
+  error: unknown,
+): Promise<JobOutcome> {
   const message = error instanceof Error ? error.message : String(error);
-  const policy = certificate ? await deps.db.selectFrom('renewalPolicies').select('retryIntervalSeconds').where('id', '=', certificate.renewalPolicyId).executeTakeFirst() : undefined;
+  const policy = certificate
+    ? await deps.db
+        .selectFrom('renewalPolicies')
+        .select('retryIntervalSeconds')
+        .where('id', '=', certificate.renewalPolicyId)
+        .executeTakeFirst()
+    : undefined;
   const retry = isRetryable(error) && job.attempts < job.maxAttempts;
   deps.logger.warn({ job_id: job.id, attempt: job.attempts, retry, error: message }, 'issuance job failed');
   try {
     await inTransaction(deps, async (trx) => {
       if (retry) {
         const delay = retryDelayMs(job.attempts, policy?.retryIntervalSeconds ?? 60);
-        await settleJob(trx, job, deps.replicaId, { status: 'pending', lastError: message, nextRunAt: new Date(deps.now().getTime() + delay), caOrderId: job.caOrderId });
-        await recordAudit(trx, SYSTEM_ACTOR, 'job_retry_scheduled', { type: 'job', id: job.id }, { attempt: job.attempts, delay_ms: delay, error: message });
+        await settleJob(trx, job, deps.replicaId, {
+          status: 'pending',
+          lastError: message,
+          nextRunAt: new Date(deps.now().getTime() + delay),
+          caOrderId: job.caOrderId,
+        });
+        await recordAudit(
+          trx,
+          SYSTEM_ACTOR,
+          'job_retry_scheduled',
+          { type: 'job', id: job.id },
+          { attempt: job.attempts, delay_ms: delay, error: message },
+        );
         return;
       }
       await settleJob(trx, job, deps.replicaId, { status: 'failed', lastError: message });
-      if (certificate) await trx.updateTable('certificates').set({ status: 'failed', updatedAt: deps.now() }).where('id', '=', certificate.id).where('status', 'in', ['pending', 'renewal_in_progress']).execute();
-      await recordAudit(trx, SYSTEM_ACTOR, job.type === 'renewal' ? 'renewal_job_failed' : 'issuance_job_failed', { type: 'certificate', id: job.certificateId }, { job_id: job.id, attempts: job.attempts, error: message });
-      await notifyCertificateEvent(trx, deps, { certificateId: job.certificateId, event: 'renewal_failed', occurrence: job.id, detail: message });
+      if (certificate)
+        await trx
+          .updateTable('certificates')
+          .set({ status: 'failed', updatedAt: deps.now() })
+          .where('id', '=', certificate.id)
+          .where('status', 'in', ['pending', 'renewal_in_progress'])
+          .execute();
+      await recordAudit(
+        trx,
+        SYSTEM_ACTOR,
+        job.type === 'renewal' ? 'renewal_job_failed' : 'issuance_job_failed',
+        { type: 'certificate', id: job.certificateId },
+        { job_id: job.id, attempts: job.attempts, error: message },
+      );
+      await notifyCertificateEvent(trx, deps, {
+        certificateId: job.certificateId,
+        event: 'renewal_failed',
+        occurrence: job.id,
+        detail: message,
+      });
     });
   } catch (settleError) {
     if (settleError instanceof LeaseLostError) return 'lease_lost';

@@ -8,7 +8,13 @@ import type { Job, JobStatus, JobType } from '../db/tables.js';
  * LOCKED, so concurrent replicas each get different jobs; the lease makes the claim survive the
  * transaction.
  */
-export async function claimJobs(db: Executor, replicaId: string, leaseMs: number, limit: number, types: JobType[] = ['issuance', 'renewal']): Promise<Job[]> {
+export async function claimJobs(
+  db: Executor,
+  replicaId: string,
+  leaseMs: number,
+  limit: number,
+  types: JobType[] = ['issuance', 'renewal'],
+): Promise<Job[]> {
   const rows = await sql<Job>`
     UPDATE jobs SET
       status = 'running',
@@ -44,9 +50,17 @@ export async function settleJob(
   trx: Executor,
   job: Pick<Job, 'id'>,
   replicaId: string,
-  next: { status: JobStatus; lastError?: string | null; nextRunAt?: Date; caOrderId?: string | null; caOrderDeadline?: Date | null; resultVersionId?: string },
+  next: {
+    status: JobStatus;
+    lastError?: string | null;
+    nextRunAt?: Date;
+    caOrderId?: string | null;
+    caOrderDeadline?: Date | null;
+    resultVersionId?: string;
+  },
 ): Promise<Job> {
-  const terminal = next.status === 'succeeded' || next.status === 'failed' || next.status === 'cancelled' || next.status === 'dead';
+  const terminal =
+    next.status === 'succeeded' || next.status === 'failed' || next.status === 'cancelled' || next.status === 'dead';
   const row = await trx
     .updateTable('jobs')
     .set({

@@ -13,7 +13,11 @@ export function jobView(job: Job): JobView {
   return { ...rest, hasCsr: Boolean(csrPem) };
 }
 
-export async function listJobs(deps: ServiceDeps, filters: { status?: JobStatus; type?: JobType; certificateId?: string; agentId?: string }, page: PageRequest): Promise<PageResult<JobView>> {
+export async function listJobs(
+  deps: ServiceDeps,
+  filters: { status?: JobStatus; type?: JobType; certificateId?: string; agentId?: string },
+  page: PageRequest,
+): Promise<PageResult<JobView>> {
   let query = deps.db.selectFrom('jobs');
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.type) query = query.where('type', '=', filters.type);
@@ -37,11 +41,41 @@ export function cancelJob(deps: ServiceDeps, actor: Actor, id: string): Promise<
   return inTransaction(deps, async (trx) => {
     const job = await trx.selectFrom('jobs').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!job) throw notFound('job', id);
-    if (!['pending', 'awaiting_csr', 'awaiting_approval', 'running', 'waiting_on_ca'].includes(job.status)) throw conflict(`job ${id} is ${job.status}`);
-    const updated = await trx.updateTable('jobs').set({ status: 'cancelled', leaseOwner: null, leaseExpiresAt: null, lastError: `cancelled by ${actor.name}`, completedAt: deps.now(), updatedAt: deps.now() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    await trx.updateTable('approvals').set({ state: 'expired', decidedAt: deps.now(), note: 'job cancelled' }).where('jobId', '=', id).where('state', '=', 'pending').execute();
-    await trx.updateTable('certificates').set({ status: 'active', updatedAt: deps.now() }).where('id', '=', job.certificateId).where('status', '=', 'renewal_in_progress').where('currentVersionId', 'is not', null).execute();
-    await recordAudit(trx, actor, 'job_cancelled', { type: 'job', id }, { certificate_id: job.certificateId, previous_status: job.status });
+    if (!['pending', 'awaiting_csr', 'awaiting_approval', 'running', 'waiting_on_ca'].includes(job.status))
+      throw conflict(`job ${id} is ${job.status}`);
+    const updated = await trx
+      .updateTable('jobs')
+      .set({
+        status: 'cancelled',
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastError: `cancelled by ${actor.name}`,
+        completedAt: deps.now(),
+        updatedAt: deps.now(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('approvals')
+      .set({ state: 'expired', decidedAt: deps.now(), note: 'job cancelled' })
+      .where('jobId', '=', id)
+      .where('state', '=', 'pending')
+      .execute();
+    await trx
+      .updateTable('certificates')
+      .set({ status: 'active', updatedAt: deps.now() })
+      .where('id', '=', job.certificateId)
+      .where('status', '=', 'renewal_in_progress')
+      .where('currentVersionId', 'is not', null)
+      .execute();
+    await recordAudit(
+      trx,
+      actor,
+      'job_cancelled',
+      { type: 'job', id },
+      { certificate_id: job.certificateId, previous_status: job.status },
+    );
     return jobView(updated);
   });
 }

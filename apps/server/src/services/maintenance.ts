@@ -26,8 +26,13 @@ const MAX_SCAN_BOUND_DAYS = 365;
 export async function runRenewalCheck(deps: ServiceDeps, now = deps.now()): Promise<RenewalCheckResult> {
   // The widest auto-renew window bounds the scan, so the certificates_expires_at index can range-scan
   // instead of every certificate being joined to its policy. Windows over a year skip the bound.
-  const widest = await deps.db.selectFrom('renewalPolicies').select((eb) => eb.fn.max('renewalWindowDays').as('days')).where('autoRenew', '=', true).executeTakeFirst();
-  if (widest?.days === null || widest?.days === undefined) return { examined: 0, queued: 0, skippedByRenewalInfo: 0, errors: 0 };
+  const widest = await deps.db
+    .selectFrom('renewalPolicies')
+    .select((eb) => eb.fn.max('renewalWindowDays').as('days'))
+    .where('autoRenew', '=', true)
+    .executeTakeFirst();
+  if (widest?.days === null || widest?.days === undefined)
+    return { examined: 0, queued: 0, skippedByRenewalInfo: 0, errors: 0 };
   const widestDays = Number(widest.days);
   const candidates = await deps.db
     .selectFrom('certificates')
@@ -36,9 +41,26 @@ export async function runRenewalCheck(deps: ServiceDeps, now = deps.now()): Prom
     .select(['certificates.id', 'certificates.issuerId', 'certificateVersions.certificatePem'])
     .where('certificates.status', 'in', ['active', 'expiring', 'expired'])
     .where('renewalPolicies.autoRenew', '=', true)
-    .where(sql<boolean>`certificates.expires_at <= ${now}::timestamptz + make_interval(days => renewal_policies.renewal_window_days)`)
-    .$if(widestDays <= MAX_SCAN_BOUND_DAYS, (qb) => qb.where(sql<boolean>`certificates.expires_at <= ${now}::timestamptz + make_interval(days => ${widestDays}::int)`))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('jobs').select('jobs.id').whereRef('jobs.certificateId', '=', 'certificates.id').where('jobs.type', 'in', ['issuance', 'renewal']).where('jobs.status', 'in', ['pending', 'awaiting_csr', 'awaiting_approval', 'running', 'waiting_on_ca']))))
+    .where(
+      sql<boolean>`certificates.expires_at <= ${now}::timestamptz + make_interval(days => renewal_policies.renewal_window_days)`,
+    )
+    .$if(widestDays <= MAX_SCAN_BOUND_DAYS, (qb) =>
+      qb.where(
+        sql<boolean>`certificates.expires_at <= ${now}::timestamptz + make_interval(days => ${widestDays}::int)`,
+      ),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('jobs')
+            .select('jobs.id')
+            .whereRef('jobs.certificateId', '=', 'certificates.id')
+            .where('jobs.type', 'in', ['issuance', 'renewal'])
+            .where('jobs.status', 'in', ['pending', 'awaiting_csr', 'awaiting_approval', 'running', 'waiting_on_ca']),
+        ),
+      ),
+    )
     .orderBy('certificates.expiresAt')
     .limit(10_000)
     .execute();
@@ -64,7 +86,10 @@ export async function runRenewalCheck(deps: ServiceDeps, now = deps.now()): Prom
     } catch (error) {
       if (!(error instanceof ServiceError && error.status === 409)) {
         result.errors++;
-        deps.logger.warn({ certificate_id: candidate.id, error: error instanceof Error ? error.message : String(error) }, 'renewal could not be queued');
+        deps.logger.warn(
+          { certificate_id: candidate.id, error: error instanceof Error ? error.message : String(error) },
+          'renewal could not be queued',
+        );
       }
     }
   }
@@ -81,7 +106,8 @@ export async function refreshExpiryStatuses(deps: ServiceDeps, now = deps.now())
     .where('expiresAt', '<=', now)
     .returning(['id'])
     .execute();
-  for (const row of expired) await recordAudit(deps.db, SYSTEM_ACTOR, 'certificate_expired', { type: 'certificate', id: row.id });
+  for (const row of expired)
+    await recordAudit(deps.db, SYSTEM_ACTOR, 'certificate_expired', { type: 'certificate', id: row.id });
   const expiring = await sql<{ id: string }>`
     UPDATE certificates c SET status = 'expiring', updated_at = ${now}::timestamptz
     FROM renewal_policies p
@@ -92,13 +118,21 @@ export async function refreshExpiryStatuses(deps: ServiceDeps, now = deps.now())
 }
 
 /** Jobs stuck waiting for a CSR or an approval past their timeout are closed; agents that went silent are marked offline. */
-export async function reapTimeouts(deps: ServiceDeps, now = deps.now()): Promise<{ csr: number; approval: number; agents: number }> {
+export async function reapTimeouts(
+  deps: ServiceDeps,
+  now = deps.now(),
+): Promise<{ csr: number; approval: number; agents: number }> {
   const csrCutoff = new Date(now.getTime() - deps.settings.awaitingCsrTimeoutMs);
   const approvalCutoff = new Date(now.getTime() - deps.settings.awaitingApprovalTimeoutMs);
   return inTransaction(deps, async (trx) => {
     const csr = await trx
       .updateTable('jobs')
-      .set({ status: 'failed', lastError: 'no CSR arrived before the awaiting-CSR timeout', completedAt: now, updatedAt: now })
+      .set({
+        status: 'failed',
+        lastError: 'no CSR arrived before the awaiting-CSR timeout',
+        completedAt: now,
+        updatedAt: now,
+      })
       .where('status', '=', 'awaiting_csr')
       .where('updatedAt', '<', csrCutoff)
       .returning(['id', 'certificateId'])
@@ -106,16 +140,44 @@ export async function reapTimeouts(deps: ServiceDeps, now = deps.now()): Promise
     // Expired approvals cancel the job: a timed-out request is never treated as consent.
     const approval = await trx
       .updateTable('jobs')
-      .set({ status: 'cancelled', lastError: 'approval not given before the awaiting-approval timeout', completedAt: now, updatedAt: now })
+      .set({
+        status: 'cancelled',
+        lastError: 'approval not given before the awaiting-approval timeout',
+        completedAt: now,
+        updatedAt: now,
+      })
       .where('status', '=', 'awaiting_approval')
       .where('createdAt', '<', approvalCutoff)
       .returning(['id', 'certificateId'])
       .execute();
     if (approval.length > 0) {
-      await trx.updateTable('approvals').set({ state: 'expired', decidedAt: now, note: 'timed out' }).where('jobId', 'in', approval.map((j) => j.id)).where('state', '=', 'pending').execute();
+      await trx
+        .updateTable('approvals')
+        .set({ state: 'expired', decidedAt: now, note: 'timed out' })
+        .where(
+          'jobId',
+          'in',
+          approval.map((j) => j.id),
+        )
+        .where('state', '=', 'pending')
+        .execute();
     }
-    for (const job of csr) await recordAudit(trx, SYSTEM_ACTOR, 'job_timeout', { type: 'job', id: job.id }, { certificate_id: job.certificateId, waited_for: 'csr' });
-    for (const job of approval) await recordAudit(trx, SYSTEM_ACTOR, 'approval_expired', { type: 'job', id: job.id }, { certificate_id: job.certificateId });
+    for (const job of csr)
+      await recordAudit(
+        trx,
+        SYSTEM_ACTOR,
+        'job_timeout',
+        { type: 'job', id: job.id },
+        { certificate_id: job.certificateId, waited_for: 'csr' },
+      );
+    for (const job of approval)
+      await recordAudit(
+        trx,
+        SYSTEM_ACTOR,
+        'approval_expired',
+        { type: 'job', id: job.id },
+        { certificate_id: job.certificateId },
+      );
     const agents = await trx
       .updateTable('agents')
       .set({ status: 'offline', updatedAt: now })

@@ -35,14 +35,19 @@ function isRetryable(error: unknown): boolean {
 }
 
 async function deliver(deps: ServiceDeps, row: OutboxRow): Promise<Settlement> {
-  const notifier = await deps.db.selectFrom('notifiers').select(['id', 'enabled']).where('id', '=', row.notifierId).executeTakeFirst();
+  const notifier = await deps.db
+    .selectFrom('notifiers')
+    .select(['id', 'enabled'])
+    .where('id', '=', row.notifierId)
+    .executeTakeFirst();
   if (!notifier) return { outcome: 'dead', error: `notifier ${row.notifierId} no longer exists` };
   if (!notifier.enabled) return { outcome: 'dead', error: `notifier ${row.notifierId} is disabled` };
   const timeout = AbortSignal.timeout(deps.settings.notifications.sendTimeoutMs);
   try {
     const runtime = await deps.notifiers.get(row.notifierId);
     if (row.action === 'resolve') {
-      if (!(await runtime.supports('resolve'))) return { outcome: 'dead', error: `notifier ${row.notifierId} cannot resolve incidents` };
+      if (!(await runtime.supports('resolve')))
+        return { outcome: 'dead', error: `notifier ${row.notifierId} cannot resolve incidents` };
       await runtime.resolve(notificationOf(row).dedupKey, { signal: timeout });
       return { outcome: 'sent', detail: 'resolved' };
     }
@@ -67,7 +72,10 @@ async function deliver(deps: ServiceDeps, row: OutboxRow): Promise<Settlement> {
  * and settles it as sent, failed (retry after backoff) or dead. `onlyIds` limits a pass to given
  * rows (send-now).
  */
-export async function dispatchNotifications(deps: ServiceDeps, options: { onlyIds?: readonly string[] } = {}): Promise<DispatchResult> {
+export async function dispatchNotifications(
+  deps: ServiceDeps,
+  options: { onlyIds?: readonly string[] } = {},
+): Promise<DispatchResult> {
   const result: DispatchResult = { sent: 0, failed: 0, dead: 0 };
   const leaseMs = deps.settings.notifications.sendTimeoutMs * 2 + 10_000;
   for (;;) {
@@ -79,10 +87,24 @@ export async function dispatchNotifications(deps: ServiceDeps, options: { onlyId
         const kept = await settleOutbox(deps.db, row, deps.replicaId, deps.now(), settlement);
         if (!kept) return;
         result[settlement.outcome]++;
-        deps.metrics.notificationsTotal.inc({ channel: row.channel, event: row.event, result: settlement.outcome === 'dead' ? 'dead_lettered' : settlement.outcome });
-        const log = { notification_id: row.id, notifier_id: row.notifierId, channel: row.channel, event: row.event, attempt: row.attempts + 1 };
+        deps.metrics.notificationsTotal.inc({
+          channel: row.channel,
+          event: row.event,
+          result: settlement.outcome === 'dead' ? 'dead_lettered' : settlement.outcome,
+        });
+        const log = {
+          notification_id: row.id,
+          notifier_id: row.notifierId,
+          channel: row.channel,
+          event: row.event,
+          attempt: row.attempts + 1,
+        };
         if (settlement.outcome === 'sent') deps.logger.info(log, 'notification sent');
-        else deps.logger.warn({ ...log, error: settlement.error }, settlement.outcome === 'dead' ? 'notification dead-lettered' : 'notification failed; will retry');
+        else
+          deps.logger.warn(
+            { ...log, error: settlement.error },
+            settlement.outcome === 'dead' ? 'notification dead-lettered' : 'notification failed; will retry',
+          );
       }),
     );
     if (rows.length < BATCH) return result;

@@ -39,13 +39,27 @@ export interface EnqueueRequest {
  * restart attempts it. Runs on the caller's executor, so an event and its notifications commit
  * together. Returns the rows actually inserted.
  */
-export async function enqueueNotifications(db: Executor, deps: Pick<ServiceDeps, 'settings' | 'now' | 'logger'>, request: EnqueueRequest): Promise<OutboxRow[]> {
+export async function enqueueNotifications(
+  db: Executor,
+  deps: Pick<ServiceDeps, 'settings' | 'now' | 'logger'>,
+  request: EnqueueRequest,
+): Promise<OutboxRow[]> {
   const types = [...new Set(request.channels.map(channelType))];
   if (types.length === 0) return [];
-  const notifiers = await db.selectFrom('notifiers').select(['id', 'type']).where('type', 'in', types).where('enabled', '=', true).orderBy('id').execute();
+  const notifiers = await db
+    .selectFrom('notifiers')
+    .select(['id', 'type'])
+    .where('type', 'in', types)
+    .where('enabled', '=', true)
+    .orderBy('id')
+    .execute();
   const served = new Set(notifiers.map((n) => n.type));
   const unserved = types.filter((t) => !served.has(t));
-  if (unserved.length > 0) deps.logger.warn({ channels: unserved, dedup: request.dedupBase }, 'no enabled notifier serves these alert channels; configure one (CERTCTL_SMTP_HOST, CERTCTL_SLACK_WEBHOOK_URL, ... or POST /api/v1/notifiers)');
+  if (unserved.length > 0)
+    deps.logger.warn(
+      { channels: unserved, dedup: request.dedupBase },
+      'no enabled notifier serves these alert channels; configure one (CERTCTL_SMTP_HOST, CERTCTL_SLACK_WEBHOOK_URL, ... or POST /api/v1/notifiers)',
+    );
   if (notifiers.length === 0) return [];
   const now = deps.now();
   const rows = await db
@@ -83,7 +97,9 @@ export function notificationOf(row: OutboxRow): Notification {
     subject: message.subject,
     text: message.text,
     ...(message.html !== undefined && { html: message.html }),
-    ...(message.certificate && { certificate: { ...certificate, ...(notAfter && { notAfter: new Date(notAfter) }) } as NotificationCertificate }),
+    ...(message.certificate && {
+      certificate: { ...certificate, ...(notAfter && { notAfter: new Date(notAfter) }) } as NotificationCertificate,
+    }),
     dedupKey: message.incidentKey,
     ...(message.recipients && { recipients: message.recipients }),
     ...(message.url && { url: message.url }),
@@ -95,7 +111,14 @@ export function notificationOf(row: OutboxRow): Notification {
  * Leases up to `limit` due rows (pending, or failed and past their backoff, or leased by a replica
  * that died) with FOR UPDATE SKIP LOCKED, so concurrent dispatchers never take the same row.
  */
-export async function claimOutbox(db: Executor, replicaId: string, now: Date, leaseMs: number, limit: number, onlyIds?: readonly string[]): Promise<OutboxRow[]> {
+export async function claimOutbox(
+  db: Executor,
+  replicaId: string,
+  now: Date,
+  leaseMs: number,
+  limit: number,
+  onlyIds?: readonly string[],
+): Promise<OutboxRow[]> {
   const { rows } = await sql<OutboxRow>`
     UPDATE notification_outbox SET
       lease_owner = ${replicaId},
@@ -115,10 +138,19 @@ export async function claimOutbox(db: Executor, replicaId: string, now: Date, le
   return rows;
 }
 
-export type Settlement = { outcome: 'sent'; providerId?: string; detail?: string } | { outcome: 'failed'; error: string; retryAt: Date } | { outcome: 'dead'; error: string };
+export type Settlement =
+  | { outcome: 'sent'; providerId?: string; detail?: string }
+  | { outcome: 'failed'; error: string; retryAt: Date }
+  | { outcome: 'dead'; error: string };
 
 /** Records the result of one delivery attempt on a row this replica leased; false when the lease was lost meanwhile. */
-export async function settleOutbox(db: Executor, row: OutboxRow, replicaId: string, now: Date, result: Settlement): Promise<boolean> {
+export async function settleOutbox(
+  db: Executor,
+  row: OutboxRow,
+  replicaId: string,
+  now: Date,
+  result: Settlement,
+): Promise<boolean> {
   const status: OutboxStatus = result.outcome;
   const updated = await db
     .updateTable('notificationOutbox')
@@ -128,7 +160,9 @@ export async function settleOutbox(db: Executor, row: OutboxRow, replicaId: stri
       leaseOwner: null,
       leaseExpiresAt: null,
       updatedAt: now,
-      ...(result.outcome === 'sent' ? { sentAt: now, providerId: result.providerId ?? null, lastError: null } : { lastError: result.error.slice(0, 2000) }),
+      ...(result.outcome === 'sent'
+        ? { sentAt: now, providerId: result.providerId ?? null, lastError: null }
+        : { lastError: result.error.slice(0, 2000) }),
       ...(result.outcome === 'failed' && { nextAttemptAt: result.retryAt }),
     })
     .where('id', '=', row.id)
@@ -146,7 +180,11 @@ export interface OutboxFilters {
   notifierId?: string;
 }
 
-export async function listOutbox(db: Executor, filters: OutboxFilters, page: PageRequest): Promise<PageResult<OutboxRow>> {
+export async function listOutbox(
+  db: Executor,
+  filters: OutboxFilters,
+  page: PageRequest,
+): Promise<PageResult<OutboxRow>> {
   let query = db.selectFrom('notificationOutbox');
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.channel) query = query.where('channel', '=', channelType(filters.channel));

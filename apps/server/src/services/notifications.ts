@@ -18,10 +18,19 @@ export interface NotificationView extends Omit<OutboxRow, 'payload' | 'leaseOwne
 export function notificationView(row: OutboxRow): NotificationView {
   const { payload, leaseOwner: _l, leaseExpiresAt: _e, ...rest } = row;
   const message = payload as unknown as OutboxMessage;
-  return { ...rest, subject: message.subject, text: message.text, ...(message.recipients && { recipients: message.recipients }) };
+  return {
+    ...rest,
+    subject: message.subject,
+    text: message.text,
+    ...(message.recipients && { recipients: message.recipients }),
+  };
 }
 
-export async function listNotifications(deps: ServiceDeps, filters: OutboxFilters, page: PageRequest): Promise<PageResult<NotificationView>> {
+export async function listNotifications(
+  deps: ServiceDeps,
+  filters: OutboxFilters,
+  page: PageRequest,
+): Promise<PageResult<NotificationView>> {
   const result = await listOutbox(deps.db, filters, page);
   return { ...result, data: result.data.map(notificationView) };
 }
@@ -35,31 +44,66 @@ export async function getNotification(deps: ServiceDeps, id: string): Promise<No
 /** A dead letter goes back to pending with a fresh attempt budget (after the operator fixed the notifier). */
 export function requeueNotification(deps: ServiceDeps, actor: Actor, id: string): Promise<NotificationView> {
   return inTransaction(deps, async (trx) => {
-    const row = await trx.selectFrom('notificationOutbox').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom('notificationOutbox')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row) throw notFound('notification', id);
     if (row.status !== 'dead') throw conflict(`notification ${id} is ${row.status}; only dead letters can be requeued`);
     const updated = await trx
       .updateTable('notificationOutbox')
-      .set({ status: 'pending', attempts: 0, nextAttemptAt: deps.now(), leaseOwner: null, leaseExpiresAt: null, updatedAt: deps.now() })
+      .set({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: deps.now(),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        updatedAt: deps.now(),
+      })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, actor, 'notification_requeued', { type: 'notification', id }, { channel: row.channel, event: row.event, last_error: row.lastError });
+    await recordAudit(
+      trx,
+      actor,
+      'notification_requeued',
+      { type: 'notification', id },
+      { channel: row.channel, event: row.event, last_error: row.lastError },
+    );
     return notificationView(updated);
   });
 }
 
 /** Requeues every dead letter (of one channel, when given). */
-export function requeueDeadLetters(deps: ServiceDeps, actor: Actor, filters: { channel?: string }): Promise<{ requeued: number }> {
+export function requeueDeadLetters(
+  deps: ServiceDeps,
+  actor: Actor,
+  filters: { channel?: string },
+): Promise<{ requeued: number }> {
   return inTransaction(deps, async (trx) => {
     const rows = await trx
       .updateTable('notificationOutbox')
-      .set({ status: 'pending', attempts: 0, nextAttemptAt: deps.now(), leaseOwner: null, leaseExpiresAt: null, updatedAt: deps.now() })
+      .set({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: deps.now(),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        updatedAt: deps.now(),
+      })
       .where('status', '=', 'dead')
       .$if(filters.channel !== undefined, (qb) => qb.where('channel', '=', channelType(filters.channel!)))
       .returning(['id'])
       .execute();
-    await recordAudit(trx, actor, 'notification_dead_letters_requeued', { type: 'notification' }, { count: rows.length, channel: filters.channel });
+    await recordAudit(
+      trx,
+      actor,
+      'notification_dead_letters_requeued',
+      { type: 'notification' },
+      { count: rows.length, channel: filters.channel },
+    );
     return { requeued: rows.length };
   });
 }

@@ -122,7 +122,8 @@ async function matcherFor(deps: ServiceDeps, issuerId: string, state: IssuerStat
   if (state.matcher && now - state.matcher.readAt < EPOCH_CHECK_MS) return state.matcher.matcher;
   const chain = await issuerCaChain(deps, issuerId);
   const head = chain[0]!;
-  if (state.matcher?.chainHead !== head) state.matcher = { chainHead: head, matcher: createOcspIssuerMatcher(head), readAt: now };
+  if (state.matcher?.chainHead !== head)
+    state.matcher = { chainHead: head, matcher: createOcspIssuerMatcher(head), readAt: now };
   else state.matcher.readAt = now;
   return state.matcher.matcher;
 }
@@ -150,10 +151,16 @@ function remember(state: IssuerState, keys: string[], answer: CachedAnswer): voi
 }
 
 /** The reference product's `GET .../ocsp/<issuer>/<hex serial>` form, as a SHA-1 CertID request. */
-export async function ocspRequestForSerial(deps: ServiceDeps, issuerId: string, serialHex: string): Promise<Uint8Array | undefined> {
+export async function ocspRequestForSerial(
+  deps: ServiceDeps,
+  issuerId: string,
+  serialHex: string,
+): Promise<Uint8Array | undefined> {
   try {
     const [head] = await issuerCaChain(deps, issuerId);
-    return buildOcspRequest({ certIds: [buildOcspCertId({ issuerCertificate: head!, serial: serialHex.toLowerCase() })] });
+    return buildOcspRequest({
+      certIds: [buildOcspCertId({ issuerCertificate: head!, serial: serialHex.toLowerCase() })],
+    });
   } catch {
     return undefined;
   }
@@ -170,7 +177,11 @@ function freshHit(deps: ServiceDeps, state: IssuerState, key: string): CachedAns
  * The pre-signed answer to a request already seen, looked up by the request's base64 DER (as a GET
  * URL carries it) without decoding or parsing it; undefined when it must go through `answerOcsp`.
  */
-export async function cachedOcspAnswer(deps: ServiceDeps, issuerId: string, requestBase64: string): Promise<OcspAnswer | undefined> {
+export async function cachedOcspAnswer(
+  deps: ServiceDeps,
+  issuerId: string,
+  requestBase64: string,
+): Promise<OcspAnswer | undefined> {
   const state = await currentState(deps, issuerId);
   return state && freshHit(deps, state, `raw:${requestBase64}`);
 }
@@ -219,10 +230,24 @@ export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer
   let known = state.statuses.get(certId.serial);
   if (!known || nowMs >= known.refreshAfter) {
     const [version, revocation] = await Promise.all([
-      deps.db.selectFrom('certificateVersions').select(['id']).where('issuerId', '=', issuerId).where('serial', '=', certId.serial).executeTakeFirst(),
-      deps.db.selectFrom('revocations').select(['revokedAt', 'reason']).where('issuerId', '=', issuerId).where('serial', '=', certId.serial).executeTakeFirst(),
+      deps.db
+        .selectFrom('certificateVersions')
+        .select(['id'])
+        .where('issuerId', '=', issuerId)
+        .where('serial', '=', certId.serial)
+        .executeTakeFirst(),
+      deps.db
+        .selectFrom('revocations')
+        .select(['revokedAt', 'reason'])
+        .where('issuerId', '=', issuerId)
+        .where('serial', '=', certId.serial)
+        .executeTakeFirst(),
     ]);
-    known = { status: revocation ? 'revoked' : version ? 'good' : 'unknown', revocation, refreshAfter: nowMs + deps.settings.ocspValidityMs / 2 };
+    known = {
+      status: revocation ? 'revoked' : version ? 'good' : 'unknown',
+      revocation,
+      refreshAfter: nowMs + deps.settings.ocspValidityMs / 2,
+    };
     if (state.statuses.size >= MAX_CACHED_RESPONSES) state.statuses.clear();
     state.statuses.set(certId.serial, known);
   }
@@ -242,13 +267,18 @@ export async function answerOcsp(deps: ServiceDeps, issuerId: string, requestDer
       certIdHashAlgorithm: certId.hashAlgorithm === 'sha256' ? 'SHA-256' : 'SHA-1',
     });
   } catch (cause) {
-    deps.logger.warn({ issuer_id: issuerId, error: cause instanceof Error ? cause.message : String(cause) }, 'OCSP signing failed');
+    deps.logger.warn(
+      { issuer_id: issuerId, error: cause instanceof Error ? cause.message : String(cause) },
+      'OCSP signing failed',
+    );
     return error('internalError');
   }
   const answer: CachedAnswer = {
     der: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
     status,
-    cache: request.nonce ? undefined : { thisUpdate, nextUpdate, etag: `"${createHash('sha1').update(der).digest('hex')}"` },
+    cache: request.nonce
+      ? undefined
+      : { thisUpdate, nextUpdate, etag: `"${createHash('sha1').update(der).digest('hex')}"` },
     refreshAfter: thisUpdate.getTime() + deps.settings.ocspValidityMs / 2,
   };
   if (!request.nonce) remember(state, [certKey, rawKey], answer);

@@ -14,7 +14,11 @@ export interface OwnerInput {
   teamId?: string | null;
 }
 
-export async function listOwners(deps: ServiceDeps, filters: { teamId?: string }, page: PageRequest): Promise<PageResult<Owner>> {
+export async function listOwners(
+  deps: ServiceDeps,
+  filters: { teamId?: string },
+  page: PageRequest,
+): Promise<PageResult<Owner>> {
   let query = deps.db.selectFrom('owners');
   if (filters.teamId) query = query.where('teamId', '=', filters.teamId);
   const [data, count] = await Promise.all([
@@ -37,7 +41,13 @@ export function createOwner(deps: ServiceDeps, actor: Actor, input: OwnerInput):
       .values({ id: input.id ?? newId('owner'), name: input.name, email: input.email, teamId: input.teamId ?? null })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, actor, 'create_owner', { type: 'owner', id: row.id }, { name: row.name, team_id: row.teamId });
+    await recordAudit(
+      trx,
+      actor,
+      'create_owner',
+      { type: 'owner', id: row.id },
+      { name: row.name, team_id: row.teamId },
+    );
     return row;
   });
 }

@@ -29,8 +29,17 @@ export interface ProfileInput {
 
 export async function listProfiles(deps: ServiceDeps, page: PageRequest): Promise<PageResult<CertificateProfile>> {
   const [data, count] = await Promise.all([
-    deps.db.selectFrom('certificateProfiles').selectAll().orderBy('name').limit(page.perPage).offset(offsetOf(page)).execute(),
-    deps.db.selectFrom('certificateProfiles').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    deps.db
+      .selectFrom('certificateProfiles')
+      .selectAll()
+      .orderBy('name')
+      .limit(page.perPage)
+      .offset(offsetOf(page))
+      .execute(),
+    deps.db
+      .selectFrom('certificateProfiles')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { data, total: Number(count.n), ...page };
 }
@@ -45,7 +54,9 @@ function columns(input: Partial<ProfileInput>) {
   return {
     ...(input.name !== undefined && { name: input.name }),
     ...(input.description !== undefined && { description: input.description }),
-    ...(input.allowedKeyAlgorithms !== undefined && { allowedKeyAlgorithms: JSON.stringify(input.allowedKeyAlgorithms) }),
+    ...(input.allowedKeyAlgorithms !== undefined && {
+      allowedKeyAlgorithms: JSON.stringify(input.allowedKeyAlgorithms),
+    }),
     ...(input.maxTtlSeconds !== undefined && { maxTtlSeconds: input.maxTtlSeconds }),
     ...(input.allowedEkus !== undefined && { allowedEkus: JSON.stringify(input.allowedEkus) }),
     ...(input.requiredSanPatterns !== undefined && { requiredSanPatterns: JSON.stringify(input.requiredSanPatterns) }),
@@ -70,14 +81,30 @@ export function createProfile(deps: ServiceDeps, actor: Actor, input: ProfileInp
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, actor, 'create_profile', { type: 'profile', id: row.id }, { name: row.name, requires_approval: row.requiresApproval });
+    await recordAudit(
+      trx,
+      actor,
+      'create_profile',
+      { type: 'profile', id: row.id },
+      { name: row.name, requires_approval: row.requiresApproval },
+    );
     return row;
   });
 }
 
-export function updateProfile(deps: ServiceDeps, actor: Actor, id: string, input: Partial<ProfileInput>): Promise<CertificateProfile> {
+export function updateProfile(
+  deps: ServiceDeps,
+  actor: Actor,
+  id: string,
+  input: Partial<ProfileInput>,
+): Promise<CertificateProfile> {
   return inTransaction(deps, async (trx) => {
-    const row = await trx.updateTable('certificateProfiles').set({ ...columns(input), updatedAt: deps.now() }).where('id', '=', id).returningAll().executeTakeFirst();
+    const row = await trx
+      .updateTable('certificateProfiles')
+      .set({ ...columns(input), updatedAt: deps.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
     if (!row) throw notFound('profile', id);
     await recordAudit(trx, actor, 'update_profile', { type: 'profile', id }, { fields: Object.keys(input) });
     return row;

@@ -22,8 +22,17 @@ export interface RenewalPolicyInput {
 
 export async function listRenewalPolicies(deps: ServiceDeps, page: PageRequest): Promise<PageResult<RenewalPolicy>> {
   const [data, count] = await Promise.all([
-    deps.db.selectFrom('renewalPolicies').selectAll().orderBy('name').limit(page.perPage).offset(offsetOf(page)).execute(),
-    deps.db.selectFrom('renewalPolicies').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    deps.db
+      .selectFrom('renewalPolicies')
+      .selectAll()
+      .orderBy('name')
+      .limit(page.perPage)
+      .offset(offsetOf(page))
+      .execute(),
+    deps.db
+      .selectFrom('renewalPolicies')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { data, total: Number(count.n), ...page };
 }
@@ -60,12 +69,28 @@ export function createRenewalPolicy(deps: ServiceDeps, actor: Actor, raw: Renewa
   });
 }
 
-export function updateRenewalPolicy(deps: ServiceDeps, actor: Actor, id: string, raw: Partial<RenewalPolicyInput>): Promise<RenewalPolicy> {
+export function updateRenewalPolicy(
+  deps: ServiceDeps,
+  actor: Actor,
+  id: string,
+  raw: Partial<RenewalPolicyInput>,
+): Promise<RenewalPolicy> {
   const input = normaliseAlertRouting(deps, raw);
   return inTransaction(deps, async (trx) => {
-    const row = await trx.updateTable('renewalPolicies').set({ ...columns(input), updatedAt: deps.now() }).where('id', '=', id).returningAll().executeTakeFirst();
+    const row = await trx
+      .updateTable('renewalPolicies')
+      .set({ ...columns(input), updatedAt: deps.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
     if (!row) throw notFound('renewal policy', id);
-    await recordAudit(trx, actor, 'update_renewal_policy', { type: 'renewal_policy', id }, { fields: Object.keys(input) });
+    await recordAudit(
+      trx,
+      actor,
+      'update_renewal_policy',
+      { type: 'renewal_policy', id },
+      { fields: Object.keys(input) },
+    );
     return row;
   });
 }

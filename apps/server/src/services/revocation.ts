@@ -19,7 +19,9 @@ export interface RevokeResult {
 export function parseReason(reason: string | undefined): RevocationReason {
   const value = reason ?? 'unspecified';
   if (!isRevocationReason(value) || value === 'removeFromCRL') {
-    throw invalid(`reason: "${value}" is not an RFC 5280 revocation reason (unspecified, keyCompromise, caCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aaCompromise)`);
+    throw invalid(
+      `reason: "${value}" is not an RFC 5280 revocation reason (unspecified, keyCompromise, caCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aaCompromise)`,
+    );
   }
   return value;
 }
@@ -29,24 +31,67 @@ export function parseReason(reason: string | undefined): RevocationReason {
  * truth) and a stale mark on the issuer's CRL are one transaction; the CA is told afterwards,
  * best effort, and whether it heard is recorded.
  */
-export async function revokeCertificate(deps: ServiceDeps, actor: Actor, certificateId: string, reasonText: string | undefined, extraAudit: Record<string, unknown> = {}): Promise<RevokeResult> {
+export async function revokeCertificate(
+  deps: ServiceDeps,
+  actor: Actor,
+  certificateId: string,
+  reasonText: string | undefined,
+  extraAudit: Record<string, unknown> = {},
+): Promise<RevokeResult> {
   const reason = parseReason(reasonText);
   const { revocation, certificatePem } = await inTransaction(deps, async (trx) => {
-    const certificate = await trx.selectFrom('certificates').selectAll().where('id', '=', certificateId).forUpdate().executeTakeFirst();
+    const certificate = await trx
+      .selectFrom('certificates')
+      .selectAll()
+      .where('id', '=', certificateId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!certificate) throw notFound('certificate', certificateId);
     if (certificate.status === 'revoked') throw conflict(`certificate ${certificateId} is already revoked`);
-    if (!certificate.currentVersionId) throw conflict(`certificate ${certificateId} has never been issued; archive it instead`);
-    const version = await trx.selectFrom('certificateVersions').selectAll().where('id', '=', certificate.currentVersionId).executeTakeFirstOrThrow();
+    if (!certificate.currentVersionId)
+      throw conflict(`certificate ${certificateId} has never been issued; archive it instead`);
+    const version = await trx
+      .selectFrom('certificateVersions')
+      .selectAll()
+      .where('id', '=', certificate.currentVersionId)
+      .executeTakeFirstOrThrow();
     const inserted = await trx
       .insertInto('revocations')
-      .values({ id: newId('revocation'), certificateId, versionId: version.id, issuerId: version.issuerId, serial: version.serial, reason, revokedBy: actor.name })
+      .values({
+        id: newId('revocation'),
+        certificateId,
+        versionId: version.id,
+        issuerId: version.issuerId,
+        serial: version.serial,
+        reason,
+        revokedBy: actor.name,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx.updateTable('certificates').set({ status: 'revoked', revokedAt: inserted.revokedAt, revocationReason: reason, updatedAt: deps.now() }).where('id', '=', certificateId).execute();
+    await trx
+      .updateTable('certificates')
+      .set({ status: 'revoked', revokedAt: inserted.revokedAt, revocationReason: reason, updatedAt: deps.now() })
+      .where('id', '=', certificateId)
+      .execute();
     await cancelOpenJobs(trx, certificateId, 'certificate revoked');
-    await trx.insertInto('crlCache').values({ issuerId: version.issuerId, stale: true }).onConflict((oc) => oc.column('issuerId').doUpdateSet({ stale: true })).execute();
-    await recordAudit(trx, actor, 'certificate_revoked', { type: 'certificate', id: certificateId }, { serial: version.serial, reason, issuer_id: version.issuerId, ...extraAudit });
-    await notifyCertificateEvent(trx, deps, { certificateId, event: 'revoked', occurrence: inserted.id, detail: `reason ${reason}` });
+    await trx
+      .insertInto('crlCache')
+      .values({ issuerId: version.issuerId, stale: true })
+      .onConflict((oc) => oc.column('issuerId').doUpdateSet({ stale: true }))
+      .execute();
+    await recordAudit(
+      trx,
+      actor,
+      'certificate_revoked',
+      { type: 'certificate', id: certificateId },
+      { serial: version.serial, reason, issuer_id: version.issuerId, ...extraAudit },
+    );
+    await notifyCertificateEvent(trx, deps, {
+      certificateId,
+      event: 'revoked',
+      occurrence: inserted.id,
+      detail: `reason ${reason}`,
+    });
     return { revocation: inserted, certificatePem: version.certificatePem };
   });
   deps.metrics.revocationsTotal.inc({ reason });
@@ -59,7 +104,12 @@ export async function revokeCertificate(deps: ServiceDeps, actor: Actor, certifi
     issuerError = error instanceof Error ? error.message : String(error);
     deps.logger.warn({ certificate_id: certificateId, error: issuerError }, 'issuer was not told about a revocation');
   }
-  const updated = await deps.db.updateTable('revocations').set({ issuerNotified: issuerError === undefined, issuerError: issuerError ?? null }).where('id', '=', revocation.id).returningAll().executeTakeFirstOrThrow();
+  const updated = await deps.db
+    .updateTable('revocations')
+    .set({ issuerNotified: issuerError === undefined, issuerError: issuerError ?? null })
+    .where('id', '=', revocation.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return { revocation: updated, issuerNotified: issuerError === undefined, issuerError };
 }
 
@@ -83,10 +133,24 @@ export interface BulkRevokeResult {
 }
 
 /** Revokes every matching issued, unrevoked certificate; one failure does not stop the rest. */
-export async function bulkRevoke(deps: ServiceDeps, actor: Actor, criteria: BulkRevokeCriteria): Promise<BulkRevokeResult> {
+export async function bulkRevoke(
+  deps: ServiceDeps,
+  actor: Actor,
+  criteria: BulkRevokeCriteria,
+): Promise<BulkRevokeResult> {
   const reason = parseReason(criteria.reason);
-  const hasCriterion = Boolean(criteria.certificateIds?.length || criteria.ownerId || criteria.teamId || criteria.issuerId || criteria.profileId || criteria.agentId);
-  if (!hasCriterion) throw invalid('bulk revoke needs at least one criterion (certificate_ids, owner_id, team_id, issuer_id, profile_id, agent_id)');
+  const hasCriterion = Boolean(
+    criteria.certificateIds?.length ||
+      criteria.ownerId ||
+      criteria.teamId ||
+      criteria.issuerId ||
+      criteria.profileId ||
+      criteria.agentId,
+  );
+  if (!hasCriterion)
+    throw invalid(
+      'bulk revoke needs at least one criterion (certificate_ids, owner_id, team_id, issuer_id, profile_id, agent_id)',
+    );
   let query = deps.db.selectFrom('certificates').select(['id', 'status', 'currentVersionId']);
   if (criteria.certificateIds?.length) query = query.where('id', 'in', criteria.certificateIds);
   if (criteria.ownerId) query = query.where('ownerId', '=', criteria.ownerId);
@@ -96,8 +160,21 @@ export async function bulkRevoke(deps: ServiceDeps, actor: Actor, criteria: Bulk
   if (criteria.agentId) query = query.where('agentId', '=', criteria.agentId);
   const matched = await query.execute();
   const batchId = newId('audit');
-  await recordAudit(deps.db, actor, 'bulk_revocation_initiated', { type: 'certificate' }, { batch_id: batchId, reason, matched: matched.length, criteria });
-  const result: BulkRevokeResult = { totalMatched: matched.length, totalRevoked: 0, totalSkipped: 0, totalFailed: 0, revokedIds: [], errors: [] };
+  await recordAudit(
+    deps.db,
+    actor,
+    'bulk_revocation_initiated',
+    { type: 'certificate' },
+    { batch_id: batchId, reason, matched: matched.length, criteria },
+  );
+  const result: BulkRevokeResult = {
+    totalMatched: matched.length,
+    totalRevoked: 0,
+    totalSkipped: 0,
+    totalFailed: 0,
+    revokedIds: [],
+    errors: [],
+  };
   for (const certificate of matched) {
     if (certificate.status === 'revoked' || !certificate.currentVersionId) {
       result.totalSkipped++;
@@ -109,7 +186,10 @@ export async function bulkRevoke(deps: ServiceDeps, actor: Actor, criteria: Bulk
       result.revokedIds.push(certificate.id);
     } catch (error) {
       result.totalFailed++;
-      result.errors.push({ certificateId: certificate.id, error: error instanceof Error ? error.message : String(error) });
+      result.errors.push({
+        certificateId: certificate.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return result;

@@ -2,17 +2,39 @@ import { sql } from 'kysely';
 import type { ServiceDeps } from './service-deps.js';
 
 export async function certificatesByStatus(deps: ServiceDeps): Promise<Record<string, number>> {
-  const rows = await deps.db.selectFrom('certificates').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  const rows = await deps.db
+    .selectFrom('certificates')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
 export async function statsSummary(deps: ServiceDeps) {
   const byStatus = await certificatesByStatus(deps);
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
-  const jobs = await deps.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-  const agents = await deps.db.selectFrom('agents').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('retiredAt', 'is', null).groupBy('status').execute();
-  const pendingApprovals = await deps.db.selectFrom('approvals').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
-  const expiringSoon = await deps.db.selectFrom('certificates').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'not in', ['archived', 'revoked']).where('expiresAt', '<', new Date(deps.now().getTime() + 30 * 86_400_000)).executeTakeFirstOrThrow();
+  const jobs = await deps.db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  const agents = await deps.db
+    .selectFrom('agents')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('retiredAt', 'is', null)
+    .groupBy('status')
+    .execute();
+  const pendingApprovals = await deps.db
+    .selectFrom('approvals')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  const expiringSoon = await deps.db
+    .selectFrom('certificates')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'not in', ['archived', 'revoked'])
+    .where('expiresAt', '<', new Date(deps.now().getTime() + 30 * 86_400_000))
+    .executeTakeFirstOrThrow();
   return {
     certificates: { total, byStatus, expiringWithin30Days: Number(expiringSoon.n) },
     jobs: Object.fromEntries(jobs.map((r) => [r.status, Number(r.n)])),
@@ -26,7 +48,10 @@ export async function expirationTimeline(deps: ServiceDeps, weeks: number) {
   const now = deps.now();
   const rows = await deps.db
     .selectFrom('certificates')
-    .select([sql<number>`floor(extract(epoch from (expires_at - ${now}::timestamptz)) / 604800)::int`.as('week'), (eb) => eb.fn.countAll<number>().as('n')])
+    .select([
+      sql<number>`floor(extract(epoch from (expires_at - ${now}::timestamptz)) / 604800)::int`.as('week'),
+      (eb) => eb.fn.countAll<number>().as('n'),
+    ])
     .where('status', 'not in', ['archived', 'revoked'])
     .where('expiresAt', '>=', now)
     .where('expiresAt', '<', new Date(now.getTime() + weeks * 604_800_000))
@@ -43,7 +68,10 @@ export async function issuanceRate(deps: ServiceDeps, days: number) {
   const since = new Date(deps.now().getTime() - days * 86_400_000);
   const rows = await deps.db
     .selectFrom('certificateVersions')
-    .select([sql<string>`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD')`.as('day'), (eb) => eb.fn.countAll<number>().as('n')])
+    .select([
+      sql<string>`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD')`.as('day'),
+      (eb) => eb.fn.countAll<number>().as('n'),
+    ])
     .where('createdAt', '>=', since)
     .groupBy('day')
     .orderBy('day')

@@ -16,7 +16,10 @@ export interface TeamInput {
 export async function listTeams(deps: ServiceDeps, page: PageRequest): Promise<PageResult<Team>> {
   const [data, count] = await Promise.all([
     deps.db.selectFrom('teams').selectAll().orderBy('name').limit(page.perPage).offset(offsetOf(page)).execute(),
-    deps.db.selectFrom('teams').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    deps.db
+      .selectFrom('teams')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { data, total: Number(count.n), ...page };
 }
@@ -43,7 +46,11 @@ export function updateTeam(deps: ServiceDeps, actor: Actor, id: string, input: P
   return inTransaction(deps, async (trx) => {
     const row = await trx
       .updateTable('teams')
-      .set({ ...(input.name !== undefined && { name: input.name }), ...(input.description !== undefined && { description: input.description }), updatedAt: deps.now() })
+      .set({
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.description !== undefined && { description: input.description }),
+        updatedAt: deps.now(),
+      })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();

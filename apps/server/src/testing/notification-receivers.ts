@@ -17,8 +17,20 @@ export interface FailingEndpoint extends FakeVendor {
 /** A webhook receiver at `POST /hook` that answers `status` (500 unless changed) and records every attempt. */
 export async function startFailingEndpoint(): Promise<FailingEndpoint> {
   const state = { status: 500 };
-  const fake = await startFakeVendor({ tls: false, routes: { 'POST /hook': () => ({ status: state.status, body: state.status < 300 ? { ok: true } : { error: 'internal error' } }) } });
-  return Object.defineProperty(Object.assign(fake, {}), 'status', { get: () => state.status, set: (v: number) => (state.status = v), enumerable: true }) as FailingEndpoint;
+  const fake = await startFakeVendor({
+    tls: false,
+    routes: {
+      'POST /hook': () => ({
+        status: state.status,
+        body: state.status < 300 ? { ok: true } : { error: 'internal error' },
+      }),
+    },
+  });
+  return Object.defineProperty(Object.assign(fake, {}), 'status', {
+    get: () => state.status,
+    set: (v: number) => (state.status = v),
+    enumerable: true,
+  }) as FailingEndpoint;
 }
 
 export interface SmtpMessage {

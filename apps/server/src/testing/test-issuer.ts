@@ -29,19 +29,47 @@ export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048'
   const sign = async (request: IssueRequest) => {
     const { certificate, keys } = await authority();
     const csr = parseCsr(request.csrPem);
-    const sans = [...request.sans.dns.map((value) => ({ type: 'dns' as const, value })), ...request.sans.ip.map((value) => ({ type: 'ip' as const, value }))];
-    const leaf = await signCertificate({ subject: { CN: request.commonName }, publicKey: csr.spki, issuer: { certificate: certificate.pem, privateKey: keys.privateKey }, sans, validitySeconds: Math.min(request.maxTtlSeconds ?? 90 * 86_400, 90 * 86_400) });
+    const sans = [
+      ...request.sans.dns.map((value) => ({ type: 'dns' as const, value })),
+      ...request.sans.ip.map((value) => ({ type: 'ip' as const, value })),
+    ];
+    const leaf = await signCertificate({
+      subject: { CN: request.commonName },
+      publicKey: csr.spki,
+      issuer: { certificate: certificate.pem, privateKey: keys.privateKey },
+      sans,
+      validitySeconds: Math.min(request.maxTtlSeconds ?? 90 * 86_400, 90 * 86_400),
+    });
     control.issued.push(request);
-    return { status: 'issued' as const, certificatePem: leaf.pem, chainPem: [certificate.pem], serial: leaf.serialNumber, notBefore: leaf.notBefore, notAfter: leaf.notAfter };
+    return {
+      status: 'issued' as const,
+      certificatePem: leaf.pem,
+      chainPem: [certificate.pem],
+      serial: leaf.serialNumber,
+      notBefore: leaf.notBefore,
+      notAfter: leaf.notAfter,
+    };
   };
 
   const manifest = defineIssuer({
     id: 'test-ca',
     displayName: 'Test CA',
     version: '0.0.0',
-    configSchema: z.object({ label: z.string().default('test'), api_token: z.string().optional().meta({ writeOnly: true, 'x-certctl-secret': true }) }).strict(),
+    configSchema: z
+      .object({
+        label: z.string().default('test'),
+        api_token: z.string().optional().meta({ writeOnly: true, 'x-certctl-secret': true }),
+      })
+      .strict(),
     env: { CERTCTL_TESTCA_LABEL: 'label', CERTCTL_TESTCA_API_TOKEN: 'api_token' },
-    capabilities: { revoke: true, crl: true, caChain: true, asyncOrders: true, testConnection: true, renewalInfo: true },
+    capabilities: {
+      revoke: true,
+      crl: true,
+      caChain: true,
+      asyncOrders: true,
+      testConnection: true,
+      renewalInfo: true,
+    },
     create: () => ({
       async issue(request) {
         if (control.issueDelayMs) await new Promise((r) => setTimeout(r, control.issueDelayMs));
@@ -71,7 +99,18 @@ export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048'
       },
       async generateCrl(request) {
         const { certificate, keys } = await authority();
-        return buildCrl({ issuerCertificate: certificate.pem, signingKey: keys.privateKey, crlNumber: request.crlNumber, thisUpdate: request.thisUpdate, nextUpdate: request.nextUpdate, entries: request.entries.map((e) => ({ serial: e.serial, revokedAt: e.revokedAt, reason: e.reason === 'unspecified' ? undefined : (e.reason as never) })) });
+        return buildCrl({
+          issuerCertificate: certificate.pem,
+          signingKey: keys.privateKey,
+          crlNumber: request.crlNumber,
+          thisUpdate: request.thisUpdate,
+          nextUpdate: request.nextUpdate,
+          entries: request.entries.map((e) => ({
+            serial: e.serial,
+            revokedAt: e.revokedAt,
+            reason: e.reason === 'unspecified' ? undefined : (e.reason as never),
+          })),
+        });
       },
       async renewalInfo() {
         const start = control.renewalWindowStart;

@@ -57,7 +57,12 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       ...(options.database.url && { CERTCTL_DATABASE_URL: options.database.url }),
       ...options.env,
     },
-    { connectorVariables: [...installedVariables, ...(options.connectors ?? []).flatMap((m) => Object.keys(m.env ?? {}))] },
+    {
+      connectorVariables: [
+        ...installedVariables,
+        ...(options.connectors ?? []).flatMap((m) => Object.keys(m.env ?? {})),
+      ],
+    },
   );
   const logger = createLogger({ level: config.log.level, destination: options.logDestination });
   const connectors = createServerRegistry(logger, { fetch: options.connectorFetch });

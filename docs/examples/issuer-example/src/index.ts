@@ -36,7 +36,10 @@ interface VendorOrder {
 }
 
 function normalizeSerial(serial: string): string {
-  return serial.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^(00)+(?=..)/, '');
+  return serial
+    .toLowerCase()
+    .replace(/[^0-9a-f]/g, '')
+    .replace(/^(00)+(?=..)/, '');
 }
 
 export function createExampleIssuer(config: ExampleConfig, ctx: ConnectorContext): IssuerInstance {
@@ -52,11 +55,18 @@ export function createExampleIssuer(config: ExampleConfig, ctx: ConnectorContext
       });
     } catch (error) {
       // Network failures are retryable VendorApiErrors (no status).
-      throw new VendorApiError({ connector: CONNECTOR, message: `${method} ${path} did not reach the CA`, cause: error });
+      throw new VendorApiError({
+        connector: CONNECTOR,
+        message: `${method} ${path} did not reach the CA`,
+        cause: error,
+      });
     }
     const text = await response.text();
     if (response.status === 401 || response.status === 403) {
-      throw new AuthenticationError({ connector: CONNECTOR, message: `${method} ${path} refused (${response.status}): check api_key` });
+      throw new AuthenticationError({
+        connector: CONNECTOR,
+        message: `${method} ${path} refused (${response.status}): check api_key`,
+      });
     }
     if (!response.ok) {
       const retryAfter = Number(response.headers.get('retry-after'));
@@ -94,19 +104,31 @@ export function createExampleIssuer(config: ExampleConfig, ctx: ConnectorContext
       const order = await call<VendorOrder>(
         'POST',
         '/v1/orders',
-        { csr: request.csrPem, common_name: request.commonName, dns_names: request.sans.dns, validity_seconds: validity, request_id: request.requestId },
+        {
+          csr: request.csrPem,
+          common_name: request.commonName,
+          dns_names: request.sans.dns,
+          validity_seconds: validity,
+          request_id: request.requestId,
+        },
         request.signal,
       );
       ctx.logger.info({ orderId: order.id, status: order.status }, 'order placed');
       const result = toResult(order);
       if (result.status === 'failed') {
-        throw new VendorApiError({ connector: CONNECTOR, status: 422, message: `order ${order.id} rejected: ${result.reason}` });
+        throw new VendorApiError({
+          connector: CONNECTOR,
+          status: 422,
+          message: `order ${order.id} rejected: ${result.reason}`,
+        });
       }
       return result;
     },
 
     async getOrder(orderId, options) {
-      return toResult(await call<VendorOrder>('GET', `/v1/orders/${encodeURIComponent(orderId)}`, undefined, options?.signal));
+      return toResult(
+        await call<VendorOrder>('GET', `/v1/orders/${encodeURIComponent(orderId)}`, undefined, options?.signal),
+      );
     },
 
     async revoke({ serial, reason, signal }) {

@@ -7,13 +7,14 @@ export interface LogLine {
 }
 
 /** A logger that records every line, so tests can assert what would have reached the sink. */
-export function createRecordingLogger(lines: LogLine[] = [], bindings: LogFields = {}): ConnectorLogger & { lines: LogLine[] } {
-  const at =
-    (level: LogLine['level']) =>
-    (first: LogFields | string, message?: string) => {
-      if (typeof first === 'string') lines.push({ level, fields: { ...bindings }, message: first });
-      else lines.push({ level, fields: { ...bindings, ...first }, message });
-    };
+export function createRecordingLogger(
+  lines: LogLine[] = [],
+  bindings: LogFields = {},
+): ConnectorLogger & { lines: LogLine[] } {
+  const at = (level: LogLine['level']) => (first: LogFields | string, message?: string) => {
+    if (typeof first === 'string') lines.push({ level, fields: { ...bindings }, message: first });
+    else lines.push({ level, fields: { ...bindings, ...first }, message });
+  };
   return {
     lines,
     debug: at('debug'),
@@ -25,7 +26,10 @@ export function createRecordingLogger(lines: LogLine[] = [], bindings: LogFields
 }
 
 /** A minimal context for core's own tests; apps and the testkit build real ones with connector-utils. */
-export function createFakeContext(logger: ConnectorLogger, signal: AbortSignal = new AbortController().signal): ConnectorContext {
+export function createFakeContext(
+  logger: ConnectorLogger,
+  signal: AbortSignal = new AbortController().signal,
+): ConnectorContext {
   const store = new Map<string, string>();
   return {
     logger,

@@ -8,7 +8,11 @@ import { createLocalTestContext, type LocalTestContext } from '../test-support/t
 import { testCsr } from '../test-support/test-csr.js';
 import { caKeySecret, CA_TREE_SECRET } from './stored-tree.js';
 
-const treeConfig = parseConfig(localConfigSchema, { hierarchy_mode: 'tree', ca_common_name: 'Tree Root' }, 'issuer-local');
+const treeConfig = parseConfig(
+  localConfigSchema,
+  { hierarchy_mode: 'tree', ca_common_name: 'Tree Root' },
+  'issuer-local',
+);
 
 const request = (csrPem: string, dns: string[]): IssueRequest => ({
   csrPem,
@@ -40,7 +44,13 @@ describe('local CA, tree mode', () => {
       pathLength: 1,
       nameConstraints: { permittedDns: ['corp.example'], excludedDns: ['secret.corp.example'] },
     });
-    await issuer.createCa({ parentId: 'policy', name: 'issuing-1', commonName: 'Tree Issuing CA 1', validityDays: 365, issuing: true });
+    await issuer.createCa({
+      parentId: 'policy',
+      name: 'issuing-1',
+      commonName: 'Tree Issuing CA 1',
+      validityDays: 365,
+      issuing: true,
+    });
   });
 
   it('lists the tree top first with parents, states and the issuing CA', async () => {
@@ -70,10 +80,18 @@ describe('local CA, tree mode', () => {
     const chain = leaf.chainPem.map((pem) => parseCertificate(pem).subjectCommonName);
     expect(chain).toEqual(['Tree Issuing CA 1', 'Tree Policy CA', 'Tree Root']);
     expect(parseCertificate(leaf.certificatePem).issuerCommonName).toBe('Tree Issuing CA 1');
-    const verified = await opensslVerify({ trusted: rootPem, untrusted: leaf.chainPem.slice(0, 2).join(''), leaf: leaf.certificatePem });
+    const verified = await opensslVerify({
+      trusted: rootPem,
+      untrusted: leaf.chainPem.slice(0, 2).join(''),
+      leaf: leaf.certificatePem,
+    });
     expect(verified.output).toContain('OK');
     expect(verified.ok).toBe(true);
-    const ours = await validatePath({ leaf: leaf.certificatePem, intermediates: leaf.chainPem.slice(0, 2), trustAnchors: [rootPem] });
+    const ours = await validatePath({
+      leaf: leaf.certificatePem,
+      intermediates: leaf.chainPem.slice(0, 2),
+      trustAnchors: [rootPem],
+    });
     expect(ours.valid).toBe(true);
     expect(await issuer.caChain()).toEqual(leaf.chainPem);
   });
@@ -82,7 +100,9 @@ describe('local CA, tree mode', () => {
     await expect(issuer.issue(request(csrPem, ['svc.other.example']))).rejects.toSatisfy(
       (e) => MalformedInputError.isInstance(e) && /outside the name constraints of .*Tree Policy CA/.test(e.message),
     );
-    await expect(issuer.issue(request(csrPem, ['db.secret.corp.example']))).rejects.toThrow(/db\.secret\.corp\.example/);
+    await expect(issuer.issue(request(csrPem, ['db.secret.corp.example']))).rejects.toThrow(
+      /db\.secret\.corp\.example/,
+    );
   });
 
   it('a leaf that violates the constraints anyway (signed behind our back) is rejected by openssl and by validatePath', async () => {
@@ -101,15 +121,19 @@ describe('local CA, tree mode', () => {
     const verified = await opensslVerify({ trusted: rootPem, untrusted, leaf: rogue.pem });
     expect(verified.ok).toBe(false);
     expect(verified.output).toMatch(/permitted subtree violation/);
-    const ours = await validatePath({ leaf: rogue.pem, intermediates: [cas[2]!.certificatePem, cas[1]!.certificatePem], trustAnchors: [rootPem] });
+    const ours = await validatePath({
+      leaf: rogue.pem,
+      intermediates: [cas[2]!.certificatePem, cas[1]!.certificatePem],
+      trustAnchors: [rootPem],
+    });
     expect(ours.valid).toBe(false);
     if (!ours.valid) expect(ours.reason).toBe('name-constraints-violated');
   });
 
   it('enforces path length: no CA below a pathLen 0 CA, nor deeper than an ancestor allows', async () => {
-    await expect(issuer.createCa({ parentId: 'issuing-1', name: 'too-deep', commonName: 'x', validityDays: 30 })).rejects.toThrow(
-      /pathLenConstraint 0/,
-    );
+    await expect(
+      issuer.createCa({ parentId: 'issuing-1', name: 'too-deep', commonName: 'x', validityDays: 30 }),
+    ).rejects.toThrow(/pathLenConstraint 0/);
     await expect(
       issuer.createCa({ parentId: 'policy', name: 'greedy', commonName: 'x', validityDays: 30, pathLength: 3 }),
     ).rejects.toThrow(/exceeds what the CAs above allow \(0\)/);
@@ -118,19 +142,37 @@ describe('local CA, tree mode', () => {
 
   it('rejects bad requests and changes nothing', async () => {
     const before = ctx.secretEntries.get(CA_TREE_SECRET);
-    await expect(issuer.createCa({ name: 'Bad Name', commonName: 'x', validityDays: 30 })).rejects.toSatisfy(MalformedInputError.isInstance);
-    await expect(issuer.createCa({ name: 'policy', commonName: 'x', validityDays: 30 })).rejects.toThrow(/already exists/);
+    await expect(issuer.createCa({ name: 'Bad Name', commonName: 'x', validityDays: 30 })).rejects.toSatisfy(
+      MalformedInputError.isInstance,
+    );
+    await expect(issuer.createCa({ name: 'policy', commonName: 'x', validityDays: 30 })).rejects.toThrow(
+      /already exists/,
+    );
     await expect(
-      issuer.createCa({ name: 'bad-ip', commonName: 'x', validityDays: 30, nameConstraints: { permittedIp: ['10.0.0.0/40'] } }),
+      issuer.createCa({
+        name: 'bad-ip',
+        commonName: 'x',
+        validityDays: 30,
+        nameConstraints: { permittedIp: ['10.0.0.0/40'] },
+      }),
     ).rejects.toThrow(/CIDR/);
-    await expect(issuer.createCa({ parentId: 'nope', name: 'orphan', commonName: 'x', validityDays: 30 })).rejects.toThrow(/no CA "nope"/);
+    await expect(
+      issuer.createCa({ parentId: 'nope', name: 'orphan', commonName: 'x', validityDays: 30 }),
+    ).rejects.toThrow(/no CA "nope"/);
     expect(ctx.secretEntries.get(CA_TREE_SECRET)).toBe(before);
   });
 
   it('retires with a drain: refuses the issuing CA, stops new children, keeps old leaves valid, then destroys the key', async () => {
-    await issuer.createCa({ parentId: 'policy', name: 'issuing-2', commonName: 'Tree Issuing CA 2', validityDays: 365 });
+    await issuer.createCa({
+      parentId: 'policy',
+      name: 'issuing-2',
+      commonName: 'Tree Issuing CA 2',
+      validityDays: 365,
+    });
     const oldLeaf = await issuer.issue(request(csrPem, ['old.corp.example']));
-    await expect(issuer.retireCa({ id: 'issuing-1', state: 'retiring' })).rejects.toThrow(/make another CA issuing first/);
+    await expect(issuer.retireCa({ id: 'issuing-1', state: 'retiring' })).rejects.toThrow(
+      /make another CA issuing first/,
+    );
     await expect(issuer.retireCa({ id: 'issuing-1', state: 'retired' })).rejects.toThrow(/must be retiring/);
     await expect(issuer.retireCa({ id: 'policy', state: 'retiring' })).rejects.toThrow(/active child CAs/);
     await issuer.setIssuingCa('issuing-2');
@@ -140,7 +182,15 @@ describe('local CA, tree mode', () => {
     const newLeaf = await issuer.issue(request(csrPem, ['new.corp.example']));
     expect(parseCertificate(newLeaf.certificatePem).issuerCommonName).toBe('Tree Issuing CA 2');
     // Draining: the old leaf still verifies.
-    expect((await opensslVerify({ trusted: rootPem, untrusted: oldLeaf.chainPem.slice(0, 2).join(''), leaf: oldLeaf.certificatePem })).ok).toBe(true);
+    expect(
+      (
+        await opensslVerify({
+          trusted: rootPem,
+          untrusted: oldLeaf.chainPem.slice(0, 2).join(''),
+          leaf: oldLeaf.certificatePem,
+        })
+      ).ok,
+    ).toBe(true);
     const retired = await issuer.retireCa({ id: 'issuing-1', state: 'retired' });
     expect(retired.state).toBe('retired');
     expect(ctx.secretEntries.has(caKeySecret('issuing-1'))).toBe(false);

@@ -132,7 +132,8 @@ export function createCaTree(options: CaTreeOptions): CaTree {
     const cached = keys.get(name);
     if (cached) return cached;
     const pem = await secrets.get(caKeySecret(name));
-    if (pem === undefined) throw refused(`the key of CA "${name}" is missing from the secret store; restore it from a backup`);
+    if (pem === undefined)
+      throw refused(`the key of CA "${name}" is missing from the secret store; restore it from a backup`);
     const signingKey = await importPrivateKey(pem);
     const loaded = { signingKey, privateKey: toKeyObject(signingKey) };
     keys.set(name, loaded);
@@ -217,11 +218,15 @@ export function createCaTree(options: CaTreeOptions): CaTree {
         if (!CA_NAME.test(request.name) || request.name === TOP_CA_ID) {
           throw badRequest(`CA name "${request.name}" must match ${CA_NAME} and not be "${TOP_CA_ID}"`);
         }
-        if (tree.nodes.some((n) => n.name === request.name)) throw badRequest(`a CA named "${request.name}" already exists`);
+        if (tree.nodes.some((n) => n.name === request.name))
+          throw badRequest(`a CA named "${request.name}" already exists`);
         if (!Number.isInteger(request.validityDays) || request.validityDays < 1 || request.validityDays > 36_500) {
           throw badRequest('validityDays must be a whole number of days between 1 and 36500');
         }
-        if (request.pathLength !== undefined && (!Number.isInteger(request.pathLength) || request.pathLength < 0 || request.pathLength > 16)) {
+        if (
+          request.pathLength !== undefined &&
+          (!Number.isInteger(request.pathLength) || request.pathLength < 0 || request.pathLength > 16)
+        ) {
           throw badRequest('pathLength must be a whole number between 0 and 16');
         }
         validateConstraints(request.nameConstraints);
@@ -238,7 +243,9 @@ export function createCaTree(options: CaTreeOptions): CaTree {
           if (limit === undefined) return;
           const left = limit - (distance + 1);
           if (left < 0) {
-            throw refused(`"${ancestor.subject}" has pathLenConstraint ${limit}: no CA may be created ${distance + 1} level(s) below it`);
+            throw refused(
+              `"${ancestor.subject}" has pathLenConstraint ${limit}: no CA may be created ${distance + 1} level(s) below it`,
+            );
           }
           allowed = allowed === undefined ? left : Math.min(allowed, left);
         });
@@ -279,7 +286,15 @@ export function createCaTree(options: CaTreeOptions): CaTree {
         };
         await writeTree(secrets, next);
         remember(next);
-        logger.info({ ca: request.name, parent: parentId, subject: certificateOf(stored).subject, issuing: next.issuing === request.name }, 'created an intermediate CA');
+        logger.info(
+          {
+            ca: request.name,
+            parent: parentId,
+            subject: certificateOf(stored).subject,
+            issuing: next.issuing === request.name,
+          },
+          'created an intermediate CA',
+        );
         return nodeById(next, request.name);
       });
     },
@@ -301,17 +316,21 @@ export function createCaTree(options: CaTreeOptions): CaTree {
 
     retire(request) {
       return mutate(async (tree) => {
-        if (request.id === TOP_CA_ID) throw refused('the top of the hierarchy cannot be retired; delete the issuer instead');
+        if (request.id === TOP_CA_ID)
+          throw refused('the top of the hierarchy cannot be retired; delete the issuer instead');
         const node = find(tree, request.id);
         if (node.state === request.state) return nodeById(tree, request.id);
         const children = tree.nodes.filter((n) => n.parent === node.name);
         if (request.state === 'retiring') {
           if (node.state !== 'active') throw refused(`CA "${node.name}" is already ${node.state}`);
-          if (tree.issuing === node.name) throw refused(`CA "${node.name}" signs this issuer's leaves: make another CA issuing first`);
+          if (tree.issuing === node.name)
+            throw refused(`CA "${node.name}" signs this issuer's leaves: make another CA issuing first`);
           const active = children.filter((c) => c.state === 'active').map((c) => c.name);
-          if (active.length > 0) throw refused(`CA "${node.name}" has active child CAs (${active.join(', ')}): retire them first`);
+          if (active.length > 0)
+            throw refused(`CA "${node.name}" has active child CAs (${active.join(', ')}): retire them first`);
         } else {
-          if (node.state !== 'retiring') throw refused(`CA "${node.name}" must be retiring (drained) before it is retired`);
+          if (node.state !== 'retiring')
+            throw refused(`CA "${node.name}" must be retiring (drained) before it is retired`);
           const live = children.filter((c) => c.state !== 'retired').map((c) => c.name);
           if (live.length > 0) throw refused(`CA "${node.name}" has child CAs not yet retired (${live.join(', ')})`);
         }

@@ -25,10 +25,12 @@ function checkCidr(value: string): void {
 export function validateConstraints(constraints: CaNameConstraints | undefined): void {
   if (!constraints) return;
   for (const dns of [...(constraints.permittedDns ?? []), ...(constraints.excludedDns ?? [])]) {
-    if (!DNS_CONSTRAINT.test(dns)) throw invalid(`"${dns}" is not a DNS name constraint (e.g. example.com or .example.com)`);
+    if (!DNS_CONSTRAINT.test(dns))
+      throw invalid(`"${dns}" is not a DNS name constraint (e.g. example.com or .example.com)`);
   }
   for (const email of [...(constraints.permittedEmail ?? []), ...(constraints.excludedEmail ?? [])]) {
-    if (!EMAIL_CONSTRAINT.test(email)) throw invalid(`"${email}" is not an email constraint (a mailbox, a host or .domain)`);
+    if (!EMAIL_CONSTRAINT.test(email))
+      throw invalid(`"${email}" is not an email constraint (a mailbox, a host or .domain)`);
   }
   for (const ip of [...(constraints.permittedIp ?? []), ...(constraints.excludedIp ?? [])]) checkCidr(ip);
 }

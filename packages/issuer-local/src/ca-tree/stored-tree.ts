@@ -43,7 +43,10 @@ export async function readTree(secrets: ConnectorSecretStore): Promise<StoredCaT
   try {
     parsed = JSON.parse(raw) as StoredCaTree;
   } catch (cause) {
-    throw treeError(`the stored CA tree (secret "${CA_TREE_SECRET}") is not valid JSON; restore it from a backup`, cause);
+    throw treeError(
+      `the stored CA tree (secret "${CA_TREE_SECRET}") is not valid JSON; restore it from a backup`,
+      cause,
+    );
   }
   if (parsed?.format !== 1 || !Array.isArray(parsed.nodes) || typeof parsed.issuing !== 'string') {
     throw treeError(`the stored CA tree (secret "${CA_TREE_SECRET}") has an unknown format; restore it from a backup`);

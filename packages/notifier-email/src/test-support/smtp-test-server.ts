@@ -46,7 +46,11 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions): Promi
   let ca: TestCa | undefined;
   if (options.tls !== 'plain') {
     ca = options.ca ?? (await createTestCa({ commonName: 'certctl test SMTP CA' }));
-    const leaf = await ca.issue({ commonName: 'localhost', sans: { dns: ['localhost'], ip: ['127.0.0.1'] }, extKeyUsages: ['serverAuth'] });
+    const leaf = await ca.issue({
+      commonName: 'localhost',
+      sans: { dns: ['localhost'], ip: ['127.0.0.1'] },
+      extKeyUsages: ['serverAuth'],
+    });
     key = leaf.privateKeyPem;
     cert = leaf.certificatePem;
   }
@@ -81,7 +85,9 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions): Promi
         if (failNext !== undefined) {
           const code = failNext;
           failNext = undefined;
-          callback(Object.assign(new Error(code < 500 ? 'Try again later' : 'Message rejected'), { responseCode: code }));
+          callback(
+            Object.assign(new Error(code < 500 ? 'Try again later' : 'Message rejected'), { responseCode: code }),
+          );
           return;
         }
         const raw = Buffer.concat(chunks).toString('utf8');
@@ -109,7 +115,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions): Promi
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   return {
     host: '127.0.0.1',
     port,

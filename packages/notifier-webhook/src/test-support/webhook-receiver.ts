@@ -1,4 +1,10 @@
-import { type FakeResponse, type FakeVendor, createFaultQueue, type FaultQueue, startFakeVendor } from '@certctl/connector-testkit';
+import {
+  type FakeResponse,
+  type FakeVendor,
+  createFaultQueue,
+  type FaultQueue,
+  startFakeVendor,
+} from '@certctl/connector-testkit';
 import { verifyWebhookSignature } from '../webhook-signature.js';
 
 export interface ReceivedDelivery {
@@ -22,7 +28,11 @@ export interface WebhookReceiver {
  * shared secret (401 otherwise), drop a delivery id it has seen (409), require the bearer token,
  * then record the JSON body.
  */
-export async function startWebhookReceiver(options: { secret: string; token: string; tls?: boolean }): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(options: {
+  secret: string;
+  token: string;
+  tls?: boolean;
+}): Promise<WebhookReceiver> {
   const deliveries: ReceivedDelivery[] = [];
   const seen = new Set<string>();
   const faults = createFaultQueue();
@@ -38,8 +48,13 @@ export async function startWebhookReceiver(options: { secret: string; token: str
         }
         const fault = faults.take();
         if (fault) return fault;
-        if (request.headers.authorization !== `Bearer ${options.token}`) return { status: 401, body: { error: 'bad token' } };
-        const verdict = verifyWebhookSignature({ secret: options.secret, body: request.body, header: request.headers['x-certctl-signature'] });
+        if (request.headers.authorization !== `Bearer ${options.token}`)
+          return { status: 401, body: { error: 'bad token' } };
+        const verdict = verifyWebhookSignature({
+          secret: options.secret,
+          body: request.body,
+          header: request.headers['x-certctl-signature'],
+        });
         if (!verdict.ok) return { status: 401, body: { error: verdict.reason } };
         const id = request.headers['x-certctl-delivery'] ?? '';
         if (seen.has(id)) return { status: 409, body: { error: 'replayed delivery' } };

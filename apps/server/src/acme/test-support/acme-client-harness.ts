@@ -14,11 +14,33 @@ export interface CommandResult {
 }
 
 /** Runs a client binary with a deadline; never throws, so a test can show what the client printed. */
-export function run(command: string, args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CommandResult> {
   return new Promise((resolve) => {
-    execFile(command, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.cwd ?? tmpdir(), ...options.env }, cwd: options.cwd, timeout: options.timeoutMs ?? 60_000, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      command,
+      args,
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.cwd ?? tmpdir(), ...options.env },
+        cwd: options.cwd,
+        timeout: options.timeoutMs ?? 60_000,
+        maxBuffer: 8 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error
+            ? typeof (error as { code?: unknown }).code === 'number'
+              ? (error as { code: number }).code
+              : 1
+            : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
   });
 }
 
@@ -50,8 +72,16 @@ export interface AcmeHarness {
 }
 
 /** A listening server with the ACME server on, the local CA as issuer, and the given profiles. */
-export async function startAcmeHarness(ctx: DialectContext, options: { env?: Record<string, string>; profiles: Record<string, unknown>[] }): Promise<AcmeHarness> {
-  const server = await startTestServer({ database: ctx, installed: true, listen: true, env: { CERTCTL_ACME_SERVER_ENABLED: 'true', ...options.env } });
+export async function startAcmeHarness(
+  ctx: DialectContext,
+  options: { env?: Record<string, string>; profiles: Record<string, unknown>[] },
+): Promise<AcmeHarness> {
+  const server = await startTestServer({
+    database: ctx,
+    installed: true,
+    listen: true,
+    env: { CERTCTL_ACME_SERVER_ENABLED: 'true', ...options.env },
+  });
   for (const profile of options.profiles) {
     const created = await call(server.api, 'POST', '/api/v1/profiles', profile);
     if (created.status !== 201) throw new Error(`profile fixture failed: ${created.status} ${created.body}`);
@@ -71,7 +101,14 @@ export async function startAcmeHarness(ctx: DialectContext, options: { env?: Rec
       mkdirSync(dir, { recursive: true });
       return dir;
     },
-    opensslVerify: (certFile, chainFile) => run('openssl', ['verify', '-CAfile', join(work, 'issuer-ca.pem'), ...(chainFile ? ['-untrusted', chainFile] : []), certFile]),
+    opensslVerify: (certFile, chainFile) =>
+      run('openssl', [
+        'verify',
+        '-CAfile',
+        join(work, 'issuer-ca.pem'),
+        ...(chainFile ? ['-untrusted', chainFile] : []),
+        certFile,
+      ]),
     async stop() {
       await server.stop();
       rmSync(work, { recursive: true, force: true });
@@ -84,5 +121,9 @@ export const readText = (file: string) => readFileSync(file, 'utf8');
 /** The serial openssl prints, lowercase hex without colons. */
 export async function serialOf(certFile: string): Promise<string> {
   const result = await run('openssl', ['x509', '-in', certFile, '-noout', '-serial']);
-  return result.stdout.trim().replace(/^serial=/, '').toLowerCase().replace(/^(00)+/, '');
+  return result.stdout
+    .trim()
+    .replace(/^serial=/, '')
+    .toLowerCase()
+    .replace(/^(00)+/, '');
 }

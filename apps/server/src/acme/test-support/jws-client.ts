@@ -8,13 +8,22 @@ export interface TestAccountKey {
 }
 
 export async function newAccountKey(alg: TestAccountKey['alg'] = 'ES256'): Promise<TestAccountKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair(
+    alg,
+    alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true },
+  );
   return { alg, privateKey, jwk: await exportJWK(publicKey) };
 }
 
-export async function signJws(key: TestAccountKey, protectedHeader: Record<string, unknown>, payload: unknown): Promise<Record<string, string>> {
+export async function signJws(
+  key: TestAccountKey,
+  protectedHeader: Record<string, unknown>,
+  payload: unknown,
+): Promise<Record<string, string>> {
   const bytes = payload === '' ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(payload));
-  return (await new FlattenedSign(bytes).setProtectedHeader({ alg: key.alg, ...protectedHeader }).sign(key.privateKey)) as unknown as Record<string, string>;
+  return (await new FlattenedSign(bytes)
+    .setProtectedHeader({ alg: key.alg, ...protectedHeader })
+    .sign(key.privateKey)) as unknown as Record<string, string>;
 }
 
 /** A minimal ACME client over fastify inject, for protocol tests that need to send what real clients never would. */
@@ -43,12 +52,21 @@ export class InjectAcmeClient {
   }
 
   async nonce(): Promise<string> {
-    const res = await this.app.inject({ method: 'HEAD', url: this.path(this.directory.newNonce!), headers: { host: this.host } });
+    const res = await this.app.inject({
+      method: 'HEAD',
+      url: this.path(this.directory.newNonce!),
+      headers: { host: this.host },
+    });
     return String(res.headers['replay-nonce']);
   }
 
   async postRaw(url: string, body: unknown, contentType = 'application/jose+json') {
-    const res = await this.app.inject({ method: 'POST', url: this.path(url), headers: { host: this.host, 'content-type': contentType }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await this.app.inject({
+      method: 'POST',
+      url: this.path(url),
+      headers: { host: this.host, 'content-type': contentType },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     let json: Record<string, unknown> | undefined;
     try {
       json = JSON.parse(res.body) as Record<string, unknown>;
@@ -59,9 +77,16 @@ export class InjectAcmeClient {
     return { status: res.statusCode, headers: res.headers, body: res.body, json: json as Record<string, any> };
   }
 
-  async post(url: string, payload: unknown, options: { jwk?: boolean; nonce?: string; headerUrl?: string; key?: TestAccountKey } = {}) {
+  async post(
+    url: string,
+    payload: unknown,
+    options: { jwk?: boolean; nonce?: string; headerUrl?: string; key?: TestAccountKey } = {},
+  ) {
     const key = options.key ?? this.key;
-    const header: Record<string, unknown> = { nonce: options.nonce ?? (await this.nonce()), url: options.headerUrl ?? url };
+    const header: Record<string, unknown> = {
+      nonce: options.nonce ?? (await this.nonce()),
+      url: options.headerUrl ?? url,
+    };
     if (options.jwk || !this.kid) header.jwk = key.jwk;
     else header.kid = this.kid;
     return this.postRaw(url, await signJws(key, header, payload));

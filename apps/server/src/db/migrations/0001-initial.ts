@@ -128,7 +128,7 @@ const UP: string[] = [
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
   )`,
-  'CREATE INDEX certificates_expires_at ON certificates (expires_at) WHERE status NOT IN (\'archived\', \'revoked\')',
+  "CREATE INDEX certificates_expires_at ON certificates (expires_at) WHERE status NOT IN ('archived', 'revoked')",
   'CREATE INDEX certificates_status ON certificates (status)',
   'CREATE INDEX certificates_owner ON certificates (owner_id)',
   'CREATE INDEX certificates_team ON certificates (team_id)',

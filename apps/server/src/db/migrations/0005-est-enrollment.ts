@@ -18,4 +18,3 @@ const UP: string[] = [
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const statement of UP) await sql.raw(statement).execute(db);
 }
-

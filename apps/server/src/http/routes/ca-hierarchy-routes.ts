@@ -59,7 +59,10 @@ const createBody = z
 /** fromWire converts top-level keys only; the constraint lists are one level down. */
 function createInput(body: z.infer<typeof createBody>): CreateIntermediateInput {
   const { name_constraints: constraints, ...rest } = body;
-  return { ...fromWire<Omit<CreateIntermediateInput, 'nameConstraints'>>(rest), ...(constraints && { nameConstraints: fromWire<CaNameConstraints>(constraints) }) };
+  return {
+    ...fromWire<Omit<CreateIntermediateInput, 'nameConstraints'>>(rest),
+    ...(constraints && { nameConstraints: fromWire<CaNameConstraints>(constraints) }),
+  };
 }
 
 const caParams = idParams.extend({ ca_id: z.string().min(1).max(64) });
@@ -67,10 +70,63 @@ const caParams = idParams.extend({ ca_id: z.string().min(1).max(64) });
 /** The CA tree of an issuer (admin only): create intermediates, choose the issuing CA, drain and retire. */
 export function caHierarchyRoutes(deps: ServiceDeps): AnyRouteSpec[] {
   return [
-    defineRoute({ method: 'GET', path: '/api/v1/issuers/{id}/intermediates', operationId: 'listIntermediateCas', summary: "The issuer's CA tree, top first", tags: ['ca hierarchy'], access: 'admin', params: idParams, responses: { 200: { description: 'CAs', schema: z.object({ data: z.array(caSchema) }) } }, handler: async ({ params }) => ({ data: await listIntermediates(deps, params.id) }) }),
-    defineRoute({ method: 'POST', path: '/api/v1/issuers/{id}/intermediates', operationId: 'createIntermediateCa', summary: 'Create an intermediate CA below the top or another CA (path length and name constraints enforced)', tags: ['ca hierarchy'], access: 'admin', params: idParams, body: createBody, responses: { 201: { description: 'Created', schema: caSchema } }, handler: ({ actor, params, body }) => createIntermediate(deps, actor, params.id, createInput(body)) }),
-    defineRoute({ method: 'GET', path: '/api/v1/issuers/{id}/intermediates/{ca_id}', operationId: 'getIntermediateCa', summary: 'One CA of the tree', tags: ['ca hierarchy'], access: 'admin', params: caParams, responses: { 200: { description: 'CA', schema: caSchema } }, handler: ({ params }) => getIntermediate(deps, params.id, params.ca_id) }),
-    defineRoute({ method: 'POST', path: '/api/v1/issuers/{id}/intermediates/{ca_id}/issuing', operationId: 'setIssuingCa', summary: 'Make an active CA the one that signs leaves', tags: ['ca hierarchy'], access: 'admin', params: caParams, responses: { 200: { description: 'CA', schema: caSchema } }, handler: ({ actor, params }) => setIssuingIntermediate(deps, actor, params.id, params.ca_id) }),
-    defineRoute({ method: 'POST', path: '/api/v1/issuers/{id}/intermediates/{ca_id}/retire', operationId: 'retireIntermediateCa', summary: 'Drain a CA (state retiring: it issues nothing new), then retire it (state retired: refused while certificates it issued are valid; its key is destroyed)', tags: ['ca hierarchy'], access: 'admin', params: caParams, body: z.object({ state: z.enum(['retiring', 'retired']).default('retiring') }).strict(), responses: { 200: { description: 'CA', schema: caSchema } }, handler: ({ actor, params, body }) => retireIntermediate(deps, actor, params.id, params.ca_id, body.state) }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/issuers/{id}/intermediates',
+      operationId: 'listIntermediateCas',
+      summary: "The issuer's CA tree, top first",
+      tags: ['ca hierarchy'],
+      access: 'admin',
+      params: idParams,
+      responses: { 200: { description: 'CAs', schema: z.object({ data: z.array(caSchema) }) } },
+      handler: async ({ params }) => ({ data: await listIntermediates(deps, params.id) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/issuers/{id}/intermediates',
+      operationId: 'createIntermediateCa',
+      summary: 'Create an intermediate CA below the top or another CA (path length and name constraints enforced)',
+      tags: ['ca hierarchy'],
+      access: 'admin',
+      params: idParams,
+      body: createBody,
+      responses: { 201: { description: 'Created', schema: caSchema } },
+      handler: ({ actor, params, body }) => createIntermediate(deps, actor, params.id, createInput(body)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/issuers/{id}/intermediates/{ca_id}',
+      operationId: 'getIntermediateCa',
+      summary: 'One CA of the tree',
+      tags: ['ca hierarchy'],
+      access: 'admin',
+      params: caParams,
+      responses: { 200: { description: 'CA', schema: caSchema } },
+      handler: ({ params }) => getIntermediate(deps, params.id, params.ca_id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/issuers/{id}/intermediates/{ca_id}/issuing',
+      operationId: 'setIssuingCa',
+      summary: 'Make an active CA the one that signs leaves',
+      tags: ['ca hierarchy'],
+      access: 'admin',
+      params: caParams,
+      responses: { 200: { description: 'CA', schema: caSchema } },
+      handler: ({ actor, params }) => setIssuingIntermediate(deps, actor, params.id, params.ca_id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/issuers/{id}/intermediates/{ca_id}/retire',
+      operationId: 'retireIntermediateCa',
+      summary:
+        'Drain a CA (state retiring: it issues nothing new), then retire it (state retired: refused while certificates it issued are valid; its key is destroyed)',
+      tags: ['ca hierarchy'],
+      access: 'admin',
+      params: caParams,
+      body: z.object({ state: z.enum(['retiring', 'retired']).default('retiring') }).strict(),
+      responses: { 200: { description: 'CA', schema: caSchema } },
+      handler: ({ actor, params, body }) => retireIntermediate(deps, actor, params.id, params.ca_id, body.state),
+    }),
   ];
 }

@@ -50,7 +50,12 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['pki'],
       access: 'public',
       params: z.object({ issuer_id: issuerParam }),
-      responses: { 200: { description: 'OCSP response (errors such as malformedRequest are OCSP responses too)', contentType: OCSP_RESPONSE } },
+      responses: {
+        200: {
+          description: 'OCSP response (errors such as malformedRequest are OCSP responses too)',
+          contentType: OCSP_RESPONSE,
+        },
+      },
       handler: async ({ params, request, reply }) => {
         if (!allowPkiRequest(deps, request, reply)) return tryLater(reply);
         const body = request.body;
@@ -62,7 +67,8 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'GET',
       path: '/.well-known/pki/ocsp/{issuer_id}/*',
       operationId: 'getOcsp',
-      summary: 'OCSP request as URL-encoded base64 DER in the path (RFC 6960 A.1; may contain "/"), or a hex serial; cacheable responses',
+      summary:
+        'OCSP request as URL-encoded base64 DER in the path (RFC 6960 A.1; may contain "/"), or a hex serial; cacheable responses',
       tags: ['pki'],
       access: 'public',
       params: z.object({ issuer_id: issuerParam, '*': z.string().min(1).max(16_384) }),
@@ -77,7 +83,13 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
         if (HEX_SERIAL.test(encoded)) {
           // The serial form needs the issuer's CA certificate; without one this issuer is not served here.
           der = await ocspRequestForSerial(deps, params.issuer_id, encoded);
-          if (!der) return send(reply, { der: buildOcspErrorResponse('unauthorized'), status: 'unauthorized' }, false, deps.now());
+          if (!der)
+            return send(
+              reply,
+              { der: buildOcspErrorResponse('unauthorized'), status: 'unauthorized' },
+              false,
+              deps.now(),
+            );
         } else {
           // A request seen before is answered from its base64 text, before any decoding.
           const base64 = encoded.includes('%') ? safeDecodeUri(encoded) : encoded;
@@ -86,7 +98,12 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
           try {
             der = decodeOcspGetPath(encoded);
           } catch {
-            return send(reply, { der: buildOcspErrorResponse('malformedRequest'), status: 'malformedRequest' }, false, deps.now());
+            return send(
+              reply,
+              { der: buildOcspErrorResponse('malformedRequest'), status: 'malformedRequest' },
+              false,
+              deps.now(),
+            );
           }
         }
         return send(reply, await answerOcsp(deps, params.issuer_id, der), true, deps.now());

@@ -11,7 +11,16 @@ import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
 /** Routes both listeners serve without authentication: liveness, readiness, and the CRL. */
 export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
   return [
-    defineRoute({ method: 'GET', path: '/health', operationId: 'health', summary: 'Liveness', tags: ['health'], access: 'public', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('healthy') }) } }, handler: () => ({ status: 'healthy' as const }) }),
+    defineRoute({
+      method: 'GET',
+      path: '/health',
+      operationId: 'health',
+      summary: 'Liveness',
+      tags: ['health'],
+      access: 'public',
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('healthy') }) } },
+      handler: () => ({ status: 'healthy' as const }),
+    }),
     defineRoute({
       method: 'GET',
       path: '/ready',
@@ -19,7 +28,10 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       summary: 'Readiness: the database answers',
       tags: ['health'],
       access: 'public',
-      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready') }) }, 503: { description: 'Database unavailable' } },
+      responses: {
+        200: { description: 'Ready', schema: z.object({ status: z.literal('ready') }) },
+        503: { description: 'Database unavailable' },
+      },
       handler: async ({ reply }) => {
         try {
           await sql`select 1`.execute(deps.db);
@@ -37,13 +49,20 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['pki'],
       access: 'public',
       params: z.object({ issuer_id: z.string().min(1).max(128) }),
-      responses: { 200: { description: 'DER CRL', contentType: 'application/pkix-crl' }, 304: { description: 'Not modified' } },
+      responses: {
+        200: { description: 'DER CRL', contentType: 'application/pkix-crl' },
+        304: { description: 'Not modified' },
+      },
       handler: async ({ params, request, reply }) => {
-        if (!allowPkiRequest(deps, request, reply)) return sendError(reply, 429, 'rate_limited', 'too many CRL requests from this address');
+        if (!allowPkiRequest(deps, request, reply))
+          return sendError(reply, 429, 'rate_limited', 'too many CRL requests from this address');
         const issuerId = params.issuer_id.replace(/\.crl$/, '');
         const crl = await currentCrl(deps, issuerId);
         const maxAge = Math.max(0, Math.floor((crl.nextUpdate.getTime() - deps.now().getTime()) / 1000));
-        reply.header('etag', crl.etag).header('cache-control', `public, max-age=${Math.min(maxAge, 3600)}`).header('last-modified', crl.thisUpdate.toUTCString());
+        reply
+          .header('etag', crl.etag)
+          .header('cache-control', `public, max-age=${Math.min(maxAge, 3600)}`)
+          .header('last-modified', crl.thisUpdate.toUTCString());
         if (request.headers['if-none-match'] === crl.etag) return reply.code(304).send();
         reply.type('application/pkix-crl');
         return Buffer.from(crl.der);

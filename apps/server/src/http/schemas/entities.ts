@@ -1,11 +1,43 @@
 import { z } from 'zod';
 import { nullableTimestamp, timestamp } from './common.js';
 
-const certificateStatus = z.enum(['pending', 'active', 'expiring', 'expired', 'renewal_in_progress', 'failed', 'revoked', 'archived']);
-const jobStatus = z.enum(['pending', 'awaiting_csr', 'awaiting_approval', 'running', 'waiting_on_ca', 'succeeded', 'failed', 'cancelled', 'dead']);
+const certificateStatus = z.enum([
+  'pending',
+  'active',
+  'expiring',
+  'expired',
+  'renewal_in_progress',
+  'failed',
+  'revoked',
+  'archived',
+]);
+const jobStatus = z.enum([
+  'pending',
+  'awaiting_csr',
+  'awaiting_approval',
+  'running',
+  'waiting_on_ca',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'dead',
+]);
 
-export const teamSchema = z.object({ id: z.string(), name: z.string(), description: z.string(), created_at: timestamp, updated_at: timestamp });
-export const ownerSchema = z.object({ id: z.string(), name: z.string(), email: z.string(), team_id: z.string().nullable(), created_at: timestamp, updated_at: timestamp });
+export const teamSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export const ownerSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  team_id: z.string().nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
 
 export const issuerSchema = z.object({
   id: z.string(),
@@ -23,7 +55,10 @@ export const issuerSchema = z.object({
   updated_at: timestamp,
 });
 
-export const keyAlgorithmRuleSchema = z.object({ algorithm: z.enum(['RSA', 'ECDSA', 'Ed25519']), min_size: z.number().int().positive().optional() });
+export const keyAlgorithmRuleSchema = z.object({
+  algorithm: z.enum(['RSA', 'ECDSA', 'Ed25519']),
+  min_size: z.number().int().positive().optional(),
+});
 
 export const profileSchema = z.object({
   id: z.string(),
@@ -50,8 +85,12 @@ export const renewalPolicySchema = z.object({
   max_retries: z.number().int(),
   retry_interval_seconds: z.number().int(),
   alert_thresholds_days: z.array(z.number().int()),
-  alert_channels: z.record(z.string(), z.array(z.string())).describe('severity → channels; empty = every tier to Email'),
-  alert_severity_map: z.record(z.string(), z.string()).describe('threshold days → severity; unnamed thresholds use 30 informational, 14/7 warning, 0 critical'),
+  alert_channels: z
+    .record(z.string(), z.array(z.string()))
+    .describe('severity → channels; empty = every tier to Email'),
+  alert_severity_map: z
+    .record(z.string(), z.string())
+    .describe('threshold days → severity; unnamed thresholds use 30 informational, 14/7 warning, 0 critical'),
   created_at: timestamp,
   updated_at: timestamp,
 });
@@ -61,8 +100,16 @@ export const targetSchema = z.object({
   name: z.string(),
   type: z.string(),
   agent_id: z.string().nullable(),
-  config: z.record(z.string(), z.unknown()).describe('Secret fields (per the schema that checked it) show as "[redacted]"; send "[redacted]" back to keep a stored secret'),
-  config_schema_source: z.enum(['server', 'agent', 'none']).describe("Which schema checked the config and marked its secrets: the server's connector, the one the target's agent reported, or none (stored as given)"),
+  config: z
+    .record(z.string(), z.unknown())
+    .describe(
+      'Secret fields (per the schema that checked it) show as "[redacted]"; send "[redacted]" back to keep a stored secret',
+    ),
+  config_schema_source: z
+    .enum(['server', 'agent', 'none'])
+    .describe(
+      "Which schema checked the config and marked its secrets: the server's connector, the one the target's agent reported, or none (stored as given)",
+    ),
   enabled: z.boolean(),
   created_at: timestamp,
   updated_at: timestamp,
@@ -146,7 +193,17 @@ export const jobSchema = z.object({
   trigger: z.string(),
   requested_by: z.string(),
   has_csr: z.boolean(),
-  verification: z.object({ endpoint: z.string(), expected_fingerprint: z.string(), actual_fingerprint: z.string().nullable(), verified: z.boolean(), detail: z.string(), verified_at: z.string() }).nullable().optional(),
+  verification: z
+    .object({
+      endpoint: z.string(),
+      expected_fingerprint: z.string(),
+      actual_fingerprint: z.string().nullable(),
+      verified: z.boolean(),
+      detail: z.string(),
+      verified_at: z.string(),
+    })
+    .nullable()
+    .optional(),
   created_at: timestamp,
   updated_at: timestamp,
   started_at: nullableTimestamp,
