@@ -37,6 +37,11 @@ export const REQUIRED_COMMANDS = {
   '/usr/sbin/certmonger': 'certmonger',
   'dbus-daemon': 'dbus',
   '/usr/sbin/haproxy': 'haproxy',
+  // Second implementations for PKI artifacts, and the remote targets' real counterparts.
+  certtool: 'gnutls-bin',
+  '/usr/sbin/sshd': 'openssh-server',
+  kubectl: 'kubernetes-client',
+  keytool: 'default-jdk-headless',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)
