@@ -2,6 +2,7 @@ export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKA
 
 export * from './capabilities.js';
 export * from './config-schema.js';
+export type * from './contract-methods.js';
 export type * from './context.js';
 export type * from './discovery.js';
 export * from './env-mapping.js';

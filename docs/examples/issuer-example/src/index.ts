@@ -143,6 +143,7 @@ export function createExampleIssuer(config: ExampleConfig, ctx: ConnectorContext
 }
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'example',
   displayName: 'Example CA',
   version: VERSION,
