@@ -40,7 +40,9 @@ export {
   type HttpRequest,
   type HttpResponse,
   type RetryOptions,
+  type VendorErrorOptions,
 } from './http-client.js';
+export { createDeadlineSignal, type DeadlineSignal } from './deadline-signal.js';
 export {
   cidrContains,
   formatIpAddress,
@@ -79,7 +81,6 @@ export {
   privateKeyPemFor,
   splitCertificates,
 } from './pem-bundle.js';
-export { createFetch, type FetchOptions } from './policy-fetch.js';
 export { DEFAULT_POLL_SCHEDULE_MS, type PollCheckResult, type PollOptions, pollUntil } from './poll-order.js';
 export {
   type PostDeployVerifyConfig,
@@ -106,10 +107,4 @@ export {
   type VerifyServedCertificateOptions,
   verifyServedCertificate,
 } from './tls-probe.js';
-export { sendVendorRequest, type VendorRequestOptions, type VendorResponse } from './vendor-request.js';
 export { assertCertifiesCsrKey, type CheckedCsrKeyOptions, type CsrKey, checkedCsrKey } from './csr-key.js';
-export {
-  createPinnedServiceClient,
-  type PinnedServiceClient,
-  type PinnedServiceClientOptions,
-} from './pinned-service-client.js';
