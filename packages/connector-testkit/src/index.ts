@@ -13,7 +13,7 @@ export {
   startFakeVendor,
 } from './fake-vendor.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
-export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
+export { fakeVendorNetwork } from './fakes/fake-vendor-network.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
