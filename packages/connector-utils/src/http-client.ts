@@ -96,6 +96,11 @@ export interface HttpRequest {
   label?: string;
   /** Statuses returned as a response rather than thrown; default 2xx (a protocol client may want its 4xx bodies). */
   acceptStatus?: (status: number) => boolean;
+  /**
+   * Retry a retryable answer (429, 5xx) even when the request is not idempotent, because the protocol
+   * refuses a replay that was already processed (ACME's single-use nonces). Network errors still follow `idempotent`.
+   */
+  retryStatuses?: boolean;
 }
 
 export interface HttpResponse {
@@ -252,8 +257,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               acceptStatus,
             );
           } catch (error) {
-            if (stop.signal.aborted || !retryAllowed || !isRetryable(error) || attemptNumber >= maxAttempts)
-              throw error;
+            const answered = VendorApiError.isInstance(error) && error.status !== undefined;
+            const repeatable = retryAllowed || (request.retryStatuses === true && answered);
+            if (stop.signal.aborted || !repeatable || !isRetryable(error) || attemptNumber >= maxAttempts) throw error;
             const retryAfterSeconds = VendorApiError.isInstance(error) ? error.retryAfterSeconds : undefined;
             const delay =
               retryAfterSeconds === undefined
