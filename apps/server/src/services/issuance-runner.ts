@@ -1,3 +1,4 @@
+import { fullJitterDelay } from '@certctl/connector-utils';
 import { ConnectorError, type IssueRequest, type OrderResult, isRetryable } from '@certctl/core';
 import { certificateFingerprint, readCertificateSummary } from '@certctl/pki';
 import { newId } from '../db/ids.js';
@@ -6,11 +7,14 @@ import { SYSTEM_ACTOR } from './actor.js';
 import { recordAudit } from './audit.js';
 import { notifyCertificateEvent } from './certificate-events.js';
 import { toSubjectAltNames } from './certificate-names.js';
-import { retryDelayMs, statusByExpiry } from './certificate-status.js';
+import { statusByExpiry } from './certificate-status.js';
 import { currentVersion } from './certificates.js';
 import { LeaseLostError, settleJob } from './job-queue.js';
 import type { ServiceDeps } from './service-deps.js';
 import { inTransaction } from './transaction.js';
+
+/** Longest wait before retrying a failed issuance. */
+const MAX_RETRY_DELAY_MS = 3_600_000;
 
 const DEFAULT_POLL_SECONDS = 30;
 const MAX_POLL_SECONDS = 3600;
@@ -243,7 +247,7 @@ async function recordFailure(
   try {
     await inTransaction(deps, async (trx) => {
       if (retry) {
-        const delay = retryDelayMs(job.attempts, policy?.retryIntervalSeconds ?? 60);
+        const delay = fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS);
         await settleJob(trx, job, deps.replicaId, {
           status: 'pending',
           lastError: message,
