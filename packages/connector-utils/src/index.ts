@@ -33,6 +33,18 @@ export {
 export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
 export { createFileTarget, type FileTargetOptions } from './file-target.js';
 export {
+  absolutePath,
+  type CommandFieldsSpec,
+  type CommandFileTargetConfig,
+  type CommandFileTargetOptions,
+  commandFileTargetFields,
+  commandTimeoutSeconds,
+  createCommandFileTarget,
+  distinctPaths,
+  fileName,
+  operatorCommand,
+} from './file-target-config.js';
+export {
   createHttpClient,
   type HttpClient,
   type HttpClientOptions,
