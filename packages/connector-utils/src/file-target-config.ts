@@ -20,18 +20,27 @@ export const absolutePath = (description: string) =>
     .refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path')
     .describe(description);
 
-/** One file name inside a configured directory: no `/`, not `.` or `..`. */
+/** One file name inside a configured directory: letters, digits, `.`, `_`, `-`; not `.` or `..`. */
 export const fileName = (description: string) =>
   z
     .string()
-    .min(1)
-    .max(255)
-    .regex(/^(?!\.{1,2}$)[^/\0]+$/, 'must be a file name without "/"')
+    .regex(/^[A-Za-z0-9._-]{1,255}$/, 'must be a file name (letters, digits, . _ -), not a path')
+    .refine((name) => name !== '.' && name !== '..', 'must be a file name')
     .describe(description);
 
-/** A command run without a shell; what a shell would interpret is refused with the reason. */
-export const operatorCommand = (description: string) =>
-  z.string().superRefine(refineOperatorCommand).describe(description);
+/**
+ * A command run without a shell; what a shell would interpret is refused with the reason.
+ * `emptySkips`: an empty string is accepted and means "run nothing" (an optional validate step).
+ */
+export const operatorCommand = (description: string, options: { emptySkips?: boolean } = {}) =>
+  z
+    .string()
+    .max(1024)
+    .superRefine((text, ctx) => {
+      if (options.emptySkips && text === '') return;
+      refineOperatorCommand(text, ctx);
+    })
+    .describe(description);
 
 /** `command_timeout_seconds`: the deadline of each validate or reload command. */
 export const commandTimeoutSeconds = (description = 'Deadline of each validate or reload command') =>
