@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  fakeVendorNetwork,
   type FakePagerDuty,
   type FakeSlack,
   startFakePagerDuty,

@@ -58,6 +58,7 @@ export class ConnectorError extends Error {
     this: { readonly errorName: string; prototype: T },
     value: unknown,
   ): value is T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass it is called on; that is the point.
     return hasMarker(value, markerFor(this.errorName));
   }
 }
