@@ -46,6 +46,8 @@ export interface EntrustFakeOrder {
   /** Tracking id of the order this one renews. */
   renewedFrom?: string;
   reissues: number;
+  /** Lookups while pending (for `approveAfterLookups`). */
+  lookups: number;
   createdAt: Date;
 }
 
@@ -58,6 +60,8 @@ export interface FakeEntrustOptions {
   domains?: string[];
   /** Page size of the Gateway's certificate-events listing; default 50. */
   eventPageSize?: number;
+  /** An administrator approves each pending order once it was looked up this many times (unset: only `approve`). */
+  approveAfterLookups?: number;
 }
 
 export interface FakeEntrust {
@@ -162,6 +166,12 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
   let requireApproval = false;
   let nextEnterpriseId = 3_100_000;
   const eventPageSize = options.eventPageSize ?? 50;
+
+  /** A lookup of a pending order: the simulated administrator may approve it now. */
+  const looked = async (order: EntrustFakeOrder): Promise<void> => {
+    if (order.state !== 'PENDING' || options.approveAfterLookups === undefined) return;
+    if (++order.lookups >= options.approveAfterLookups) await issueOrder(order);
+  };
 
   const issueOrder = async (order: EntrustFakeOrder): Promise<string | undefined> => {
     const signed = await signCsr(issuingCa, order.csrPem, { validitySeconds: order.validitySeconds, dns: order.dns });
@@ -271,6 +281,7 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
         dns,
         profileId: body.profileId,
         reissues: 0,
+        lookups: 0,
         createdAt: new Date(),
       };
       // Bad CSRs are refused at submission, as the Gateway validates them before queueing.
@@ -288,11 +299,11 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
       await issueOrder(order);
       return { status: 200, body: enrollmentBody(order, format) };
     },
-    'GET /cagw/v1/certificate-authorities/:caId/enrollments/:trackingId': (r) => {
+    'GET /cagw/v1/certificate-authorities/:caId/enrollments/:trackingId': async (r) => {
       const denied = gatewayCaller(r, 'view');
       if (denied) return denied;
       const order = orders.get(r.params.trackingId!);
-      if (!order || order.api !== 'gateway')
+      if (order?.api !== 'gateway')
         return gatewayError(404, 'NOT_FOUND', `Enrollment ${r.params.trackingId} was not found`);
       return { body: enrollmentBody(order, r.url.searchParams.get('format') === 'PEM' ? 'PEM' : 'X509') };
     },
@@ -301,7 +312,7 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
       if (denied) return denied;
       const body = parseJsonBody(r.text());
       const action = isRecord(body) && isRecord(body.action) ? body.action : undefined;
-      if (!action || action.type !== 'RevokeAction')
+      if (action?.type !== 'RevokeAction')
         return gatewayError(400, 'BAD_REQUEST', 'action.type must be RevokeAction, HoldAction or UnholdAction');
       const serial = r.params.serial!.toLowerCase().replace(/^0+/, '');
       const order = [...orders.values()].find((o) => o.leaf && o.leaf.serial.replace(/^0+/, '') === serial);
@@ -470,6 +481,7 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
       commonName: check.commonName,
       renewedFrom: base?.trackingId,
       reissues: 0,
+      lookups: 0,
       createdAt: new Date(),
     };
     inventory.set(certType, (inventory.get(certType) ?? 0) - 1);
@@ -480,7 +492,7 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
 
   const enterpriseOrder = (r: FakeRequest): EntrustFakeOrder | FakeResponse => {
     const order = orders.get(r.params.trackingId!);
-    if (!order || order.api !== 'enterprise')
+    if (order?.api !== 'enterprise')
       return enterpriseError(404, `Certificate with tracking id ${r.params.trackingId} was not found`);
     return order;
   };
@@ -541,11 +553,13 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
         },
       };
     },
-    'GET /enterprise/v2/certificates/:trackingId': (r) => {
+    'GET /enterprise/v2/certificates/:trackingId': async (r) => {
       const denied = enterpriseCaller(r, 'view');
       if (denied) return denied;
       const order = enterpriseOrder(r);
-      return isResponse(order) ? order : { body: certificateDetail(order) };
+      if (isResponse(order)) return order;
+      await looked(order);
+      return { body: certificateDetail(order) };
     },
     'PATCH /enterprise/v2/certificates/:trackingId': async (r) => {
       const denied = enterpriseCaller(r, 'approve');
@@ -655,13 +669,13 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
     pending: () => [...orders.values()].filter((o) => o.state === 'PENDING'),
     async approve(trackingId) {
       const order = orders.get(trackingId);
-      if (!order || order.state !== 'PENDING') throw new Error(`no pending Entrust order ${trackingId}`);
+      if (order?.state !== 'PENDING') throw new Error(`no pending Entrust order ${trackingId}`);
       const problem = await issueOrder(order);
       if (problem) throw new Error(problem);
     },
     decline(trackingId, reason) {
       const order = orders.get(trackingId);
-      if (!order || order.state !== 'PENDING') throw new Error(`no pending Entrust order ${trackingId}`);
+      if (order?.state !== 'PENDING') throw new Error(`no pending Entrust order ${trackingId}`);
       order.state = 'DECLINED';
       order.declineReason = reason;
     },
@@ -693,6 +707,7 @@ export async function startFakeEntrust(options: FakeEntrustOptions = {}): Promis
           leaf,
           commonName,
           reissues: 0,
+          lookups: 0,
           createdAt: leaf.notBefore,
         };
         orders.set(order.trackingId, order);

@@ -312,12 +312,12 @@ export async function startFakeGlobalSign(options: FakeGlobalSignOptions = {}): 
     },
     async release(serial) {
       const cert = certificates.get(serial.toLowerCase());
-      if (!cert || cert.state !== 'PENDING') throw new Error(`no pending Atlas certificate ${serial}`);
+      if (cert?.state !== 'PENDING') throw new Error(`no pending Atlas certificate ${serial}`);
       await issue(cert);
     },
     fail(serial, description) {
       const cert = certificates.get(serial.toLowerCase());
-      if (!cert || cert.state !== 'PENDING') throw new Error(`no pending Atlas certificate ${serial}`);
+      if (cert?.state !== 'PENDING') throw new Error(`no pending Atlas certificate ${serial}`);
       cert.state = 'FAILED';
       cert.failure = description;
       cert.updatedAt = new Date();
