@@ -136,6 +136,24 @@ describeEachDialect('commercial CA orders', (ctx) => {
     expect((await certificate(id)).status).toBe('failed');
   });
 
+  it('Entrust: a restart while the order waits on the administrator loses nothing', async () => {
+    const { id, jobId } = await order(entrustIssuerId);
+    await server.runner.runOnce();
+    const trackingId = String((await job(jobId)).ca_order_id);
+    const dataDir = server.dataDir;
+    await server.stop();
+    await entrustFake.approve(trackingId);
+    server = await startTestServer({
+      database: ctx,
+      connectors: [createTestCa().manifest, entrust, globalsign],
+      dataDir,
+    });
+    expect(await job(jobId)).toMatchObject({ status: 'waiting_on_ca', ca_order_id: trackingId });
+    await later(jobId);
+    expect(await job(jobId)).toMatchObject({ status: 'succeeded' });
+    expect((await certificate(id)).status).toBe('active');
+  });
+
   it('GlobalSign Atlas: the certificate waits on validation, then the server picks it up', async () => {
     const { id, jobId } = await order(atlasIssuerId);
     await server.runner.runOnce();
