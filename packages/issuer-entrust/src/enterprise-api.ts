@@ -329,53 +329,55 @@ export function createEnterpriseApi(
         if (items.length < limit || offset + limit >= (page.summary?.total ?? 0)) break;
       }
     },
-    async syncAccount(signal) {
-      const clients = await getList<{
-        clients?: { clientId: number; clientName?: string; verificationStatus?: string }[];
-      }>('clients', 'read the Entrust clients', signal);
-      const organizations = await getList<{ organizations?: EntrustAccount['organizations'] }>(
-        'organizations',
-        'read the Entrust organizations',
-        signal,
-      );
-      const domains: EntrustAccount['domains'] = [];
-      for (let offset = 0; ; offset += 100) {
-        const page = await getList<{ summary?: { total?: number }; domains?: EntrustAccount['domains'] }>(
-          `domains?offset=${offset}&limit=100`,
-          'read the Entrust domains',
-          signal,
-        );
-        domains.push(...(page.domains ?? []));
-        if ((page.domains ?? []).length < 100 || domains.length >= (page.summary?.total ?? 0)) break;
-      }
-      const inventories = await getList<{ inventories?: { certType: string; remaining?: number }[] }>(
-        'inventories',
-        'read the Entrust inventory',
-        signal,
-      );
-      return {
-        clients: (clients.clients ?? []).map((c) => ({
-          clientId: c.clientId,
-          name: c.clientName ?? String(c.clientId),
-          verificationStatus: c.verificationStatus,
-        })),
-        organizations: organizations.organizations ?? [],
-        domains: domains.map((d) => ({
-          domainName: d.domainName,
-          clientId: d.clientId,
-          verificationStatus: d.verificationStatus,
-        })),
-        products: (inventories.inventories ?? []).map((i) => ({ certType: i.certType, remaining: i.remaining })),
-        syncedAt: deps.now(),
-      };
-    },
+    syncAccount,
     async test(signal) {
-      const account = await this.syncAccount(signal);
+      const account = await syncAccount(signal);
       const problems = accountProblems(config, account);
       if (problems.length > 0) throw new ConfigValidationError({ connector: CONNECTOR, issues: problems });
       return `enterprise API reachable as ${config.username}: ${account.organizations.length} organization(s), ${account.domains.length} domain(s), products ${account.products.map((p) => p.certType).join(', ') || 'none'}`;
     },
   };
+
+  async function syncAccount(signal?: AbortSignal): Promise<EntrustAccount> {
+    const clients = await getList<{
+      clients?: { clientId: number; clientName?: string; verificationStatus?: string }[];
+    }>('clients', 'read the Entrust clients', signal);
+    const organizations = await getList<{ organizations?: EntrustAccount['organizations'] }>(
+      'organizations',
+      'read the Entrust organizations',
+      signal,
+    );
+    const domains: EntrustAccount['domains'] = [];
+    for (let offset = 0; ; offset += 100) {
+      const page = await getList<{ summary?: { total?: number }; domains?: EntrustAccount['domains'] }>(
+        `domains?offset=${offset}&limit=100`,
+        'read the Entrust domains',
+        signal,
+      );
+      domains.push(...(page.domains ?? []));
+      if ((page.domains ?? []).length < 100 || domains.length >= (page.summary?.total ?? 0)) break;
+    }
+    const inventories = await getList<{ inventories?: { certType: string; remaining?: number }[] }>(
+      'inventories',
+      'read the Entrust inventory',
+      signal,
+    );
+    return {
+      clients: (clients.clients ?? []).map((c) => ({
+        clientId: c.clientId,
+        name: c.clientName ?? String(c.clientId),
+        verificationStatus: c.verificationStatus,
+      })),
+      organizations: organizations.organizations ?? [],
+      domains: domains.map((d) => ({
+        domainName: d.domainName,
+        clientId: d.clientId,
+        verificationStatus: d.verificationStatus,
+      })),
+      products: (inventories.inventories ?? []).map((i) => ({ certType: i.certType, remaining: i.remaining })),
+      syncedAt: deps.now(),
+    };
+  }
 }
 
 /** Config that names what the account does not have. */

@@ -6,7 +6,6 @@ import { checkedCsrKey } from '@certctl/connector-utils';
 import {
   type ConnectionTestResult,
   type ConnectorContext,
-  type ExistingCertificate,
   type IssueRequest,
   type IssueResult,
   type IssuerInstance,
@@ -119,7 +118,7 @@ export function createEntrustIssuer(
       ctx.logger.info({ serial: request.serial, reason: request.reason }, 'Entrust revoked the certificate');
     },
     async *listExisting(options) {
-      for await (const order of api.list(options?.signal)) yield existingCertificate(order) as ExistingCertificate;
+      for await (const order of api.list(options?.signal)) yield existingCertificate(order);
     },
     syncAccount: (options) => sync(options?.signal),
     async approveOrder(orderId, options) {

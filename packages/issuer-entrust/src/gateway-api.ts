@@ -155,6 +155,8 @@ export function createGatewayApi(config: EntrustIssuerConfig, http: EntrustHttp)
     },
     async *list(signal) {
       let next: string | undefined;
+      // Events come in time order and a revocation may follow its issuance pages later, so the
+      // list is read to the end before anything is yielded.
       const revoked = new Set<string>();
       const seen: EntrustOrder[] = [];
       for (let page = 0; page < 10_000; page++) {
