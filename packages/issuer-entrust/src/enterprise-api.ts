@@ -330,6 +330,9 @@ export function createEnterpriseApi(
       }
     },
     syncAccount,
+    async metadata(signal) {
+      return accountJson(await syncAccount(signal));
+    },
     async test(signal) {
       const account = await syncAccount(signal);
       const problems = accountProblems(config, account);
@@ -378,6 +381,30 @@ export function createEnterpriseApi(
       syncedAt: deps.now(),
     };
   }
+}
+
+/** The account as the app stores and offers it: snake_case JSON. */
+export function accountJson(account: EntrustAccount): Record<string, unknown> {
+  return {
+    api_mode: 'enterprise',
+    clients: account.clients.map((c) => ({
+      client_id: c.clientId,
+      name: c.name,
+      verification_status: c.verificationStatus,
+    })),
+    organizations: account.organizations.map((o) => ({
+      name: o.name,
+      client_id: o.clientId,
+      verification_status: o.verificationStatus,
+    })),
+    domains: account.domains.map((d) => ({
+      domain: d.domainName,
+      client_id: d.clientId,
+      verification_status: d.verificationStatus,
+    })),
+    products: account.products.map((p) => ({ cert_type: p.certType, remaining: p.remaining })),
+    synced_at: account.syncedAt.toISOString(),
+  };
 }
 
 /** Config that names what the account does not have. */

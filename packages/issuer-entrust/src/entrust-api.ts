@@ -11,6 +11,8 @@ export interface EntrustApi {
   revoke(request: RevokeRequest): Promise<void>;
   /** Orders that carry a certificate (issued, revoked or expired), for import. */
   list(signal?: AbortSignal): AsyncIterable<EntrustOrder>;
+  /** What the account offers (Gateway profiles; enterprise organizations, domains, products), snake_case JSON. */
+  metadata(signal?: AbortSignal): Promise<Record<string, unknown>>;
   /** Checks credentials and configuration; returns what was checked. */
   test(signal?: AbortSignal): Promise<string>;
 }

@@ -8,10 +8,12 @@ import {
   ConfigValidationError,
   ConnectorError,
   configFromEnv,
+  createRegistry,
   type IssuedCertificate,
   parseConfig,
 } from '@certctl/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import manifest from './index.js';
 import { entrustConfigSchema, entrustEnvMapping, type EntrustIssuerConfigInput } from './entrust-config.js';
 import { createEntrustIssuer, type EntrustIssuer } from './entrust-issuer.js';
 import { type EntrustSetup, setUpEntrust } from './test-support/entrust-setup.js';
@@ -192,6 +194,37 @@ describe('enterprise API mode', () => {
     expect(issuer.account?.domains.map((d) => d.domainName)).toContain('example.test');
     expect(issuer.account?.products.map((p) => p.certType)).toEqual(['STANDARD_SSL', 'ADVANTAGE_SSL']);
     expect((await issuer.testConnection()).detail).toMatch(/1 organization\(s\)/);
+  });
+
+  it('offers the synced account through the runtime as snake_case metadata, and the Gateway its profiles', async () => {
+    const ctx = await createTestContext();
+    contexts.push(ctx);
+    const registry = createRegistry({ createContext: ({ logger }) => ({ ...ctx, logger }) });
+    registry.register(manifest);
+    try {
+      const enterprise = await registry.instantiate('issuer', 'entrust', setup.enterpriseConfig(), { instanceId: 'e' });
+      const account = await enterprise.accountMetadata();
+      expect(account).toMatchObject({
+        api_mode: 'enterprise',
+        organizations: [{ name: 'Example Corp', client_id: 1, verification_status: 'APPROVED' }],
+        products: [
+          { cert_type: 'STANDARD_SSL', remaining: expect.any(Number) },
+          { cert_type: 'ADVANTAGE_SSL', remaining: expect.any(Number) },
+        ],
+      });
+      expect((account.domains as { domain: string }[]).map((d) => d.domain)).toContain('example.com');
+      const gateway = await registry.instantiate('issuer', 'entrust', setup.gatewayConfig(), { instanceId: 'g' });
+      expect(await gateway.accountMetadata()).toEqual({
+        api_mode: 'ca_gateway',
+        ca_id: setup.fake.caId,
+        profiles: [
+          { id: setup.fake.profiles.auto, name: 'TLS server (auto-approved)' },
+          { id: setup.fake.profiles.approval, name: 'TLS server (administrator approval)' },
+        ],
+      });
+    } finally {
+      await registry.stopAll();
+    }
   });
 
   it('reports a product the account does not have as a config error naming cert_type', async () => {

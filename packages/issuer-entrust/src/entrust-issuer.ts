@@ -17,11 +17,22 @@ import type { EntrustApi } from './entrust-api.js';
 import type { EntrustIssuerConfig } from './entrust-config.js';
 import { createEntrustHttp } from './entrust-http.js';
 import { type EntrustOrder, existingCertificate, orderResult } from './entrust-order.js';
-import { accountProblems, createEnterpriseApi, type EnterpriseApi, type EntrustAccount } from './enterprise-api.js';
+import {
+  accountJson,
+  accountProblems,
+  createEnterpriseApi,
+  type EnterpriseApi,
+  type EntrustAccount,
+} from './enterprise-api.js';
 import { createGatewayApi } from './gateway-api.js';
 
 export interface EntrustIssuer
-  extends Required<Pick<IssuerInstance, 'getOrder' | 'revoke' | 'listExisting' | 'testConnection' | 'start' | 'stop'>> {
+  extends Required<
+    Pick<
+      IssuerInstance,
+      'getOrder' | 'revoke' | 'listExisting' | 'accountMetadata' | 'testConnection' | 'start' | 'stop'
+    >
+  > {
   issue(request: IssueRequest): Promise<IssueResult>;
   renew(request: IssueRequest): Promise<IssueResult>;
   /** Enterprise mode: a new certificate on the same order with a new key (`replacesCertificatePem` names the order). */
@@ -121,6 +132,10 @@ export function createEntrustIssuer(
       for await (const order of api.list(options?.signal)) yield existingCertificate(order);
     },
     syncAccount: (options) => sync(options?.signal),
+    async accountMetadata(options) {
+      if (!enterprise) return api.metadata(options?.signal);
+      return accountJson(await sync(options?.signal));
+    },
     async approveOrder(orderId, options) {
       return orderResult(await needEnterprise('approving an order').approve(orderId, options?.signal));
     },

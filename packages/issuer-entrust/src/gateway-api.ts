@@ -108,6 +108,16 @@ export function createGatewayApi(config: EntrustIssuerConfig, http: EntrustHttp)
     return toOrder(response.json<{ enrollment?: Enrollment }>().enrollment, response.status);
   };
 
+  const listProfiles = async (signal?: AbortSignal): Promise<{ id: string; name?: string }[]> => {
+    const response = await http.call(
+      { method: 'GET', url: `${base}/profiles`, signal },
+      { what: `list the profiles of CA ${caId}`, permission: 'View Certificates' },
+    );
+    return (response.json<{ profiles?: { id?: string; name?: string }[] }>().profiles ?? [])
+      .filter((p): p is { id: string; name?: string } => typeof p.id === 'string')
+      .map((p) => ({ id: p.id, ...(p.name ? { name: p.name } : {}) }));
+  };
+
   return {
     place: (request) => enroll(request, false),
     renew: (request) => enroll(request, request.replacesCertificatePem !== undefined),
@@ -188,12 +198,11 @@ export function createGatewayApi(config: EntrustIssuerConfig, http: EntrustHttp)
       }
       for (const order of seen) yield revoked.has(order.orderId) ? { ...order, state: 'revoked' as const } : order;
     },
+    async metadata(signal) {
+      return { api_mode: 'ca_gateway', ca_id: caId, profiles: await listProfiles(signal) };
+    },
     async test(signal) {
-      const response = await http.call(
-        { method: 'GET', url: `${base}/profiles`, signal },
-        { what: `list the profiles of CA ${caId}`, permission: 'View Certificates' },
-      );
-      const profiles = (response.json<{ profiles?: { id?: string }[] }>().profiles ?? []).map((p) => p.id);
+      const profiles = (await listProfiles(signal)).map((p) => p.id);
       if (config.profile_id && !profiles.includes(config.profile_id)) {
         throw new ConfigValidationError({
           connector: CONNECTOR,
