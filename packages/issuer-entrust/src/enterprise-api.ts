@@ -43,6 +43,7 @@ interface CertificateDetail {
 }
 
 const TRACKING_ID = /^\d{1,12}$/;
+const PRODUCT_CODE = /^[A-Z0-9_]{2,64}$/;
 
 /** RFC 5280 reasons the enterprise API names; the others have no Entrust equivalent. */
 const ENTERPRISE_REASONS: Partial<Record<RevocationReason, string>> = {
@@ -168,17 +169,10 @@ export function createEnterpriseApi(
     };
   };
 
-  const certTypeOf = (request: IssueRequest): string => {
-    const certType = request.profile ?? config.cert_type;
-    if (!/^[A-Z0-9_]{2,64}$/.test(certType)) {
-      throw new MalformedInputError({
-        connector: CONNECTOR,
-        inputKind: 'profile',
-        message: `"${certType.slice(0, 64)}" is not an Entrust certificate type`,
-      });
-    }
-    return certType;
-  };
+  // A certctl profile named like an Entrust product code (EV_SSL) orders that product; any other
+  // profile name is certctl's own, and the configured cert_type applies.
+  const certTypeOf = (request: IssueRequest): string =>
+    request.profile && PRODUCT_CODE.test(request.profile) ? request.profile : config.cert_type;
 
   /** The tracking id of the order that produced a certificate, found by its serial. */
   const orderOfCertificate = async (pem: string, signal?: AbortSignal): Promise<string | undefined> => {

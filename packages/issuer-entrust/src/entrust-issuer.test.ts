@@ -282,6 +282,14 @@ describe('enterprise API mode', () => {
     expect(setup.fake.orders.get(renewed.orderId!)!.renewedFrom).toBe(original.orderId);
   });
 
+  it('orders the product a certctl profile names when it is an Entrust product code, else cert_type', async () => {
+    const { issuer } = await issuerWith(setup.enterpriseConfig());
+    const advantage = (await issuer.issue(await request({ profile: 'ADVANTAGE_SSL' }))) as IssuedCertificate;
+    expect(setup.fake.orders.get(advantage.orderId!)!.certType).toBe('ADVANTAGE_SSL');
+    const own = (await issuer.issue(await request({ profile: 'web-servers' }))) as IssuedCertificate;
+    expect(setup.fake.orders.get(own.orderId!)!.certType).toBe('STANDARD_SSL');
+  });
+
   it('revokes through the order that holds the serial', async () => {
     const { issuer } = await issuerWith(setup.enterpriseConfig());
     const issued = (await issuer.issue(await request())) as IssuedCertificate;
