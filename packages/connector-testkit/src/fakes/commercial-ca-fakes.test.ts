@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCsr } from '../test-pki.js';
@@ -46,6 +47,26 @@ function send(
     req.end(options.body);
   });
 }
+
+/** Every field of the recorded example comes back with the same JSON type (arrays: each element like the first). */
+function shapeProblems(expected: unknown, actual: unknown, path = '$'): string[] {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) return [`${path} should be an array`];
+    return expected.length === 0 ? [] : actual.flatMap((item, i) => shapeProblems(expected[0], item, `${path}[${i}]`));
+  }
+  if (expected !== null && typeof expected === 'object') {
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return [`${path} should be an object`];
+    return Object.entries(expected).flatMap(([key, value]) =>
+      key in actual
+        ? shapeProblems(value, (actual as Record<string, unknown>)[key], `${path}.${key}`)
+        : [`${path}.${key} is missing`],
+    );
+  }
+  return typeof expected === typeof actual ? [] : [`${path} should be a ${typeof expected}, is ${typeof actual}`];
+}
+
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./__fixtures__/${name}.json`, import.meta.url), 'utf8'));
 
 describe('fake Entrust', () => {
   let fake: FakeEntrust;
@@ -122,6 +143,58 @@ describe('fake Entrust', () => {
       headers: basic(fake.username, fake.apiKey),
     });
     expect(unknown.status).toBe(404);
+  });
+
+  it('answers in the shape of the recorded Entrust examples', async () => {
+    const csr = await createTestCsr({ commonName: 'shape.example.test' });
+    const pending = await gw('/enrollments', {
+      method: 'POST',
+      body: JSON.stringify({ profileId: fake.profiles.approval, csr: csr.csrPem }),
+    });
+    expect(shapeProblems(fixture('entrust-gateway-enrollment-pending'), pending.json())).toEqual([]);
+    const issued = await gw('/enrollments', {
+      method: 'POST',
+      body: JSON.stringify({ profileId: fake.profiles.auto, csr: (await createTestCsr()).csrPem }),
+    });
+    const serial = String((issued.json().enrollment as { serialNumber: string }).serialNumber);
+    const revoked = await gw(`/certificates/${serial}/actions`, {
+      method: 'POST',
+      body: JSON.stringify({ action: { type: 'RevokeAction', reason: 'keyCompromise', comment: 'test' } }),
+    });
+    expect(shapeProblems(fixture('entrust-gateway-revoke-action'), revoked.json())).toEqual([]);
+    const viewerCert = await fake.clientCredential('shape-viewer', ['view']);
+    const forbidden = await gw('/enrollments', {
+      method: 'POST',
+      credential: viewerCert,
+      body: JSON.stringify({ profileId: fake.profiles.auto, csr: csr.csrPem }),
+    });
+    expect(forbidden.status).toBe(403);
+    expect(shapeProblems(fixture('entrust-gateway-error'), forbidden.json())).toEqual([]);
+
+    const headers = basic(fake.username, fake.apiKey);
+    const ordered = await send(`${fake.enterpriseUrl}/certificates`, {
+      method: 'POST',
+      ca: fake.serverCaPem,
+      credential: client,
+      headers,
+      body: JSON.stringify({ csr: csr.csrPem, certType: 'STANDARD_SSL' }),
+    });
+    expect(ordered.status).toBe(201);
+    const detail = await send(`${fake.enterpriseUrl}/certificates/${ordered.json().trackingId}`, {
+      ca: fake.serverCaPem,
+      credential: client,
+      headers,
+    });
+    expect(shapeProblems(fixture('entrust-enterprise-certificate'), detail.json())).toEqual([]);
+    const viewer = fake.addApiUser('shape-viewer', ['view']);
+    const denied = await send(`${fake.enterpriseUrl}/certificates`, {
+      method: 'POST',
+      body: '{}',
+      ca: fake.serverCaPem,
+      credential: client,
+      headers: basic('shape-viewer', viewer),
+    });
+    expect(shapeProblems(fixture('entrust-enterprise-error'), denied.json())).toEqual([]);
   });
 
   it('rate-limits with Retry-After when told to', async () => {
