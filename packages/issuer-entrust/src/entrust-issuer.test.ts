@@ -92,6 +92,17 @@ describe('CA Gateway mode', () => {
     expect(result.status === 'failed' && result.reason).toContain('domain ownership could not be confirmed');
   });
 
+  it('renews naming the serial it replaces, and reads the Gateway certificate as base64 DER too', async () => {
+    const { issuer } = await issuerWith(setup.gatewayConfig({ profile_id: setup.fake.profiles.approval }));
+    const first = await issuer.issue(await request());
+    if (first.status !== 'pending') throw new Error('expected a pending order');
+    await setup.fake.approve(first.orderId);
+    const original = (await issuer.getOrder(first.orderId)) as IssuedCertificate;
+    await issuer.renew(await request({ replacesCertificatePem: original.certificatePem }));
+    const sent = JSON.parse(setup.fake.vendor.requests.filter((r) => r.path.endsWith('/enrollments')).at(-1)!.body);
+    expect(sent).toMatchObject({ renewal: true, properties: { RenewalSerialNumber: original.serial } });
+  });
+
   it('revokes through a RevokeAction on the Gateway with the RFC 5280 reason', async () => {
     const { issuer } = await issuerWith(setup.gatewayConfig());
     const issued = (await issuer.issue(await request())) as IssuedCertificate;

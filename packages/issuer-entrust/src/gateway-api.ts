@@ -4,6 +4,7 @@
  * by tracking id, revocation through a RevokeAction, and certificate events for import.
  */
 import { ConfigValidationError, type IssueRequest, MalformedInputError, type RevocationReason } from '@certctl/core';
+import { parseCertificateBundle } from '@certctl/pki';
 import { CONNECTOR } from './connector-name.js';
 import { type EntrustApi, requestedLifetimeSeconds } from './entrust-api.js';
 import type { EntrustIssuerConfig } from './entrust-config.js';
@@ -84,6 +85,9 @@ export function createGatewayApi(config: EntrustIssuerConfig, http: EntrustHttp)
       });
     }
     const lifetime = requestedLifetimeSeconds(request);
+    // A renewal names the certificate it renews, as the Gateway documents for CAs that track renewals.
+    const renewed =
+      renewal && request.replacesCertificatePem ? parseCertificateBundle(request.replacesCertificatePem)[0] : undefined;
     const response = await http.call(
       {
         method: 'POST',
@@ -97,7 +101,7 @@ export function createGatewayApi(config: EntrustIssuerConfig, http: EntrustHttp)
             ...request.sans.dns.map((value) => ({ type: 'dNSName', value })),
             ...request.sans.ip.map((value) => ({ type: 'iPAddress', value })),
           ],
-          ...(renewal ? { renewal: true } : {}),
+          ...(renewed ? { renewal: true, properties: { RenewalSerialNumber: renewed.serialNumber } } : {}),
           ...(lifetime ? { optionalCertificateRequestDetails: { validityPeriod: `PT${lifetime}S` } } : {}),
         },
         signal: request.signal,
@@ -130,7 +134,7 @@ export function createGatewayApi(config: EntrustIssuerConfig, http: EntrustHttp)
         });
       }
       const response = await http.call(
-        { method: 'GET', url: `${base}/enrollments/${encodeURIComponent(orderId)}?format=PEM`, signal },
+        { method: 'GET', url: `${base}/enrollments/${encodeURIComponent(orderId)}`, signal },
         { what: `look up enrollment ${orderId} on CA ${caId}`, permission: 'View Certificates' },
       );
       return toOrder(response.json<{ enrollment?: Enrollment }>().enrollment, response.status, orderId);
