@@ -30,6 +30,7 @@ describeEachDialect('commercial CA orders', (ctx) => {
   let atlasFake: FakeGlobalSign;
   let entrustIssuerId: string;
   let atlasIssuerId: string;
+  let enterpriseIssuerId: string;
 
   beforeAll(async () => {
     dir = await createTempDir('certctl-commercial-ca-');
@@ -59,6 +60,22 @@ describeEachDialect('commercial CA orders', (ctx) => {
     });
     expect(created.status, created.body).toBe(201);
     entrustIssuerId = String(created.json.id);
+    const enterprise = await call(server.api, 'POST', '/api/v1/issuers', {
+      name: `entrust-enterprise-${ctx.dialect}`,
+      type: 'entrust',
+      config: {
+        api_mode: 'enterprise',
+        api_url: entrustFake.enterpriseUrl,
+        username: entrustFake.username,
+        api_key: entrustFake.apiKey,
+        queue_for_approval: true,
+        client_cert_path: await write('entrust-ecs.crt', entrustClient.certificatePem),
+        client_key_path: await write('entrust-ecs.key', entrustClient.privateKeyPem),
+        server_ca_path: await write('entrust-ecs-ca.pem', entrustFake.serverCaPem),
+      },
+    });
+    expect(enterprise.status, enterprise.body).toBe(201);
+    enterpriseIssuerId = String(enterprise.json.id);
     atlasFake.holdIssuance(true);
     const atlas = await call(server.api, 'POST', '/api/v1/issuers', {
       name: `atlas-${ctx.dialect}`,
@@ -134,6 +151,24 @@ describeEachDialect('commercial CA orders', (ctx) => {
     expect(failed.status).toBe('failed');
     expect(String(failed.last_error)).toContain('organization validation expired');
     expect((await certificate(id)).status).toBe('failed');
+  });
+
+  it('Entrust enterprise API: an order queued for approval completes once approved, or fails with the decline reason', async () => {
+    const approved = await order(enterpriseIssuerId);
+    const declined = await order(enterpriseIssuerId);
+    await server.runner.runOnce();
+    const approvedId = String((await job(approved.jobId)).ca_order_id);
+    const declinedId = String((await job(declined.jobId)).ca_order_id);
+    expect(entrustFake.orders.get(approvedId)).toMatchObject({ state: 'PENDING', api: 'enterprise', ctLog: true });
+    await entrustFake.approve(approvedId);
+    entrustFake.decline(declinedId, 'the requester is not authorised for this organization');
+    await later(approved.jobId);
+    await later(declined.jobId);
+    expect(await job(approved.jobId)).toMatchObject({ status: 'succeeded' });
+    expect((await certificate(approved.id)).status).toBe('active');
+    const failed = await job(declined.jobId);
+    expect(failed.status).toBe('failed');
+    expect(String(failed.last_error)).toContain('the requester is not authorised for this organization');
   });
 
   it('Entrust: a restart while the order waits on the administrator loses nothing', async () => {
