@@ -276,6 +276,28 @@ describe('enterprise API mode', () => {
     });
   });
 
+  it('lets a credential with the approve permission act as the Entrust administrator, and names the permission when it lacks it', async () => {
+    const { issuer } = await issuerWith(setup.enterpriseConfig({ queue_for_approval: true }));
+    const first = await issuer.issue(await request());
+    if (first.status !== 'pending') throw new Error('expected a pending order');
+    expect((await issuer.approveOrder(first.orderId)).status).toBe('issued');
+    const second = await issuer.issue(await request());
+    if (second.status !== 'pending') throw new Error('expected a pending order');
+    expect(await issuer.declineOrder(second.orderId, 'not needed any more')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('not needed any more'),
+    });
+    const requester = setup.fake.addApiUser('requester', ['view', 'request']);
+    const limited = await issuerWith(
+      setup.enterpriseConfig({ username: 'requester', api_key: requester, queue_for_approval: true }),
+    );
+    const third = await limited.issuer.issue(await request());
+    if (third.status !== 'pending') throw new Error('expected a pending order');
+    const error = await limited.issuer.approveOrder(third.orderId).catch((e: unknown) => e);
+    expect(AuthenticationError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain("lacks the 'Approve Requests' permission");
+  });
+
   it('reissues on the same order with a new key, and renews as a new order', async () => {
     const { issuer } = await issuerWith(setup.enterpriseConfig());
     const original = (await issuer.issue(await request())) as IssuedCertificate;
