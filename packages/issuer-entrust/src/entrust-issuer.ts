@@ -110,7 +110,14 @@ export function createEntrustIssuer(
       return account;
     },
     async start() {
-      if (enterprise) await sync(ctx.signal);
+      if (!enterprise) return;
+      try {
+        await sync(ctx.signal);
+      } catch (error) {
+        // The runtime creates a fresh instance on its next try: this one's connections must not linger.
+        await http.close();
+        throw error;
+      }
     },
     async stop() {
       await http.close();

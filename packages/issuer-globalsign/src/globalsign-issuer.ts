@@ -234,7 +234,13 @@ export function createGlobalSignIssuer(
 
   return {
     async start() {
-      await client.login(ctx.signal);
+      try {
+        await client.login(ctx.signal);
+      } catch (error) {
+        // The runtime creates a fresh instance on its next try: this one's connections must not linger.
+        await client.close();
+        throw error;
+      }
     },
     async stop() {
       await client.close();
