@@ -35,6 +35,16 @@ const GATEWAY_REASONS: Partial<Record<RevocationReason, string>> = {
   privilegeWithdrawn: 'privilegeWithdrawn',
 };
 
+/** The certificate a renewal replaces, when it parses (a renewal without it is still an enrollment). */
+function renewedCertificate(pem: string | undefined): { serialNumber: string } | undefined {
+  if (!pem) return undefined;
+  try {
+    return parseCertificateBundle(pem)[0];
+  } catch {
+    return undefined;
+  }
+}
+
 export function createGatewayApi(config: EntrustIssuerConfig, http: EntrustHttp): EntrustApi {
   const caId = config.ca_id!;
   const base = `${config.api_url.replace(/\/+$/, '')}/v1/certificate-authorities/${encodeURIComponent(caId)}`;
@@ -86,8 +96,7 @@ export function createGatewayApi(config: EntrustIssuerConfig, http: EntrustHttp)
     }
     const lifetime = requestedLifetimeSeconds(request);
     // A renewal names the certificate it renews, as the Gateway documents for CAs that track renewals.
-    const renewed =
-      renewal && request.replacesCertificatePem ? parseCertificateBundle(request.replacesCertificatePem)[0] : undefined;
+    const renewed = renewal ? renewedCertificate(request.replacesCertificatePem) : undefined;
     const response = await http.call(
       {
         method: 'POST',
