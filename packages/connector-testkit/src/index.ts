@@ -12,8 +12,24 @@ export {
   type StartFakeVendorOptions,
   startFakeVendor,
 } from './fake-vendor.js';
+export {
+  type EntrustApiPermission,
+  type EntrustFakeOrder,
+  type EntrustGatewayPermission,
+  type FakeEntrust,
+  type FakeEntrustOptions,
+  startFakeEntrust,
+} from './fakes/entrust.js';
+export { type ClientCredential, issueClientCredential } from './fakes/fake-ca-signing.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
+export {
+  type AtlasFakeCertificate,
+  type AtlasPermission,
+  type FakeGlobalSign,
+  type FakeGlobalSignOptions,
+  startFakeGlobalSign,
+} from './fakes/globalsign.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
