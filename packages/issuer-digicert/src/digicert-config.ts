@@ -52,11 +52,14 @@ export const digicertConfigSchema = z.strictObject({
 export type DigicertIssuerConfig = z.output<typeof digicertConfigSchema>;
 export type DigicertIssuerConfigInput = z.input<typeof digicertConfigSchema>;
 
-/** The reference names (connectors-reference.md, DigiCert rows). */
+/** The reference names, plus two in the same style (connectors-reference.md, DigiCert rows). */
 export const digicertEnvMapping: EnvMapping = {
   CERTCTL_DIGICERT_API_KEY: 'api_key',
   CERTCTL_DIGICERT_ORG_ID: 'org_id',
   CERTCTL_DIGICERT_PRODUCT_TYPE: 'product_type',
   CERTCTL_DIGICERT_BASE_URL: 'base_url',
   CERTCTL_DIGICERT_POLL_MAX_WAIT_SECONDS: 'poll_max_wait_seconds',
+  // In the same style: a proxy's CA bundle and the inline wait of issue.
+  CERTCTL_DIGICERT_CA_BUNDLE_PATH: 'ca_bundle_path',
+  CERTCTL_DIGICERT_ISSUE_WAIT_SECONDS: 'issue_wait_seconds',
 };

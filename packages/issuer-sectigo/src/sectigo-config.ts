@@ -43,7 +43,7 @@ export const sectigoConfigSchema = z.strictObject({
 export type SectigoIssuerConfig = z.output<typeof sectigoConfigSchema>;
 export type SectigoIssuerConfigInput = z.input<typeof sectigoConfigSchema>;
 
-/** The reference names (issuer-sectigo.md). */
+/** The reference names, plus two in the same style (issuer-sectigo.md). */
 export const sectigoEnvMapping: EnvMapping = {
   CERTCTL_SECTIGO_CUSTOMER_URI: 'customer_uri',
   CERTCTL_SECTIGO_LOGIN: 'login',
@@ -53,4 +53,7 @@ export const sectigoEnvMapping: EnvMapping = {
   CERTCTL_SECTIGO_TERM: 'term',
   CERTCTL_SECTIGO_BASE_URL: 'base_url',
   CERTCTL_SECTIGO_POLL_MAX_WAIT_SECONDS: 'poll_max_wait_seconds',
+  // In the same style: a proxy's CA bundle and the inline wait of issue.
+  CERTCTL_SECTIGO_CA_BUNDLE_PATH: 'ca_bundle_path',
+  CERTCTL_SECTIGO_ISSUE_WAIT_SECONDS: 'issue_wait_seconds',
 };
