@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Basics, call, createBasics, makeCsr } from '../testing/api-fixtures.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
 import { createTestCa } from '../testing/test-issuer.js';
-import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { KEYS, startTestServer, type TestServer } from '../testing/test-server.js';
 
 /** What the test needs from each vendor's fake, behind one shape. */
 interface Vendor {
@@ -139,6 +139,25 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
   };
   const importRun = (vendor: Vendor, body: Record<string, unknown>) =>
     call(server.api, 'POST', `/api/v1/issuers/${vendor.issuerId}/import`, body);
+
+  it('documents the import route in OpenAPI and keeps it to admins and issuers that can list', async () => {
+    const doc = JSON.parse((await server.api.inject({ method: 'GET', url: '/api/v1/openapi.json' })).body) as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    const operation = doc.paths['/api/v1/issuers/{id}/import']?.post;
+    expect(operation).toMatchObject({ operationId: 'importIssuerCertificates' });
+    const documented = JSON.stringify(operation);
+    for (const field of ['dry_run', 'include_expired', 'products', 'domains', 'already_managed', 'order_id'])
+      expect(documented).toContain(field);
+    expect((await call(server.api, 'POST', '/api/v1/issuers/iss-digicert/import', {}, KEYS.alice)).status).toBe(403);
+    expect((await call(server.api, 'POST', '/api/v1/issuers/iss-digicert/import', { dry_run: 'yes' })).status).toBe(
+      400,
+    );
+    expect((await call(server.api, 'POST', '/api/v1/issuers/no-such-issuer/import', {})).status).toBe(404);
+    const unsupported = await call(server.api, 'POST', `/api/v1/issuers/${basics.issuerId}/import`, {});
+    expect(unsupported.status).toBe(422);
+    expect(unsupported.json.error).toBe('not_supported');
+  });
 
   for (const vendor of vendors) {
     describe(vendor.id, () => {
