@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type FakeRequest, type FakeResponse, type FakeVendor, startFakeVendor } from '../fake-vendor.js';
 import { createTestCa, type TestCa } from '../test-pki.js';
 import { createFaultQueue, type FaultQueue, isRecord, parseJsonBody } from './fake-faults.js';
-import { readFakeCsr, signForFakeCa } from './fake-ca-signing.js';
+import { pemLines, readFakeCsr, signForFakeCa } from './fake-ca-signing.js';
 
 /** An order status as CertCentral reports it. */
 export type DigicertOrderStatus = 'needs_approval' | 'pending' | 'issued' | 'rejected' | 'revoked' | 'expired';
@@ -338,7 +338,10 @@ export async function startFakeDigicert(
     if (format !== 'pem_all' && format !== 'pem_noroot')
       return dcError(400, 'invalid_format', `Format "${format}" is not supported.`);
     // Our test CA is the root: pem_noroot is the leaf alone, pem_all adds the root.
-    const body = format === 'pem_all' ? `${order.certificate!.pem}${issuingCa.certificatePem}` : order.certificate!.pem;
+    const body =
+      format === 'pem_all'
+        ? pemLines(order.certificate!.pem, issuingCa.certificatePem)
+        : pemLines(order.certificate!.pem);
     return { headers: { 'content-type': 'application/x-pem-file' }, body };
   };
 

@@ -53,3 +53,8 @@ export async function signForFakeCa(
     notAfter: leaf.notAfter,
   };
 }
+
+/** PEM blocks one after the other, each ending with a newline, as the CAs send them. */
+export function pemLines(...pems: string[]): string {
+  return pems.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join('');
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type FakeRequest, type FakeResponse, type FakeVendor, startFakeVendor } from '../fake-vendor.js';
 import { createTestCa, type TestCa } from '../test-pki.js';
 import { createFaultQueue, type FaultQueue, isRecord, parseJsonBody } from './fake-faults.js';
-import { readFakeCsr, signForFakeCa } from './fake-ca-signing.js';
+import { pemLines, readFakeCsr, signForFakeCa } from './fake-ca-signing.js';
 
 /** An SSL certificate status as Sectigo Certificate Manager reports it. */
 export type SectigoStatus = 'Requested' | 'Applied' | 'Issued' | 'Rejected' | 'Revoked' | 'Expired';
@@ -295,7 +295,7 @@ export async function startFakeSectigo(
     const leaf = entry.certificate.pem;
     const root = issuingCa.certificatePem;
     // x509 and pem: leaf then chain; x509CO: the leaf alone; x509IO: the chain alone.
-    const body = format === 'x509CO' ? leaf : format === 'x509IO' ? root : `${leaf}${root}`;
+    const body = format === 'x509CO' ? pemLines(leaf) : format === 'x509IO' ? pemLines(root) : pemLines(leaf, root);
     return { headers: { 'content-type': 'application/x-x509-ca-cert' }, body };
   };
 
