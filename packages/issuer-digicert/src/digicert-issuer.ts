@@ -223,6 +223,10 @@ export function createDigicertIssuer(
     return waitBriefly(orderId, spki, request.signal);
   };
 
+  /**
+   * The certificate id behind a serial: DigiCert's search first, then the order list page by page
+   * (the search does not match serials on every account), comparing each order's serial_number.
+   */
   const findCertificateId = async (
     serial: string,
     signal?: AbortSignal,
@@ -230,16 +234,25 @@ export function createDigicertIssuer(
     const wanted = validateArgument(serial, 'hex-serial', CONNECTOR)
       .toLowerCase()
       .replace(/^(00)+(?=.)/, '');
-    const found = await client.json<{ orders?: DigicertOrder[] }>({
-      method: 'GET',
-      path: 'order/certificate',
-      query: { 'filters[search]': wanted, limit: '100' },
-      signal,
-      permission: 'view orders',
-    });
-    const match = (found.orders ?? []).find(
-      (o) => o.certificate?.id && o.certificate.serial_number?.toLowerCase().replace(/^(00)+(?=.)/, '') === wanted,
-    );
+    const matching = (orders: DigicertOrder[] | undefined) =>
+      (orders ?? []).find(
+        (o) => o.certificate?.id && o.certificate.serial_number?.toLowerCase().replace(/^(00)+(?=.)/, '') === wanted,
+      );
+    const listed = (query: Record<string, string>) =>
+      client.json<{ orders?: DigicertOrder[]; page?: { total?: number } }>({
+        method: 'GET',
+        path: 'order/certificate',
+        query,
+        signal,
+        permission: 'view orders',
+      });
+    let match = matching((await listed({ 'filters[search]': wanted, limit: '100' })).orders);
+    const limit = 1000;
+    for (let offset = 0; !match; offset += limit) {
+      const page = await listed({ limit: String(limit), offset: String(offset) });
+      match = matching(page.orders);
+      if ((page.orders ?? []).length < limit || offset + limit >= (page.page?.total ?? 0)) break;
+    }
     if (!match)
       throw new ConnectorError({
         connector: CONNECTOR,
