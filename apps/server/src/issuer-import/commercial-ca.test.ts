@@ -2,9 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeDigicert, type FakeSectigo, startFakeDigicert, startFakeSectigo } from '@certctl/connector-testkit';
+import {
+  createFakeVendorFetch,
+  type FakeDigicert,
+  type FakeSectigo,
+  type FakeSlack,
+  startFakeDigicert,
+  startFakeSectigo,
+  startFakeSlack,
+} from '@certctl/connector-testkit';
 import digicertManifest from '@certctl/issuer-digicert';
 import sectigoManifest from '@certctl/issuer-sectigo';
+import slackNotifier from '@certctl/notifier-slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Basics, call, createBasics, makeCsr } from '../testing/api-fixtures.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
@@ -35,6 +44,7 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
   const dataDir = mkdtempSync(join(tmpdir(), 'certctl-commercial-data-'));
   let digicert: FakeDigicert;
   let sectigo: FakeSectigo;
+  let slack: FakeSlack;
   let server: TestServer;
   let basics: Basics;
   const env = () => ({
@@ -53,18 +63,21 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
     CERTCTL_SECTIGO_POLL_MAX_WAIT_SECONDS: String(POLL_MAX_WAIT_SECONDS),
     CERTCTL_SECTIGO_CA_BUNDLE_PATH: join(work, 'sectigo-api-ca.pem'),
     CERTCTL_SECTIGO_ISSUE_WAIT_SECONDS: '0',
+    CERTCTL_SLACK_WEBHOOK_URL: slack.webhookUrl,
   });
   const start = () =>
     startTestServer({
       database: ctx,
       dataDir,
-      connectors: [testCa.manifest, digicertManifest, sectigoManifest],
+      connectors: [testCa.manifest, digicertManifest, sectigoManifest, slackNotifier],
+      connectorFetch: createFakeVendorFetch(slack),
       env: env(),
     });
 
   beforeAll(async () => {
     digicert = await startFakeDigicert();
     sectigo = await startFakeSectigo({ collectDelay: 1 });
+    slack = await startFakeSlack();
     writeFileSync(join(work, 'digicert-api-ca.pem'), digicert.caPem!);
     writeFileSync(join(work, 'sectigo-api-ca.pem'), sectigo.caPem!);
     // What the accounts held before certctl: twenty live certificates and two expired ones each.
@@ -73,12 +86,16 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
     await sectigo.seedExistingCertificates(20, { domain: 'example.org' });
     await sectigo.seedExistingCertificates(2, { expired: true, domain: 'example.org' });
     server = await start();
-    basics = await createBasics(server.api);
+    // Failures alert on Slack (the testkit's fake), whatever their severity.
+    basics = await createBasics(server.api, {
+      alert_channels: { informational: ['Slack'], warning: ['Slack'], critical: ['Slack'] },
+    });
   });
   afterAll(async () => {
     await server?.stop();
     await digicert?.close();
     await sectigo?.close();
+    await slack?.close();
     rmSync(work, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -137,6 +154,14 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
     expect(created.status, created.body).toBe(201);
     return { id: String(created.json.id), jobId: String((created.json.job as { id: string }).id) };
   };
+  /** Alerts queued for a certificate (the outbox the notifiers are fed from). */
+  const alerts = async (certificateId: string, event: string) =>
+    server.deps.db
+      .selectFrom('notificationOutbox')
+      .select(['channel', 'event'])
+      .where('certificateId', '=', certificateId)
+      .where('event', '=', event)
+      .execute();
   const importRun = (vendor: Vendor, body: Record<string, unknown>) =>
     call(server.api, 'POST', `/api/v1/issuers/${vendor.issuerId}/import`, body);
 
@@ -189,7 +214,7 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
         expect(execFileSync('openssl', ['verify', '-CAfile', ca, leaf], { encoding: 'utf8' })).toMatch(/: OK/);
       });
 
-      it("a rejected order ends failed with the CA's reason, audited", async () => {
+      it("a rejected order ends failed with the CA's reason, audited and alerted", async () => {
         const { id, jobId } = await order(vendor, 'rejected');
         await server.runner.runOnce();
         const orderId = String((await job(jobId)).ca_order_id);
@@ -201,11 +226,12 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
           last_error: expect.stringContaining(vendor.rejectionText(orderId, reason)),
         });
         expect((await certificate(id)).status).toBe('failed');
+        expect(await alerts(id, 'renewal_failed')).not.toHaveLength(0);
         const audit = await call(server.api, 'GET', `/api/v1/audit?action=issuance_job_failed&resource_id=${id}`);
         expect(audit.json.total).toBe(1);
       });
 
-      it('an order still pending at poll_max_wait_seconds fails with a message that says what to do', async () => {
+      it('an order still pending at poll_max_wait_seconds fails with a message that says what to do, and alerts', async () => {
         const { id, jobId } = await order(vendor, 'timeout');
         await server.runner.runOnce();
         await server.deps.db
@@ -219,6 +245,7 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
           last_error: expect.stringContaining("raise the issuer's poll_max_wait_seconds"),
         });
         expect((await certificate(id)).status).toBe('failed');
+        expect(await alerts(id, 'renewal_failed')).not.toHaveLength(0);
       });
 
       it("imports the CA's existing certificates: dry run first, filters, twenty managed after two runs", async () => {
