@@ -179,6 +179,13 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
       400,
     );
     expect((await call(server.api, 'POST', '/api/v1/issuers/no-such-issuer/import', {})).status).toBe(404);
+    // Seeded from the reference variables, secrets redacted on the API.
+    const seeded = await call(server.api, 'GET', '/api/v1/issuers/iss-sectigo');
+    expect(seeded.json.config).toMatchObject({ login: '[redacted]', password: '[redacted]', cert_type: 423 });
+    expect(seeded.body).not.toContain(sectigo.password);
+    const dc = await call(server.api, 'GET', '/api/v1/issuers/iss-digicert');
+    expect(dc.json.config).toMatchObject({ api_key: '[redacted]', org_id: digicert.organizationId });
+    expect(dc.body).not.toContain(digicert.apiKey);
     const unsupported = await call(server.api, 'POST', `/api/v1/issuers/${basics.issuerId}/import`, {});
     expect(unsupported.status).toBe(422);
     expect(unsupported.json.error).toBe('not_supported');
