@@ -32,6 +32,8 @@ interface Vendor {
   reject(orderId: string, reason: string): unknown;
   /** How the CA words a rejection in the failed job. */
   rejectionText(orderId: string, reason: string): string;
+  /** Adds certificates the CA holds that certctl does not know yet. */
+  seed(count: number): Promise<unknown>;
   /** Whether the CA recorded `orderId` as a renewal of `previous`. */
   renewalOf(orderId: string): string | undefined;
 }
@@ -108,6 +110,7 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
       product: 'ssl_basic',
       issuingCaPem: () => digicert.issuingCa.certificatePem,
       approve: (id) => digicert.approve(id),
+      seed: (count) => digicert.seedExistingOrders(count, { domain: 'example.com' }),
       reject: (id, reason) => digicert.reject(id, reason),
       rejectionText: (id, reason) => `DigiCert rejected order ${id}: ${reason}`,
       renewalOf: (id) => {
@@ -122,6 +125,7 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
       product: '423',
       issuingCaPem: () => sectigo.issuingCa.certificatePem,
       approve: (id) => sectigo.approve(id),
+      seed: (count) => sectigo.seedExistingCertificates(count, { domain: 'example.org' }),
       reject: (id, reason) => sectigo.reject(id, reason),
       rejectionText: (id, reason) => `Sectigo rejected enrollment ${id}: ${reason}`,
       renewalOf: (id) => /renewal of sslId (\d+)/.exec(sectigo.certificates.get(Number(id))?.comments ?? '')?.[1],
@@ -338,6 +342,20 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
         expect((await job(jobId)).status).toBe('succeeded');
         const versions = await call(server.api, 'GET', `/api/v1/certificates/${managed.certificate_id}/versions`);
         expect(versions.json.total).toBe(2);
+      });
+
+      it('two imports at once create each new certificate once', async () => {
+        await vendor.seed(5);
+        const assignment = {
+          dry_run: false,
+          owner_id: basics.ownerId,
+          team_id: basics.teamId,
+          renewal_policy_id: basics.policyId,
+        };
+        const runs = await Promise.all([importRun(vendor, assignment), importRun(vendor, assignment)]);
+        for (const run of runs) expect(run.status, run.body).toBe(200);
+        const counts = runs.map((run) => (run.json.imported as unknown[]).length).sort();
+        expect(counts).toEqual([0, 5]);
       });
     });
   }
