@@ -12,6 +12,16 @@ export {
   type StartFakeVendorOptions,
   startFakeVendor,
 } from './fake-vendor.js';
+export {
+  ACM_OPERATIONS,
+  type AcmFault,
+  type AcmOperation,
+  type FakeAcm,
+  type FakeAcmCertificate,
+  type StartFakeAcmOptions,
+  startFakeAcm,
+} from './fakes/aws-acm.js';
+export { type SigV4Expectation, type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
