@@ -42,7 +42,10 @@ const ALL_KEY_TYPES = [
 ] as const;
 
 export function normalizeAcmSerial(serial: string): string {
-  return serial.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
+  return serial
+    .replace(/:/g, '')
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '');
 }
 
 const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));

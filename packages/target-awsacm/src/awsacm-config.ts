@@ -8,7 +8,8 @@ const RESERVED_TAGS = [PROVENANCE_MANAGED_BY, PROVENANCE_CERTIFICATE_ID];
 const MAX_OPERATOR_TAGS = 48;
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:certificate\/[0-9a-f-]{36}$/;
+export const ACM_CERTIFICATE_ARN =
+  /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:certificate\/[0-9a-f-]{36}$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export const awsAcmConfigSchema = z

@@ -1,7 +1,8 @@
 import { describeLeaf, isSameCertificate, prepareTlsMaterial, type TlsMaterial } from '@certctl/connector-utils';
 import {
+  AuthenticationError,
   type ConnectorContext,
-  type ConnectorError,
+  ConnectorError,
   type DeployRequest,
   type DeployResult,
   type TargetInstance,
@@ -89,7 +90,12 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
     }
     try {
       await acm.importCertificate(
-        { arn: snapshot.arn, certificatePem: snapshot.certificatePem, chainPem: snapshot.chainPem, keyPem: snapshot.keyPem },
+        {
+          arn: snapshot.arn,
+          certificatePem: snapshot.certificatePem,
+          chainPem: snapshot.chainPem,
+          keyPem: snapshot.keyPem,
+        },
         signal,
       );
       if (Object.keys(snapshot.tags).length > 0) await acm.addTags(snapshot.arn, snapshot.tags, signal);
@@ -108,15 +114,16 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
     }
   };
 
+  /** The same typed error with what happened to the previous certificate appended. */
   const failed = (error: unknown, outcome: string): ConnectorError => {
-    const cause = error as ConnectorError;
-    const text = (cause.message ?? String(error)).replace(/^\[certctl\] \[target-awsacm\] /, '');
+    const text = `${(error as Error).message ?? String(error)}`.replace(/^\[certctl\] \[target-awsacm\] /, '');
+    const message = `${text}; ${outcome}`;
+    if (AuthenticationError.isInstance(error)) return new AuthenticationError({ connector: CONNECTOR, message });
     return new VendorApiError({
       connector: CONNECTOR,
-      status: (cause as VendorApiError).status,
-      retryable: false,
-      message: `${text}; ${outcome}`,
-      cause: error,
+      status: VendorApiError.isInstance(error) ? error.status : undefined,
+      retryable: ConnectorError.isInstance(error) ? error.retryable : false,
+      message,
     });
   };
 
@@ -153,7 +160,11 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
       logger.warn({ certificate_arn: arn }, 'the certificate imported earlier is gone; importing a new one');
       learnedArn = undefined;
       arn = await importFresh(material, tags, signal);
-      return { changed: true, detail: `imported serial ${leaf.serial} into ACM as ${arn}`, metadata: { certificate_arn: arn } };
+      return {
+        changed: true,
+        detail: `imported serial ${leaf.serial} into ACM as ${arn}`,
+        metadata: { certificate_arn: arn },
+      };
     }
     const tagsInPlace = Object.entries(tags).every(([k, v]) => snapshot.tags[k] === v);
     if (
@@ -163,7 +174,11 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
       tagsInPlace
     ) {
       remember(arn, material);
-      return { changed: false, detail: `${arn} already holds serial ${leaf.serial}`, metadata: { certificate_arn: arn } };
+      return {
+        changed: false,
+        detail: `${arn} already holds serial ${leaf.serial}`,
+        metadata: { certificate_arn: arn },
+      };
     }
     try {
       await acm.importCertificate(
@@ -205,7 +220,10 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
     async validateDeployment(request) {
       const signal = request.signal ?? ctx.signal;
       if (!learnedArn) {
-        return { valid: false, detail: 'no ACM certificate is known to this target yet (deploy first or set certificate_arn)' };
+        return {
+          valid: false,
+          detail: 'no ACM certificate is known to this target yet (deploy first or set certificate_arn)',
+        };
       }
       const facts = await acm.describe(learnedArn, signal);
       if (!sameSerial(facts.serial, request.serial)) {
@@ -215,7 +233,11 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
         const { certificatePem } = await acm.getCertificate(learnedArn, signal);
         const held = describeLeaf(certificatePem);
         if (!isSameCertificate(held, { serial: request.serial, fingerprintSha256: request.fingerprintSha256 })) {
-          return { valid: false, observedSerial: facts.serial, detail: `${learnedArn} holds another certificate with that serial` };
+          return {
+            valid: false,
+            observedSerial: facts.serial,
+            detail: `${learnedArn} holds another certificate with that serial`,
+          };
         }
       }
       return { valid: true, observedSerial: facts.serial, detail: `${learnedArn} holds serial ${facts.serial}` };

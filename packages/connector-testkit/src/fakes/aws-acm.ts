@@ -21,6 +21,8 @@ export interface AcmFault {
   type: string;
   message?: string;
   status?: number;
+  /** Perform the operation first, then answer the fault: an answer lost after ACM committed the change. */
+  applied?: boolean;
 }
 
 export interface FakeAcmCertificate {
@@ -123,7 +125,10 @@ function sansOf(certificate: X509Certificate): string[] {
 
 function decodeBlob(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new AcmError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`);
+    throw new AcmError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
     throw new AcmError('SerializationException', `Could not decode '${field}' as a base64 blob`);
@@ -133,7 +138,10 @@ function decodeBlob(value: unknown, field: string): string {
 
 function readTags(value: unknown): Array<{ Key: string; Value?: string }> {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new AcmError('ValidationException', "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    throw new AcmError(
+      'ValidationException',
+      "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
   }
   return value.map((tag) => {
     if (!isRecord(tag) || typeof tag.Key !== 'string' || tag.Key.length < 1 || tag.Key.length > 128) {
@@ -182,7 +190,8 @@ export async function startFakeAcm(options: StartFakeAcmOptions = {}): Promise<F
     ImportCertificate(input) {
       const certificatePem = decodeBlob(input.Certificate, 'certificate');
       const privateKeyPem = decodeBlob(input.PrivateKey, 'privateKey');
-      const chainPem = input.CertificateChain === undefined ? undefined : decodeBlob(input.CertificateChain, 'certificateChain');
+      const chainPem =
+        input.CertificateChain === undefined ? undefined : decodeBlob(input.CertificateChain, 'certificateChain');
       const existing = input.CertificateArn === undefined ? undefined : requireArn(input.CertificateArn);
       if (existing && input.Tags !== undefined) {
         throw new AcmError('ValidationException', 'Tagging is not permitted on re-import.');
@@ -287,7 +296,10 @@ export async function startFakeAcm(options: StartFakeAcmOptions = {}): Promise<F
       const keyTypes = Array.isArray(includes.keyTypes) ? (includes.keyTypes as string[]) : DEFAULT_LIST_KEY_TYPES;
       const maxItems = typeof input.MaxItems === 'number' ? input.MaxItems : 1000;
       if (maxItems < 1 || maxItems > 1000) {
-        throw new AcmError('ValidationException', "Value at 'maxItems' failed to satisfy constraint: Member must be between 1 and 1000");
+        throw new AcmError(
+          'ValidationException',
+          "Value at 'maxItems' failed to satisfy constraint: Member must be between 1 and 1000",
+        );
       }
       let start = 0;
       if (input.NextToken !== undefined) {
@@ -317,7 +329,10 @@ export async function startFakeAcm(options: StartFakeAcmOptions = {}): Promise<F
       const merged = new Map(found.tags);
       for (const tag of tags) merged.set(tag.Key, tag.Value ?? '');
       if (merged.size > MAX_TAGS) {
-        throw new AcmError('TooManyTagsException', `the certificate ${found.arn} would have more than ${MAX_TAGS} tags`);
+        throw new AcmError(
+          'TooManyTagsException',
+          `the certificate ${found.arn} would have more than ${MAX_TAGS} tags`,
+        );
       }
       found.tags = merged;
       return {};
@@ -359,11 +374,15 @@ export async function startFakeAcm(options: StartFakeAcmOptions = {}): Promise<F
       );
     }
     const fault = faults.get(operation)?.shift();
-    if (fault) return problem(fault.status ?? 400, fault.type, fault.message ?? `${fault.type} (injected)`);
+    if (fault && !fault.applied)
+      return problem(fault.status ?? 400, fault.type, fault.message ?? `${fault.type} (injected)`);
     const input = parseJsonBody(request.text());
-    if (!isRecord(input)) return problem(400, 'SerializationException', 'Start of structure or map found where not expected');
+    if (!isRecord(input))
+      return problem(400, 'SerializationException', 'Start of structure or map found where not expected');
     try {
-      return ok(operations[operation](input));
+      const answer = operations[operation](input);
+      if (fault) return problem(fault.status ?? 500, fault.type, fault.message ?? `${fault.type} (injected)`);
+      return ok(answer);
     } catch (error) {
       if (error instanceof AcmError) return problem(error.status, error.type, error.message);
       throw error;
