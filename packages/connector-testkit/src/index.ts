@@ -22,6 +22,16 @@ export {
   startFakeAcm,
 } from './fakes/aws-acm.js';
 export { type SigV4Expectation, type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
+export {
+  type CertificatePermission,
+  type FakeKeyVault,
+  type FakeKeyVaultVersion,
+  type KeyVaultFault,
+  type KeyVaultOperation,
+  type SecretPermission,
+  type StartFakeKeyVaultOptions,
+  startFakeKeyVault,
+} from './fakes/azure-key-vault.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
