@@ -58,7 +58,12 @@ testTarget(manifest, {
     },
     // The read-back after the import is refused: the target must make the previous version current again.
     failNextDeploy: () =>
-      vault.failNext('getCertificate', { status: 403, code: 'Forbidden', message: 'injected: read-back refused' }),
+      vault.failNext('getCertificate', {
+        status: 403,
+        code: 'Forbidden',
+        message: 'injected: read-back refused',
+        skip: 1,
+      }),
     snapshot: () => {
       const latest = vault.latest('api-example-test');
       return latest && { cer: latest.cer, tags: latest.tags, enabled: latest.enabled };

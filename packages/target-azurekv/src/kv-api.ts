@@ -133,6 +133,15 @@ export function createKeyVaultApi(config: AzureKvTargetConfig): KeyVaultApi {
         toVersion(
           await certificates.importCertificate(config.certificate_name, input.bytes, {
             policy: { contentType: input.contentType, exportable: true },
+            // 4.10.3 spreads these options into the wire parameters but drops `policy` and `enabled`:
+            // the wire names make Key Vault read a PEM as PEM (else it parses it as PKCS#12 and refuses).
+            ...({
+              certificatePolicy: {
+                secretProperties: { contentType: input.contentType },
+                keyProperties: { exportable: true },
+              },
+              certificateAttributes: { enabled: true },
+            } as object),
             ...(input.password && { password: input.password }),
             tags: input.tags,
             enabled: true,

@@ -55,11 +55,16 @@ function describe(e: AzureErrorShape, facts: KvCallFacts): ConnectorError {
       message: `${where}: no ${facts.credentialMode === 'managed_identity' ? 'managed identity' : 'credential'} is available on this host (${serviceText(e.message)}): assign a managed identity to the VM, App Service or pod (client_id for a user-assigned one), or use credential_mode client_secret`,
     });
   }
-  if (e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {
+  if (
+    e.name === 'AuthenticationError' ||
+    e.name === 'AggregateAuthenticationError' ||
+    e.name === 'AuthenticationRequiredError'
+  ) {
     const code = aadCode(e.errorResponse?.errorDescription ?? e.message);
+    const kind = e.errorResponse?.error ?? /^(\w+):/.exec(e.message ?? '')?.[1] ?? 'error';
     return new AuthenticationError({
       connector: CONNECTOR,
-      message: `${where}: Azure AD refused the credential (${e.errorResponse?.error ?? 'error'}${code ? ` ${code}` : ''}): check tenant_id, client_id and client_secret (an expired or wrong secret is AADSTS7000215), or the managed identity's assignment`,
+      message: `${where}: Azure AD refused the credential (${kind}${code ? ` ${code}` : ''}): check tenant_id, client_id and client_secret (an expired or wrong secret is AADSTS7000215), or the managed identity's assignment`,
     });
   }
   if (/challenge (resource|origin)|request URL must use HTTPS/i.test(e.message ?? '')) {

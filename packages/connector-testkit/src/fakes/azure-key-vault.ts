@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
-import { parsePkcs12 } from '@certctl/pki';
+import { buildPkcs12, parsePkcs12 } from '@certctl/pki';
 import { type FakeRequest, type FakeResponse, type RecordedRequest, startFakeVendor } from '../fake-vendor.js';
 import { createTestCa, type TestCa } from '../test-pki.js';
 import { isRecord, parseJsonBody } from './fake-faults.js';
@@ -21,6 +21,8 @@ export interface KeyVaultFault {
   retryAfterSeconds?: number;
   /** Perform the operation, then answer the fault (an answer lost after the vault committed). */
   applied?: boolean;
+  /** Let this many calls of the operation through first; default 0 (the next call fails). */
+  skip?: number;
 }
 
 export type CertificatePermission = 'get' | 'list' | 'import' | 'update';
@@ -175,7 +177,15 @@ export async function startFakeKeyVault(options: StartFakeKeyVaultOptions = {}):
     [managedIdentityClientId, allPermissions()],
   ]);
 
-  const takeFault = (operation: KeyVaultOperation) => faults.get(operation)?.shift();
+  const takeFault = (operation: KeyVaultOperation) => {
+    const queue = faults.get(operation);
+    const next = queue?.[0];
+    if (next?.skip) {
+      next.skip--;
+      return undefined;
+    }
+    return queue?.shift();
+  };
   const faultResponse = (fault: KeyVaultFault) =>
     kvError(
       fault.status,
@@ -441,10 +451,18 @@ export async function startFakeKeyVault(options: StartFakeKeyVaultOptions = {}):
       cer: leaf.raw.toString('base64'),
       serial: leaf.serialNumber.toLowerCase(),
       contentType,
+      // Key Vault keeps the key and chain in the backing secret: PEM as sent, PKCS#12 re-encoded without a password.
       secretValue:
         contentType === 'application/x-pem-file'
           ? `${key.export({ type: 'pkcs8', format: 'pem' })}${[leafPem, ...certificates.filter((c) => c !== leafPem)].join('\n')}\n`
-          : (input.value as string),
+          : Buffer.from(
+              buildPkcs12({
+                privateKey: keyPem,
+                certificate: leafPem,
+                chain: certificates.filter((c) => c !== leafPem),
+                password: '',
+              }),
+            ).toString('base64'),
       tags: readTags(input.tags),
       enabled: attributes.enabled !== false,
       created: Math.floor(Date.now() / 1000) + existing.length,
@@ -553,7 +571,7 @@ export async function startFakeKeyVault(options: StartFakeKeyVaultOptions = {}):
     latest: (name) => store.get(name)?.at(-1),
     failNext(operation, fault) {
       const queue = faults.get(operation) ?? [];
-      queue.push(fault);
+      queue.push({ ...fault });
       faults.set(operation, queue);
     },
     revoke: (principal, permission) => void policies.get(principal)?.delete(permission),
