@@ -39,6 +39,16 @@ export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './f
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
 export { type FakeTeams, startFakeTeams, type TeamsPost } from './fakes/teams.js';
 export {
+  createFakeWindowsHost,
+  type FakeIisBinding,
+  type FakeWindowsCertificate,
+  type FakeWindowsHost,
+  type PowerShellParameter,
+  parsePowerShellParameters,
+  type WindowsTranscriptEntry,
+} from './fakes/windows-host.js';
+export { type FakeWinRm, type StartFakeWinRmOptions, startFakeWinRm } from './fakes/winrm.js';
+export {
   type FileTargetConformanceOptions,
   fileTargetConformance,
 } from './file-target-conformance.js';

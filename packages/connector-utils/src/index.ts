@@ -113,3 +113,47 @@ export {
   type PinnedServiceClient,
   type PinnedServiceClientOptions,
 } from './pinned-service-client.js';
+export {
+  fileTime,
+  md4,
+  NTLM_NEGOTIATE_FLAGS,
+  type NtlmChallenge,
+  type NtlmResponses,
+  ntlmAuthenticateMessage,
+  ntlmNegotiateMessage,
+  ntlmV2Responses,
+  ntowfv2,
+  parseNtlmAuthenticate,
+  parseNtlmChallenge,
+  splitNtlmUser,
+} from './ntlm.js';
+export {
+  createLocalPowerShellRunner,
+  type PowerShellResult,
+  type PowerShellRunner,
+  readPowerShellAnswer,
+} from './powershell-runner.js';
+export {
+  encodePowerShellCommand,
+  POWERSHELL_ARGUMENTS,
+  POWERSHELL_STDIN_BOOTSTRAP,
+  type PowerShellValue,
+  powerShellLiteral,
+  powerShellStdin,
+  quotePowerShell,
+  renderPowerShellScript,
+  scriptFromPowerShellStdin,
+} from './powershell-script.js';
+export {
+  createWinRmClient,
+  createWinRmPowerShellRunner,
+  type WinRmClient,
+  type WinRmClientOptions,
+  type WinRmCommandResult,
+  WSMAN_ACTIONS,
+  WSMAN_COMMAND_DONE,
+  WSMAN_NAMESPACES,
+  WSMAN_SHELL_RESOURCE,
+  WSMAN_SIGNAL_TERMINATE,
+  wsmanEnvelope,
+} from './winrm-client.js';

@@ -18,7 +18,9 @@ describe('md4', () => {
     expect(md4(Buffer.from('abc')).toString('hex')).toBe('a448017aaf21d8525fc10ae87aa6729d');
     expect(md4(Buffer.from('message digest')).toString('hex')).toBe('d9130a8164549fe818874806e1c7014b');
     expect(
-      md4(Buffer.from('12345678901234567890123456789012345678901234567890123456789012345678901234567890')).toString('hex'),
+      md4(Buffer.from('12345678901234567890123456789012345678901234567890123456789012345678901234567890')).toString(
+        'hex',
+      ),
     ).toBe('e33b4ddc9c38f2199c3e7b164fcc0536');
   });
 });
@@ -60,7 +62,9 @@ describe('NTLMv2 (MS-NLMP 4.2.4 test vectors)', () => {
     type2.writeUInt32LE(48, 44);
     targetInfo.copy(type2, 48);
     const challenge = parseNtlmChallenge(type2);
-    const type3 = parseNtlmAuthenticate(ntlmAuthenticateMessage(challenge, 'Domain\\User', 'Password', { clientChallenge }));
+    const type3 = parseNtlmAuthenticate(
+      ntlmAuthenticateMessage(challenge, 'Domain\\User', 'Password', { clientChallenge }),
+    );
     expect(type3.user).toBe('User');
     expect(type3.domain).toBe('Domain');
     expect(type3.lmChallengeResponse.toString('hex')).toBe('86c35097ac9cec102554764a57cccc19aaaaaaaaaaaaaaaa');

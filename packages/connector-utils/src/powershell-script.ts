@@ -12,8 +12,11 @@ const SINGLE_QUOTES = /['\u2018\u2019\u201A\u201B]/g;
 
 /** A PowerShell single-quoted string literal: nothing inside is expanded or executed. */
 export function quotePowerShell(value: string): string {
-  if (/[\0]/.test(value)) {
-    throw new ConfigValidationError({ issues: [{ path: '', message: 'a PowerShell value may not contain NUL' }] });
+  // Single-quoted strings may span lines in PowerShell, but no value of ours has a reason to.
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new ConfigValidationError({
+      issues: [{ path: '', message: 'a value handed to PowerShell may not contain control characters' }],
+    });
   }
   return `'${value.replace(SINGLE_QUOTES, (q) => q + q)}'`;
 }
@@ -46,7 +49,7 @@ export function renderPowerShellScript(parameters: Record<string, PowerShellValu
  * script (with a PFX in it) never meets the 8 KB command-line limit or a process listing.
  */
 export const POWERSHELL_STDIN_BOOTSTRAP =
-  "$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($s.Trim()))))";
+  '$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($s.Trim()))))';
 
 /** `-EncodedCommand` takes base64 of UTF-16LE. */
 export function encodePowerShellCommand(script: string): string {
