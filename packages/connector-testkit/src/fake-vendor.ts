@@ -127,6 +127,14 @@ export async function startFakeVendor(options: StartFakeVendorOptions = {}): Pro
 
   const connections = new WeakMap<object, number>();
   let connectionCount = 0;
+  const connectionOf = (socket: object) => {
+    let id = connections.get(socket);
+    if (id === undefined) {
+      id = ++connectionCount;
+      connections.set(socket, id);
+    }
+    return id;
+  };
   const listener = async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -183,7 +191,7 @@ export async function startFakeVendor(options: StartFakeVendorOptions = {}): Pro
         text: () => body.toString('utf8'),
         json: () => JSON.parse(body.toString('utf8')),
         clientCertificate,
-        connection: connections.get(req.socket) ?? (connections.set(req.socket, ++connectionCount), connectionCount),
+        connection: connectionOf(req.socket),
       };
       let response: FakeResponse;
       try {

@@ -135,6 +135,7 @@ export {
 } from './powershell-runner.js';
 export {
   encodePowerShellCommand,
+  hasControlCharacter,
   POWERSHELL_ARGUMENTS,
   POWERSHELL_STDIN_BOOTSTRAP,
   type PowerShellValue,

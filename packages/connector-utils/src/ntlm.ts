@@ -38,7 +38,7 @@ export function md4(input: Uint8Array): Buffer {
     d = (d + dd) >>> 0;
   }
   const out = Buffer.alloc(16);
-  [a, b, c, d].forEach((v, i) => out.writeUInt32LE(v, i * 4));
+  for (const [i, v] of [a, b, c, d].entries()) out.writeUInt32LE(v, i * 4);
   return out;
 }
 

@@ -10,10 +10,19 @@ export type PowerShellValue = string | number | boolean | null | readonly string
 /** Characters PowerShell treats as a single quote: ' and U+2018..U+201B. */
 const SINGLE_QUOTES = /['\u2018\u2019\u201A\u201B]/g;
 
+/** Whether `value` has a C0 control character or DEL (never handed to PowerShell). */
+export function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 /** A PowerShell single-quoted string literal: nothing inside is expanded or executed. */
 export function quotePowerShell(value: string): string {
   // Single-quoted strings may span lines in PowerShell, but no value of ours has a reason to.
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if (hasControlCharacter(value)) {
     throw new ConfigValidationError({
       issues: [{ path: '', message: 'a value handed to PowerShell may not contain control characters' }],
     });

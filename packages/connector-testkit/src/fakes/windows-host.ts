@@ -22,8 +22,8 @@ export function parsePowerShellParameters(script: string): Record<string, PowerS
     if (!m) throw new Error(`not a parameter line: ${line}`);
     const [, name, value] = m as unknown as [string, string, string];
     let parsed: PowerShellParameter;
-    let s: RegExpExecArray | null;
-    if ((s = new RegExp(`^${single}$`).exec(value))) parsed = unquote(s[1]!);
+    const quoted = new RegExp(`^${single}$`).exec(value);
+    if (quoted) parsed = unquote(quoted[1]!);
     else if (/^-?\d+$/.test(value)) parsed = Number(value);
     else if (value === '$true' || value === '$false') parsed = value === '$true';
     else if (value === '$null') parsed = null;
