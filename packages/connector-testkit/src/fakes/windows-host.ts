@@ -70,8 +70,11 @@ export interface FakeWindowsHost {
   addSite(name: string): void;
   /** Every script run, in order. */
   transcript: WindowsTranscriptEntry[];
-  /** The next run of `operation` fails with this PowerShell error (after `applied` runs, if set, the change stays). */
-  failNext(operation: string, message: string, options?: { applied?: boolean }): void;
+  /**
+   * A later run of `operation` fails with this PowerShell error: the next one, or the one after `skip`
+   * runs; with `applied` the operation's change is made before the error.
+   */
+  failNext(operation: string, message: string, options?: { applied?: boolean; skip?: number }): void;
   /** Runs a generated script (what powershell.exe would do with it). */
   runScript(script: string): { exitCode: number; stdout: string; stderr: string };
   /** An Exec that plays powershell.exe with the certctl stdin bootstrap on this host. */
@@ -92,7 +95,7 @@ export function createFakeWindowsHost(): FakeWindowsHost {
   const stores = new Map<string, FakeWindowsCertificate[]>();
   const sites = new Map<string, FakeIisBinding[]>();
   const transcript: WindowsTranscriptEntry[] = [];
-  const faults = new Map<string, Array<{ message: string; applied: boolean }>>();
+  const faults = new Map<string, Array<{ message: string; applied: boolean; skip: number }>>();
   const storeOf = (location: unknown, name: unknown) => {
     const key = `${String(location)}\\${String(name)}`;
     let found = stores.get(key);
@@ -248,7 +251,10 @@ export function createFakeWindowsHost(): FakeWindowsHost {
       ...parameters,
       ...(parameters.PfxBase64 !== undefined && { PfxBase64: '<pfx>', PfxPassword: '<password>' }),
     };
-    const fault = faults.get(operation)?.shift();
+    const queued = faults.get(operation);
+    let fault: { message: string; applied: boolean } | undefined;
+    if (queued?.[0]?.skip) queued[0].skip--;
+    else fault = queued?.shift();
     let answer: Record<string, unknown>;
     let exitCode = 0;
     try {
@@ -285,7 +291,7 @@ export function createFakeWindowsHost(): FakeWindowsHost {
     transcript,
     failNext(operation, message, options = {}) {
       const queue = faults.get(operation) ?? [];
-      queue.push({ message, applied: options.applied ?? false });
+      queue.push({ message, applied: options.applied ?? false, skip: options.skip ?? 0 });
       faults.set(operation, queue);
     },
     runScript,
