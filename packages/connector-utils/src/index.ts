@@ -177,5 +177,6 @@ export {
   windowsText,
   windowsThumbprint,
   winrmSettingsSchema,
+  wrapWindowsScriptBody,
   winrmSettingsShape,
 } from './windows-host.js';

@@ -72,6 +72,8 @@ export async function createWindowsPowerShell(options: {
   winrm: WinRmSettings | undefined;
   ctx: Pick<ConnectorContext, 'exec'>;
   timeoutMs: number;
+  /** Deadline of each WinRM request; default timeoutMs. */
+  requestTimeoutMs?: number;
 }): Promise<PowerShellRunner & { close(): Promise<void> }> {
   if (options.mode === 'local' || !options.winrm) {
     return {
@@ -89,7 +91,7 @@ export async function createWindowsPowerShell(options: {
     auth: w.winrm_auth,
     caPem: w.winrm_ca_path ? await readFile(w.winrm_ca_path, 'utf8') : undefined,
     insecure: w.winrm_insecure,
-    timeoutMs: options.timeoutMs,
+    timeoutMs: options.requestTimeoutMs ?? options.timeoutMs,
     // WinRM hosts sit on the LAN next to a proxy agent; cloud metadata stays refused.
     ssrfPolicy: createSsrfPolicy({ connector: options.connector, allowPrivate: true, allowLoopback: true }),
   });
@@ -143,7 +145,8 @@ function Open-CertctlStore([string] $name, [string] $flags) {
 }
 function Write-CertctlAnswer($answer) { $answer | ConvertTo-Json -Compress -Depth 5 | Write-Output }`;
 
-const wrap = (body: string) =>
+/** A fixed script body with the store helpers, the JSON answer and the error answer around it. */
+export const wrapWindowsScriptBody = (body: string): string =>
   `${STORE_OPEN.trim()}
 try {
 ${body.replace(/^\n+|\s+$/g, '')}
@@ -153,7 +156,7 @@ ${body.replace(/^\n+|\s+$/g, '')}
 }`;
 
 export const CERT_STORE_BODIES = {
-  'CertStore.Import': wrap(`
+  'CertStore.Import': wrapWindowsScriptBody(`
   $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'PersistKeySet'
   if ($certctl.StoreLocation -eq 'LocalMachine') { $flags = $flags -bor [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'MachineKeySet' }
   $collection = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2Collection
@@ -172,7 +175,7 @@ export const CERT_STORE_BODIES = {
   foreach ($c in $collection) { if (-not $c.HasPrivateKey) { $intermediates.Add($c) } }
   $intermediates.Close()
   Write-CertctlAnswer @{ thumbprint = $cert.Thumbprint; imported = $imported }`),
-  'CertStore.List': wrap(`
+  'CertStore.List': wrapWindowsScriptBody(`
   $store = Open-CertctlStore $certctl.StoreName 'ReadOnly, IncludeArchived'
   $list = @($store.Certificates | ForEach-Object {
     @{ thumbprint = $_.Thumbprint; serial = $_.SerialNumber; subject = $_.Subject; notAfter = $_.NotAfter.ToUniversalTime().ToString('o');
@@ -180,7 +183,7 @@ export const CERT_STORE_BODIES = {
   })
   $store.Close()
   Write-CertctlAnswer @{ certificates = $list }`),
-  'CertStore.SetArchived': wrap(`
+  'CertStore.SetArchived': wrapWindowsScriptBody(`
   $store = Open-CertctlStore $certctl.StoreName 'ReadWrite, IncludeArchived'
   $updated = 0
   foreach ($cert in $store.Certificates) {
@@ -188,7 +191,7 @@ export const CERT_STORE_BODIES = {
   }
   $store.Close()
   Write-CertctlAnswer @{ updated = $updated }`),
-  'CertStore.Remove': wrap(`
+  'CertStore.Remove': wrapWindowsScriptBody(`
   $store = Open-CertctlStore $certctl.StoreName 'ReadWrite, IncludeArchived'
   $removed = 0
   foreach ($cert in @($store.Certificates)) {
@@ -196,7 +199,7 @@ export const CERT_STORE_BODIES = {
   }
   $store.Close()
   Write-CertctlAnswer @{ removed = $removed }`),
-  'CertStore.RemoveExpired': wrap(`
+  'CertStore.RemoveExpired': wrapWindowsScriptBody(`
   $store = Open-CertctlStore $certctl.StoreName 'ReadWrite, IncludeArchived'
   $now = [DateTime]::UtcNow
   $removed = @()
