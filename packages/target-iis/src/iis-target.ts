@@ -201,7 +201,7 @@ export function createIisTarget(config: IisTargetConfig, ctx: ConnectorContext):
       if (!state.exists || !state.thumbprint) return { valid: false, detail: `${label} has no certificate bound` };
       const list = await certs<{ certificates: StoreCertificate[] | null }>('CertStore.List', {}, signal);
       const bound = (list.certificates ?? []).find((c) => c.thumbprint === state.thumbprint?.toUpperCase());
-      const valid = Boolean(bound && bound.hasPrivateKey && sameSerial(bound.serial, request.serial));
+      const valid = Boolean(bound?.hasPrivateKey && sameSerial(bound.serial, request.serial));
       return {
         valid,
         observedSerial: bound?.serial.toLowerCase(),
