@@ -225,6 +225,20 @@ describe('failures: the previous certificate stays or is restored, and the error
     ).toBe(true);
   });
 
+  it('tagging denied for good: the previous certificate is back, and the message says its tags could not be applied', async () => {
+    const { t, first, arn, renewal } = await deployed();
+    acm.deny('AddTagsToCertificate');
+    try {
+      const error = await rejection(t.deploy(renewal));
+      expect(error.message).toMatch(
+        /was imported again, but its tags could not be applied: .*grant acm:AddTagsToCertificate/,
+      );
+      expect(holds(arn, first)).toBe(true);
+    } finally {
+      acm.allow('AddTagsToCertificate');
+    }
+  });
+
   it('TooManyTagsException after the re-import restores the previous certificate', async () => {
     const { t, first, arn, renewal } = await deployed();
     acm.failNext('AddTagsToCertificate', { type: 'TooManyTagsException', message: 'too many tags' });

@@ -98,20 +98,24 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
         },
         signal,
       );
-      if (Object.keys(snapshot.tags).length > 0) await acm.addTags(snapshot.arn, snapshot.tags, signal);
-      imported.set(snapshot.arn, {
-        certificatePem: snapshot.certificatePem,
-        chainPem: snapshot.chainPem,
-        keyPem: snapshot.keyPem,
-      });
-      logger.warn({ certificate_arn: snapshot.arn, serial: snapshot.serial }, 'restored the previous certificate');
-      ctx.metrics.increment('deploy_rollback_total', { target_type: 'awsacm', outcome: 'restored' });
-      return `the previous certificate (serial ${snapshot.serial}) was imported again`;
     } catch (error) {
       ctx.metrics.increment('deploy_rollback_total', { target_type: 'awsacm', outcome: 'also_failed' });
       logger.error({ certificate_arn: snapshot.arn, error: (error as Error).message }, 'restore failed');
       return `restoring the previous certificate (serial ${snapshot.serial}) failed too: ${(error as Error).message}`;
     }
+    imported.set(snapshot.arn, {
+      certificatePem: snapshot.certificatePem,
+      chainPem: snapshot.chainPem,
+      keyPem: snapshot.keyPem,
+    });
+    ctx.metrics.increment('deploy_rollback_total', { target_type: 'awsacm', outcome: 'restored' });
+    logger.warn({ certificate_arn: snapshot.arn, serial: snapshot.serial }, 'restored the previous certificate');
+    try {
+      if (Object.keys(snapshot.tags).length > 0) await acm.addTags(snapshot.arn, snapshot.tags, signal);
+    } catch (error) {
+      return `the previous certificate (serial ${snapshot.serial}) was imported again, but its tags could not be applied: ${(error as Error).message.replace(/^\[certctl\] \[target-awsacm\] /, '')}`;
+    }
+    return `the previous certificate (serial ${snapshot.serial}) was imported again`;
   };
 
   /** The same typed error with what happened to the previous certificate appended. */
