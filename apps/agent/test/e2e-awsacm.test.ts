@@ -103,6 +103,10 @@ describe('end to end: server + proxy agent + ACM', () => {
         },
         45_000,
       );
+      await waitFor('both deployments reported', async () => {
+        const done = (await jobsOf(plane, id)).filter((j) => j.type === 'deployment' && j.status === 'succeeded');
+        return done.length >= 2 ? done : undefined;
+      });
       expect(acm.certificates().filter((c) => c.tags.get('certctl-certificate-id') === id)).toHaveLength(1);
       expect(acm.get(arn)!.imports).toBe(2);
 
