@@ -94,8 +94,11 @@ export interface HttpRequest {
   idempotent?: boolean;
   /** Names the request in errors and logs instead of `METHOD origin/path`: required when the URL is the credential (Slack, Teams). */
   label?: string;
-  /** Statuses returned as a response rather than thrown; default 2xx (a protocol client may want its 4xx bodies). */
-  acceptStatus?: (status: number) => boolean;
+  /**
+   * Statuses returned as a response rather than thrown: a list of non-2xx ones besides 2xx (401 in a
+   * challenge-response handshake), or a predicate that decides alone (a protocol client reading its 4xx).
+   */
+  acceptStatus?: readonly number[] | ((status: number) => boolean);
   /**
    * Retry a retryable answer (429, 5xx) even when the request is not idempotent, because the protocol
    * refuses a replay that was already processed (ACME's single-use nonces). Network errors still follow `idempotent`.
@@ -230,7 +233,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const retryAllowed = request.idempotent ?? IDEMPOTENT_METHODS.has(method);
       const deadline = clock.now().getTime() + overallTimeoutMs;
       const label = request.label ?? describeRequest(method, url);
-      const acceptStatus = request.acceptStatus ?? isSuccess;
+      const accepted = request.acceptStatus;
+      const acceptStatus =
+        typeof accepted === 'function'
+          ? accepted
+          : (status: number) => isSuccess(status) || (accepted?.includes(status) ?? false);
       const stop = createDeadlineSignal(undefined, [request.signal, context?.signal]);
       const aborted = () =>
         new DeadlineExceededError({ connector, message: `${label} was aborted`, cause: stop.signal.reason });

@@ -34,6 +34,7 @@ const METHOD_SIGNALS = {
   caChain: { kind: 'options', index: 0 },
   testConnection: { kind: 'options', index: 0 },
   listExisting: { kind: 'options', index: 0, stream: true },
+  accountMetadata: { kind: 'options', index: 0 },
   listCas: { kind: 'options', index: 0 },
   createCa: { kind: 'request' },
   setIssuingCa: { kind: 'options', index: 1 },
