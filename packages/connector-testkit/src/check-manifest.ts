@@ -51,7 +51,7 @@ export const CAPABILITY_METHODS = {
 
 /** Optional methods no flag announces (the app finds them by calling). */
 const UNFLAGGED_METHODS = {
-  issuer: ['renew', 'createCa', 'setIssuingCa', 'retireCa'],
+  issuer: ['renew', 'createCa', 'setIssuingCa', 'retireCa', 'accountMetadata'],
   target: [],
   notifier: [],
   discovery: [],
