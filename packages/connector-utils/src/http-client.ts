@@ -4,6 +4,7 @@ import {
   type ConnectorContext,
   ConnectorError,
   type ConnectorLogger,
+  createDeadlineSignal,
   DeadlineExceededError,
   isRetryable,
   MalformedInputError,
@@ -11,7 +12,6 @@ import {
 } from '@certctl/core';
 import { rootCertificates } from 'node:tls';
 import { type Dispatcher, request as undiciRequest } from 'undici';
-import { createDeadlineSignal } from './deadline-signal.js';
 import { createMtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 import { fullJitterDelay, parseRetryAfter } from './retry-backoff.js';
 import { redactValues, sensitiveHeaderValues } from './secret-redaction.js';

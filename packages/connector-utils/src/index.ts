@@ -54,7 +54,7 @@ export {
   type RetryOptions,
   type VendorErrorOptions,
 } from './http-client.js';
-export { createDeadlineSignal, type DeadlineSignal } from './deadline-signal.js';
+export { createDeadlineSignal, type DeadlineSignal } from '@certctl/core';
 export {
   cidrContains,
   formatIpAddress,

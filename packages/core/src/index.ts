@@ -4,6 +4,7 @@ export * from './capabilities.js';
 export * from './config-schema.js';
 export type * from './contract-methods.js';
 export type * from './context.js';
+export * from './deadline-signal.js';
 export type * from './discovery.js';
 export * from './env-mapping.js';
 export * from './errors.js';

@@ -7,6 +7,7 @@ import {
   VendorApiError,
 } from './errors.js';
 import type { ContractMethod, StreamingContractMethod } from './contract-methods.js';
+import { createDeadlineSignal } from './deadline-signal.js';
 import type { CapabilitiesByKind, ConnectorKind, ConnectorManifest, InstanceByKind } from './manifest.js';
 import { scrubSecrets } from './config-schema.js';
 
@@ -201,37 +202,14 @@ export function createRuntime<K extends ConnectorKind>(
   const timeoutFor = (method: string, override?: number) =>
     override ?? options.timeoutsMs?.[method] ?? DEFAULT_CALL_TIMEOUTS_MS[method] ?? DEFAULT_CALL_TIMEOUTS_MS.default!;
 
+  // Joins the connector's and the caller's signals without AbortSignal.any (see createDeadlineSignal).
   const deadlineSignal = (method: ContractMethod, args: unknown[], timeoutMs: number) => {
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () =>
-        deadline.abort(
-          new DeadlineExceededError({ connector, message: `${method} did not finish within ${timeoutMs} ms` }),
-        ),
+    const deadline = createDeadlineSignal(
       timeoutMs,
+      [ctx.signal, callerSignal(method, args)],
+      () => new DeadlineExceededError({ connector, message: `${method} did not finish within ${timeoutMs} ms` }),
     );
-    timer.unref?.();
-    // The connector's and the caller's signals abort the deadline controller through listeners that
-    // `clear` removes, rather than AbortSignal.any: on Node 20 every any() over the long-lived
-    // context signal stays attached to it, which costs time per call and memory over a server's life.
-    const sources = [ctx.signal, callerSignal(method, args)].filter((s): s is AbortSignal => s !== undefined);
-    const listeners: [AbortSignal, () => void][] = [];
-    for (const source of sources) {
-      if (source.aborted) {
-        deadline.abort(source.reason);
-        break;
-      }
-      const forward = () => deadline.abort(source.reason);
-      source.addEventListener('abort', forward, { once: true });
-      listeners.push([source, forward]);
-    }
-    return {
-      signal: deadline.signal,
-      clear: () => {
-        clearTimeout(timer);
-        for (const [source, forward] of listeners) source.removeEventListener('abort', forward);
-      },
-    };
+    return { signal: deadline.signal, clear: deadline.dispose };
   };
 
   const abortReason = (signal: AbortSignal, method: string) =>
