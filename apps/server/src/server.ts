@@ -11,19 +11,19 @@ import { createNotifierRuntimes } from './connectors/notifier-runtimes.js';
 import type { ServerRegistry } from './connectors/server-registry.js';
 import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
-import { apiRoutes, pkiRoutes } from './http/api-routes.js';
-import { registerEstRoutes } from './est/est-routes.js';
+import { apiRoutes, pkiRoutes } from './features/system/meta-routes.js';
+import { registerEstRoutes } from './features/est/est-routes.js';
 import { createAuthenticator } from './http/authentication.js';
 import { buildHttpApp } from './http/build-app.js';
 import { createRateLimiter } from './http/rate-limiter.js';
 import type { ServerLogger } from './observability/logger.js';
 import { createServerMetrics } from './observability/metrics.js';
-import { registerAcmeServer } from './acme/acme-routes.js';
+import { registerAcmeServer } from './features/acme/acme-routes.js';
 import { createJobRunner, type JobRunner } from './scheduler/job-runner.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
-import { createEnvKeyRing, ensureBootstrapAdminKey } from './services/api-keys.js';
-import type { ServiceDeps } from './services/service-deps.js';
-import { createScepEndpoints, registerScepMetrics } from './scep/scep-setup.js';
+import { createEnvKeyRing, ensureBootstrapAdminKey } from './shared/api-keys.js';
+import type { ServiceDeps } from './shared/service-deps.js';
+import { createScepEndpoints, registerScepMetrics } from './features/scep/scep-setup.js';
 
 export const SERVER_VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 

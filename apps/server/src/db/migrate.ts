@@ -1,11 +1,11 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
-import * as initial from './migrations/0001-initial.js';
-import * as agentDiscovery from './migrations/0002-agent-discovery.js';
-import * as acmeServer from './migrations/0004-acme-server.js';
-import * as estEnrollment from './migrations/0005-est-enrollment.js';
-import * as notifications from './migrations/0006-notifications.js';
-import * as scepIntune from './migrations/0007-scep-intune.js';
-import * as targetSecrets from './migrations/0008-target-secrets.js';
+import * as initial from './migrations/20261123T0943-initial.js';
+import * as agentDiscovery from '../features/discovery/migrations/20261123T1415-agent-discovery.js';
+import * as acmeServer from '../features/acme/migrations/20261123T1416-acme-server.js';
+import * as estEnrollment from '../features/est/migrations/20261123T1522-est-enrollment.js';
+import * as notifications from '../features/notifications/migrations/20261123T1523-notifications.js';
+import * as scepIntune from '../features/scep/migrations/20261202T1628-scep-intune.js';
+import * as targetSecrets from '../features/agents/migrations/20261203T0743-target-secrets.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AcmeAuthMode, AcmeTables } from './acme-tables.js';
+import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 
 /** A timestamp column: Date out, Date in. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;

@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Authenticator } from './authentication.js';
-import { ServiceError } from '../services/service-errors.js';
+import { ServiceError } from '../shared/service-errors.js';
 import { handleError, sendError } from './http-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { AnyRouteSpec } from './route-spec.js';
 import { installResponseHeaders } from './security-headers.js';
-import { installScepBodyParsing } from '../scep/scep-body-parsing.js';
+import { installScepBodyParsing } from '../features/scep/scep-body-parsing.js';
 import { toWire } from './wire-format.js';
 
 export interface HttpAppOptions {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Actor } from '../services/actor.js';
+import type { Actor } from '../shared/actor.js';
 
 /** Who may call a route: nobody needs a key (`public`), or a role at least this strong. */
 export type RouteAccess = 'public' | 'viewer' | 'operator' | 'admin' | 'agent' | 'agent-registration';

@@ -1,6 +1,6 @@
-import { runIssuanceJob } from '../services/issuance-runner.js';
-import { claimJobs } from '../services/job-queue.js';
-import type { ServiceDeps } from '../services/service-deps.js';
+import { runIssuanceJob } from '../features/issuance/issuance-runner.js';
+import { claimJobs } from './job-queue.js';
+import type { ServiceDeps } from '../shared/service-deps.js';
 
 export interface JobRunner {
   /** Claims and runs due jobs until none is left; concurrent calls share one pass. */

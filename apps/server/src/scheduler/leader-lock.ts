@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ServiceDeps } from '../services/service-deps.js';
+import type { ServiceDeps } from '../shared/service-deps.js';
 
 /** Stable 64-bit-safe advisory lock keys, one per loop. */
 export const LOOP_LOCK_KEYS = {

@@ -1,9 +1,13 @@
-import { crlIssuerIds, currentCrl } from '../services/crl.js';
-import { reapTimeouts, refreshExpiryStatuses, runRenewalCheck } from '../services/maintenance.js';
-import type { ServiceDeps } from '../services/service-deps.js';
+import { crlIssuerIds, currentCrl } from '../features/crl-ocsp/crl.js';
+import { reapTimeouts, refreshExpiryStatuses, runRenewalCheck } from '../features/issuance/maintenance.js';
+import type { ServiceDeps } from '../shared/service-deps.js';
 import type { JobRunner } from './job-runner.js';
 import { LOOP_LOCK_KEYS, withLeaderLock } from './leader-lock.js';
-import { type NotificationLoopName, notificationLoops, startNotificationLoops } from './notification-loops.js';
+import {
+  type NotificationLoopName,
+  notificationLoops,
+  startNotificationLoops,
+} from '../features/notifications/notification-loops.js';
 
 export interface SchedulerIntervals {
   renewalCheckMs: number;
