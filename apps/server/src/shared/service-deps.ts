@@ -8,7 +8,6 @@ import type { DialectName } from '../db/open-database.js';
 import type { Database } from '../db/tables.js';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
-import type { ScepEndpoints } from '../features/scep/scep-endpoints.js';
 
 export interface ServiceSettings {
   approvalBypass: boolean;
@@ -25,7 +24,6 @@ export interface ServiceSettings {
   awaitingCsrTimeoutMs: number;
   awaitingApprovalTimeoutMs: number;
   notifications: NotificationConfig;
-  scep?: ScepEndpoints;
 }
 
 /** What the domain functions run with; built once by the server. */

@@ -1,5 +1,6 @@
 import { certificateFingerprint, type ParsedCertificate } from '@certctl/pki';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type AnyRouteSpec, defineRoute, type RouteGroup } from '../../http/route-spec.js';
 import type { CertificateProfile } from '../../db/tables.js';
 import { createRateLimiter } from '../../http/rate-limiter.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
@@ -104,13 +105,7 @@ function checkPrincipalLimit(state: ProfileState, commonName: string, ip: string
   return key;
 }
 
-function registerProfile(
-  app: FastifyInstance,
-  state: ProfileState,
-  shared: Shared,
-  route: Route,
-  prefix: string,
-): void {
+function profileRoutes(state: ProfileState, shared: Shared, route: Route, prefix: string): AnyRouteSpec[] {
   const { deps } = shared;
   const { config } = state;
   const handle =
@@ -137,17 +132,36 @@ function registerProfile(
       .header('content-transfer-encoding', 'base64')
       .send(certsOnlyBody(certificates));
 
-  app.get(
-    `${prefix}/cacerts`,
-    handle(async (_request, reply) => {
+  const profileName = state.config.pathId || 'default';
+  const operation = (name: string) =>
+    `est${name}${route === 'mtls' ? 'Mtls' : ''}${profileName.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase())}`;
+  const spec = (
+    method: 'GET' | 'POST',
+    name: string,
+    summary: string,
+    handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  ) =>
+    defineRoute({
+      method,
+      path: `${prefix}/${name}`,
+      operationId: operation(name.charAt(0).toUpperCase() + name.slice(1)),
+      summary: `${summary} (EST profile ${profileName}${route === 'mtls' ? ', mTLS route' : ''})`,
+      tags: ['est'],
+      access: 'public',
+      responses: { 200: { description: 'EST answer (RFC 7030)', contentType: PKCS7_CERTS_ONLY } },
+      handler: ({ request, reply }) => handle(handler)(request, reply),
+    });
+  const routes: AnyRouteSpec[] = [];
+
+  routes.push(
+    spec('GET', 'cacerts', 'CA certificates', async (_request, reply) => {
       const runtime = await deps.issuers.get(config.issuerId);
       return sendCerts(reply, await runtime.caChain());
     }),
   );
 
-  app.get(
-    `${prefix}/csrattrs`,
-    handle(async (_request, reply) => {
+  routes.push(
+    spec('GET', 'csrattrs', 'CSR attributes the CA wants', async (_request, reply) => {
       const attrs = buildCsrAttrs(config, await certificateProfile(deps, config));
       if (!attrs) return reply.code(204).send();
       return reply
@@ -158,9 +172,8 @@ function registerProfile(
     }),
   );
 
-  app.post(
-    `${prefix}/simpleenroll`,
-    handle(async (request, reply) => {
+  routes.push(
+    spec('POST', 'simpleenroll', 'Enroll', async (request, reply) => {
       const auth = await authenticate(request, state, shared, route);
       const csr = await readCsrBody(request.body);
       if (auth.mode === 'mtls') checkChannelBinding(request, config, csr.challengePassword);
@@ -175,9 +188,8 @@ function registerProfile(
     }),
   );
 
-  app.post(
-    `${prefix}/simplereenroll`,
-    handle(async (request, reply) => {
+  routes.push(
+    spec('POST', 'simplereenroll', 'Re-enroll with the current certificate', async (request, reply) => {
       const auth = await authenticate(request, state, shared, route);
       if (!auth.clientCertificate)
         throw new EstError(403, 'simplereenroll requires the current certificate as the TLS client certificate');
@@ -200,9 +212,8 @@ function registerProfile(
   );
 
   if (config.serverKeygenEnabled) {
-    app.post(
-      `${prefix}/serverkeygen`,
-      handle(async (request, reply) => {
+    routes.push(
+      spec('POST', 'serverkeygen', 'Enroll with a key the server generates', async (request, reply) => {
         const auth = await authenticate(request, state, shared, route);
         const clientCsr = await readCsrBody(request.body);
         if (auth.mode === 'mtls') checkChannelBinding(request, config, clientCsr.challengePassword);
@@ -239,21 +250,21 @@ function registerProfile(
       }),
     );
   }
+  return routes;
 }
 
 /**
- * Publishes the EST endpoints (RFC 7030) on the HTTPS app: `/.well-known/est/` for the legacy single
+ * The EST endpoints (RFC 7030) of the HTTPS listener: `/.well-known/est/` for the legacy single
  * profile, `/.well-known/est/<name>/` per listed profile, and `/.well-known/est-mtls/<name>/` for
- * profiles with mTLS. Bodies are read raw (base64/PEM/DER) inside this encapsulated plugin, so the
- * JSON API keeps its own parsers. Throws at start when a trust bundle is unusable.
+ * profiles with mTLS. Bodies are read raw (base64/PEM/DER) in the group's own scope, so the JSON API
+ * keeps its parsers. Throws at start when a trust bundle is unusable.
  */
-export async function registerEstRoutes(
-  app: FastifyInstance,
+export function estRouteGroup(
   deps: ServiceDeps,
   est: EstConfig,
   options: { bodyLimit: number; tls: { cert: string; key: string } },
-): Promise<void> {
-  if (est.profiles.length === 0) return;
+): RouteGroup | undefined {
+  if (est.profiles.length === 0) return undefined;
   const shared: Shared = {
     deps,
     tls: options.tls,
@@ -283,17 +294,12 @@ export async function registerEstRoutes(
       perPrincipal: createSlidingWindowLimiter({ limit: config.ratePerPrincipal24h, windowMs: DAY_MS }),
     };
   });
-  await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: Math.min(options.bodyLimit, 256 * 1024) },
-      (_request, body, done) => done(null, body),
-    );
-    for (const state of states) {
-      const id = state.config.pathId;
-      registerProfile(scope, state, shared, 'standard', id ? `/.well-known/est/${id}` : '/.well-known/est');
-      if (state.config.mtlsEnabled && id) registerProfile(scope, state, shared, 'mtls', `/.well-known/est-mtls/${id}`);
-    }
-  });
+  const routes: AnyRouteSpec[] = [];
+  for (const state of states) {
+    const id = state.config.pathId;
+    routes.push(...profileRoutes(state, shared, 'standard', id ? `/.well-known/est/${id}` : '/.well-known/est'));
+    if (state.config.mtlsEnabled && id)
+      routes.push(...profileRoutes(state, shared, 'mtls', `/.well-known/est-mtls/${id}`));
+  }
+  return { name: 'est', routes, bodies: { raw: '*', bodyLimit: Math.min(options.bodyLimit, 256 * 1024) } };
 }

@@ -94,8 +94,11 @@ async function mtlsRefusal(endpoint: ScepEndpoint, request: FastifyRequest): Pro
  * that enable it: the same operations, for clients whose TLS certificate chains to the profile's
  * client CA bundle (checked on every request; the SCEP checks still apply).
  */
-export function scepRoutes(deps: ServiceDeps, options: { mtls?: boolean } = {}): AnyRouteSpec[] {
-  const endpoints: ScepEndpoints = deps.settings.scep ?? new Map();
+export function scepRoutes(
+  deps: ServiceDeps,
+  endpoints: ScepEndpoints,
+  options: { mtls?: boolean } = {},
+): AnyRouteSpec[] {
   if (endpoints.size === 0) return [];
 
   const handle = async (

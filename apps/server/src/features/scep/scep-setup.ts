@@ -1,5 +1,5 @@
 import type { ServerLogger } from '../../observability/logger.js';
-import type { ServerMetrics } from '../../observability/metrics.js';
+import type { CollectedGauge } from '../server-feature.js';
 import type { ScepConfig } from './scep-config.js';
 import { loadScepEndpoints, type ScepEndpoints } from './scep-endpoints.js';
 
@@ -15,17 +15,19 @@ export function createScepEndpoints(config: ScepConfig | undefined, logger: Serv
 }
 
 /** Lets operators alert before an Intune Connector signing certificate runs out. */
-export function registerScepMetrics(metrics: ServerMetrics, endpoints: ScepEndpoints): void {
+export function scepGauges(endpoints: ScepEndpoints): CollectedGauge[] {
   const intune = [...endpoints.values()].filter((e) => e.intune);
-  if (intune.length === 0) return;
-  metrics.addCollectedGauge(
-    'certctl_scep_intune_connector_cert_not_after_seconds',
-    'Latest notAfter (Unix time) of the Intune Connector signing certificates a SCEP profile trusts',
-    ['scep_profile'],
-    async () =>
-      intune.map((endpoint) => ({
-        labels: { scep_profile: endpoint.profile.path || 'default' },
-        value: Math.max(...endpoint.intune!.trust.current().map((c) => c.notAfter.getTime() / 1000)),
-      })),
-  );
+  if (intune.length === 0) return [];
+  return [
+    {
+      name: 'certctl_scep_intune_connector_cert_not_after_seconds',
+      help: 'Latest notAfter (Unix time) of the Intune Connector signing certificates a SCEP profile trusts',
+      labelNames: ['scep_profile'],
+      collect: async () =>
+        intune.map((endpoint) => ({
+          labels: { scep_profile: endpoint.profile.path || 'default' },
+          value: Math.max(...endpoint.intune!.trust.current().map((c) => c.notAfter.getTime() / 1000)),
+        })),
+    },
+  ];
 }

@@ -1,38 +1,9 @@
 import { z } from 'zod';
-import type { ServiceDeps } from '../../shared/service-deps.js';
-import { buildOpenApiDocument } from '../../http/openapi.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { agentRoutes } from '../agents/agent-routes.js';
-import { caHierarchyRoutes } from '../issuers/ca-hierarchy-routes.js';
-import { certificateRoutes } from '../certificates/certificate-routes.js';
-import { discoveryRoutes } from '../discovery/discovery-routes.js';
-import { issuerRoutes } from '../issuers/issuer-routes.js';
-import { ocspRoutes } from '../crl-ocsp/ocsp-routes.js';
-import { notificationRoutes } from '../notifications/notification-routes.js';
-import { ownershipRoutes } from '../ownership/ownership-routes.js';
-import { policyRoutes } from '../policies/policy-routes.js';
-import { metricsRoute, publicRoutes } from './system-routes.js';
-import { workflowRoutes } from '../workflow/workflow-routes.js';
-import { scepRoutes } from '../scep/scep-routes.js';
 
-/** Every route of the HTTPS listener, the OpenAPI document included (it describes all the others). */
-export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRouteSpec[] {
-  const routes: AnyRouteSpec[] = [
-    ...publicRoutes(deps),
-    ...ocspRoutes(deps),
-    metricsRoute(deps),
-    ...ownershipRoutes(deps),
-    ...policyRoutes(deps),
-    ...issuerRoutes(deps),
-    ...caHierarchyRoutes(deps),
-    ...certificateRoutes(deps),
-    ...workflowRoutes(deps),
-    ...agentRoutes(deps),
-    ...discoveryRoutes(deps),
-    ...notificationRoutes(deps),
-    ...scepRoutes(deps, { mtls: true }),
-  ];
-  routes.push(
+/** What the dashboard asks before it has a key: the server version and how to authenticate. */
+export function metaRoutes(info: { version: string }): AnyRouteSpec[] {
+  return [
     defineRoute({
       method: 'GET',
       path: '/api/v1/version',
@@ -58,28 +29,5 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
       },
       handler: () => ({ authType: 'api-key' as const, roles: ['admin', 'operator', 'viewer', 'agent'] }),
     }),
-  );
-  let document: unknown;
-  routes.push(
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/openapi.json',
-      operationId: 'getOpenApi',
-      summary: 'This API as OpenAPI 3.1',
-      tags: ['meta'],
-      access: 'public',
-      responses: { 200: { description: 'OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
-      handler: ({ reply }) => {
-        document ??= buildOpenApiDocument(routes, info);
-        reply.header('content-type', 'application/json; charset=utf-8');
-        return JSON.stringify(document);
-      },
-    }),
-  );
-  return routes;
-}
-
-/** The plain-HTTP listener serves only what relying parties fetch without TLS. */
-export function pkiRoutes(deps: ServiceDeps): AnyRouteSpec[] {
-  return [...publicRoutes(deps), ...ocspRoutes(deps), ...scepRoutes(deps)];
+  ];
 }

@@ -1,0 +1,11 @@
+import { defineServerFeature } from '../server-feature.js';
+import { caHierarchyRoutes } from './ca-hierarchy-routes.js';
+import { issuerRoutes } from './issuer-routes.js';
+
+/** Issuer instances (connector configs) and the local CA hierarchy (intermediates). */
+export const issuersFeature = defineServerFeature({
+  name: 'issuers',
+  setup: ({ deps }) => ({
+    api: [{ name: 'issuers', routes: [...issuerRoutes(deps), ...caHierarchyRoutes(deps)] }],
+  }),
+});
