@@ -29,6 +29,7 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
     .selectAll()
     .where('id', '=', job.certificateId)
     .executeTakeFirst();
+  let issuerType: string | undefined;
   try {
     if (!certificate || certificate.status === 'archived' || certificate.status === 'revoked') {
       await inTransaction(deps, (trx) =>
@@ -44,6 +45,7 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
       .select(['type', 'enabled'])
       .where('id', '=', certificate.issuerId)
       .executeTakeFirst();
+    issuerType = issuer?.type;
     if (!issuer?.enabled)
       throw new ConnectorError({
         message: `issuer ${certificate.issuerId} is ${issuer ? 'disabled' : 'missing'}`,
@@ -57,11 +59,10 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
       const request = await buildIssueRequest(deps, certificate, job);
       result = job.type === 'renewal' ? await runtime.renew(request) : await runtime.issue(request);
     }
-    const issuerType = issuer.type;
     if (result.status === 'issued') {
       await storeIssued(deps, job, certificate, result);
-      deps.metrics.issuanceTotal.inc({ issuer_type: issuerType, outcome: 'issued' });
-      deps.metrics.issuanceDuration.observe({ issuer_type: issuerType }, (performance.now() - started) / 1000);
+      deps.metrics.issuanceTotal.inc({ issuer_type: issuer.type, outcome: 'issued' });
+      deps.metrics.issuanceDuration.observe({ issuer_type: issuer.type }, (performance.now() - started) / 1000);
       return 'succeeded';
     }
     if (result.status === 'pending') {
@@ -94,7 +95,7 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
     throw new ConnectorError({ message: `CA order ${result.orderId} failed: ${result.reason}`, retryable: false });
   } catch (error) {
     if (error instanceof LeaseLostError) return 'lease_lost';
-    return recordFailure(deps, job, certificate, error);
+    return recordFailure(deps, job, certificate, issuerType, error);
   }
 }
 
@@ -228,6 +229,8 @@ async function recordFailure(
   deps: ServiceDeps,
   job: Job,
   certificate: Certificate | undefined,
+  /** The issuer's connector type (the metric label), when the issuer was found. */
+  issuerType: string | undefined,
   error: unknown,
 ): Promise<JobOutcome> {
   const message = error instanceof Error ? error.message : String(error);
@@ -285,6 +288,6 @@ async function recordFailure(
     if (settleError instanceof LeaseLostError) return 'lease_lost';
     throw settleError;
   }
-  if (!retry) deps.metrics.issuanceTotal.inc({ issuer_type: certificate?.issuerId ?? 'unknown', outcome: 'failed' });
+  if (!retry) deps.metrics.issuanceTotal.inc({ issuer_type: issuerType ?? 'unknown', outcome: 'failed' });
   return retry ? 'retry' : 'failed';
 }
