@@ -41,7 +41,7 @@ export interface FeatureParts {
 }
 
 /**
- * One server feature (certificates, agents, ACME, ...). Its folder holds its routes, services,
+ * One server feature (certificates, agents, ACME, ...). Its folder holds its routes, services, tables,
  * migrations (`migrations/<timestamp>-<name>.ts`, collected into the generated index) and this
  * declaration; the server is composed from the list in `features/index.ts`.
  */

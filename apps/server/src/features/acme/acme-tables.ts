@@ -1,10 +1,5 @@
-import type { ColumnType, Generated, Selectable } from 'kysely';
-
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T> = ColumnType<T, string, string>;
-type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
+import type { Generated, Selectable } from 'kysely';
+import type { CreatedAt, Json, JsonWithDefault, Timestamp, UpdatedAt } from '../../db/column-types.js';
 
 export type AcmeAuthMode = 'trust_authenticated' | 'challenge';
 export type AcmeAccountStatus = 'valid' | 'deactivated' | 'revoked';

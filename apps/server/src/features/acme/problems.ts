@@ -37,7 +37,7 @@ const DEFAULT_STATUS: Partial<Record<AcmeProblemType, number>> = {
   unauthorized: 403,
 };
 
-/** An ACME error: thrown anywhere under src/acme and sent as an RFC 7807 problem document. */
+/** An ACME error: thrown anywhere in the ACME feature and sent as an RFC 7807 problem document. */
 export class AcmeProblem extends Error {
   readonly status: number;
   constructor(
