@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
 import type { EstConfig } from '../features/est/est-config.js';
 import { namedApiKeys } from './named-api-keys.js';
-import { NOTIFICATION_VARIABLES, type NotificationConfig, toNotificationConfig } from './notification-config.js';
+import {
+  NOTIFICATION_VARIABLES,
+  type NotificationConfig,
+  toNotificationConfig,
+} from '../features/notifications/notification-config.js';
 import {
   ACME_SERVER_VARIABLES,
   type AcmeServerConfig,

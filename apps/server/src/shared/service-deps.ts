@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { ConfigCipher } from '../connectors/config-cipher.js';
 import type { IssuerRuntimes } from '../connectors/issuer-runtimes.js';
 import type { NotifierRuntimes } from '../connectors/notifier-runtimes.js';
-import type { NotificationConfig } from '../config/notification-config.js';
+import type { NotificationConfig } from '../features/notifications/notification-config.js';
 import type { DialectName } from '../db/open-database.js';
 import type { Database } from '../db/tables.js';
 import type { ServerLogger } from '../observability/logger.js';

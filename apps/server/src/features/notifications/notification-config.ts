@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, commaList, durationMs, positiveInt } from './env-values.js';
+import { bool, commaList, durationMs, positiveInt } from '../../config/env-values.js';
 
 /** The server's own alerting variables (notifier connectors bring their own `CERTCTL_SMTP_*`, `CERTCTL_SLACK_*`, ...). */
 export const NOTIFICATION_VARIABLES = {
