@@ -1,12 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type FakePagerDuty,
-  type FakeSlack,
-  startFakePagerDuty,
-  startFakeSlack,
-} from '@certctl/connector-testkit';
+import { type FakePagerDuty, type FakeSlack, startFakePagerDuty, startFakeSlack } from '@certctl/connector-testkit';
 import type { AnyConnectorManifest, ConnectorNetwork } from '@certctl/core';
 import emailNotifier from '@certctl/notifier-email';
 import pagerdutyNotifier from '@certctl/notifier-pagerduty';
