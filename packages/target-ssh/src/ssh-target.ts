@@ -158,17 +158,24 @@ export function createSshTarget(config: SshTargetConfig, ctx: ConnectorContext):
           }
         } catch (error) {
           const problems = await restore(session, files, before);
+          let reloadAgain: string | undefined;
           if (reloadStarted && reloadCommand && problems.length === 0) {
-            await runCommand(session, reloadCommand).catch((e: Error) => problems.push(`reload after restore: ${e.message}`));
+            await runCommand(session, reloadCommand).catch((e: Error) => {
+              reloadAgain = e.message.replace(/^\[certctl\] \[[^\]]+\] /, '');
+            });
           }
           const reason = (error as Error).message.replace(/^\[certctl\] \[[^\]]+\] /, '');
           ctx.logger.warn({ host: where, serial: request.serial, restored: problems.length === 0 }, 'ssh deploy rolled back');
+          let message: string;
+          if (problems.length > 0)
+            message = `deploy to ${where} failed (${reason}) and restoring the previous files failed too: ${problems.join('; ')}; check the host by hand`;
+          else if (reloadAgain)
+            message = `deploy to ${where} failed and the previous files were restored, but reloading them failed too (${reloadAgain}): ${reason}`;
+          else
+            message = `deploy to ${where} failed and the previous files were restored${reloadStarted ? ' (and reloaded)' : ''}: ${reason}`;
           throw new ConnectorError({
             connector: CONNECTOR,
-            message:
-              problems.length === 0
-                ? `deploy to ${where} failed and the previous files were restored${reloadStarted ? ' (and reloaded)' : ''}: ${reason}`
-                : `deploy to ${where} failed (${reason}) and restoring the previous files failed too: ${problems.join('; ')}; check the host by hand`,
+            message,
             cause: error,
             retryable: ConnectorError.isInstance(error) ? error.retryable : false,
           });
