@@ -51,7 +51,8 @@ function fingerprintOf(publicKeyPath) {
  * only its throwaway user, by key (clientKeyPath) or password, with SFTP via internal-sftp.
  */
 export async function startSshd() {
-  if (!isRoot()) throw new Error('startSshd needs root (sshd must switch to the throwaway test user); run as root or in CI');
+  if (!isRoot())
+    throw new Error('startSshd needs root (sshd must switch to the throwaway test user); run as root or in CI');
   ensureSshdInstalled();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
@@ -66,7 +67,9 @@ export async function startSshd() {
       stdio: 'pipe',
     }),
   );
-  await withPasswdLock(() => execFileSync('chpasswd', { input: `${user}:${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] }));
+  await withPasswdLock(() =>
+    execFileSync('chpasswd', { input: `${user}:${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
   const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
   chownSync(home, uid, gid);

@@ -54,13 +54,14 @@ describe('checkManifest', () => {
     expect(text).toContain('"uri"');
   });
 
-  it('accepts secret-looking names that are not strings (token_ttl_seconds) and marked secrets', () => {
+  it('accepts secret-looking names that are not strings (token_ttl_seconds), name a file (private_key_path), and marked secrets', () => {
     const manifest = defineIssuer({
       id: 'fine',
       displayName: 'Fine',
       version: '1.2.3',
       configSchema: z.object({
         token_ttl_seconds: z.number(),
+        private_key_path: z.string(),
         api_token: secret(z.string()),
         password: secret(z.string()).optional(),
       }),

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkKnownHosts, hostKeyFingerprint, knownHostsName, normalizeFingerprint, parseKnownHosts } from './host-key.js';
+import {
+  checkKnownHosts,
+  hostKeyFingerprint,
+  knownHostsName,
+  normalizeFingerprint,
+  parseKnownHosts,
+} from './host-key.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'certctl-host-key-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,8 +21,9 @@ function realKey(name: string) {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path]);
   const line = readFileSync(`${path}.pub`, 'utf8').trim();
   const [type, base64] = line.split(' ') as [string, string];
-  const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`], { encoding: 'utf8' })
-    .split(' ')[1]!;
+  const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`], {
+    encoding: 'utf8',
+  }).split(' ')[1]!;
   return { type, base64, blob: Buffer.from(base64, 'base64'), fingerprint };
 }
 

@@ -45,7 +45,8 @@ export function parseKnownHosts(text: string): KnownHostsEntry[] {
     const fields = lines[i]!.trim().split(/[ \t]+/);
     if (fields[0] === undefined || fields[0] === '' || fields[0].startsWith('#')) continue;
     let marker: KnownHostsEntry['marker'] = '';
-    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostsEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
+      marker = fields.shift() as KnownHostsEntry['marker'];
     const [hosts, keyType, keyBase64] = fields;
     if (!hosts || !keyType || !keyBase64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(keyBase64)) continue;
     const key = Buffer.from(keyBase64, 'base64');
@@ -57,7 +58,10 @@ export function parseKnownHosts(text: string): KnownHostsEntry[] {
 
 function globMatches(pattern: string, name: string): boolean {
   // known_hosts wildcards: * any run, ? one character; everything else literal.
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 'i').test(name);
 }
 

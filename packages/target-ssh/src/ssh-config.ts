@@ -23,7 +23,8 @@ const octalMode = (fallback: string, description: string) =>
     .describe(description);
 
 // A DNS name or an IP literal: nothing a remote shell or an SSH option could read as more.
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
 
 export const sshConfigSchema = z
   .strictObject({
@@ -55,7 +56,7 @@ export const sshConfigSchema = z
       .min(2)
       .refine((p) => p.startsWith('/'), 'must be an absolute path')
       .optional()
-      .describe('Path of the ssh-agent socket (agent auth), e.g. the agent service\'s SSH_AUTH_SOCK'),
+      .describe("Path of the ssh-agent socket (agent auth), e.g. the agent service's SSH_AUTH_SOCK"),
     known_hosts_path: z
       .string()
       .min(2)
@@ -64,7 +65,10 @@ export const sshConfigSchema = z
       .describe('known_hosts file on the agent host that lists the host key (one of this or host_key_fingerprint)'),
     host_key_fingerprint: z
       .string()
-      .refine((f) => normalizeFingerprint(f) !== undefined, 'must be an OpenSSH SHA-256 fingerprint: SHA256:<43 base64 characters>')
+      .refine(
+        (f) => normalizeFingerprint(f) !== undefined,
+        'must be an OpenSSH SHA-256 fingerprint: SHA256:<43 base64 characters>',
+      )
       .optional()
       .describe('The host key\'s SHA-256 fingerprint as "ssh-keygen -lf" prints it (SHA256:...)'),
     cert_path: remotePath('Remote path of the certificate (with the chain appended when chain_path is not set)'),

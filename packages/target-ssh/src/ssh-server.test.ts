@@ -71,7 +71,10 @@ describe('deploy to a real OpenSSH server', () => {
     expect([key.uid, key.gid]).toEqual([host.sshd.uid, host.sshd.gid]);
     expect(host.reloads()).toBe(reloadsBefore + 1);
 
-    const validation = await target().validateDeployment({ serial: request.serial, fingerprintSha256: request.fingerprintSha256 });
+    const validation = await target().validateDeployment({
+      serial: request.serial,
+      fingerprintSha256: request.fingerprintSha256,
+    });
     expect(validation).toMatchObject({ valid: true, observedSerial: request.serial });
   });
 
@@ -181,7 +184,9 @@ describe('rollback', () => {
     host.failNextReload();
     const error = await errorOf(target().deploy(await nextRequest()));
     expect(ConnectorError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/previous files were restored \(and reloaded\).*reload refused: bad certificate/);
+    expect((error as Error).message).toMatch(
+      /previous files were restored \(and reloaded\).*reload refused: bad certificate/,
+    );
     expect({
       cert: host.sftpGet(host.paths.cert),
       chain: host.sftpGet(host.paths.chain),
@@ -212,7 +217,9 @@ describe('rollback', () => {
     const cert = join(host.certDir, 'new.pem');
     const key = join(host.certDir, 'new.key');
     host.failNextReload();
-    const error = await errorOf(target({ cert_path: cert, key_path: key, chain_path: undefined }).deploy(await nextRequest()));
+    const error = await errorOf(
+      target({ cert_path: cert, key_path: key, chain_path: undefined }).deploy(await nextRequest()),
+    );
     expect(ConnectorError.isInstance(error)).toBe(true);
     expect(host.sftpGet(cert)).toBeUndefined();
     expect(host.sftpGet(key)).toBeUndefined();

@@ -209,7 +209,13 @@ export async function openSshSession(config: SshTargetConfig, options: { signal?
   return createSession(client, sftp, { timeoutMs, signal }, where, acceptedKey);
 }
 
-function createSession(client: Client, sftp: SFTPWrapper, deadline: Deadline, where: string, hostKey: string): SshSession {
+function createSession(
+  client: Client,
+  sftp: SFTPWrapper,
+  deadline: Deadline,
+  where: string,
+  hostKey: string,
+): SshSession {
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -248,7 +254,11 @@ function createSession(client: Client, sftp: SFTPWrapper, deadline: Deadline, wh
 
   const fail = (what: string, error: unknown): never => {
     if (ConnectorError.isInstance(error)) throw error;
-    throw new ConnectorError({ connector: CONNECTOR, message: `${what} on ${where}: ${describeSftpError(error)}`, cause: error });
+    throw new ConnectorError({
+      connector: CONNECTOR,
+      message: `${what} on ${where}: ${describeSftpError(error)}`,
+      cause: error,
+    });
   };
 
   const lstat = (path: string) =>
@@ -280,11 +290,12 @@ function createSession(client: Client, sftp: SFTPWrapper, deadline: Deadline, wh
 
     async writeAtomic(file) {
       const target = await resolveTarget(file.path).catch((error) => fail(`resolving ${file.path}`, error));
-      const temp = posix.join(posix.dirname(target), `.${posix.basename(target)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`);
+      const temp = posix.join(
+        posix.dirname(target),
+        `.${posix.basename(target)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`,
+      );
       try {
-        const handle = await op<Buffer>(`create ${temp}`, (done) =>
-          sftp.open(temp, 'wx', { mode: file.mode }, done),
-        );
+        const handle = await op<Buffer>(`create ${temp}`, (done) => sftp.open(temp, 'wx', { mode: file.mode }, done));
         try {
           let offset = 0;
           while (offset < file.content.length) {
@@ -306,9 +317,9 @@ function createSession(client: Client, sftp: SFTPWrapper, deadline: Deadline, wh
               );
             }
           }
-          await op<void>(`fsync ${temp}`, (done) =>
-            sftp.ext_openssh_fsync(handle, (error) => done(error)),
-          ).catch(() => undefined);
+          await op<void>(`fsync ${temp}`, (done) => sftp.ext_openssh_fsync(handle, (error) => done(error))).catch(
+            () => undefined,
+          );
         } finally {
           await op<void>(`close ${temp}`, (done) => sftp.close(handle, (error) => done(error))).catch(() => undefined);
         }

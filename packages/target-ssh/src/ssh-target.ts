@@ -9,7 +9,13 @@ import {
 } from '@certctl/core';
 import { knownHostsName } from './host-key.js';
 import type { SshTargetConfig } from './ssh-config.js';
-import { CONNECTOR, type CommandOutcome, openSshSession, type RemoteFileState, type SshSession } from './ssh-session.js';
+import {
+  CONNECTOR,
+  type CommandOutcome,
+  openSshSession,
+  type RemoteFileState,
+  type SshSession,
+} from './ssh-session.js';
 
 interface PlannedFile {
   path: string;
@@ -77,7 +83,10 @@ export function createSshTarget(config: SshTargetConfig, ctx: ConnectorContext):
 
   const runCommand = async (session: SshSession, cmd: RemoteCommand): Promise<void> => {
     const outcome = await session.run(cmd.argv, commandTimeoutMs);
-    ctx.logger.debug({ field: cmd.field, command: cmd.text, exitCode: outcome.exitCode, host: where }, 'remote command ran');
+    ctx.logger.debug(
+      { field: cmd.field, command: cmd.text, exitCode: outcome.exitCode, host: where },
+      'remote command ran',
+    );
     if (outcome.timedOut) {
       throw new DeadlineExceededError({
         connector: CONNECTOR,
@@ -165,7 +174,10 @@ export function createSshTarget(config: SshTargetConfig, ctx: ConnectorContext):
             });
           }
           const reason = (error as Error).message.replace(/^\[certctl\] \[[^\]]+\] /, '');
-          ctx.logger.warn({ host: where, serial: request.serial, restored: problems.length === 0 }, 'ssh deploy rolled back');
+          ctx.logger.warn(
+            { host: where, serial: request.serial, restored: problems.length === 0 },
+            'ssh deploy rolled back',
+          );
           let message: string;
           if (problems.length > 0)
             message = `deploy to ${where} failed (${reason}) and restoring the previous files failed too: ${problems.join('; ')}; check the host by hand`;
