@@ -14,6 +14,14 @@ export {
 } from './fake-vendor.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
+export {
+  type FakeKubernetes,
+  type FakeKubernetesIdentity,
+  type FakeKubernetesSecret,
+  type KubernetesVerb,
+  type StartFakeKubernetesOptions,
+  startFakeKubernetes,
+} from './fakes/kubernetes.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
