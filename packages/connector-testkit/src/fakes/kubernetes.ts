@@ -49,6 +49,11 @@ export interface FakeKubernetes {
   vendor: FakeVendor;
   /** Answers queued for the next API requests (after authentication), e.g. `{ status: 500, body: ... }`. */
   faults: FaultQueue;
+  /**
+   * Answers the next request with this method (after `skip` others with it) with `response` instead
+   * of handling it, e.g. the read-back after a write: `failNext('GET', { status: 500, ... }, 1)`.
+   */
+  failNext(method: 'GET' | 'POST' | 'PUT' | 'DELETE', response: FakeResponse, skip?: number): void;
   /** A copy of a stored Secret, or undefined. */
   secret(namespace: string, name: string): FakeKubernetesSecret | undefined;
   /** Writes a Secret as another client would (new resourceVersion). */
@@ -57,8 +62,8 @@ export interface FakeKubernetes {
     name: string,
     change: { data?: Record<string, string>; type?: string; annotations?: Record<string, string> },
   ): FakeKubernetesSecret;
-  /** Just before the next update of this Secret, another client changes it: the update then conflicts (409). */
-  conflictBeforeNextUpdate(namespace: string, name: string): void;
+  /** Just before each of the next `times` (default 1) updates of this Secret, another client changes it: those updates conflict (409). */
+  conflictBeforeNextUpdate(namespace: string, name: string, times?: number): void;
   /** A kubeconfig (YAML) for this server with `token` (default: `token`), as kubectl and client libraries read it. */
   kubeconfig(options?: { token?: string; namespace?: string }): string;
   close(): Promise<void>;
@@ -147,7 +152,8 @@ export async function startFakeKubernetes(options: StartFakeKubernetesOptions = 
   };
   const namespaces = new Set(options.namespaces ?? ['default']);
   const secrets = new Map<string, FakeKubernetesSecret>();
-  const pendingConflicts = new Set<string>();
+  const pendingConflicts = new Map<string, number>();
+  const methodFaults: { method: string; skip: number; response: FakeResponse }[] = [];
   const faults = createFaultQueue();
   let resourceVersion = 1000;
   const nextVersion = () => String(++resourceVersion);
@@ -257,7 +263,12 @@ export async function startFakeKubernetes(options: StartFakeKubernetesOptions = 
         ),
       };
     }
-    if (!isRecord(body) || body.kind !== 'Secret' || (body.apiVersion !== undefined && body.apiVersion !== 'v1')) {
+    // Typed clients (client-go, client-node) may omit apiVersion and kind: the server takes them from the URL.
+    if (
+      !isRecord(body) ||
+      (body.kind !== undefined && body.kind !== 'Secret') ||
+      (body.apiVersion !== undefined && body.apiVersion !== 'v1')
+    ) {
       return { refused: status(400, 'BadRequest', 'the object provided is unrecognized (must be of type Secret)') };
     }
     // stringData is write-only: merged into data, as the API server does.
@@ -279,6 +290,14 @@ export async function startFakeKubernetes(options: StartFakeKubernetesOptions = 
     if (!('user' in identity)) return identity;
     const fault = faults.take();
     if (fault) return fault;
+    const armed = methodFaults.find((f) => f.method === request.method);
+    if (armed) {
+      if (armed.skip === 0) {
+        methodFaults.splice(methodFaults.indexOf(armed), 1);
+        return armed.response;
+      }
+      armed.skip--;
+    }
     const found = discovery(request.path);
     if (found && request.method === 'GET') return found;
 
@@ -391,7 +410,10 @@ export async function startFakeKubernetes(options: StartFakeKubernetesOptions = 
           'the namespace of the provided object does not match the namespace sent on the request',
         );
       }
-      if (pendingConflicts.delete(key) && secrets.has(key)) {
+      const conflicts = pendingConflicts.get(key) ?? 0;
+      if (conflicts > 0 && secrets.has(key)) {
+        if (conflicts === 1) pendingConflicts.delete(key);
+        else pendingConflicts.set(key, conflicts - 1);
         const current = secrets.get(key)!;
         current.metadata.resourceVersion = nextVersion();
         current.metadata.annotations = {
@@ -478,6 +500,9 @@ export async function startFakeKubernetes(options: StartFakeKubernetesOptions = 
     token: options.tokens ? (Object.keys(options.tokens)[0] ?? '') : defaultToken,
     vendor,
     faults,
+    failNext(method, response, skip = 0) {
+      methodFaults.push({ method, skip, response });
+    },
     secret: (namespace, name) => {
       const stored = secrets.get(keyOf(namespace, name));
       return stored ? copy(stored) : undefined;
@@ -505,8 +530,8 @@ export async function startFakeKubernetes(options: StartFakeKubernetesOptions = 
       secrets.set(key, next);
       return copy(next);
     },
-    conflictBeforeNextUpdate(namespace, name) {
-      pendingConflicts.add(keyOf(namespace, name));
+    conflictBeforeNextUpdate(namespace, name, times = 1) {
+      pendingConflicts.set(keyOf(namespace, name), times);
     },
     kubeconfig(kubeconfigOptions = {}) {
       const token = kubeconfigOptions.token ?? defaultToken;
