@@ -58,8 +58,14 @@ const target = (overrides: Partial<K8sSecretTargetConfigInput> = {}) =>
     ctx,
   );
 
+interface KubectlSecret {
+  type: string;
+  data: Record<string, string>;
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+}
+
 /** kubectl's view of a Secret (the real client reading what the connector wrote). */
-function kubectlGet(name: string): Promise<Record<string, any>> {
+function kubectlGet(name: string): Promise<KubectlSecret> {
   return new Promise((resolve, reject) => {
     execFile(
       'kubectl',
@@ -104,9 +110,9 @@ describe('kubernetes.io/tls Secret through @kubernetes/client-node', { timeout: 
 
     const secret = await kubectlGet('api-tls');
     expect(secret.type).toBe('kubernetes.io/tls');
-    expect(decode(secret.data['tls.crt']).match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
-    expect(decode(secret.data['tls.crt'])).toContain(first.certPem.trim().split('\n')[1]);
-    expect(decode(secret.data['tls.key'])).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(decode(secret.data['tls.crt']!).match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(decode(secret.data['tls.crt']!)).toContain(first.certPem.trim().split('\n')[1]);
+    expect(decode(secret.data['tls.key']!)).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(secret.data['ca.crt']).toBeUndefined();
     expect(secret.metadata.labels).toMatchObject({
       app: 'api-gateway',
@@ -157,7 +163,7 @@ describe('kubernetes.io/tls Secret through @kubernetes/client-node', { timeout: 
     await target({ secret_name: 'with-ca', include_ca: true }).deploy(request);
     const secret = await kubectlGet('with-ca');
     const chain = request.chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!;
-    expect(decode(secret.data['ca.crt']).trim()).toBe(chain.at(-1));
+    expect(decode(secret.data['ca.crt']!).trim()).toBe(chain.at(-1));
   });
 
   it('restores the previous data when the read-back fails', async () => {
