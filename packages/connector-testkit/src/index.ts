@@ -12,6 +12,14 @@ export {
   type StartFakeVendorOptions,
   startFakeVendor,
 } from './fake-vendor.js';
+export {
+  type FakeBigIp,
+  type FakeBigIpCertKeyChain,
+  type FakeBigIpCryptoObject,
+  type FakeBigIpProfile,
+  type StartFakeBigIpOptions,
+  startFakeBigIp,
+} from './fakes/f5-bigip.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
 export {
