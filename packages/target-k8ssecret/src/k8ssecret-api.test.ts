@@ -10,7 +10,13 @@ import {
   type TempDir,
   type TestContext,
 } from '@certctl/connector-testkit';
-import { AuthenticationError, ConnectorError, type DeployRequest, VendorApiError } from '@certctl/core';
+import {
+  AuthenticationError,
+  ConnectorError,
+  DeadlineExceededError,
+  type DeployRequest,
+  VendorApiError,
+} from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type K8sSecretTargetConfigInput, k8sSecretConfigSchema } from './k8ssecret-config.js';
 import { createK8sSecretTarget } from './k8ssecret-target.js';
@@ -245,5 +251,20 @@ describe('kubernetes.io/tls Secret through @kubernetes/client-node', { timeout: 
     const error = await errorOf(target({ namespace: 'default', secret_name: 'x' }).deploy(await nextRequest()));
     // The agent's token is only allowed in production.
     expect((error as Error).message).toContain('in the namespace "default"');
+  });
+
+  it('gives up on an API server that does not answer within timeout_seconds', async () => {
+    let release: () => void = () => undefined;
+    fake.failNext(
+      'GET',
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve({ status: 500, body: {} });
+        }),
+    );
+    const error = await errorOf(target({ timeout_seconds: 1 }).testConnection!());
+    release();
+    expect(DeadlineExceededError.isInstance(error), String(error)).toBe(true);
+    expect((error as Error).message).toContain('did not answer within 1 s');
   });
 });

@@ -53,7 +53,11 @@ export interface FakeKubernetes {
    * Answers the next request with this method (after `skip` others with it) with `response` instead
    * of handling it, e.g. the read-back after a write: `failNext('GET', { status: 500, ... }, 1)`.
    */
-  failNext(method: 'GET' | 'POST' | 'PUT' | 'DELETE', response: FakeResponse, skip?: number): void;
+  failNext(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    response: FakeResponse | (() => Promise<FakeResponse>),
+    skip?: number,
+  ): void;
   /** A copy of a stored Secret, or undefined. */
   secret(namespace: string, name: string): FakeKubernetesSecret | undefined;
   /** Writes a Secret as another client would (new resourceVersion). */
@@ -153,7 +157,11 @@ export async function startFakeKubernetes(options: StartFakeKubernetesOptions = 
   const namespaces = new Set(options.namespaces ?? ['default']);
   const secrets = new Map<string, FakeKubernetesSecret>();
   const pendingConflicts = new Map<string, number>();
-  const methodFaults: { method: string; skip: number; response: FakeResponse }[] = [];
+  const methodFaults: {
+    method: string;
+    skip: number;
+    response: FakeResponse | (() => Promise<FakeResponse>);
+  }[] = [];
   const faults = createFaultQueue();
   let resourceVersion = 1000;
   const nextVersion = () => String(++resourceVersion);
@@ -294,7 +302,8 @@ export async function startFakeKubernetes(options: StartFakeKubernetesOptions = 
     if (armed) {
       if (armed.skip === 0) {
         methodFaults.splice(methodFaults.indexOf(armed), 1);
-        return armed.response;
+        // A function answers later: a slow or hanging API server.
+        return typeof armed.response === 'function' ? armed.response() : armed.response;
       }
       armed.skip--;
     }
