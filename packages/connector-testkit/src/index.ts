@@ -13,13 +13,25 @@ export {
   startFakeVendor,
 } from './fake-vendor.js';
 export {
-  type FakeBigIp,
-  type FakeBigIpCertKeyChain,
-  type FakeBigIpCryptoObject,
-  type FakeBigIpProfile,
-  type StartFakeBigIpOptions,
-  startFakeBigIp,
-} from './fakes/f5-bigip.js';
+  ACM_OPERATIONS,
+  type AcmFault,
+  type AcmOperation,
+  type FakeAcm,
+  type FakeAcmCertificate,
+  type StartFakeAcmOptions,
+  startFakeAcm,
+} from './fakes/aws-acm.js';
+export { type SigV4Expectation, type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
+export {
+  type CertificatePermission,
+  type FakeKeyVault,
+  type FakeKeyVaultVersion,
+  type KeyVaultFault,
+  type KeyVaultOperation,
+  type SecretPermission,
+  type StartFakeKeyVaultOptions,
+  startFakeKeyVault,
+} from './fakes/azure-key-vault.js';
 export {
   type EntrustApiPermission,
   type EntrustFakeOrder,
@@ -28,6 +40,14 @@ export {
   type FakeEntrustOptions,
   startFakeEntrust,
 } from './fakes/entrust.js';
+export {
+  type FakeBigIp,
+  type FakeBigIpCertKeyChain,
+  type FakeBigIpCryptoObject,
+  type FakeBigIpProfile,
+  type StartFakeBigIpOptions,
+  startFakeBigIp,
+} from './fakes/f5-bigip.js';
 export { type ClientCredential, issueClientCredential } from './fakes/fake-ca-signing.js';
 export {
   DIGICERT_PRODUCTS,
@@ -65,6 +85,16 @@ export {
 } from './fakes/sectigo.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
 export { type FakeTeams, startFakeTeams, type TeamsPost } from './fakes/teams.js';
+export {
+  createFakeWindowsHost,
+  type FakeIisBinding,
+  type FakeWindowsCertificate,
+  type FakeWindowsHost,
+  type PowerShellParameter,
+  parsePowerShellParameters,
+  type WindowsTranscriptEntry,
+} from './fakes/windows-host.js';
+export { type FakeWinRm, type StartFakeWinRmOptions, startFakeWinRm } from './fakes/winrm.js';
 export {
   type FileTargetConformanceOptions,
   fileTargetConformance,
