@@ -14,7 +14,7 @@ import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { apiRoutes, pkiRoutes } from './http/api-routes.js';
 import { registerEstRoutes } from './est/est-routes.js';
 import { createAuthenticator } from './http/authentication.js';
-import { buildHttpApp } from './http/build-app.js';
+import { buildHttpApp, type ResponseCheck } from './http/build-app.js';
 import { createRateLimiter } from './http/rate-limiter.js';
 import type { ServerLogger } from './observability/logger.js';
 import { createServerMetrics } from './observability/metrics.js';
@@ -40,6 +40,8 @@ export interface StartServerOptions {
   pglite?: PGlite;
   replicaId?: string;
   now?: () => Date;
+  /** Sees every answer the route specs send (the test server checks them against their schemas). */
+  responseCheck?: ResponseCheck;
 }
 
 export interface RunningServer {
@@ -214,6 +216,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       bodyLimit: config.http.maxBodyBytes,
       logger,
       metrics,
+      responseCheck: options.responseCheck,
     };
     const api = await buildHttpApp({
       ...common,

@@ -68,10 +68,17 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
       summary: 'This API as OpenAPI 3.1',
       tags: ['meta'],
       access: 'public',
-      responses: { 200: { description: 'OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
+      responses: {
+        // Sent as it is built: its keys (operationId, ...) must not be converted to snake_case.
+        200: {
+          description: 'OpenAPI document',
+          contentType: 'application/json',
+          schema: z.record(z.string(), z.unknown()),
+        },
+      },
       handler: ({ reply }) => {
         document ??= buildOpenApiDocument(routes, info);
-        reply.header('content-type', 'application/json; charset=utf-8');
+        reply.type('application/json; charset=utf-8');
         return JSON.stringify(document);
       },
     }),

@@ -21,7 +21,25 @@ export interface HttpAppOptions {
   metrics?: ServerMetrics;
   /** requestCert: ask for (but do not require) a client certificate; EST verifies it per request. */
   tls?: { cert: string; key: string; requestCert?: boolean };
+  /** Sees every answer a route spec sends (tests check them against the declared schemas). */
+  responseCheck?: ResponseCheck;
 }
+
+/** One answer of a route spec, as sent: what a response check compares with the route's declaration. */
+export interface SentResponse {
+  route: AnyRouteSpec;
+  statusCode: number;
+  contentType: string | undefined;
+  payload: unknown;
+}
+/** Sees the routes an app serves and every answer they send (tests check them against the declarations). */
+export interface ResponseCheck {
+  routes(routes: readonly AnyRouteSpec[]): void;
+  check(response: SentResponse): void;
+}
+
+/** Where a route keeps its spec in fastify's per-route config (fastify copies the config object, not its values). */
+const ROUTE_SPEC = Symbol('certctl.routeSpec');
 
 const SERVED = new WeakMap<FastifyInstance, string[]>();
 
@@ -87,10 +105,28 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     });
   });
 
+  const responseCheck = options.responseCheck;
+  responseCheck?.routes(options.routes);
+  if (responseCheck)
+    app.addHook('onSend', async (request, reply, payload) => {
+      const route = (request.routeOptions.config as { [ROUTE_SPEC]?: AnyRouteSpec })[ROUTE_SPEC];
+      if (route) {
+        const contentType = reply.getHeader('content-type');
+        responseCheck.check({
+          route,
+          statusCode: reply.statusCode,
+          contentType: typeof contentType === 'string' ? contentType : undefined,
+          payload,
+        });
+      }
+      return payload;
+    });
+
   for (const route of options.routes) {
     app.route({
       method: route.method,
       url: toFastifyPath(route.path),
+      config: { [ROUTE_SPEC]: route },
       handler: async (request, reply) => {
         const actor = await options.authenticator.authenticate(request, route.access).catch((error: unknown) => {
           // Failed logins spend the caller's address bucket, which slows key guessing.

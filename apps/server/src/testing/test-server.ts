@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -9,6 +10,8 @@ import { createServerRegistry } from '../connectors/server-registry.js';
 import { createLogger } from '../observability/logger.js';
 import { type RunningServer, startServer } from '../server.js';
 import type { DialectContext } from './each-dialect.js';
+import { createResponseSchemaCheck, describeMismatches } from './response-schema-check.js';
+import { responseReportDir } from './response-report.js';
 
 export const KEYS = {
   admin: 'admin-key-0123456789abcdef',
@@ -35,6 +38,8 @@ export interface TestServerOptions {
   now?: () => Date;
   /** Where log lines go (with `CERTCTL_LOG_LEVEL` in `env`), so a test can read what was logged. */
   logDestination?: { write(line: string): void };
+  /** Check every answer against its route's declared schemas; `stop()` fails on a mismatch (default true). */
+  checkResponses?: boolean;
 }
 
 export interface TestServer extends RunningServer {
@@ -68,6 +73,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const connectors = createServerRegistry(logger, { fetch: options.connectorFetch });
   if (options.installed) await registerInstalledConnectors(connectors.registry, []);
   for (const manifest of options.connectors ?? []) connectors.registry.register(manifest);
+  const responses = options.checkResponses === false ? undefined : createResponseSchemaCheck();
   const server = await startServer({
     config,
     logger,
@@ -77,6 +83,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     pglite: options.database.url ? undefined : options.database.pglite,
     replicaId: options.replicaId,
     now: options.now,
+    responseCheck: responses,
   });
   return {
     ...server,
@@ -84,6 +91,14 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     async stop() {
       await server.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!responses) return;
+      const report = responses.report();
+      const reportDir = responseReportDir();
+      if (reportDir) writeFileSync(join(reportDir, `${randomUUID()}.json`), JSON.stringify(report));
+      if (report.mismatches.length > 0)
+        throw new Error(
+          `answers that do not match their route's declared response schema:\n${describeMismatches(report.mismatches)}`,
+        );
     },
   };
 }

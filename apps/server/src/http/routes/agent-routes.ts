@@ -169,12 +169,19 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       responses: { 200: { description: 'Work', schema: z.object({ jobs: z.array(workItem), count: z.number() }) } },
       handler: async ({ actor, params }) => {
         const items = await agentWork(deps, actor, params.id);
+        // `jobs` is passed through as it is (target_config is the target's own JSON), so it is built in wire form.
         return {
-          jobs: items.map((i) =>
-            Object.fromEntries(
-              Object.entries(i).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
-            ),
-          ),
+          jobs: items.map((i) => ({
+            job_id: i.jobId,
+            type: i.type,
+            certificate_id: i.certificateId,
+            common_name: i.commonName,
+            sans: i.sans,
+            key_algorithm: i.keyAlgorithm,
+            target_id: i.targetId,
+            target_type: i.targetType,
+            target_config: i.targetConfig,
+          })),
           count: items.length,
         };
       },

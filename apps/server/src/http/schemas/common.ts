@@ -18,7 +18,8 @@ export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), total: z.number().int(), page: z.number().int(), per_page: z.number().int() });
 }
 
-export const timestamp = z.string().describe('RFC 3339 timestamp');
+/** Branded so route handlers may return a Date where the wire carries RFC 3339 text (see `InternalOf`). */
+export const timestamp = z.string().describe('RFC 3339 timestamp').brand<'Timestamp'>();
 export const nullableTimestamp = timestamp.nullable();
 
 /** PEM text limited in size: bodies are limited too, but a field should say what it accepts. */

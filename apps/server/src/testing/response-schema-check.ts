@@ -1,0 +1,105 @@
+import type { ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { z } from 'zod';
+import type { SentResponse } from '../http/build-app.js';
+import { jsonSchema } from '../http/openapi.js';
+import { type AnyRouteSpec, declaredResponse } from '../http/route-spec.js';
+import { errorSchema } from '../http/schemas/common.js';
+
+/** An answer that is not what its route declares. */
+export interface ResponseMismatch {
+  operationId: string;
+  statusCode: number;
+  problem: string;
+}
+
+/** What one test server saw: the operations it answered (with their statuses) and every mismatch. */
+export interface ResponseCheckReport {
+  operations: string[];
+  exercised: Record<string, number[]>;
+  mismatches: ResponseMismatch[];
+}
+
+const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]?.trim().toLowerCase();
+
+function bodyText(payload: unknown): string | undefined {
+  if (payload === null || payload === undefined) return undefined;
+  if (typeof payload === 'string') return payload;
+  if (payload instanceof Uint8Array) return Buffer.from(payload).toString('utf8');
+  return undefined;
+}
+
+/**
+ * Checks every answer a route spec sends against what the route declares, with the JSON Schema the
+ * OpenAPI document publishes (objects closed: a field the document does not name is a mismatch),
+ * so a client generated from the document reads what the server really sends.
+ */
+export function createResponseSchemaCheck() {
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  const validators = new Map<z.ZodType, ValidateFunction>();
+  const validatorFor = (schema: z.ZodType) => {
+    let validate = validators.get(schema);
+    if (!validate) {
+      validate = ajv.compile(jsonSchema(schema, 'output'));
+      validators.set(schema, validate);
+    }
+    return validate;
+  };
+  const operations = new Set<string>();
+  const exercised = new Map<string, Set<number>>();
+  const mismatches: ResponseMismatch[] = [];
+
+  function problemWith({ route, statusCode, contentType, payload }: SentResponse): string | undefined {
+    const declared = declaredResponse(route, statusCode);
+    const isError = statusCode >= 400 && !declared?.contentType;
+    if (!declared && !isError) return `status ${statusCode} is not declared`;
+    const expectedType = isError || !declared?.contentType ? 'application/json' : mediaType(declared.contentType);
+    const schema = isError ? errorSchema : declared?.schema;
+    const text = bodyText(payload);
+    if (!isError && !declared?.schema && !declared?.contentType) {
+      return text ? `declared without a body, sent ${text.length} characters` : undefined;
+    }
+    if (mediaType(contentType) !== expectedType) return `content type ${contentType} instead of ${expectedType}`;
+    if (!schema) return undefined;
+    if (text === undefined) return 'no JSON body';
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return 'the body is not JSON';
+    }
+    const validate = validatorFor(schema);
+    if (validate(body)) return undefined;
+    return (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`)
+      .join('; ');
+  }
+
+  return {
+    routes(routes: readonly AnyRouteSpec[]): void {
+      for (const route of routes) if (!route.hidden) operations.add(route.operationId);
+    },
+    check(response: SentResponse): void {
+      const { operationId } = response.route;
+      let statuses = exercised.get(operationId);
+      if (!statuses) exercised.set(operationId, (statuses = new Set()));
+      statuses.add(response.statusCode);
+      const problem = problemWith(response);
+      if (problem) mismatches.push({ operationId, statusCode: response.statusCode, problem });
+    },
+    report(): ResponseCheckReport {
+      return {
+        operations: [...operations].sort(),
+        exercised: Object.fromEntries([...exercised].map(([id, s]) => [id, [...s].sort()])),
+        mismatches: [...mismatches],
+      };
+    },
+  };
+}
+export type ResponseSchemaCheck = ReturnType<typeof createResponseSchemaCheck>;
+
+export function describeMismatches(mismatches: readonly ResponseMismatch[]): string {
+  const lines = new Set(mismatches.map((m) => `  ${m.operationId} ${m.statusCode}: ${m.problem}`));
+  return [...lines].join('\n');
+}
