@@ -66,7 +66,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
     for (const [status, response] of Object.entries(route.responses as Record<string, ResponseSpec>)) {
       // A protocol may answer an error in its own format (an OCSP tryLater): it declares the content type.
       responses[status] =
-        Number(status) >= 400 && !response.contentType ? errorResponse(response.description) : successResponse(response);
+        Number(status) >= 400 && !response.contentType
+          ? errorResponse(response.description)
+          : successResponse(response);
     }
     const errorStatuses = [
       400,

@@ -18,7 +18,6 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
-
 type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
 type RedirectStatus = 300 | 301 | 302 | 303 | 304 | 305 | 307 | 308;
 

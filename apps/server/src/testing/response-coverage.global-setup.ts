@@ -28,7 +28,7 @@ export default function collectResponseReports(project: TestProject) {
       }
     const mismatches = reports.flatMap((r) => r.mismatches);
     const summary = {
-      exercised: Object.fromEntries([...exercised].sort().map(([id, s]) => [id, [...s].sort()])),
+      exercised: Object.fromEntries([...exercised].sort().map(([id, s]) => [id, [...s].sort((a, b) => a - b)])),
       not_exercised: [...operations].filter((id) => !exercised.has(id)).sort(),
       mismatches,
     };

@@ -82,16 +82,16 @@ export function createResponseSchemaCheck() {
     },
     check(response: SentResponse): void {
       const { operationId } = response.route;
-      let statuses = exercised.get(operationId);
-      if (!statuses) exercised.set(operationId, (statuses = new Set()));
+      const statuses = exercised.get(operationId) ?? new Set<number>();
       statuses.add(response.statusCode);
+      exercised.set(operationId, statuses);
       const problem = problemWith(response);
       if (problem) mismatches.push({ operationId, statusCode: response.statusCode, problem });
     },
     report(): ResponseCheckReport {
       return {
         operations: [...operations].sort(),
-        exercised: Object.fromEntries([...exercised].map(([id, s]) => [id, [...s].sort()])),
+        exercised: Object.fromEntries([...exercised].map(([id, s]) => [id, [...s].sort((a, b) => a - b)])),
         mismatches: [...mismatches],
       };
     },
