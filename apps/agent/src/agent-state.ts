@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { AgentWorkItem, DeploymentVerification } from '@certctl/server/wire';
 import { z } from 'zod';
 import { readOptionalFile, writePrivateFile } from './private-files.js';
 
@@ -21,8 +22,9 @@ const workItemSchema = z.object({
   target_id: z.string().optional(),
   target_type: z.string().optional(),
   target_config: z.record(z.string(), z.unknown()).optional(),
-});
-export type WorkItem = z.infer<typeof workItemSchema>;
+}) satisfies z.ZodType<AgentWorkItem>;
+/** A work item as the server sends it (the server's schema; this one checks it at run time and in the journal). */
+export type WorkItem = AgentWorkItem;
 export const workResponseSchema = z.object({ jobs: z.array(workItemSchema.passthrough()), count: z.number() });
 
 /**
@@ -48,7 +50,7 @@ const journalEntrySchema = z.object({
           detail: z.string(),
           verified_at: z.string(),
         })
-        .optional(),
+        .optional() satisfies z.ZodType<DeploymentVerification | undefined>,
     })
     .optional(),
   updated_at: z.string(),
