@@ -30,7 +30,7 @@ type BodyOf<R> = R extends { contentType: string }
   ? string | Uint8Array
   : R extends { schema: infer S extends z.ZodType }
     ? InternalOf<z.output<S>>
-    : undefined | void;
+    : void;
 
 /** What a handler may return: the body of one of its declared 2xx answers, or the reply it sent itself. */
 export type HandlerResult<R> = { [S in keyof R & SuccessStatus]: BodyOf<R[S]> }[keyof R & SuccessStatus] | FastifyReply;

@@ -11,7 +11,7 @@ import {
 import type { ServiceDeps } from '../../services/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
 import { discoveryReportAnswer, discoveryReportBody } from '../schemas/agent-protocol.js';
-import { idParams, listOf, nullableTimestamp, pageOf, pageQuery, pemText, timestamp } from '../schemas/common.js';
+import { idParams, listOf, nullableTimestamp, pageOf, pageQuery, timestamp } from '../schemas/common.js';
 
 const ref = z.string().min(1).max(128);
 const discoveryStatus = z.enum(['unmanaged', 'managed', 'dismissed']);
