@@ -30,7 +30,8 @@ type BodyOf<R> = R extends { contentType: string }
   ? string | Uint8Array
   : R extends { schema: infer S extends z.ZodType }
     ? InternalOf<z.output<S>>
-    : void;
+    : // biome-ignore lint/suspicious/noConfusingVoidType: a route without a body may return a service's Promise<void>.
+      void;
 
 /** What a handler may return: the body of one of its declared 2xx answers, or the reply it sent itself. */
 export type HandlerResult<R> = { [S in keyof R & SuccessStatus]: BodyOf<R[S]> }[keyof R & SuccessStatus] | FastifyReply;
