@@ -44,17 +44,20 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
 
-/** A 2xx/3xx answer: JSON from its schema, a raw body of its content type, or no body. */
+/** A 2xx/3xx answer (or a protocol's own error format): JSON from its schema, raw bodies of its content types, or no body. */
 function successResponse(response: ResponseSpec) {
-  const contentType = response.contentType ?? 'application/json';
-  const schema = response.schema
-    ? jsonSchema(response.schema, 'output')
-    : response.contentType
-      ? response.contentType.startsWith('text/')
+  const contentTypes = [response.contentType ?? 'application/json'].flat();
+  const schemaOf = (contentType: string) =>
+    response.schema
+      ? jsonSchema(response.schema, 'output')
+      : contentType.startsWith('text/')
         ? { type: 'string' }
-        : { type: 'string', format: 'binary' }
-      : undefined;
-  return { description: response.description, ...(schema && { content: { [contentType]: { schema } } }) };
+        : { type: 'string', format: 'binary' };
+  if (!response.schema && !response.contentType) return { description: response.description };
+  return {
+    description: response.description,
+    content: Object.fromEntries(contentTypes.map((type) => [type, { schema: schemaOf(type) }])),
+  };
 }
 
 /** The OpenAPI 3.1 document, generated from the same route specs that validate requests. */

@@ -15,7 +15,8 @@ export type RouteAccess = 'public' | 'viewer' | 'operator' | 'admin' | 'agent' |
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
-  contentType?: string;
+  /** One content type, or each a protocol may answer with (SCEP: text/plain, a CA certificate, a PKIMessage). */
+  contentType?: string | readonly string[];
 }
 
 type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
@@ -26,7 +27,7 @@ export type ResponseMap = { [S in SuccessStatus | RedirectStatus]?: ResponseSpec
   [status: number]: ResponseSpec;
 };
 
-type BodyOf<R> = R extends { contentType: string }
+type BodyOf<R> = R extends { contentType: string | readonly string[] }
   ? string | Uint8Array
   : R extends { schema: infer S extends z.ZodType }
     ? InternalOf<z.output<S>>

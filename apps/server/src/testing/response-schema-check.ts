@@ -53,13 +53,15 @@ export function createResponseSchemaCheck() {
     const declared = declaredResponse(route, statusCode);
     const isError = statusCode >= 400 && !declared?.contentType;
     if (!declared && !isError) return `status ${statusCode} is not declared`;
-    const expectedType = isError || !declared?.contentType ? 'application/json' : mediaType(declared.contentType);
+    const expectedTypes =
+      isError || !declared?.contentType ? ['application/json'] : [declared.contentType].flat().map(mediaType);
     const schema = isError ? errorSchema : declared?.schema;
     const text = bodyText(payload);
     if (!isError && !declared?.schema && !declared?.contentType) {
       return text ? `declared without a body, sent ${text.length} characters` : undefined;
     }
-    if (mediaType(contentType) !== expectedType) return `content type ${contentType} instead of ${expectedType}`;
+    if (!expectedTypes.includes(mediaType(contentType)))
+      return `content type ${contentType} instead of ${expectedTypes.join(' or ')}`;
     if (!schema) return undefined;
     if (text === undefined) return 'no JSON body';
     let body: unknown;
