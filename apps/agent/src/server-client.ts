@@ -11,7 +11,7 @@ import type {
   DeploymentVerification,
   DiscoveryReport,
   DiscoveryReportAnswer,
-} from '@certctl/server/wire';
+} from '@certctl/wire';
 import { type WorkItem, workResponseSchema } from './agent-state.js';
 
 /** A call to the server that failed; `retryable` for network errors, timeouts, 408, 429 and 5xx. */

@@ -1,5 +1,5 @@
 import type { ConnectorRegistry } from '@certctl/core';
-import type { TargetTypeReport } from '@certctl/server/wire';
+import type { TargetTypeReport } from '@certctl/wire';
 import { ServerRequestError } from './server-client.js';
 
 /** A target connector installed on this agent, as the server learns it: id and config JSON Schema (secret fields marked). */

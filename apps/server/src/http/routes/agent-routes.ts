@@ -26,7 +26,7 @@ import {
   agentRegistered,
   agentRegistrationBody,
   agentWorkAnswer,
-} from '../schemas/agent-protocol.js';
+} from '@certctl/wire';
 import { idParams, listOf, name, pageOf, pageQuery } from '../schemas/common.js';
 import { agentSchema, targetSchema } from '../schemas/entities.js';
 import { fromWire } from '../wire-format.js';

@@ -10,7 +10,7 @@ import {
 } from '../../services/discovery.js';
 import type { ServiceDeps } from '../../services/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../route-spec.js';
-import { discoveryReportAnswer, discoveryReportBody } from '../schemas/agent-protocol.js';
+import { discoveryReportAnswer, discoveryReportBody } from '@certctl/wire';
 import { idParams, listOf, nullableTimestamp, pageOf, pageQuery, timestamp } from '../schemas/common.js';
 
 const ref = z.string().min(1).max(128);

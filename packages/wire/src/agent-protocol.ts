@@ -1,12 +1,73 @@
 import { z } from 'zod';
-import { name, pemText } from './common.js';
-import { agentSchema, jobSchema } from './entities.js';
+import { name, nullableTimestamp, pemText, timestamp } from './primitives.js';
 
 /**
  * The agent protocol on the wire: the server's routes validate and document with these schemas,
- * and the agent takes its types from them (`@certctl/server/wire`), so neither side hand-copies
+ * and the agent checks what it reads and takes its types from them, so neither side hand-copies
  * the other's shapes.
  */
+
+export const jobStatus = z.enum([
+  'pending',
+  'awaiting_csr',
+  'awaiting_approval',
+  'running',
+  'waiting_on_ca',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'dead',
+]);
+
+export const agentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  hostname: z.string(),
+  status: z.enum(['registered', 'online', 'offline', 'retired']),
+  last_heartbeat_at: nullableTimestamp,
+  os: z.string(),
+  architecture: z.string(),
+  ip_address: z.string(),
+  version: z.string(),
+  retired_at: nullableTimestamp,
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const jobSchema = z.object({
+  id: z.string(),
+  type: z.enum(['issuance', 'renewal', 'deployment']),
+  certificate_id: z.string(),
+  target_id: z.string().nullable(),
+  agent_id: z.string().nullable(),
+  status: jobStatus,
+  attempts: z.number().int(),
+  max_attempts: z.number().int(),
+  next_run_at: timestamp,
+  lease_expires_at: nullableTimestamp,
+  last_error: z.string().nullable(),
+  ca_order_id: z.string().nullable(),
+  ca_order_deadline: nullableTimestamp,
+  result_version_id: z.string().nullable(),
+  trigger: z.string(),
+  requested_by: z.string(),
+  has_csr: z.boolean(),
+  verification: z
+    .object({
+      endpoint: z.string(),
+      expected_fingerprint: z.string(),
+      actual_fingerprint: z.string().nullable(),
+      verified: z.boolean(),
+      detail: z.string(),
+      verified_at: z.string(),
+    })
+    .nullable()
+    .optional(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  started_at: nullableTimestamp,
+  completed_at: nullableTimestamp,
+});
 
 const ref = z.string().min(1).max(128);
 
