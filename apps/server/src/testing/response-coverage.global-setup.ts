@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { describeMismatches, type ResponseCheckReport } from './response-schema-check.js';
+import { describeMismatches, type ResponseCheckReport } from './response-mismatches.js';
 
 /**
  * Every test server of the run checks its answers against the declared response schemas and

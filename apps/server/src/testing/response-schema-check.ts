@@ -5,20 +5,7 @@ import type { SentResponse } from '../http/build-app.js';
 import { jsonSchema } from '../http/openapi.js';
 import { type AnyRouteSpec, declaredResponse } from '../http/route-spec.js';
 import { errorSchema } from '../http/schemas/common.js';
-
-/** An answer that is not what its route declares. */
-export interface ResponseMismatch {
-  operationId: string;
-  statusCode: number;
-  problem: string;
-}
-
-/** What one test server saw: the operations it answered (with their statuses) and every mismatch. */
-export interface ResponseCheckReport {
-  operations: string[];
-  exercised: Record<string, number[]>;
-  mismatches: ResponseMismatch[];
-}
+import type { ResponseCheckReport, ResponseMismatch } from './response-mismatches.js';
 
 const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]?.trim().toLowerCase();
 
@@ -100,8 +87,3 @@ export function createResponseSchemaCheck() {
   };
 }
 export type ResponseSchemaCheck = ReturnType<typeof createResponseSchemaCheck>;
-
-export function describeMismatches(mismatches: readonly ResponseMismatch[]): string {
-  const lines = new Set(mismatches.map((m) => `  ${m.operationId} ${m.statusCode}: ${m.problem}`));
-  return [...lines].join('\n');
-}

@@ -10,7 +10,8 @@ import { createServerRegistry } from '../connectors/server-registry.js';
 import { createLogger } from '../observability/logger.js';
 import { type RunningServer, startServer } from '../server.js';
 import type { DialectContext } from './each-dialect.js';
-import { createResponseSchemaCheck, describeMismatches } from './response-schema-check.js';
+import { describeMismatches } from './response-mismatches.js';
+import { createResponseSchemaCheck } from './response-schema-check.js';
 import { responseReportDir } from './response-report.js';
 
 export const KEYS = {
