@@ -36,7 +36,7 @@ export interface ServerClientOptions {
   userAgent: string;
 }
 
-// The wire shapes come from the server's own schemas (type-only: nothing of the server is loaded).
+// The wire shapes are the agent protocol's schemas in @certctl/wire, the ones the server validates and answers with.
 export type Verification = DeploymentVerification;
 export type DiscoveryPayload = DiscoveryReport;
 /** What the agent says about itself on register and heartbeat: host facts and, when offered, its target types. */
