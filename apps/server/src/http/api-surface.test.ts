@@ -291,7 +291,15 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
     await ok('DELETE', `/api/v1/api-keys/${key.json.id}`);
     const team = await ok('POST', '/api/v1/teams', { name: 'short-lived' });
     await ok('DELETE', `/api/v1/teams/${team.json.id}`);
+    const owner = await ok('POST', '/api/v1/owners', { name: 'Temp', email: 'temp@example.com' });
+    await ok('DELETE', `/api/v1/owners/${owner.json.id}`);
+    const target = await ok('POST', '/api/v1/targets', { name: 'short-lived', type: 'nginx', config: {} });
+    await ok('DELETE', `/api/v1/targets/${target.json.id}`);
+    await ok('POST', '/api/v1/notifications/requeue-dead', {});
     const agent = await ok('POST', '/api/v1/agents', { name: 'leaving' });
+    const waiting = await ok('POST', '/api/v1/certificates', certificateBody(basics, { agent_id: agent.json.id }));
+    await ok('POST', `/api/v1/jobs/${(waiting.json.job as { id: string }).id}/cancel`);
+    await ok('DELETE', `/api/v1/certificates/${waiting.json.id}`);
     await ok('DELETE', `/api/v1/agents/${agent.json.id}`);
     expect((await call(server.api, 'GET', '/api/v1/teams/no-such-team')).status).toBe(404);
   });
