@@ -3,16 +3,16 @@ import { randomBytes } from 'node:crypto';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Authenticator } from './authentication.js';
-import { ServiceError } from '../services/service-errors.js';
+import { ServiceError } from '../shared/service-errors.js';
 import { handleError, sendError } from './http-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { AnyRouteSpec } from './route-spec.js';
+import type { AnyRouteSpec, RouteGroup } from './route-spec.js';
 import { installResponseHeaders } from './security-headers.js';
-import { installScepBodyParsing } from '../scep/scep-body-parsing.js';
 import { toWire } from './wire-format.js';
 
 export interface HttpAppOptions {
-  routes: readonly AnyRouteSpec[];
+  /** Every route of this listener, in groups: each group is its own scope (body parsers, error format). */
+  groups: readonly RouteGroup[];
   authenticator: Authenticator;
   rateLimiter?: RateLimiter;
   corsOrigins: readonly string[];
@@ -31,6 +31,8 @@ export interface SentResponse {
   statusCode: number;
   contentType: string | undefined;
   payload: unknown;
+  /** Errors of this route are its protocol's own documents, not `{error, message, request_id}`. */
+  protocolErrors: boolean;
 }
 /** Sees the routes an app serves and every answer they send (tests check them against the declarations). */
 export interface ResponseCheck {
@@ -40,10 +42,12 @@ export interface ResponseCheck {
 
 /** Where a route keeps its spec in fastify's per-route config (fastify copies the config object, not its values). */
 const ROUTE_SPEC = Symbol('certctl.routeSpec');
+/** The route's group answers errors in its protocol's format (RFC 7807, EST text), not the API envelope. */
+const OWN_ERRORS = Symbol('certctl.protocolErrors');
 
 const SERVED = new WeakMap<FastifyInstance, string[]>();
 
-/** Every `METHOD /path` the app serves (HEAD excluded), in OpenAPI template syntax: what the parity test checks. */
+/** Every `METHOD /path` the app serves (HEAD only where a spec declares it), in OpenAPI template syntax: what the parity test checks. */
 export function servedRoutes(app: FastifyInstance): string[] {
   return SERVED.get(app) ?? [];
 }
@@ -83,15 +87,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const app = Fastify(serverOptions as FastifyServerOptions) as unknown as FastifyInstance;
   const served: string[] = [];
   SERVED.set(app, served);
+  // fastify adds a HEAD route beside every GET; only HEAD routes declared by a spec count as served.
+  const declaredHead = new Set(
+    options.groups.flatMap((g) => g.routes.filter((r) => r.method === 'HEAD').map((r) => toFastifyPath(r.path))),
+  );
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat())
-      if (method !== 'HEAD') served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+      if (method !== 'HEAD' || declaredHead.has(route.url))
+        served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
-  // Binary protocol bodies reach their routes as a Buffer (DER OCSP requests).
-  app.addContentTypeParser(['application/ocsp-request'], { parseAs: 'buffer' }, (_request, body, done) =>
-    done(null, body),
-  );
-  installScepBodyParsing(app);
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
@@ -106,10 +110,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   const responseCheck = options.responseCheck;
-  responseCheck?.routes(options.routes);
+  responseCheck?.routes(options.groups.flatMap((group) => group.routes));
   if (responseCheck)
     app.addHook('onSend', async (request, reply, payload) => {
-      const route = (request.routeOptions.config as { [ROUTE_SPEC]?: AnyRouteSpec })[ROUTE_SPEC];
+      const config = request.routeOptions.config as { [ROUTE_SPEC]?: AnyRouteSpec; [OWN_ERRORS]?: boolean };
+      const route = config[ROUTE_SPEC];
       if (route) {
         const contentType = reply.getHeader('content-type');
         responseCheck.check({
@@ -117,16 +122,41 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           statusCode: reply.statusCode,
           contentType: typeof contentType === 'string' ? contentType : undefined,
           payload,
+          protocolErrors: config[OWN_ERRORS] === true,
         });
       }
       return payload;
     });
 
-  for (const route of options.routes) {
-    app.route({
+  for (const group of options.groups) await app.register(async (scope) => registerGroup(scope, group, options));
+  return app;
+}
+
+function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpAppOptions): void {
+  const { bodies } = group;
+  if (bodies) {
+    if (bodies.raw === '*') scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      bodies.raw === '*' ? '*' : [...bodies.raw],
+      { parseAs: 'buffer', ...(bodies.bodyLimit !== undefined && { bodyLimit: bodies.bodyLimit }) },
+      (_request, body, done) => done(null, body),
+    );
+    const assumed = bodies.defaultContentType;
+    if (assumed) {
+      scope.addHook('onRequest', async (request) => {
+        if (request.method === 'POST' && !request.headers['content-type']) request.headers['content-type'] = assumed;
+      });
+    }
+  }
+  if (group.errorHandler) scope.setErrorHandler(group.errorHandler);
+  const explicitHead = new Set(group.routes.filter((r) => r.method === 'HEAD').map((r) => r.path));
+  for (const route of group.routes) {
+    scope.route({
       method: route.method,
       url: toFastifyPath(route.path),
-      config: { [ROUTE_SPEC]: route },
+      config: { [ROUTE_SPEC]: route, [OWN_ERRORS]: Boolean(group.errorHandler) },
+      ...(route.method === 'GET' && explicitHead.has(route.path) && { exposeHeadRoute: false }),
+      ...(route.bodyLimit !== undefined && { bodyLimit: route.bodyLimit }),
       handler: async (request, reply) => {
         const actor = await options.authenticator.authenticate(request, route.access).catch((error: unknown) => {
           // Failed logins spend the caller's address bucket, which slows key guessing.
@@ -160,5 +190,4 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       },
     });
   }
-  return app;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnyRouteSpec, ResponseSpec } from './route-spec.js';
+import { type AnyRouteSpec, defineRoute, type ResponseSpec } from './route-spec.js';
 import { errorSchema } from './schemas/common.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -116,4 +116,30 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
     },
     paths,
   };
+}
+
+/** `GET /api/v1/openapi.json`: the document of every route the listener serves, built on first request. */
+export function openApiRoute(routes: () => readonly AnyRouteSpec[], info: { version: string }): AnyRouteSpec {
+  let document: unknown;
+  return defineRoute({
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    operationId: 'getOpenApi',
+    summary: 'This API as OpenAPI 3.1',
+    tags: ['meta'],
+    access: 'public',
+    responses: {
+      // Sent as it is built: its keys (operationId, ...) must not be converted to snake_case.
+      200: {
+        description: 'OpenAPI document',
+        contentType: 'application/json',
+        schema: z.record(z.string(), z.unknown()),
+      },
+    },
+    handler: ({ reply }) => {
+      document ??= buildOpenApiDocument(routes(), info);
+      reply.type('application/json; charset=utf-8');
+      return JSON.stringify(document);
+    },
+  });
 }

@@ -1,6 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Actor } from '../services/actor.js';
+import type { Actor } from '../shared/actor.js';
 import type { InternalOf } from './wire-format.js';
 
 /** Who may call a route: nobody needs a key (`public`), or a role at least this strong. */
@@ -51,7 +51,7 @@ export interface HandlerInput<P, Q, B> {
  * document, so what is documented is exactly what is accepted and what is sent.
  */
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R extends ResponseMap = ResponseMap> {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI template syntax: `/api/v1/teams/{id}`. */
   path: string;
   operationId: string;
@@ -68,6 +68,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R extends Resp
   responses: R;
   /** Not listed in the OpenAPI document (the document itself). */
   hidden?: boolean;
+  /** Largest body this route reads, when smaller than the listener's limit (protocol messages). */
+  bodyLimit?: number;
   handler(input: HandlerInput<P, Q, B>): Promise<HandlerResult<R>> | HandlerResult<R>;
 }
 
@@ -83,4 +85,32 @@ export function defineRoute<P = unknown, Q = unknown, B = unknown, const R exten
 /** The declared answer for a status (a 2xx, or an error entry), if any. */
 export function declaredResponse(route: AnyRouteSpec, status: number): ResponseSpec | undefined {
   return (route.responses as Record<number, ResponseSpec | undefined>)[status];
+}
+
+/** How a group's routes read bodies that are not JSON (protocol messages arrive as DER, base64 or JWS). */
+export interface BodyParsing {
+  /** Content types read as a raw Buffer; `'*'` reads every body raw and drops the JSON parser. */
+  raw: readonly string[] | '*';
+  /** Largest raw body. */
+  bodyLimit?: number;
+  /** Content type assumed for a POST that sends none (strongSwan's SCEP client). */
+  defaultContentType?: string;
+}
+
+/**
+ * Routes served together in their own fastify scope: the API's JSON routes, or one protocol's
+ * endpoints with the body parsers and error format the protocol needs. Every route of every
+ * listener is a RouteSpec in some group, so each is documented and checked the same way.
+ */
+export interface RouteGroup {
+  /** Names the group in logs and start-up errors (the feature name). */
+  name: string;
+  routes: readonly AnyRouteSpec[];
+  bodies?: BodyParsing;
+  /** Protocol errors (RFC 7807 problems, EST's text answers) instead of the API's `{error, message}` body. */
+  errorHandler?: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
+}
+
+export function defineRouteGroup(group: RouteGroup): RouteGroup {
+  return group;
 }
