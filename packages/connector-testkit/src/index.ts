@@ -12,6 +12,8 @@ export {
   type StartFakeVendorOptions,
   startFakeVendor,
 } from './fake-vendor.js';
+export { type AcmPcaAction, type FakeAcmPca, type FakeAcmPcaCertificate, startFakeAcmPca } from './fakes/aws-acm-pca.js';
+export { type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';

@@ -113,3 +113,4 @@ export {
   type PinnedServiceClient,
   type PinnedServiceClientOptions,
 } from './pinned-service-client.js';
+export { type IssuedCertificateInput, issuedCertificateFromPem } from './issued-certificate.js';
