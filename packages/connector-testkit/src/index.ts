@@ -14,6 +14,13 @@ export {
 } from './fake-vendor.js';
 export { type AcmPcaAction, type FakeAcmPca, type FakeAcmPcaCertificate, startFakeAcmPca } from './fakes/aws-acm-pca.js';
 export { type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
+export {
+  type FakeEjbca,
+  type FakeEjbcaCertificate,
+  type FakeEjbcaEndEntity,
+  type StartFakeEjbcaOptions,
+  startFakeEjbca,
+} from './fakes/ejbca.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
