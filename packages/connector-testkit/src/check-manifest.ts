@@ -108,6 +108,8 @@ export function unmarkedSecretFields(root: JsonSchema): string[] {
   return configProperties(root)
     .filter(({ path, node }) => {
       const name = path.split('.').at(-1) ?? path;
+      // An endpoint is not a credential, even when it is where tokens come from (`token_url`).
+      if (/_(url|uri)$/i.test(name)) return false;
       return SECRET_LOOKING_KEY.test(name) && isStringish(node, root) && !isMarkedSecret(node, root);
     })
     .map((p) => p.path);

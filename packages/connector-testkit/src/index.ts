@@ -22,6 +22,12 @@ export {
   startFakeEjbca,
 } from './fakes/ejbca.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
+export {
+  type CasPermission,
+  type FakeCasCertificate,
+  type FakeGoogleCas,
+  startFakeGoogleCas,
+} from './fakes/google-cas.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
