@@ -36,7 +36,7 @@ const HTTP_STATUS: Record<number, number> = {
 interface GoogleErrorLike {
   code?: number;
   message?: string;
-  details?: string;
+  details?: unknown;
   errorInfoMetadata?: Record<string, string>;
 }
 
@@ -50,7 +50,8 @@ export function grpcCode(error: unknown): number | undefined {
 export function casError(error: unknown, method: CasMethod, resource: string, principal: string): ConnectorError {
   if (ConnectorError.isInstance(error)) return error;
   const google = (error ?? {}) as GoogleErrorLike;
-  const said = (google.details || google.message || 'no message').replace(/^\d+ [A-Z_]+: /, '').slice(0, 300);
+  const text = typeof google.details === 'string' && google.details ? google.details : (google.message ?? '');
+  const said = (text || 'no message').replace(/^\d+ [A-Z_]+: /, '').slice(0, 300);
   const code = google.code;
   if (code === 7) {
     const permission = google.errorInfoMetadata?.permission ?? CAS_PERMISSIONS[method];
