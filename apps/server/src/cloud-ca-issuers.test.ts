@@ -126,12 +126,18 @@ describeEachDialect('the server issues managed certificates through the cloud an
       expect(certificate.json.status, `${ca.type}: ${JSON.stringify(certificate.json)}`).toBe('active');
 
       const dir = mkdtempSync(join(work, `${ca.type}-${ctx.dialect}-`));
-      writeFileSync(join(dir, 'leaf.pem'), (await call(server.api, 'GET', `/api/v1/certificates/${id}/export/pem`)).body);
+      writeFileSync(
+        join(dir, 'leaf.pem'),
+        (await call(server.api, 'GET', `/api/v1/certificates/${id}/export/pem`)).body,
+      );
       writeFileSync(join(dir, 'ca.pem'), ca.caPem);
       expect(openssl(['verify', '-CAfile', 'ca.pem', 'leaf.pem'], dir)).toContain('leaf.pem: OK');
       const text = openssl(['x509', '-in', 'leaf.pem', '-noout', '-text', '-serial'], dir);
       expect(text).toContain(`DNS:www.${commonName}`);
-      const serial = /serial=([0-9A-F]+)/.exec(text)![1]!.toLowerCase().replace(/^(00)+(?=..)/, '');
+      const serial = /serial=([0-9A-F]+)/
+        .exec(text)![1]!
+        .toLowerCase()
+        .replace(/^(00)+(?=..)/, '');
 
       const revoked = await call(server.api, 'POST', `/api/v1/certificates/${id}/revoke`, { reason: 'superseded' });
       expect(revoked.status, revoked.body).toBe(200);

@@ -12,7 +12,12 @@ export {
   type StartFakeVendorOptions,
   startFakeVendor,
 } from './fake-vendor.js';
-export { type AcmPcaAction, type FakeAcmPca, type FakeAcmPcaCertificate, startFakeAcmPca } from './fakes/aws-acm-pca.js';
+export {
+  type AcmPcaAction,
+  type FakeAcmPca,
+  type FakeAcmPcaCertificate,
+  startFakeAcmPca,
+} from './fakes/aws-acm-pca.js';
 export { type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
 export {
   type FakeEjbca,

@@ -39,7 +39,11 @@ export function issuedCertificateFromPem(input: IssuedCertificateInput): IssuedC
   }
   const [leaf] = leafAndChain;
   if (!leaf) {
-    throw new MalformedInputError({ connector, inputKind: 'certificate', message: `${source} returned no certificate` });
+    throw new MalformedInputError({
+      connector,
+      inputKind: 'certificate',
+      message: `${source} returned no certificate`,
+    });
   }
   if (input.csrSpki) {
     assertCertifiesCsrKey(leaf, input.csrSpki, {

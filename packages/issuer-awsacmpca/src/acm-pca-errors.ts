@@ -6,7 +6,11 @@
 import { AuthenticationError, ConnectorError, VendorApiError } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 
-export type AcmPcaAction = 'IssueCertificate' | 'GetCertificate' | 'RevokeCertificate' | 'GetCertificateAuthorityCertificate';
+export type AcmPcaAction =
+  | 'IssueCertificate'
+  | 'GetCertificate'
+  | 'RevokeCertificate'
+  | 'GetCertificateAuthorityCertificate';
 
 interface SdkError {
   name?: string;

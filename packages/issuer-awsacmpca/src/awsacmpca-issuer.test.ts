@@ -55,21 +55,25 @@ const issuerWith = (overrides: Record<string, unknown> = {}) =>
     'test',
   );
 
-const failure = (promise: Promise<unknown>) => promise.then(
-  () => {
-    throw new Error('expected a failure');
-  },
-  (error: unknown) => error as Error,
-);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (error: unknown) => error as Error,
+  );
 
 describe('issuer-awsacmpca against the fake ACM PCA endpoint', () => {
   it('signs every call with SigV4 for <region>/acm-pca, issues with a capped validity and the template, polls past RequestInProgressException, and openssl verifies the result', async () => {
     pca.pendingPolls = 2;
     pca.calls.length = 0;
-    const csr = await createTestCsr({ commonName: 'pca.example.test', sans: { dns: ['pca.example.test', 'api.example.test'] } });
-    const issued = (await issuerWith({ template_arn: 'arn:aws:acm-pca:::template/EndEntityServerAuthCertificate/V1' }).issue(
-      issueRequestFor(csr, { maxTtlSeconds: 7 * 86_400 }),
-    )) as IssuedCertificate;
+    const csr = await createTestCsr({
+      commonName: 'pca.example.test',
+      sans: { dns: ['pca.example.test', 'api.example.test'] },
+    });
+    const issued = (await issuerWith({
+      template_arn: 'arn:aws:acm-pca:::template/EndEntityServerAuthCertificate/V1',
+    }).issue(issueRequestFor(csr, { maxTtlSeconds: 7 * 86_400 }))) as IssuedCertificate;
     pca.pendingPolls = 1;
     expect(issued.status).toBe('issued');
     expect(pca.calls).toEqual([

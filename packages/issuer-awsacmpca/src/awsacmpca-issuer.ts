@@ -53,13 +53,16 @@ export function validityFor(
   maxTtlSeconds: number | undefined,
   now: Date,
 ): { Type: 'DAYS' | 'ABSOLUTE'; Value: number } {
-  if (maxTtlSeconds === undefined || maxTtlSeconds >= validityDays * 86_400) return { Type: 'DAYS', Value: validityDays };
+  if (maxTtlSeconds === undefined || maxTtlSeconds >= validityDays * 86_400)
+    return { Type: 'DAYS', Value: validityDays };
   return { Type: 'ABSOLUTE', Value: Math.floor(now.getTime() / 1000) + Math.max(60, Math.floor(maxTtlSeconds)) };
 }
 
 /** `0a:1b:...`, the hexadecimal form RevokeCertificate documents (as openssl prints serials). */
 export function acmPcaSerial(serial: string): string {
-  let hex = validateArgument(serial, 'hex-serial', CONNECTOR).toLowerCase().replace(/^0+(?=.)/, '');
+  let hex = validateArgument(serial, 'hex-serial', CONNECTOR)
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '');
   if (hex.length % 2) hex = `0${hex}`;
   return hex.match(/../g)!.join(':');
 }
@@ -207,7 +210,13 @@ export function createAwsAcmPcaIssuer(
         options?.signal,
       );
       const [ca] = typeof output.Certificate === 'string' ? parseCertificateBundle(output.Certificate) : [];
-      if (!ca) throw new VendorApiError({ connector: CONNECTOR, status: 200, retryable: false, message: `${caArn} returned no CA certificate` });
+      if (!ca)
+        throw new VendorApiError({
+          connector: CONNECTOR,
+          status: 200,
+          retryable: false,
+          message: `${caArn} returned no CA certificate`,
+        });
       return { ok: true, detail: `CA ${caArn} reachable (${ca.subject}, valid until ${ca.notAfter.toISOString()})` };
     },
     async stop() {

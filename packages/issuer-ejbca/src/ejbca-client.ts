@@ -45,7 +45,9 @@ export function createEjbcaClient(config: EjbcaIssuerConfig, ctx: ConnectorConte
           connector: CONNECTOR,
           logger: ctx.logger,
         })
-      : createSsrfAgent(ssrfPolicy, { connect: config.server_ca_path ? { ca: readServerCa(config.server_ca_path) } : {} });
+      : createSsrfAgent(ssrfPolicy, {
+          connect: config.server_ca_path ? { ca: readServerCa(config.server_ca_path) } : {},
+        });
   const http = createHttpClient({
     connector: CONNECTOR,
     timeoutMs: config.request_timeout_seconds * 1000,
@@ -85,7 +87,12 @@ function readServerCa(path: string): string {
   } catch (cause) {
     throw new ConfigValidationError({
       connector: CONNECTOR,
-      issues: [{ path: 'server_ca_path', message: `cannot read ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})` }],
+      issues: [
+        {
+          path: 'server_ca_path',
+          message: `cannot read ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+        },
+      ],
     });
   }
 }

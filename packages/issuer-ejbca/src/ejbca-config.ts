@@ -23,9 +23,7 @@ export const ejbcaConfigSchema = z
     username_policy: z
       .enum(['common_name', 'request_id'])
       .default('common_name')
-      .describe(
-        'End entity username: the common name (renewals reuse the end entity) or one per certctl request',
-      ),
+      .describe('End entity username: the common name (renewals reuse the end entity) or one per certctl request'),
     username_prefix: z
       .string()
       .regex(/^[\w.@ -]{0,64}$/, 'letters, digits, "_", ".", "@", "-" and spaces, at most 64')

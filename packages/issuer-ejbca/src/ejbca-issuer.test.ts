@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestCa, createTestContext, createTestCsr, issueRequestFor, type TestContext } from '@certctl/connector-testkit';
+import {
+  createTestCa,
+  createTestContext,
+  createTestCsr,
+  issueRequestFor,
+  type TestContext,
+} from '@certctl/connector-testkit';
 import { AuthenticationError, type ExistingCertificate, parseConfig, VendorApiError } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ejbcaConfigSchema } from './ejbca-config.js';
@@ -63,7 +69,9 @@ describe('issuer-ejbca against the fake EJBCA', () => {
 
   it('names end entities by request id under that policy', async () => {
     const request = issueRequestFor(await createTestCsr(), { requestId: 'job-42/renew' });
-    expect(endEntityUsername({ username_policy: 'request_id', username_prefix: '' }, request)).toBe('certctl-job-42_renew');
+    expect(endEntityUsername({ username_policy: 'request_id', username_prefix: '' }, request)).toBe(
+      'certctl-job-42_renew',
+    );
     expect(endEntityUsername({ username_policy: 'common_name', username_prefix: 'x-' }, request)).toBe(
       'x-conformance.example.test',
     );
@@ -81,7 +89,9 @@ describe('issuer-ejbca against the fake EJBCA', () => {
   });
 
   it('is refused at the TLS handshake with a client certificate from a CA EJBCA does not trust', async () => {
-    const foreign = await (await createTestCa({ commonName: 'not trusted by EJBCA' })).issue({ commonName: 'intruder' });
+    const foreign = await (await createTestCa({ commonName: 'not trusted by EJBCA' })).issue({
+      commonName: 'intruder',
+    });
     const cert = join(mtls.dir.path, 'foreign.crt');
     const key = join(mtls.dir.path, 'foreign.key');
     await writeFile(cert, foreign.certificatePem);

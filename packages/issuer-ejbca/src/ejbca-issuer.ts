@@ -23,8 +23,7 @@ import { CONNECTOR } from './connector-name.js';
 import { createEjbcaClient, type EjbcaClient } from './ejbca-client.js';
 import type { EjbcaIssuerConfig } from './ejbca-config.js';
 
-export interface EjbcaIssuer
-  extends Required<Pick<IssuerInstance, 'revoke' | 'caChain' | 'testConnection' | 'stop'>> {
+export interface EjbcaIssuer extends Required<Pick<IssuerInstance, 'revoke' | 'caChain' | 'testConnection' | 'stop'>> {
   issue(request: IssueRequest): Promise<IssuedCertificate>;
   renew(request: IssueRequest): Promise<IssuedCertificate>;
   listExisting(options?: { signal?: AbortSignal }): AsyncGenerator<ExistingCertificate>;
@@ -37,7 +36,13 @@ interface EnrollResponse {
 }
 
 interface SearchResponse {
-  certificates?: { certificate?: string; serial_number?: string; issuer_dn?: string; subject_dn?: string; username?: string }[];
+  certificates?: {
+    certificate?: string;
+    serial_number?: string;
+    issuer_dn?: string;
+    subject_dn?: string;
+    username?: string;
+  }[];
   pagination_summary?: { page_size?: number; current_page?: number; total_certs?: number };
 }
 
@@ -59,7 +64,10 @@ const PAGE_SIZE = 100;
 const MAX_PAGES = 1000;
 
 /** The end entity username for a request under the configured policy. */
-export function endEntityUsername(config: Pick<EjbcaIssuerConfig, 'username_policy' | 'username_prefix'>, request: IssueRequest): string {
+export function endEntityUsername(
+  config: Pick<EjbcaIssuerConfig, 'username_policy' | 'username_prefix'>,
+  request: IssueRequest,
+): string {
   const base =
     config.username_policy === 'request_id'
       ? `certctl-${request.requestId}`
@@ -82,8 +90,9 @@ export function createEjbcaIssuer(config: EjbcaIssuerConfig, ctx: ConnectorConte
   const caSubjectDn = (signal?: AbortSignal): Promise<string> => {
     caDn ??= (async () => {
       const response = await client.request('GET', '/v1/ca', undefined, signal);
-      const list = response.json<{ certificate_authorities?: { name?: string; subject_dn?: string }[] }>()
-        .certificate_authorities ?? [];
+      const list =
+        response.json<{ certificate_authorities?: { name?: string; subject_dn?: string }[] }>()
+          .certificate_authorities ?? [];
       const found = list.find((ca) => ca.name === config.ca_name);
       if (!found?.subject_dn) {
         throw new ConnectorError({
@@ -109,7 +118,10 @@ export function createEjbcaIssuer(config: EjbcaIssuerConfig, ctx: ConnectorConte
     );
     const chain = parseCertificateBundle(response.text()).map((c) => c.pem);
     if (chain.length === 0) {
-      throw new ConnectorError({ connector: CONNECTOR, message: `EJBCA returned no certificate for CA ${config.ca_name}` });
+      throw new ConnectorError({
+        connector: CONNECTOR,
+        message: `EJBCA returned no certificate for CA ${config.ca_name}`,
+      });
     }
     return [...new Set(chain)];
   };
@@ -205,13 +217,18 @@ export function createEjbcaIssuer(config: EjbcaIssuerConfig, ctx: ConnectorConte
           try {
             certificatePem = parseCertificateBundle(pemOf(found.certificate))[0]!.pem;
           } catch (cause) {
-            ctx.logger.warn({ serial: found.serial_number, error: (cause as Error).message }, 'skipping a certificate EJBCA returned that does not parse');
+            ctx.logger.warn(
+              { serial: found.serial_number, error: (cause as Error).message },
+              'skipping a certificate EJBCA returned that does not parse',
+            );
             continue;
           }
           yield {
             certificatePem,
             chainPem: chain,
-            ...(found.issuer_dn && found.serial_number ? { orderId: `${found.issuer_dn}::${found.serial_number}` } : {}),
+            ...(found.issuer_dn && found.serial_number
+              ? { orderId: `${found.issuer_dn}::${found.serial_number}` }
+              : {}),
             metadata: {
               source: 'ejbca',
               ca_name: config.ca_name,

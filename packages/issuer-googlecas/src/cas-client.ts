@@ -34,7 +34,10 @@ export interface CasCalls {
   getCertificate(request: { name: string }): Promise<CasCertificate>;
   listCertificates(request: { parent: string; filter: string }): Promise<CasCertificate[]>;
   revokeCertificate(request: { name: string; reason: string; requestId: string }): Promise<CasCertificate>;
-  fetchCaCerts(request: { caPool: string; requestId: string }): Promise<{ caCerts?: { certificates?: string[] | null }[] | null }>;
+  fetchCaCerts(request: {
+    caPool: string;
+    requestId: string;
+  }): Promise<{ caCerts?: { certificates?: string[] | null }[] | null }>;
   getCertificateAuthority(request: { name: string }): Promise<{ pemCaCertificates?: string[] | null; state?: unknown }>;
   getCaPool(request: { name: string }): Promise<{ name?: string | null; tier?: unknown }>;
 }
@@ -55,7 +58,11 @@ export function createCasClient(config: GoogleCasIssuerConfig, ctx: ConnectorCon
     connector: CONNECTOR,
     timeoutMs: config.request_timeout_seconds * 1000,
     retries: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
-    ssrfPolicy: createSsrfPolicy({ connector: CONNECTOR, allowPrivate: explicitEndpoint, allowLoopback: explicitEndpoint }),
+    ssrfPolicy: createSsrfPolicy({
+      connector: CONNECTOR,
+      allowPrivate: explicitEndpoint,
+      allowLoopback: explicitEndpoint,
+    }),
     userAgent: `certctl-issuer-googlecas/${version}`,
     clock: ctx.clock,
     logger: ctx.logger,
@@ -75,7 +82,10 @@ export function createCasClient(config: GoogleCasIssuerConfig, ctx: ConnectorCon
     async getRequestHeaders() {
       return new Headers({ authorization: `Bearer ${await tokens.token()}` });
     },
-    async fetch(url: string, init: { method?: string; headers?: HeadersInit; body?: string | Uint8Array; signal?: AbortSignal }) {
+    async fetch(
+      url: string,
+      init: { method?: string; headers?: HeadersInit; body?: string | Uint8Array; signal?: AbortSignal },
+    ) {
       const headers: Record<string, string> = {};
       new Headers(init.headers).forEach((value, name) => {
         headers[name] = value;
@@ -97,7 +107,10 @@ export function createCasClient(config: GoogleCasIssuerConfig, ctx: ConnectorCon
       } catch (error) {
         // The library decodes Google's error body into a GoogleError (code, message, ErrorInfo).
         if (VendorApiError.isInstance(error) && error.status !== undefined) {
-          return new Response(error.body ?? '', { status: error.status, headers: { 'content-type': 'application/json' } });
+          return new Response(error.body ?? '', {
+            status: error.status,
+            headers: { 'content-type': 'application/json' },
+          });
         }
         throw error;
       }
@@ -142,7 +155,13 @@ export function createCasClient(config: GoogleCasIssuerConfig, ctx: ConnectorCon
         if (!signal) return await work;
         return await new Promise((resolve, reject) => {
           const abort = () =>
-            reject(new DeadlineExceededError({ connector: CONNECTOR, message: `${method} was aborted`, cause: signal.reason }));
+            reject(
+              new DeadlineExceededError({
+                connector: CONNECTOR,
+                message: `${method} was aborted`,
+                cause: signal.reason,
+              }),
+            );
           if (signal.aborted) abort();
           signal.addEventListener('abort', abort, { once: true });
           work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));

@@ -44,7 +44,11 @@ export function readServiceAccountKey(path: string): ServiceAccountKey {
   } catch {
     throw issue(`${path} is not JSON; download a service account key (JSON) from IAM`);
   }
-  if (parsed.type !== 'service_account' || typeof parsed.client_email !== 'string' || typeof parsed.private_key !== 'string') {
+  if (
+    parsed.type !== 'service_account' ||
+    typeof parsed.client_email !== 'string' ||
+    typeof parsed.private_key !== 'string'
+  ) {
     throw issue(`${path} is not a service account key (type "service_account" with client_email and private_key)`);
   }
   return {
@@ -70,7 +74,9 @@ export function createServiceAccountTokenSource(options: {
 
   const exchange = async (signal?: AbortSignal): Promise<string> => {
     const now = Math.floor(clock.now().getTime() / 1000);
-    const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) }));
+    const header = base64url(
+      JSON.stringify({ alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) }),
+    );
     const claims = base64url(
       JSON.stringify({ iss: key.client_email, scope: CLOUD_PLATFORM_SCOPE, aud: tokenUrl, iat: now, exp: now + 3600 }),
     );
@@ -108,10 +114,16 @@ export function createServiceAccountTokenSource(options: {
     }
     const body = response.json<{ access_token?: string; expires_in?: number }>();
     if (typeof body.access_token !== 'string') {
-      throw new AuthenticationError({ connector: CONNECTOR, message: `the token endpoint ${tokenUrl} returned no access_token` });
+      throw new AuthenticationError({
+        connector: CONNECTOR,
+        message: `the token endpoint ${tokenUrl} returned no access_token`,
+      });
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000;
-    cached = { token: body.access_token, refreshAt: clock.now().getTime() + Math.max(0, lifetimeMs - REFRESH_BEFORE_MS) };
+    cached = {
+      token: body.access_token,
+      refreshAt: clock.now().getTime() + Math.max(0, lifetimeMs - REFRESH_BEFORE_MS),
+    };
     return body.access_token;
   };
 
@@ -133,7 +145,9 @@ export function createAmbientTokenSource(): TokenSource {
   return {
     principal: 'ambient Google credentials',
     async token() {
-      auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }));
+      auth ??= import('google-auth-library').then(
+        ({ GoogleAuth }) => new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }),
+      );
       let token: string | null | undefined;
       try {
         token = await (await auth).getAccessToken();
@@ -144,7 +158,11 @@ export function createAmbientTokenSource(): TokenSource {
           cause,
         });
       }
-      if (!token) throw new AuthenticationError({ connector: CONNECTOR, message: 'the ambient Google credentials produced no access token' });
+      if (!token)
+        throw new AuthenticationError({
+          connector: CONNECTOR,
+          message: 'the ambient Google credentials produced no access token',
+        });
       return token;
     },
   };

@@ -20,7 +20,10 @@ export const googleCasConfigSchema = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a GCP project id such as my-project-123')
     .describe('GCP project id'),
-  location: z.string().regex(/^[a-z]+(-[a-z0-9]+)+$/, 'a GCP region such as us-central1').describe('GCP region of the CA pool, e.g. us-central1'),
+  location: z
+    .string()
+    .regex(/^[a-z]+(-[a-z0-9]+)+$/, 'a GCP region such as us-central1')
+    .describe('GCP region of the CA pool, e.g. us-central1'),
   ca_pool: z.string().regex(RESOURCE_ID, 'a CA pool id (lowercase letters, digits, "-")').describe('CA pool id'),
   certificate_authority_id: z
     .string()
@@ -37,11 +40,13 @@ export const googleCasConfigSchema = z.strictObject({
     .refine((value) => (parseDuration(value) ?? 0) > 0, 'a duration such as 8760h, 720h or 30d')
     .default('8760h')
     .describe("Requested certificate lifetime; a profile's max TTL lowers it"),
-  base_url: endpointUrl.optional().describe('CAS API endpoint instead of https://privateca.googleapis.com (Private Service Connect)'),
+  base_url: endpointUrl
+    .optional()
+    .describe('CAS API endpoint instead of https://privateca.googleapis.com (Private Service Connect)'),
   token_url: z
     .url({ protocol: /^https?$/ })
     .optional()
-    .describe("OAuth2 token endpoint for the service account key instead of its token_uri"),
+    .describe('OAuth2 token endpoint for the service account key instead of its token_uri'),
   request_timeout_seconds: z.int().min(1).max(300).default(30).describe('Deadline of each call to Google'),
 });
 

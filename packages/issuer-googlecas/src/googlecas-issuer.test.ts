@@ -44,7 +44,9 @@ describe('issuer-googlecas: the real client library (REST transport) against the
     await issuer.issue(issueRequestFor(await createTestCsr()));
     expect(setup.cas.tokensIssued - before).toBe(1);
 
-    const create = apiCalls(`/v1/${setup.cas.caPoolName}/certificates`).filter((r) => r.method === 'POST').at(-2)!;
+    const create = apiCalls(`/v1/${setup.cas.caPoolName}/certificates`)
+      .filter((r) => r.method === 'POST')
+      .at(-2)!;
     expect(create.headers.authorization).toMatch(/^Bearer ya29\.fake-/);
     const query = new URLSearchParams(create.query);
     expect(query.get('certificateId')).toMatch(/^certctl-[0-9a-f]{40}$/);
@@ -88,7 +90,9 @@ describe('issuer-googlecas: the real client library (REST transport) against the
 
   it('reports a key Google does not know as an AuthenticationError, never echoing the key', async () => {
     const key = JSON.parse(setup.cas.serviceAccountKeyJson) as Record<string, string>;
-    const forged = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const forged = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     const path = join(setup.dir.path, 'forged.json');
     await writeFile(path, JSON.stringify({ ...key, private_key: forged }));
     const error = await failure(issuerWith({ credentials: path }).testConnection());
@@ -96,8 +100,14 @@ describe('issuer-googlecas: the real client library (REST transport) against the
     expect(error.message).toContain('Invalid JWT Signature');
     expect(error.message).not.toContain('PRIVATE KEY');
 
-    await writeFile(join(setup.dir.path, 'not-a-key.json'), JSON.stringify({ type: 'authorized_user', refresh_token: 'r' }));
-    const config = parseConfig(googleCasConfigSchema, setup.config({ credentials: join(setup.dir.path, 'not-a-key.json') }));
+    await writeFile(
+      join(setup.dir.path, 'not-a-key.json'),
+      JSON.stringify({ type: 'authorized_user', refresh_token: 'r' }),
+    );
+    const config = parseConfig(
+      googleCasConfigSchema,
+      setup.config({ credentials: join(setup.dir.path, 'not-a-key.json') }),
+    );
     const invalid = (() => {
       try {
         createGoogleCasIssuer(config, ctx, 'test');
@@ -122,7 +132,9 @@ describe('issuer-googlecas: the real client library (REST transport) against the
     const issuer = issuerWith();
     const issued = await issuer.issue(issueRequestFor(await createTestCsr()));
     await issuer.revoke({ serial: issued.serial, reason: 'keyCompromise' });
-    const list = apiCalls(`/v1/${setup.cas.caPoolName}/certificates`).filter((r) => r.method === 'GET').at(-1)!;
+    const list = apiCalls(`/v1/${setup.cas.caPoolName}/certificates`)
+      .filter((r) => r.method === 'GET')
+      .at(-1)!;
     expect(new URLSearchParams(list.query).get('filter')).toBe(
       `certificate_description.subject_description.hex_serial_number="${issued.serial}"`,
     );
@@ -135,7 +147,9 @@ describe('issuer-googlecas: the real client library (REST transport) against the
   it("returns the pool's CA chain, or the configured CA's", async () => {
     const pem = setup.cas.ca.certificatePem.trim();
     expect((await issuerWith().caChain()).map((p) => p.trim())).toEqual([pem]);
-    expect((await issuerWith({ certificate_authority_id: setup.cas.caId }).caChain()).map((p) => p.trim())).toEqual([pem]);
+    expect((await issuerWith({ certificate_authority_id: setup.cas.caId }).caChain()).map((p) => p.trim())).toEqual([
+      pem,
+    ]);
     expect(apiCalls(':fetchCaCerts').length).toBeGreaterThan(0);
   });
 });

@@ -49,7 +49,11 @@ export function requestUuid(seed: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function createGoogleCasIssuer(config: GoogleCasIssuerConfig, ctx: ConnectorContext, version: string): GoogleCasIssuer {
+export function createGoogleCasIssuer(
+  config: GoogleCasIssuerConfig,
+  ctx: ConnectorContext,
+  version: string,
+): GoogleCasIssuer {
   const client: CasClient = createCasClient(config, ctx, version);
   const pool = `projects/${config.project}/locations/${config.location}/caPools/${config.ca_pool}`;
   const ttlSeconds = parseDuration(config.ttl)!;
@@ -68,7 +72,9 @@ export function createGoogleCasIssuer(config: GoogleCasIssuerConfig, ctx: Connec
             parent: pool,
             certificateId,
             requestId: requestUuid(request.requestId),
-            ...(config.certificate_authority_id ? { issuingCertificateAuthorityId: config.certificate_authority_id } : {}),
+            ...(config.certificate_authority_id
+              ? { issuingCertificateAuthorityId: config.certificate_authority_id }
+              : {}),
             certificate: { pemCsr: request.csrPem, lifetime: { seconds: lifetime } },
           }),
         request.signal,
@@ -77,7 +83,12 @@ export function createGoogleCasIssuer(config: GoogleCasIssuerConfig, ctx: Connec
       // The same request id created it before (a retry after a lost answer): fetch what was issued.
       if (grpcCode(error) !== 6) throw error;
       const name = `${pool}/certificates/${certificateId}`;
-      certificate = await client.call('GetCertificate', name, (calls) => calls.getCertificate({ name }), request.signal);
+      certificate = await client.call(
+        'GetCertificate',
+        name,
+        (calls) => calls.getCertificate({ name }),
+        request.signal,
+      );
     }
     if (typeof certificate.pemCertificate !== 'string') {
       throw new MalformedInputError({
@@ -144,7 +155,12 @@ export function createGoogleCasIssuer(config: GoogleCasIssuerConfig, ctx: Connec
       let pems: string[];
       if (config.certificate_authority_id) {
         const name = `${pool}/certificateAuthorities/${config.certificate_authority_id}`;
-        const ca = await client.call('GetCertificateAuthority', name, (calls) => calls.getCertificateAuthority({ name }), options?.signal);
+        const ca = await client.call(
+          'GetCertificateAuthority',
+          name,
+          (calls) => calls.getCertificateAuthority({ name }),
+          options?.signal,
+        );
         pems = ca.pemCaCertificates ?? [];
       } else {
         const response = await client.call(

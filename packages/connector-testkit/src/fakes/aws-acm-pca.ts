@@ -6,7 +6,11 @@ import { createFaultQueue, type FaultQueue, isRecord, parseJsonBody } from './fa
 import { readCsr, signCsr } from './sign-csr.js';
 
 /** The four actions certctl's issuer calls. */
-export type AcmPcaAction = 'IssueCertificate' | 'GetCertificate' | 'RevokeCertificate' | 'GetCertificateAuthorityCertificate';
+export type AcmPcaAction =
+  | 'IssueCertificate'
+  | 'GetCertificate'
+  | 'RevokeCertificate'
+  | 'GetCertificateAuthorityCertificate';
 
 const ACTIONS: readonly AcmPcaAction[] = [
   'IssueCertificate',
@@ -113,9 +117,13 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
   const state = { pendingPolls: 1 };
 
   const checkCaArn = (value: unknown): FakeResponse | undefined => {
-    if (typeof value !== 'string' || !/^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:[\w+=,.@-]+(\/[\w+=,.@-]+)*$/.test(value))
+    if (
+      typeof value !== 'string' ||
+      !/^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:[\w+=,.@-]+(\/[\w+=,.@-]+)*$/.test(value)
+    )
       return error('InvalidArnException', `String '${String(value)}' is not a valid ARN.`);
-    if (value !== caArn) return error('ResourceNotFoundException', `Could not find Certificate Authority with ARN ${value}.`);
+    if (value !== caArn)
+      return error('ResourceNotFoundException', `Could not find Certificate Authority with ARN ${value}.`);
     return undefined;
   };
 
@@ -125,9 +133,15 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
       if (bad) return bad;
       const algorithm = input.SigningAlgorithm;
       if (typeof algorithm !== 'string' || !(algorithm in SIGNING_ALGORITHMS))
-        return error('ValidationException', `1 validation error detected: Value '${String(algorithm)}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set`);
+        return error(
+          'ValidationException',
+          `1 validation error detected: Value '${String(algorithm)}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set`,
+        );
       if (SIGNING_ALGORITHMS[algorithm] !== 'EC')
-        return error('InvalidArgsException', `The signing algorithm ${algorithm} is not compatible with the EC_prime256v1 key of the CA.`);
+        return error(
+          'InvalidArgsException',
+          `The signing algorithm ${algorithm} is not compatible with the EC_prime256v1 key of the CA.`,
+        );
       const validity = input.Validity;
       if (!isRecord(validity) || typeof validity.Value !== 'number' || typeof validity.Type !== 'string')
         return error('ValidationException', 'Validity with Value and Type is required.');
@@ -137,10 +151,15 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
       else if (validity.Type === 'ABSOLUTE') notAfter = validity.Value * 1000;
       else return error('InvalidArgsException', `Validity type ${validity.Type} is not supported by this fake.`);
       if (notAfter <= now) return error('InvalidArgsException', 'The certificate validity ends in the past.');
-      if (input.TemplateArn !== undefined && (typeof input.TemplateArn !== 'string' || !/^arn:aws:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/.test(input.TemplateArn)))
+      if (
+        input.TemplateArn !== undefined &&
+        (typeof input.TemplateArn !== 'string' ||
+          !/^arn:aws:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/.test(input.TemplateArn))
+      )
         return error('InvalidArnException', `String '${String(input.TemplateArn)}' is not a valid template ARN.`);
       const token = typeof input.IdempotencyToken === 'string' ? input.IdempotencyToken : undefined;
-      if (token && token.length > 36) return error('ValidationException', 'IdempotencyToken must be at most 36 characters.');
+      if (token && token.length > 36)
+        return error('ValidationException', 'IdempotencyToken must be at most 36 characters.');
       if (token && byIdempotencyToken.has(token)) return ok({ CertificateArn: byIdempotencyToken.get(token) });
       if (typeof input.Csr !== 'string') return error('ValidationException', 'Csr is required.');
       const csrPem = Buffer.from(input.Csr, 'base64').toString('utf8');
@@ -173,7 +192,8 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
       if (typeof input.CertificateArn !== 'string' || !input.CertificateArn.startsWith('arn:'))
         return error('InvalidArnException', `String '${String(input.CertificateArn)}' is not a valid ARN.`);
       const certificate = certificates.get(input.CertificateArn);
-      if (!certificate) return error('ResourceNotFoundException', `Could not find certificate ${input.CertificateArn}.`);
+      if (!certificate)
+        return error('ResourceNotFoundException', `Could not find certificate ${input.CertificateArn}.`);
       if (certificate.pendingPolls > 0) {
         certificate.pendingPolls--;
         return error('RequestInProgressException', 'The request is still in progress.');
@@ -184,13 +204,21 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
       const bad = checkCaArn(input.CertificateAuthorityArn);
       if (bad) return bad;
       if (typeof input.RevocationReason !== 'string' || !REVOCATION_REASONS.has(input.RevocationReason))
-        return error('ValidationException', `Value '${String(input.RevocationReason)}' at 'revocationReason' failed to satisfy constraint.`);
-      if (typeof input.CertificateSerial !== 'string' || !/^[0-9a-fA-F]{2}(:?[0-9a-fA-F]{2})*$/.test(input.CertificateSerial))
+        return error(
+          'ValidationException',
+          `Value '${String(input.RevocationReason)}' at 'revocationReason' failed to satisfy constraint.`,
+        );
+      if (
+        typeof input.CertificateSerial !== 'string' ||
+        !/^[0-9a-fA-F]{2}(:?[0-9a-fA-F]{2})*$/.test(input.CertificateSerial)
+      )
         return error('InvalidRequestException', 'The certificate serial must be in hexadecimal format.');
       const serial = normalizeSerial(input.CertificateSerial);
       const certificate = [...certificates.values()].find((c) => c.serial === serial);
-      if (!certificate) return error('ResourceNotFoundException', `Could not find certificate with serial ${input.CertificateSerial}.`);
-      if (certificate.revoked) return error('RequestAlreadyProcessedException', 'The certificate has already been revoked.');
+      if (!certificate)
+        return error('ResourceNotFoundException', `Could not find certificate with serial ${input.CertificateSerial}.`);
+      if (certificate.revoked)
+        return error('RequestAlreadyProcessedException', 'The certificate has already been revoked.');
       certificate.revoked = input.RevocationReason;
       return ok({});
     },
@@ -211,7 +239,9 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
     if (fault) return fault;
     if (!(request.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1'))
       return error('SerializationException', 'Content-Type must be application/x-amz-json-1.1', 400);
-    const action = target.startsWith('ACMPrivateCA.') ? (target.slice('ACMPrivateCA.'.length) as AcmPcaAction) : undefined;
+    const action = target.startsWith('ACMPrivateCA.')
+      ? (target.slice('ACMPrivateCA.'.length) as AcmPcaAction)
+      : undefined;
     if (!action || !ACTIONS.includes(action)) return error('UnknownOperationException', '', 400);
     if (!allowed.has(action)) {
       return error(
@@ -224,7 +254,11 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
     return actions[action](input);
   };
 
-  const vendor = await startFakeVendor({ tls: false, handler: (request) => (request.method === 'POST' && request.path === '/' ? handle(request) : error('UnknownOperationException', '', 404)) });
+  const vendor = await startFakeVendor({
+    tls: false,
+    handler: (request) =>
+      request.method === 'POST' && request.path === '/' ? handle(request) : error('UnknownOperationException', '', 404),
+  });
   return {
     endpoint: vendor.url,
     region,

@@ -109,12 +109,16 @@ export async function startFakeEjbca(options: StartFakeEjbcaOptions = {}): Promi
   /** The refusal EJBCA answers an unauthenticated or unauthorized caller, or undefined. */
   const refuse = (request: FakeRequest, resource: string): FakeResponse | undefined => {
     if (auth === 'mtls') {
-      if (request.clientCertificate?.serialNumber && normalizeSerial(request.clientCertificate.serialNumber) === admin!.serial)
+      if (
+        request.clientCertificate?.serialNumber &&
+        normalizeSerial(request.clientCertificate.serialNumber) === admin!.serial
+      )
         return undefined;
       return problem(403, `Not authorized to resource ${resource}.`);
     }
     const header = request.headers.authorization ?? '';
-    if (!header.startsWith('Bearer ')) return problem(403, 'Authentication failed: no client certificate or bearer token.');
+    if (!header.startsWith('Bearer '))
+      return problem(403, 'Authentication failed: no client certificate or bearer token.');
     if (header.slice(7) !== token) return problem(401, 'Authentication failed using OAuth Bearer Token');
     return undefined;
   };
@@ -185,7 +189,10 @@ export async function startFakeEjbca(options: StartFakeEjbcaOptions = {}): Promi
       // The certificate profile's validity (a year here), or an earlier custom end_time when given.
       let validitySeconds = 365 * 86_400;
       if (body.end_time !== undefined) {
-        const match = typeof body.end_time === 'string' ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\+00:00$/.exec(body.end_time) : null;
+        const match =
+          typeof body.end_time === 'string'
+            ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\+00:00$/.exec(body.end_time)
+            : null;
         if (!match) return problem(400, `Invalid end time format: ${String(body.end_time)}`);
         const end = Date.parse(`${match[1]}T${match[2]}Z`);
         if (!(end > Date.now())) return problem(400, 'End time is in the past.');

@@ -14,7 +14,6 @@ export type CasPermission =
   | 'privateca.certificateAuthorities.list'
   | 'privateca.caPools.get';
 
-
 /** google.cloud.security.privateca.v1.Certificate.RevocationDetails reasons, by enum number. */
 const REVOCATION_REASONS = [
   'REVOCATION_REASON_UNSPECIFIED',
@@ -116,7 +115,8 @@ export async function startFakeGoogleCas(
     if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
       return invalid('unsupported_grant_type', 'Invalid grant_type: ');
     const parts = (form.get('assertion') ?? '').split('.');
-    if (parts.length !== 3) return invalid('invalid_grant', 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe');
+    if (parts.length !== 3)
+      return invalid('invalid_grant', 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe');
     const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
     let header: Record<string, unknown>;
     let claims: Record<string, unknown>;
@@ -135,11 +135,21 @@ export async function startFakeGoogleCas(
       Buffer.from(signaturePart, 'base64url'),
     );
     if (!signed) return invalid('invalid_grant', 'Invalid JWT Signature.');
-    if (claims.iss !== serviceAccountEmail) return invalid('invalid_grant', 'Invalid issuer: service account not found');
+    if (claims.iss !== serviceAccountEmail)
+      return invalid('invalid_grant', 'Invalid issuer: service account not found');
     if (claims.aud !== tokenUrl) return invalid('invalid_grant', `Invalid JWT: audience must be ${tokenUrl}`);
     const now = Math.floor(Date.now() / 1000);
-    if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || claims.exp <= now || claims.iat > now + 300 || claims.exp - claims.iat > 3600)
-      return invalid('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+    if (
+      typeof claims.iat !== 'number' ||
+      typeof claims.exp !== 'number' ||
+      claims.exp <= now ||
+      claims.iat > now + 300 ||
+      claims.exp - claims.iat > 3600
+    )
+      return invalid(
+        'invalid_grant',
+        'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+      );
     if (typeof claims.scope !== 'string' || !claims.scope.split(' ').includes(SCOPE))
       return invalid('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
     const accessToken = `ya29.fake-${randomBytes(24).toString('base64url')}`;
@@ -188,7 +198,9 @@ export async function startFakeGoogleCas(
       issuerCertificateAuthority: caName,
       createTime: c.createTime,
       updateTime: c.revocation?.time ?? c.createTime,
-      ...(c.revocation ? { revocationDetails: { revocationState: c.revocation.reason, revocationTime: c.revocation.time } } : {}),
+      ...(c.revocation
+        ? { revocationDetails: { revocationState: c.revocation.reason, revocationTime: c.revocation.time } }
+        : {}),
       certificateDescription: {
         subjectDescription: {
           hexSerialNumber: c.serial,
@@ -209,7 +221,11 @@ export async function startFakeGoogleCas(
     if (requestId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(requestId))
       return googleError(400, 'INVALID_ARGUMENT', 'request_id must be a valid UUID');
     if (!/^[a-zA-Z0-9_-]{1,63}$/.test(certificateId))
-      return googleError(400, 'INVALID_ARGUMENT', 'certificate_id must match [a-zA-Z0-9_-]{1,63} in an Enterprise tier CA pool');
+      return googleError(
+        400,
+        'INVALID_ARGUMENT',
+        'certificate_id must match [a-zA-Z0-9_-]{1,63} in an Enterprise tier CA pool',
+      );
     if (issuer !== undefined && issuer !== caId) return notFound(`${caPoolName}/certificateAuthorities/${issuer}`);
     const body = parseJsonBody(request.text());
     if (!isRecord(body)) return googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
@@ -267,7 +283,9 @@ export async function startFakeGoogleCas(
     const resource = path.slice(4);
     const [target, verb] = resource.split(/:(?=[a-zA-Z]+$)/) as [string, string | undefined];
     if (request.method === 'GET' && target === caPoolName && !verb) {
-      return authorize(request, 'privateca.caPools.get', caPoolName) ?? { body: { name: caPoolName, tier: 'ENTERPRISE' } };
+      return (
+        authorize(request, 'privateca.caPools.get', caPoolName) ?? { body: { name: caPoolName, tier: 'ENTERPRISE' } }
+      );
     }
     if (request.method === 'POST' && target === caPoolName && verb === 'fetchCaCerts') {
       return (
@@ -279,7 +297,13 @@ export async function startFakeGoogleCas(
     if (request.method === 'GET' && target === caName && !verb) {
       return (
         authorize(request, 'privateca.certificateAuthorities.get', caName) ?? {
-          body: { name: caName, type: 'SELF_SIGNED', tier: 'ENTERPRISE', state: 'ENABLED', pemCaCertificates: [ca.certificatePem] },
+          body: {
+            name: caName,
+            type: 'SELF_SIGNED',
+            tier: 'ENTERPRISE',
+            state: 'ENABLED',
+            pemCaCertificates: [ca.certificatePem],
+          },
         }
       );
     }
@@ -289,7 +313,10 @@ export async function startFakeGoogleCas(
         const refusal = authorize(request, 'privateca.certificates.list', caPoolName);
         if (refusal) return refusal;
         const filter = request.url.searchParams.get('filter') ?? '';
-        const serial = /^certificate_description\.subject_description\.hex_serial_number\s*=\s*"?([0-9a-fA-F]+)"?$/.exec(filter.trim());
+        const serial =
+          /^certificate_description\.subject_description\.hex_serial_number\s*=\s*"?([0-9a-fA-F]+)"?$/.exec(
+            filter.trim(),
+          );
         if (filter && !serial) return googleError(400, 'INVALID_ARGUMENT', `Invalid filter: ${filter}`);
         const found = [...certificates.values()].filter((c) => !serial || c.serial === normalizeSerial(serial[1]!));
         return { body: { certificates: found.map(certificateJson) } };

@@ -1,7 +1,13 @@
 /** Test helper: a fake EJBCA, its TLS CA and client credentials on disk, and issuer configs pointing at it. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTempDir, type FakeEjbca, type StartFakeEjbcaOptions, startFakeEjbca, type TempDir } from '@certctl/connector-testkit';
+import {
+  createTempDir,
+  type FakeEjbca,
+  type StartFakeEjbcaOptions,
+  startFakeEjbca,
+  type TempDir,
+} from '@certctl/connector-testkit';
 
 export interface EjbcaSetup {
   ejbca: FakeEjbca;
