@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scaffolds a workspace package with the house layout: `node tooling/scripts/new-package.mjs packages/issuer-foo "description"`.
 // Connectors (issuer-/target-/notifier-/discovery-) get @certctl/core as a peer and the `certctl` field.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 const [dir, description = ''] = process.argv.slice(2);
@@ -31,15 +31,30 @@ const pkg = {
   version: '0.1.0',
   description,
   license: 'Apache-2.0',
+  homepage: `https://github.com/certctl/certctl/tree/main/${dir}#readme`,
+  bugs: 'https://github.com/certctl/certctl/issues',
+  keywords: [
+    'certctl',
+    'certificates',
+    'pki',
+    'tls',
+    'x509',
+    ...(connectorMatch ? [`certctl-${connectorMatch[1]}`, connectorMatch[2]] : []),
+  ],
   type: 'module',
   sideEffects: false,
   exports: exportsMap(true),
   publishConfig: { access: 'public', exports: exportsMap(false) },
-  files: ['dist', 'README.md', 'CHANGELOG.md'],
+  files: ['dist', 'README.md', 'CHANGELOG.md', 'LICENSE'],
   engines: { node: '>=20.19' },
   repository: { type: 'git', url: 'git+https://github.com/certctl/certctl.git', directory: dir },
   ...(connectorMatch ? { certctl: { kind: connectorMatch[1], id: connectorMatch[2] } } : {}),
-  scripts: { build: 'tsup', typecheck: 'tsc -p tsconfig.json', lint: 'biome lint src', test: 'vitest run' },
+  scripts: {
+    build: 'tsup',
+    typecheck: 'tsc -p tsconfig.json',
+    lint: 'biome check --assist-enabled=false src',
+    test: 'vitest run',
+  },
   ...(connectorMatch
     ? {
         // Any core of the 0.x line implementing contract v1: the registry checks specificationVersion at
@@ -55,6 +70,7 @@ const pkg = {
     : { dependencies: {}, devDependencies: { '@certctl/tooling': 'workspace:*' } }),
 };
 mkdirSync(join(pkgDir, 'src'), { recursive: true });
+copyFileSync(join(root, 'LICENSE'), join(pkgDir, 'LICENSE'));
 writeFileSync(join(pkgDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 writeFileSync(
   join(pkgDir, 'tsconfig.json'),

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { AgentConfigError, loadAgentConfig } from './agent-config.js';
 import { AgentStoppedError } from './certctl-agent.js';
-import { startAgent } from './start-agent.js';
+import { AGENT_VERSION, startAgent } from './start-agent.js';
 
-const USAGE = `usage: certctl-agent [--once]
+const USAGE = `usage: certctl-agent [--once] [--help] [--version]
 
-  --once   run one cycle (register, heartbeat, poll and deploy, discovery) and exit
-           0 when it succeeded, 1 when it did not
+  --once      run one cycle (register, heartbeat, poll and deploy, discovery) and exit
+              0 when it succeeded, 1 when it did not
+  --version   print the agent's version and exit
 
 Configuration comes from the environment (see docs/agent.md): CERTCTL_SERVER_URL,
 CERTCTL_AGENT_BOOTSTRAP_TOKEN, CERTCTL_SERVER_CA_FILE, CERTCTL_AGENT_STATE_DIR, CERTCTL_KEY_DIR,
@@ -16,6 +17,10 @@ async function main(argv: string[]): Promise<number> {
   const args = new Set(argv);
   if (args.has('--help') || args.has('-h')) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.has('--version') || args.has('-v')) {
+    process.stdout.write(`certctl-agent ${AGENT_VERSION}\n`);
     return 0;
   }
   const unknown = [...args].filter((a) => a !== '--once');

@@ -5,7 +5,36 @@ import { createServerRegistry } from './connectors/server-registry.js';
 import { createLogger } from './observability/logger.js';
 import { SERVER_VERSION, startServer } from './server.js';
 
+const USAGE = `usage: certctl-server [--help] [--version]
+
+Runs the certctl control plane: the HTTPS API (CERTCTL_SERVER_PORT, default 8443) and the plain-HTTP
+PKI listener for CRL and OCSP (CERTCTL_PKI_HTTP_PORT, default 8080), on the embedded database under
+CERTCTL_DATA_DIR (default ./data) or on PostgreSQL (CERTCTL_DATABASE_URL).
+
+Configuration comes from CERTCTL_* environment variables (see docs/getting-started.md).`;
+
+/** Answers --help and --version, and refuses anything else, before anything is created on disk. */
+function handleArguments(argv: string[]): 'run' | 'done' {
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return 'done';
+    }
+    if (arg === '--version' || arg === '-v') {
+      process.stdout.write(`certctl-server ${SERVER_VERSION}\n`);
+      return 'done';
+    }
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`certctl-server: unknown argument ${argv[0]}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return 'done';
+  }
+  return 'run';
+}
+
 async function main(): Promise<void> {
+  if (handleArguments(process.argv.slice(2)) === 'done') return;
   const env = processEnvironment();
   const bootLogger = createLogger({ level: env.CERTCTL_LOG_LEVEL ?? 'info' });
   const connectors = createServerRegistry(bootLogger);
