@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestContext, createTestCsr, issueRequestFor, type TestContext } from '@certctl/connector-testkit';
 import { AuthenticationError, ConfigValidationError, parseConfig, VendorApiError } from '@certctl/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { googleCasConfigSchema } from './googlecas-config.js';
 import { createGoogleCasIssuer, requestUuid } from './googlecas-issuer.js';
 import { type CasSetup, setUpCas } from './test-support/cas-setup.js';
@@ -68,6 +68,27 @@ describe('issuer-googlecas: the real client library (REST transport) against the
     const first = await issuer.issue(request);
     const again = await issuer.issue(request);
     expect(again.serial).toBe(first.serial);
+  });
+
+  it('uses the ambient credentials (the metadata server of GCE/GKE) when no key file is configured', async () => {
+    vi.stubEnv('GCE_METADATA_HOST', setup.cas.metadataHost);
+    vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', undefined);
+    // No gcloud application-default credentials file to find on the way.
+    vi.stubEnv('HOME', setup.dir.path);
+    vi.stubEnv('CLOUDSDK_CONFIG', join(setup.dir.path, 'no-gcloud'));
+    try {
+      const issued = await issuerWith({ credentials: undefined, token_url: undefined }).issue(
+        issueRequestFor(await createTestCsr()),
+      );
+      expect(setup.cas.certificates.get(issued.orderId!)).toBeDefined();
+      const create = apiCalls(`/v1/${setup.cas.caPoolName}/certificates`)
+        .filter((r) => r.method === 'POST')
+        .at(-1)!;
+      expect(create.headers.authorization).toMatch(/^Bearer ya29\.fake-metadata-/);
+      expect(setup.cas.vendor.requests.some((r) => r.path.endsWith('/service-accounts/default/token'))).toBe(true);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('requestUuid is a stable RFC 9562 UUID', () => {

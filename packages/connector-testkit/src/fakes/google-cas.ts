@@ -54,6 +54,11 @@ export interface FakeGoogleCas {
   /** The one enabled CA of the pool. */
   caId: string;
   ca: TestCa;
+  /**
+   * `127.0.0.1:<port>`: the same server answers as a GCE/GKE metadata server (the value for
+   * `GCE_METADATA_HOST`), handing out tokens of the attached service account: ambient credentials.
+   */
+  metadataHost: string;
   /** A service account key (JSON text) whose JWTs the token endpoint accepts. */
   serviceAccountKeyJson: string;
   serviceAccountEmail: string;
@@ -82,7 +87,8 @@ const googleError = (code: number, status: string, message: string, details: unk
  * PERMISSION_DENIED with an `ErrorInfo` naming the permission, as Google does. Methods: caPools.get,
  * certificates.create (`certificateId`, `requestId`, `issuingCertificateAuthorityId`, `pemCsr`,
  * `lifetime`), certificates.get/list (serial filter), certificates.revoke, caPools.fetchCaCerts,
- * certificateAuthorities.get. Certificates are really signed by the pool's CA.
+ * certificateAuthorities.get. It also answers as a GCE metadata server (ambient credentials).
+ * Certificates are really signed by the pool's CA.
  */
 export async function startFakeGoogleCas(
   options: { project?: string; location?: string; caPool?: string; caId?: string } = {},
@@ -274,8 +280,32 @@ export async function startFakeGoogleCas(
     return { body: certificateJson(record) };
   };
 
+  /** The metadata server: every answer carries `Metadata-Flavor: Google`, every request must. */
+  const metadataServer = (request: FakeRequest): FakeResponse => {
+    const headers = { 'metadata-flavor': 'Google', 'content-type': 'application/text' };
+    if (request.headers['metadata-flavor'] !== 'Google')
+      return { status: 403, headers, body: 'Missing Metadata-Flavor:Google header.' };
+    const path = request.path.replace(/\/+$/, '');
+    if (path === '/computeMetadata/v1/instance') return { headers, body: '' };
+    if (path === '/computeMetadata/v1/project/project-id') return { headers, body: project };
+    if (path === '/computeMetadata/v1/universe/universe-domain') return { headers, body: 'googleapis.com' };
+    if (path === '/computeMetadata/v1/instance/service-accounts/default/email')
+      return { headers, body: serviceAccountEmail };
+    if (path === '/computeMetadata/v1/instance/service-accounts/default/token') {
+      const accessToken = `ya29.fake-metadata-${randomBytes(24).toString('base64url')}`;
+      tokens.set(accessToken, Date.now() + 3600_000);
+      tokensIssued++;
+      return {
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ access_token: accessToken, expires_in: 3599, token_type: 'Bearer' }),
+      };
+    }
+    return { status: 404, headers, body: 'Not Found' };
+  };
+
   const handler = async (request: FakeRequest): Promise<FakeResponse> => {
     if (request.method === 'POST' && request.path === '/token') return tokenEndpoint(request);
+    if (request.method === 'GET' && request.path.startsWith('/computeMetadata/')) return metadataServer(request);
     const fault = faults.take();
     if (fault) return fault;
     const path = decodeURIComponent(request.path);
@@ -354,6 +384,7 @@ export async function startFakeGoogleCas(
   return {
     endpoint: vendor.url,
     tokenUrl,
+    metadataHost: `127.0.0.1:${vendor.port}`,
     project,
     location,
     caPool,
