@@ -127,6 +127,19 @@ describe('issuer-ejbca against the fake EJBCA', () => {
     await issuer.revoke({ serial: issued.serial, reason: 'keyCompromise' });
   });
 
+  it('waits out a 429 with Retry-After on a read, and reports it on an enrollment, which is not repeated', async () => {
+    mtls.ejbca.rateLimitNext(2);
+    expect(await issuerOf(mtls).caChain()).toHaveLength(1);
+    mtls.ejbca.rateLimitNext(2);
+    const before = mtls.ejbca.vendor.requests.length;
+    const error = await failure(issuerOf(mtls).issue(issueRequestFor(await createTestCsr())));
+    expect(VendorApiError.isInstance(error)).toBe(true);
+    expect((error as VendorApiError).status).toBe(429);
+    expect((error as VendorApiError).retryable).toBe(true);
+    expect((error as VendorApiError).retryAfterSeconds).toBe(2);
+    expect(mtls.ejbca.vendor.requests.length - before).toBe(1);
+  });
+
   it('reports a CA name EJBCA does not know, listing the ones it does', async () => {
     const error = await failure(issuerOf(mtls, { ca_name: 'NoSuchCA' }).caChain());
     expect(error.message).toContain('no CA named "NoSuchCA"');

@@ -141,6 +141,17 @@ describe('issuer-googlecas: the real client library (REST transport) against the
     expect(invalid!.message).toContain('not a service account key');
   });
 
+  it('waits out RESOURCE_EXHAUSTED with Retry-After on a read, and reports it as retryable on CreateCertificate', async () => {
+    setup.cas.rateLimitNext(1);
+    expect((await issuerWith().testConnection()).ok).toBe(true);
+    setup.cas.rateLimitNext(1);
+    const error = await failure(issuerWith().issue(issueRequestFor(await createTestCsr())));
+    expect(VendorApiError.isInstance(error), String(error)).toBe(true);
+    expect((error as VendorApiError).status).toBe(429);
+    expect((error as VendorApiError).retryable).toBe(true);
+    expect(error.message).toContain('Quota exceeded');
+  });
+
   it('explains NOT_FOUND as a wrong project, location or pool', async () => {
     const error = await failure(issuerWith({ ca_pool: 'no-such-pool' }).testConnection());
     expect(VendorApiError.isInstance(error)).toBe(true);

@@ -56,6 +56,8 @@ export interface FakeEjbca {
   certificates: Map<string, FakeEjbcaCertificate>;
   endEntities: Map<string, FakeEjbcaEndEntity>;
   faults: FaultQueue;
+  /** The next request answers 429 with `Retry-After: seconds` (a rate-limiting proxy in front of EJBCA). */
+  rateLimitNext(seconds: number): void;
   vendor: FakeVendor;
   close(): Promise<void>;
 }
@@ -332,6 +334,13 @@ export async function startFakeEjbca(options: StartFakeEjbcaOptions = {}): Promi
     certificates,
     endEntities,
     faults,
+    rateLimitNext(seconds) {
+      faults.push({
+        status: 429,
+        headers: { 'retry-after': String(seconds) },
+        body: { error_code: 429, error_message: 'Too Many Requests' },
+      });
+    },
     vendor,
     close: () => vendor.close(),
   };

@@ -69,6 +69,8 @@ export interface FakeGoogleCas {
   /** Access tokens handed out so far. */
   readonly tokensIssued: number;
   faults: FaultQueue;
+  /** The next API request answers 429 RESOURCE_EXHAUSTED with `Retry-After: seconds` (quota exceeded). */
+  rateLimitNext(seconds: number): void;
   vendor: FakeVendor;
   close(): Promise<void>;
 }
@@ -404,6 +406,14 @@ export async function startFakeGoogleCas(
       return tokensIssued;
     },
     faults,
+    rateLimitNext(seconds) {
+      const quota = googleError(
+        429,
+        'RESOURCE_EXHAUSTED',
+        "Quota exceeded for quota metric 'Certificate requests' and limit 'Certificate requests per minute'.",
+      );
+      faults.push({ ...quota, headers: { ...quota.headers, 'retry-after': String(seconds) } });
+    },
     vendor,
     close: () => vendor.close(),
   };
