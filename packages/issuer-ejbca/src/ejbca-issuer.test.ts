@@ -88,6 +88,21 @@ describe('issuer-ejbca against the fake EJBCA', () => {
     expect(error.message).toContain('to an EJBCA role with access to CA "IssuingCA"');
   });
 
+  it('follows a client certificate rotated on disk without a restart', async () => {
+    const cert = join(mtls.dir.path, 'rotating.crt');
+    const key = join(mtls.dir.path, 'rotating.key');
+    const install = async (pair: { certificatePem: string; privateKeyPem: string }) => {
+      await writeFile(cert, pair.certificatePem);
+      await writeFile(key, pair.privateKeyPem);
+    };
+    await install(mtls.ejbca.strangerClient!);
+    const issuer = issuerOf(mtls, { client_cert_path: cert, client_key_path: key });
+    expect(AuthenticationError.isInstance(await failure(issuer.testConnection()))).toBe(true);
+    await install(mtls.ejbca.adminClient!);
+    expect((await issuer.testConnection()).ok).toBe(true);
+    await issuer.stop();
+  });
+
   it('is refused at the TLS handshake with a client certificate from a CA EJBCA does not trust', async () => {
     const foreign = await (await createTestCa({ commonName: 'not trusted by EJBCA' })).issue({
       commonName: 'intruder',
