@@ -101,6 +101,21 @@ describe('issuer-awsacmpca against the fake ACM PCA endpoint', () => {
     expect(issued.chainPem.map((p) => p.trim())).toEqual([pca.ca.certificatePem.trim()]);
   });
 
+  it('takes the template from the request profile, and refuses a profile that is not a template ARN before calling AWS', async () => {
+    const issued = (await issuerWith().issue(
+      issueRequestFor(await createTestCsr(), {
+        profile: 'arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1',
+      }),
+    )) as IssuedCertificate;
+    expect(pca.certificates.get(issued.orderId!)!.templateArn).toBe(
+      'arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1',
+    );
+    const before = pca.calls.length;
+    const error = await failure(issuerWith().issue(issueRequestFor(await createTestCsr(), { profile: 'web-servers' })));
+    expect(error.message).toContain('is not a certificate template ARN');
+    expect(pca.calls.length).toBe(before);
+  });
+
   it('asks for the configured days when the profile allows more', () => {
     expect(validityFor(90, 365 * 86_400, new Date())).toEqual({ Type: 'DAYS', Value: 90 });
     expect(validityFor(90, undefined, new Date())).toEqual({ Type: 'DAYS', Value: 90 });

@@ -24,7 +24,7 @@ import {
 import { parseCertificateBundle } from '@certctl/pki';
 import { type AcmPcaClient, createAcmPcaClient } from './acm-pca-client.js';
 import { awsErrorType } from './acm-pca-errors.js';
-import type { AwsAcmPcaIssuerConfig } from './awsacmpca-config.js';
+import { type AwsAcmPcaIssuerConfig, TEMPLATE_ARN } from './awsacmpca-config.js';
 import { CONNECTOR } from './connector-name.js';
 
 export interface AwsAcmPcaIssuer
@@ -104,6 +104,15 @@ export function createAwsAcmPcaIssuer(
 
   const issue = async (request: IssueRequest): Promise<IssueResult> => {
     const { spki } = await checkedCsrKey(request.csrPem, { connector: CONNECTOR });
+    // A request profile names the certificate template, in place of template_arn.
+    if (request.profile !== undefined && !TEMPLATE_ARN.test(request.profile)) {
+      throw new MalformedInputError({
+        connector: CONNECTOR,
+        inputKind: 'profile',
+        message: `profile "${request.profile.slice(0, 80)}" is not a certificate template ARN (arn:aws:acm-pca:::template/<name>/V<n>)`,
+      });
+    }
+    const templateArn = request.profile ?? config.template_arn;
     const output = await client.send(
       'IssueCertificate',
       {
@@ -113,7 +122,7 @@ export function createAwsAcmPcaIssuer(
         Validity: validityFor(config.validity_days, request.maxTtlSeconds, ctx.clock.now()),
         // The same request retried within minutes gets the same certificate, not a second one.
         IdempotencyToken: createHash('sha256').update(request.requestId).digest('hex').slice(0, 32),
-        ...(config.template_arn ? { TemplateArn: config.template_arn } : {}),
+        ...(templateArn ? { TemplateArn: templateArn } : {}),
       },
       request.signal,
     );

@@ -29,7 +29,7 @@ export interface CasCalls {
     certificateId: string;
     requestId: string;
     issuingCertificateAuthorityId?: string;
-    certificate: { pemCsr: string; lifetime: { seconds: number } };
+    certificate: { pemCsr: string; lifetime: { seconds: number }; certificateTemplate?: string };
   }): Promise<CasCertificate>;
   getCertificate(request: { name: string }): Promise<CasCertificate>;
   listCertificates(request: { parent: string; filter: string }): Promise<CasCertificate[]>;

@@ -15,6 +15,10 @@ const endpointUrl = z
   }, 'https, or http to a loopback address')
   .refine((value) => new URL(value).pathname === '/', 'a scheme, host and port without a path');
 
+/** A certificate template's resource name. */
+export const CERTIFICATE_TEMPLATE =
+  /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/certificateTemplates\/[A-Za-z0-9_-]{1,63}$/;
+
 export const googleCasConfigSchema = z.strictObject({
   project: z
     .string()
@@ -30,6 +34,11 @@ export const googleCasConfigSchema = z.strictObject({
     .regex(RESOURCE_ID, 'a CA id (lowercase letters, digits, "-")')
     .optional()
     .describe('Issue from this CA of the pool instead of letting CAS choose'),
+  certificate_template: z
+    .string()
+    .regex(CERTIFICATE_TEMPLATE, 'projects/<project>/locations/<location>/certificateTemplates/<id>')
+    .optional()
+    .describe('Certificate template applied to every request; a request profile names another'),
   credentials: z
     .string()
     .min(1)
@@ -60,6 +69,7 @@ export const googleCasEnvMapping: EnvMapping = {
   CERTCTL_GOOGLE_CAS_CREDENTIALS: 'credentials',
   CERTCTL_GOOGLE_CAS_TTL: 'ttl',
   CERTCTL_GOOGLE_CAS_CERTIFICATE_AUTHORITY_ID: 'certificate_authority_id',
+  CERTCTL_GOOGLE_CAS_CERTIFICATE_TEMPLATE: 'certificate_template',
   CERTCTL_GOOGLE_CAS_BASE_URL: 'base_url',
   CERTCTL_GOOGLE_CAS_TOKEN_URL: 'token_url',
 };

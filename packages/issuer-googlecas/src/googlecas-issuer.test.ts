@@ -91,6 +91,14 @@ describe('issuer-googlecas: the real client library (REST transport) against the
     }
   });
 
+  it('applies the certificate template the request profile names, and refuses a profile that is not one', async () => {
+    const template = `projects/${setup.cas.project}/locations/${setup.cas.location}/certificateTemplates/tls-server`;
+    const issued = await issuerWith().issue(issueRequestFor(await createTestCsr(), { profile: template }));
+    expect(setup.cas.certificates.get(issued.orderId!)!.certificateTemplate).toBe(template);
+    const error = await failure(issuerWith().issue(issueRequestFor(await createTestCsr(), { profile: 'tls-server' })));
+    expect(error.message).toContain('is not a certificate template');
+  });
+
   it('requestUuid is a stable RFC 9562 UUID', () => {
     expect(requestUuid('a')).toBe(requestUuid('a'));
     expect(requestUuid('a')).not.toBe(requestUuid('b'));

@@ -22,7 +22,7 @@ import { type CasCertificate, type CasClient, createCasClient } from './cas-clie
 import { grpcCode } from './cas-errors.js';
 import { CONNECTOR } from './connector-name.js';
 import { parseDuration } from './duration.js';
-import type { GoogleCasIssuerConfig } from './googlecas-config.js';
+import { CERTIFICATE_TEMPLATE, type GoogleCasIssuerConfig } from './googlecas-config.js';
 
 export interface GoogleCasIssuer
   extends Required<Pick<IssuerInstance, 'revoke' | 'caChain' | 'testConnection' | 'stop'>> {
@@ -60,6 +60,15 @@ export function createGoogleCasIssuer(
 
   const issue = async (request: IssueRequest): Promise<IssuedCertificate> => {
     const { spki } = await checkedCsrKey(request.csrPem, { connector: CONNECTOR });
+    // A request profile names the certificate template, in place of certificate_template.
+    if (request.profile !== undefined && !CERTIFICATE_TEMPLATE.test(request.profile)) {
+      throw new MalformedInputError({
+        connector: CONNECTOR,
+        inputKind: 'profile',
+        message: `profile "${request.profile.slice(0, 80)}" is not a certificate template (projects/<project>/locations/<location>/certificateTemplates/<id>)`,
+      });
+    }
+    const template = request.profile ?? config.certificate_template;
     const lifetime = Math.max(1, Math.floor(Math.min(ttlSeconds, request.maxTtlSeconds ?? Number.POSITIVE_INFINITY)));
     const certificateId = `certctl-${createHash('sha256').update(request.requestId).digest('hex').slice(0, 40)}`;
     let certificate: CasCertificate;
@@ -75,7 +84,11 @@ export function createGoogleCasIssuer(
             ...(config.certificate_authority_id
               ? { issuingCertificateAuthorityId: config.certificate_authority_id }
               : {}),
-            certificate: { pemCsr: request.csrPem, lifetime: { seconds: lifetime } },
+            certificate: {
+              pemCsr: request.csrPem,
+              lifetime: { seconds: lifetime },
+              ...(template ? { certificateTemplate: template } : {}),
+            },
           }),
         request.signal,
       );

@@ -36,6 +36,7 @@ export interface FakeCasCertificate {
   /** The `lifetime` the request asked for, e.g. `2592000s`. */
   lifetime: string;
   issuingCertificateAuthorityId?: string;
+  certificateTemplate?: string;
   requestId?: string;
   revocation?: { reason: string; time: string };
   createTime: string;
@@ -248,6 +249,13 @@ export async function startFakeGoogleCas(
     const lifetimeSeconds = Math.floor(Number(body.lifetime.slice(0, -1)));
     if (lifetimeSeconds < 1) return googleError(400, 'INVALID_ARGUMENT', 'certificate.lifetime must be positive');
     if (typeof body.pemCsr !== 'string') return googleError(400, 'INVALID_ARGUMENT', 'certificate.pem_csr is required');
+    const template = body.certificateTemplate;
+    if (
+      template !== undefined &&
+      (typeof template !== 'string' ||
+        !template.startsWith(`projects/${project}/locations/${location}/certificateTemplates/`))
+    )
+      return notFound(String(template));
     const contents = await readCsr(body.pemCsr);
     if (!contents) return googleError(400, 'INVALID_ARGUMENT', 'Failed to parse certificate.pem_csr');
     const leaf = await signCsr(ca, body.pemCsr, contents, {
@@ -261,6 +269,7 @@ export async function startFakeGoogleCas(
       lifetime: `${lifetimeSeconds}s`,
       createTime: new Date().toISOString(),
       ...(issuer ? { issuingCertificateAuthorityId: issuer } : {}),
+      ...(typeof template === 'string' ? { certificateTemplate: template } : {}),
       ...(requestId ? { requestId } : {}),
     };
     certificates.set(name, record);
