@@ -16,12 +16,13 @@ const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).u
 
 /**
  * Verifies a request's SigV4 Authorization header the way AWS does: header shape, credential scope
- * (region and service), the signed headers (host and x-amz-date at least), and the signature over the
+ * (region and service), the signed headers (host and x-amz-date at least), a signing time within
+ * 15 minutes of the fake's clock, and the signature over the
  * canonical request with the secret key of the access key id.
  */
 export function verifySigV4(
   request: FakeRequest,
-  options: { region: string; service: string; secrets: ReadonlyMap<string, string> },
+  options: { region: string; service: string; secrets: ReadonlyMap<string, string>; now?: () => number },
 ): SigV4Refusal | undefined {
   const header = request.headers.authorization;
   if (!header) {
@@ -58,6 +59,14 @@ export function verifySigV4(
       status: 403,
       type: 'InvalidSignatureException',
       message: 'The request must sign the host and x-amz-date headers, and X-Amz-Date must match the credential date.',
+    };
+  }
+  const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  if (!Number.isFinite(signedAt) || Math.abs((options.now?.() ?? Date.now()) - signedAt) > 15 * 60_000) {
+    return {
+      status: 403,
+      type: 'InvalidSignatureException',
+      message: `Signature expired: ${amzDate} is not within 15 minutes of the server time.`,
     };
   }
   const canonicalHeaders = signedHeaders
