@@ -72,7 +72,9 @@ export async function installAlone(options) {
         module: 'nodenext',
         moduleResolution: 'nodenext',
         types: ['node'],
-        lib: ['es2023'],
+        // @peculiar/x509's declarations (reached through @certctl/pki) name WebCrypto types that only
+        // the DOM lib declares; a consumer needs it too (said in @certctl/pki's README).
+        lib: ['es2023', 'dom'],
       },
       files: ['types-check.ts'],
     }),

@@ -18,24 +18,22 @@ const run = promisify(execFile);
 export async function checkOperatorInstall({ projectDir, tarballs, versions }) {
   const problems = [];
   mkdirSync(projectDir, { recursive: true });
-  const overrides = Object.fromEntries([...tarballs].map(([name, path]) => [name, `file:${path}`]));
+  const apps = ['@certctl/server', '@certctl/agent'];
+  // The apps are what the operator installs; their @certctl dependencies come from the tarballs too
+  // (overrides), as they would from the registry once published.
+  const dependencies = Object.fromEntries(apps.map((name) => [name, `file:${tarballs.get(name)}`]));
+  const overrides = Object.fromEntries(
+    [...tarballs].filter(([name]) => !apps.includes(name)).map(([name, path]) => [name, `file:${path}`]),
+  );
   writeFileSync(
     join(projectDir, 'package.json'),
-    JSON.stringify({ name: 'certctl-operator', private: true, overrides }, null, 2),
+    JSON.stringify({ name: 'certctl-operator', private: true, dependencies, overrides }, null, 2),
   );
   try {
-    await run(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        tarballs.get('@certctl/server'),
-        tarballs.get('@certctl/agent'),
-      ],
-      { cwd: projectDir, maxBuffer: 16 * 1024 * 1024 },
-    );
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: projectDir,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (error) {
     return [`npm install of the server and agent failed:\n${tail(error)}`];
   }
