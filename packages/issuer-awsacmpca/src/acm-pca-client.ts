@@ -41,7 +41,9 @@ export function createAcmPcaClient(
         input: Record<string, unknown>,
       ) => Parameters<SdkClient['send']>[0];
       const deadline = AbortSignal.timeout(config.request_timeout_seconds * 1000);
-      const abortSignal = AbortSignal.any([deadline, ...(signal ? [signal] : []), ctx.signal]);
+      // The runtime's per-call signal already follows the context; combining with ctx.signal on every
+      // call would pile listeners onto that long-lived signal.
+      const abortSignal = AbortSignal.any([deadline, signal ?? ctx.signal]);
       try {
         return (await client.send(new Command(input), {
           abortSignal: abortSignal as never,

@@ -98,7 +98,7 @@ export function createCasClient(config: GoogleCasIssuerConfig, ctx: ConnectorCon
           url,
           headers,
           ...(init.body !== undefined ? { body: init.body } : {}),
-          signal: init.signal ? AbortSignal.any([init.signal, ctx.signal]) : ctx.signal,
+          signal: init.signal ?? ctx.signal,
         });
         return new Response(NULL_BODY_STATUSES.has(response.status) ? null : Buffer.from(response.body), {
           status: response.status,
