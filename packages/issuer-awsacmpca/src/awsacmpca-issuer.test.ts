@@ -153,6 +153,17 @@ describe('issuer-awsacmpca against the fake ACM PCA endpoint', () => {
     }
   });
 
+  it('reports an access key AWS does not know as an AuthenticationError', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAUNKNOWN000000000');
+    try {
+      const error = await failure(issuerWith().caChain());
+      expect(AuthenticationError.isInstance(error), String(error)).toBe(true);
+      expect(error.message).toContain('UnrecognizedClientException');
+    } finally {
+      vi.stubEnv('AWS_ACCESS_KEY_ID', pca.credentials.accessKeyId);
+    }
+  });
+
   it('explains ResourceNotFoundException as a CA ARN that does not exist in the region', async () => {
     const otherCa = pca.caArn.replace(/[0-9a-f]{12}$/, '000000000000');
     const error = await failure(issuerWith({ ca_arn: otherCa }).caChain());

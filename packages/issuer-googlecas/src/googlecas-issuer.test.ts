@@ -3,7 +3,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestContext, createTestCsr, issueRequestFor, type TestContext } from '@certctl/connector-testkit';
+import {
+  createFakeClock,
+  createTestContext,
+  createTestCsr,
+  issueRequestFor,
+  type TestContext,
+} from '@certctl/connector-testkit';
 import { AuthenticationError, ConfigValidationError, parseConfig, VendorApiError } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { googleCasConfigSchema } from './googlecas-config.js';
@@ -158,6 +164,18 @@ describe('issuer-googlecas: the real client library (REST transport) against the
     expect((error as VendorApiError).status).toBe(429);
     expect((error as VendorApiError).retryable).toBe(true);
     expect(error.message).toContain('Quota exceeded');
+  });
+
+  it('is refused a token when the host clock is hours off (the assertion has expired)', async () => {
+    const skewed = await createTestContext({ clock: createFakeClock({ start: Date.now() - 3 * 3600_000 }) });
+    try {
+      const issuer = createGoogleCasIssuer(parseConfig(googleCasConfigSchema, setup.config()), skewed, 'test');
+      const error = await failure(issuer.testConnection());
+      expect(AuthenticationError.isInstance(error), String(error)).toBe(true);
+      expect(error.message).toContain('iat and exp');
+    } finally {
+      await skewed.cleanup();
+    }
   });
 
   it('explains NOT_FOUND as a wrong project, location or pool', async () => {
