@@ -15,6 +15,7 @@ import {
   MalformedInputError,
   type RevocationReason,
   type RevokeRequest,
+  UnsupportedOperationError,
   VendorApiError,
 } from '@certctl/core';
 import { parseCertificateBundle } from '@certctl/pki';
@@ -30,7 +31,7 @@ export interface GoogleCasIssuer
   renew(request: IssueRequest): Promise<IssuedCertificate>;
 }
 
-const REASONS: Record<RevocationReason, string> = {
+const REASONS: Partial<Record<RevocationReason, string>> = {
   unspecified: 'REVOCATION_REASON_UNSPECIFIED',
   keyCompromise: 'KEY_COMPROMISE',
   caCompromise: 'CERTIFICATE_AUTHORITY_COMPROMISE',
@@ -38,7 +39,6 @@ const REASONS: Record<RevocationReason, string> = {
   superseded: 'SUPERSEDED',
   cessationOfOperation: 'CESSATION_OF_OPERATION',
   certificateHold: 'CERTIFICATE_HOLD',
-  removeFromCRL: 'REVOCATION_REASON_UNSPECIFIED',
   privilegeWithdrawn: 'PRIVILEGE_WITHDRAWN',
   aaCompromise: 'ATTRIBUTE_AUTHORITY_COMPROMISE',
 };
@@ -125,6 +125,14 @@ export function createGoogleCasIssuer(
     issue,
     renew: issue,
     async revoke(request: RevokeRequest) {
+      const reason = REASONS[request.reason];
+      if (!reason) {
+        throw new UnsupportedOperationError({
+          connector: CONNECTOR,
+          operation: `revoke with reason ${request.reason}`,
+          message: 'Google CAS cannot take a certificate off hold with a revocation; revoke with another reason',
+        });
+      }
       const serial = validateArgument(request.serial, 'hex-serial', CONNECTOR).toLowerCase();
       const found = await client.call(
         'ListCertificates',
@@ -152,7 +160,7 @@ export function createGoogleCasIssuer(
           (calls) =>
             calls.revokeCertificate({
               name,
-              reason: REASONS[request.reason],
+              reason,
               requestId: requestUuid(`revoke:${name}:${request.reason}`),
             }),
           request.signal,
@@ -162,7 +170,7 @@ export function createGoogleCasIssuer(
         ctx.logger.info({ serial, name }, 'CAS had already revoked the certificate');
         return;
       }
-      ctx.logger.info({ serial, name, reason: REASONS[request.reason] }, 'CAS revoked the certificate');
+      ctx.logger.info({ serial, name, reason }, 'CAS revoked the certificate');
     },
     async caChain(options) {
       let pems: string[];
