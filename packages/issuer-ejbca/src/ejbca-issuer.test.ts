@@ -12,7 +12,7 @@ import {
 import { AuthenticationError, type ExistingCertificate, parseConfig, VendorApiError } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ejbcaConfigSchema } from './ejbca-config.js';
-import { createEjbcaIssuer, endEntityUsername } from './ejbca-issuer.js';
+import { createEjbcaIssuer, ejbcaEndTime, endEntityUsername } from './ejbca-issuer.js';
 import { type EjbcaSetup, setUpEjbca } from './test-support/ejbca-setup.js';
 
 const run = promisify(execFile);
@@ -65,6 +65,10 @@ describe('issuer-ejbca against the fake EJBCA', () => {
     await writeFile(join(mtls.dir.path, 'chain.pem'), issued.chainPem.join(''));
     const { stdout } = await run('openssl', ['verify', '-CAfile', 'chain.pem', 'leaf.pem'], { cwd: mtls.dir.path });
     expect(stdout).toContain('leaf.pem: OK');
+  });
+
+  it('writes end_time as EJBCA parses it: ISO 8601 date and time with an explicit UTC offset', () => {
+    expect(ejbcaEndTime(new Date('2027-03-04T05:06:07.890Z'))).toBe('2027-03-04 05:06:07+00:00');
   });
 
   it('names end entities by request id under that policy', async () => {
