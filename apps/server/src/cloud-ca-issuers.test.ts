@@ -43,10 +43,14 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Each cloud CA: how the issuer is configured, which CA must verify what it issued, and what its fake recorded. */
+/**
+ * Each cloud CA: how the issuer is configured (Google CAS through the API, the other two seeded from
+ * their reference `CERTCTL_*` variables), which CA must verify what it issued, and what its fake recorded.
+ */
 const cases = () => [
   {
     type: 'googlecas',
+    env: undefined,
     config: {
       project: cas.project,
       location: cas.location,
@@ -61,21 +65,27 @@ const cases = () => [
   },
   {
     type: 'awsacmpca',
-    config: { region: pca.region, ca_arn: pca.caArn, signing_algorithm: 'SHA256WITHECDSA', endpoint_url: pca.endpoint },
+    env: {
+      CERTCTL_AWS_PCA_REGION: pca.region,
+      CERTCTL_AWS_PCA_CA_ARN: pca.caArn,
+      CERTCTL_AWS_PCA_SIGNING_ALGORITHM: 'SHA256WITHECDSA',
+      CERTCTL_AWS_PCA_VALIDITY_DAYS: '90',
+      CERTCTL_AWS_PCA_ENDPOINT_URL: pca.endpoint,
+    },
     caPem: pca.ca.certificatePem,
     revokedAtVendor: (serial: string) => [...pca.certificates.values()].find((c) => c.serial === serial)?.revoked,
   },
   {
     type: 'ejbca',
-    config: {
-      api_url: ejbcaFake.apiUrl,
-      auth_mode: 'mtls',
-      client_cert_path: file('ejbca-admin.crt', ejbcaFake.adminClient!.certificatePem),
-      client_key_path: file('ejbca-admin.key', ejbcaFake.adminClient!.privateKeyPem),
-      server_ca_path: file('ejbca-server-ca.pem', ejbcaFake.tlsCaPem),
-      ca_name: ejbcaFake.caName,
-      cert_profile: 'SERVER',
-      ee_profile: 'certctl-tls',
+    env: {
+      CERTCTL_EJBCA_API_URL: ejbcaFake.apiUrl,
+      CERTCTL_EJBCA_AUTH_MODE: 'mtls',
+      CERTCTL_EJBCA_CLIENT_CERT_PATH: file('ejbca-admin.crt', ejbcaFake.adminClient!.certificatePem),
+      CERTCTL_EJBCA_CLIENT_KEY_PATH: file('ejbca-admin.key', ejbcaFake.adminClient!.privateKeyPem),
+      CERTCTL_EJBCA_SERVER_CA_PATH: file('ejbca-server-ca.pem', ejbcaFake.tlsCaPem),
+      CERTCTL_EJBCA_CA_NAME: ejbcaFake.caName,
+      CERTCTL_EJBCA_CERT_PROFILE: 'SERVER',
+      CERTCTL_EJBCA_EE_PROFILE: 'certctl-tls',
     },
     caPem: ejbcaFake.ca.certificatePem,
     revokedAtVendor: (serial: string) => ejbcaFake.certificates.get(serial)?.revocationReason,
@@ -85,11 +95,15 @@ const cases = () => [
 describeEachDialect('the server issues managed certificates through the cloud and enterprise CA issuers', (ctx) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ database: ctx, connectors: [googlecas, awsacmpca, ejbca] });
+    server = await startTestServer({
+      database: ctx,
+      connectors: [googlecas, awsacmpca, ejbca],
+      env: Object.assign({}, ...cases().map((ca) => ca.env ?? {})),
+    });
   });
   afterAll(() => server?.stop());
 
-  it('issues through Google CAS, AWS Private CA and EJBCA (each against its fake), openssl verifies every certificate, and revocation reaches the CA', async () => {
+  it('issues through Google CAS (created through the API), AWS Private CA and EJBCA (seeded from CERTCTL_* variables), each against its fake; openssl verifies every certificate, and revocation reaches the CA', async () => {
     const team = await call(server.api, 'POST', '/api/v1/teams', { name: `cloud-${ctx.dialect}` });
     const owner = await call(server.api, 'POST', '/api/v1/owners', {
       name: 'Ops',
@@ -101,13 +115,18 @@ describeEachDialect('the server issues managed certificates through the cloud an
       renewal_window_days: 30,
     });
     for (const ca of cases()) {
-      const issuer = await call(server.api, 'POST', '/api/v1/issuers', {
-        id: `iss-${ca.type}`,
-        name: `${ca.type} (${ctx.dialect})`,
-        type: ca.type,
-        config: ca.config,
-      });
-      expect(issuer.status, issuer.body).toBe(201);
+      if (ca.env) {
+        const seeded = (await call(server.api, 'GET', `/api/v1/issuers/iss-${ca.type}`)).json;
+        expect(seeded, ca.type).toMatchObject({ id: `iss-${ca.type}`, type: ca.type, source: 'env' });
+      } else {
+        const issuer = await call(server.api, 'POST', '/api/v1/issuers', {
+          id: `iss-${ca.type}`,
+          name: `${ca.type} (${ctx.dialect})`,
+          type: ca.type,
+          config: ca.config,
+        });
+        expect(issuer.status, issuer.body).toBe(201);
+      }
       const commonName = `${ca.type}.example.com`;
       const created = await call(server.api, 'POST', '/api/v1/certificates', {
         name: `${ca.type}-${ctx.dialect}`,
