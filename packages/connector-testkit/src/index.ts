@@ -26,6 +26,22 @@ export {
   type StartFakeEjbcaOptions,
   startFakeEjbca,
 } from './fakes/ejbca.js';
+export {
+  type EntrustApiPermission,
+  type EntrustFakeOrder,
+  type EntrustGatewayPermission,
+  type FakeEntrust,
+  type FakeEntrustOptions,
+  startFakeEntrust,
+} from './fakes/entrust.js';
+export { type ClientCredential, issueClientCredential } from './fakes/fake-ca-signing.js';
+export {
+  DIGICERT_PRODUCTS,
+  type DigicertFakeOrder,
+  type DigicertOrderStatus,
+  type FakeDigicert,
+  startFakeDigicert,
+} from './fakes/digicert.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export {
   type CasPermission,
@@ -34,8 +50,23 @@ export {
   startFakeGoogleCas,
 } from './fakes/google-cas.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
+export {
+  type AtlasFakeCertificate,
+  type AtlasPermission,
+  type FakeGlobalSign,
+  type FakeGlobalSignOptions,
+  startFakeGlobalSign,
+} from './fakes/globalsign.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
+export {
+  type FakeSectigo,
+  SECTIGO_NOT_COLLECTABLE,
+  type SectigoCertType,
+  type SectigoFakeCertificate,
+  type SectigoStatus,
+  startFakeSectigo,
+} from './fakes/sectigo.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
 export { type FakeTeams, startFakeTeams, type TeamsPost } from './fakes/teams.js';
 export {

@@ -49,6 +49,7 @@ export {
   parseCidr,
   parseIpAddress,
 } from './ip-address.js';
+export { type IssuedFromBundleOptions, issuedCertificateFromBundle } from './issued-certificate.js';
 export { createMemorySecretStore } from './memory-secret-store.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
@@ -113,4 +114,3 @@ export {
   type PinnedServiceClient,
   type PinnedServiceClientOptions,
 } from './pinned-service-client.js';
-export { type IssuedCertificateInput, issuedCertificateFromPem } from './issued-certificate.js';

@@ -1,66 +1,60 @@
 import { ConnectorError, MalformedInputError } from '@certctl/core';
-import { createCertificateAuthority, generateKeyPair, parseCsr, signCertificate, createCsr } from '@certctl/pki';
+import { createCertificateAuthority, createCsr, generateKeyPair, parseCsr, signCertificate } from '@certctl/pki';
 import { describe, expect, it } from 'vitest';
-import { issuedCertificateFromPem } from './issued-certificate.js';
+import { issuedCertificateFromBundle } from './issued-certificate.js';
 
-const connector = 'issuer-test';
-
-async function fixture() {
-  const ca = await createCertificateAuthority({ subject: { CN: 'issued-certificate test CA' } });
+async function chain() {
+  const root = await createCertificateAuthority({ subject: { CN: 'Root' } });
   const keys = await generateKeyPair({ algorithm: 'ecdsa-p256' });
-  const csr = parseCsr((await createCsr({ keys, subject: { CN: 'leaf.example.test' }, sans: [] })).pem);
+  const csr = parseCsr((await createCsr({ keys, subject: { CN: 'a.example.com' } })).pem);
   const leaf = await signCertificate({
-    subject: { CN: 'leaf.example.test' },
+    subject: { CN: 'a.example.com' },
     publicKey: csr.spki,
-    issuer: { certificate: ca.certificate.pem, privateKey: ca.keys.privateKey },
-    sans: [{ type: 'dns', value: 'leaf.example.test' }],
-    validitySeconds: 3600,
+    issuer: { certificate: root.certificate.pem, privateKey: root.keys.privateKey },
+    sans: [{ type: 'dns', value: 'a.example.com' }],
+    validitySeconds: 86_400,
   });
-  return { ca, csr, leaf };
+  return { root, leaf, csrSpki: csr.spki };
 }
 
-describe('issuedCertificateFromPem', () => {
-  it('splits leaf and chain, drops duplicates and the leaf from the chain, and reports serial and validity', async () => {
-    const { ca, csr, leaf } = await fixture();
-    const issued = issuedCertificateFromPem({
-      connector,
-      source: 'sign',
-      certificatePem: `${leaf.pem}\n${ca.certificate.pem}`,
-      chainPem: [ca.certificate.pem, leaf.pem],
-      csrSpki: csr.spki,
-      orderId: 'order-1',
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('issuedCertificateFromBundle', () => {
+  it('puts the leaf first whatever order the CA sent, with serial, validity and order id', async () => {
+    const { root, leaf, csrSpki } = await chain();
+    const issued = issuedCertificateFromBundle([root.certificate.pem, leaf.pem], {
+      connector: 'issuer-x',
+      source: 'order 1',
+      csrSpki,
+      orderId: '1',
     });
-    expect(issued).toMatchObject({ status: 'issued', serial: leaf.serialNumber, orderId: 'order-1' });
-    expect(issued.chainPem).toEqual([ca.certificate.pem]);
+    expect(issued).toMatchObject({ status: 'issued', serial: leaf.serialNumber, orderId: '1' });
+    expect(issued.certificatePem.replace(/\s/g, '')).toBe(leaf.pem.replace(/\s/g, ''));
+    expect(issued.chainPem).toHaveLength(1);
     expect(issued.notAfter).toEqual(leaf.notAfter);
   });
 
-  it('refuses a certificate for another key, and bytes that are not certificates', async () => {
-    const { csr, leaf } = await fixture();
-    const other = await fixture();
-    const wrongKey = (() => {
-      try {
-        issuedCertificateFromPem({ connector, source: 'sign', certificatePem: other.leaf.pem, csrSpki: csr.spki });
-      } catch (error) {
-        return error;
-      }
-    })();
-    expect(ConnectorError.isInstance(wrongKey)).toBe(true);
-    expect(String(wrongKey)).toContain("sign returned a certificate that does not carry the CSR's public key");
-    const garbage = (() => {
-      try {
-        issuedCertificateFromPem({
-          connector,
-          source: 'sign',
-          certificatePem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
-        });
-      } catch (error) {
-        return error;
-      }
-    })();
-    expect(MalformedInputError.isInstance(garbage)).toBe(true);
-    expect(issuedCertificateFromPem({ connector, source: 'get', certificatePem: leaf.pem }).serial).toBe(
-      leaf.serialNumber,
-    );
+  it('refuses a leaf that does not carry the CSR key, and a bundle that is not one chain', async () => {
+    const { root, leaf } = await chain();
+    const other = await chain();
+    const wrongKey = () =>
+      issuedCertificateFromBundle([leaf.pem], { connector: 'issuer-x', source: 'order 2', csrSpki: other.csrSpki });
+    expect(wrongKey).toThrow(/does not carry the CSR's public key/);
+    expect(ConnectorError.isInstance(caught(wrongKey))).toBe(true);
+    const mixed = () =>
+      issuedCertificateFromBundle([leaf.pem, root.certificate.pem, other.leaf.pem], {
+        connector: 'issuer-x',
+        source: 'order 3',
+      });
+    expect(mixed).toThrow(/order 3 returned certificates that do not parse as one chain/);
+    expect(MalformedInputError.isInstance(caught(mixed))).toBe(true);
+    expect(() => issuedCertificateFromBundle([], { connector: 'issuer-x', source: 'order 4' })).toThrow(/order 4/);
   });
 });

@@ -1,67 +1,53 @@
 /**
- * The IssuedCertificate a CA's answer stands for: the leaf and chain parsed, the leaf checked to carry
- * the CSR's key, the chain without the leaf or duplicates. Every CA connector ends its issue this way.
+ * A CA's PEM answer (leaf and chain in any order) turned into the contract's IssuedCertificate, after
+ * checking that it is one chain and, when the CSR's key is known, that the leaf certifies that key.
  */
 import { type IssuedCertificate, MalformedInputError } from '@certctl/core';
-import { type ParsedCertificate, parseCertificateBundle } from '@certctl/pki';
+import { parseCertificate } from '@certctl/pki';
 import { assertCertifiesCsrKey } from './csr-key.js';
+import { orderCertificateChain } from './pem-bundle.js';
 
-export interface IssuedCertificateInput {
-  /** Connector id for error messages, e.g. `issuer-ejbca`. */
+export interface IssuedFromBundleOptions {
   connector: string;
-  /** What answered, for messages: `CreateCertificate`. */
+  /** What returned the bundle, for messages: `order 1234`. */
   source: string;
-  /** PEM of the leaf, possibly followed by its chain. */
-  certificatePem: string;
-  /** PEM blocks (or one bundle) of the chain, issuing CA first. */
-  chainPem?: string | readonly string[];
-  /** DER SubjectPublicKeyInfo of the CSR (from checkedCsrKey); absent when following up an order whose CSR is gone. */
+  /** DER SubjectPublicKeyInfo of the CSR; the leaf must carry it. */
   csrSpki?: Uint8Array;
   orderId?: string;
 }
 
-/** Parses and checks a CA's answer; a certificate that does not parse or carries another key is refused. */
-export function issuedCertificateFromPem(input: IssuedCertificateInput): IssuedCertificate {
-  const { connector, source } = input;
-  let leafAndChain: ParsedCertificate[];
-  let chain: ParsedCertificate[];
+export function issuedCertificateFromBundle(
+  pems: readonly string[],
+  options: IssuedFromBundleOptions,
+): IssuedCertificate {
+  const { connector, source } = options;
+  let ordered: string[];
+  let leaf: ReturnType<typeof parseCertificate>;
   try {
-    leafAndChain = parseCertificateBundle(input.certificatePem);
-    const chainText = typeof input.chainPem === 'string' ? input.chainPem : (input.chainPem ?? []).join('\n');
-    chain = chainText.trim() ? parseCertificateBundle(chainText) : [];
+    ordered = orderCertificateChain(pems);
+    if (ordered.length === 0) throw new Error('no certificate in the answer');
+    leaf = parseCertificate(ordered[0]!);
   } catch (cause) {
     throw new MalformedInputError({
       connector,
       inputKind: 'certificate',
-      message: `${source} returned certificates that do not parse`,
+      message: `${source} returned certificates that do not parse as one chain: ${(cause as Error).message}`,
       cause,
     });
   }
-  const [leaf] = leafAndChain;
-  if (!leaf) {
-    throw new MalformedInputError({
-      connector,
-      inputKind: 'certificate',
-      message: `${source} returned no certificate`,
-    });
-  }
-  if (input.csrSpki) {
-    assertCertifiesCsrKey(leaf, input.csrSpki, {
+  if (options.csrSpki) {
+    assertCertifiesCsrKey(leaf, options.csrSpki, {
       connector,
       message: `${source} returned a certificate that does not carry the CSR's public key`,
     });
   }
-  const certified = leaf;
-  const chainPems = [...new Set([...leafAndChain.slice(1), ...chain].map((c) => c.pem))].filter(
-    (pem) => pem !== certified.pem,
-  );
   return {
     status: 'issued',
-    certificatePem: certified.pem,
-    chainPem: chainPems,
-    serial: certified.serialNumber,
-    notBefore: certified.notBefore,
-    notAfter: certified.notAfter,
-    ...(input.orderId ? { orderId: input.orderId } : {}),
+    certificatePem: leaf.pem,
+    chainPem: ordered.slice(1),
+    serial: leaf.serialNumber,
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+    ...(options.orderId !== undefined && { orderId: options.orderId }),
   };
 }

@@ -4,7 +4,7 @@
  * pending order the platform follows with getOrder); RevokeCertificate; the CA certificate as the chain.
  */
 import { createHash } from 'node:crypto';
-import { checkedCsrKey, issuedCertificateFromPem, pollUntil, validateArgument } from '@certctl/connector-utils';
+import { checkedCsrKey, issuedCertificateFromBundle, pollUntil, validateArgument } from '@certctl/connector-utils';
 import {
   type ConnectionTestResult,
   type ConnectorContext,
@@ -92,11 +92,10 @@ export function createAwsAcmPcaIssuer(
         message: `GetCertificate returned no certificate for ${arn}`,
       });
     }
-    return issuedCertificateFromPem({
+    const chain = typeof output.CertificateChain === 'string' ? [output.CertificateChain] : [];
+    return issuedCertificateFromBundle([output.Certificate, ...chain], {
       connector: CONNECTOR,
       source: 'GetCertificate',
-      certificatePem: output.Certificate,
-      chainPem: typeof output.CertificateChain === 'string' ? output.CertificateChain : undefined,
       ...(csrSpki ? { csrSpki } : {}),
       orderId: arn,
     });

@@ -4,7 +4,7 @@
  * chain from `/v1/ca/{subject_dn}/certificate/download`, and listExisting through `/v2/certificate/search`.
  */
 import { randomBytes } from 'node:crypto';
-import { checkedCsrKey, issuedCertificateFromPem, validateArgument } from '@certctl/connector-utils';
+import { checkedCsrKey, issuedCertificateFromBundle, validateArgument } from '@certctl/connector-utils';
 import {
   type ConnectionTestResult,
   type ConnectorContext,
@@ -156,13 +156,14 @@ export function createEjbcaIssuer(config: EjbcaIssuerConfig, ctx: ConnectorConte
         message: `pkcs10enroll answered ${response.status} without a certificate (approval pending?); check the end entity ${username} in EJBCA`,
       });
     }
-    const issued = issuedCertificateFromPem({
-      connector: CONNECTOR,
-      source: 'pkcs10enroll',
-      certificatePem: pemOf(body.certificate),
-      chainPem: (body.certificate_chain ?? []).map(pemOf),
-      csrSpki: spki,
-    });
+    const issued = issuedCertificateFromBundle(
+      [pemOf(body.certificate), ...(body.certificate_chain ?? []).map(pemOf)],
+      {
+        connector: CONNECTOR,
+        source: 'pkcs10enroll',
+        csrSpki: spki,
+      },
+    );
     if (body.serial_number && body.serial_number.toLowerCase().replace(/^(00)+(?=..)/, '') !== issued.serial) {
       throw new ConnectorError({
         connector: CONNECTOR,

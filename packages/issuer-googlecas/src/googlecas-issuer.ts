@@ -4,7 +4,7 @@
  * the pool (FetchCaCerts) or the configured CA (GetCertificateAuthority).
  */
 import { createHash } from 'node:crypto';
-import { checkedCsrKey, issuedCertificateFromPem, validateArgument } from '@certctl/connector-utils';
+import { checkedCsrKey, issuedCertificateFromBundle, validateArgument } from '@certctl/connector-utils';
 import {
   type ConnectionTestResult,
   type ConnectorContext,
@@ -111,11 +111,9 @@ export function createGoogleCasIssuer(
       });
     }
     ctx.metrics.increment('googlecas_certificates_issued_total');
-    return issuedCertificateFromPem({
+    return issuedCertificateFromBundle([certificate.pemCertificate, ...(certificate.pemCertificateChain ?? [])], {
       connector: CONNECTOR,
       source: 'CreateCertificate',
-      certificatePem: certificate.pemCertificate,
-      chainPem: certificate.pemCertificateChain ?? [],
       csrSpki: spki,
       ...(certificate.name ? { orderId: certificate.name } : {}),
     });

@@ -3,7 +3,7 @@ import { type FakeRequest, type FakeResponse, type FakeVendor, startFakeVendor }
 import { createTestCa, normalizeSerial, type TestCa } from '../test-pki.js';
 import { verifySigV4 } from './aws-sigv4.js';
 import { createFaultQueue, type FaultQueue, isRecord, parseJsonBody } from './fake-faults.js';
-import { readCsr, signCsr } from './sign-csr.js';
+import { signCsr } from './fake-ca-signing.js';
 
 /** The four actions certctl's issuer calls. */
 export type AcmPcaAction =
@@ -165,13 +165,10 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
       const csrPem = Buffer.from(input.Csr, 'base64').toString('utf8');
       if (!csrPem.includes('-----BEGIN CERTIFICATE REQUEST-----'))
         return error('MalformedCSRException', 'The certificate signing request is invalid.');
-      const contents = await readCsr(csrPem);
-      if (!contents) return error('MalformedCSRException', 'The certificate signing request is invalid.');
-      const commonName = contents.commonName;
-      const leaf = await signCsr(ca, csrPem, contents, {
-        notBefore: new Date(now - 60_000),
-        validitySeconds: Math.floor((notAfter - now) / 1000) + 60,
-      });
+      const signed = await signCsr(ca, csrPem, { validitySeconds: Math.floor((notAfter - now) / 1000) });
+      if (!signed.ok)
+        return error('MalformedCSRException', `The certificate signing request is invalid: ${signed.problem}.`);
+      const { leaf, commonName } = signed;
       const arn = `${caArn}/certificate/${randomBytes(16).toString('hex')}`;
       certificates.set(arn, {
         arn,

@@ -2,7 +2,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { type FakeRequest, type FakeResponse, type FakeVendor, startFakeVendor } from '../fake-vendor.js';
 import { createTestCa, normalizeSerial, type TestCa, type TestLeaf } from '../test-pki.js';
 import { createFaultQueue, type FaultQueue, isRecord, parseJsonBody } from './fake-faults.js';
-import { readCsr, signCsr } from './sign-csr.js';
+import { signCsr } from './fake-ca-signing.js';
 
 const BASE = '/ejbca/ejbca-rest-api';
 
@@ -174,11 +174,6 @@ export async function startFakeEjbca(options: StartFakeEjbcaOptions = {}): Promi
       const responseFormat = body.response_format ?? 'DER';
       if (responseFormat !== 'DER') return problem(400, 'Invalid input. Response format can only be DER or PKCS7');
       if (typeof body.certificate_request !== 'string') return problem(400, 'Invalid certificate request.');
-      const csrPem = body.certificate_request.includes('-----BEGIN')
-        ? body.certificate_request
-        : `-----BEGIN CERTIFICATE REQUEST-----\n${body.certificate_request}\n-----END CERTIFICATE REQUEST-----\n`;
-      const contents = await readCsr(csrPem);
-      if (!contents) return problem(400, 'Error parsing certificate request: invalid PKCS#10 request.');
       const existing = endEntities.get(body.username);
       if (existing && existing.endEntityProfile !== body.end_entity_profile_name)
         return problem(400, `End entity ${body.username} exists with another end entity profile.`);
@@ -200,10 +195,9 @@ export async function startFakeEjbca(options: StartFakeEjbcaOptions = {}): Promi
         if (!(end > Date.now())) return problem(400, 'End time is in the past.');
         validitySeconds = Math.min(validitySeconds, Math.floor((end - Date.now()) / 1000) + 60);
       }
-      const leaf = await signCsr(ca, csrPem, contents, {
-        notBefore: new Date(Date.now() - 60_000),
-        validitySeconds,
-      });
+      const signed = await signCsr(ca, body.certificate_request, { validitySeconds });
+      if (!signed.ok) return problem(400, `Error parsing certificate request: ${signed.problem}.`);
+      const { leaf } = signed;
       certificates.set(leaf.serial, {
         serial: leaf.serial,
         username: body.username,

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, verify as verifySignature, X509Certif
 import { type FakeRequest, type FakeResponse, type FakeVendor, startFakeVendor } from '../fake-vendor.js';
 import { createTestCa, normalizeSerial, type TestCa } from '../test-pki.js';
 import { createFaultQueue, type FaultQueue, isRecord, parseJsonBody } from './fake-faults.js';
-import { readCsr, signCsr } from './sign-csr.js';
+import { signCsr } from './fake-ca-signing.js';
 
 /** The IAM permissions the CAS methods certctl calls require. */
 export type CasPermission =
@@ -256,12 +256,11 @@ export async function startFakeGoogleCas(
         !template.startsWith(`projects/${project}/locations/${location}/certificateTemplates/`))
     )
       return notFound(String(template));
-    const contents = await readCsr(body.pemCsr);
-    if (!contents) return googleError(400, 'INVALID_ARGUMENT', 'Failed to parse certificate.pem_csr');
-    const leaf = await signCsr(ca, body.pemCsr, contents, {
-      notBefore: new Date(Date.now() - 60_000),
-      validitySeconds: lifetimeSeconds + 60,
-    });
+
+    const signed = await signCsr(ca, body.pemCsr, { validitySeconds: lifetimeSeconds });
+    if (!signed.ok)
+      return googleError(400, 'INVALID_ARGUMENT', `Failed to parse certificate.pem_csr: ${signed.problem}`);
+    const { leaf } = signed;
     const record: FakeCasCertificate = {
       name,
       serial: leaf.serial,
