@@ -162,5 +162,28 @@ describeEachDialect('the server issues managed certificates through the cloud an
       expect(revoked.status, revoked.body).toBe(200);
       expect(ca.revokedAtVendor(serial), ca.type).toMatch(/SUPERSEDED/);
     }
+
+    // A certificate EJBCA issued outside certctl is found through its search API and imported.
+    const legacy = await ejbcaFake.ca.issue({ commonName: `legacy-${ctx.dialect}.example.com` });
+    ejbcaFake.certificates.set(legacy.serial, {
+      serial: legacy.serial,
+      username: `legacy-${ctx.dialect}`,
+      certificatePem: legacy.certificatePem,
+      certificateProfile: 'SERVER',
+      endEntityProfile: 'certctl-tls',
+    });
+    const imported = await call(server.api, 'POST', '/api/v1/issuers/iss-ejbca/import', {
+      dry_run: false,
+      owner_id: owner.json.id,
+      team_id: team.json.id,
+      renewal_policy_id: policy.json.id,
+    });
+    expect(imported.status, imported.body).toBe(200);
+    const entry = (imported.json.imported as { serial: string; certificate_id?: string }[]).find(
+      (c) => c.serial === legacy.serial,
+    );
+    expect(entry, imported.body).toBeDefined();
+    const managed = await call(server.api, 'GET', `/api/v1/certificates/${entry!.certificate_id}`);
+    expect(managed.json).toMatchObject({ common_name: `legacy-${ctx.dialect}.example.com`, issuer_id: 'iss-ejbca' });
   }, 90_000);
 });
