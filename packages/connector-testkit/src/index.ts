@@ -18,7 +18,6 @@ export {
   type FakeAcmPcaCertificate,
   startFakeAcmPca,
 } from './fakes/aws-acm-pca.js';
-export { type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
 export {
   type FakeEjbca,
   type FakeEjbcaCertificate,
@@ -26,6 +25,26 @@ export {
   type StartFakeEjbcaOptions,
   startFakeEjbca,
 } from './fakes/ejbca.js';
+export {
+  ACM_OPERATIONS,
+  type AcmFault,
+  type AcmOperation,
+  type FakeAcm,
+  type FakeAcmCertificate,
+  type StartFakeAcmOptions,
+  startFakeAcm,
+} from './fakes/aws-acm.js';
+export { type SigV4Expectation, type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
+export {
+  type CertificatePermission,
+  type FakeKeyVault,
+  type FakeKeyVaultVersion,
+  type KeyVaultFault,
+  type KeyVaultOperation,
+  type SecretPermission,
+  type StartFakeKeyVaultOptions,
+  startFakeKeyVault,
+} from './fakes/azure-key-vault.js';
 export {
   type EntrustApiPermission,
   type EntrustFakeOrder,
@@ -69,6 +88,16 @@ export {
 } from './fakes/sectigo.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
 export { type FakeTeams, startFakeTeams, type TeamsPost } from './fakes/teams.js';
+export {
+  createFakeWindowsHost,
+  type FakeIisBinding,
+  type FakeWindowsCertificate,
+  type FakeWindowsHost,
+  type PowerShellParameter,
+  parsePowerShellParameters,
+  type WindowsTranscriptEntry,
+} from './fakes/windows-host.js';
+export { type FakeWinRm, type StartFakeWinRmOptions, startFakeWinRm } from './fakes/winrm.js';
 export {
   type FileTargetConformanceOptions,
   fileTargetConformance,

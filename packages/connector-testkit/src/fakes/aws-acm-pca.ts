@@ -108,7 +108,6 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
     accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(30).toString('base64'),
   };
-  const secrets = new Map([[credentials.accessKeyId, credentials.secretAccessKey]]);
   const allowed = new Set<AcmPcaAction>(ACTIONS);
   const certificates = new Map<string, FakeAcmPcaCertificate>();
   const byIdempotencyToken = new Map<string, string>();
@@ -230,7 +229,7 @@ export async function startFakeAcmPca(options: { region?: string; accountId?: st
   const handle = async (request: FakeRequest): Promise<FakeResponse> => {
     const target = request.headers['x-amz-target'] ?? '';
     calls.push(target);
-    const refusal = verifySigV4(request, { region, service: 'acm-pca', secrets });
+    const refusal = verifySigV4(request, { ...credentials, region, service: 'acm-pca' });
     if (refusal) return error(refusal.type, refusal.message, refusal.status);
     const fault = faults.take();
     if (fault) return fault;
