@@ -68,7 +68,7 @@ export {
   type FakeGoogleCas,
   startFakeGoogleCas,
 } from './fakes/google-cas.js';
-export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
+export { fakeVendorNetwork } from './fakes/fake-vendor-network.js';
 export {
   type AtlasFakeCertificate,
   type AtlasPermission,

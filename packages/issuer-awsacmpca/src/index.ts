@@ -8,6 +8,7 @@ export type { AwsAcmPcaIssuerConfig } from './awsacmpca-config.js';
 export type { AwsAcmPcaIssuer } from './awsacmpca-issuer.js';
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'awsacmpca',
   displayName: 'AWS Private CA (ACM PCA)',
   version: VERSION,

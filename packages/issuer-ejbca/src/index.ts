@@ -8,6 +8,7 @@ export type { EjbcaIssuerConfig } from './ejbca-config.js';
 export type { EjbcaIssuer } from './ejbca-issuer.js';
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'ejbca',
   displayName: 'EJBCA (Keyfactor)',
   version: VERSION,

@@ -8,6 +8,7 @@ export type { GoogleCasIssuerConfig } from './googlecas-config.js';
 export type { GoogleCasIssuer } from './googlecas-issuer.js';
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'googlecas',
   displayName: 'Google Certificate Authority Service',
   version: VERSION,
