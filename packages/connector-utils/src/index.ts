@@ -50,6 +50,14 @@ export {
   parseIpAddress,
 } from './ip-address.js';
 export { createMemorySecretStore } from './memory-secret-store.js';
+export {
+  certificateMetadata,
+  type FindSecretCertificatesOptions,
+  findSecretCertificates,
+  type SecretCertificate,
+  type SecretCertificateFormat,
+  type SecretCertificatesResult,
+} from './secret-certificates.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
 export {
