@@ -21,6 +21,16 @@ export {
   startFakeEntrust,
 } from './fakes/entrust.js';
 export { type ClientCredential, issueClientCredential } from './fakes/fake-ca-signing.js';
+export {
+  type AddFakeSecretInput,
+  type FakeSecret,
+  type FakeSecretsManager,
+  SECRETS_MANAGER_OPERATIONS,
+  type SecretsManagerFault,
+  type SecretsManagerOperation,
+  type StartFakeSecretsManagerOptions,
+  startFakeSecretsManager,
+} from './fakes/aws-secrets-manager.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
 export {
@@ -93,4 +103,5 @@ export {
   type TestLeaf,
   type TestSans,
 } from './test-pki.js';
+export { createSecretStoreCertificates, type SecretStoreCertificates } from './secret-store-certificates.js';
 export { type WrappedCommand, wrapCommand } from './wrapped-command.js';

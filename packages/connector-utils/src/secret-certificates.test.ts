@@ -48,6 +48,7 @@ describe('findSecretCertificates', () => {
     expect(found.certificates.map((c) => c.format)).toEqual(['pem', 'pem']);
     expect(found.certificates[0]!.metadata.fingerprint_sha256).toBe(opensslFingerprint('leaf.pem'));
     expect(found.certificates[1]!.metadata.fingerprint_sha256).toBe(opensslFingerprint('ca.pem'));
+    expect(found.certificates[1]!.metadata.is_ca).toBe('true');
     expect(found.certificates[0]!.metadata).toMatchObject({
       common_name: 'app.example.test',
       dns_names: 'app.example.test',

@@ -54,7 +54,7 @@ export function certificateMetadata(certificate: ParsedCertificate): Record<stri
     key_algorithm: key.curve ? `${key.type}-${key.curve}` : `${key.type}-${key.bits}`,
     ...(dns.length > 0 ? { dns_names: dns.join(',') } : {}),
     ...(ips.length > 0 ? { ip_addresses: ips.join(',') } : {}),
-    is_ca: String(certificate.basicConstraints?.cA === true),
+    is_ca: String(certificate.basicConstraints?.ca === true),
   };
 }
 
