@@ -40,6 +40,18 @@ export {
   type FakeGlobalSignOptions,
   startFakeGlobalSign,
 } from './fakes/globalsign.js';
+export {
+  crc32c,
+  type FakeGcpSecret,
+  type FakeGcpSecretManager,
+  type FakeGcpSecretVersion,
+  type GcpSecretManagerFault,
+  type GcpSecretManagerOperation,
+  type GcpSecretManagerPermission,
+  type GcpServiceAccountKey,
+  type StartFakeGcpSecretManagerOptions,
+  startFakeGcpSecretManager,
+} from './fakes/gcp-secret-manager.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
