@@ -77,3 +77,53 @@ export async function issueClientCredential(ca: TestCa, commonName: string): Pro
 export function fingerprintHex(colonHex: string): string {
   return colonHex.replace(/:/g, '').toLowerCase();
 }
+
+export interface SignedByFakeCa {
+  certificatePem: string;
+  /** Lowercase hex without leading zero bytes. */
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** Parses a CSR (PEM or bare base64 DER) and checks its self-signature; undefined when it is not a valid PKCS#10 request. */
+export async function readFakeCsr(
+  csr: unknown,
+): Promise<{ commonName?: string; dnsNames: string[]; pem: string } | undefined> {
+  if (typeof csr !== 'string' || csr.length > 32_767) return undefined;
+  const pem = normaliseCsrPem(csr);
+  try {
+    const parsed = parseCsr(pem);
+    if (!(await verifyCsrSignature(parsed.der))) return undefined;
+    const dnsNames = parsed.sans.filter((n) => n.type === 'dns').map((n) => n.value);
+    return { commonName: parsed.commonName, dnsNames, pem };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signs a CSR's key with the fake's test CA: a real certificate `openssl verify` accepts against the CA. */
+export async function signForFakeCa(
+  ca: TestCa,
+  options: { csrPem?: string; commonName: string; dnsNames: string[]; validityDays: number; notBefore?: Date },
+): Promise<SignedByFakeCa> {
+  const leaf = await ca.issue({
+    csrPem: options.csrPem,
+    commonName: options.commonName,
+    sans: { dns: options.dnsNames.length > 0 ? options.dnsNames : [options.commonName] },
+    validitySeconds: options.validityDays * 86_400,
+    notBefore: options.notBefore,
+    extKeyUsages: ['serverAuth', 'clientAuth'],
+  });
+  return {
+    certificatePem: leaf.certificatePem,
+    serial: leaf.serial,
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+  };
+}
+
+/** PEM blocks one after the other, each ending with a newline, as the CAs send them. */
+export function pemLines(...pems: string[]): string {
+  return pems.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join('');
+}
