@@ -26,6 +26,7 @@ export {
   type CertificatePermission,
   type FakeKeyVault,
   type FakeKeyVaultVersion,
+  type FakeKeyVaultPlainSecret,
   type KeyVaultFault,
   type KeyVaultOperation,
   type SecretPermission,

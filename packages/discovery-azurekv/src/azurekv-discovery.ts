@@ -106,18 +106,14 @@ export function createAzureKvDiscovery(config: AzureKvDiscoveryConfig, ctx: Conn
     (!tag || item.tags?.[tag.key] === tag.value);
 
   /** Names from a paged list, each page fetched through `call` so errors are typed. */
-  async function* list(
-    kind: 'certificates' | 'secrets',
-    signal: AbortSignal,
-    maxPageSize?: number,
-  ): AsyncGenerator<ListedObject> {
+  async function* list(kind: 'certificates' | 'secrets', signal: AbortSignal): AsyncGenerator<ListedObject> {
     const f = facts(`list ${kind}`, `${kind}/list`);
     const clients = await call(f, (c) => Promise.resolve(c));
     const pages: AsyncIterator<ListedObject[]> = (
       kind === 'certificates'
         ? clients.certificates.listPropertiesOfCertificates(options(signal))
         : clients.secrets.listPropertiesOfSecrets(options(signal))
-    ).byPage(maxPageSize ? { maxPageSize } : {}) as AsyncIterator<ListedObject[]>;
+    ).byPage() as AsyncIterator<ListedObject[]>;
     while (true) {
       const page = await call(f, () => pages.next());
       if (page.done) return;
@@ -267,7 +263,7 @@ export function createAzureKvDiscovery(config: AzureKvDiscoveryConfig, ctx: Conn
       const signal = options?.signal ?? new AbortController().signal;
       const kind = config.include_certificates ? 'certificates' : 'secrets';
       let any = false;
-      for await (const _ of list(kind, signal, 1)) {
+      for await (const _ of list(kind, signal)) {
         any = true;
         break;
       }

@@ -18,6 +18,8 @@ interface AzureErrorShape {
   errorResponse?: { error?: string; errorDescription?: string };
 }
 
+/** What @azure/identity throws when it cannot get a token. */
+const AAD_ERRORS = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError']);
 const AZ_STATUS = Symbol('certctl.discovery-azurekv.status');
 
 /** The HTTP status behind a typed error made by `toAzureKvError` (401, 403, 404, 429, ...). */
@@ -47,8 +49,10 @@ export function toAzureKvError(error: unknown, facts: AzureKvCallFacts): unknown
 
 function describe(azure: AzureErrorShape, facts: AzureKvCallFacts): ConnectorError {
   const what = `${facts.operation}${facts.name ? ` of ${facts.name}` : ''} on ${facts.vaultUrl}`;
-  if (azure.name === 'AuthenticationError' || azure.name === 'CredentialUnavailableError') {
-    const aad = azure.errorResponse?.error ? ` (${azure.errorResponse.error})` : '';
+  if (AAD_ERRORS.has(azure.name ?? '')) {
+    // Azure AD's error code (`invalid_client`), never its full text, which may echo request details.
+    const code = azure.errorResponse?.error ?? /^([a-z_]+):/.exec(azure.message ?? '')?.[1];
+    const aad = code ? ` (${code})` : '';
     return new AuthenticationError({
       connector: CONNECTOR,
       message: `Azure AD refused a token for ${facts.operation}${aad}: check tenant_id, client_id and client_secret (not expired) or the host's managed identity`,
