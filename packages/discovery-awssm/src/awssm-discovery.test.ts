@@ -154,6 +154,13 @@ describe('AWS Secrets Manager discovery', () => {
     expect(error.message).toMatch(/UnrecognizedClientException.*default credential chain/);
   });
 
+  it('a known key id signed with the wrong secret key fails the recomputed signature', async () => {
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'd3JvbmcgYnV0IHdlbGwtZm9ybWVkIHNlY3JldCBrZXkK');
+    const error = await scanError();
+    expect(AuthenticationError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('InvalidSignatureException');
+  });
+
   it('a denied ListSecrets names the permission to grant', async () => {
     fake.deny('ListSecrets');
     const error = await scanError();

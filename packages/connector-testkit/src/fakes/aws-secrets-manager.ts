@@ -1,10 +1,11 @@
 /**
  * A fake AWS Secrets Manager speaking the JSON 1.1 protocol the SDK uses: `POST /` with
- * `X-Amz-Target: secretsmanager.<Operation>`, a SigV4 `Authorization` header scoped to the fake's
- * key, region and service, errors as `{"__type": ..., "message": ...}`, and NextToken pagination.
+ * `X-Amz-Target: secretsmanager.<Operation>`, a SigV4 signature verified with the fake's key pair,
+ * region and service, errors as `{"__type": ..., "message": ...}`, and NextToken pagination.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type FakeRequest, type FakeResponse, type RecordedRequest, startFakeVendor } from '../fake-vendor.js';
+import { type SigV4Expectation, verifySigV4 } from './aws-sigv4.js';
 import { isRecord, parseJsonBody } from './fake-faults.js';
 
 export const SECRETS_MANAGER_OPERATIONS = ['ListSecrets', 'GetSecretValue', 'DescribeSecret'] as const;
@@ -45,7 +46,7 @@ export interface FakeSecretsManager {
   url: string;
   region: string;
   accountId: string;
-  /** The only access key id the fake accepts (its secret is never checked: the signature's shape is). */
+  /** The only key pair whose signatures the fake accepts (the signature is recomputed with the secret). */
   accessKeyId: string;
   secretAccessKey: string;
   requests: RecordedRequest[];
@@ -72,8 +73,6 @@ export interface StartFakeSecretsManagerOptions {
 
 const JSON_11 = 'application/x-amz-json-1.1';
 const SERVICE = 'secretsmanager';
-const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 const FILTER_KEYS = new Set(['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all']);
 
 class SmError extends Error {
@@ -92,40 +91,13 @@ const reply = (status: number, body: unknown): FakeResponse => ({
   body: JSON.stringify(body),
 });
 
-/** SigV4 as AWS checks it before the operation: header shape, key, date, scope, signed headers. */
-function checkSignature(request: FakeRequest, accessKeyId: string, region: string): void {
-  const header = request.headers.authorization;
-  if (!header) throw new SmError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-  const match = AUTHORIZATION.exec(header);
-  if (!match) {
-    throw new SmError(
-      'IncompleteSignatureException',
-      `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=${header.split(' ')[0]}`,
-    );
-  }
-  const [, keyId, date, scopeRegion, service, signed] = match as unknown as string[];
-  if (keyId !== accessKeyId) {
-    throw new SmError('UnrecognizedClientException', 'The security token included in the request is invalid.');
-  }
-  const amzDate = request.headers['x-amz-date'] ?? '';
-  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date) {
-    throw new SmError(
-      'IncompleteSignatureException',
-      'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.',
-    );
-  }
-  if (scopeRegion !== region || service !== SERVICE) {
-    throw new SmError(
-      'InvalidSignatureException',
-      `Credential should be scoped to a valid region and service ('${region}', '${SERVICE}'), not ('${scopeRegion}', '${service}').`,
-      403,
-    );
-  }
-  const signedHeaders = signed!.split(';');
-  for (const required of ['host', 'x-amz-date', 'x-amz-target']) {
-    if (!signedHeaders.includes(required)) {
-      throw new SmError('InvalidSignatureException', `'${required}' must be a signed header.`, 403);
-    }
+/** SigV4 as AWS checks it before the operation (signature recomputed with the secret key), and the target signed. */
+function checkSignature(request: FakeRequest, expected: SigV4Expectation): void {
+  const refusal = verifySigV4(request, expected);
+  if (refusal) throw new SmError(refusal.type, refusal.message, refusal.status);
+  const signed = /SignedHeaders=([a-z0-9;-]+)/.exec(request.headers.authorization ?? '')?.[1]?.split(';') ?? [];
+  if (!signed.includes('x-amz-target')) {
+    throw new SmError('InvalidSignatureException', "'x-amz-target' must be a signed header.", 403);
   }
 }
 
@@ -316,7 +288,7 @@ export async function startFakeSecretsManager(
       if (request.method !== 'POST' || request.path !== '/') {
         throw new SmError('UnknownOperationException', `${request.method} ${request.path} is not an operation`, 404);
       }
-      checkSignature(request, accessKeyId, region);
+      checkSignature(request, { accessKeyId, secretAccessKey, region, service: SERVICE });
       const target = request.headers['x-amz-target'] ?? '';
       const operation = target.startsWith(`${SERVICE}.`) ? target.slice(SERVICE.length + 1) : '';
       if (!(SECRETS_MANAGER_OPERATIONS as readonly string[]).includes(operation)) {
