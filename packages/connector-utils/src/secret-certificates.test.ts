@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSecretCertificates } from './secret-certificates.js';
 
@@ -94,5 +95,53 @@ describe('findSecretCertificates', () => {
     for (const value of ['hunter2', '{"password":"x"}', '', 'A'.repeat(100), new Uint8Array([0x30, 0x03, 1, 2, 3])]) {
       expect(findSecretCertificates(value).certificates).toEqual([]);
     }
+  });
+
+  it('never throws on arbitrary bytes or text, and whatever it returns is a certificate with its own fingerprint', () => {
+    const leafDer = file('leaf.der');
+    const p12 = file('nopass.p12');
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 512 }),
+      // Mutated real inputs reach deeper into the DER and PKCS#12 parsers.
+      fc.tuple(fc.constantFrom(leafDer, p12), fc.nat(), fc.integer({ min: 0, max: 255 })).map(([base, at, value]) => {
+        const copy = base.slice();
+        copy[at % copy.length] = value;
+        return copy;
+      }),
+      fc.tuple(fc.constantFrom(leafDer, p12), fc.nat()).map(([base, cut]) => base.slice(0, cut % base.length)),
+    );
+    const texts = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string().map((junk) => `${junk}\n${text('leaf.pem')}${junk}`),
+      fc.string().map((junk) => `-----BEGIN CERTIFICATE-----\n${junk}\n-----END CERTIFICATE-----\n`),
+      fc.json(),
+    );
+    fc.assert(
+      fc.property(fc.oneof(bytes, texts), (value) => {
+        const found = findSecretCertificates(value);
+        for (const certificate of found.certificates) {
+          expect(certificate.metadata.fingerprint_sha256).toBe(
+            createHash('sha256').update(certificate.der).digest('hex'),
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a PEM bundle in any order with junk between yields exactly its certificates', () => {
+    const blocks = [text('leaf.key'), text('leaf.pem'), text('ca.pem')];
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(blocks, { minLength: 1 }),
+        fc.array(fc.constantFrom('\n', 'x', ' # note\n')),
+        (picked, junk) => {
+          const value = picked.map((block, i) => `${junk[i] ?? ''}${block}`).join('');
+          const found = findSecretCertificates(value);
+          expect(found.certificates).toHaveLength(picked.filter((b) => b.includes('CERTIFICATE')).length);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
