@@ -9,7 +9,7 @@ import {
   type TempDir,
   type TestContext,
 } from '@certctl/connector-testkit';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AzureKvDiscoveryConfigInput, azureKvConfigSchema, vaultName } from './azurekv-config.js';
 import { createAzureKvDiscovery } from './azurekv-discovery.js';
 import { fakeVaultConfig, seedVault } from './test-support/fake-vault.js';
@@ -120,6 +120,30 @@ describe('Azure Key Vault discovery', () => {
     expect(vaultName('https://prod-tls.vault.azure.net/')).toBe('prod-tls');
     expect(vaultName('https://kv1.vault.azure.cn')).toBe('kv1');
     expect(vaultName('https://vault.internal.example:8443')).toBe('vault.internal.example:8443');
+  });
+
+  it('managed_identity mode gets its token from the host identity endpoint (App Service)', async () => {
+    vi.stubEnv('IDENTITY_ENDPOINT', vault.identityEndpoint);
+    vi.stubEnv('IDENTITY_HEADER', vault.identityHeader);
+    try {
+      const {
+        tenant_id: _t,
+        client_id: _c,
+        client_secret: _s,
+        authority_host: _a,
+        ...rest
+      } = await fakeVaultConfig(vault, dir.path);
+      const source = createAzureKvDiscovery(
+        azureKvConfigSchema.parse({ ...rest, credential_mode: 'managed_identity', include_secrets: false }),
+        ctx,
+      );
+      const items: DiscoveredCertificate[] = [];
+      for await (const item of source.scan(new AbortController().signal)) items.push(item);
+      expect(items.map((i) => i.metadata.name)).toEqual(['web-cert']);
+      expect(vault.aadRequests).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a wrong client secret is an AuthenticationError from Azure AD, without the secret', async () => {
