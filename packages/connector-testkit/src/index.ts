@@ -69,7 +69,6 @@ export {
   startFakeGlobalSign,
 } from './fakes/globalsign.js';
 export {
-  crc32c,
   type FakeGcpSecret,
   type FakeGcpSecretManager,
   type FakeGcpSecretVersion,

@@ -50,6 +50,7 @@ export {
   parseIpAddress,
 } from './ip-address.js';
 export { type IssuedFromBundleOptions, issuedCertificateFromBundle } from './issued-certificate.js';
+export { crc32c } from './crc32c.js';
 export { createMemorySecretStore } from './memory-secret-store.js';
 export {
   certificateMetadata,

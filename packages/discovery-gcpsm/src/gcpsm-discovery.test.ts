@@ -185,6 +185,16 @@ describe('GCP Secret Manager discovery', () => {
     expect(new Set(items.map((i) => i.location)).size).toBe(4);
   });
 
+  it('a payload whose dataCrc32c does not match is skipped with a warning', async () => {
+    fake.secrets().find((s) => s.id === 'tls-api-der')!.versions[0]!.corruptChecksum = true;
+    const items = await scanAll();
+    expect(items.some((i) => i.location.endsWith('/tls-api-der'))).toBe(false);
+    expect(items.some((i) => i.location.endsWith('/tls-web-pem'))).toBe(true);
+    expect(ctx.logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ secret: 'tls-api-der' }) }),
+    );
+  });
+
   it('testConnection lists one secret; an aborted scan makes no call', async () => {
     const source = discovery();
     await expect(source.testConnection()).resolves.toMatchObject({ ok: true });

@@ -5,7 +5,7 @@ import type {
   DiscoveredCertificate,
   DiscoverySourceInstance,
 } from '@certctl/core';
-import { findSecretCertificates } from '@certctl/connector-utils';
+import { crc32c, findSecretCertificates } from '@certctl/connector-utils';
 import { type GcpSmDiscoveryConfig, listFilter } from './gcpsm-config.js';
 import { type GcpSmCallFacts, isPerSecretError, gcpSmErrorCode, toGcpSmError } from './gcpsm-errors.js';
 import { CONNECTOR } from './connector-name.js';
@@ -110,6 +110,17 @@ export function createGcpSmDiscovery(config: GcpSmDiscoveryConfig, ctx: Connecto
         );
         data = bytesOf(response.payload?.data);
         version = response.name?.split('/').at(-1);
+        const expected = response.payload?.dataCrc32c;
+        // Google puts a CRC32C beside the payload so that damage in transit or storage is caught.
+        if (data && expected !== null && expected !== undefined && String(expected) !== String(crc32c(data))) {
+          counts.skipped++;
+          log.warn(
+            { secret: id, version },
+            'payload does not match its dataCrc32c checksum: skipped; the next scan reads it again',
+          );
+          ctx.metrics.increment('discovery_secret_read_failures_total', { connector: CONNECTOR, code: 'checksum' });
+          continue;
+        }
       } catch (error) {
         if (!isPerSecretError(error)) throw error;
         counts.skipped++;

@@ -6,6 +6,7 @@
  * errors are Google's JSON error bodies (`{"error": {"code", "message", "status"}}`).
  */
 import { createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { crc32c } from '@certctl/connector-utils';
 import { type FakeRequest, type FakeResponse, type RecordedRequest, startFakeVendor } from '../fake-vendor.js';
 
 export type GcpSecretManagerPermission = 'secretmanager.secrets.list' | 'secretmanager.versions.access';
@@ -22,6 +23,8 @@ export interface GcpSecretManagerFault {
 export interface FakeGcpSecretVersion {
   version: number;
   data: Uint8Array;
+  /** Reported instead of the data's real CRC32C: a payload damaged in transit or storage. */
+  corruptChecksum?: boolean;
   state: 'ENABLED' | 'DISABLED' | 'DESTROYED';
 }
 
@@ -101,22 +104,6 @@ const googleError = (error: GoogleApiError): FakeResponse => ({
   headers: { 'content-type': 'application/json; charset=UTF-8' },
   body: { error: { code: error.code, message: error.message, status: error.status } },
 });
-
-/** CRC32C (Castagnoli), as Secret Manager reports `dataCrc32c`. */
-const CRC32C_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-export function crc32c(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC32C_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 const b64urlJson = (part: string): Record<string, unknown> | undefined => {
   try {
@@ -313,7 +300,10 @@ export async function startFakeGcpSecretManager(
       headers: { 'content-type': 'application/json; charset=UTF-8' },
       body: {
         name: `projects/${projectNumber}/secrets/${id}/versions/${version.version}`,
-        payload: { data: Buffer.from(version.data).toString('base64'), dataCrc32c: String(crc32c(version.data)) },
+        payload: {
+          data: Buffer.from(version.data).toString('base64'),
+          dataCrc32c: String(version.corruptChecksum ? (crc32c(version.data) ^ 1) >>> 0 : crc32c(version.data)),
+        },
       },
     };
   };
