@@ -12,6 +12,7 @@ export default defineDiscoverySource({
   id: 'awssm',
   displayName: 'AWS Secrets Manager',
   version: VERSION,
+  specificationVersion: 'v1',
   description:
     'Finds certificates (PEM, DER, PKCS#12) stored as AWS Secrets Manager secrets, by name prefix and tag; reports certificate metadata only, never a key',
   configSchema: awsSmConfigSchema,

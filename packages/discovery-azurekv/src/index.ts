@@ -12,6 +12,7 @@ export default defineDiscoverySource({
   id: 'azurekv',
   displayName: 'Azure Key Vault',
   version: VERSION,
+  specificationVersion: 'v1',
   description:
     'Finds certificates in Azure Key Vault: its certificates (public part only) and certificates stored as secrets (PEM, DER, PKCS#12); never a key',
   configSchema: azureKvConfigSchema,

@@ -12,6 +12,7 @@ export default defineDiscoverySource({
   id: 'gcpsm',
   displayName: 'Google Cloud Secret Manager',
   version: VERSION,
+  specificationVersion: 'v1',
   description:
     'Finds certificates (PEM, DER, PKCS#12) stored in Google Cloud Secret Manager, by label and id prefix; reports certificate metadata only, never a key',
   configSchema: gcpSmConfigSchema,
