@@ -67,6 +67,9 @@ describe('findSecretCertificates', () => {
       ['der', opensslFingerprint('leaf.pem')],
     ]);
     expect(findSecretCertificates(Buffer.from(file('leaf.der')).toString('base64')).certificates).toHaveLength(1);
+    // Text kept in a binary secret.
+    expect(findSecretCertificates(new TextEncoder().encode(json)).certificates).toHaveLength(1);
+    expect(findSecretCertificates(new TextEncoder().encode(text('leaf.pem'))).certificates).toHaveLength(1);
   });
 
   it('opens a PKCS#12 without a password and one with the configured password; keys never come out', () => {

@@ -121,10 +121,8 @@ function fromPkcs12(bytes: Uint8Array, options: FindSecretCertificatesOptions): 
 
 function fromBytes(bytes: Uint8Array, options: FindSecretCertificatesOptions): SecretCertificatesResult {
   if (bytes.length === 0) return { certificates: [] };
-  if (bytes[0] !== 0x30) {
-    const text = Buffer.from(bytes).toString('utf8');
-    return text.includes('-----BEGIN') ? fromText(text, options) : { certificates: [] };
-  }
+  // Not a DER SEQUENCE: text stored as bytes (PEM, JSON, base64).
+  if (bytes[0] !== 0x30) return fromText(Buffer.from(bytes).toString('utf8'), options);
   if (isDerCertificate(bytes)) return { certificates: fromDerList([bytes], 'der') };
   return fromPkcs12(bytes, options);
 }
