@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import type { AnyConnectorManifest } from '@certctl/core';
+import type { AnyConnectorManifest, ConnectorNetwork } from '@certctl/core';
 import { loadConfig } from '../config/index.js';
 import { connectorEnvironmentVariables, registerInstalledConnectors } from '../connectors/installed-connectors.js';
 import { createServerRegistry } from '../connectors/server-registry.js';
+import type { ServerFeature } from '../features/server-feature.js';
 import { createLogger } from '../observability/logger.js';
 import { type RunningServer, startServer } from '../server.js';
 import type { DialectContext } from './each-dialect.js';
@@ -29,10 +30,12 @@ export interface TestServerOptions {
   scheduler?: boolean;
   replicaId?: string;
   dataDir?: string;
-  /** The connectors' `ctx.fetch` (e.g. createFakeVendorFetch for vendor fakes on loopback); default the production one. */
-  connectorFetch?: typeof globalThis.fetch;
+  /** The connectors' `ctx.network` (e.g. fakeVendorNetwork for vendor fakes on loopback); default the production one. */
+  connectorNetwork?: ConnectorNetwork;
   /** The server's clock (fake clocks cross alert thresholds). */
   now?: () => Date;
+  /** The features to compose (default: all of them). */
+  features?: readonly ServerFeature[];
   /** Where log lines go (with `CERTCTL_LOG_LEVEL` in `env`), so a test can read what was logged. */
   logDestination?: { write(line: string): void };
 }
@@ -65,7 +68,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
   );
   const logger = createLogger({ level: config.log.level, destination: options.logDestination });
-  const connectors = createServerRegistry(logger, { fetch: options.connectorFetch });
+  const connectors = createServerRegistry(logger, { network: options.connectorNetwork });
   if (options.installed) await registerInstalledConnectors(connectors.registry, []);
   for (const manifest of options.connectors ?? []) connectors.registry.register(manifest);
   const server = await startServer({
@@ -77,6 +80,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     pglite: options.database.url ? undefined : options.database.pglite,
     replicaId: options.replicaId,
     now: options.now,
+    features: options.features,
   });
   return {
     ...server,
