@@ -41,6 +41,14 @@ export {
   type FakeEntrustOptions,
   startFakeEntrust,
 } from './fakes/entrust.js';
+export {
+  type FakeBigIp,
+  type FakeBigIpCertKeyChain,
+  type FakeBigIpCryptoObject,
+  type FakeBigIpProfile,
+  type StartFakeBigIpOptions,
+  startFakeBigIp,
+} from './fakes/f5-bigip.js';
 export { type ClientCredential, issueClientCredential } from './fakes/fake-ca-signing.js';
 export {
   type AddFakeSecretInput,
@@ -79,6 +87,14 @@ export {
   type StartFakeGcpSecretManagerOptions,
   startFakeGcpSecretManager,
 } from './fakes/gcp-secret-manager.js';
+export {
+  type FakeKubernetes,
+  type FakeKubernetesIdentity,
+  type FakeKubernetesSecret,
+  type KubernetesVerb,
+  type StartFakeKubernetesOptions,
+  startFakeKubernetes,
+} from './fakes/kubernetes.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
 export {
