@@ -15,11 +15,11 @@ import { jobView } from '../issuance/jobs.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from './targets.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, name, pageOf, pageQuery, pemText } from '../../http/schemas/common.js';
+import { CONFIG_REPLACES, connectorConfig, idParams, listOf, name, pageOf, pageQuery, pemText, resourceId } from '../../http/schemas/common.js';
 import { agentSchema, jobSchema, targetSchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
-const ref = z.string().min(1).max(128);
+const ref = resourceId;
 /** A target connector installed on the agent and its config JSON Schema (core's configJsonSchema, secret fields marked). */
 const targetTypeReport = z
   .object({
@@ -49,7 +49,7 @@ const targetBody = z
     name,
     type: z.string().min(1).max(64),
     agent_id: ref.nullable().optional(),
-    config: z.record(z.string(), z.unknown()).optional(),
+    config: connectorConfig.optional().describe(CONFIG_REPLACES),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -264,7 +264,7 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'PUT',
       path: '/api/v1/targets/{id}',
       operationId: 'updateTarget',
-      summary: 'Update a target',
+      summary: 'Update a target: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
       tags: ['targets'],
       access: 'operator',
       params: idParams,

@@ -12,15 +12,17 @@ import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
 import {
   idParams,
+  int32,
   listOf,
   nullableTimestamp,
   pageOf,
   pageQuery,
   pemText,
+  resourceId,
   timestamp,
 } from '../../http/schemas/common.js';
 
-const ref = z.string().min(1).max(128);
+const ref = resourceId;
 const discoveryStatus = z.enum(['unmanaged', 'managed', 'dismissed']);
 const discoveredSchema = z.object({
   id: z.string(),
@@ -71,7 +73,7 @@ const reportBody = z
       .array(z.object({ path: z.string().max(4096), error: z.string().max(1000) }).strict())
       .max(10_000)
       .default([]),
-    scan_duration_ms: z.number().min(0).default(0),
+    scan_duration_ms: int32().default(0),
   })
   .strict();
 
