@@ -27,10 +27,7 @@ export function urlProblem(url: string): string | undefined {
  * Why a parsed JSON value is refused, or undefined: too deep, too many values, or a NUL in a
  * string or key. Iterative (an explicit stack), so a hostile nesting cannot overflow the call stack.
  */
-export function jsonProblem(
-  value: unknown,
-  limits: { maxDepth?: number; maxNodes?: number } = {},
-): string | undefined {
+export function jsonProblem(value: unknown, limits: { maxDepth?: number; maxNodes?: number } = {}): string | undefined {
   const maxDepth = limits.maxDepth ?? MAX_JSON_DEPTH;
   const maxNodes = limits.maxNodes ?? MAX_JSON_NODES;
   const stack: [unknown, number, string][] = [[value, 0, '']];
