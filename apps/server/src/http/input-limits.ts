@@ -11,15 +11,21 @@ export const MAX_JSON_NODES = 20_000;
 /** Largest integer accepted for an integer column (PostgreSQL `integer`). */
 export const MAX_INT32 = 2_147_483_647;
 
-/** C0 control characters and DEL. */
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** Whether `value` holds a C0 control character (NUL included) or DEL. */
+export function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 /** A percent-encoded C0 control character or DEL in a URL (NUL included). */
 const ENCODED_CONTROL = /%(?:[01][0-9a-f]|7f)/i;
 
 /** Why a request URL is refused, or undefined. */
 export function urlProblem(url: string): string | undefined {
   if (url.includes('\u0000') || /%00/.test(url)) return 'the URL contains a NUL byte';
-  if (ENCODED_CONTROL.test(url) || CONTROL_CHARACTERS.test(url)) return 'the URL contains a control character';
+  if (ENCODED_CONTROL.test(url) || hasControlCharacter(url)) return 'the URL contains a control character';
   return undefined;
 }
 

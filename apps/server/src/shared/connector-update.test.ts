@@ -36,7 +36,7 @@ const hookNotifier = defineNotifier({
   configSchema: z
     .object({ url: z.string().min(1), token: secret(z.string().min(1)), channel: z.string().optional() })
     .strict(),
-  create: () => ({ send: async () => ({ delivered: true }) }),
+  create: () => ({ send: async () => ({ delivered: true, detail: 'sent' }) }),
 });
 
 const boxTarget = defineTarget({

@@ -15,7 +15,17 @@ import { jobView } from '../issuance/jobs.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from './targets.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { CONFIG_REPLACES, connectorConfig, idParams, listOf, name, pageOf, pageQuery, pemText, resourceId } from '../../http/schemas/common.js';
+import {
+  CONFIG_REPLACES,
+  connectorConfig,
+  idParams,
+  listOf,
+  name,
+  pageOf,
+  pageQuery,
+  pemText,
+  resourceId,
+} from '../../http/schemas/common.js';
 import { agentSchema, jobSchema, targetSchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
@@ -264,7 +274,8 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'PUT',
       path: '/api/v1/targets/{id}',
       operationId: 'updateTarget',
-      summary: 'Update a target: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
+      summary:
+        'Update a target: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
       tags: ['targets'],
       access: 'operator',
       params: idParams,

@@ -11,7 +11,15 @@ import {
 } from './issuers.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { CONFIG_REPLACES, connectorConfig, idParams, listOf, name, pageOf, pageQuery } from '../../http/schemas/common.js';
+import {
+  CONFIG_REPLACES,
+  connectorConfig,
+  idParams,
+  listOf,
+  name,
+  pageOf,
+  pageQuery,
+} from '../../http/schemas/common.js';
 import { issuerSchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
@@ -79,7 +87,8 @@ export function issuerRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'PUT',
       path: '/api/v1/issuers/{id}',
       operationId: 'updateIssuer',
-      summary: 'Update an issuer: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
+      summary:
+        'Update an issuer: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
       tags: ['issuers'],
       access: 'admin',
       params: idParams,

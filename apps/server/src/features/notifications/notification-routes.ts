@@ -18,7 +18,11 @@ import {
   idParams,
   listOf,
   name,
-  nullableTimestamp, pageOf, pageQuery, timestamp } from '../../http/schemas/common.js';
+  nullableTimestamp,
+  pageOf,
+  pageQuery,
+  timestamp,
+} from '../../http/schemas/common.js';
 
 const notifierBody = z
   .object({

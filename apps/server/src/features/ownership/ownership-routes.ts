@@ -7,9 +7,7 @@ import { idParams, listOf, name, pageOf, pageQuery, resourceId } from '../../htt
 import { ownerSchema, teamSchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
-const teamBody = z
-  .object({ id: resourceId.optional(), name, description: z.string().max(2000).optional() })
-  .strict();
+const teamBody = z.object({ id: resourceId.optional(), name, description: z.string().max(2000).optional() }).strict();
 const ownerBody = z
   .object({
     id: resourceId.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTROL_CHARACTERS, jsonProblem, MAX_INT32 } from '../input-limits.js';
+import { hasControlCharacter, jsonProblem, MAX_INT32 } from '../input-limits.js';
 
 export const errorSchema = z.object({
   error: z.string().describe('machine-readable code, e.g. not_found, validation_failed'),
@@ -8,7 +8,7 @@ export const errorSchema = z.object({
   details: z.unknown().optional(),
 });
 
-const noControl = (value: string) => !CONTROL_CHARACTERS.test(value);
+const noControl = (value: string) => !hasControlCharacter(value);
 const noNul = (value: string) => !value.includes('\u0000');
 
 /** A resource id: 1-128 characters, no NUL or other control character. */
@@ -29,12 +29,10 @@ export const int32 = (min = 0, max = MAX_INT32) => z.number().int().min(min).max
  * A connector config: an object nested at most 32 levels with at most 20,000 values and no NUL,
  * checked without recursion before anything walks it (secret keeping, validation).
  */
-export const connectorConfig = z
-  .record(z.string(), z.unknown())
-  .superRefine((value, ctx) => {
-    const problem = jsonProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+export const connectorConfig = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = jsonProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** What PUT does with `config` on issuers, notifiers and targets (docs/security.md, OpenAPI). */
 export const CONFIG_REPLACES =
