@@ -22,10 +22,15 @@ export function hasControlCharacter(value: string): boolean {
 /** A percent-encoded C0 control character or DEL in a URL (NUL included). */
 const ENCODED_CONTROL = /%(?:[01][0-9a-f]|7f)/i;
 
-/** Why a request URL is refused, or undefined. */
+/**
+ * Why a request URL is refused, or undefined: a NUL anywhere, or a control character in the path
+ * (ids, path parameters). The query string may carry other control characters (SCEP clients send
+ * base64 with encoded line breaks); its fields refuse them in their schemas where they cannot hold them.
+ */
 export function urlProblem(url: string): string | undefined {
-  if (url.includes('\u0000') || /%00/.test(url)) return 'the URL contains a NUL byte';
-  if (ENCODED_CONTROL.test(url) || hasControlCharacter(url)) return 'the URL contains a control character';
+  if (url.includes('\u0000') || url.includes('%00')) return 'the URL contains a NUL byte';
+  const path = url.split('?', 1)[0] ?? '';
+  if (ENCODED_CONTROL.test(path) || hasControlCharacter(path)) return 'the URL path contains a control character';
   return undefined;
 }
 
