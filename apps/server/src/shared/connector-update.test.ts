@@ -15,6 +15,7 @@ const treeIssuer = defineIssuer({
   id: 'tree-ca',
   displayName: 'Tree CA',
   version: '0.0.0',
+  specificationVersion: 'v1',
   configSchema: z
     .object({
       hierarchy_mode: z.enum(['single', 'tree']).default('single'),
@@ -33,6 +34,7 @@ const hookNotifier = defineNotifier({
   id: 'hook',
   displayName: 'Hook',
   version: '0.0.0',
+  specificationVersion: 'v1',
   configSchema: z
     .object({ url: z.string().min(1), token: secret(z.string().min(1)), channel: z.string().optional() })
     .strict(),
@@ -43,6 +45,7 @@ const boxTarget = defineTarget({
   id: 'box',
   displayName: 'Box',
   version: '0.0.0',
+  specificationVersion: 'v1',
   configSchema: z
     .object({ host: z.string().min(1), password: secret(z.string().min(8)), port: z.number().optional() })
     .strict(),
