@@ -18,4 +18,21 @@ export const nullableTimestamp = timestamp.nullable();
 /** PEM text limited in size: bodies are limited too, but a field should say what it accepts. */
 export const pemText = z.string().min(1).max(65_536);
 
-export const name = z.string().trim().min(1).max(200);
+// C0 controls and DEL: a name is shown and stored (PostgreSQL cannot hold NUL), never a control character.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** A resource id: 1-128 characters, no NUL or other control character. */
+export const resourceId = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((value) => !CONTROL_CHARACTER.test(value), 'must not contain control characters')
+  .describe('resource id');
+
+/** A display name: 1-200 characters, no control characters. */
+export const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((value) => !CONTROL_CHARACTER.test(value), 'must not contain control characters');
