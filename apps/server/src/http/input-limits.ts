@@ -11,14 +11,9 @@ export const MAX_JSON_NODES = 20_000;
 /** Largest integer accepted for an integer column (PostgreSQL `integer`). */
 export const MAX_INT32 = 2_147_483_647;
 
-/** Whether `value` holds a C0 control character (NUL included) or DEL. */
-export function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
+import { hasControlCharacter } from '@certctl/wire';
+
+export { hasControlCharacter };
 /** A percent-encoded C0 control character or DEL in a URL (NUL included). */
 const ENCODED_CONTROL = /%(?:[01][0-9a-f]|7f)/i;
 

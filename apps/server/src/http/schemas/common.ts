@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { hasControlCharacter, jsonProblem, MAX_INT32 } from '../input-limits.js';
+import { jsonProblem, MAX_INT32 } from '../input-limits.js';
 
 // The primitives the agent protocol shares live in @certctl/wire.
 export { errorSchema, name, nullableTimestamp, pemText, resourceId, timestamp } from '@certctl/wire';
 import { resourceId } from '@certctl/wire';
 
-const noControl = (value: string) => !hasControlCharacter(value);
 const noNul = (value: string) => !value.includes('\u0000');
 
 /** Free text (descriptions, filters): PostgreSQL cannot store NUL, so it is refused. */
