@@ -104,6 +104,7 @@ export {
   splitCertificates,
 } from './pem-bundle.js';
 export { DEFAULT_POLL_SCHEDULE_MS, type PollCheckResult, type PollOptions, pollUntil } from './poll-order.js';
+export { type WaitForIssuanceOptions, waitForIssuance } from './wait-for-issuance.js';
 export {
   type PostDeployVerifyConfig,
   type PostDeployVerifySettings,

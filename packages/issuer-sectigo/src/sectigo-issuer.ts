@@ -7,7 +7,7 @@
 import {
   checkedCsrKey,
   issuedCertificateFromBundle,
-  pollUntil,
+  waitForIssuance,
   splitCertificates,
   validateArgument,
 } from '@certctl/connector-utils';
@@ -15,14 +15,12 @@ import {
   type ConnectionTestResult,
   type ConnectorContext,
   ConnectorError,
-  DeadlineExceededError,
   type ExistingCertificate,
   type IssueRequest,
   type IssueResult,
   type IssuerInstance,
   MalformedInputError,
   type OrderResult,
-  type PendingOrder,
   type RevocationReason,
   type RevokeRequest,
   VendorApiError,
@@ -154,46 +152,19 @@ export function createSectigoIssuer(
   };
 
   /** After enrolling: poll up to issue_wait_seconds; the sslId is never lost to an error here. */
-  const waitBriefly = async (orderId: string, csrSpki: Uint8Array, signal?: AbortSignal): Promise<IssueResult> => {
-    let last: OrderResult | undefined;
-    try {
-      const done = await pollUntil<OrderResult>({
-        check: async () => {
-          last = await look(orderId, csrSpki, signal);
-          return last.status === 'pending'
-            ? { done: false, retryAfterSeconds: undefined }
-            : { done: true, value: last };
-        },
-        description: `Sectigo enrollment ${orderId}`,
-        connector: CONNECTOR,
-        schedule: [2_000, 5_000, 10_000],
-        maxWaitMs: config.issue_wait_seconds * 1000,
-        signal,
-        clock: ctx.clock,
-        logger: ctx.logger,
-      });
-      if (done.status === 'failed')
-        throw new ConnectorError({ connector: CONNECTOR, message: done.reason, retryable: false });
-      return done;
-    } catch (error) {
-      if (
-        ConnectorError.isInstance(error) &&
-        !DeadlineExceededError.isInstance(error) &&
-        !VendorApiError.isInstance(error)
-      )
-        throw error;
-      if (!DeadlineExceededError.isInstance(error))
-        ctx.logger.warn(
-          { ssl_id: orderId, error: (error as Error).message },
-          'checking the new Sectigo enrollment failed; it stays pending',
-        );
-      const pending: PendingOrder =
-        last?.status === 'pending'
-          ? last
-          : { status: 'pending', orderId, retryAfterSeconds: 60, detail: `Sectigo enrollment ${orderId} submitted` };
-      return pending;
-    }
-  };
+  const waitBriefly = (orderId: string, csrSpki: Uint8Array, signal?: AbortSignal): Promise<IssueResult> =>
+    waitForIssuance({
+      connector: CONNECTOR,
+      orderId,
+      description: `Sectigo enrollment ${orderId}`,
+      check: () => look(orderId, csrSpki, signal),
+      maxWaitMs: config.issue_wait_seconds * 1000,
+      placedDetail: `Sectigo enrollment ${orderId} submitted`,
+      logFields: { ssl_id: orderId },
+      signal,
+      clock: ctx.clock,
+      logger: ctx.logger,
+    });
 
   const enroll = async (request: IssueRequest, renewalOf?: string): Promise<IssueResult> => {
     const { spki } = await checkedCsrKey(request.csrPem, { connector: CONNECTOR });
