@@ -4,7 +4,17 @@
 // docker-compose's own validation, the systemd units through systemd-analyze, the Helm chart
 // rendered by Go's text/template and its manifests checked against Kubernetes' schemas.
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -90,7 +100,9 @@ describe('Dockerfiles (lint: the checks hadolint would make that matter here)', 
       for (const line of runLines(stages, 'runtime')) expect(line).not.toMatch(/\b(npm|pnpm|apt-get|curl|wget)\b/);
       // The build context files the stages copy exist.
       for (const s of stages) {
-        for (const { value: copy } of s.instructions.filter((i) => i.keyword === 'COPY' && !i.value.startsWith('--from'))) {
+        for (const { value: copy } of s.instructions.filter(
+          (i) => i.keyword === 'COPY' && !i.value.startsWith('--from'),
+        )) {
           const sources = copy.split(/\s+/).slice(0, -1);
           for (const source of sources) if (source !== '.') expect(existsSync(join(root, source)), source).toBe(true);
         }
@@ -130,11 +142,15 @@ function imageCommand(imageRoot: string, command: string, args: string[]): [stri
   if (!isRoot) return [command, args];
   const script =
     'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec setpriv --reuid=10001 --regid=10001 --clear-groups -- "$@"';
-  return ['unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'image', imageRoot, command, ...args]];
+  return [
+    'unshare',
+    ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'image', imageRoot, command, ...args],
+  ];
 }
 
 function ownedByImageUser(path: string): string {
-  mkdirSync(path, { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  mkdirSync(path, { mode: 0o700 });
   if (isRoot) chownSync(path, IMAGE_UID, IMAGE_UID);
   return path;
 }
@@ -236,17 +252,24 @@ describe('image contents, built with the Dockerfiles own steps', () => {
         if (healthy !== 0) await new Promise((r) => setTimeout(r, 500));
       }
       expect(healthy, `server never became healthy:\n${output.slice(-3000)}`).toBe(0);
+      // The tree the image user runs from is not writable by it (read-only as in the image).
+      const [touch, touchArgs] = imageCommand(roots.server!, 'touch', [join(roots.server!, 'written-at-run-time')]);
+      const write = await run(touch, touchArgs).catch((error) => error);
+      expect(write.stderr).toMatch(/Read-only file system|Permission denied/);
       // Everything it wrote is in the volume, owned by the image user.
       const caPem = join(dataDir, 'tls/ca.pem');
       expect(existsSync(caPem)).toBe(true);
-      if (isRoot) expect(execFileSync('stat', ['-c', '%u', caPem], { encoding: 'utf8' }).trim()).toBe(String(IMAGE_UID));
+      if (isRoot)
+        expect(execFileSync('stat', ['-c', '%u', caPem], { encoding: 'utf8' }).trim()).toBe(String(IMAGE_UID));
 
       const agentState = ownedByImageUser(join(work, 'volumes/agent-state'));
       const agentTmp = ownedByImageUser(join(work, 'volumes/agent-tmp'));
       const agentImageEnv = stageEnv(stage(dockerfiles.agent, 'runtime'));
       const agentEnv = {
         ...agentImageEnv,
-        PATH: agentImageEnv.PATH!.replace('/opt/certctl', roots.agent!).replace('$PATH', process.env.PATH ?? '/usr/bin:/bin'),
+        PATH: agentImageEnv
+          .PATH!.replace('/opt/certctl', roots.agent!)
+          .replace('$PATH', process.env.PATH ?? '/usr/bin:/bin'),
         HOME: agentState,
         TMPDIR: agentTmp,
         CERTCTL_AGENT_STATE_DIR: agentState,
@@ -289,7 +312,9 @@ describe('compose file (docker-compose config: its own schema and interpolation,
       expect(service.build.dockerfile).toBe(`deploy/docker/${app}.Dockerfile`);
       expect(existsSync(join(service.build.context, service.build.dockerfile))).toBe(true);
     }
-    expect(config.services.server.environment.CERTCTL_DATABASE_URL).toMatch(/^postgres:\/\/certctl:.+@postgres:5432\/certctl$/);
+    expect(config.services.server.environment.CERTCTL_DATABASE_URL).toMatch(
+      /^postgres:\/\/certctl:.+@postgres:5432\/certctl$/,
+    );
     expect(config.services.server.depends_on.postgres.condition).toBe('service_healthy');
     expect(config.services.agent.depends_on.server.condition).toBe('service_healthy');
     for (const image of [config.services.postgres.image, config.services.nginx.image]) {
@@ -337,11 +362,15 @@ describe('systemd units (systemd-analyze verify on a scratch root)', () => {
   }
 
   it('the check sees a misspelled setting', async () => {
-    const text = readFileSync(join(deployDir, 'systemd/certctl-server.service'), 'utf8').replace('ProtectClock=', 'ProtectClok=');
+    const text = readFileSync(join(deployDir, 'systemd/certctl-server.service'), 'utf8').replace(
+      'ProtectClock=',
+      'ProtectClok=',
+    );
     expect((await verify('misspelled.service', text)).stderr).toContain("Unknown key 'ProtectClok'");
   });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are arbitrary YAML that the assertions walk
 type Manifest = { file: string; object: any };
 
 async function validateAgainstKubernetesSchema({ object }: Manifest): Promise<void> {
@@ -365,7 +394,10 @@ describe('Helm chart (Go text/template rendering, Kubernetes schema check from k
     bad.server.replicaCount = 0;
     bad.agent.serverUrl = 'http://plain';
     expect(validateValues(bad)).toBe(false);
-    expect(validateValues.errors!.map((e) => e.instancePath).sort()).toEqual(['/agent/serverUrl', '/server/replicaCount']);
+    expect(validateValues.errors!.map((e) => e.instancePath).sort()).toEqual([
+      '/agent/serverUrl',
+      '/server/replicaCount',
+    ]);
   });
 
   it('renders the server Deployment, Service, agent DaemonSet and NetworkPolicies, all valid Kubernetes objects', async () => {
@@ -429,7 +461,10 @@ describe('Helm chart (Go text/template rendering, Kubernetes schema check from k
     const monitor = find('ServiceMonitor');
     expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'https', path: '/metrics', scheme: 'https' });
     const pod = find('DaemonSet').spec.template.spec;
-    expect(pod.volumes.at(-1)).toEqual({ name: 'host-nginx-certs', hostPath: { path: '/etc/nginx/certs', type: 'Directory' } });
+    expect(pod.volumes.at(-1)).toEqual({
+      name: 'host-nginx-certs',
+      hostPath: { path: '/etc/nginx/certs', type: 'Directory' },
+    });
     expect(pod.containers[0].volumeMounts.at(-1)).toEqual({ name: 'host-nginx-certs', mountPath: '/etc/nginx/certs' });
 
     const { manifests: serverOnly } = await renderChart(chartDir, { values: { agent: { enabled: false } } });
@@ -445,6 +480,8 @@ describe('Helm chart (Go text/template rendering, Kubernetes schema check from k
     const deployment = structuredClone(manifests.find((m) => m.object.kind === 'Deployment')!);
     deployment.object.spec.template.spec.containers[0].ports[0].containerPort = '8443';
     await expect(validateAgainstKubernetesSchema(deployment)).rejects.toThrow(/containerPort must be integer/);
-    await expect(renderChart(chartDir, { values: { server: { service: null } } })).rejects.toThrow(/NOTES.txt: nil pointer evaluating .*httpsPort/);
+    await expect(renderChart(chartDir, { values: { server: { service: null } } })).rejects.toThrow(
+      /NOTES.txt: nil pointer evaluating .*httpsPort/,
+    );
   });
 });

@@ -53,7 +53,8 @@ export async function renderChart(chartDir, options = {}) {
     files.set(name, text);
     if (!name.endsWith('.yaml')) continue;
     for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length) throw new Error(`templates/${name} renders invalid YAML: ${doc.errors[0].message}\n${text}`);
+      if (doc.errors.length)
+        throw new Error(`templates/${name} renders invalid YAML: ${doc.errors[0].message}\n${text}`);
       const object = doc.toJS();
       if (object) manifests.push({ file: name, object });
     }

@@ -42,6 +42,10 @@ export const REQUIRED_COMMANDS = {
   '/usr/sbin/sshd': 'openssh-server',
   kubectl: 'kubernetes-client',
   keytool: 'default-jdk-headless',
+  // deploy/: the compose file's validation, the systemd units' check, the image user switch.
+  'docker-compose': 'docker-compose',
+  'systemd-analyze': 'systemd',
+  setpriv: 'util-linux',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)
