@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
+import { validate as lintDockerfile } from 'dockerfile-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { packTarballs } from '../../deploy/docker/pack-tarballs.mjs';
@@ -72,7 +73,16 @@ function scriptArguments(stages: Stages, stageName: string, script: string): str
   });
 }
 
-describe('Dockerfiles (lint: the checks hadolint would make that matter here)', () => {
+describe("Dockerfiles (lint: dockerfile-utils, the VS Code Docker extension's linter, plus our own rules)", () => {
+  it('dockerfile-utils finds nothing wrong in either Dockerfile, and does find a broken one', () => {
+    for (const app of ['server', 'agent']) {
+      const diagnostics = lintDockerfile(readFileSync(join(deployDir, `docker/${app}.Dockerfile`), 'utf8'));
+      expect(diagnostics.map((d) => `${app}.Dockerfile:${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+    }
+    const broken = lintDockerfile('FROM node:20\nHEALTHCHECK --bogus=1 CMD true\nEXPOSE https\n');
+    expect(broken.map((d) => d.message)).toEqual(['Unknown flag: bogus', 'Invalid containerPort: https']);
+  });
+
   for (const app of ['server', 'agent'] as const) {
     it(`${app}.Dockerfile: pinned node base, pack/install/runtime stages, non-root, volume, healthcheck`, () => {
       const stages = dockerfiles[app];
