@@ -410,13 +410,14 @@ describe('Helm chart (Go text/template rendering, Kubernetes schema check from k
     ]);
   });
 
-  it('renders the server Deployment, Service, agent DaemonSet and NetworkPolicies, all valid Kubernetes objects', async () => {
+  it('renders the server Deployment, Service, PodDisruptionBudget, agent DaemonSet and NetworkPolicies, all valid Kubernetes objects', async () => {
     const { manifests, files } = await renderChart(chartDir);
     expect(manifests.map((m) => `${m.object.kind}/${m.object.metadata.name}`)).toEqual([
       'DaemonSet/prod-certctl-agent',
       'NetworkPolicy/prod-certctl-server',
       'NetworkPolicy/prod-certctl-agent',
       'Deployment/prod-certctl-server',
+      'PodDisruptionBudget/prod-certctl-server',
       'Service/prod-certctl-server',
     ]);
     for (const manifest of manifests) await validateAgainstKubernetesSchema(manifest);
@@ -477,7 +478,10 @@ describe('Helm chart (Go text/template rendering, Kubernetes schema check from k
     });
     expect(pod.containers[0].volumeMounts.at(-1)).toEqual({ name: 'host-nginx-certs', mountPath: '/etc/nginx/certs' });
 
-    const { manifests: serverOnly } = await renderChart(chartDir, { values: { agent: { enabled: false } } });
+    const { manifests: serverOnly } = await renderChart(chartDir, {
+      values: { agent: { enabled: false }, server: { replicaCount: 1 } },
+    });
+    // One replica: no PodDisruptionBudget (it would block every drain).
     expect(serverOnly.map((m) => `${m.object.kind}/${m.object.metadata.name}`)).toEqual([
       'NetworkPolicy/prod-certctl-server',
       'Deployment/prod-certctl-server',
