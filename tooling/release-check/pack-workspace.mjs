@@ -37,6 +37,19 @@ export function packWorkspace({ root, workDir, pnpm, only }) {
     [...pnpmArgs, 'install', '--prefer-offline', '--frozen-lockfile', '--ignore-scripts', '--reporter=silent'],
     { cwd: scratch, stdio: 'pipe', env: { ...process.env, CI: 'true' } },
   );
+  // The build bakes each package's version into its code (`VERSION`, `--version`): a package whose
+  // version the changesets bump is rebuilt after the bump, as the release itself would be.
+  const bumped = packages.filter(
+    (pkg) =>
+      JSON.parse(readFileSync(join(scratch, pkg.relativeDir, 'package.json'), 'utf8')).version !== pkg.manifest.version,
+  );
+  if (bumped.length > 0) {
+    execFileSync(
+      pnpmCommand,
+      [...pnpmArgs, '--workspace-concurrency=2', ...bumped.flatMap((pkg) => ['--filter', pkg.name]), 'run', 'build'],
+      { cwd: scratch, stdio: 'pipe', env: { ...process.env, CI: 'true', CERTCTL_BUILD_JAVASCRIPT_ONLY: '1' } },
+    );
+  }
   const packed = [];
   for (const pkg of packages) {
     if (only && !only.includes(pkg.name)) continue;

@@ -10,14 +10,17 @@ import { defineConfig } from 'tsup';
  */
 export function certctlBuild(overrides = {}) {
   const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8'));
+  // The release check rebuilds a package's JavaScript after `changeset version` (the version is baked
+  // in) and keeps the declarations it already has: they do not depend on the version.
+  const javascriptOnly = process.env.CERTCTL_BUILD_JAVASCRIPT_ONLY === '1';
   return defineConfig({
     entry: ['src/index.ts'],
     format: ['esm'],
     target: 'node20',
     platform: 'node',
-    dts: true,
+    dts: !javascriptOnly,
     sourcemap: true,
-    clean: true,
+    clean: !javascriptOnly,
     splitting: false,
     treeshake: true,
     define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },

@@ -340,7 +340,10 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
         metadata: { certificate_id: item.certificate_id, job_id: item.job_id, target_id: item.target_id },
         signal,
       });
-      log.info({ changed: result.changed, detail: result.detail, serial: summary.serialNumber }, 'deployed');
+      log.info(
+        { changed: result.changed, detail: result.detail, serial: summary.serialNumber, metadata: result.metadata },
+        'deployed',
+      );
       const verify = verifySettingsOf(item.target_config);
       const verification = verify
         ? await verifyEndpoint({

@@ -19,6 +19,8 @@ export interface FakeRequest {
   json(): unknown;
   /** The verified client certificate, when `clientCa` is set. */
   clientCertificate?: { subject: string; fingerprint256: string; serialNumber: string };
+  /** Numbers the TCP connection the request came on (connection-bound auth such as NTLM). */
+  connection?: number;
 }
 
 export interface FakeResponse {
@@ -123,6 +125,16 @@ export async function startFakeVendor(options: StartFakeVendorOptions = {}): Pro
   const requests: RecordedRequest[] = [];
   const ca = tls ? (options.ca ?? (await createTestCa({ commonName: 'certctl fake vendor CA' }))) : undefined;
 
+  const connections = new WeakMap<object, number>();
+  let connectionCount = 0;
+  const connectionOf = (socket: object) => {
+    let id = connections.get(socket);
+    if (id === undefined) {
+      id = ++connectionCount;
+      connections.set(socket, id);
+    }
+    return id;
+  };
   const listener = async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -179,6 +191,7 @@ export async function startFakeVendor(options: StartFakeVendorOptions = {}): Pro
         text: () => body.toString('utf8'),
         json: () => JSON.parse(body.toString('utf8')),
         clientCertificate,
+        connection: connectionOf(req.socket),
       };
       let response: FakeResponse;
       try {

@@ -12,12 +12,73 @@ export {
   type StartFakeVendorOptions,
   startFakeVendor,
 } from './fake-vendor.js';
+export {
+  ACM_OPERATIONS,
+  type AcmFault,
+  type AcmOperation,
+  type FakeAcm,
+  type FakeAcmCertificate,
+  type StartFakeAcmOptions,
+  startFakeAcm,
+} from './fakes/aws-acm.js';
+export { type SigV4Expectation, type SigV4Refusal, verifySigV4 } from './fakes/aws-sigv4.js';
+export {
+  type CertificatePermission,
+  type FakeKeyVault,
+  type FakeKeyVaultVersion,
+  type KeyVaultFault,
+  type KeyVaultOperation,
+  type SecretPermission,
+  type StartFakeKeyVaultOptions,
+  startFakeKeyVault,
+} from './fakes/azure-key-vault.js';
+export {
+  type EntrustApiPermission,
+  type EntrustFakeOrder,
+  type EntrustGatewayPermission,
+  type FakeEntrust,
+  type FakeEntrustOptions,
+  startFakeEntrust,
+} from './fakes/entrust.js';
+export { type ClientCredential, issueClientCredential } from './fakes/fake-ca-signing.js';
+export {
+  DIGICERT_PRODUCTS,
+  type DigicertFakeOrder,
+  type DigicertOrderStatus,
+  type FakeDigicert,
+  startFakeDigicert,
+} from './fakes/digicert.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
 export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
+export {
+  type AtlasFakeCertificate,
+  type AtlasPermission,
+  type FakeGlobalSign,
+  type FakeGlobalSignOptions,
+  startFakeGlobalSign,
+} from './fakes/globalsign.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
+export {
+  type FakeSectigo,
+  SECTIGO_NOT_COLLECTABLE,
+  type SectigoCertType,
+  type SectigoFakeCertificate,
+  type SectigoStatus,
+  startFakeSectigo,
+} from './fakes/sectigo.js';
 export { type FakeSlack, type SlackMessage, startFakeSlack } from './fakes/slack.js';
 export { type FakeTeams, startFakeTeams, type TeamsPost } from './fakes/teams.js';
+export {
+  createFakeWindowsHost,
+  type FakeIisBinding,
+  type FakeWindowsCertificate,
+  type FakeWindowsHost,
+  type PowerShellParameter,
+  parsePowerShellParameters,
+  type WindowsTranscriptEntry,
+} from './fakes/windows-host.js';
+export { type FakeWinRm, type StartFakeWinRmOptions, startFakeWinRm } from './fakes/winrm.js';
 export {
   type FileTargetConformanceOptions,
   fileTargetConformance,

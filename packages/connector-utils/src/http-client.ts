@@ -62,6 +62,8 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Whether repeating the request is safe; defaults to true for GET, HEAD, OPTIONS, PUT, DELETE. */
   idempotent?: boolean;
+  /** Non-2xx statuses returned as a response instead of thrown (e.g. 401 in a challenge-response handshake). */
+  acceptStatus?: readonly number[];
 }
 
 export interface HttpResponse {
@@ -105,6 +107,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     body: string | Uint8Array | undefined,
     timeoutMs: number,
     callerSignal: AbortSignal | undefined,
+    acceptStatus: readonly number[] = [],
   ): Promise<HttpResponse> => {
     const label = describeRequest(method, url);
     const timeoutSignal = AbortSignal.timeout(Math.max(1, timeoutMs));
@@ -119,7 +122,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
       const bytes = await readCapped(response.body, maxResponseBytes, label, connector);
       const responseHeaders = flattenHeaders(response.headers);
-      if (response.statusCode < 200 || response.statusCode > 299) {
+      if ((response.statusCode < 200 || response.statusCode > 299) && !acceptStatus.includes(response.statusCode)) {
         const secrets = sensitiveHeaderValues(headers);
         const text = redactValues(new TextDecoder().decode(bytes.subarray(0, 8192)), secrets);
         const snippet = text.replace(/\s+/g, ' ').trim().slice(0, ERROR_SNIPPET_CHARS);
@@ -182,6 +185,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             body,
             Math.min(request.timeoutMs ?? options.timeoutMs, remaining),
             request.signal,
+            request.acceptStatus,
           );
         } catch (error) {
           if (request.signal?.aborted || !retryAllowed || !isRetryable(error) || attemptNumber >= maxAttempts)

@@ -49,6 +49,7 @@ export {
   parseCidr,
   parseIpAddress,
 } from './ip-address.js';
+export { type IssuedFromBundleOptions, issuedCertificateFromBundle } from './issued-certificate.js';
 export { createMemorySecretStore } from './memory-secret-store.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
@@ -113,3 +114,70 @@ export {
   type PinnedServiceClient,
   type PinnedServiceClientOptions,
 } from './pinned-service-client.js';
+export {
+  fileTime,
+  md4,
+  NTLM_NEGOTIATE_FLAGS,
+  type NtlmChallenge,
+  type NtlmResponses,
+  ntlmAuthenticateMessage,
+  ntlmNegotiateMessage,
+  ntlmV2Responses,
+  ntowfv2,
+  parseNtlmAuthenticate,
+  parseNtlmChallenge,
+  splitNtlmUser,
+} from './ntlm.js';
+export {
+  createLocalPowerShellRunner,
+  type PowerShellResult,
+  type PowerShellRunner,
+  readPowerShellAnswer,
+} from './powershell-runner.js';
+export {
+  encodePowerShellCommand,
+  hasControlCharacter,
+  POWERSHELL_ARGUMENTS,
+  POWERSHELL_STDIN_BOOTSTRAP,
+  type PowerShellValue,
+  powerShellLiteral,
+  powerShellStdin,
+  quotePowerShell,
+  renderPowerShellScript,
+  scriptFromPowerShellStdin,
+} from './powershell-script.js';
+export {
+  createWinRmClient,
+  createWinRmPowerShellRunner,
+  type WinRmClient,
+  type WinRmClientOptions,
+  type WinRmCommandResult,
+  WSMAN_ACTIONS,
+  WSMAN_COMMAND_DONE,
+  WSMAN_NAMESPACES,
+  WSMAN_SHELL_RESOURCE,
+  WSMAN_SIGNAL_TERMINATE,
+  wsmanEnvelope,
+} from './winrm-client.js';
+export {
+  buildWindowsPfx,
+  CERT_STORE_BODIES,
+  type CertStoreLocation,
+  type CertStoreOperation,
+  certStoreScript,
+  createWindowsPowerShell,
+  execDeadlineMs,
+  execDeadlineSchema,
+  runWindowsOperation,
+  type StoreCertificate,
+  WINDOWS_STORE_LOCATIONS,
+  type WindowsPfx,
+  type WinRmSettings,
+  windowsAdvice,
+  windowsStoreNameSchema,
+  windowsText,
+  windowsThumbprint,
+  winrmSettingsSchema,
+  wrapWindowsScriptBody,
+  winrmSettingsShape,
+} from './windows-host.js';

@@ -189,6 +189,11 @@ export interface IssuerInstance {
   /** RFC 9773 renewal information; `undefined` when the CA has none for this certificate. */
   renewalInfo?(certificatePem: string, options?: { signal?: AbortSignal }): Promise<RenewalInfo | undefined>;
   listExisting?(options?: { signal?: AbortSignal }): AsyncIterable<ExistingCertificate>;
+  /**
+   * What the CA account offers, read from the CA (products, organizations, domains...), so the app can
+   * offer those choices; JSON, snake_case keys.
+   */
+  accountMetadata?(options?: { signal?: AbortSignal }): Promise<Record<string, unknown>>;
   /** The CA tree, top first. Required when `capabilities.caHierarchy` (with the three below). */
   listCas?(options?: { signal?: AbortSignal }): Promise<CaNode[]>;
   createCa?(request: CreateCaRequest): Promise<CaNode>;

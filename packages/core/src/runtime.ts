@@ -28,6 +28,7 @@ const METHOD_SIGNALS: Record<string, SignalPlacement> = {
   caChain: { kind: 'options', index: 0 },
   testConnection: { kind: 'options', index: 0 },
   listExisting: { kind: 'options', index: 0 },
+  accountMetadata: { kind: 'options', index: 0 },
   listCas: { kind: 'options', index: 0 },
   createCa: { kind: 'request' },
   setIssuingCa: { kind: 'options', index: 1 },

@@ -19,6 +19,8 @@ export interface DeployResult {
   changed: boolean;
   /** What was done, for the job log: files written, command run, endpoint verified. */
   detail: string;
+  /** Facts the target learned that the caller should keep, e.g. `certificate_arn` after a first cloud import. */
+  metadata?: Record<string, string>;
 }
 
 export interface ValidateDeploymentRequest {

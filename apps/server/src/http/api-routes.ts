@@ -14,6 +14,7 @@ import { policyRoutes } from './routes/policy-routes.js';
 import { metricsRoute, publicRoutes } from './routes/system-routes.js';
 import { workflowRoutes } from './routes/workflow-routes.js';
 import { scepRoutes } from '../scep/scep-routes.js';
+import { issuerImportRoutes } from '../issuer-import/issuer-import-routes.js';
 
 /** Every route of the HTTPS listener, the OpenAPI document included (it describes all the others). */
 export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRouteSpec[] {
@@ -24,6 +25,7 @@ export function apiRoutes(deps: ServiceDeps, info: { version: string }): AnyRout
     ...ownershipRoutes(deps),
     ...policyRoutes(deps),
     ...issuerRoutes(deps),
+    ...issuerImportRoutes(deps),
     ...caHierarchyRoutes(deps),
     ...certificateRoutes(deps),
     ...workflowRoutes(deps),

@@ -41,7 +41,7 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
     }
     const issuer = await deps.db
       .selectFrom('issuers')
-      .select(['type', 'enabled'])
+      .select(['type', 'enabled', 'config'])
       .where('id', '=', certificate.issuerId)
       .executeTakeFirst();
     if (!issuer?.enabled)
@@ -65,10 +65,11 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
       return 'succeeded';
     }
     if (result.status === 'pending') {
-      const deadline = job.caOrderDeadline ?? new Date(deps.now().getTime() + deps.settings.caOrderTimeoutMs);
+      const waitMs = caOrderWaitMs(issuer.config, deps.settings.caOrderTimeoutMs);
+      const deadline = job.caOrderDeadline ?? new Date(deps.now().getTime() + waitMs);
       if (deadline.getTime() <= deps.now().getTime())
         throw new ConnectorError({
-          message: `CA order ${result.orderId} did not complete before its deadline`,
+          message: `CA order ${result.orderId} did not complete before its deadline (${result.detail ?? 'still pending'}); look it up at the CA, or raise the issuer's poll_max_wait_seconds`,
           retryable: false,
         });
       const waitSeconds = Math.min(Math.max(result.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, 1), MAX_POLL_SECONDS);
@@ -98,6 +99,12 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
   }
 }
 
+/** How long a pending CA order is followed: the issuer's `poll_max_wait_seconds` when its connector has one. */
+function caOrderWaitMs(config: Record<string, unknown>, fallbackMs: number): number {
+  const seconds = config.poll_max_wait_seconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : fallbackMs;
+}
+
 async function buildIssueRequest(deps: ServiceDeps, certificate: Certificate, job: Job): Promise<IssueRequest> {
   if (!job.csrPem) throw new ConnectorError({ message: `job ${job.id} has no CSR`, retryable: false });
   const profile = certificate.profileId
@@ -122,6 +129,8 @@ async function buildIssueRequest(deps: ServiceDeps, certificate: Certificate, jo
       certificate_id: certificate.id,
       job_id: job.id,
       ...(certificate.environment && { environment: certificate.environment }),
+      // The CA order of the version being replaced, so a CA with renewal orders links them.
+      ...(previous?.caOrderId && { previous_order_id: previous.caOrderId }),
     },
   };
 }

@@ -1,0 +1,2 @@
+/** The connector's name in error messages and logs: `[certctl] [target-awsacm] ...`. */
+export const CONNECTOR = 'target-awsacm';

@@ -1,0 +1,2 @@
+/** The connector's name in error messages and logs: `[certctl] [target-iis] ...`. */
+export const CONNECTOR = 'target-iis';
