@@ -41,6 +41,7 @@ export function packWorkspace({ root, workDir, pnpm, only }) {
   // version the changesets bump is rebuilt after the bump, as the release itself would be.
   const bumped = packages.filter(
     (pkg) =>
+      (!only || only.includes(pkg.name)) &&
       JSON.parse(readFileSync(join(scratch, pkg.relativeDir, 'package.json'), 'utf8')).version !== pkg.manifest.version,
   );
   if (bumped.length > 0) {
