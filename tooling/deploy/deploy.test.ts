@@ -15,6 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,6 +26,7 @@ import { validate as lintDockerfile } from 'dockerfile-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { packTarballs } from '../../deploy/docker/pack-tarballs.mjs';
+import { ensurePostgres } from '../services/index.mjs';
 import { parseDockerfile, stageEnv } from './dockerfile.mjs';
 import { renderChart } from './helm-render.mjs';
 
@@ -298,7 +300,74 @@ describe('image contents, built with the Dockerfiles own steps', () => {
       expect(code, `the server did not stop cleanly on SIGTERM:\n${output.slice(-2000)}`).toBe(0);
     }
   }, 300_000);
+
+  it('two server replicas from the image tree share one PostgreSQL (the compose and Helm setup): both healthy and ready', async () => {
+    const adminUrl = await ensurePostgres();
+    const database = `certctl_images_${process.pid}_${Date.now()}`;
+    await run('psql', [adminUrl, '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${database}`]);
+    const url = new URL(adminUrl);
+    url.pathname = `/${database}`;
+    const imageEnv = stageEnv(stage(dockerfiles.server, 'runtime'));
+    const replicas = [];
+    try {
+      for (const name of ['a', 'b']) {
+        const dataDir = ownedByImageUser(join(work, `volumes/replica-${name}-data`));
+        const tmp = ownedByImageUser(join(work, `volumes/replica-${name}-tmp`));
+        const env = {
+          ...imageEnv,
+          PATH: imageEnv
+            .PATH!.replace('/opt/certctl', roots.server!)
+            .replace('$PATH', process.env.PATH ?? '/usr/bin:/bin'),
+          HOME: dataDir,
+          TMPDIR: tmp,
+          CERTCTL_DATA_DIR: dataDir,
+          CERTCTL_SERVER_HOST: '127.0.0.1',
+          CERTCTL_SERVER_PORT: String(await freePort()),
+          CERTCTL_PKI_HTTP_PORT: String(await freePort()),
+          CERTCTL_DATABASE_URL: url.toString(),
+          CERTCTL_CONFIG_ENCRYPTION_KEY: 'image-test-config-encryption-key-0123456789abcdef',
+        };
+        const [command, args] = imageCommand(roots.server!, 'certctl-server', []);
+        const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const replica = { env, child, output: '', exited: new Promise<number | null>((r) => child.once('exit', r)) };
+        child.stdout.on('data', (chunk) => (replica.output += chunk));
+        child.stderr.on('data', (chunk) => (replica.output += chunk));
+        replicas.push(replica);
+      }
+      for (const replica of replicas) {
+        const [command, args] = imageCommand(roots.server!, 'node', [join(roots.server!, 'healthcheck.mjs'), 'server']);
+        let healthy = false;
+        for (let attempt = 0; attempt < 240 && !healthy && replica.child.exitCode === null; attempt++) {
+          healthy = await run(command, args, { env: replica.env }).then(
+            () => true,
+            () => false,
+          );
+          if (!healthy) await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(healthy, `replica never became healthy:\n${replica.output.slice(-3000)}`).toBe(true);
+        const ready = await fetchStatus(`https://127.0.0.1:${replica.env.CERTCTL_SERVER_PORT}/ready`);
+        expect(ready, '/ready: the database answers').toBe(200);
+      }
+    } finally {
+      for (const replica of replicas) replica.child.kill('SIGTERM');
+      const codes = await Promise.all(replicas.map((r) => r.exited));
+      await run('psql', [adminUrl, '-c', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]).catch(() => undefined);
+      expect(codes, replicas.map((r) => r.output.slice(-1500)).join('\n----\n')).toEqual(replicas.map(() => 0));
+    }
+  }, 300_000);
 });
+
+function fetchStatus(url: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('compose file (docker-compose config: its own schema and interpolation, no daemon)', () => {
   const composeFile = join(deployDir, 'compose/compose.yaml');
