@@ -5,25 +5,25 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config/index.js';
 import { loadTlsMaterial, type TlsMaterial } from './connectors/bootstrap-tls.js';
 import { loadConfigCipher } from './connectors/encryption-key.js';
-import { seedIssuersFromEnv, seedNotifiersFromEnv } from './connectors/env-seeding.js';
+import { BUILTIN_ISSUER, seedIssuersFromEnv, seedNotifiersFromEnv } from './connectors/env-seeding.js';
 import { createIssuerRuntimes } from './connectors/issuer-runtimes.js';
 import { createNotifierRuntimes } from './connectors/notifier-runtimes.js';
 import type { ServerRegistry } from './connectors/server-registry.js';
 import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
-import { apiRoutes, pkiRoutes } from './http/api-routes.js';
-import { registerEstRoutes } from './est/est-routes.js';
 import { createAuthenticator } from './http/authentication.js';
 import { buildHttpApp } from './http/build-app.js';
+import { openApiRoute } from './http/openapi.js';
+import type { RouteGroup } from './http/route-spec.js';
+import { SERVER_FEATURES } from './features/index.js';
+import type { FeatureParts, ServerFeature } from './features/server-feature.js';
 import { createRateLimiter } from './http/rate-limiter.js';
 import type { ServerLogger } from './observability/logger.js';
 import { createServerMetrics } from './observability/metrics.js';
-import { registerAcmeServer } from './acme/acme-routes.js';
 import { createJobRunner, type JobRunner } from './scheduler/job-runner.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
-import { createEnvKeyRing, ensureBootstrapAdminKey } from './services/api-keys.js';
-import type { ServiceDeps } from './services/service-deps.js';
-import { createScepEndpoints, registerScepMetrics } from './scep/scep-setup.js';
+import { createEnvKeyRing, ensureBootstrapAdminKey } from './shared/api-keys.js';
+import type { ServiceDeps } from './shared/service-deps.js';
 
 export const SERVER_VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
@@ -38,6 +38,8 @@ export interface StartServerOptions {
   scheduler?: boolean;
   /** An open PGlite to use instead of one in the data dir (tests share one per file). */
   pglite?: PGlite;
+  /** The features to compose (default: all of them). */
+  features?: readonly ServerFeature[];
   replicaId?: string;
   now?: () => Date;
 }
@@ -107,7 +109,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await notifiers.stopAll();
       await registry.stopAll();
     });
-    await seedIssuersFromEnv(database.db, registry, cipher, config.connectorEnv);
+    const seededIssuers = await seedIssuersFromEnv(database.db, registry, cipher, config.connectorEnv);
     await seedNotifiersFromEnv(database.db, registry, cipher, config.connectorEnv);
 
     let runner: JobRunner | undefined;
@@ -133,71 +135,40 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         awaitingCsrTimeoutMs: config.jobs.awaitingCsrTimeoutMs,
         awaitingApprovalTimeoutMs: config.jobs.awaitingApprovalTimeoutMs,
         notifications: config.notifications,
-        scep: createScepEndpoints(config.scep, logger),
       },
       replicaId: options.replicaId ?? `replica-${randomBytes(6).toString('hex')}`,
       now: options.now ?? (() => new Date()),
       notifyJobs: () => runner?.wake(),
     };
-    const schedulerOn = options.scheduler ?? config.scheduler.enabled;
-    runner = createJobRunner(deps, { concurrency: config.scheduler.renewalConcurrency });
-    const scheduler = createScheduler(deps, runner, config.scheduler);
-    if (!schedulerOn) deps.notifyJobs = () => {};
-    cleanup.push(() => scheduler.stop());
-
-    metrics.addCollectedGauge('certctl_certificates', 'Managed certificates by status', ['status'], async () => {
-      const rows = await database.db
-        .selectFrom('certificates')
-        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-        .groupBy('status')
-        .execute();
-      return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
-    });
-    metrics.addCollectedGauge('certctl_jobs', 'Jobs by status', ['status'], async () => {
-      const rows = await database.db
-        .selectFrom('jobs')
-        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-        .groupBy('status')
-        .execute();
-      return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
-    });
-    metrics.addCollectedGauge(
-      'certctl_notification_outbox',
-      'Notification outbox rows by status (dead = dead letters)',
-      ['status'],
-      async () => {
-        const rows = await database.db
-          .selectFrom('notificationOutbox')
-          .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-          .groupBy('status')
-          .execute();
-        return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
-      },
-    );
-    metrics.addCollectedGauge('certctl_approvals_pending', 'Approval requests waiting for a decision', [], async () => {
-      const row = await database.db
-        .selectFrom('approvals')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('state', '=', 'pending')
-        .executeTakeFirstOrThrow();
-      return [{ value: Number(row.n) }];
-    });
-
-    if (deps.settings.scep) registerScepMetrics(metrics, deps.settings.scep);
-
     const bootstrapAdminKey = await ensureBootstrapAdminKey(deps, config.auth.namedKeys.length > 0);
-    const localCa =
-      registry.has('issuer', 'local') &&
-      (await database.db.selectFrom('issuers').select('id').where('id', '=', 'iss-local').executeTakeFirst())
-        ? await issuers.get('iss-local')
-        : undefined;
+    const bootstrapIssuer = seededIssuers.find((issuer) => issuer.type === BUILTIN_ISSUER.connector);
     const tls = await loadTlsMaterial({
       certPath: config.server.tlsCertPath,
       keyPath: config.server.tlsKeyPath,
       dataDir: config.dataDir,
       host: config.server.host,
-      localCa,
+      localCa: bootstrapIssuer ? await issuers.get(bootstrapIssuer.id) : undefined,
     });
+
+    const parts: FeatureParts[] = [];
+    for (const feature of options.features ?? SERVER_FEATURES) {
+      const added = await feature.setup({ version: SERVER_VERSION, deps, config, tls });
+      parts.push(added);
+      if (added.close) cleanup.push(() => added.close?.());
+    }
+    const executors = parts.flatMap((p) => (p.executeJob ? [p.executeJob] : []));
+    if (executors.length !== 1) throw new Error(`exactly one feature must run jobs; ${executors.length} do`);
+    for (const gauge of parts.flatMap((p) => p.gauges ?? []))
+      metrics.addCollectedGauge(gauge.name, gauge.help, gauge.labelNames, gauge.collect);
+
+    const schedulerOn = options.scheduler ?? config.scheduler.enabled;
+    runner = createJobRunner(deps, { concurrency: config.scheduler.renewalConcurrency, execute: executors[0]! });
+    const scheduler = createScheduler(deps, runner, {
+      jobProcessorMs: config.scheduler.jobProcessorMs,
+      loops: parts.flatMap((p) => p.loops ?? []),
+    });
+    if (!schedulerOn) deps.notifyJobs = () => {};
+    cleanup.push(() => scheduler.stop());
 
     const authenticator = createAuthenticator({
       db: database.db,
@@ -215,22 +186,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       metrics,
     };
+    const apiGroups: RouteGroup[] = parts.flatMap((p) => p.api ?? []);
+    const apiRoutes = () => apiGroups.flatMap((group) => group.routes);
+    apiGroups.push({ name: 'openapi', routes: [openApiRoute(apiRoutes, { version: SERVER_VERSION })] });
     const api = await buildHttpApp({
       ...common,
-      routes: apiRoutes(deps, { version: SERVER_VERSION }),
+      groups: apiGroups,
       tls: {
         cert: tls.cert,
         key: tls.key,
-        requestCert: Boolean(
-          config.est?.profiles.some((p) => p.mtlsEnabled) || config.scep?.profiles.some((p) => p.mtlsTrustBundlePath),
-        ),
+        requestCert: parts.some((p) => p.requestsClientCertificates),
       },
     });
-    if (config.acmeServer.enabled)
-      await registerAcmeServer(api, { deps, config: config.acmeServer, publicUrl: config.server.publicUrl });
     cleanup.push(() => api.close());
-    if (config.est) await registerEstRoutes(api, deps, config.est, { bodyLimit: config.http.maxBodyBytes, tls });
-    const pki = await buildHttpApp({ ...common, routes: pkiRoutes(deps) });
+    const pki = await buildHttpApp({ ...common, groups: parts.flatMap((p) => p.pki ?? []) });
     cleanup.push(() => pki.close());
 
     const urls: RunningServer['urls'] = {};

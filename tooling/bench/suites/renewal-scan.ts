@@ -17,7 +17,7 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from 'kysely';
-import { runRenewalCheck } from '../../../apps/server/src/services/maintenance.ts';
+import { runRenewalCheck } from '../../../apps/server/src/features/issuance/maintenance.ts';
 import { startTestServer } from '../../../apps/server/src/testing/test-server.ts';
 import { createCsr, generateKeyPair, signCertificate } from '../../../packages/pki/src/index.ts';
 import { arg, emit } from '../lib/measure.ts';

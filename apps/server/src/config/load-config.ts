@@ -1,5 +1,5 @@
-import { EstConfigProblem, isEstVariable, parseEstConfig } from '../est/est-config.js';
-import { isScepVariable, loadScepConfig } from '../scep/scep-config.js';
+import { EstConfigProblem, isEstVariable, parseEstConfig } from '../features/est/est-config.js';
+import { isScepVariable, loadScepConfig } from '../features/scep/scep-config.js';
 import { type ServerConfig, SERVER_VARIABLES, envSchema, toServerConfig } from './server-config.js';
 
 /** A configuration problem that stops start-up; its message is the one line an operator reads. */

@@ -1,11 +1,19 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
-import type { EstConfig } from '../est/est-config.js';
+import type { EstConfig } from '../features/est/est-config.js';
 import { namedApiKeys } from './named-api-keys.js';
-import { NOTIFICATION_VARIABLES, type NotificationConfig, toNotificationConfig } from './notification-config.js';
-import { ACME_SERVER_VARIABLES, type AcmeServerConfig, toAcmeServerConfig } from './acme-server-config.js';
-import type { ScepConfig } from '../scep/scep-config.js';
+import {
+  NOTIFICATION_VARIABLES,
+  type NotificationConfig,
+  toNotificationConfig,
+} from '../features/notifications/notification-config.js';
+import {
+  ACME_SERVER_VARIABLES,
+  type AcmeServerConfig,
+  toAcmeServerConfig,
+} from '../features/acme/acme-server-config.js';
+import type { ScepConfig } from '../features/scep/scep-config.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 

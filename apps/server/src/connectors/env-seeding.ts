@@ -66,7 +66,10 @@ async function seedInstancesFromEnv(
   return seeded;
 }
 
-/** Issuers from `CERTCTL_<VENDOR>_*` (id `iss-<connector>`), and the built-in local CA `iss-local` when that connector is installed. */
+/** The issuer seeded even without variables when its connector is installed; it also signs the bootstrap HTTPS certificate. */
+export const BUILTIN_ISSUER = { connector: 'local', name: 'Local CA' } as const;
+
+/** Issuers from `CERTCTL_<VENDOR>_*` (id `iss-<connector>`), and the built-in local CA when that connector is installed. */
 export function seedIssuersFromEnv(
   db: Executor,
   registry: ConnectorRegistry,
@@ -77,7 +80,7 @@ export function seedIssuersFromEnv(
     kind: 'issuer',
     table: 'issuers',
     idPrefix: 'iss',
-    builtin: { id: 'local', name: 'Local CA' },
+    builtin: { id: BUILTIN_ISSUER.connector, name: BUILTIN_ISSUER.name },
   });
 }
 

@@ -1,13 +1,17 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AcmeAuthMode, AcmeTables } from './acme-tables.js';
+import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
+import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
+import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
+import type { ScepTables } from '../features/scep/scep-tables.js';
+import type { CreatedAt, Json, JsonWithDefault, Timestamp, UpdatedAt } from './column-types.js';
 
-/** A timestamp column: Date out, Date in. */
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-/** A jsonb column: parsed value out, JSON text in (both drivers would turn a JS array into a PostgreSQL array). */
-type Json<T> = ColumnType<T, string, string>;
-type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
+export type { DiscoveredCertificate, DiscoveryScan, DiscoveryStatus } from '../features/discovery/discovery-tables.js';
+export type {
+  AlertSeverity,
+  Notifier,
+  OutboxRow,
+  OutboxStatus,
+} from '../features/notifications/notification-tables.js';
 
 export type CertificateStatus =
   | 'pending'
@@ -256,41 +260,6 @@ export interface DeploymentVerification {
   verified_at: string;
 }
 
-export type DiscoveryStatus = 'unmanaged' | 'managed' | 'dismissed';
-
-export interface DiscoveryScansTable {
-  id: string;
-  agentId: string;
-  directories: JsonWithDefault<string[]>;
-  certificatesFound: Generated<number>;
-  errors: JsonWithDefault<{ path: string; error: string }[]>;
-  scanDurationMs: Generated<number>;
-  createdAt: CreatedAt;
-}
-
-export interface DiscoveredCertificatesTable {
-  id: string;
-  agentId: string;
-  sourcePath: string;
-  fingerprintSha256: string;
-  commonName: string | null;
-  sans: JsonWithDefault<string[]>;
-  serial: string;
-  subject: Generated<string>;
-  issuer: Generated<string>;
-  notBefore: Timestamp;
-  notAfter: Timestamp;
-  keyAlgorithm: Generated<string>;
-  certificatePem: string;
-  status: Generated<DiscoveryStatus>;
-  managedCertificateId: string | null;
-  dismissReason: string | null;
-  lastScanId: string | null;
-  firstSeenAt: CreatedAt;
-  lastSeenAt: UpdatedAt;
-  updatedAt: UpdatedAt;
-}
-
 export interface ApprovalsTable {
   id: string;
   certificateId: string;
@@ -329,59 +298,6 @@ export interface CrlCacheTable {
   generatedAt: Timestamp | null;
 }
 
-export type AlertSeverity = 'informational' | 'warning' | 'critical';
-export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'dead';
-
-export interface NotifiersTable {
-  id: string;
-  name: string;
-  type: string;
-  /** The connector config with every secret field encrypted (see connectors/config-cipher). */
-  config: Json<Record<string, unknown>>;
-  enabled: Generated<boolean>;
-  source: Generated<'database' | 'env'>;
-  testStatus: Generated<'untested' | 'ok' | 'failed'>;
-  testDetail: string | null;
-  lastTestedAt: Timestamp | null;
-  createdAt: CreatedAt;
-  updatedAt: UpdatedAt;
-}
-
-export interface NotificationOutboxTable {
-  id: string;
-  dedupKey: string;
-  action: Generated<'send' | 'resolve'>;
-  event: string;
-  severity: AlertSeverity;
-  channel: string;
-  notifierId: string;
-  certificateId: string | null;
-  versionId: string | null;
-  thresholdDays: number | null;
-  payload: Json<Record<string, unknown>>;
-  status: Generated<OutboxStatus>;
-  attempts: Generated<number>;
-  maxAttempts: number;
-  nextAttemptAt: Timestamp;
-  leaseOwner: string | null;
-  leaseExpiresAt: Timestamp | null;
-  lastError: string | null;
-  providerId: string | null;
-  sentAt: Timestamp | null;
-  createdAt: CreatedAt;
-  updatedAt: UpdatedAt;
-}
-
-/** Intune challenges already used: single use on every replica, and the per-device enrolment count. */
-export interface ScepIntuneChallengesTable {
-  replayKey: string;
-  scepProfile: string;
-  deviceSubject: string;
-  deviceIssuer: string;
-  consumedAt: Timestamp;
-  keepUntil: Timestamp;
-}
-
 export interface AuditEventsTable {
   seq: Generated<string | number>;
   id: string;
@@ -395,7 +311,8 @@ export interface AuditEventsTable {
   createdAt: CreatedAt;
 }
 
-export interface Database extends AcmeTables {
+/** Every table: the core schema here, and each feature's own tables. */
+export interface Database extends AcmeTables, DiscoveryTables, NotificationTables, ScepTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;
@@ -415,11 +332,6 @@ export interface Database extends AcmeTables {
   revocations: RevocationsTable;
   crlCache: CrlCacheTable;
   auditEvents: AuditEventsTable;
-  discoveryScans: DiscoveryScansTable;
-  discoveredCertificates: DiscoveredCertificatesTable;
-  notifiers: NotifiersTable;
-  notificationOutbox: NotificationOutboxTable;
-  scepIntuneChallenges: ScepIntuneChallengesTable;
 }
 
 export type Team = Selectable<TeamsTable>;
@@ -440,7 +352,3 @@ export type NewJob = Insertable<JobsTable>;
 export type Approval = Selectable<ApprovalsTable>;
 export type Revocation = Selectable<RevocationsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
-export type DiscoveryScan = Selectable<DiscoveryScansTable>;
-export type DiscoveredCertificate = Selectable<DiscoveredCertificatesTable>;
-export type Notifier = Selectable<NotifiersTable>;
-export type OutboxRow = Selectable<NotificationOutboxTable>;

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { Executor } from '../db/open-database.js';
-import type { Actor } from '../services/actor.js';
-import { type ResolvedKey, resolveStoredKey } from '../services/api-keys.js';
-import { ServiceError } from '../services/service-errors.js';
+import type { Actor } from '../shared/actor.js';
+import { type ResolvedKey, resolveStoredKey } from '../shared/api-keys.js';
+import { ServiceError } from '../shared/service-errors.js';
 import type { RouteAccess } from './route-spec.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
 

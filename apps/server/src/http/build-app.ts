@@ -3,16 +3,16 @@ import { randomBytes } from 'node:crypto';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Authenticator } from './authentication.js';
-import { ServiceError } from '../services/service-errors.js';
+import { ServiceError } from '../shared/service-errors.js';
 import { handleError, sendError } from './http-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { AnyRouteSpec } from './route-spec.js';
+import type { AnyRouteSpec, RouteGroup } from './route-spec.js';
 import { installResponseHeaders } from './security-headers.js';
-import { installScepBodyParsing } from '../scep/scep-body-parsing.js';
 import { toWire } from './wire-format.js';
 
 export interface HttpAppOptions {
-  routes: readonly AnyRouteSpec[];
+  /** Every route of this listener, in groups: each group is its own scope (body parsers, error format). */
+  groups: readonly RouteGroup[];
   authenticator: Authenticator;
   rateLimiter?: RateLimiter;
   corsOrigins: readonly string[];
@@ -25,7 +25,7 @@ export interface HttpAppOptions {
 
 const SERVED = new WeakMap<FastifyInstance, string[]>();
 
-/** Every `METHOD /path` the app serves (HEAD excluded), in OpenAPI template syntax: what the parity test checks. */
+/** Every `METHOD /path` the app serves (HEAD only where a spec declares it), in OpenAPI template syntax: what the parity test checks. */
 export function servedRoutes(app: FastifyInstance): string[] {
   return SERVED.get(app) ?? [];
 }
@@ -65,15 +65,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const app = Fastify(serverOptions as FastifyServerOptions) as unknown as FastifyInstance;
   const served: string[] = [];
   SERVED.set(app, served);
+  // fastify adds a HEAD route beside every GET; only HEAD routes declared by a spec count as served.
+  const declaredHead = new Set(
+    options.groups.flatMap((g) => g.routes.filter((r) => r.method === 'HEAD').map((r) => toFastifyPath(r.path))),
+  );
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat())
-      if (method !== 'HEAD') served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+      if (method !== 'HEAD' || declaredHead.has(route.url))
+        served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
-  // Binary protocol bodies reach their routes as a Buffer (DER OCSP requests).
-  app.addContentTypeParser(['application/ocsp-request'], { parseAs: 'buffer' }, (_request, body, done) =>
-    done(null, body),
-  );
-  installScepBodyParsing(app);
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
@@ -87,10 +87,34 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     });
   });
 
-  for (const route of options.routes) {
-    app.route({
+  for (const group of options.groups) await app.register(async (scope) => registerGroup(scope, group, options));
+  return app;
+}
+
+function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpAppOptions): void {
+  const { bodies } = group;
+  if (bodies) {
+    if (bodies.raw === '*') scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      bodies.raw === '*' ? '*' : [...bodies.raw],
+      { parseAs: 'buffer', ...(bodies.bodyLimit !== undefined && { bodyLimit: bodies.bodyLimit }) },
+      (_request, body, done) => done(null, body),
+    );
+    const assumed = bodies.defaultContentType;
+    if (assumed) {
+      scope.addHook('onRequest', async (request) => {
+        if (request.method === 'POST' && !request.headers['content-type']) request.headers['content-type'] = assumed;
+      });
+    }
+  }
+  if (group.errorHandler) scope.setErrorHandler(group.errorHandler);
+  const explicitHead = new Set(group.routes.filter((r) => r.method === 'HEAD').map((r) => r.path));
+  for (const route of group.routes) {
+    scope.route({
       method: route.method,
       url: toFastifyPath(route.path),
+      ...(route.method === 'GET' && explicitHead.has(route.path) && { exposeHeadRoute: false }),
+      ...(route.bodyLimit !== undefined && { bodyLimit: route.bodyLimit }),
       handler: async (request, reply) => {
         const actor = await options.authenticator.authenticate(request, route.access).catch((error: unknown) => {
           // Failed logins spend the caller's address bucket, which slows key guessing.
@@ -124,5 +148,4 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       },
     });
   }
-  return app;
 }

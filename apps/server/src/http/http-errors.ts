@@ -1,7 +1,7 @@
 import { ConfigValidationError, ConnectorError } from '@certctl/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
-import { ServiceError } from '../services/service-errors.js';
+import { ServiceError } from '../shared/service-errors.js';
 
 export interface ErrorBody {
   error: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnyRouteSpec } from './route-spec.js';
+import { type AnyRouteSpec, defineRoute } from './route-spec.js';
 import { errorSchema } from './schemas/common.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -96,4 +96,23 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
     },
     paths,
   };
+}
+
+/** `GET /api/v1/openapi.json`: the document of every route the listener serves, built on first request. */
+export function openApiRoute(routes: () => readonly AnyRouteSpec[], info: { version: string }): AnyRouteSpec {
+  let document: unknown;
+  return defineRoute({
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    operationId: 'getOpenApi',
+    summary: 'This API as OpenAPI 3.1',
+    tags: ['meta'],
+    access: 'public',
+    responses: { 200: { description: 'OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
+    handler: ({ reply }) => {
+      document ??= buildOpenApiDocument(routes(), info);
+      reply.header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(document);
+    },
+  });
 }

@@ -1,6 +1,9 @@
-import { runIssuanceJob } from '../services/issuance-runner.js';
-import { claimJobs } from '../services/job-queue.js';
-import type { ServiceDeps } from '../services/service-deps.js';
+import type { Job } from '../db/tables.js';
+import { claimJobs } from './job-queue.js';
+import type { ServiceDeps } from '../shared/service-deps.js';
+
+/** Runs one claimed job to its next state and says how it ended (a metric label). */
+export type JobExecutor = (job: Job) => Promise<string>;
 
 export interface JobRunner {
   /** Claims and runs due jobs until none is left; concurrent calls share one pass. */
@@ -14,7 +17,7 @@ export interface JobRunner {
  * Server-side job execution. No leader: every replica claims with SKIP LOCKED, so replicas share
  * the work and never take the same job.
  */
-export function createJobRunner(deps: ServiceDeps, options: { concurrency: number }): JobRunner {
+export function createJobRunner(deps: ServiceDeps, options: { concurrency: number; execute: JobExecutor }): JobRunner {
   let current: Promise<number> | undefined;
   let again = false;
   let stopped = false;
@@ -26,7 +29,7 @@ export function createJobRunner(deps: ServiceDeps, options: { concurrency: numbe
       if (stopped) return total;
       const jobs = await claimJobs(deps.db, deps.replicaId, deps.settings.jobLeaseMs, options.concurrency);
       if (jobs.length === 0) return total;
-      const outcomes = await Promise.all(jobs.map((job) => runIssuanceJob(deps, job)));
+      const outcomes = await Promise.all(jobs.map((job) => options.execute(job)));
       for (const [i, job] of jobs.entries()) deps.metrics.jobsProcessed.inc({ type: job.type, outcome: outcomes[i]! });
       total += jobs.length;
     }

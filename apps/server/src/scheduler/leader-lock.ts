@@ -1,16 +1,5 @@
 import { sql } from 'kysely';
-import type { ServiceDeps } from '../services/service-deps.js';
-
-/** Stable 64-bit-safe advisory lock keys, one per loop. */
-export const LOOP_LOCK_KEYS = {
-  renewalCheck: 7_302_001,
-  expiry: 7_302_002,
-  timeouts: 7_302_003,
-  crl: 7_302_004,
-  notifications: 7_302_061,
-  expiryAlerts: 7_302_062,
-  digest: 7_302_063,
-} as const;
+import type { ServiceDeps } from '../shared/service-deps.js';
 
 /**
  * Runs `work` only if this replica wins the loop's PostgreSQL advisory lock, held on a dedicated

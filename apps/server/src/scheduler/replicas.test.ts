@@ -3,7 +3,7 @@ import { call, certificateBody, createBasics, makeCsr } from '../testing/api-fix
 import { createScratchPostgres, type ScratchPostgres } from '../testing/postgres-database.js';
 import { createTestCa } from '../testing/test-issuer.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { runRenewalCheck } from '../services/maintenance.js';
+import { runRenewalCheck } from '../features/issuance/maintenance.js';
 import { withLeaderLock } from './leader-lock.js';
 
 describe('two server replicas on one PostgreSQL', () => {

@@ -1,17 +1,21 @@
-import { crlIssuerIds, currentCrl } from '../services/crl.js';
-import { reapTimeouts, refreshExpiryStatuses, runRenewalCheck } from '../services/maintenance.js';
-import type { ServiceDeps } from '../services/service-deps.js';
+import type { ServiceDeps } from '../shared/service-deps.js';
 import type { JobRunner } from './job-runner.js';
-import { LOOP_LOCK_KEYS, withLeaderLock } from './leader-lock.js';
-import { type NotificationLoopName, notificationLoops, startNotificationLoops } from './notification-loops.js';
+import { withLeaderLock } from './leader-lock.js';
 
-export interface SchedulerIntervals {
-  renewalCheckMs: number;
-  jobProcessorMs: number;
-  jobTimeoutCheckMs: number;
-  agentHealthMs: number;
-  shortLivedExpiryMs: number;
-  crlGenerationMs: number;
+/** One periodic loop, declared by the feature that owns the work. */
+export interface ScheduledLoop {
+  /** Unique across the server; `runLoop(name)` runs it now (tests, admin). */
+  name: string;
+  /** Timer interval; without it the loop only runs on demand. */
+  everyMs?: number;
+  /** Also run once when the scheduler starts (work missed during downtime). */
+  atStart?: boolean;
+  /**
+   * PostgreSQL advisory lock key (stable, unique): only the replica holding it runs the loop.
+   * Omitted for work replicas share safely on their own (SKIP LOCKED claims).
+   */
+  leaderLockKey?: number;
+  run(): Promise<unknown>;
 }
 
 export interface Scheduler {
@@ -22,40 +26,43 @@ export interface Scheduler {
   runLoop(name: LoopName): Promise<void>;
 }
 
-export type LoopName = 'renewalCheck' | 'jobs' | 'timeouts' | 'expiry' | 'crl' | NotificationLoopName;
+export type LoopName = string;
 
 /**
- * The periodic loops. Each tick is skipped while the previous run of the same loop is still going;
- * loops that change shared state run under a PostgreSQL advisory lock so only one replica runs them
- * at a time. Job execution is not leader-bound: replicas share it through SKIP LOCKED claims.
+ * Runs the features' loops plus the job runner's pass. Each tick is skipped while the previous run of
+ * the same loop is still going; loops with a leader lock key run on one replica at a time. Job
+ * execution is not leader-bound: replicas share it through SKIP LOCKED claims.
  */
-export function createScheduler(deps: ServiceDeps, runner: JobRunner, intervals: SchedulerIntervals): Scheduler {
+export function createScheduler(
+  deps: ServiceDeps,
+  runner: JobRunner,
+  options: { jobProcessorMs: number; loops: readonly ScheduledLoop[] },
+): Scheduler {
   const timers: NodeJS.Timeout[] = [];
   const running = new Map<LoopName, Promise<void>>();
-
-  const loops: Record<LoopName, () => Promise<unknown>> = {
-    renewalCheck: () => withLeaderLock(deps, LOOP_LOCK_KEYS.renewalCheck, () => runRenewalCheck(deps)),
-    jobs: () => runner.runOnce(),
-    timeouts: () => withLeaderLock(deps, LOOP_LOCK_KEYS.timeouts, () => reapTimeouts(deps)),
-    expiry: () => withLeaderLock(deps, LOOP_LOCK_KEYS.expiry, () => refreshExpiryStatuses(deps)),
-    crl: () =>
-      withLeaderLock(deps, LOOP_LOCK_KEYS.crl, async () => {
-        for (const issuerId of await crlIssuerIds(deps)) {
-          await currentCrl(deps, issuerId).catch((error) =>
-            deps.logger.warn(
-              { issuer_id: issuerId, error: error instanceof Error ? error.message : String(error) },
-              'CRL pre-generation failed',
-            ),
-          );
-        }
-      }),
-    ...notificationLoops(deps),
-  };
+  const all: ScheduledLoop[] = [
+    { name: 'jobs', everyMs: options.jobProcessorMs, atStart: true, run: () => runner.runOnce() },
+    ...options.loops,
+  ];
+  const loops = new Map<LoopName, () => Promise<unknown>>();
+  const lockKeys = new Map<number, string>();
+  for (const loop of all) {
+    if (loops.has(loop.name)) throw new Error(`two scheduler loops are named "${loop.name}"`);
+    const key = loop.leaderLockKey;
+    if (key !== undefined) {
+      const other = lockKeys.get(key);
+      if (other) throw new Error(`scheduler loops "${other}" and "${loop.name}" share leader lock key ${key}`);
+      lockKeys.set(key, loop.name);
+    }
+    loops.set(loop.name, key === undefined ? loop.run : () => withLeaderLock(deps, key, loop.run));
+  }
 
   const runLoop = (name: LoopName): Promise<void> => {
     const inFlight = running.get(name);
     if (inFlight) return inFlight;
-    const run = loops[name]()
+    const loop = loops.get(name);
+    if (!loop) return Promise.reject(new Error(`no scheduler loop "${name}"`));
+    const run = loop()
       .then(() => undefined)
       .catch((error) => deps.logger.error({ loop: name, err: error }, 'scheduler loop failed'))
       .finally(() => running.delete(name));
@@ -66,18 +73,13 @@ export function createScheduler(deps: ServiceDeps, runner: JobRunner, intervals:
   return {
     runLoop,
     start() {
-      const every = (name: LoopName, ms: number, atStart: boolean) => {
-        if (atStart) void runLoop(name);
-        const timer = setInterval(() => void runLoop(name), ms);
+      for (const loop of all) {
+        if (loop.everyMs === undefined) continue;
+        if (loop.atStart) void runLoop(loop.name);
+        const timer = setInterval(() => void runLoop(loop.name), loop.everyMs);
         timer.unref?.();
         timers.push(timer);
-      };
-      every('jobs', intervals.jobProcessorMs, true);
-      every('renewalCheck', intervals.renewalCheckMs, true);
-      every('timeouts', Math.min(intervals.jobTimeoutCheckMs, intervals.agentHealthMs), true);
-      every('expiry', intervals.shortLivedExpiryMs, true);
-      every('crl', intervals.crlGenerationMs, false);
-      startNotificationLoops(deps, intervals, every);
+      }
     },
     async stop() {
       for (const timer of timers.splice(0)) clearInterval(timer);

@@ -6,6 +6,7 @@ import type { AnyConnectorManifest } from '@certctl/core';
 import { loadConfig } from '../config/index.js';
 import { connectorEnvironmentVariables, registerInstalledConnectors } from '../connectors/installed-connectors.js';
 import { createServerRegistry } from '../connectors/server-registry.js';
+import type { ServerFeature } from '../features/server-feature.js';
 import { createLogger } from '../observability/logger.js';
 import { type RunningServer, startServer } from '../server.js';
 import type { DialectContext } from './each-dialect.js';
@@ -33,6 +34,8 @@ export interface TestServerOptions {
   connectorFetch?: typeof globalThis.fetch;
   /** The server's clock (fake clocks cross alert thresholds). */
   now?: () => Date;
+  /** The features to compose (default: all of them). */
+  features?: readonly ServerFeature[];
   /** Where log lines go (with `CERTCTL_LOG_LEVEL` in `env`), so a test can read what was logged. */
   logDestination?: { write(line: string): void };
 }
@@ -77,6 +80,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     pglite: options.database.url ? undefined : options.database.pglite,
     replicaId: options.replicaId,
     now: options.now,
+    features: options.features,
   });
   return {
     ...server,

@@ -1,0 +1,8 @@
+import { defineServerFeature } from '../server-feature.js';
+import { agentRoutes } from './agent-routes.js';
+
+/** Agents (registration, heartbeats, work polling) and the deploy targets they run. */
+export const agentsFeature = defineServerFeature({
+  name: 'agents',
+  setup: ({ deps }) => ({ api: [{ name: 'agents', routes: agentRoutes(deps) }] }),
+});

@@ -1,0 +1,196 @@
+import { isRevocationReason, type RevocationReason } from '@certctl/core';
+import { newId } from '../../db/ids.js';
+import type { Revocation } from '../../db/tables.js';
+import type { Actor } from '../../shared/actor.js';
+import { recordAudit } from '../../shared/audit.js';
+import { notifyCertificateEvent } from './certificate-events.js';
+import { cancelOpenJobs } from './certificates.js';
+import { invalidateOcspCache } from '../crl-ocsp/ocsp.js';
+import type { ServiceDeps } from '../../shared/service-deps.js';
+import { conflict, invalid, notFound } from '../../shared/service-errors.js';
+import { inTransaction } from '../../shared/transaction.js';
+
+export interface RevokeResult {
+  revocation: Revocation;
+  issuerNotified: boolean;
+  issuerError?: string;
+}
+
+export function parseReason(reason: string | undefined): RevocationReason {
+  const value = reason ?? 'unspecified';
+  if (!isRevocationReason(value) || value === 'removeFromCRL') {
+    throw invalid(
+      `reason: "${value}" is not an RFC 5280 revocation reason (unspecified, keyCompromise, caCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aaCompromise)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Revokes a certificate's current version: the record, the revocation row (the CRL's source of
+ * truth) and a stale mark on the issuer's CRL are one transaction; the CA is told afterwards,
+ * best effort, and whether it heard is recorded.
+ */
+export async function revokeCertificate(
+  deps: ServiceDeps,
+  actor: Actor,
+  certificateId: string,
+  reasonText: string | undefined,
+  extraAudit: Record<string, unknown> = {},
+): Promise<RevokeResult> {
+  const reason = parseReason(reasonText);
+  const { revocation, certificatePem } = await inTransaction(deps, async (trx) => {
+    const certificate = await trx
+      .selectFrom('certificates')
+      .selectAll()
+      .where('id', '=', certificateId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!certificate) throw notFound('certificate', certificateId);
+    if (certificate.status === 'revoked') throw conflict(`certificate ${certificateId} is already revoked`);
+    if (!certificate.currentVersionId)
+      throw conflict(`certificate ${certificateId} has never been issued; archive it instead`);
+    const version = await trx
+      .selectFrom('certificateVersions')
+      .selectAll()
+      .where('id', '=', certificate.currentVersionId)
+      .executeTakeFirstOrThrow();
+    const inserted = await trx
+      .insertInto('revocations')
+      .values({
+        id: newId('revocation'),
+        certificateId,
+        versionId: version.id,
+        issuerId: version.issuerId,
+        serial: version.serial,
+        reason,
+        revokedBy: actor.name,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('certificates')
+      .set({ status: 'revoked', revokedAt: inserted.revokedAt, revocationReason: reason, updatedAt: deps.now() })
+      .where('id', '=', certificateId)
+      .execute();
+    await cancelOpenJobs(trx, certificateId, 'certificate revoked');
+    await trx
+      .insertInto('crlCache')
+      .values({ issuerId: version.issuerId, stale: true })
+      .onConflict((oc) => oc.column('issuerId').doUpdateSet({ stale: true }))
+      .execute();
+    await recordAudit(
+      trx,
+      actor,
+      'certificate_revoked',
+      { type: 'certificate', id: certificateId },
+      { serial: version.serial, reason, issuer_id: version.issuerId, ...extraAudit },
+    );
+    await notifyCertificateEvent(trx, deps, {
+      certificateId,
+      event: 'revoked',
+      occurrence: inserted.id,
+      detail: `reason ${reason}`,
+    });
+    return { revocation: inserted, certificatePem: version.certificatePem };
+  });
+  deps.metrics.revocationsTotal.inc({ reason });
+  invalidateOcspCache(deps, revocation.issuerId);
+  let issuerError: string | undefined;
+  try {
+    const runtime = await deps.issuers.get(revocation.issuerId);
+    if (await runtime.supports('revoke')) await runtime.revoke({ serial: revocation.serial, reason, certificatePem });
+  } catch (error) {
+    issuerError = error instanceof Error ? error.message : String(error);
+    deps.logger.warn({ certificate_id: certificateId, error: issuerError }, 'issuer was not told about a revocation');
+  }
+  const updated = await deps.db
+    .updateTable('revocations')
+    .set({ issuerNotified: issuerError === undefined, issuerError: issuerError ?? null })
+    .where('id', '=', revocation.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { revocation: updated, issuerNotified: issuerError === undefined, issuerError };
+}
+
+export interface BulkRevokeCriteria {
+  reason?: string;
+  certificateIds?: string[];
+  ownerId?: string;
+  teamId?: string;
+  issuerId?: string;
+  profileId?: string;
+  agentId?: string;
+}
+
+export interface BulkRevokeResult {
+  totalMatched: number;
+  totalRevoked: number;
+  totalSkipped: number;
+  totalFailed: number;
+  revokedIds: string[];
+  errors: { certificateId: string; error: string }[];
+}
+
+/** Revokes every matching issued, unrevoked certificate; one failure does not stop the rest. */
+export async function bulkRevoke(
+  deps: ServiceDeps,
+  actor: Actor,
+  criteria: BulkRevokeCriteria,
+): Promise<BulkRevokeResult> {
+  const reason = parseReason(criteria.reason);
+  const hasCriterion = Boolean(
+    criteria.certificateIds?.length ||
+      criteria.ownerId ||
+      criteria.teamId ||
+      criteria.issuerId ||
+      criteria.profileId ||
+      criteria.agentId,
+  );
+  if (!hasCriterion)
+    throw invalid(
+      'bulk revoke needs at least one criterion (certificate_ids, owner_id, team_id, issuer_id, profile_id, agent_id)',
+    );
+  let query = deps.db.selectFrom('certificates').select(['id', 'status', 'currentVersionId']);
+  if (criteria.certificateIds?.length) query = query.where('id', 'in', criteria.certificateIds);
+  if (criteria.ownerId) query = query.where('ownerId', '=', criteria.ownerId);
+  if (criteria.teamId) query = query.where('teamId', '=', criteria.teamId);
+  if (criteria.issuerId) query = query.where('issuerId', '=', criteria.issuerId);
+  if (criteria.profileId) query = query.where('profileId', '=', criteria.profileId);
+  if (criteria.agentId) query = query.where('agentId', '=', criteria.agentId);
+  const matched = await query.execute();
+  const batchId = newId('audit');
+  await recordAudit(
+    deps.db,
+    actor,
+    'bulk_revocation_initiated',
+    { type: 'certificate' },
+    { batch_id: batchId, reason, matched: matched.length, criteria },
+  );
+  const result: BulkRevokeResult = {
+    totalMatched: matched.length,
+    totalRevoked: 0,
+    totalSkipped: 0,
+    totalFailed: 0,
+    revokedIds: [],
+    errors: [],
+  };
+  for (const certificate of matched) {
+    if (certificate.status === 'revoked' || !certificate.currentVersionId) {
+      result.totalSkipped++;
+      continue;
+    }
+    try {
+      await revokeCertificate(deps, actor, certificate.id, reason, { batch_id: batchId });
+      result.totalRevoked++;
+      result.revokedIds.push(certificate.id);
+    } catch (error) {
+      result.totalFailed++;
+      result.errors.push({
+        certificateId: certificate.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return result;
+}

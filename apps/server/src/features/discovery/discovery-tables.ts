@@ -1,0 +1,45 @@
+import type { Generated, Selectable } from 'kysely';
+import type { CreatedAt, JsonWithDefault, Timestamp, UpdatedAt } from '../../db/column-types.js';
+
+export type DiscoveryStatus = 'unmanaged' | 'managed' | 'dismissed';
+
+export interface DiscoveryScansTable {
+  id: string;
+  agentId: string;
+  directories: JsonWithDefault<string[]>;
+  certificatesFound: Generated<number>;
+  errors: JsonWithDefault<{ path: string; error: string }[]>;
+  scanDurationMs: Generated<number>;
+  createdAt: CreatedAt;
+}
+
+export interface DiscoveredCertificatesTable {
+  id: string;
+  agentId: string;
+  sourcePath: string;
+  fingerprintSha256: string;
+  commonName: string | null;
+  sans: JsonWithDefault<string[]>;
+  serial: string;
+  subject: Generated<string>;
+  issuer: Generated<string>;
+  notBefore: Timestamp;
+  notAfter: Timestamp;
+  keyAlgorithm: Generated<string>;
+  certificatePem: string;
+  status: Generated<DiscoveryStatus>;
+  managedCertificateId: string | null;
+  dismissReason: string | null;
+  lastScanId: string | null;
+  firstSeenAt: CreatedAt;
+  lastSeenAt: UpdatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface DiscoveryTables {
+  discoveryScans: DiscoveryScansTable;
+  discoveredCertificates: DiscoveredCertificatesTable;
+}
+
+export type DiscoveryScan = Selectable<DiscoveryScansTable>;
+export type DiscoveredCertificate = Selectable<DiscoveredCertificatesTable>;

@@ -1,0 +1,258 @@
+import { z } from 'zod';
+import { digestPreview, sendDigestNow } from './digest.js';
+import {
+  createNotifier,
+  deleteNotifier,
+  getNotifier,
+  listNotifiers,
+  listNotifierTypes,
+  testNotifier,
+  updateNotifier,
+} from './notifiers.js';
+import { getNotification, listNotifications, requeueDeadLetters, requeueNotification } from './notifications.js';
+import type { ServiceDeps } from '../../shared/service-deps.js';
+import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
+import { idParams, listOf, name, nullableTimestamp, pageOf, pageQuery, timestamp } from '../../http/schemas/common.js';
+
+const notifierBody = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes')
+      .optional(),
+    name,
+    type: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('notifier connector id: email, webhook, slack, teams, pagerduty, opsgenie, ...'),
+    config: z.record(z.string(), z.unknown()).default({}),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+const notifierSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  config: z.record(z.string(), z.unknown()).describe('connector config; secret fields read "[redacted]"'),
+  enabled: z.boolean(),
+  source: z.enum(['database', 'env']),
+  test_status: z.enum(['untested', 'ok', 'failed']),
+  test_detail: z.string().nullable(),
+  last_tested_at: nullableTimestamp,
+  connector_status: z.enum(['available', 'unavailable', 'not_installed']),
+  capabilities: z.record(z.string(), z.boolean()).optional(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+const outboxStatus = z.enum(['pending', 'sent', 'failed', 'dead']);
+
+const notificationSchema = z.object({
+  id: z.string(),
+  dedup_key: z
+    .string()
+    .describe('one delivery per key, ever: <event>:<version or occurrence>[:<threshold>]|<notifier>'),
+  action: z.enum(['send', 'resolve']),
+  event: z.string(),
+  severity: z.enum(['informational', 'warning', 'critical']),
+  channel: z.string().describe('notifier connector type'),
+  notifier_id: z.string(),
+  certificate_id: z.string().nullable(),
+  version_id: z.string().nullable(),
+  threshold_days: z.number().int().nullable(),
+  status: outboxStatus,
+  attempts: z.number().int(),
+  max_attempts: z.number().int(),
+  next_attempt_at: timestamp,
+  last_error: z.string().nullable(),
+  provider_id: z.string().nullable(),
+  sent_at: nullableTimestamp,
+  subject: z.string(),
+  text: z.string(),
+  recipients: z.array(z.string()).optional(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+const digestResult = z.object({
+  queued: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  dead: z.number().int(),
+  recipients: z.array(z.string()),
+});
+
+export function notificationRoutes(deps: ServiceDeps): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/notifier-types',
+      operationId: 'listNotifierTypes',
+      summary: 'Installed notifier connectors, their capabilities and config JSON Schemas',
+      tags: ['notifiers'],
+      access: 'viewer',
+      responses: {
+        200: { description: 'Connectors', schema: z.object({ data: z.array(z.record(z.string(), z.unknown())) }) },
+      },
+      handler: () => ({ data: listNotifierTypes(deps) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/notifiers',
+      operationId: 'listNotifiers',
+      summary: 'List notifier instances (secrets redacted)',
+      tags: ['notifiers'],
+      access: 'viewer',
+      query: pageQuery,
+      responses: { 200: { description: 'Notifiers', schema: listOf(notifierSchema) } },
+      handler: ({ query }) => listNotifiers(deps, pageOf(query)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/notifiers',
+      operationId: 'createNotifier',
+      summary:
+        "Create a notifier instance; config is validated by the connector's schema and its secrets encrypted at rest",
+      tags: ['notifiers'],
+      access: 'admin',
+      body: notifierBody,
+      responses: { 201: { description: 'Created', schema: notifierSchema } },
+      handler: ({ actor, body }) => createNotifier(deps, actor, body),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/notifiers/{id}',
+      operationId: 'getNotifier',
+      summary: 'Get a notifier instance (secrets redacted)',
+      tags: ['notifiers'],
+      access: 'viewer',
+      params: idParams,
+      responses: { 200: { description: 'Notifier', schema: notifierSchema } },
+      handler: ({ params }) => getNotifier(deps, params.id),
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: '/api/v1/notifiers/{id}',
+      operationId: 'updateNotifier',
+      summary: 'Update a notifier instance; a secret sent back as "[redacted]" keeps its stored value',
+      tags: ['notifiers'],
+      access: 'admin',
+      params: idParams,
+      body: notifierBody.omit({ id: true, type: true }).partial(),
+      responses: { 200: { description: 'Updated', schema: notifierSchema } },
+      handler: ({ actor, params, body }) => updateNotifier(deps, actor, params.id, body),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/api/v1/notifiers/{id}',
+      operationId: 'deleteNotifier',
+      summary: 'Delete a notifier instance (its queued notifications are dead-lettered when their turn comes)',
+      tags: ['notifiers'],
+      access: 'admin',
+      params: idParams,
+      responses: { 204: { description: 'Deleted' } },
+      handler: ({ actor, params }) => deleteNotifier(deps, actor, params.id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/notifiers/{id}/test',
+      operationId: 'testNotifier',
+      summary: 'Test the connection to the notification service',
+      tags: ['notifiers'],
+      access: 'operator',
+      params: idParams,
+      responses: { 200: { description: 'Result', schema: z.object({ ok: z.boolean(), detail: z.string() }) } },
+      handler: ({ actor, params }) => testNotifier(deps, actor, params.id),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/notifications',
+      operationId: 'listNotifications',
+      summary: 'The notification outbox, newest first (status=dead lists the dead letters)',
+      tags: ['notifications'],
+      access: 'viewer',
+      query: pageQuery.extend({
+        status: outboxStatus.optional(),
+        channel: z.string().max(64).optional(),
+        event: z.string().max(64).optional(),
+        certificate_id: z.string().max(128).optional(),
+        notifier_id: z.string().max(128).optional(),
+      }),
+      responses: { 200: { description: 'Notifications', schema: listOf(notificationSchema) } },
+      handler: ({ query }) =>
+        listNotifications(
+          deps,
+          {
+            status: query.status,
+            channel: query.channel,
+            event: query.event,
+            certificateId: query.certificate_id,
+            notifierId: query.notifier_id,
+          },
+          pageOf(query),
+        ),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/notifications/{id}',
+      operationId: 'getNotification',
+      summary: 'One outbox row',
+      tags: ['notifications'],
+      access: 'viewer',
+      params: idParams,
+      responses: { 200: { description: 'Notification', schema: notificationSchema } },
+      handler: ({ params }) => getNotification(deps, params.id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/notifications/{id}/requeue',
+      operationId: 'requeueNotification',
+      summary: 'Put a dead letter back in the queue with a fresh attempt budget (409 unless dead)',
+      tags: ['notifications'],
+      access: 'operator',
+      params: idParams,
+      responses: { 200: { description: 'Requeued', schema: notificationSchema } },
+      handler: ({ actor, params }) => requeueNotification(deps, actor, params.id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/notifications/requeue-dead',
+      operationId: 'requeueDeadNotifications',
+      summary: 'Requeue every dead letter, or those of one channel',
+      tags: ['notifications'],
+      access: 'operator',
+      body: z
+        .object({ channel: z.string().max(64).optional() })
+        .strict()
+        .default({}),
+      responses: { 200: { description: 'Requeued', schema: z.object({ requeued: z.number().int() }) } },
+      handler: ({ actor, body }) => requeueDeadLetters(deps, actor, { channel: body.channel }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/digest/preview',
+      operationId: 'previewDigest',
+      summary: 'The digest as it would be sent now: a self-contained HTML page (nothing is sent)',
+      tags: ['digest'],
+      access: 'viewer',
+      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      handler: async ({ reply }) => {
+        const html = await digestPreview(deps);
+        reply.type('text/html; charset=utf-8');
+        return html;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/digest/send',
+      operationId: 'sendDigest',
+      summary: 'Send the digest now through the digest channels',
+      tags: ['digest'],
+      access: 'operator',
+      responses: { 200: { description: 'Outcome', schema: digestResult } },
+      handler: () => sendDigestNow(deps),
+    }),
+  ];
+}
