@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkPackageJson, tableKeys } from './check-package.mjs';
+import { CONNECTOR_KINDS } from '../../packages/core/src/manifest.js';
+import { checkPackageJson, KINDS, tableKeys } from './check-package.mjs';
 import { findConnectorPackages } from './find-connector-packages.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -95,6 +96,10 @@ describe('check-connectors CLI', () => {
 });
 
 describe('check-connectors helpers', () => {
+  it('knows the same connector kinds as core', () => {
+    expect(KINDS).toEqual(CONNECTOR_KINDS);
+  });
+
   it('finds only connector-named directories with a package.json', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'check-connectors-'));
     try {

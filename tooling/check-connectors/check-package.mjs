@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const KINDS = ['issuer', 'target', 'notifier', 'discovery'];
+/** Same list as @certctl/core's CONNECTOR_KINDS (checked by a test); static so package.json checks load no code. */
+export const KINDS = ['issuer', 'target', 'notifier', 'discovery'];
 const SOURCE_CONDITIONS = ['@certctl/source', 'import', 'node', 'default'];
 
 /** @typedef {{ rule: string, message: string }} Finding */

@@ -1,7 +1,7 @@
 import { arch, hostname, networkInterfaces, release, type as osType } from 'node:os';
 import { isIP } from 'node:net';
 import type { ConnectorLogger } from '@certctl/core';
-import { sleepWithSignal } from '@certctl/connector-utils';
+import { fullJitterDelay, sleepWithSignal } from '@certctl/connector-utils';
 import { certificateFingerprint, createCsr, readCertificateSummary, type SubjectAltName } from '@certctl/pki';
 import type { AgentConfig } from './agent-config.js';
 import {
@@ -72,17 +72,6 @@ function hostAddresses(): string {
     out = next;
   }
   return out;
-}
-
-/** `ceiling/2 + jitter`, ceiling doubling from base to max: never zero (no busy loop), never in lockstep with other agents. */
-export function backoffDelay(
-  failures: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -440,7 +429,7 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       } catch (error) {
         failures++;
         if (error instanceof AgentStoppedError || failures >= attempts || signal.aborted) throw error;
-        const delay = backoffDelay(failures, config.backoffBaseMs, config.backoffMaxMs, random);
+        const delay = fullJitterDelay(failures, config.backoffBaseMs, config.backoffMaxMs, random);
         logger.warn({ error: message(error), attempt: failures, retry_in_ms: delay }, 'cycle failed; retrying');
         await sleep(delay, signal);
       }
@@ -484,7 +473,7 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
           }
           if (stop.aborted) break;
           failures++;
-          delay = backoffDelay(failures, config.backoffBaseMs, config.backoffMaxMs, random);
+          delay = fullJitterDelay(failures, config.backoffBaseMs, config.backoffMaxMs, random);
           logger.warn(
             { error: message(error), consecutive_failures: failures, retry_in_ms: delay },
             'server unreachable or cycle failed; backing off',

@@ -1,7 +1,6 @@
 export { AGENT_VARIABLES, type AgentConfig, AgentConfigError, loadAgentConfig } from './agent-config.js';
 export {
   AgentStoppedError,
-  backoffDelay,
   type CertctlAgent,
   type CertctlAgentOptions,
   createCertctlAgent,

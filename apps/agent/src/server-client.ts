@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent, fetch } from 'undici';
+import { createHttpClient, createSsrfPolicy } from '@certctl/connector-utils';
+import { ConnectorError, DeadlineExceededError, VendorApiError } from '@certctl/core';
 import { type WorkItem, workResponseSchema } from './agent-state.js';
 import type { TargetTypeReport } from './target-types-report.js';
 
@@ -66,13 +67,23 @@ export function readCaFile(path: string | undefined): string | undefined {
   }
 }
 
-/** The agent protocol over HTTPS (undici, trusting the given CA); every call has a deadline and honours the abort signal. */
+/** The agent protocol over HTTPS (the one HTTP client, trusting the given CA); every call has a deadline and honours the abort signal. */
 export function createServerClient(options: ServerClientOptions) {
-  const dispatcher = new Agent({
-    connect: { ...(options.caPem && { ca: options.caPem }), rejectUnauthorized: true },
-    connectTimeout: options.timeoutMs,
-  });
   const base = options.serverUrl.href.replace(/\/+$/, '');
+  // The operator named the server: it may be on loopback or the LAN; metadata addresses stay refused.
+  const http = createHttpClient({
+    connector: 'agent',
+    timeoutMs: options.timeoutMs,
+    ssrfPolicy: createSsrfPolicy({
+      connector: 'agent',
+      allowPrivate: true,
+      allowLoopback: true,
+      allow: [options.serverUrl.hostname],
+    }),
+    ...(options.caPem && { ca: options.caPem }),
+    userAgent: options.userAgent,
+    defaultHeaders: { accept: 'application/json' },
+  });
   let apiKey: string | undefined;
 
   async function call<T>(
@@ -82,51 +93,22 @@ export function createServerClient(options: ServerClientOptions) {
     signal: AbortSignal,
     bearer = apiKey,
   ): Promise<T> {
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    let response: Awaited<ReturnType<typeof fetch>>;
     try {
-      response = await fetch(`${base}${path}`, {
+      const response = await http.request({
         method,
-        dispatcher,
-        signal: AbortSignal.any([signal, deadline]),
-        headers: {
-          'user-agent': options.userAgent,
-          accept: 'application/json',
-          ...(bearer && { authorization: `Bearer ${bearer}` }),
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        url: `${base}${path}`,
+        label: `${method} ${path}`,
+        headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+        body,
+        signal,
+        // The agent's loop retries with its own backoff; one attempt here.
+        idempotent: false,
       });
+      const text = response.text();
+      return (text ? JSON.parse(text) : undefined) as T;
     } catch (error) {
-      if (signal.aborted) throw signal.reason ?? error;
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const tlsProblem = cause?.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause.code);
-      const reason = deadline.aborted
-        ? `no answer within ${options.timeoutMs} ms`
-        : (cause?.message ?? (error as Error).message);
-      throw new ServerRequestError(
-        `${method} ${path}: ${reason}${tlsProblem ? ' (is CERTCTL_SERVER_CA_FILE the CA that signed the server certificate?)' : ''}`,
-        undefined,
-        !tlsProblem,
-        cause?.code,
-        { cause: error },
-      );
+      throw serverRequestError(error, method, path, signal, options.timeoutMs);
     }
-    const text = await response.text();
-    if (!response.ok) {
-      let parsed: { error?: string; message?: string } = {};
-      try {
-        parsed = JSON.parse(text);
-      } catch {}
-      const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-      throw new ServerRequestError(
-        `${method} ${path}: ${response.status} ${parsed.message ?? text.slice(0, 200)}`,
-        response.status,
-        retryable,
-        parsed.error,
-      );
-    }
-    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   return {
@@ -187,8 +169,45 @@ export function createServerClient(options: ServerClientOptions) {
       );
     },
     close() {
-      return dispatcher.close();
+      return http.close();
     },
   };
 }
 export type ServerClient = ReturnType<typeof createServerClient>;
+
+/** The agent's view of a failed call: the server's `{error, message}` and whether trying again later may help. */
+function serverRequestError(
+  error: unknown,
+  method: string,
+  path: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+): unknown {
+  if (signal.aborted) return signal.reason ?? error;
+  if (VendorApiError.isInstance(error) && error.status !== undefined) {
+    let parsed: { error?: string; message?: string } = {};
+    try {
+      parsed = JSON.parse(error.body ?? '');
+    } catch {}
+    const status = error.status;
+    return new ServerRequestError(
+      `${method} ${path}: ${status} ${parsed.message ?? (error.body ?? '').slice(0, 200)}`,
+      status,
+      status === 408 || status === 429 || status >= 500,
+      parsed.error,
+    );
+  }
+  if (!ConnectorError.isInstance(error)) return error;
+  const cause = (error.cause ?? {}) as { code?: string; message?: string };
+  const tlsProblem = cause.code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause.code);
+  const reason = DeadlineExceededError.isInstance(error)
+    ? `no answer within ${timeoutMs} ms`
+    : (cause.message ?? error.message);
+  return new ServerRequestError(
+    `${method} ${path}: ${reason}${tlsProblem ? ' (is CERTCTL_SERVER_CA_FILE the CA that signed the server certificate?)' : ''}`,
+    undefined,
+    !tlsProblem,
+    cause.code,
+    { cause: error },
+  );
+}

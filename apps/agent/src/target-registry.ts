@@ -9,7 +9,7 @@ import {
   type LoadReport,
   loadInstalledConnectors,
 } from '@certctl/core';
-import { createConnectorContext, createSsrfPolicy } from '@certctl/connector-utils';
+import { createConnectorContext } from '@certctl/connector-utils';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Running from TypeScript sources (tests, dev): load workspace connectors from their sources too. */
@@ -32,10 +32,7 @@ export function createTargetRegistry(logger: ConnectorLogger, signal: AbortSigna
         logger: connectorLogger,
         signal,
         // Targets on an agent reach the services beside it (loopback, the LAN: appliances, proxies); cloud metadata stays refused.
-        fetch: {
-          timeoutMs: 30_000,
-          ssrfPolicy: createSsrfPolicy({ connector: `${kind}-${id}`, allowPrivate: true, allowLoopback: true }),
-        },
+        network: { allowPrivate: true, allowLoopback: true },
         environment: { app: 'agent', instanceId },
       }),
   });

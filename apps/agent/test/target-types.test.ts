@@ -22,6 +22,7 @@ import {
 function createApplianceTarget() {
   const received: Record<string, unknown>[] = [];
   const manifest = defineTarget({
+    specificationVersion: 'v1',
     id: 'appliance',
     displayName: 'Test appliance (agent only)',
     version: '0.0.0',

@@ -1,6 +1,9 @@
 import {
   type AnyConnectorManifest,
+  type CapabilitiesByKind,
+  CONNECTOR_KINDS,
   type ConnectorKind,
+  type ContractMethodOf,
   configJsonSchema,
   DEFAULT_DISCOVERY_CAPABILITIES,
   DEFAULT_ISSUER_CAPABILITIES,
@@ -8,11 +11,12 @@ import {
   DEFAULT_TARGET_CAPABILITIES,
   type JsonSchema,
   SECRET_KEYWORD,
+  type OptionalContractMethodOf,
   SPECIFICATION_VERSION,
 } from '@certctl/core';
 import { describeError, type Finding, FindingList } from './findings.js';
 
-export const CONNECTOR_KINDS: readonly ConnectorKind[] = ['issuer', 'target', 'notifier', 'discovery'];
+export { CONNECTOR_KINDS };
 export const KEBAB_CASE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const ENV_NAME = /^CERTCTL_[A-Z0-9]+(_[A-Z0-9]+)*$/;
@@ -28,7 +32,7 @@ const KNOWN_CAPABILITIES: Record<ConnectorKind, readonly string[]> = {
 };
 
 /** Which method each capability flag promises. Flags not listed (e.g. `serverKeygen`, `html`) have no method of their own. */
-export const CAPABILITY_METHODS: Record<ConnectorKind, Readonly<Record<string, string>>> = {
+export const CAPABILITY_METHODS = {
   issuer: {
     revoke: 'revoke',
     crl: 'generateCrl',
@@ -43,14 +47,30 @@ export const CAPABILITY_METHODS: Record<ConnectorKind, Readonly<Record<string, s
   target: { dryRun: 'dryRun', testConnection: 'testConnection' },
   notifier: { resolve: 'resolve', testConnection: 'testConnection' },
   discovery: { testConnection: 'testConnection' },
-};
+} as const satisfies { [K in ConnectorKind]: Partial<Record<keyof CapabilitiesByKind[K], ContractMethodOf<K>>> };
 
-export const REQUIRED_METHODS: Record<ConnectorKind, readonly string[]> = {
+/** Optional methods no flag announces (the app finds them by calling). */
+const UNFLAGGED_METHODS = {
+  issuer: ['renew', 'createCa', 'setIssuingCa', 'retireCa', 'accountMetadata'],
+  target: [],
+  notifier: [],
+  discovery: [],
+} as const satisfies { [K in ConnectorKind]: readonly OptionalContractMethodOf<K>[] };
+
+// Every optional method is either promised by a flag or listed as unflagged: a new one without its entry fails here.
+type Covered<K extends ConnectorKind> =
+  | (typeof CAPABILITY_METHODS)[K][keyof (typeof CAPABILITY_METHODS)[K]]
+  | (typeof UNFLAGGED_METHODS)[K][number];
+type Uncovered = { [K in ConnectorKind]: Exclude<OptionalContractMethodOf<K>, Covered<K>> }[ConnectorKind];
+const everyOptionalMethodCovered: [Uncovered] extends [never] ? true : Uncovered = true;
+void everyOptionalMethodCovered;
+
+export const REQUIRED_METHODS = {
   issuer: ['issue'],
   target: ['deploy', 'validateDeployment'],
   notifier: ['send'],
   discovery: ['scan'],
-};
+} as const satisfies { [K in ConnectorKind]: readonly Exclude<ContractMethodOf<K>, OptionalContractMethodOf<K>>[] };
 
 export interface CheckManifestOptions {
   /** The kind the manifest must have (the suite or package it is checked for). */

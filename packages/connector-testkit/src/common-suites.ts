@@ -108,7 +108,7 @@ function capabilityBlock<K extends ConnectorKind>(
     describe(flag, body);
     return;
   }
-  const method = CAPABILITY_METHODS[harness.manifest.kind][flag];
+  const method = (CAPABILITY_METHODS[harness.manifest.kind] as Readonly<Record<string, string>>)[flag];
   if (!method)
     throw new Error(`capabilitySuite: ${harness.manifest.kind} capability "${flag}" has no method of its own`);
   describe(`${flag} (not declared)`, () => {

@@ -49,7 +49,7 @@ export {
   startFakeDigicert,
 } from './fakes/digicert.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
-export { createFakeVendorFetch } from './fakes/fake-vendor-fetch.js';
+export { fakeVendorNetwork } from './fakes/fake-vendor-network.js';
 export {
   type AtlasFakeCertificate,
   type AtlasPermission,

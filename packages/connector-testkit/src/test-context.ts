@@ -3,6 +3,7 @@ import type {
   ConnectorContext,
   ConnectorEnvironment,
   ConnectorLogger,
+  ConnectorNetwork,
   ConnectorSecretStore,
   Exec,
   LogFields,
@@ -36,7 +37,8 @@ export interface TestContext extends ConnectorContext {
 
 export interface CreateTestContextOptions {
   clock?: ConnectorContext['clock'];
-  fetch?: typeof globalThis.fetch;
+  /** Where the connector may connect; default loopback and private addresses (fakes run on loopback), strict otherwise. */
+  network?: ConnectorNetwork;
   exec?: Exec;
   /** Use this directory instead of a fresh temp dir (it is then not removed by `cleanup`). */
   tmpDir?: string;
@@ -75,7 +77,7 @@ function memorySecretStore(entries: Map<string, string>): ConnectorSecretStore {
 
 /**
  * A complete ConnectorContext for tests, built with connector-utils' `createConnectorContext`:
- * capturing logger, plain fetch (no SSRF policy, so loopback fakes are reachable), a clock whose
+ * capturing logger, a network that reaches loopback and private addresses (where fakes run), a clock whose
  * sleeps return at once, connector-utils' command runner, a fresh temp dir, recorded metrics and an
  * in-memory secret store.
  */
@@ -90,7 +92,7 @@ export async function createTestContext(options: CreateTestContextOptions = {}):
   const base = createConnectorContext({
     connector: 'conformance',
     logger,
-    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    network: options.network ?? { allowLoopback: true, allowPrivate: true },
     clock: options.clock ?? createTestClock(),
     signal: controller.signal,
     exec: options.exec ?? { defaultTimeoutMs: 60_000 },

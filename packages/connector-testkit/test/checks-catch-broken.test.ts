@@ -56,6 +56,7 @@ describe('checkManifest', () => {
 
   it('accepts secret-looking names that are not strings (token_ttl_seconds) and marked secrets', () => {
     const manifest = defineIssuer({
+      specificationVersion: 'v1',
       id: 'fine',
       displayName: 'Fine',
       version: '1.2.3',

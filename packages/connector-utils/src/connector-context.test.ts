@@ -5,7 +5,7 @@ import type { ConnectorContext } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectorContext } from './connector-context.js';
 import { createFakeClock } from './fake-clock.js';
-import { createSsrfPolicy } from './ssrf-policy.js';
+import { createHttpClient } from './http-client.js';
 
 let server: Server;
 let base: string;
@@ -21,11 +21,13 @@ describe('createConnectorContext', () => {
     const ctx: ConnectorContext = createConnectorContext({
       connector: 'target-nginx',
       environment: { app: 'test' },
-      fetch: { timeoutMs: 5_000, ssrfPolicy: createSsrfPolicy({ allowLoopback: true }) },
+      network: { allowLoopback: true },
     });
     try {
       expect(statSync(ctx.tmpDir).mode & 0o777).toBe(0o700);
-      expect(await (await ctx.fetch(`${base}/ping`)).text()).toBe('pong');
+      const http = createHttpClient({ connector: 'target-nginx', context: ctx, timeoutMs: 5_000, userAgent: 'u' });
+      expect((await http.request({ method: 'GET', url: `${base}/ping` })).text()).toBe('pong');
+      await http.close();
       expect((await ctx.exec('echo', ['hi'])).stdout).toBe('hi\n');
       await ctx.secrets.set('account_key', 'k');
       expect(await ctx.secrets.get('account_key')).toBe('k');
@@ -39,25 +41,28 @@ describe('createConnectorContext', () => {
     }
   });
 
-  it('applies the strict SSRF policy to ctx.fetch by default', async () => {
+  it('gives connectors the strict network policy by default', async () => {
     const ctx = createConnectorContext({ environment: { app: 'test' }, tmpDir: '/tmp' });
-    await expect(ctx.fetch(`${base}/ping`)).rejects.toThrow(/loopback address/);
+    expect(ctx.network).toEqual({});
+    const http = createHttpClient({ connector: 'n', context: ctx, timeoutMs: 5_000, userAgent: 'u' });
+    await expect(http.request({ method: 'GET', url: `${base}/ping` })).rejects.toThrow(/loopback address/);
+    await http.close();
   });
 
   it('uses the pieces it is given as they are', () => {
     const clock = createFakeClock();
     const controller = new AbortController();
-    const fetch = (async () => new Response('x')) as typeof globalThis.fetch;
+    const network = { allowPrivate: true, allow: ['vault.corp'] };
     const ctx = createConnectorContext({
       environment: { app: 'agent', instanceId: 't1' },
       clock,
       signal: controller.signal,
-      fetch,
+      network,
       tmpDir: '/nonexistent-ok',
     });
     expect(ctx.clock).toBe(clock);
     expect(ctx.signal).toBe(controller.signal);
-    expect(ctx.fetch).toBe(fetch);
+    expect(ctx.network).toBe(network);
     expect(ctx.tmpDir).toBe('/nonexistent-ok');
     expect(existsSync('/nonexistent-ok')).toBe(false);
     expect(ctx.environment).toEqual({ app: 'agent', instanceId: 't1' });

@@ -7,6 +7,7 @@ import type {
   ConnectorEnvironment,
   ConnectorLogger,
   ConnectorMetrics,
+  ConnectorNetwork,
   ConnectorSecretStore,
   Exec,
 } from '@certctl/core';
@@ -14,15 +15,14 @@ import { type CommandRunnerOptions, createCommandRunner } from './command-runner
 import { createConsoleJsonLogger } from './console-json-logger.js';
 import { createMemorySecretStore } from './memory-secret-store.js';
 import { noopMetrics } from './noop-metrics.js';
-import { createFetch, type FetchOptions } from './policy-fetch.js';
 import { systemClock } from './system-clock.js';
 
 export interface CreateConnectorContextOptions {
   /** Connector id, e.g. `issuer-acme`: bound into the default logger and error messages. */
   connector?: string;
   logger?: ConnectorLogger;
-  /** A ready fetch, or options for `createFetch` (default: 30 s deadline, strict SSRF policy). */
-  fetch?: typeof globalThis.fetch | Omit<FetchOptions, 'connector'>;
+  /** Where connectors may connect (default: public addresses only, the system CA store). */
+  network?: ConnectorNetwork;
   clock?: Clock;
   /** Aborts when the app stops the connector; default a signal that never aborts. */
   signal?: AbortSignal;
@@ -39,15 +39,11 @@ export interface CreateConnectorContextOptions {
 export function createConnectorContext(options: CreateConnectorContextOptions): ConnectorContext {
   const { connector } = options;
   const logger = options.logger ?? createConsoleJsonLogger({ bindings: connector ? { connector } : {} });
-  const fetch =
-    typeof options.fetch === 'function'
-      ? options.fetch
-      : createFetch({ timeoutMs: 30_000, ...options.fetch, connector });
   const exec =
     typeof options.exec === 'function' ? options.exec : createCommandRunner({ connector, logger, ...options.exec });
   return {
     logger,
-    fetch,
+    network: options.network ?? {},
     clock: options.clock ?? systemClock,
     signal: options.signal ?? new AbortController().signal,
     exec,

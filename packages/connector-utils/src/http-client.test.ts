@@ -180,6 +180,22 @@ describe('createHttpClient', () => {
     await http.close();
   });
 
+  it('retries the answers of a non-idempotent request with retryStatuses, and returns accepted statuses', async () => {
+    handlers.push(reply(503), reply(400, '{"type":"badNonce"}'));
+    const { http } = client();
+    const response = await http.request({
+      method: 'POST',
+      url: `${base}/new-order`,
+      body: 'jws',
+      retryStatuses: true,
+      acceptStatus: (status) => status < 500,
+    });
+    expect(response.status).toBe(400);
+    expect(response.json()).toEqual({ type: 'badNonce' });
+    expect(seen).toHaveLength(2);
+    await http.close();
+  });
+
   it('does not retry a 4xx that is not retryable', async () => {
     handlers.push(reply(400, 'bad csr'), reply(200));
     const { http } = client();

@@ -11,10 +11,8 @@ describe('@certctl/connector-utils', () => {
   it('exports the public API', () => {
     for (const name of [
       'createHttpClient',
-      'sendVendorRequest',
       'notificationFacts',
       'notificationLink',
-      'createFetch',
       'createSsrfPolicy',
       'createSsrfAgent',
       'classifyAddress',

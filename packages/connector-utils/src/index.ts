@@ -33,6 +33,18 @@ export {
 export { createFakeClock, type FakeClock, type FakeClockOptions } from './fake-clock.js';
 export { createFileTarget, type FileTargetOptions } from './file-target.js';
 export {
+  absolutePath,
+  type CommandFieldsSpec,
+  type CommandFileTargetConfig,
+  type CommandFileTargetOptions,
+  commandFileTargetFields,
+  commandTimeoutSeconds,
+  createCommandFileTarget,
+  distinctPaths,
+  fileName,
+  operatorCommand,
+} from './file-target-config.js';
+export {
   createHttpClient,
   type HttpClient,
   type HttpClientOptions,
@@ -40,7 +52,9 @@ export {
   type HttpRequest,
   type HttpResponse,
   type RetryOptions,
+  type VendorErrorOptions,
 } from './http-client.js';
+export { createDeadlineSignal, type DeadlineSignal } from '@certctl/core';
 export {
   cidrContains,
   formatIpAddress,
@@ -80,7 +94,6 @@ export {
   privateKeyPemFor,
   splitCertificates,
 } from './pem-bundle.js';
-export { createFetch, type FetchOptions } from './policy-fetch.js';
 export { DEFAULT_POLL_SCHEDULE_MS, type PollCheckResult, type PollOptions, pollUntil } from './poll-order.js';
 export {
   type PostDeployVerifyConfig,
@@ -107,13 +120,7 @@ export {
   type VerifyServedCertificateOptions,
   verifyServedCertificate,
 } from './tls-probe.js';
-export { sendVendorRequest, type VendorRequestOptions, type VendorResponse } from './vendor-request.js';
 export { assertCertifiesCsrKey, type CheckedCsrKeyOptions, type CsrKey, checkedCsrKey } from './csr-key.js';
-export {
-  createPinnedServiceClient,
-  type PinnedServiceClient,
-  type PinnedServiceClientOptions,
-} from './pinned-service-client.js';
 export {
   fileTime,
   md4,

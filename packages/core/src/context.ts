@@ -1,7 +1,8 @@
 /**
  * Everything a connector may touch of the outside world. A connector reads no `process.env`, opens
- * no globals of its own and makes no network call except through `ctx.fetch`, so that the app decides
- * timeouts, the SSRF policy, logging, metrics and where secrets live.
+ * no globals of its own and reaches the network only through connector-utils' `createHttpClient({
+ * context: ctx })` (or a vendor SDK configured from `ctx.network`), so that the app decides the SSRF
+ * policy, logging, metrics and where secrets live.
  */
 
 export type LogFields = Record<string, unknown>;
@@ -77,8 +78,8 @@ export interface ConnectorSecretStore {
 
 export interface ConnectorContext {
   logger: ConnectorLogger;
-  /** WHATWG fetch with the app's deadlines and SSRF policy applied. */
-  fetch: typeof globalThis.fetch;
+  /** Where the app lets connectors connect; connector-utils' HTTP client turns it into its SSRF policy. */
+  network: ConnectorNetwork;
   clock: Clock;
   /** Aborts when the app shuts the connector down. */
   signal: AbortSignal;
@@ -92,6 +93,21 @@ export interface ConnectorContext {
    * and OCSP URLs pointing at the server into certificates.
    */
   environment: ConnectorEnvironment;
+}
+
+/**
+ * The app's network policy as data (core depends on no HTTP library). Public addresses are always
+ * allowed; cloud metadata and link-local addresses never are.
+ */
+export interface ConnectorNetwork {
+  /** CIDRs (`10.1.2.0/24`) and host names (`vault.corp`, `*.corp.example`) allowed besides public addresses. */
+  allow?: readonly string[];
+  /** RFC 1918, CGNAT and unique-local IPv6 ranges (an agent reaching appliances on its LAN). */
+  allowPrivate?: boolean;
+  /** 127.0.0.0/8 and ::1. */
+  allowLoopback?: boolean;
+  /** PEM CA certificates trusted for TLS in addition to the system store (a corporate CA, a test fake's CA). */
+  ca?: readonly string[];
 }
 
 export interface ConnectorEnvironment {

@@ -46,6 +46,27 @@ describe('typed errors', () => {
     expect(e.message).toContain('renewalInfo is not supported');
   });
 
+  it('gives a connector subclass a working isInstance from its errorName alone', () => {
+    class QuotaError extends VendorApiError {
+      static override readonly errorName = 'QuotaError';
+    }
+    class UnnamedError extends ConnectorError {}
+    const quota = new QuotaError({ connector: 'issuer-x', status: 429, message: 'quota' });
+    expect(QuotaError.isInstance(quota)).toBe(true);
+    expect(VendorApiError.isInstance(quota)).toBe(true);
+    expect(ConnectorError.isInstance(quota)).toBe(true);
+    expect(QuotaError.isInstance(new VendorApiError({ status: 429, message: 'other' }))).toBe(false);
+    expect(ConnectorError.isInstance(new UnnamedError({ message: 'x' }))).toBe(true);
+    const foreign = { [Symbol.for('certctl.error.QuotaError')]: true };
+    expect(QuotaError.isInstance(foreign)).toBe(true);
+  });
+
+  it('keeps isInstance bound to its class when passed around unbound', () => {
+    const errors = [new VendorApiError({ status: 500, message: 'a' }), new DeadlineExceededError({ message: 'b' })];
+    expect(errors.filter(VendorApiError.isInstance)).toHaveLength(1);
+    expect(errors.filter(ConnectorError.isInstance)).toHaveLength(2);
+  });
+
   it('reports retryability through isRetryable', () => {
     expect(isRetryable(new DeadlineExceededError({ message: 'slow' }))).toBe(true);
     expect(isRetryable(new OrderPendingError({ orderId: 'o1' }))).toBe(true);

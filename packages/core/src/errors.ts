@@ -5,7 +5,9 @@
  */
 
 const markerFor = (name: string): symbol => Symbol.for(`certctl.error.${name}`);
-const BASE_MARKER = markerFor('ConnectorError');
+interface ErrorClass {
+  readonly errorName?: string;
+}
 
 export interface ConnectorErrorOptions {
   /** The connector's package suffix, e.g. `issuer-acme`; omitted for errors raised by core itself. */
@@ -31,6 +33,12 @@ export class ConnectorError extends Error {
   /** Whether repeating the same call later may succeed (network errors, 429, 5xx, timeouts). */
   readonly retryable: boolean;
 
+  /**
+   * Stable name behind this class's `Symbol.for('certctl.error.<name>')` marker. A subclass sets its own
+   * to be told apart; one that does not is recognised as its parent.
+   */
+  static readonly errorName: string = 'ConnectorError';
+
   constructor(options: ConnectorErrorOptions) {
     super(
       formatMessage(options.connector, options.message),
@@ -39,18 +47,30 @@ export class ConnectorError extends Error {
     this.name = 'ConnectorError';
     this.connector = options.connector;
     this.retryable = options.retryable ?? false;
-    Object.defineProperty(this, BASE_MARKER, { value: true });
+    // One marker per class up the chain, so `VendorApiError.isInstance` and `ConnectorError.isInstance` both hold.
+    for (let type: ErrorClass | undefined = new.target; type?.errorName; type = Object.getPrototypeOf(type)) {
+      Object.defineProperty(this, markerFor(type.errorName), { value: true, configurable: true });
+    }
   }
 
-  static isInstance(value: unknown): value is ConnectorError {
-    return hasMarker(value, BASE_MARKER);
+  /** `instanceof` that works across copies of @certctl/core; inherited by every subclass. */
+  static isInstance<T extends ConnectorError>(
+    this: { readonly errorName: string; prototype: T },
+    value: unknown,
+  ): value is T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass it is called on; that is the point.
+    return hasMarker(value, markerFor(this.errorName));
   }
 }
 
-/** Declares a subclass marker; each subclass calls this once so its own `isInstance` works across copies. */
-function mark(instance: object, name: string): void {
-  Object.defineProperty(instance, markerFor(name), { value: true });
-}
+// Read through a getter so an unbound `VendorApiError.isInstance` (passed to `filter` or `toSatisfy`) still
+// knows which class it tests for.
+const isInstanceOf = ConnectorError.isInstance;
+Object.defineProperty(ConnectorError, 'isInstance', {
+  get(this: typeof ConnectorError) {
+    return isInstanceOf.bind(this);
+  },
+});
 
 export interface ConfigIssue {
   /** Dotted path of the offending key, e.g. `eab.hmac` ('' for the whole config). */
@@ -59,6 +79,7 @@ export interface ConfigIssue {
 }
 
 export class ConfigValidationError extends ConnectorError {
+  static override readonly errorName: string = 'ConfigValidationError';
   override readonly code = 'config_invalid';
   readonly issues: ConfigIssue[];
 
@@ -69,11 +90,6 @@ export class ConfigValidationError extends ConnectorError {
     super({ ...options, message: options.message ?? `invalid configuration: ${summary}`, retryable: false });
     this.name = 'ConfigValidationError';
     this.issues = options.issues;
-    mark(this, 'ConfigValidationError');
-  }
-
-  static override isInstance(value: unknown): value is ConfigValidationError {
-    return hasMarker(value, markerFor('ConfigValidationError'));
   }
 }
 
@@ -85,6 +101,7 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 export class VendorApiError extends ConnectorError {
+  static override readonly errorName: string = 'VendorApiError';
   override readonly code = 'vendor_api_error';
   /** HTTP status, or undefined for a network-level failure (which is retryable). */
   readonly status: number | undefined;
@@ -100,15 +117,11 @@ export class VendorApiError extends ConnectorError {
     this.status = options.status;
     this.body = options.body === undefined ? undefined : options.body.slice(0, 4096);
     this.retryAfterSeconds = options.retryAfterSeconds;
-    mark(this, 'VendorApiError');
-  }
-
-  static override isInstance(value: unknown): value is VendorApiError {
-    return hasMarker(value, markerFor('VendorApiError'));
   }
 }
 
 export class UnsupportedOperationError extends ConnectorError {
+  static override readonly errorName: string = 'UnsupportedOperationError';
   override readonly code = 'unsupported_operation';
   readonly operation: string;
 
@@ -120,15 +133,11 @@ export class UnsupportedOperationError extends ConnectorError {
     });
     this.name = 'UnsupportedOperationError';
     this.operation = options.operation;
-    mark(this, 'UnsupportedOperationError');
-  }
-
-  static override isInstance(value: unknown): value is UnsupportedOperationError {
-    return hasMarker(value, markerFor('UnsupportedOperationError'));
   }
 }
 
 export class NoSuchConnectorError extends ConnectorError {
+  static override readonly errorName: string = 'NoSuchConnectorError';
   override readonly code = 'no_such_connector';
   readonly kind: string;
   readonly id: string;
@@ -144,30 +153,22 @@ export class NoSuchConnectorError extends ConnectorError {
     this.name = 'NoSuchConnectorError';
     this.kind = options.kind;
     this.id = options.id;
-    mark(this, 'NoSuchConnectorError');
-  }
-
-  static override isInstance(value: unknown): value is NoSuchConnectorError {
-    return hasMarker(value, markerFor('NoSuchConnectorError'));
   }
 }
 
 export class AuthenticationError extends ConnectorError {
+  static override readonly errorName: string = 'AuthenticationError';
   override readonly code = 'authentication_failed';
 
   constructor(options: Omit<ConnectorErrorOptions, 'retryable'>) {
     super({ ...options, retryable: false });
     this.name = 'AuthenticationError';
-    mark(this, 'AuthenticationError');
-  }
-
-  static override isInstance(value: unknown): value is AuthenticationError {
-    return hasMarker(value, markerFor('AuthenticationError'));
   }
 }
 
 /** Thrown (or returned as a pending result) when a CA accepted an order but has not issued yet. */
 export class OrderPendingError extends ConnectorError {
+  static override readonly errorName: string = 'OrderPendingError';
   override readonly code = 'order_pending';
   readonly orderId: string;
   readonly retryAfterSeconds: number | undefined;
@@ -183,16 +184,12 @@ export class OrderPendingError extends ConnectorError {
     this.name = 'OrderPendingError';
     this.orderId = options.orderId;
     this.retryAfterSeconds = options.retryAfterSeconds;
-    mark(this, 'OrderPendingError');
-  }
-
-  static override isInstance(value: unknown): value is OrderPendingError {
-    return hasMarker(value, markerFor('OrderPendingError'));
   }
 }
 
 /** A manifest written for a contract version this core does not implement. */
 export class UnsupportedSpecificationError extends ConnectorError {
+  static override readonly errorName: string = 'UnsupportedSpecificationError';
   override readonly code = 'unsupported_specification';
   readonly specificationVersion: unknown;
 
@@ -204,31 +201,23 @@ export class UnsupportedSpecificationError extends ConnectorError {
     });
     this.name = 'UnsupportedSpecificationError';
     this.specificationVersion = options.specificationVersion;
-    mark(this, 'UnsupportedSpecificationError');
-  }
-
-  static override isInstance(value: unknown): value is UnsupportedSpecificationError {
-    return hasMarker(value, markerFor('UnsupportedSpecificationError'));
   }
 }
 
 /** A call ran past its deadline or was aborted by its caller. Retryable: the next attempt may be faster. */
 export class DeadlineExceededError extends ConnectorError {
+  static override readonly errorName: string = 'DeadlineExceededError';
   override readonly code = 'deadline_exceeded';
 
   constructor(options: Omit<ConnectorErrorOptions, 'retryable'>) {
     super({ ...options, retryable: true });
     this.name = 'DeadlineExceededError';
-    mark(this, 'DeadlineExceededError');
-  }
-
-  static override isInstance(value: unknown): value is DeadlineExceededError {
-    return hasMarker(value, markerFor('DeadlineExceededError'));
   }
 }
 
 /** Bytes from outside (PEM, DER, CSR, JWS, PKCS#7 ...) that could not be parsed or failed a check. */
 export class MalformedInputError extends ConnectorError {
+  static override readonly errorName: string = 'MalformedInputError';
   override readonly code = 'malformed_input';
   /** What was being parsed, e.g. `csr`, `certificate`, `pkcs7`, `ocsp-request`. */
   readonly inputKind: string;
@@ -237,26 +226,17 @@ export class MalformedInputError extends ConnectorError {
     super({ ...options, retryable: false });
     this.name = 'MalformedInputError';
     this.inputKind = options.inputKind;
-    mark(this, 'MalformedInputError');
-  }
-
-  static override isInstance(value: unknown): value is MalformedInputError {
-    return hasMarker(value, markerFor('MalformedInputError'));
   }
 }
 
 /** A connector that is installed but could not be loaded or initialised. */
 export class ConnectorUnavailableError extends ConnectorError {
+  static override readonly errorName: string = 'ConnectorUnavailableError';
   override readonly code = 'connector_unavailable';
 
   constructor(options: Omit<ConnectorErrorOptions, 'retryable'>) {
     super({ ...options, retryable: false });
     this.name = 'ConnectorUnavailableError';
-    mark(this, 'ConnectorUnavailableError');
-  }
-
-  static override isInstance(value: unknown): value is ConnectorUnavailableError {
-    return hasMarker(value, markerFor('ConnectorUnavailableError'));
   }
 }
 

@@ -2,7 +2,9 @@ export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKA
 
 export * from './capabilities.js';
 export * from './config-schema.js';
+export type * from './contract-methods.js';
 export type * from './context.js';
+export * from './deadline-signal.js';
 export type * from './discovery.js';
 export * from './env-mapping.js';
 export * from './errors.js';

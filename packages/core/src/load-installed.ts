@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ConnectorKind } from './manifest.js';
+import { CONNECTOR_KINDS, type ConnectorKind } from './manifest.js';
 import type { ConnectorRegistry, RegisteredConnector } from './registry.js';
 
 /** A package that declares `"certctl": { "kind": ..., "id": ... }` in its package.json. */
@@ -34,7 +34,7 @@ export interface LoadReport {
   failed: { packageName: string; error: string }[];
 }
 
-const KINDS: readonly ConnectorKind[] = ['issuer', 'target', 'notifier', 'discovery'];
+const KINDS: readonly ConnectorKind[] = CONNECTOR_KINDS;
 
 interface PackageJson {
   name?: string;

@@ -16,10 +16,14 @@ import type { IssuerInstance } from './issuer.js';
 import type { NotifierInstance } from './notifier.js';
 import type { TargetInstance } from './target.js';
 
+/** The contract version this core implements; a connector declares the one it was written for. */
 export const SPECIFICATION_VERSION = 'v1';
-export const SUPPORTED_SPECIFICATION_VERSIONS = ['v1'] as const;
+export const SUPPORTED_SPECIFICATION_VERSIONS = [SPECIFICATION_VERSION] as const;
+export type SpecificationVersion = typeof SPECIFICATION_VERSION;
 
-export type ConnectorKind = 'issuer' | 'target' | 'notifier' | 'discovery';
+/** Every connector kind; the type below is derived from it, so there is no second list to keep in step. */
+export const CONNECTOR_KINDS = ['issuer', 'target', 'notifier', 'discovery'] as const;
+export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
 
 export interface CapabilitiesByKind {
   issuer: IssuerCapabilities;
@@ -43,7 +47,11 @@ export interface ConnectorManifest<K extends ConnectorKind = ConnectorKind, Sche
   displayName: string;
   /** The package's version. */
   version: string;
-  specificationVersion: typeof SPECIFICATION_VERSION;
+  /**
+   * The contract version the connector was written against, as a literal in its own source. The app's
+   * core (a peer, possibly newer) never fills it in, so its registry can refuse a contract it does not speak.
+   */
+  specificationVersion: SpecificationVersion;
   description?: string;
   configSchema: Schema;
   /** How `CERTCTL_<VENDOR>_*` variables map onto config keys, so a server can seed an instance from its environment. */
@@ -57,9 +65,8 @@ export type AnyConnectorManifest = ConnectorManifest<ConnectorKind, z.ZodType>;
 /** What a connector author writes: capabilities may be partial; the rest defaults to false. */
 export type ManifestInput<K extends ConnectorKind, Schema extends z.ZodType> = Omit<
   ConnectorManifest<K, Schema>,
-  'kind' | 'capabilities' | 'specificationVersion'
+  'kind' | 'capabilities'
 > & {
-  specificationVersion?: typeof SPECIFICATION_VERSION;
   capabilities?: Partial<CapabilitiesByKind[K]>;
 };
 
@@ -82,10 +89,10 @@ function define<K extends ConnectorKind, Schema extends z.ZodType>(
   kind: K,
   input: ManifestInput<K, Schema>,
 ): ConnectorManifest<K, Schema> {
+  // `define` runs in the app's copy of core, so it must not stamp its own specificationVersion.
   return Object.freeze({
     ...input,
     kind,
-    specificationVersion: SPECIFICATION_VERSION,
     capabilities: withDefaultCapabilities(kind, input.capabilities),
   }) as ConnectorManifest<K, Schema>;
 }

@@ -31,6 +31,7 @@ const configSchema = z.object({ url: z.url(), api_key: secret(z.string().min(4))
 
 function makeIssuer(instance: () => IssuerInstance, capabilities = {}) {
   return defineIssuer({
+    specificationVersion: 'v1',
     id: 'fake',
     displayName: 'Fake CA',
     version: '1.0.0',
@@ -92,7 +93,9 @@ describe('registry', () => {
   it('validates config before creating anything', async () => {
     const { registry } = setup();
     const create = vi.fn();
-    registry.register(defineIssuer({ id: 'fake', displayName: 'Fake', version: '1', configSchema, create }));
+    registry.register(
+      defineIssuer({ specificationVersion: 'v1', id: 'fake', displayName: 'Fake', version: '1', configSchema, create }),
+    );
     await expect(registry.instantiate('issuer', 'fake', { url: 'nope' }, { instanceId: 'i1' })).rejects.toSatisfy(
       ConfigValidationError.isInstance,
     );
@@ -111,7 +114,9 @@ describe('runtime wrapper', () => {
     const { registry } = setup();
     const start = vi.fn(async () => {});
     const create = vi.fn(() => ({ start, issue: async () => ({ status: 'pending' as const, orderId: 'o1' }) }));
-    registry.register(defineIssuer({ id: 'fake', displayName: 'Fake', version: '1', configSchema, create }));
+    registry.register(
+      defineIssuer({ specificationVersion: 'v1', id: 'fake', displayName: 'Fake', version: '1', configSchema, create }),
+    );
     const rt = await registry.instantiate('issuer', 'fake', config, { instanceId: 'i1' });
     expect(create).not.toHaveBeenCalled();
     await Promise.all([rt.issue(request), rt.issue(request), rt.issue(request)]);
@@ -261,6 +266,7 @@ describe('runtime wrapper', () => {
     const { registry, lines } = setup();
     registry.register(
       defineTarget({
+        specificationVersion: 'v1',
         id: 'files',
         displayName: 'Files',
         version: '1',

@@ -12,6 +12,7 @@ import {
   type AnyConnectorManifest,
   type CapabilitiesByKind,
   type ConnectorKind,
+  CONNECTOR_KINDS,
   type ConnectorManifest,
   SUPPORTED_SPECIFICATION_VERSIONS,
   withDefaultCapabilities,
@@ -19,7 +20,7 @@ import {
 import { createRedactingLogger, silentLogger } from './redacting-logger.js';
 import { type ConnectorRuntime, createRuntime } from './runtime.js';
 
-const KINDS: readonly ConnectorKind[] = ['issuer', 'target', 'notifier', 'discovery'];
+const KINDS: readonly ConnectorKind[] = CONNECTOR_KINDS;
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export interface RegisteredConnector {

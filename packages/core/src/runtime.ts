@@ -6,13 +6,20 @@ import {
   UnsupportedOperationError,
   VendorApiError,
 } from './errors.js';
+import type { ContractMethod, StreamingContractMethod } from './contract-methods.js';
+import { createDeadlineSignal } from './deadline-signal.js';
 import type { CapabilitiesByKind, ConnectorKind, ConnectorManifest, InstanceByKind } from './manifest.js';
 import { scrubSecrets } from './config-schema.js';
 
 /** How each contract method receives its abort signal: inside its single request object, or as an options argument. */
 type SignalPlacement = { kind: 'request' } | { kind: 'options'; index: number } | { kind: 'positional'; index: number };
 
-const METHOD_SIGNALS: Record<string, SignalPlacement> = {
+/** Every contract method must have an entry (and streaming ones `stream: true`), or this file does not compile. */
+type SignalTable = {
+  [M in ContractMethod]: SignalPlacement & (M extends StreamingContractMethod ? { stream: true } : { stream?: never });
+};
+
+const METHOD_SIGNALS = {
   issue: { kind: 'request' },
   renew: { kind: 'request' },
   revoke: { kind: 'request' },
@@ -27,16 +34,20 @@ const METHOD_SIGNALS: Record<string, SignalPlacement> = {
   resolve: { kind: 'options', index: 1 },
   caChain: { kind: 'options', index: 0 },
   testConnection: { kind: 'options', index: 0 },
-  listExisting: { kind: 'options', index: 0 },
+  listExisting: { kind: 'options', index: 0, stream: true },
   accountMetadata: { kind: 'options', index: 0 },
   listCas: { kind: 'options', index: 0 },
   createCa: { kind: 'request' },
   setIssuingCa: { kind: 'options', index: 1 },
   retireCa: { kind: 'request' },
-  scan: { kind: 'positional', index: 0 },
-};
+  scan: { kind: 'positional', index: 0, stream: true },
+} as const satisfies SignalTable;
 
-const STREAMING_METHODS = new Set(['listExisting', 'scan']);
+const signalPlacement = (method: ContractMethod): SignalPlacement & { stream?: true } => METHOD_SIGNALS[method];
+
+function isContractMethod(name: string): name is ContractMethod {
+  return Object.hasOwn(METHOD_SIGNALS, name);
+}
 
 export const DEFAULT_CALL_TIMEOUTS_MS: Readonly<Record<string, number>> = {
   issue: 300_000,
@@ -136,8 +147,8 @@ function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose: 
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
-function withSignal(method: string, args: unknown[], signal: AbortSignal): unknown[] {
-  const placement = METHOD_SIGNALS[method] ?? { kind: 'options', index: args.length };
+function withSignal(method: ContractMethod, args: unknown[], signal: AbortSignal): unknown[] {
+  const placement = signalPlacement(method);
   const out = [...args];
   if (placement.kind === 'request') {
     out[0] = { ...((out[0] as object | undefined) ?? {}), signal };
@@ -150,8 +161,8 @@ function withSignal(method: string, args: unknown[], signal: AbortSignal): unkno
   return out;
 }
 
-function callerSignal(method: string, args: unknown[]): AbortSignal | undefined {
-  const placement = METHOD_SIGNALS[method] ?? { kind: 'options', index: args.length };
+function callerSignal(method: ContractMethod, args: unknown[]): AbortSignal | undefined {
+  const placement = signalPlacement(method);
   if (placement.kind === 'positional') return args[placement.index] as AbortSignal | undefined;
   const holder = args[placement.kind === 'request' ? 0 : placement.index] as { signal?: AbortSignal } | undefined;
   return holder?.signal;
@@ -191,37 +202,14 @@ export function createRuntime<K extends ConnectorKind>(
   const timeoutFor = (method: string, override?: number) =>
     override ?? options.timeoutsMs?.[method] ?? DEFAULT_CALL_TIMEOUTS_MS[method] ?? DEFAULT_CALL_TIMEOUTS_MS.default!;
 
-  const deadlineSignal = (method: string, args: unknown[], timeoutMs: number) => {
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () =>
-        deadline.abort(
-          new DeadlineExceededError({ connector, message: `${method} did not finish within ${timeoutMs} ms` }),
-        ),
+  // Joins the connector's and the caller's signals without AbortSignal.any (see createDeadlineSignal).
+  const deadlineSignal = (method: ContractMethod, args: unknown[], timeoutMs: number) => {
+    const deadline = createDeadlineSignal(
       timeoutMs,
+      [ctx.signal, callerSignal(method, args)],
+      () => new DeadlineExceededError({ connector, message: `${method} did not finish within ${timeoutMs} ms` }),
     );
-    timer.unref?.();
-    // The connector's and the caller's signals abort the deadline controller through listeners that
-    // `clear` removes, rather than AbortSignal.any: on Node 20 every any() over the long-lived
-    // context signal stays attached to it, which costs time per call and memory over a server's life.
-    const sources = [ctx.signal, callerSignal(method, args)].filter((s): s is AbortSignal => s !== undefined);
-    const listeners: [AbortSignal, () => void][] = [];
-    for (const source of sources) {
-      if (source.aborted) {
-        deadline.abort(source.reason);
-        break;
-      }
-      const forward = () => deadline.abort(source.reason);
-      source.addEventListener('abort', forward, { once: true });
-      listeners.push([source, forward]);
-    }
-    return {
-      signal: deadline.signal,
-      clear: () => {
-        clearTimeout(timer);
-        for (const [source, forward] of listeners) source.removeEventListener('abort', forward);
-      },
-    };
+    return { signal: deadline.signal, clear: deadline.dispose };
   };
 
   const abortReason = (signal: AbortSignal, method: string) =>
@@ -229,7 +217,7 @@ export function createRuntime<K extends ConnectorKind>(
       ? signal.reason
       : new DeadlineExceededError({ connector, message: `${method} was aborted`, cause: signal.reason });
 
-  const call = async (method: string, args: unknown[]): Promise<unknown> => {
+  const call = async (method: ContractMethod, args: unknown[]): Promise<unknown> => {
     const instance = (await init()) as unknown as Record<string, unknown>;
     const fn = instance[method];
     if (typeof fn !== 'function') {
@@ -267,7 +255,7 @@ export function createRuntime<K extends ConnectorKind>(
     }
   };
 
-  const stream = (method: string, args: unknown[]): AsyncIterable<unknown> => ({
+  const stream = (method: ContractMethod, args: unknown[]): AsyncIterable<unknown> => ({
     [Symbol.asyncIterator]: async function* () {
       const instance = (await init()) as unknown as Record<string, unknown>;
       const fn = instance[method];
@@ -334,8 +322,8 @@ export function createRuntime<K extends ConnectorKind>(
   return new Proxy(base, {
     get(target, prop, receiver) {
       if (typeof prop !== 'string' || prop in target) return Reflect.get(target, prop, receiver);
-      if (!Object.hasOwn(METHOD_SIGNALS, prop)) return undefined;
-      if (STREAMING_METHODS.has(prop)) return (...args: unknown[]) => stream(prop, args);
+      if (!isContractMethod(prop)) return undefined;
+      if (signalPlacement(prop).stream) return (...args: unknown[]) => stream(prop, args);
       return (...args: unknown[]) => call(prop, args);
     },
   }) as unknown as ConnectorRuntime<K>;

@@ -12,7 +12,6 @@ import {
   startFakeVendor,
   type TestContext,
 } from '@certctl/connector-testkit';
-import { createFetch, createSsrfAgent, createSsrfPolicy } from '@certctl/connector-utils';
 import { parseCertificate } from '@certctl/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeConfigSchema, type AcmeIssuerConfigInput } from './acme-config.js';
@@ -69,15 +68,6 @@ async function start(
       await ca.close();
     },
   };
-}
-
-function trustingFetch(caPem: string): typeof globalThis.fetch {
-  const policy = createSsrfPolicy({ allowLoopback: true });
-  return createFetch({
-    timeoutMs: 10_000,
-    ssrfPolicy: policy,
-    dispatcher: createSsrfAgent(policy, { connect: { ca: caPem } }),
-  });
 }
 
 /** The RFC 9773 id computed by openssl, independently of @certctl/pki. */
@@ -250,8 +240,8 @@ describe('External Account Binding (fake CA)', () => {
         },
       },
     });
-    // ZeroSSL's EAB API is another host than its directory, reached through the app's fetch (ctx.fetch).
-    const ctx = await createTestContext({ fetch: trustingFetch(run.ca.tlsCaPem) });
+    // ZeroSSL's EAB API is another host than its directory, reached under the app's network policy (ctx.network).
+    const ctx = await createTestContext({ network: { allowLoopback: true, ca: [run.ca.tlsCaPem] } });
     try {
       await writeFile(join(dir, 'zs.pem'), run.ca.tlsCaPem);
       const zs = createAcmeIssuer(

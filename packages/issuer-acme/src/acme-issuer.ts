@@ -19,7 +19,7 @@ import {
   UnsupportedOperationError,
   VendorApiError,
 } from '@certctl/core';
-import { createFetch, createSsrfAgent, createSsrfPolicy } from '@certctl/connector-utils';
+import { createDeadlineSignal, createHttpClient, createSsrfPolicy, type HttpClient } from '@certctl/connector-utils';
 import { ariCertificateId, derToPem, parseCertificate, parseCsr, splitPemBundle } from '@certctl/pki';
 import { loadAccount, newAccountKeyPem, saveAccount, type StoredAccount } from './acme-account.js';
 import type { AcmeIssuerConfig } from './acme-config.js';
@@ -84,16 +84,30 @@ export function createAcmeIssuer(
     ? createHttp01Webroot(config.http_webroot)
     : createHttp01Responder({ port: config.http_port, host: config.http_bind_address });
 
-  let caFetch: Promise<typeof globalThis.fetch> | undefined;
-  /** The fetch that reaches the CA: the app's, or one trusting ca_bundle_path for a private ACME CA. */
-  const fetchForCa = (): Promise<typeof globalThis.fetch> => {
-    caFetch ??= (async () => {
-      if (!config.ca_bundle_path) return ctx.fetch;
+  // Deadline of one CA request; the operation's own deadline (order_timeout_seconds ...) bounds the whole.
+  const requestTimeoutMs = 30_000;
+  const retries = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 5000, maxRetryAfterMs: 30_000 };
+  /** Public endpoints next to the CA (ZeroSSL's EAB API), under the app's network policy. */
+  const appHttp = createHttpClient({ connector: CONNECTOR, context: ctx, timeoutMs: requestTimeoutMs, userAgent });
+
+  let caHttp: Promise<HttpClient> | undefined;
+  /** The client that reaches the CA: under the app's network policy, or trusting ca_bundle_path for a private ACME CA. */
+  const httpForCa = (): Promise<HttpClient> => {
+    caHttp ??= (async () => {
+      if (!config.ca_bundle_path) {
+        return createHttpClient({
+          connector: CONNECTOR,
+          context: ctx,
+          timeoutMs: requestTimeoutMs,
+          retries,
+          userAgent,
+        });
+      }
       let ca: string;
       try {
         ca = await readFile(config.ca_bundle_path, 'utf8');
       } catch (cause) {
-        caFetch = undefined;
+        caHttp = undefined;
         throw new ConfigValidationError({
           connector: CONNECTOR,
           issues: [
@@ -105,21 +119,39 @@ export function createAcmeIssuer(
         });
       }
       // The operator named this CA's host explicitly, so it may be private or loopback; every other
-      // address (redirects, URLs the CA hands back) still obeys the strict policy.
-      const policy = createSsrfPolicy({ connector: CONNECTOR, allow: [hostOf(config.directory_url)] });
-      return createFetch({
+      // address (URLs the CA hands back) still obeys the strict policy.
+      return createHttpClient({
         connector: CONNECTOR,
-        timeoutMs: 30_000,
-        ssrfPolicy: policy,
-        dispatcher: createSsrfAgent(policy, { connect: { ca } }),
+        context: ctx,
+        ssrfPolicy: createSsrfPolicy({ connector: CONNECTOR, allow: [hostOf(config.directory_url)] }),
+        ca,
+        timeoutMs: requestTimeoutMs,
+        retries,
         userAgent,
       });
     })();
-    return caFetch;
+    return caHttp;
   };
 
-  const deadline = (signal: AbortSignal | undefined, seconds = config.order_timeout_seconds): AbortSignal =>
-    AbortSignal.any([ctx.signal, AbortSignal.timeout(seconds * 1000), ...(signal ? [signal] : [])]);
+  /**
+   * Runs one operation under its deadline, the caller's signal and the connector's (without
+   * AbortSignal.any on the long-lived ctx.signal), with errors made typed.
+   */
+  const underDeadline = async <T>(
+    operation: string,
+    callerSignal: AbortSignal | undefined,
+    seconds: number,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
+    const deadline = createDeadlineSignal(seconds * 1000, [ctx.signal, callerSignal]);
+    try {
+      return await run(deadline.signal);
+    } catch (error) {
+      throw toConnectorError(error, operation, deadline.signal);
+    } finally {
+      deadline.dispose();
+    }
+  };
 
   const session = async (
     account: Pick<StoredAccount, 'accountKeyPem'> & { accountUrl?: string },
@@ -131,10 +163,8 @@ export function createAcmeIssuer(
       accountKeyPem: account.accountKeyPem,
       accountUrl: account.accountUrl || undefined,
       eab,
-      fetch: await fetchForCa(),
-      clock: ctx.clock,
+      http: await httpForCa(),
       signal,
-      userAgent,
       backoff: { ...backoff, attempts: Math.max(5, Math.ceil((config.order_timeout_seconds * 1000) / backoff.max)) },
     });
 
@@ -155,7 +185,7 @@ export function createAcmeIssuer(
             ],
           });
         }
-        eab = await fetchZeroSslEab(ctx.fetch, config.email, { endpoint: options.zeroSslEabEndpoint, signal });
+        eab = await fetchZeroSslEab(appHttp, config.email, { endpoint: options.zeroSslEabEndpoint, signal });
         ctx.logger.info({ eabKid: eab.kid }, 'fetched ZeroSSL EAB credentials for the configured email');
       }
       const { client } = await session({ accountKeyPem }, signal, eab);
@@ -171,14 +201,6 @@ export function createAcmeIssuer(
       registering = undefined;
     });
     return registering;
-  };
-
-  const withErrors = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      throw toConnectorError(error, operation, signal);
-    }
   };
 
   async function orderPayload(s: AcmeSession, request: IssueRequest): Promise<Record<string, unknown>> {
@@ -220,8 +242,7 @@ export function createAcmeIssuer(
         cause,
       });
     }
-    const signal = deadline(request.signal);
-    return withErrors('ACME order', signal, async () => {
+    return underDeadline('ACME order', request.signal, config.order_timeout_seconds, async (signal) => {
       const account = await ensureAccount(signal);
       const s = await session(account, signal);
       const payload = await orderPayload(s, request);
@@ -292,8 +313,7 @@ export function createAcmeIssuer(
         message: `the stored certificate does not have serial ${request.serial}; refusing to revoke a different certificate`,
       });
     }
-    const signal = deadline(request.signal, 120);
-    await withErrors(`revocation of ${wanted}`, signal, async () => {
+    await underDeadline(`revocation of ${wanted}`, request.signal, 120, async (signal) => {
       const account = await ensureAccount(signal);
       const s = await session(account, signal);
       await s.client.revokeCertificate(leaf.pem, { reason });
@@ -305,8 +325,7 @@ export function createAcmeIssuer(
     opts: { signal?: AbortSignal } = {},
   ): Promise<RenewalInfo | undefined> {
     if (!config.ari_enabled) return undefined;
-    const signal = deadline(opts.signal, config.ari_http_timeout_seconds);
-    return withErrors('renewalInfo', signal, async () => {
+    return underDeadline('renewalInfo', opts.signal, config.ari_http_timeout_seconds, async (signal) => {
       // Any key will do: directory and renewalInfo are unauthenticated GETs.
       const s = await session({ accountKeyPem: await anyAccountKey() }, signal);
       const directory = await s.http.getDirectory();
@@ -329,8 +348,7 @@ export function createAcmeIssuer(
   }
 
   async function testConnection(opts: { signal?: AbortSignal } = {}): Promise<ConnectionTestResult> {
-    const signal = deadline(opts.signal, 60);
-    return withErrors('connection test', signal, async () => {
+    return underDeadline('connection test', opts.signal, 60, async (signal) => {
       const account = await ensureAccount(signal);
       const s = await session(account, signal);
       const directory = await s.http.getDirectory();
@@ -351,6 +369,17 @@ export function createAcmeIssuer(
     revoke,
     renewalInfo,
     testConnection,
-    stop: () => http01.close(),
+    async stop() {
+      await http01.close();
+      const ca = caHttp;
+      caHttp = undefined;
+      await Promise.all([
+        appHttp.close(),
+        ca?.then(
+          (client) => client.close(),
+          () => undefined,
+        ),
+      ]);
+    },
   };
 }

@@ -3,7 +3,7 @@
  * acme-client is loaded lazily so that installing the connector costs nothing until it is used.
  */
 import type { Client } from 'acme-client';
-import type { Clock } from '@certctl/core';
+import type { HttpClient } from '@certctl/connector-utils';
 import { type AcmeProblem, isAcmeProblem } from './acme-errors.js';
 import { type AcmeHttpResponse, type AcmeRequestFunction, createAcmeRequest } from './acme-transport.js';
 
@@ -42,10 +42,9 @@ export interface SessionOptions {
   accountKeyPem: string;
   accountUrl?: string;
   eab?: { kid: string; hmacKey: string };
-  fetch: typeof globalThis.fetch;
-  clock: Clock;
+  /** The connector's HTTP client for this CA. */
+  http: HttpClient;
   signal: AbortSignal;
-  userAgent: string;
   /** acme-client's polling backoff for authorizations and orders, in ms. */
   backoff: { min: number; max: number; attempts: number };
 }
@@ -61,12 +60,7 @@ export async function openAcmeSession(options: SessionOptions): Promise<AcmeSess
     backoffMax: options.backoff.max,
     backoffAttempts: options.backoff.attempts,
   });
-  const request = createAcmeRequest({
-    fetch: options.fetch,
-    clock: options.clock,
-    signal: options.signal,
-    userAgent: options.userAgent,
-  });
+  const request = createAcmeRequest({ http: options.http, signal: options.signal });
   let lastProblem: AcmeProblem | undefined;
   const recording: AcmeRequestFunction = async (url, method, requestOptions) => {
     const response = await request(url, method, requestOptions);

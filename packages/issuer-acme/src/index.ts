@@ -9,6 +9,7 @@ export type { AcmeIssuerConfig } from './acme-config.js';
 export type { AcmeIssuer, AcmeIssuerOptions } from './acme-issuer.js';
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'acme',
   displayName: 'ACME',
   version: VERSION,

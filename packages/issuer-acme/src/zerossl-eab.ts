@@ -4,6 +4,7 @@
  * dashboard visit (what Caddy and acme.sh do). Documented at
  * https://zerossl.com/documentation/acme/generate-eab-credentials/.
  */
+import type { HttpClient } from '@certctl/connector-utils';
 import { AuthenticationError, VendorApiError } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 
@@ -23,27 +24,22 @@ export interface EabCredentials {
 }
 
 export async function fetchZeroSslEab(
-  fetchFn: typeof globalThis.fetch,
+  http: HttpClient,
   email: string,
   options: { endpoint?: string; signal?: AbortSignal } = {},
 ): Promise<EabCredentials> {
   const endpoint = options.endpoint ?? ZEROSSL_EAB_ENDPOINT;
-  let response: Response;
-  try {
-    response = await fetchFn(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email }).toString(),
-      signal: options.signal,
-    });
-  } catch (error) {
-    throw new VendorApiError({
-      connector: CONNECTOR,
-      message: `ZeroSSL EAB lookup failed: ${(error as Error).message}`,
-      cause: error,
-    });
-  }
-  const text = await response.text();
+  const response = await http.request({
+    method: 'POST',
+    url: endpoint,
+    label: 'ZeroSSL EAB lookup',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email }).toString(),
+    signal: options.signal,
+    // Every answer is read below: a refusal means the email has no ZeroSSL account.
+    acceptStatus: () => true,
+  });
+  const text = response.text();
   let body: { success?: boolean; eab_kid?: unknown; eab_hmac_key?: unknown; error?: { type?: string } } | undefined;
   try {
     body = JSON.parse(text);
@@ -51,14 +47,15 @@ export async function fetchZeroSslEab(
     body = undefined;
   }
   if (
-    !response.ok ||
+    response.status < 200 ||
+    response.status > 299 ||
     !body ||
     body.success !== true ||
     typeof body.eab_kid !== 'string' ||
     typeof body.eab_hmac_key !== 'string'
   ) {
     const reason = body?.error?.type ?? `HTTP ${response.status}`;
-    if (response.ok || response.status === 401 || response.status === 403) {
+    if ((response.status >= 200 && response.status <= 299) || response.status === 401 || response.status === 403) {
       throw new AuthenticationError({
         connector: CONNECTOR,
         message: `ZeroSSL did not issue EAB credentials for the configured email (${reason}); set eab_kid and eab_hmac from the ZeroSSL dashboard`,

@@ -9,6 +9,7 @@ export type { DigicertIssuer } from './digicert-issuer.js';
 export { createDigicertIssuer };
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'digicert',
   displayName: 'DigiCert CertCentral',
   version: VERSION,

@@ -11,6 +11,7 @@ export type { EntrustAccount } from './enterprise-api.js';
 export { createEntrustIssuer, entrustConfigSchema, entrustEnvMapping };
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'entrust',
   displayName: 'Entrust',
   version: VERSION,

@@ -10,6 +10,7 @@ export type { GlobalSignIssuer } from './globalsign-issuer.js';
 export { createGlobalSignIssuer, globalSignConfigSchema, globalSignEnvMapping };
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'globalsign',
   displayName: 'GlobalSign Atlas HVCA',
   version: VERSION,

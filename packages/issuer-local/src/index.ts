@@ -9,6 +9,7 @@ export type { LocalIssuerConfig } from './local-config.js';
 export type { LocalIssuer } from './local-issuer.js';
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'local',
   displayName: 'Local CA',
   version: VERSION,

@@ -9,6 +9,7 @@ export type { OpensslIssuer } from './openssl-issuer.js';
 export { createOpensslIssuer };
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'openssl',
   displayName: 'OpenSSL / custom CA (scripts)',
   version: VERSION,

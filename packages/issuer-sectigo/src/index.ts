@@ -9,6 +9,7 @@ export type { SectigoIssuer } from './sectigo-issuer.js';
 export { createSectigoIssuer };
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'sectigo',
   displayName: 'Sectigo Certificate Manager',
   version: VERSION,

@@ -9,6 +9,7 @@ export type { StepcaIssuer } from './stepca-issuer.js';
 export { createStepcaIssuer };
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'stepca',
   displayName: 'Smallstep step-ca',
   version: VERSION,

@@ -2,8 +2,8 @@
  * HTTPS to step-ca with its root pinned: TLS trusts `root_cert_path` and nothing else (not the
  * system store). Refusals in step-ca's `{"status": 401, "message": "..."}` shape become typed errors.
  */
-import { createPinnedServiceClient } from '@certctl/connector-utils';
-import { AuthenticationError, type ConnectorContext, VendorApiError } from '@certctl/core';
+import { createHttpClient, createSsrfPolicy } from '@certctl/connector-utils';
+import type { ConnectorContext } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 
 export interface StepcaClient {
@@ -18,18 +18,24 @@ export function createStepcaClient(
 ): StepcaClient {
   // step-ca is an internal CA the operator named: private and loopback addresses are expected;
   // metadata and link-local addresses stay refused.
-  const client = createPinnedServiceClient({
+  const client = createHttpClient({
     connector: CONNECTOR,
+    context: ctx,
     baseUrl: options.caUrl.replace(/\/+$/, ''),
-    caPem: options.rootPem,
+    ssrfPolicy: createSsrfPolicy({ connector: CONNECTOR, allowPrivate: true, allowLoopback: true }),
+    ca: options.rootPem,
     timeoutMs: options.timeoutMs,
+    retries: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
     userAgent: `certctl-issuer-stepca/${options.version}`,
-    ctx,
-    vendorError: (error, method, path) => stepcaError(error, `${method} ${path}`),
+    errors: {
+      authStatuses: [401],
+      vendorMessage: stepcaMessage,
+      hint: (status) => (status === 401 ? 'check provisioner_name, the provisioner key and the clock' : undefined),
+    },
   });
 
   const call = async <T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> =>
-    (await client.request(method, path, body, signal)).json<T>();
+    (await client.request({ method, url: path, body, signal })).json<T>();
 
   return {
     post: (path, body, signal) => call('POST', path, body, signal),
@@ -48,24 +54,4 @@ export function stepcaMessage(body: string | undefined): string | undefined {
     // Not JSON.
   }
   return undefined;
-}
-
-function stepcaError(error: unknown, label: string): unknown {
-  if (!VendorApiError.isInstance(error) || error.status === undefined) return error;
-  const said = stepcaMessage(error.body) ?? `HTTP ${error.status}`;
-  if (error.status === 401) {
-    return new AuthenticationError({
-      connector: CONNECTOR,
-      message: `${label} was refused (401: ${said}); check provisioner_name, the provisioner key and the clock`,
-      cause: error,
-    });
-  }
-  return new VendorApiError({
-    connector: CONNECTOR,
-    status: error.status,
-    body: error.body,
-    retryAfterSeconds: error.retryAfterSeconds,
-    message: `${label} failed (${error.status}: ${said})`,
-    cause: error,
-  });
 }

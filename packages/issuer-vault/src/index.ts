@@ -9,6 +9,7 @@ export type { VaultIssuer } from './vault-issuer.js';
 export { createVaultIssuer };
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'vault',
   displayName: 'HashiCorp Vault PKI',
   version: VERSION,

@@ -3,8 +3,8 @@
  * `{"errors": [...]}` bodies turned into typed errors (403 is an AuthenticationError).
  */
 import { readFileSync } from 'node:fs';
-import { createPinnedServiceClient } from '@certctl/connector-utils';
-import { AuthenticationError, ConfigValidationError, type ConnectorContext, VendorApiError } from '@certctl/core';
+import { createHttpClient, createSsrfPolicy } from '@certctl/connector-utils';
+import { ConfigValidationError, type ConnectorContext } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 import type { VaultIssuerConfig } from './vault-config.js';
 
@@ -42,19 +42,25 @@ export function createVaultClient(config: VaultIssuerConfig, ctx: ConnectorConte
   // on localhost) are expected; metadata and link-local addresses stay refused.
   const headers: Record<string, string> = { 'x-vault-token': config.token };
   if (config.namespace) headers['x-vault-namespace'] = config.namespace;
-  const client = createPinnedServiceClient({
+  const client = createHttpClient({
     connector: CONNECTOR,
+    context: ctx,
     baseUrl: `${config.addr.replace(/\/+$/, '')}/v1/`,
-    ...(ca ? { caPem: ca } : {}),
+    ssrfPolicy: createSsrfPolicy({ connector: CONNECTOR, allowPrivate: true, allowLoopback: true }),
+    ...(ca ? { ca } : {}),
     timeoutMs: config.request_timeout_seconds * 1000,
+    retries: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
     userAgent: `certctl-issuer-vault/${version}`,
     defaultHeaders: headers,
-    ctx,
-    vendorError: (error, method, path) => vaultError(error, `${method} /v1/${path}`),
+    errors: {
+      authStatuses: [403],
+      vendorMessage: vaultErrors,
+      hint: (status) => (status === 403 ? 'the token is invalid, expired or lacks a policy for this path' : undefined),
+    },
   });
 
   const call = async <T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> => {
-    const response = await client.request(method, path, body, signal);
+    const response = await client.request({ method, url: path, body, signal });
     return (response.status === 204 ? {} : response.json()) as T;
   };
 
@@ -76,24 +82,4 @@ export function vaultErrors(body: string | undefined): string | undefined {
     // Not JSON: a proxy's HTML page, say.
   }
   return undefined;
-}
-
-function vaultError(error: unknown, label: string): unknown {
-  if (!VendorApiError.isInstance(error) || error.status === undefined) return error;
-  const said = vaultErrors(error.body) ?? `HTTP ${error.status}`;
-  if (error.status === 403) {
-    return new AuthenticationError({
-      connector: CONNECTOR,
-      message: `${label} was refused (403: ${said}); the token is invalid, expired or lacks a policy for this path`,
-      cause: error,
-    });
-  }
-  return new VendorApiError({
-    connector: CONNECTOR,
-    status: error.status,
-    body: error.body,
-    retryAfterSeconds: error.retryAfterSeconds,
-    message: `${label} failed (${error.status}: ${said})`,
-    cause: error,
-  });
 }

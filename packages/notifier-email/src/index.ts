@@ -9,6 +9,7 @@ export type { EmailConfig } from './email-config.js';
 export { SmtpTlsError } from './email-error.js';
 
 export default defineNotifier({
+  specificationVersion: 'v1',
   id: 'email',
   displayName: 'Email (SMTP)',
   version: VERSION,

@@ -1,5 +1,5 @@
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   createTestContext,
   type FakeOpsgenie,
   startFakeOpsgenie,
@@ -17,7 +17,7 @@ testNotifier(manifest, {
   ],
   context: () =>
     createTestContext({
-      fetch: createFakeVendorFetch(og!),
+      network: fakeVendorNetwork(og!),
       environment: { publicBaseUrl: 'https://certctl.example.test' },
     }),
   hooks: {

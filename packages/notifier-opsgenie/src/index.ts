@@ -8,6 +8,7 @@ export { createOpsgenieNotifier };
 export type { OpsgenieConfig } from './opsgenie-config.js';
 
 export default defineNotifier({
+  specificationVersion: 'v1',
   id: 'opsgenie',
   displayName: 'OpsGenie',
   version: VERSION,

@@ -1,5 +1,5 @@
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   createTestContext,
   type FakeOpsgenie,
   startFakeOpsgenie,
@@ -18,7 +18,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   og = await startFakeOpsgenie();
   ctx = await createTestContext({
-    fetch: createFakeVendorFetch(og),
+    network: fakeVendorNetwork(og),
     environment: { publicBaseUrl: 'https://certctl.example.test' },
   });
 });

@@ -1,4 +1,4 @@
-import { notificationLink, sendVendorRequest } from '@certctl/connector-utils';
+import { createHttpClient, notificationLink } from '@certctl/connector-utils';
 import type { ConnectorContext, NotifierInstance } from '@certctl/core';
 import { opsgenieAlias, createAlertRequest } from './opsgenie-alert.js';
 import { type OpsgenieConfig, opsgenieBaseUrl } from './opsgenie-config.js';
@@ -13,19 +13,14 @@ interface AcceptedResponse {
 
 export function createOpsgenieNotifier(config: OpsgenieConfig, ctx: ConnectorContext): NotifierInstance {
   const base = opsgenieBaseUrl(config);
-
-  async function call(path: string, body: unknown, signal: AbortSignal | undefined): Promise<AcceptedResponse> {
-    const url = `${base}${path}`;
-    const response = await sendVendorRequest(ctx.fetch, {
-      connector: CONNECTOR,
-      label: `POST ${base}${path.split('?')[0]}`,
-      method: 'POST',
-      url,
-      headers: { authorization: `GenieKey ${config.api_key}` },
-      body,
-      signal,
-      timeoutMs: config.request_timeout_seconds * 1000,
-      clock: ctx.clock,
+  const http = createHttpClient({
+    connector: CONNECTOR,
+    context: ctx,
+    baseUrl: base,
+    timeoutMs: config.request_timeout_seconds * 1000,
+    userAgent: 'certctl-notifier-opsgenie',
+    defaultHeaders: { authorization: `GenieKey ${config.api_key}` },
+    errors: {
       hint: (status) =>
         status === 401 || status === 403
           ? `OpsGenie refused api_key: use the key of an API integration (account API keys cannot create alerts), on the ${config.region.toUpperCase()} instance`
@@ -34,9 +29,13 @@ export function createOpsgenieNotifier(config: OpsgenieConfig, ctx: ConnectorCon
             : status === 429
               ? 'OpsGenie rate-limited the integration'
               : undefined,
-    });
+    },
+  });
+
+  async function call(path: string, body: unknown, signal: AbortSignal | undefined): Promise<AcceptedResponse> {
+    const response = await http.request({ method: 'POST', url: path, body, signal });
     try {
-      return JSON.parse(response.text) as AcceptedResponse;
+      return JSON.parse(response.text()) as AcceptedResponse;
     } catch {
       return {};
     }

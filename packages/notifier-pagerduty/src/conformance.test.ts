@@ -1,5 +1,5 @@
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   createTestContext,
   type FakePagerDuty,
   startFakePagerDuty,
@@ -17,7 +17,7 @@ testNotifier(manifest, {
   ],
   context: () =>
     createTestContext({
-      fetch: createFakeVendorFetch(pd!),
+      network: fakeVendorNetwork(pd!),
       environment: { publicBaseUrl: 'https://certctl.example.test' },
     }),
   hooks: {

@@ -8,6 +8,7 @@ export { createPagerDutyNotifier };
 export type { PagerDutyConfig } from './pagerduty-config.js';
 
 export default defineNotifier({
+  specificationVersion: 'v1',
   id: 'pagerduty',
   displayName: 'PagerDuty',
   version: VERSION,

@@ -1,5 +1,5 @@
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   createTestContext,
   type FakePagerDuty,
   startFakePagerDuty,
@@ -18,7 +18,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   pd = await startFakePagerDuty();
   ctx = await createTestContext({
-    fetch: createFakeVendorFetch(pd),
+    network: fakeVendorNetwork(pd),
     environment: { publicBaseUrl: 'https://certctl.example.test' },
   });
 });

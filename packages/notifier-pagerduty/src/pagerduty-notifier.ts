@@ -1,4 +1,4 @@
-import { notificationLink, sendVendorRequest } from '@certctl/connector-utils';
+import { createHttpClient, notificationLink } from '@certctl/connector-utils';
 import { AuthenticationError, type ConnectorContext, type NotifierInstance, VendorApiError } from '@certctl/core';
 import type { PagerDutyConfig } from './pagerduty-config.js';
 import { resolveEvent, triggerEvent } from './pagerduty-event.js';
@@ -13,21 +13,24 @@ interface EnqueueResponse {
 }
 
 export function createPagerDutyNotifier(config: PagerDutyConfig, ctx: ConnectorContext): NotifierInstance {
+  const http = createHttpClient({
+    connector: CONNECTOR,
+    context: ctx,
+    timeoutMs: config.request_timeout_seconds * 1000,
+    userAgent: 'certctl-notifier-pagerduty',
+    errors: { hint: (status) => (status === 429 ? 'PagerDuty throttled the events for this service' : undefined) },
+  });
   async function enqueue(event: Record<string, unknown>, signal: AbortSignal | undefined): Promise<EnqueueResponse> {
     try {
-      const response = await sendVendorRequest(ctx.fetch, {
-        connector: CONNECTOR,
-        label: `POST ${new URL(config.events_url).origin}/v2/enqueue (${String(event.event_action)})`,
+      const response = await http.request({
         method: 'POST',
         url: config.events_url,
+        label: `POST ${new URL(config.events_url).origin}/v2/enqueue (${String(event.event_action)})`,
         body: event,
         signal,
-        timeoutMs: config.request_timeout_seconds * 1000,
-        clock: ctx.clock,
-        hint: (status) => (status === 429 ? 'PagerDuty throttled the events for this service' : undefined),
       });
       try {
-        return JSON.parse(response.text) as EnqueueResponse;
+        return JSON.parse(response.text()) as EnqueueResponse;
       } catch {
         return {};
       }

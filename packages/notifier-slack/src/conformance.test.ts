@@ -1,5 +1,5 @@
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   createTestContext,
   type FakeSlack,
   startFakeSlack,
@@ -25,7 +25,7 @@ testNotifier(manifest, {
   ],
   context: () =>
     createTestContext({
-      fetch: createFakeVendorFetch(slack!),
+      network: fakeVendorNetwork(slack!),
       environment: { publicBaseUrl: 'https://certctl.example.test' },
     }),
   hooks: {

@@ -8,6 +8,7 @@ export { createSlackNotifier };
 export type { SlackConfig } from './slack-config.js';
 
 export default defineNotifier({
+  specificationVersion: 'v1',
   id: 'slack',
   displayName: 'Slack',
   version: VERSION,

@@ -1,6 +1,5 @@
-import { createFetch } from '@certctl/connector-utils';
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   createTestContext,
   type FakeSlack,
   startFakeSlack,
@@ -19,7 +18,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   slack = await startFakeSlack();
   ctx = await createTestContext({
-    fetch: createFakeVendorFetch(slack),
+    network: fakeVendorNetwork(slack),
     environment: { publicBaseUrl: 'https://certctl.example.test/' },
   });
 });
@@ -88,12 +87,12 @@ describe('notifier-slack', () => {
   });
 
   it('refuses to reach a loopback webhook under the strict SSRF policy', async () => {
-    const strict = await createTestContext({ fetch: createFetch({ timeoutMs: 5000, connector: 'notifier-slack' }) });
+    const strict = await createTestContext({ network: {} });
     try {
       const before = slack.vendor.requests.length;
       const error = await (await notifier({}, strict)).send(testNotification()).catch((e: unknown) => e);
       expect(ConnectorError.isInstance(error)).toBe(true);
-      expect((error as Error).message).toMatch(/refused to connect/);
+      expect((error as Error).message).toMatch(/loopback/);
       expect(slack.vendor.requests.length).toBe(before);
     } finally {
       await strict.cleanup();

@@ -1,4 +1,4 @@
-import { notificationLink, sendVendorRequest } from '@certctl/connector-utils';
+import { createHttpClient, notificationLink } from '@certctl/connector-utils';
 import type { ConnectorContext, NotifierInstance } from '@certctl/core';
 import type { SlackConfig } from './slack-config.js';
 import { buildSlackPayload } from './slack-message.js';
@@ -23,6 +23,17 @@ const SLACK_HINTS: Record<string, string> = {
 };
 
 export function createSlackNotifier(config: SlackConfig, ctx: ConnectorContext): NotifierInstance {
+  const http = createHttpClient({
+    connector: CONNECTOR,
+    context: ctx,
+    timeoutMs: config.request_timeout_seconds * 1000,
+    userAgent: 'certctl-notifier-slack',
+    errors: {
+      hint: (status, body) =>
+        SLACK_HINTS[body.trim()] ??
+        (status === 429 ? 'Slack rate-limited the webhook (about one message per second)' : undefined),
+    },
+  });
   return {
     async send(notification) {
       const payload = buildSlackPayload(
@@ -30,20 +41,13 @@ export function createSlackNotifier(config: SlackConfig, ctx: ConnectorContext):
         notificationLink(notification, ctx.environment.publicBaseUrl),
         config,
       );
-      await sendVendorRequest(ctx.fetch, {
-        connector: CONNECTOR,
-        // The webhook path is the credential: never name it.
-        label: 'POST to the Slack incoming webhook',
+      await http.request({
         method: 'POST',
         url: config.webhook_url,
+        // The webhook path is the credential: never name it.
+        label: 'POST to the Slack incoming webhook',
         body: payload,
         signal: notification.signal,
-        timeoutMs: config.request_timeout_seconds * 1000,
-        authStatuses: [401, 403],
-        clock: ctx.clock,
-        hint: (status, body) =>
-          SLACK_HINTS[body.trim()] ??
-          (status === 429 ? 'Slack rate-limited the webhook (about one message per second)' : undefined),
       });
       ctx.logger.debug({ event: notification.event, dedupKey: notification.dedupKey }, 'posted to Slack');
       return { detail: `posted to Slack${config.channel ? ` (${config.channel})` : ''}` };

@@ -1,5 +1,5 @@
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   createTestContext,
   type FakeTeams,
   startFakeTeams,
@@ -10,7 +10,7 @@ import manifest from './index.js';
 let teams: FakeTeams | undefined;
 const context = () =>
   createTestContext({
-    fetch: createFakeVendorFetch(teams!),
+    network: fakeVendorNetwork(teams!),
     environment: { publicBaseUrl: 'https://certctl.example.test' },
   });
 const hooks = {

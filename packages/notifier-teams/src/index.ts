@@ -8,6 +8,7 @@ export { createTeamsNotifier };
 export type { TeamsConfig } from './teams-config.js';
 
 export default defineNotifier({
+  specificationVersion: 'v1',
   id: 'teams',
   displayName: 'Microsoft Teams',
   version: VERSION,

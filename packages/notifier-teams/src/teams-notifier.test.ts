@@ -1,5 +1,5 @@
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   createTestContext,
   type FakeTeams,
   startFakeTeams,
@@ -18,7 +18,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   teams = await startFakeTeams();
   ctx = await createTestContext({
-    fetch: createFakeVendorFetch(teams),
+    network: fakeVendorNetwork(teams),
     environment: { publicBaseUrl: 'https://certctl.example.test' },
   });
 });

@@ -17,6 +17,7 @@ export {
 } from './webhook-signature.js';
 
 export default defineNotifier({
+  specificationVersion: 'v1',
   id: 'webhook',
   displayName: 'Webhook',
   version: VERSION,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { createHttpClient, createSsrfAgent, createSsrfPolicy, notificationLink } from '@certctl/connector-utils';
-import { AuthenticationError, type ConnectorContext, type NotifierInstance, VendorApiError } from '@certctl/core';
+import { createHttpClient, createSsrfPolicy, notificationLink } from '@certctl/connector-utils';
+import type { ConnectorContext, NotifierInstance } from '@certctl/core';
 import type { WebhookConfig } from './webhook-config.js';
 import { notifyPayload, resolvePayload } from './webhook-payload.js';
 import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
@@ -11,7 +11,7 @@ const CONNECTOR = 'notifier-webhook';
 /**
  * Webhook destinations are chosen by the operator and are often internal, so this notifier carries
  * its own SSRF policy (strict unless the instance's config allows loopback, private ranges or listed
- * hosts) instead of the app's `ctx.fetch`, which only reaches public addresses.
+ * hosts) instead of the app's network policy (`ctx.network`).
  */
 export function createWebhookNotifier(
   config: WebhookConfig,
@@ -27,16 +27,16 @@ export function createWebhookNotifier(
   const client = createHttpClient({
     connector: CONNECTOR,
     timeoutMs: config.request_timeout_seconds * 1000,
+    context: ctx,
     ssrfPolicy,
-    dispatcher: createSsrfAgent(ssrfPolicy, {
-      connect: config.ca_pem ? { ca: [...rootCertificates, config.ca_pem] } : {},
-    }),
+    ...(config.ca_pem && { ca: [...rootCertificates, config.ca_pem] }),
     userAgent: `certctl-notifier-webhook/${version}`,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    errors: {
+      hint: (status) =>
+        status === 401 || status === 403 ? 'check the secret and the headers the receiver expects' : undefined,
+    },
   });
   const target = new URL(config.url);
-  const label = `POST ${target.origin}${target.pathname}`;
 
   async function deliver(
     payload: Record<string, unknown>,
@@ -58,18 +58,7 @@ export function createWebhookNotifier(
         Math.floor(ctx.clock.now().getTime() / 1000),
       );
     }
-    try {
-      await client.request({ method: 'POST', url: target, headers, body, signal, idempotent: false });
-    } catch (error) {
-      if (VendorApiError.isInstance(error) && (error.status === 401 || error.status === 403)) {
-        throw new AuthenticationError({
-          connector: CONNECTOR,
-          message: `${label} refused the delivery (${error.status}): check the secret and the headers the receiver expects`,
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    await client.request({ method: 'POST', url: target, headers, body, signal, idempotent: false });
     return delivery;
   }
 

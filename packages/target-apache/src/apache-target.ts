@@ -1,9 +1,4 @@
-import {
-  createFileTarget,
-  createOperatorCommand,
-  type DeployFile,
-  resolvePostDeployVerify,
-} from '@certctl/connector-utils';
+import { createCommandFileTarget, type DeployFile } from '@certctl/connector-utils';
 import type { ConnectorContext, TargetInstance } from '@certctl/core';
 import type { ApacheTargetConfig } from './apache-config.js';
 
@@ -15,8 +10,8 @@ export const CONNECTOR = 'target-apache';
  * `apachectl configtest` and a graceful restart.
  */
 export function createApacheTarget(config: ApacheTargetConfig, ctx: ConnectorContext): TargetInstance {
-  const timeoutMs = config.command_timeout_seconds * 1000;
-  return createFileTarget({
+  return createCommandFileTarget({
+    config,
     connector: CONNECTOR,
     ctx,
     files: (material) => {
@@ -32,18 +27,5 @@ export function createApacheTarget(config: ApacheTargetConfig, ctx: ConnectorCon
       return files;
     },
     certificatePath: config.cert_path,
-    verify: resolvePostDeployVerify(config.post_deploy_verify),
-    validateCommand: createOperatorCommand(config.validate_command, {
-      field: 'validate_command',
-      connector: CONNECTOR,
-      timeoutMs,
-      logger: ctx.logger,
-    }),
-    reloadCommand: createOperatorCommand(config.reload_command, {
-      field: 'reload_command',
-      connector: CONNECTOR,
-      timeoutMs,
-      logger: ctx.logger,
-    }),
   });
 }

@@ -8,6 +8,7 @@ export type { ApacheTargetConfig } from './apache-config.js';
 export { createApacheTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'apache',
   displayName: 'Apache httpd',
   version: VERSION,

@@ -9,6 +9,7 @@ export type { AwsAcmTarget } from './awsacm-target.js';
 export { createAwsAcmTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'awsacm',
   displayName: 'AWS Certificate Manager',
   version: VERSION,

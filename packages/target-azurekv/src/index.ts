@@ -9,6 +9,7 @@ export type { AzureKvTarget } from './azurekv-target.js';
 export { createAzureKvTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'azurekv',
   displayName: 'Azure Key Vault',
   version: VERSION,

@@ -1,3 +1,4 @@
+import { createHttpClient } from '@certctl/connector-utils';
 import { type ConnectorContext, VendorApiError } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 
@@ -8,57 +9,61 @@ export interface CaddyAdminClient {
   load(config: unknown, options?: { force?: boolean; signal?: AbortSignal }): Promise<void>;
 }
 
-/** Caddy's admin API (https://caddyserver.com/docs/api), through `ctx.fetch`. */
+/** Caddy's admin API (https://caddyserver.com/docs/api), through the one HTTP client and the app's network policy. */
 export function createCaddyAdminClient(
   baseUrl: string,
-  ctx: Pick<ConnectorContext, 'fetch'>,
+  ctx: Pick<ConnectorContext, 'network' | 'clock' | 'logger' | 'signal'>,
   timeoutMs: number,
 ): CaddyAdminClient {
   const base = baseUrl.replace(/\/+$/, '');
+  const http = createHttpClient({
+    connector: CONNECTOR,
+    context: ctx,
+    baseUrl: base,
+    timeoutMs,
+    // A GET (idempotent) is tried again after a network error or an overloaded Caddy; a POST never is.
+    retries: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500 },
+    userAgent: 'certctl-target-caddy',
+    // Caddy answers {"error": "..."}; the message names the module and the reason, never our key bytes.
+    errors: { authStatuses: [], vendorMessage: (body) => caddyReason(body).slice(0, 500) },
+  });
 
-  async function request(method: 'GET' | 'POST', path: string, init: RequestInit, signal?: AbortSignal) {
-    let response: Response | undefined;
-    // Caddy drops its admin connections when it switches configs, so a pooled socket may be dead
-    // right after a /load: every request asks for its own connection, and a GET (idempotent) is
-    // tried again after a network error; a POST never is.
-    const attempts = method === 'GET' ? 3 : 1;
-    for (let attempt = 1; response === undefined; attempt++) {
-      const deadline = AbortSignal.timeout(timeoutMs);
-      try {
-        response = await ctx.fetch(`${base}${path}`, {
-          ...init,
-          headers: { ...(init.headers as Record<string, string> | undefined), connection: 'close' },
-          method,
-          signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-        });
-      } catch (error) {
-        if (attempt < attempts && !signal?.aborted && !deadline.aborted) continue;
+  async function request(
+    method: 'GET' | 'POST',
+    path: string,
+    init: { headers?: Record<string, string>; body?: string },
+    signal?: AbortSignal,
+  ) {
+    try {
+      // Caddy drops its admin connections when it switches configs, so a pooled socket may be dead
+      // right after a /load: every request asks for its own connection.
+      const response = await http.request({
+        method,
+        url: path,
+        headers: { ...init.headers, connection: 'close' },
+        body: init.body,
+        signal,
+      });
+      return response.text();
+    } catch (error) {
+      if (!VendorApiError.isInstance(error)) throw error;
+      if (error.status === undefined) {
         throw new VendorApiError({
           connector: CONNECTOR,
-          message: `cannot reach Caddy's admin API at ${base} (${(error as Error).message}); is Caddy running with its admin endpoint there?`,
+          message: `cannot reach Caddy's admin API at ${base} (${error.message}); is Caddy running with its admin endpoint there?`,
           cause: error,
         });
       }
-    }
-    const text = await response.text();
-    if (!response.ok) {
-      // Caddy answers {"error": "..."}; the message names the module and the reason, never our key bytes.
-      let reason = text;
-      try {
-        reason = (JSON.parse(text) as { error?: string }).error ?? text;
-      } catch {
-        // Not JSON: keep the text.
-      }
       throw new VendorApiError({
         connector: CONNECTOR,
-        status: response.status,
-        body: reason,
+        status: error.status,
+        body: caddyReason(error.body ?? ''),
         // A rejected config stays rejected; only an overloaded or unreachable Caddy is worth retrying.
         retryable: method === 'GET' ? undefined : false,
-        message: `Caddy's admin API refused ${method} ${path} (${response.status}): ${reason.slice(0, 500)}`,
+        message: `Caddy's admin API refused ${method} ${path} (${error.status}): ${caddyReason(error.body ?? '').slice(0, 500)}`,
+        cause: error,
       });
     }
-    return text;
   }
 
   return {
@@ -83,4 +88,12 @@ export function createCaddyAdminClient(
       await request('POST', '/load', { headers, body: JSON.stringify(config) }, options.signal);
     },
   };
+}
+
+function caddyReason(body: string): string {
+  try {
+    return (JSON.parse(body) as { error?: string }).error ?? body;
+  } catch {
+    return body;
+  }
 }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caddyConfigSchema } from './caddy-config.js';
 import { type CaddyTarget, createCaddyTarget } from './caddy-target.js';
 import { type CaddyInstance, startCaddy } from './test-support/caddy-instance.js';
+import { type RecordingProxy, startRecordingProxy } from './test-support/recording-proxy.js';
 
 describe('target-caddy api mode against a real Caddy on loopback', () => {
   let dir: TempDir;
@@ -21,6 +22,7 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
   let target: CaddyTarget;
   let current: DeployRequest;
   const loads: string[] = [];
+  let recorder: RecordingProxy | undefined;
   const served = async (serial: string) => (await waitForServedSerial({ port: caddy.httpsPort, serial })).serial;
   const runningConfig = async () => (await fetch(`${caddy.adminUrl}/config/`)).json();
 
@@ -28,16 +30,13 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
     dir = await createTempDir('certctl-caddy-api-');
     caddy = await startCaddy(dir.path, 'api');
     current = caddy.initial;
-    // Records every admin API call, so the tests can tell whether Caddy was asked to load a config.
-    const recordingFetch: typeof fetch = (input, init) => {
-      loads.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
-      return fetch(input, init);
-    };
-    ctx = await createTestContext({ fetch: recordingFetch });
+    // Records every admin API call on its way to Caddy, so the tests can tell whether Caddy was asked to load a config.
+    recorder = await startRecordingProxy(caddy.adminUrl, (method, path) => loads.push(`${method} ${path}`));
+    ctx = await createTestContext();
     target = createCaddyTarget(
       parseConfig(caddyConfigSchema, {
         mode: 'api',
-        admin_api: caddy.adminUrl,
+        admin_api: recorder.url,
         post_deploy_verify: { endpoint: `127.0.0.1:${caddy.httpsPort}` },
       }),
       ctx,
@@ -45,6 +44,7 @@ describe('target-caddy api mode against a real Caddy on loopback', () => {
   }, 60_000);
 
   afterAll(async () => {
+    await recorder?.close();
     await caddy?.stop();
     await ctx?.cleanup();
     await dir?.remove();

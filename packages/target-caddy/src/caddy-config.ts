@@ -1,9 +1,13 @@
 /** The Caddy target's JSON config (snake_case, keys as in the reference) and its parsed settings. */
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import {
+  absolutePath,
+  commandTimeoutSeconds,
   createOperatorCommand,
+  distinctPaths,
+  fileName,
   type OperatorCommand,
-  operatorCommandProblem,
+  operatorCommand,
   type PostDeployVerifySettings,
   postDeployVerifySchema,
   resolvePostDeployVerify,
@@ -16,19 +20,6 @@ export type CaddyMode = (typeof CADDY_MODES)[number];
 
 export const DEFAULT_RELOAD_COMMAND = 'caddy reload --config /etc/caddy/Caddyfile --force';
 export const DEFAULT_VALIDATE_COMMAND = 'caddy validate --config /etc/caddy/Caddyfile';
-
-const fileName = (what: string, fallback: string) =>
-  z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^(?!\.{1,2}$)[^/\0]+$/, 'must be a file name without "/"')
-    .default(fallback)
-    .describe(what);
-
-const command = (what: string) => z.string().max(1024).optional().describe(what);
-
-const COMMAND_FIELDS = ['reload_command', 'validate_command'] as const;
 
 export const caddyConfigSchema = z
   .strictObject({
@@ -51,33 +42,25 @@ export const caddyConfigSchema = z
       .describe(
         'api mode: tag of the load_pem entry this target owns; select it with certificate_selection.any_tag in a TLS connection policy',
       ),
-    cert_dir: z
-      .string()
-      .min(1)
-      .max(4096)
-      .refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path')
-      .default('/etc/caddy/certs')
-      .describe('file mode: directory the certificate and key files are written to'),
-    cert_file: fileName('file mode: certificate file in cert_dir (leaf then chain, 0644)', 'site.crt'),
-    key_file: fileName('file mode: private key file in cert_dir (0600 when created)', 'site.key'),
-    reload_command: command(
+    cert_dir: absolutePath('file mode: directory the certificate and key files are written to').default(
+      '/etc/caddy/certs',
+    ),
+    cert_file: fileName('file mode: certificate file in cert_dir (leaf then chain, 0644)').default('site.crt'),
+    key_file: fileName('file mode: private key file in cert_dir (0600 when created)').default('site.key'),
+    reload_command: operatorCommand(
       `file mode: command that makes Caddy reload the files, run without a shell (default "${DEFAULT_RELOAD_COMMAND}")`,
-    ),
-    validate_command: command(
+    ).optional(),
+    validate_command: operatorCommand(
       `file mode: command that checks the configuration with the new files before the reload (default "${DEFAULT_VALIDATE_COMMAND}"); "" skips it`,
-    ),
+      { emptySkips: true },
+    ).optional(),
     request_timeout_seconds: z
       .int()
       .min(1)
       .max(300)
       .default(30)
       .describe('api mode: deadline of each admin API request'),
-    command_timeout_seconds: z
-      .int()
-      .min(1)
-      .max(600)
-      .default(60)
-      .describe('file mode: deadline of each validate or reload command'),
+    command_timeout_seconds: commandTimeoutSeconds('file mode: deadline of each validate or reload command'),
     post_deploy_verify: postDeployVerifySchema
       .optional()
       .describe(
@@ -90,17 +73,7 @@ export const caddyConfigSchema = z
       .default(3)
       .describe('file mode: previous versions kept beside each file as <file>.certctl-bak.<UTC time>'),
   })
-  .superRefine((config, ctx) => {
-    for (const field of COMMAND_FIELDS) {
-      const text = config[field];
-      if (text === undefined || (field === 'validate_command' && text === '')) continue;
-      const problem = operatorCommandProblem(text);
-      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
-    }
-    if (config.cert_file === config.key_file) {
-      ctx.addIssue({ code: 'custom', path: ['key_file'], message: 'is the same file as cert_file' });
-    }
-  });
+  .superRefine(distinctPaths(['cert_file', 'key_file']));
 
 export type CaddyTargetConfig = z.output<typeof caddyConfigSchema>;
 export type CaddyTargetConfigInput = z.input<typeof caddyConfigSchema>;

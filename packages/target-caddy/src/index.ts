@@ -9,6 +9,7 @@ export type { CaddyTarget } from './caddy-target.js';
 export { createCaddyTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'caddy',
   displayName: 'Caddy',
   version: VERSION,

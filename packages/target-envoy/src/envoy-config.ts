@@ -1,23 +1,12 @@
 /** The Envoy target's JSON config (snake_case, as in the reference table). */
+import { absolutePath, fileName } from '@certctl/connector-utils';
 import { z } from 'zod';
-
-const fileName = (description: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,255}$/, 'must be a file name (letters, digits, . _ -), not a path')
-    .refine((name) => name !== '.' && name !== '..', 'must be a file name')
-    .describe(description);
 
 export const SDS_FILE_NAME = 'sds.json';
 
 export const envoyConfigSchema = z
   .strictObject({
-    cert_dir: z
-      .string()
-      .min(2)
-      .max(4096)
-      .refine((p) => p.startsWith('/') && !p.includes('\0'), 'must be an absolute path')
-      .describe('Directory Envoy reads the certificate files from'),
+    cert_dir: absolutePath('Directory Envoy reads the certificate files from'),
     cert_filename: fileName(
       'File name of the certificate (leaf + chain unless chain_filename is set); mode 0644 when new',
     ).default('cert.pem'),

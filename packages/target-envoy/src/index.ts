@@ -8,6 +8,7 @@ export type { EnvoyTargetConfig } from './envoy-config.js';
 export { createEnvoyTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'envoy',
   displayName: 'Envoy',
   version: VERSION,

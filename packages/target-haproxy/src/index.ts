@@ -8,6 +8,7 @@ export type { HaproxyTargetConfig } from './haproxy-config.js';
 export { createHaproxyTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'haproxy',
   displayName: 'HAProxy',
   version: VERSION,

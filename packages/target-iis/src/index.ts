@@ -9,6 +9,7 @@ export type { IisTarget } from './iis-target.js';
 export { createIisTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'iis',
   displayName: 'IIS',
   version: VERSION,

@@ -8,6 +8,7 @@ export type { NginxTargetConfig } from './nginx-config.js';
 export { createNginxTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'nginx',
   displayName: 'NGINX',
   version: VERSION,

@@ -1,9 +1,4 @@
-import {
-  createFileTarget,
-  createOperatorCommand,
-  type DeployFile,
-  resolvePostDeployVerify,
-} from '@certctl/connector-utils';
+import { createCommandFileTarget, type DeployFile } from '@certctl/connector-utils';
 import type { ConnectorContext, TargetInstance } from '@certctl/core';
 import type { NginxTargetConfig } from './nginx-config.js';
 
@@ -11,8 +6,8 @@ export const CONNECTOR = 'target-nginx';
 
 /** NGINX: fullchain to cert_path, key to key_path (and the chain alone to chain_path), `nginx -t`, reload. */
 export function createNginxTarget(config: NginxTargetConfig, ctx: ConnectorContext): TargetInstance {
-  const timeoutMs = config.command_timeout_seconds * 1000;
-  return createFileTarget({
+  return createCommandFileTarget({
+    config,
     connector: CONNECTOR,
     ctx,
     files: (material) => {
@@ -24,18 +19,5 @@ export function createNginxTarget(config: NginxTargetConfig, ctx: ConnectorConte
       return files;
     },
     certificatePath: config.cert_path,
-    verify: resolvePostDeployVerify(config.post_deploy_verify),
-    validateCommand: createOperatorCommand(config.validate_command, {
-      field: 'validate_command',
-      connector: CONNECTOR,
-      timeoutMs,
-      logger: ctx.logger,
-    }),
-    reloadCommand: createOperatorCommand(config.reload_command, {
-      field: 'reload_command',
-      connector: CONNECTOR,
-      timeoutMs,
-      logger: ctx.logger,
-    }),
   });
 }

@@ -9,6 +9,7 @@ export type { PostfixTarget } from './postfix-target.js';
 export { createPostfixTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'postfix',
   displayName: 'Postfix / Dovecot',
   version: VERSION,

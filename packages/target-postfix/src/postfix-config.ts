@@ -1,9 +1,11 @@
 /** The Postfix/Dovecot target's JSON config (snake_case, as in the reference table) and its per-mode defaults. */
-import { isAbsolute } from 'node:path';
 import {
+  absolutePath,
+  commandTimeoutSeconds,
   createOperatorCommand,
+  distinctPaths,
   type OperatorCommand,
-  operatorCommandProblem,
+  operatorCommand,
   postDeployVerifySchema,
   resolvePostDeployVerify,
   type StartTlsProtocol,
@@ -33,15 +35,6 @@ export const MODE_DEFAULTS: Record<
   },
 };
 
-const absolutePath = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .max(4096)
-    .refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path')
-    .describe(what);
-
-const COMMAND_FIELDS = ['reload_command', 'validate_command'] as const;
 const PATH_FIELDS = ['cert_path', 'key_path', 'chain_path'] as const;
 
 export const postfixConfigSchema = z
@@ -59,26 +52,16 @@ export const postfixConfigSchema = z
     chain_path: absolutePath(
       'If set, the chain is written to this file (0644) and cert_path holds the leaf alone; otherwise the chain is appended to cert_path',
     ).optional(),
-    reload_command: z
-      .string()
-      .max(1024)
-      .optional()
-      .describe(
-        'Command that makes the daemon load the new files, run without a shell (default "postfix reload" or "doveadm reload")',
-      ),
-    validate_command: z
-      .string()
-      .max(1024)
-      .optional()
-      .describe(
-        'Command that checks the configuration after the files are in place and before the reload (default "postfix check" or "doveconf -n"); "" skips validation',
-      ),
-    command_timeout_seconds: z
-      .int()
-      .min(1)
-      .max(600)
-      .default(60)
-      .describe('Deadline of each validate or reload command; it is killed after this long'),
+    reload_command: operatorCommand(
+      'Command that makes the daemon load the new files, run without a shell (default "postfix reload" or "doveadm reload")',
+    ).optional(),
+    validate_command: operatorCommand(
+      'Command that checks the configuration after the files are in place and before the reload (default "postfix check" or "doveconf -n"); "" skips validation',
+      { emptySkips: true },
+    ).optional(),
+    command_timeout_seconds: commandTimeoutSeconds(
+      'Deadline of each validate or reload command; it is killed after this long',
+    ),
     post_deploy_verify: postDeployVerifySchema
       .extend({
         endpoint: postDeployVerifySchema.shape.endpoint.describe(
@@ -101,23 +84,11 @@ export const postfixConfigSchema = z
       .describe('Previous versions kept beside each file as <file>.certctl-bak.<UTC time>; 0 keeps none'),
   })
   .superRefine((config, ctx) => {
-    for (const field of COMMAND_FIELDS) {
-      const text = config[field];
-      if (text === undefined || (field === 'validate_command' && text === '')) continue;
-      const problem = operatorCommandProblem(text);
-      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
-    }
     const mode = config.mode;
     const paths = PATH_FIELDS.map(
       (field) => [field, config[field] ?? (field === 'chain_path' ? undefined : MODE_DEFAULTS[mode][field])] as const,
     );
-    const seen = new Map<string, string>();
-    for (const [field, path] of paths) {
-      if (path === undefined) continue;
-      const other = seen.get(path);
-      if (other) ctx.addIssue({ code: 'custom', path: [field], message: `is the same file as ${other}` });
-      seen.set(path, field);
-    }
+    distinctPaths(PATH_FIELDS)(Object.fromEntries(paths), ctx);
   });
 
 /** The parsed config (defaults applied by zod; mode defaults applied by `resolveMailSettings`). */

@@ -8,6 +8,7 @@ export type { TraefikTargetConfig } from './traefik-config.js';
 export { createTraefikTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'traefik',
   displayName: 'Traefik',
   version: VERSION,

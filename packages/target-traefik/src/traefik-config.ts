@@ -1,21 +1,10 @@
 /** The Traefik target's JSON config (snake_case, as in the reference table). */
+import { absolutePath, fileName } from '@certctl/connector-utils';
 import { z } from 'zod';
-
-const fileName = (description: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,255}$/, 'must be a file name (letters, digits, . _ -), not a path')
-    .refine((name) => name !== '.' && name !== '..', 'must be a file name')
-    .describe(description);
 
 export const traefikConfigSchema = z
   .strictObject({
-    cert_dir: z
-      .string()
-      .min(2)
-      .max(4096)
-      .refine((p) => p.startsWith('/') && !p.includes('\0'), 'must be an absolute path')
-      .describe("Directory the files go to (inside or referenced by Traefik's file provider directory)"),
+    cert_dir: absolutePath("Directory the files go to (inside or referenced by Traefik's file provider directory)"),
     cert_file: fileName('File name of the certificate followed by its chain, in cert_dir; mode 0644 when new').default(
       'cert.pem',
     ),

@@ -9,6 +9,7 @@ export type { WinCertStoreTarget } from './wincertstore-target.js';
 export { createWinCertStoreTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'wincertstore',
   displayName: 'Windows certificate store',
   version: VERSION,

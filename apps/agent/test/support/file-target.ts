@@ -47,6 +47,7 @@ export function createFileTargetManifest(id: string) {
       });
   };
   const manifest = defineTarget({
+    specificationVersion: 'v1',
     id,
     displayName: `Test file target (${id})`,
     version: '0.0.0',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createFakeVendorFetch, type FakeSlack, startFakeSlack, testNotification } from '@certctl/connector-testkit';
+import { fakeVendorNetwork, type FakeSlack, startFakeSlack, testNotification } from '@certctl/connector-testkit';
 import slackNotifier from '@certctl/notifier-slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Executor } from '../db/open-database.js';
@@ -43,11 +43,11 @@ describe("the server registry's connector context", () => {
     expect(slack.vendor.requests.length).toBe(before);
   });
 
-  it('uses the injected fetch, and links notifiers to the dashboard base URL when one is given', async () => {
-    const fetch = createFakeVendorFetch(slack);
-    await (await slackRuntime({ fetch })).send(testNotification());
+  it('uses the injected network, and links notifiers to the dashboard base URL when one is given', async () => {
+    const network = fakeVendorNetwork(slack);
+    await (await slackRuntime({ network })).send(testNotification());
     expect(JSON.stringify(slack.messages.at(-1)?.blocks)).toContain('https://certctl.example.test:8443/certificates/');
-    await (await slackRuntime({ fetch }, 'https://dashboard.example.test')).send(testNotification());
+    await (await slackRuntime({ network }, 'https://dashboard.example.test')).send(testNotification());
     expect(JSON.stringify(slack.messages.at(-1)?.blocks)).toContain('https://dashboard.example.test/certificates/');
   });
 });

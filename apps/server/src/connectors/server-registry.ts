@@ -1,4 +1,10 @@
-import { type ConnectorEnvironment, type ConnectorLogger, type ConnectorRegistry, createRegistry } from '@certctl/core';
+import {
+  type ConnectorEnvironment,
+  type ConnectorLogger,
+  type ConnectorNetwork,
+  type ConnectorRegistry,
+  createRegistry,
+} from '@certctl/core';
 import { createConnectorContext } from '@certctl/connector-utils';
 import type { Executor } from '../db/open-database.js';
 import type { ServerMetrics } from '../observability/metrics.js';
@@ -27,12 +33,12 @@ export interface ServerRegistry {
 
 export interface ServerRegistryOptions {
   /**
-   * Test hook: the `ctx.fetch` every connector gets instead of the default one (30 s deadline,
-   * strict SSRF policy that refuses loopback and private addresses). Tests pass a fetch that
-   * reaches vendor fakes on loopback (connector-testkit's createFakeVendorFetch). Nothing in
-   * production sets it: the CLI builds the registry without options, and no variable reaches it.
+   * Test hook: the `ctx.network` every connector gets instead of the default one (the strict SSRF
+   * policy that refuses loopback and private addresses). Tests pass one that reaches vendor fakes on
+   * loopback (connector-testkit's fakeVendorNetwork). Nothing in production sets it: the CLI builds
+   * the registry without options, and no variable reaches it.
    */
-  fetch?: typeof globalThis.fetch;
+  network?: ConnectorNetwork;
 }
 
 export function createServerRegistry(logger: ConnectorLogger, options: ServerRegistryOptions = {}): ServerRegistry {
@@ -45,7 +51,7 @@ export function createServerRegistry(logger: ConnectorLogger, options: ServerReg
       return createConnectorContext({
         connector: `${kind}-${id}`,
         logger: connectorLogger,
-        ...(options.fetch && { fetch: options.fetch }),
+        ...(options.network && { network: options.network }),
         signal: shutdown.signal,
         metrics: deps.metrics.forConnector(`${kind}-${id}`),
         secrets: createDatabaseSecretStore(deps.db, deps.cipher, instanceId),

@@ -52,6 +52,7 @@ export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048'
   };
 
   const manifest = defineIssuer({
+    specificationVersion: 'v1',
     id: 'test-ca',
     displayName: 'Test CA',
     version: '0.0.0',

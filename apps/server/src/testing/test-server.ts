@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import type { AnyConnectorManifest } from '@certctl/core';
+import type { AnyConnectorManifest, ConnectorNetwork } from '@certctl/core';
 import { loadConfig } from '../config/index.js';
 import { connectorEnvironmentVariables, registerInstalledConnectors } from '../connectors/installed-connectors.js';
 import { createServerRegistry } from '../connectors/server-registry.js';
@@ -30,8 +30,8 @@ export interface TestServerOptions {
   scheduler?: boolean;
   replicaId?: string;
   dataDir?: string;
-  /** The connectors' `ctx.fetch` (e.g. createFakeVendorFetch for vendor fakes on loopback); default the production one. */
-  connectorFetch?: typeof globalThis.fetch;
+  /** The connectors' `ctx.network` (e.g. fakeVendorNetwork for vendor fakes on loopback); default the production one. */
+  connectorNetwork?: ConnectorNetwork;
   /** The server's clock (fake clocks cross alert thresholds). */
   now?: () => Date;
   /** The features to compose (default: all of them). */
@@ -68,7 +68,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
   );
   const logger = createLogger({ level: config.log.level, destination: options.logDestination });
-  const connectors = createServerRegistry(logger, { fetch: options.connectorFetch });
+  const connectors = createServerRegistry(logger, { network: options.connectorNetwork });
   if (options.installed) await registerInstalledConnectors(connectors.registry, []);
   for (const manifest of options.connectors ?? []) connectors.registry.register(manifest);
   const server = await startServer({

@@ -1,5 +1,5 @@
+import { createHttpClient } from '@certctl/connector-utils';
 import {
-  AuthenticationError,
   type ConnectorContext,
   defineIssuer,
   type IssuedCertificate,
@@ -43,41 +43,19 @@ function normalizeSerial(serial: string): string {
 }
 
 export function createExampleIssuer(config: ExampleConfig, ctx: ConnectorContext): IssuerInstance {
+  // The one HTTP client: deadlines, the app's SSRF policy (ctx.network), retries with backoff, typed errors.
+  const http = createHttpClient({
+    connector: CONNECTOR,
+    context: ctx,
+    baseUrl: config.api_url.replace(/\/+$/, ''),
+    timeoutMs: config.request_timeout_seconds * 1000,
+    retries: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5000 },
+    userAgent: `certctl-${CONNECTOR}/${VERSION}`,
+    defaultHeaders: { authorization: `Bearer ${config.api_key}` },
+    errors: { hint: (status) => (status === 401 || status === 403 ? 'check api_key' : undefined) },
+  });
   async function call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-    const deadline = AbortSignal.timeout(config.request_timeout_seconds * 1000);
-    let response: Response;
-    try {
-      response = await ctx.fetch(new URL(path, config.api_url), {
-        method,
-        headers: { authorization: `Bearer ${config.api_key}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-      });
-    } catch (error) {
-      // Network failures are retryable VendorApiErrors (no status).
-      throw new VendorApiError({
-        connector: CONNECTOR,
-        message: `${method} ${path} did not reach the CA`,
-        cause: error,
-      });
-    }
-    const text = await response.text();
-    if (response.status === 401 || response.status === 403) {
-      throw new AuthenticationError({
-        connector: CONNECTOR,
-        message: `${method} ${path} refused (${response.status}): check api_key`,
-      });
-    }
-    if (!response.ok) {
-      const retryAfter = Number(response.headers.get('retry-after'));
-      throw new VendorApiError({
-        connector: CONNECTOR,
-        status: response.status,
-        body: text,
-        retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
-        message: `${method} ${path} failed (${response.status})`,
-      });
-    }
+    const text = (await http.request({ method, url: path, body, signal })).text();
     return (text ? JSON.parse(text) : {}) as T;
   }
 
@@ -143,6 +121,7 @@ export function createExampleIssuer(config: ExampleConfig, ctx: ConnectorContext
 }
 
 export default defineIssuer({
+  specificationVersion: 'v1',
   id: 'example',
   displayName: 'Example CA',
   version: VERSION,

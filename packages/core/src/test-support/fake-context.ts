@@ -33,7 +33,7 @@ export function createFakeContext(
   const store = new Map<string, string>();
   return {
     logger,
-    fetch: () => Promise.reject(new Error('no network in core tests')),
+    network: {},
     clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     signal,
     exec: () => Promise.reject(new Error('no exec in core tests')),

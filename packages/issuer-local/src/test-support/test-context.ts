@@ -45,7 +45,7 @@ export function createLocalTestContext(
   };
   return {
     logger: logger({}),
-    fetch: () => Promise.reject(new Error('the local CA makes no network calls')),
+    network: {},
     clock: {
       now: () => fixedNow ?? new Date(),
       sleep: async () => {},

@@ -17,6 +17,7 @@ const applianceSchema = z
   })
   .strict();
 const applianceTarget = defineTarget({
+  specificationVersion: 'v1',
   id: 'appliance',
   displayName: 'Test appliance',
   version: '0.0.0',

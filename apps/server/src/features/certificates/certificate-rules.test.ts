@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matchesSanPattern, sanProblem, toSubjectAltNames } from './certificate-names.js';
-import { retryDelayMs, statusByExpiry } from './certificate-status.js';
+import { statusByExpiry } from './certificate-status.js';
 
 describe('certificate names', () => {
   it('types SANs given as plain strings', () => {
@@ -37,12 +37,5 @@ describe('certificate status and retries', () => {
     expect(statusByExpiry('expiring', inDays(-1), now, 30)).toBe('expired');
     expect(statusByExpiry('revoked', inDays(-1), now, 30)).toBe('revoked');
     expect(statusByExpiry('renewal_in_progress', inDays(-1), now, 30)).toBe('renewal_in_progress');
-  });
-
-  it('backs off exponentially with jitter, capped at an hour', () => {
-    expect(retryDelayMs(1, 60, () => 0.5)).toBe(60_000);
-    expect(retryDelayMs(3, 60, () => 0.5)).toBe(240_000);
-    expect(retryDelayMs(20, 60, () => 0.5)).toBe(3_600_000);
-    expect(retryDelayMs(1, 60, () => 0)).toBe(48_000);
   });
 });

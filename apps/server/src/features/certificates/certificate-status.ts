@@ -28,9 +28,3 @@ export function statusByExpiry(
 export function canIssue(status: CertificateStatus): boolean {
   return status !== 'revoked' && status !== 'archived';
 }
-
-/** Retry delay for attempt n (1-based): interval × 2^(n-1), ±20 % jitter, at most an hour. */
-export function retryDelayMs(attempt: number, intervalSeconds: number, random: () => number = Math.random): number {
-  const base = Math.min(intervalSeconds * 1000 * 2 ** Math.max(0, attempt - 1), 3_600_000);
-  return Math.round(base * (0.8 + 0.4 * random()));
-}

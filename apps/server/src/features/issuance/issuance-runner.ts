@@ -1,3 +1,4 @@
+import { fullJitterDelay } from '@certctl/connector-utils';
 import { ConnectorError, type IssueRequest, type OrderResult, isRetryable } from '@certctl/core';
 import { certificateFingerprint, readCertificateSummary } from '@certctl/pki';
 import { newId } from '../../db/ids.js';
@@ -6,11 +7,14 @@ import { SYSTEM_ACTOR } from '../../shared/actor.js';
 import { recordAudit } from '../../shared/audit.js';
 import { notifyCertificateEvent } from '../certificates/certificate-events.js';
 import { toSubjectAltNames } from '../certificates/certificate-names.js';
-import { retryDelayMs, statusByExpiry } from '../certificates/certificate-status.js';
+import { statusByExpiry } from '../certificates/certificate-status.js';
 import { currentVersion } from '../certificates/certificates.js';
 import { LeaseLostError, settleJob } from '../../scheduler/job-queue.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { inTransaction } from '../../shared/transaction.js';
+
+/** Longest wait before retrying a failed issuance. */
+const MAX_RETRY_DELAY_MS = 3_600_000;
 
 const DEFAULT_POLL_SECONDS = 30;
 const MAX_POLL_SECONDS = 3600;
@@ -255,7 +259,7 @@ async function recordFailure(
   try {
     await inTransaction(deps, async (trx) => {
       if (retry) {
-        const delay = retryDelayMs(job.attempts, policy?.retryIntervalSeconds ?? 60);
+        const delay = fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS);
         await settleJob(trx, job, deps.replicaId, {
           status: 'pending',
           lastError: message,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createFakeVendorFetch,
+  fakeVendorNetwork,
   type FakeDigicert,
   type FakeSectigo,
   type FakeSlack,
@@ -72,7 +72,7 @@ describeEachDialect('commercial CAs (DigiCert, Sectigo) end to end on the server
       database: ctx,
       dataDir,
       connectors: [testCa.manifest, digicertManifest, sectigoManifest, slackNotifier],
-      connectorFetch: createFakeVendorFetch(slack),
+      connectorNetwork: fakeVendorNetwork(slack),
       env: env(),
     });
 

@@ -2,7 +2,7 @@ import { VendorApiError } from '@certctl/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { channelsForSeverity, crossedThreshold, defaultSeverityFor, severityForThreshold } from './alert-routing.js';
-import { retryDelayMs, vendorRetryAfterMs } from './notification-dispatch.js';
+import { vendorRetryAfterMs } from './notification-dispatch.js';
 
 const DAY = 86_400_000;
 const now = new Date('2026-11-23T12:00:00Z');
@@ -50,22 +50,6 @@ describe('alert routing rules', () => {
     expect(channelsForSeverity(undefined, 'informational')).toEqual(['Email']);
     expect(channelsForSeverity({ alertChannels: { critical: ['PagerDuty'] } }, 'critical')).toEqual(['PagerDuty']);
     expect(channelsForSeverity({ alertChannels: { critical: ['PagerDuty'] } }, 'informational')).toEqual([]);
-  });
-
-  it('backs off exponentially from the base, within ±10%, capped at an hour', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 30 }),
-        fc.integer({ min: 1000, max: 600_000 }),
-        fc.double({ min: 0, max: 0.999999, noNaN: true }),
-        (attempt, base, r) => {
-          const delay = retryDelayMs(attempt, base, () => r);
-          const raw = Math.min(base * 2 ** (attempt - 1), 3_600_000);
-          expect(delay).toBeGreaterThanOrEqual(Math.floor(raw * 0.9));
-          expect(delay).toBeLessThanOrEqual(Math.ceil(raw * 1.1));
-        },
-      ),
-    );
   });
 
   it("waits at least as long as the vendor's Retry-After, capped at an hour, and ignores it on other errors", () => {

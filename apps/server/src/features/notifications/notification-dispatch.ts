@@ -1,3 +1,4 @@
+import { fullJitterDelay } from '@certctl/connector-utils';
 import { ConnectorError, VendorApiError } from '@certctl/core';
 import { InstanceNotFoundError } from '../../connectors/instance-runtimes.js';
 import type { OutboxRow } from '../../db/tables.js';
@@ -12,12 +13,6 @@ export interface DispatchResult {
 
 const BATCH = 100;
 const MAX_BACKOFF_MS = 3_600_000;
-
-/** base × 2^(attempt-1), capped at an hour, with ±10% jitter so retries of one outage spread out. */
-export function retryDelayMs(attempt: number, baseMs: number, random = Math.random): number {
-  const raw = Math.min(baseMs * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
-  return Math.round(raw * (0.9 + random() * 0.2));
-}
 
 /** How long the vendor asked us to wait (`Retry-After` on a 429 or 503), at most an hour; 0 when it did not say. */
 export function vendorRetryAfterMs(error: unknown): number {
@@ -58,7 +53,10 @@ async function deliver(deps: ServiceDeps, row: OutboxRow): Promise<Settlement> {
     const attempt = row.attempts + 1;
     if (isRetryable(error) && attempt < row.maxAttempts) {
       // The backoff, or longer when the vendor said how long to wait.
-      const delay = Math.max(retryDelayMs(attempt, deps.settings.notifications.retryBaseMs), vendorRetryAfterMs(error));
+      const delay = Math.max(
+        fullJitterDelay(attempt, deps.settings.notifications.retryBaseMs, MAX_BACKOFF_MS),
+        vendorRetryAfterMs(error),
+      );
       return { outcome: 'failed', error: errorText(error), retryAt: new Date(deps.now().getTime() + delay) };
     }
     const reason = isRetryable(error) ? `gave up after ${attempt} attempt(s): ` : 'not retryable: ';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFakeVendorFetch, type FakeSlack, startFakeSlack } from '@certctl/connector-testkit';
+import { fakeVendorNetwork, type FakeSlack, startFakeSlack } from '@certctl/connector-testkit';
 import slackNotifier from '@certctl/notifier-slack';
 import webhookNotifier from '@certctl/notifier-webhook';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ describeEachDialect('the notification outbox', (ctx) => {
       dataDir,
       connectors: [ca.manifest, slackNotifier, webhookNotifier],
       env: env(),
-      connectorFetch: createFakeVendorFetch(slack),
+      connectorNetwork: fakeVendorNetwork(slack),
       now: () => clock,
     });
     return server;
@@ -165,7 +165,10 @@ describeEachDialect('the notification outbox', (ctx) => {
       .json.data!;
     expect(row).toMatchObject({ status: 'failed', attempts: 1, notifier_id: 'ntf-hook' });
     expect(String(row!.last_error)).toContain('500');
-    expect(new Date(String(row!.next_attempt_at)).getTime()).toBeGreaterThan(clock.getTime() + 50_000);
+    // Full-jitter backoff from a one-minute base: some time within the next minute.
+    const nextAttempt = new Date(String(row!.next_attempt_at)).getTime();
+    expect(nextAttempt).toBeGreaterThan(clock.getTime());
+    expect(nextAttempt).toBeLessThanOrEqual(clock.getTime() + MINUTE);
 
     await tick(s); // still backing off
     expect(hookCalls()).toBe(1);

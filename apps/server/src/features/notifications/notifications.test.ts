@@ -1,14 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createFakeVendorFetch,
-  type FakePagerDuty,
-  type FakeSlack,
-  startFakePagerDuty,
-  startFakeSlack,
-} from '@certctl/connector-testkit';
-import type { AnyConnectorManifest } from '@certctl/core';
+import { type FakePagerDuty, type FakeSlack, startFakePagerDuty, startFakeSlack } from '@certctl/connector-testkit';
+import type { AnyConnectorManifest, ConnectorNetwork } from '@certctl/core';
 import emailNotifier from '@certctl/notifier-email';
 import pagerdutyNotifier from '@certctl/notifier-pagerduty';
 import slackNotifier from '@certctl/notifier-slack';
@@ -47,14 +41,14 @@ describeEachDialect('alert routing from threshold to Slack, email and PagerDuty'
   const dataDir = mkdtempSync(join(tmpdir(), 'certctl-alerts-'));
   let slack: FakeSlack;
   let pagerDuty: FakePagerDuty;
-  let fetch: typeof globalThis.fetch;
+  let network: ConnectorNetwork;
   let smtp: SmtpSink;
   let server: TestServer | undefined;
   let clock = new Date();
 
   beforeAll(async () => {
     [slack, pagerDuty, smtp] = await Promise.all([startFakeSlack(), startFakePagerDuty(), startSmtpSink()]);
-    fetch = createFakeVendorFetch({ caPem: [slack.caPem, pagerDuty.caPem].join('\n') });
+    network = { allowLoopback: true, ca: [slack.caPem, pagerDuty.caPem].filter((pem) => pem !== undefined) };
   });
   afterAll(async () => {
     await server?.stop();
@@ -69,7 +63,7 @@ describeEachDialect('alert routing from threshold to Slack, email and PagerDuty'
       dataDir,
       connectors: [ca.manifest, ...NOTIFIERS],
       env: notifierEnv({ slack, pagerDuty, smtp }),
-      connectorFetch: fetch,
+      connectorNetwork: network,
       now: () => clock,
     });
     return server;
