@@ -40,6 +40,10 @@ export const REQUIRED_COMMANDS = {
   // Second implementations for PKI artifacts, and the remote targets' real counterparts.
   certtool: 'gnutls-bin',
   '/usr/sbin/sshd': 'openssh-server',
+  // startSshd: keys, the tests' own SFTP reads and the ssh-agent auth test.
+  'ssh-keygen': 'openssh-client',
+  sftp: 'openssh-client',
+  'ssh-agent': 'openssh-client',
   kubectl: 'kubernetes-client',
   keytool: 'default-jdk-headless',
   // deploy/: the compose file's validation, the systemd units' check, the image user switch.

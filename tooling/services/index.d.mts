@@ -45,3 +45,27 @@ export interface RunningPebble {
 }
 export declare function freePort(): Promise<number>;
 export declare function startPebble(options?: StartPebbleOptions): Promise<RunningPebble>;
+export interface RunningSshd {
+  host: string;
+  port: number;
+  /** The throwaway user (deleted by stop()). */
+  user: string;
+  uid: number;
+  gid: number;
+  password: string;
+  /** The user's home: a fresh directory it owns, for the files a test deploys. */
+  home: string;
+  clientKeyPath: string;
+  clientKeyPem: string;
+  /** `SHA256:...` as ssh-keygen -l prints it. */
+  hostKeyFingerprint: string;
+  knownHostsPath: string;
+  knownHostsLine: string;
+  /** Writes a known_hosts file listing another key for this host; returns that key's fingerprint. */
+  writeWrongKnownHosts(path: string): string;
+  asUser(args: string[]): string;
+  startAgent(): Promise<string>;
+  log(): string;
+  stop(): Promise<void>;
+}
+export declare function startSshd(): Promise<RunningSshd>;

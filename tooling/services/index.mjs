@@ -2,3 +2,4 @@
 export { ensurePostgres, stopPostgres } from './postgres.mjs';
 export { aptInstall, commandExists, isPortOpen, serviceDir, startDetached, stopByPid, waitForPort } from './lib.mjs';
 export { freePort, startPebble } from './pebble.mjs';
+export { startSshd } from './sshd.mjs';

@@ -40,6 +40,14 @@ export {
   type FakeEntrustOptions,
   startFakeEntrust,
 } from './fakes/entrust.js';
+export {
+  type FakeBigIp,
+  type FakeBigIpCertKeyChain,
+  type FakeBigIpCryptoObject,
+  type FakeBigIpProfile,
+  type StartFakeBigIpOptions,
+  startFakeBigIp,
+} from './fakes/f5-bigip.js';
 export { type ClientCredential, issueClientCredential } from './fakes/fake-ca-signing.js';
 export {
   DIGICERT_PRODUCTS,
@@ -57,6 +65,14 @@ export {
   type FakeGlobalSignOptions,
   startFakeGlobalSign,
 } from './fakes/globalsign.js';
+export {
+  type FakeKubernetes,
+  type FakeKubernetesIdentity,
+  type FakeKubernetesSecret,
+  type KubernetesVerb,
+  type StartFakeKubernetesOptions,
+  startFakeKubernetes,
+} from './fakes/kubernetes.js';
 export { type FakeOpsgenie, type OpsgenieAction, type OpsgenieAlert, startFakeOpsgenie } from './fakes/opsgenie.js';
 export { type FakePagerDuty, type PagerDutyEvent, startFakePagerDuty } from './fakes/pagerduty.js';
 export {

@@ -54,7 +54,7 @@ describe('checkManifest', () => {
     expect(text).toContain('"uri"');
   });
 
-  it('accepts secret-looking names that are not strings (token_ttl_seconds) and marked secrets', () => {
+  it('accepts secret-looking names that are not strings (token_ttl_seconds), name a file or an object (private_key_path, secret_name), and marked secrets', () => {
     const manifest = defineIssuer({
       specificationVersion: 'v1',
       id: 'fine',
@@ -62,6 +62,8 @@ describe('checkManifest', () => {
       version: '1.2.3',
       configSchema: z.object({
         token_ttl_seconds: z.number(),
+        private_key_path: z.string(),
+        secret_name: z.string(),
         api_token: secret(z.string()),
         password: secret(z.string()).optional(),
       }),
