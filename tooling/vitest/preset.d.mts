@@ -1,5 +1,5 @@
 import type { UserWorkspaceConfig } from 'vitest/config';
 export declare function certctlProject(
   configUrl: string,
-  overrides?: { testTimeout?: number; include?: string[] },
+  overrides?: { testTimeout?: number; include?: string[]; globalSetup?: string[] },
 ): UserWorkspaceConfig;

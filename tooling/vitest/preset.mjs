@@ -16,7 +16,7 @@ const ssrConditions = ['@certctl/source', 'node', 'development|production'];
  * A package's vitest.config.ts is one line: `export default certctlProject(import.meta.url)`.
  * The project takes the package's name, so `vitest run --project @certctl/pki` works from the root.
  * @param {string} configUrl
- * @param {{ testTimeout?: number, include?: string[] }} [overrides]
+ * @param {{ testTimeout?: number, include?: string[], globalSetup?: string[] }} [overrides]
  */
 export function certctlProject(configUrl, overrides = {}) {
   const root = dirname(fileURLToPath(configUrl));
@@ -33,6 +33,7 @@ export function certctlProject(configUrl, overrides = {}) {
       environment: 'node',
       testTimeout: overrides.testTimeout ?? 30_000,
       hookTimeout: 120_000,
+      ...(overrides.globalSetup && { globalSetup: overrides.globalSetup }),
     },
   });
 }

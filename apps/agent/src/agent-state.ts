@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type AgentWorkItem, agentWorkItem, deploymentVerification } from '@certctl/wire';
 import { z } from 'zod';
 import { readOptionalFile, writePrivateFile } from './private-files.js';
 
@@ -11,18 +12,9 @@ const identitySchema = z.object({
 });
 export type AgentIdentity = z.infer<typeof identitySchema>;
 
-const workItemSchema = z.object({
-  job_id: z.string(),
-  type: z.enum(['csr', 'deployment']),
-  certificate_id: z.string(),
-  common_name: z.string(),
-  sans: z.array(z.string()),
-  key_algorithm: z.string().optional(),
-  target_id: z.string().optional(),
-  target_type: z.string().optional(),
-  target_config: z.record(z.string(), z.unknown()).optional(),
-});
-export type WorkItem = z.infer<typeof workItemSchema>;
+/** Work items are checked with the server's own schema, at run time and when the journal is read. */
+const workItemSchema = agentWorkItem;
+export type WorkItem = AgentWorkItem;
 export const workResponseSchema = z.object({ jobs: z.array(workItemSchema.passthrough()), count: z.number() });
 
 /**
@@ -39,16 +31,7 @@ const journalEntrySchema = z.object({
     .object({
       status: z.enum(['succeeded', 'failed']),
       error: z.string().optional(),
-      verification: z
-        .object({
-          endpoint: z.string(),
-          expected_fingerprint: z.string(),
-          actual_fingerprint: z.string().nullable(),
-          verified: z.boolean(),
-          detail: z.string(),
-          verified_at: z.string(),
-        })
-        .optional(),
+      verification: deploymentVerification.optional(),
     })
     .optional(),
   updated_at: z.string(),

@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { createHttpClient, createSsrfPolicy } from '@certctl/connector-utils';
 import { ConnectorError, DeadlineExceededError, VendorApiError } from '@certctl/core';
+import type {
+  AgentCertificate,
+  AgentHeartbeat,
+  AgentHeartbeatAnswer,
+  AgentJob,
+  AgentJobStatusReport,
+  AgentRegistered,
+  AgentRegistration,
+  DeploymentVerification,
+  DiscoveryReport,
+  DiscoveryReportAnswer,
+} from '@certctl/wire';
 import { type WorkItem, workResponseSchema } from './agent-state.js';
-import type { TargetTypeReport } from './target-types-report.js';
 
 /** A call to the server that failed; `retryable` for network errors, timeouts, 408, 429 and 5xx. */
 export class ServerRequestError extends Error {
@@ -26,37 +37,13 @@ export interface ServerClientOptions {
   userAgent: string;
 }
 
-export interface Verification {
-  endpoint: string;
-  expected_fingerprint: string;
-  actual_fingerprint: string | null;
-  verified: boolean;
-  detail: string;
-  verified_at: string;
-}
-
-export interface DiscoveryPayload {
-  directories: string[];
-  certificates: { path: string; certificate_pem: string; fingerprint_sha256: string }[];
-  errors: { path: string; error: string }[];
-  scan_duration_ms: number;
-}
-
+// The wire shapes are the agent protocol's schemas in @certctl/wire, the ones the server validates and answers with.
+export type Verification = DeploymentVerification;
+export type DiscoveryPayload = DiscoveryReport;
 /** What the agent says about itself on register and heartbeat: host facts and, when offered, its target types. */
-export interface AgentReport {
-  name?: string;
-  hostname: string;
-  os: string;
-  architecture: string;
-  ip_address: string;
-  version: string;
-  target_types?: TargetTypeReport[];
-}
-
+export type AgentReport = AgentHeartbeat;
 /** What the server says back about a report: target types whose schema it cannot use. */
-export interface ReportAnswer {
-  rejected_target_types?: { type: string; reason: string }[];
-}
+export type ReportAnswer = Pick<AgentHeartbeatAnswer, 'rejected_target_types'>;
 
 export function readCaFile(path: string | undefined): string | undefined {
   if (!path) return undefined;
@@ -115,24 +102,23 @@ export function createServerClient(options: ServerClientOptions) {
     setApiKey(key: string) {
       apiKey = key;
     },
-    register(bootstrapToken: string, metadata: AgentReport, signal: AbortSignal) {
-      return call<{ id: string; api_key: string } & ReportAnswer>(
-        'POST',
-        '/api/v1/agents',
-        metadata,
-        signal,
-        bootstrapToken,
-      );
+    register(bootstrapToken: string, metadata: AgentRegistration, signal: AbortSignal) {
+      return call<AgentRegistered>('POST', '/api/v1/agents', metadata, signal, bootstrapToken);
     },
     heartbeat(agentId: string, metadata: AgentReport, signal: AbortSignal) {
-      return call<ReportAnswer>('POST', `/api/v1/agents/${encodeURIComponent(agentId)}/heartbeat`, metadata, signal);
+      return call<AgentHeartbeatAnswer>(
+        'POST',
+        `/api/v1/agents/${encodeURIComponent(agentId)}/heartbeat`,
+        metadata,
+        signal,
+      );
     },
     async work(agentId: string, signal: AbortSignal): Promise<WorkItem[]> {
       const body = await call<unknown>('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/work`, undefined, signal);
       return workResponseSchema.parse(body).jobs;
     },
     submitCsr(agentId: string, certificateId: string, csrPem: string, signal: AbortSignal) {
-      return call<{ id: string; status: string }>(
+      return call<AgentJob>(
         'POST',
         `/api/v1/agents/${encodeURIComponent(agentId)}/csr`,
         { certificate_id: certificateId, csr_pem: csrPem },
@@ -140,20 +126,15 @@ export function createServerClient(options: ServerClientOptions) {
       );
     },
     certificate(agentId: string, certificateId: string, signal: AbortSignal) {
-      return call<{ certificate_pem: string; chain_pem: string; serial: string }>(
+      return call<AgentCertificate>(
         'GET',
         `/api/v1/agents/${encodeURIComponent(agentId)}/certificates/${encodeURIComponent(certificateId)}`,
         undefined,
         signal,
       );
     },
-    jobStatus(
-      agentId: string,
-      jobId: string,
-      report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: Verification },
-      signal: AbortSignal,
-    ) {
-      return call<{ id: string; status: string }>(
+    jobStatus(agentId: string, jobId: string, report: AgentJobStatusReport, signal: AbortSignal) {
+      return call<AgentJob>(
         'POST',
         `/api/v1/agents/${encodeURIComponent(agentId)}/jobs/${encodeURIComponent(jobId)}/status`,
         report,
@@ -161,7 +142,7 @@ export function createServerClient(options: ServerClientOptions) {
       );
     },
     reportDiscovery(agentId: string, payload: DiscoveryPayload, signal: AbortSignal) {
-      return call<{ scan_id: string; reported: number; created: number }>(
+      return call<DiscoveryReportAnswer>(
         'POST',
         `/api/v1/agents/${encodeURIComponent(agentId)}/discoveries`,
         payload,

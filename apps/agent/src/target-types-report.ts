@@ -1,11 +1,9 @@
-import type { ConnectorRegistry, JsonSchema } from '@certctl/core';
+import type { ConnectorRegistry } from '@certctl/core';
+import type { TargetTypeReport } from '@certctl/wire';
 import { ServerRequestError } from './server-client.js';
 
 /** A target connector installed on this agent, as the server learns it: id and config JSON Schema (secret fields marked). */
-export interface TargetTypeReport {
-  type: string;
-  config_schema: JsonSchema;
-}
+export type { TargetTypeReport };
 
 /** How long the agent waits before offering its target types again after a refusal, and between refreshes. */
 export const TARGET_TYPES_REFRESH_MS = 60 * 60 * 1000;

@@ -12,7 +12,7 @@ import type { ServerRegistry } from './connectors/server-registry.js';
 import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { createAuthenticator } from './http/authentication.js';
-import { buildHttpApp } from './http/build-app.js';
+import { buildHttpApp, type ResponseCheck } from './http/build-app.js';
 import { openApiRoute } from './http/openapi.js';
 import type { RouteGroup } from './http/route-spec.js';
 import { SERVER_FEATURES } from './features/index.js';
@@ -42,6 +42,8 @@ export interface StartServerOptions {
   features?: readonly ServerFeature[];
   replicaId?: string;
   now?: () => Date;
+  /** Sees every answer the route specs send (the test server checks them against their schemas). */
+  responseCheck?: ResponseCheck;
 }
 
 export interface RunningServer {
@@ -185,6 +187,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       bodyLimit: config.http.maxBodyBytes,
       logger,
       metrics,
+      responseCheck: options.responseCheck,
     };
     const apiGroups: RouteGroup[] = parts.flatMap((p) => p.api ?? []);
     const apiRoutes = () => apiGroups.flatMap((group) => group.routes);

@@ -128,8 +128,8 @@ export function unmarkedSecretFields(root: JsonSchema): string[] {
   return configProperties(root)
     .filter(({ path, node }) => {
       const name = path.split('.').at(-1) ?? path;
-      // `private_key_path`, `token_file`, `secret_name`: where or what a credential is, not the credential itself.
-      const namesALocation = /_(path|file|dir|name)$/i.test(name);
+      // `private_key_path`, `token_file`, `secret_name`, `token_url`: where or what a credential is, not the credential itself.
+      const namesALocation = /_(path|file|dir|name|url|uri)$/i.test(name);
       return SECRET_LOOKING_KEY.test(name) && !namesALocation && isStringish(node, root) && !isMarkedSecret(node, root);
     })
     .map((p) => p.path);

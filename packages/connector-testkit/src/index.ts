@@ -13,6 +13,19 @@ export {
   startFakeVendor,
 } from './fake-vendor.js';
 export {
+  type AcmPcaAction,
+  type FakeAcmPca,
+  type FakeAcmPcaCertificate,
+  startFakeAcmPca,
+} from './fakes/aws-acm-pca.js';
+export {
+  type FakeEjbca,
+  type FakeEjbcaCertificate,
+  type FakeEjbcaEndEntity,
+  type StartFakeEjbcaOptions,
+  startFakeEjbca,
+} from './fakes/ejbca.js';
+export {
   ACM_OPERATIONS,
   type AcmFault,
   type AcmOperation,
@@ -57,6 +70,12 @@ export {
   startFakeDigicert,
 } from './fakes/digicert.js';
 export { createFaultQueue, type FaultQueue } from './fakes/fake-faults.js';
+export {
+  type CasPermission,
+  type FakeCasCertificate,
+  type FakeGoogleCas,
+  startFakeGoogleCas,
+} from './fakes/google-cas.js';
 export { fakeVendorNetwork } from './fakes/fake-vendor-network.js';
 export {
   type AtlasFakeCertificate,

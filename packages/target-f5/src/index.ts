@@ -8,6 +8,7 @@ export type { F5TargetConfig } from './f5-config.js';
 export { createF5Target };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'f5',
   displayName: 'F5 BIG-IP',
   version: VERSION,

@@ -8,6 +8,7 @@ export type { JavaKeystoreTargetConfig } from './javakeystore-config.js';
 export { createJavaKeystoreTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'javakeystore',
   displayName: 'Java keystore (PKCS#12 / JKS)',
   version: VERSION,

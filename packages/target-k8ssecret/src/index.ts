@@ -8,6 +8,7 @@ export type { K8sSecretTargetConfig } from './k8ssecret-config.js';
 export { createK8sSecretTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'k8ssecret',
   displayName: 'Kubernetes Secret',
   version: VERSION,

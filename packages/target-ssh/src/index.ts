@@ -8,6 +8,7 @@ export type { SshTargetConfig } from './ssh-config.js';
 export { createSshTarget };
 
 export default defineTarget({
+  specificationVersion: 'v1',
   id: 'ssh',
   displayName: 'SSH (agentless)',
   version: VERSION,

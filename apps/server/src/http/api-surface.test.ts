@@ -35,6 +35,16 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
     const undocumented = served.filter((r) => !documented.has(r) && r !== 'GET /api/v1/openapi.json');
     expect(undocumented).toEqual([]);
     for (const route of documented) expect(served).toContain(route);
+    // Every operation documents an answer and the error envelope.
+    for (const [path, ops] of Object.entries(spec.paths))
+      for (const [method, op] of Object.entries(ops as Record<string, { responses: Record<string, unknown> }>)) {
+        const statuses = Object.keys(op.responses);
+        expect(
+          statuses.some((s) => /^[23]/.test(s)),
+          `${method} ${path}`,
+        ).toBe(true);
+        expect(JSON.stringify(op.responses['500']), `${method} ${path}`).toContain('#/components/schemas/Error');
+      }
   });
 
   it('requires a valid key, enforces roles, and answers with the error shape', async () => {
@@ -237,6 +247,61 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
     } finally {
       await limited.stop();
     }
+  });
+
+  it('answers the read, update and delete routes in the shapes it documents', async () => {
+    // Every answer is checked against its route's declared schema by the test server (see stop()).
+    const basics = await createBasics(server.api);
+    const ok = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
+      const response = await call(server.api, method, url, body);
+      expect(response.status, `${method} ${url}: ${response.body}`).toBeLessThan(300);
+      return response;
+    };
+    for (const url of [
+      '/api/v1/version',
+      '/api/v1/auth/info',
+      '/api/v1/issuer-types',
+      '/api/v1/teams',
+      `/api/v1/teams/${basics.teamId}`,
+      '/api/v1/owners',
+      `/api/v1/owners/${basics.ownerId}`,
+      '/api/v1/renewal-policies',
+      `/api/v1/renewal-policies/${basics.policyId}`,
+      '/api/v1/profiles',
+      '/api/v1/agents',
+      '/api/v1/api-keys',
+      '/api/v1/jobs',
+      '/api/v1/notifications',
+      '/api/v1/notifiers',
+      '/api/v1/stats/summary',
+      '/api/v1/stats/certificates-by-status',
+    ])
+      await ok('GET', url);
+    await ok('PUT', `/api/v1/teams/${basics.teamId}`, { description: 'platform' });
+    await ok('PUT', `/api/v1/owners/${basics.ownerId}`, { name: 'Platform ops' });
+    await ok('PUT', `/api/v1/issuers/${basics.issuerId}`, { name: 'renamed issuer' });
+    const profile = await ok('POST', '/api/v1/profiles', { name: 'short', max_ttl_seconds: 86_400 });
+    await ok('GET', `/api/v1/profiles/${profile.json.id}`);
+    await ok('DELETE', `/api/v1/profiles/${profile.json.id}`);
+    const certificate = await ok('POST', '/api/v1/certificates', certificateBody(basics));
+    await ok('PUT', `/api/v1/certificates/${certificate.json.id}`, { environment: 'staging' });
+    const audit = await ok('GET', `/api/v1/audit?resource_type=certificate&resource_id=${certificate.json.id}`);
+    await ok('GET', `/api/v1/audit/${(audit.json.data as { id: string }[])[0]!.id}`);
+    const key = await ok('POST', '/api/v1/api-keys', { name: 'temporary', role: 'viewer' });
+    await ok('DELETE', `/api/v1/api-keys/${key.json.id}`);
+    const team = await ok('POST', '/api/v1/teams', { name: 'short-lived' });
+    await ok('DELETE', `/api/v1/teams/${team.json.id}`);
+    const owner = await ok('POST', '/api/v1/owners', { name: 'Temp', email: 'temp@example.com' });
+    await ok('DELETE', `/api/v1/owners/${owner.json.id}`);
+    const target = await ok('POST', '/api/v1/targets', { name: 'short-lived', type: 'nginx', config: {} });
+    await ok('DELETE', `/api/v1/targets/${target.json.id}`);
+    await ok('POST', '/api/v1/notifications/requeue-dead', {});
+    const agent = await ok('POST', '/api/v1/agents', { name: 'leaving' });
+    const waiting = await ok('POST', '/api/v1/certificates', certificateBody(basics, { agent_id: agent.json.id }));
+    await ok('POST', `/api/v1/jobs/${(waiting.json.job as { id: string }).id}/cancel`);
+    await ok('DELETE', `/api/v1/certificates/${waiting.json.id}`);
+    await ok('DELETE', `/api/v1/agents/${agent.json.id}`);
+    expect((await call(server.api, 'GET', '/api/v1/teams/no-such-team')).status).toBe(404);
   });
 
   it('rate-limits per key', async () => {

@@ -21,7 +21,29 @@ export interface HttpAppOptions {
   metrics?: ServerMetrics;
   /** requestCert: ask for (but do not require) a client certificate; EST verifies it per request. */
   tls?: { cert: string; key: string; requestCert?: boolean };
+  /** Sees every answer a route spec sends (tests check them against the declared schemas). */
+  responseCheck?: ResponseCheck;
 }
+
+/** One answer of a route spec, as sent: what a response check compares with the route's declaration. */
+export interface SentResponse {
+  route: AnyRouteSpec;
+  statusCode: number;
+  contentType: string | undefined;
+  payload: unknown;
+  /** Errors of this route are its protocol's own documents, not `{error, message, request_id}`. */
+  protocolErrors: boolean;
+}
+/** Sees the routes an app serves and every answer they send (tests check them against the declarations). */
+export interface ResponseCheck {
+  routes(routes: readonly AnyRouteSpec[]): void;
+  check(response: SentResponse): void;
+}
+
+/** Where a route keeps its spec in fastify's per-route config (fastify copies the config object, not its values). */
+const ROUTE_SPEC = Symbol('certctl.routeSpec');
+/** The route's group answers errors in its protocol's format (RFC 7807, EST text), not the API envelope. */
+const OWN_ERRORS = Symbol('certctl.protocolErrors');
 
 const SERVED = new WeakMap<FastifyInstance, string[]>();
 
@@ -87,6 +109,25 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     });
   });
 
+  const responseCheck = options.responseCheck;
+  responseCheck?.routes(options.groups.flatMap((group) => group.routes));
+  if (responseCheck)
+    app.addHook('onSend', async (request, reply, payload) => {
+      const config = request.routeOptions.config as { [ROUTE_SPEC]?: AnyRouteSpec; [OWN_ERRORS]?: boolean };
+      const route = config[ROUTE_SPEC];
+      if (route) {
+        const contentType = reply.getHeader('content-type');
+        responseCheck.check({
+          route,
+          statusCode: reply.statusCode,
+          contentType: typeof contentType === 'string' ? contentType : undefined,
+          payload,
+          protocolErrors: config[OWN_ERRORS] === true,
+        });
+      }
+      return payload;
+    });
+
   for (const group of options.groups) await app.register(async (scope) => registerGroup(scope, group, options));
   return app;
 }
@@ -113,6 +154,7 @@ function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpA
     scope.route({
       method: route.method,
       url: toFastifyPath(route.path),
+      config: { [ROUTE_SPEC]: route, [OWN_ERRORS]: Boolean(group.errorHandler) },
       ...(route.method === 'GET' && explicitHead.has(route.path) && { exposeHeadRoute: false }),
       ...(route.bodyLimit !== undefined && { bodyLimit: route.bodyLimit }),
       handler: async (request, reply) => {

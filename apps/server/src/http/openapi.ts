@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { type AnyRouteSpec, defineRoute } from './route-spec.js';
+import { type AnyRouteSpec, defineRoute, type ResponseSpec } from './route-spec.js';
 import { errorSchema } from './schemas/common.js';
 
 type JsonSchema = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
     io,
     unrepresentable: 'any',
@@ -34,8 +34,31 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Body too large',
+  415: 'Unsupported content type',
   429: 'Rate limited',
+  500: 'Internal error (the request id identifies it in the server log)',
 };
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+/** A 2xx/3xx answer (or a protocol's own error format): JSON from its schema, raw bodies of its content types, or no body. */
+function successResponse(response: ResponseSpec) {
+  const contentTypes = [response.contentType ?? 'application/json'].flat();
+  const schemaOf = (contentType: string) =>
+    response.schema
+      ? jsonSchema(response.schema, 'output')
+      : contentType.startsWith('text/')
+        ? { type: 'string' }
+        : { type: 'string', format: 'binary' };
+  if (!response.schema && !response.contentType) return { description: response.description };
+  return {
+    description: response.description,
+    content: Object.fromEntries(contentTypes.map((type) => [type, { schema: schemaOf(type) }])),
+  };
+}
 
 /** The OpenAPI 3.1 document, generated from the same route specs that validate requests. */
 export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { version: string; serverUrl?: string }) {
@@ -43,25 +66,22 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
   for (const route of routes) {
     if (route.hidden) continue;
     const responses: Record<string, unknown> = {};
-    for (const [status, response] of Object.entries(route.responses)) {
-      responses[status] = {
-        description: response.description,
-        ...(response.schema && {
-          content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } },
-        }),
-        ...(!response.schema &&
-          response.contentType && {
-            content: { [response.contentType]: { schema: { type: 'string', format: 'binary' } } },
-          }),
-      };
+    for (const [status, response] of Object.entries(route.responses as Record<string, ResponseSpec>)) {
+      // A protocol may answer an error in its own format (an OCSP tryLater): it declares the content type.
+      responses[status] =
+        Number(status) >= 400 && !response.contentType
+          ? errorResponse(response.description)
+          : successResponse(response);
     }
-    const errorStatuses = [400, ...(route.access === 'public' ? [] : [401, 403]), 404, 429];
-    for (const status of errorStatuses) {
-      responses[String(status)] ??= {
-        description: STATUS_TEXT[status],
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      };
-    }
+    const errorStatuses = [
+      400,
+      ...(route.access === 'public' ? [] : [401, 403]),
+      404,
+      ...(route.body ? [413, 415] : []),
+      429,
+      500,
+    ];
+    for (const status of errorStatuses) responses[String(status)] ??= errorResponse(STATUS_TEXT[status] ?? 'Error');
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {
       operationId: route.operationId,
@@ -108,10 +128,17 @@ export function openApiRoute(routes: () => readonly AnyRouteSpec[], info: { vers
     summary: 'This API as OpenAPI 3.1',
     tags: ['meta'],
     access: 'public',
-    responses: { 200: { description: 'OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
+    responses: {
+      // Sent as it is built: its keys (operationId, ...) must not be converted to snake_case.
+      200: {
+        description: 'OpenAPI document',
+        contentType: 'application/json',
+        schema: z.record(z.string(), z.unknown()),
+      },
+    },
     handler: ({ reply }) => {
       document ??= buildOpenApiDocument(routes(), info);
-      reply.header('content-type', 'application/json; charset=utf-8');
+      reply.type('application/json; charset=utf-8');
       return JSON.stringify(document);
     },
   });

@@ -1,16 +1,41 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Actor } from '../shared/actor.js';
+import type { InternalOf } from './wire-format.js';
 
 /** Who may call a route: nobody needs a key (`public`), or a role at least this strong. */
 export type RouteAccess = 'public' | 'viewer' | 'operator' | 'admin' | 'agent' | 'agent-registration';
 
+/**
+ * One documented answer. With `schema` and no `contentType` it is JSON: the handler returns the
+ * internal (camelCase, Date) value and the route sends its wire form. With `contentType` it is sent
+ * as the handler returns it (PEM, DER, PKCS#7, text; `schema` then only documents a raw JSON body).
+ * Without either the answer has no body (204, 304).
+ */
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
-  /** Default application/json. */
-  contentType?: string;
+  /** One content type, or each a protocol may answer with (SCEP: text/plain, a CA certificate, a PKIMessage). */
+  contentType?: string | readonly string[];
 }
+
+type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
+type RedirectStatus = 300 | 301 | 302 | 303 | 304 | 305 | 307 | 308;
+
+export type ResponseMap = { [S in SuccessStatus | RedirectStatus]?: ResponseSpec } & {
+  /** 4xx/5xx: the error envelope `{error, message, request_id}`, unless a protocol's own `contentType` is given. */
+  [status: number]: ResponseSpec;
+};
+
+type BodyOf<R> = R extends { contentType: string | readonly string[] }
+  ? string | Uint8Array
+  : R extends { schema: infer S extends z.ZodType }
+    ? InternalOf<z.output<S>>
+    : // biome-ignore lint/suspicious/noConfusingVoidType: a route without a body may return a service's Promise<void>.
+      void;
+
+/** What a handler may return: the body of one of its declared 2xx answers, or the reply it sent itself. */
+export type HandlerResult<R> = { [S in keyof R & SuccessStatus]: BodyOf<R[S]> }[keyof R & SuccessStatus] | FastifyReply;
 
 export interface HandlerInput<P, Q, B> {
   params: P;
@@ -22,10 +47,10 @@ export interface HandlerInput<P, Q, B> {
 }
 
 /**
- * One API route: its schemas validate the request and are the OpenAPI document, so what is
- * documented is exactly what is accepted.
+ * One API route: its schemas validate the request, type the handler's answer and are the OpenAPI
+ * document, so what is documented is exactly what is accepted and what is sent.
  */
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R extends ResponseMap = ResponseMap> {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI template syntax: `/api/v1/teams/{id}`. */
   path: string;
@@ -36,20 +61,30 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** The first 2xx entry is the status sent when the handler returns a value. */
-  responses: Record<number, ResponseSpec>;
+  /**
+   * The first 2xx entry is the status sent when the handler returns a value. 4xx/5xx entries
+   * document route-specific failures (409, 410, 502, ...); the common ones are added for every route.
+   */
+  responses: R;
   /** Not listed in the OpenAPI document (the document itself). */
   hidden?: boolean;
   /** Largest body this route reads, when smaller than the listener's limit (protocol messages). */
   bodyLimit?: number;
-  handler(input: HandlerInput<P, Q, B>): Promise<unknown> | unknown;
+  handler(input: HandlerInput<P, Q, B>): Promise<HandlerResult<R>> | HandlerResult<R>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of routes; each is checked where it is defined.
-export type AnyRouteSpec = RouteSpec<any, any, any>;
+export type AnyRouteSpec = RouteSpec<any, any, any, any>;
 
-export function defineRoute<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, Q, B>): RouteSpec<P, Q, B> {
+export function defineRoute<P = unknown, Q = unknown, B = unknown, const R extends ResponseMap = ResponseMap>(
+  spec: RouteSpec<P, Q, B, R>,
+): RouteSpec<P, Q, B, R> {
   return spec;
+}
+
+/** The declared answer for a status (a 2xx, or an error entry), if any. */
+export function declaredResponse(route: AnyRouteSpec, status: number): ResponseSpec | undefined {
+  return (route.responses as Record<number, ResponseSpec | undefined>)[status];
 }
 
 /** How a group's routes read bodies that are not JSON (protocol messages arrive as DER, base64 or JWS). */

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -10,6 +11,9 @@ import type { ServerFeature } from '../features/server-feature.js';
 import { createLogger } from '../observability/logger.js';
 import { type RunningServer, startServer } from '../server.js';
 import type { DialectContext } from './each-dialect.js';
+import { describeMismatches } from './response-mismatches.js';
+import { createResponseSchemaCheck } from './response-schema-check.js';
+import { responseReportDir } from './response-report.js';
 
 export const KEYS = {
   admin: 'admin-key-0123456789abcdef',
@@ -38,6 +42,8 @@ export interface TestServerOptions {
   features?: readonly ServerFeature[];
   /** Where log lines go (with `CERTCTL_LOG_LEVEL` in `env`), so a test can read what was logged. */
   logDestination?: { write(line: string): void };
+  /** Check every answer against its route's declared schemas; `stop()` fails on a mismatch (default true). */
+  checkResponses?: boolean;
 }
 
 export interface TestServer extends RunningServer {
@@ -71,6 +77,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const connectors = createServerRegistry(logger, { network: options.connectorNetwork });
   if (options.installed) await registerInstalledConnectors(connectors.registry, []);
   for (const manifest of options.connectors ?? []) connectors.registry.register(manifest);
+  const responses = options.checkResponses === false ? undefined : createResponseSchemaCheck();
   const server = await startServer({
     config,
     logger,
@@ -81,6 +88,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     replicaId: options.replicaId,
     now: options.now,
     features: options.features,
+    responseCheck: responses,
   });
   return {
     ...server,
@@ -88,6 +96,14 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     async stop() {
       await server.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!responses) return;
+      const report = responses.report();
+      const reportDir = responseReportDir();
+      if (reportDir) writeFileSync(join(reportDir, `${randomUUID()}.json`), JSON.stringify(report));
+      if (report.mismatches.length > 0)
+        throw new Error(
+          `answers that do not match their route's declared response schema:\n${describeMismatches(report.mismatches)}`,
+        );
     },
   };
 }

@@ -7,6 +7,8 @@ export interface SigV4Expectation {
   secretAccessKey: string;
   region: string;
   service: string;
+  /** The fake's clock, for the 15-minute signing window; default Date.now. */
+  now?: () => number;
 }
 
 /** Why a request's signature was refused, as AWS names it (`__type`) and says it. */
@@ -57,6 +59,14 @@ export function verifySigV4(request: FakeRequest, expected: SigV4Expectation): S
       status: 400,
       type: 'IncompleteSignatureException',
       message: 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.',
+    };
+  }
+  const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  if (Math.abs((expected.now?.() ?? Date.now()) - signedAt) > 15 * 60_000) {
+    return {
+      status: 403,
+      type: 'InvalidSignatureException',
+      message: `Signature expired: ${amzDate} is not within 15 minutes of the server time.`,
     };
   }
   if (region !== expected.region || service !== expected.service) {

@@ -215,8 +215,9 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
         summary,
         params: path.includes('{id}') ? resourceParams : params,
         bodyLimit: ACME_BODY_LIMIT,
-        responses: { 200: { description: 'ACME resource' }, 400: PROBLEM },
-        handler: async ({ request: raw, reply }) => {
+        // RFC 8555 JSON as the ACME layer writes it (camelCase, sent by the layer itself).
+        responses: { 200: { description: 'ACME resource', contentType: 'application/json' }, 400: PROBLEM },
+        handler: async ({ request: raw, reply }): Promise<FastifyReply> => {
           const request = raw as FastifyRequest<{ Params: Record<string, string> }>;
           const profile = await profileScope(request, request.params.profile);
           const type = String(request.headers['content-type'] ?? '')
@@ -235,7 +236,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
           );
           await withNonce(reply);
           reply.header('link', `<${profile.urls.directory}>;rel="index"`);
-          return handler({ request, reply, auth, scope: profile });
+          return (await handler({ request, reply, auth, scope: profile })) as FastifyReply;
         },
       }),
     );

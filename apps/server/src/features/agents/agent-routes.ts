@@ -15,33 +15,23 @@ import { jobView } from '../issuance/jobs.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from './targets.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, name, pageOf, pageQuery, pemText } from '../../http/schemas/common.js';
-import { agentSchema, jobSchema, targetSchema } from '../../http/schemas/entities.js';
+import {
+  agentCertificateAnswer,
+  agentCsrBody,
+  agentHeartbeatAnswer,
+  agentHeartbeatBody,
+  agentJob,
+  agentJobStatusBody,
+  type agentMetadata,
+  agentRegistered,
+  agentRegistrationBody,
+  agentWorkAnswer,
+} from '@certctl/wire';
+import { idParams, listOf, name, pageOf, pageQuery } from '../../http/schemas/common.js';
+import { agentSchema, targetSchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
 const ref = z.string().min(1).max(128);
-/** A target connector installed on the agent and its config JSON Schema (core's configJsonSchema, secret fields marked). */
-const targetTypeReport = z
-  .object({
-    type: z
-      .string()
-      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
-      .max(64),
-    config_schema: z.record(z.string(), z.unknown()),
-  })
-  .strict();
-const metadata = z.object({
-  hostname: z.string().max(253).optional(),
-  os: z.string().max(64).optional(),
-  architecture: z.string().max(64).optional(),
-  ip_address: z.string().max(64).optional(),
-  version: z.string().max(64).optional(),
-  target_types: z.array(targetTypeReport).max(100).optional(),
-});
-const rejectedTargetTypes = z
-  .array(z.object({ type: z.string(), reason: z.string() }))
-  .optional()
-  .describe('Reported target types whose schema the server cannot use (their targets are stored unchecked)');
 
 const targetBody = z
   .object({
@@ -53,38 +43,14 @@ const targetBody = z
     enabled: z.boolean().optional(),
   })
   .strict();
-const workItem = z.object({
-  job_id: z.string(),
-  type: z.enum(['csr', 'deployment']),
-  certificate_id: z.string(),
-  common_name: z.string(),
-  sans: z.array(z.string()),
-  key_algorithm: z.string().optional(),
-  target_id: z.string().optional(),
-  target_type: z.string().optional(),
-  target_config: z.record(z.string(), z.unknown()).optional(),
-});
-
 /** Wire body → AgentMetadata: the target type reports are nested, so they are converted here. */
-function agentMetadataOf(body: z.infer<typeof metadata>): AgentMetadata {
+function agentMetadataOf(body: z.infer<typeof agentMetadata>): AgentMetadata {
   const { target_types, ...rest } = body;
   return {
     ...fromWire<AgentMetadata>(rest),
     ...(target_types && { targetTypes: target_types.map((t) => ({ type: t.type, configSchema: t.config_schema })) }),
   };
 }
-
-/** The agent's endpoint check after a deployment: TLS handshake, served fingerprint against the new one. */
-const deploymentVerification = z
-  .object({
-    endpoint: z.string().max(300),
-    expected_fingerprint: z.string().max(128),
-    actual_fingerprint: z.string().max(128).nullable(),
-    verified: z.boolean(),
-    detail: z.string().max(2000),
-    verified_at: z.string().max(64),
-  })
-  .strict();
 
 export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
   return [
@@ -106,12 +72,9 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       summary: 'Register an agent (bootstrap token or operator key); returns its own API key once',
       tags: ['agents'],
       access: 'agent-registration',
-      body: metadata.extend({ name }).strict(),
+      body: agentRegistrationBody,
       responses: {
-        201: {
-          description: 'Registered',
-          schema: agentSchema.extend({ api_key: z.string(), rejected_target_types: rejectedTargetTypes }),
-        },
+        201: { description: 'Registered', schema: agentRegistered },
       },
       handler: async ({ actor, body }) => {
         const {
@@ -152,9 +115,9 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['agent protocol'],
       access: 'agent',
       params: idParams,
-      body: metadata.strict(),
+      body: agentHeartbeatBody,
       responses: {
-        200: { description: 'Agent', schema: agentSchema.extend({ rejected_target_types: rejectedTargetTypes }) },
+        200: { description: 'Agent', schema: agentHeartbeatAnswer },
       },
       handler: ({ actor, params, body }) => heartbeat(deps, actor, params.id, agentMetadataOf(body)),
     }),
@@ -166,15 +129,22 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['agent protocol'],
       access: 'agent',
       params: idParams,
-      responses: { 200: { description: 'Work', schema: z.object({ jobs: z.array(workItem), count: z.number() }) } },
+      responses: { 200: { description: 'Work', schema: agentWorkAnswer } },
       handler: async ({ actor, params }) => {
         const items = await agentWork(deps, actor, params.id);
+        // `jobs` is passed through as it is (target_config is the target's own JSON), so it is built in wire form.
         return {
-          jobs: items.map((i) =>
-            Object.fromEntries(
-              Object.entries(i).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
-            ),
-          ),
+          jobs: items.map((i) => ({
+            job_id: i.jobId,
+            type: i.type,
+            certificate_id: i.certificateId,
+            common_name: i.commonName,
+            sans: i.sans,
+            key_algorithm: i.keyAlgorithm,
+            target_id: i.targetId,
+            target_type: i.targetType,
+            target_config: i.targetConfig,
+          })),
           count: items.length,
         };
       },
@@ -187,8 +157,8 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['agent protocol'],
       access: 'agent',
       params: idParams,
-      body: z.object({ certificate_id: ref, csr_pem: pemText }).strict(),
-      responses: { 202: { description: 'Queued', schema: jobSchema } },
+      body: agentCsrBody,
+      responses: { 202: { description: 'Queued', schema: agentJob } },
       handler: async ({ actor, params, body }) =>
         jobView(await agentSubmitCsr(deps, actor, params.id, body.certificate_id, body.csr_pem)),
     }),
@@ -200,12 +170,7 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['agent protocol'],
       access: 'agent',
       params: z.object({ id: ref, certificate_id: ref }),
-      responses: {
-        200: {
-          description: 'Certificate',
-          schema: z.object({ certificate_pem: z.string(), chain_pem: z.string(), serial: z.string() }),
-        },
-      },
+      responses: { 200: { description: 'Certificate', schema: agentCertificateAnswer } },
       handler: ({ actor, params }) => agentCertificate(deps, actor, params.id, params.certificate_id),
     }),
     defineRoute({
@@ -216,14 +181,8 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['agent protocol'],
       access: 'agent',
       params: z.object({ id: ref, job_id: ref }),
-      body: z
-        .object({
-          status: z.enum(['running', 'succeeded', 'failed']),
-          error: z.string().max(4000).optional(),
-          verification: deploymentVerification.optional(),
-        })
-        .strict(),
-      responses: { 200: { description: 'Job', schema: jobSchema } },
+      body: agentJobStatusBody,
+      responses: { 200: { description: 'Job', schema: agentJob } },
       handler: async ({ actor, params, body }) =>
         jobView(await agentJobStatus(deps, actor, params.id, params.job_id, body)),
     }),

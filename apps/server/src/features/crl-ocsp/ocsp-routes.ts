@@ -39,6 +39,9 @@ function tryLater(reply: FastifyReply): Buffer {
   return Buffer.from(buildOcspErrorResponse('tryLater'));
 }
 
+/** The per-address limit answers in OCSP's own terms: an unsigned tryLater response, not the JSON error envelope. */
+const TRY_LATER = { description: 'Rate limited: an OCSP tryLater response', contentType: OCSP_RESPONSE } as const;
+
 /** OCSP (RFC 6960 A.1, RFC 5019): POST a DER request, or GET it base64 in the path. Unauthenticated. */
 export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
   return [
@@ -55,6 +58,7 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
           description: 'OCSP response (errors such as malformedRequest are OCSP responses too)',
           contentType: OCSP_RESPONSE,
         },
+        429: TRY_LATER,
       },
       handler: async ({ params, request, reply }) => {
         if (!allowPkiRequest(deps, request, reply)) return tryLater(reply);
@@ -72,7 +76,7 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['pki'],
       access: 'public',
       params: z.object({ issuer_id: issuerParam, '*': z.string().min(1).max(16_384) }),
-      responses: { 200: { description: 'OCSP response', contentType: OCSP_RESPONSE } },
+      responses: { 200: { description: 'OCSP response', contentType: OCSP_RESPONSE }, 429: TRY_LATER },
       handler: async ({ params, request, reply }) => {
         if (!allowPkiRequest(deps, request, reply)) return tryLater(reply);
         // Base64 may hold "/": take everything after the issuer id from the raw URL.

@@ -10,15 +10,8 @@ import {
 } from './discovery.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import {
-  idParams,
-  listOf,
-  nullableTimestamp,
-  pageOf,
-  pageQuery,
-  pemText,
-  timestamp,
-} from '../../http/schemas/common.js';
+import { idParams, listOf, nullableTimestamp, pageOf, pageQuery, timestamp } from '../../http/schemas/common.js';
+import { discoveryReportAnswer, discoveryReportBody } from '@certctl/wire';
 
 const ref = z.string().min(1).max(128);
 const discoveryStatus = z.enum(['unmanaged', 'managed', 'dismissed']);
@@ -53,28 +46,6 @@ const scanSchema = z.object({
   scan_duration_ms: z.number().int(),
   created_at: timestamp,
 });
-const reportBody = z
-  .object({
-    directories: z.array(z.string().max(4096)).max(256).default([]),
-    certificates: z
-      .array(
-        z
-          .object({
-            path: z.string().min(1).max(4096),
-            certificate_pem: pemText,
-            fingerprint_sha256: z.string().max(128).optional(),
-          })
-          .strict(),
-      )
-      .max(10_000),
-    errors: z
-      .array(z.object({ path: z.string().max(4096), error: z.string().max(1000) }).strict())
-      .max(10_000)
-      .default([]),
-    scan_duration_ms: z.number().min(0).default(0),
-  })
-  .strict();
-
 /** Filesystem discovery: agents report what they find; operators claim or dismiss it. */
 export function discoveryRoutes(deps: ServiceDeps): AnyRouteSpec[] {
   return [
@@ -87,17 +58,9 @@ export function discoveryRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       tags: ['agent protocol'],
       access: 'agent',
       params: idParams,
-      body: reportBody,
+      body: discoveryReportBody,
       responses: {
-        200: {
-          description: 'Stored',
-          schema: z.object({
-            scan_id: z.string(),
-            reported: z.number().int(),
-            created: z.number().int(),
-            rejected: z.array(z.object({ path: z.string(), error: z.string() })),
-          }),
-        },
+        200: { description: 'Stored', schema: discoveryReportAnswer },
       },
       handler: ({ actor, params, body }) =>
         reportDiscovery(deps, actor, params.id, {

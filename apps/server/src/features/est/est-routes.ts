@@ -149,7 +149,8 @@ function profileRoutes(state: ProfileState, shared: Shared, route: Route, prefix
       tags: ['est'],
       access: 'public',
       responses: { 200: { description: 'EST answer (RFC 7030)', contentType: PKCS7_CERTS_ONLY } },
-      handler: ({ request, reply }) => handle(handler)(request, reply),
+      // The EST layer sends its answers itself (PKCS#7, text errors).
+      handler: ({ request, reply }) => handle(handler)(request, reply) as Promise<FastifyReply>,
     });
   const routes: AnyRouteSpec[] = [];
 

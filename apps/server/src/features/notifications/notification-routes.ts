@@ -37,7 +37,7 @@ const notifierSchema = z.object({
   type: z.string(),
   config: z.record(z.string(), z.unknown()).describe('connector config; secret fields read "[redacted]"'),
   enabled: z.boolean(),
-  source: z.enum(['database', 'env']),
+  source: z.enum(['database', 'env', 'builtin']),
   test_status: z.enum(['untested', 'ok', 'failed']),
   test_detail: z.string().nullable(),
   last_tested_at: nullableTimestamp,

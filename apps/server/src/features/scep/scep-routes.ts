@@ -144,9 +144,13 @@ export function scepRoutes(
     query,
     responses: {
       200: {
-        description: 'SCEP answer (text/plain, application/x-x509-ca-ra-cert or application/x-pki-message)',
-        contentType: 'application/x-pki-message',
+        description: 'SCEP answer: capabilities (GetCACaps), the RA and CA certificates (GetCACert) or a CertRep',
+        contentType: ['text/plain', 'application/x-x509-ca-ra-cert', 'application/x-pki-message'],
       },
+      // SCEP clients read a line of text, not the API's JSON envelope.
+      400: { description: 'Not a SCEP request', contentType: 'text/plain' },
+      403: { description: 'The client certificate is not trusted for this profile', contentType: 'text/plain' },
+      404: { description: 'No such SCEP profile (or no mTLS route for it)', contentType: 'text/plain' },
     },
   };
   const routes = [

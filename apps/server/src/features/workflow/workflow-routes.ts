@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../../shared/service-deps.js';
 import { notFound } from '../../shared/service-errors.js';
 import { certificatesByStatus, expirationTimeline, issuanceRate, statsSummary } from '../system/stats.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, name, pageOf, pageQuery } from '../../http/schemas/common.js';
+import { idParams, listOf, name, pageOf, pageQuery, timestamp } from '../../http/schemas/common.js';
 import { apiKeySchema, approvalSchema, auditEventSchema, jobSchema, jobStatus } from '../../http/schemas/entities.js';
 
 const decisionBody = z.object({ note: z.string().max(2000).optional() }).strict();
@@ -200,7 +200,7 @@ export function workflowRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       responses: {
         200: {
           description: 'Weeks',
-          schema: z.object({ data: z.array(z.object({ week_start: z.string(), count: z.number() })) }),
+          schema: z.object({ data: z.array(z.object({ week_start: timestamp, count: z.number() })) }),
         },
       },
       handler: async ({ query }) => ({ data: await expirationTimeline(deps, query.weeks) }),

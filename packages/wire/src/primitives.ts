@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Every 4xx/5xx answer of the API. */
+export const errorSchema = z.object({
+  error: z.string().describe('machine-readable code, e.g. not_found, validation_failed'),
+  message: z.string(),
+  request_id: z.string(),
+  details: z.unknown().optional(),
+});
+
+/**
+ * RFC 3339 text on the wire. Branded so the server's route handlers may return a Date where the
+ * wire carries text (the server's `InternalOf`); the brand never reaches the JSON.
+ */
+export const timestamp = z.string().describe('RFC 3339 timestamp').brand<'Timestamp'>();
+export const nullableTimestamp = timestamp.nullable();
+
+/** PEM text limited in size: bodies are limited too, but a field should say what it accepts. */
+export const pemText = z.string().min(1).max(65_536);
+
+export const name = z.string().trim().min(1).max(200);
