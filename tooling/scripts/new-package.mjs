@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Scaffolds a workspace package with the house layout: `node tooling/scripts/new-package.mjs packages/issuer-foo "description"`.
 // Connectors (issuer-/target-/notifier-/discovery-) get @certctl/core as a peer and the `certctl` field.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
@@ -89,4 +90,6 @@ if (!existsSync(join(pkgDir, 'src/index.ts')))
     join(pkgDir, 'src/index.ts'),
     "export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';\n",
   );
+// The files above are written by JSON.stringify; the house format is biome's (lint checks it).
+execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', pkgDir], { stdio: 'ignore' });
 console.log(`created ${dir} (${name})`);

@@ -39,6 +39,7 @@ export {
   type CertificatePermission,
   type FakeKeyVault,
   type FakeKeyVaultVersion,
+  type FakeKeyVaultPlainSecret,
   type KeyVaultFault,
   type KeyVaultOperation,
   type SecretPermission,
@@ -63,6 +64,16 @@ export {
 } from './fakes/f5-bigip.js';
 export { type ClientCredential, issueClientCredential } from './fakes/fake-ca-signing.js';
 export {
+  type AddFakeSecretInput,
+  type FakeSecret,
+  type FakeSecretsManager,
+  SECRETS_MANAGER_OPERATIONS,
+  type SecretsManagerFault,
+  type SecretsManagerOperation,
+  type StartFakeSecretsManagerOptions,
+  startFakeSecretsManager,
+} from './fakes/aws-secrets-manager.js';
+export {
   DIGICERT_PRODUCTS,
   type DigicertFakeOrder,
   type DigicertOrderStatus,
@@ -84,6 +95,17 @@ export {
   type FakeGlobalSignOptions,
   startFakeGlobalSign,
 } from './fakes/globalsign.js';
+export {
+  type FakeGcpSecret,
+  type FakeGcpSecretManager,
+  type FakeGcpSecretVersion,
+  type GcpSecretManagerFault,
+  type GcpSecretManagerOperation,
+  type GcpSecretManagerPermission,
+  type GcpServiceAccountKey,
+  type StartFakeGcpSecretManagerOptions,
+  startFakeGcpSecretManager,
+} from './fakes/gcp-secret-manager.js';
 export {
   type FakeKubernetes,
   type FakeKubernetesIdentity,
@@ -173,4 +195,5 @@ export {
   type TestLeaf,
   type TestSans,
 } from './test-pki.js';
+export { createSecretStoreCertificates, type SecretStoreCertificates } from './secret-store-certificates.js';
 export { type WrappedCommand, wrapCommand } from './wrapped-command.js';

@@ -64,7 +64,16 @@ export {
   parseIpAddress,
 } from './ip-address.js';
 export { type IssuedFromBundleOptions, issuedCertificateFromBundle } from './issued-certificate.js';
+export { crc32c } from './crc32c.js';
 export { createMemorySecretStore } from './memory-secret-store.js';
+export {
+  certificateMetadata,
+  type FindSecretCertificatesOptions,
+  findSecretCertificates,
+  type SecretCertificate,
+  type SecretCertificateFormat,
+  type SecretCertificatesResult,
+} from './secret-certificates.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
 export {

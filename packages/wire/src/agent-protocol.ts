@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { name, nullableTimestamp, pemText, timestamp } from './primitives.js';
+import { name, nullableTimestamp, pemText, resourceId, timestamp } from './primitives.js';
 
 /**
  * The agent protocol on the wire: the server's routes validate and document with these schemas,
@@ -69,7 +69,7 @@ export const jobSchema = z.object({
   completed_at: nullableTimestamp,
 });
 
-const ref = z.string().min(1).max(128);
+const ref = resourceId;
 
 /** A target connector installed on the agent and its config JSON Schema (core's configJsonSchema, secret fields marked). */
 export const targetTypeReport = z
@@ -160,7 +160,8 @@ export const discoveryReportBody = z
       .array(z.object({ path: z.string().max(4096), error: z.string().max(1000) }).strict())
       .max(10_000)
       .default([]),
-    scan_duration_ms: z.number().min(0).default(0),
+    // An integer column: bounded so it always fits (PostgreSQL `integer`).
+    scan_duration_ms: z.number().int().min(0).max(2_147_483_647).default(0),
   })
   .strict();
 export const discoveryReportAnswer = z.object({

@@ -1,4 +1,5 @@
 import { ConfigValidationError, ConnectorError } from '@certctl/core';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { ServiceError } from '../shared/service-errors.js';
@@ -36,6 +37,8 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request'],
+  FST_ERR_BAD_URL: [400, 'bad_request'],
+  FST_ERR_ASYNC_CONSTRAINT: [400, 'bad_request'],
 };
 
 /** Every error leaves as `{error, message, request_id}`; internals are logged, never sent. */
@@ -67,4 +70,37 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendError(reply, 500, 'internal_error', 'internal error; the request id identifies it in the server log');
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'headers_too_large',
+    'the request line and headers exceed the size limit',
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'the request was not received in time'],
+};
+
+/**
+ * Answers an error Node's HTTP parser raised before a request existed (a 20 kB query string is a
+ * 431) in the envelope, where the socket can still take it; otherwise closes the socket.
+ */
+export function writeClientError(error: Error & { code?: string }, socket: Duplex, requestId: string): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+    400,
+    'Bad Request',
+    'bad_request',
+    'the request could not be parsed',
+  ];
+  const body = JSON.stringify({ error: code, message, request_id: requestId } satisfies ErrorBody);
+  if (!socket.writable) {
+    socket.destroy(error);
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

@@ -11,6 +11,8 @@ export type KeyVaultOperation =
   | 'updateCertificate'
   | 'listCertificateVersions'
   | 'getSecret'
+  | 'listCertificates'
+  | 'listSecrets'
   | 'token';
 
 /** A Key Vault error: status, `error.code`, message; `retryAfter` seconds for 429; `applied` runs the operation first. */
@@ -26,7 +28,7 @@ export interface KeyVaultFault {
 }
 
 export type CertificatePermission = 'get' | 'list' | 'import' | 'update';
-export type SecretPermission = 'get';
+export type SecretPermission = 'get' | 'list';
 
 export interface FakeKeyVaultVersion {
   version: string;
@@ -36,6 +38,16 @@ export interface FakeKeyVaultVersion {
   contentType: 'application/x-pem-file' | 'application/x-pkcs12';
   /** The backing secret's value, as Key Vault returns it (PEM text, or base64 PFX). */
   secretValue: string;
+  tags: Record<string, string>;
+  enabled: boolean;
+  created: number;
+}
+
+/** A secret that is not the backing secret of a Key Vault certificate (e.g. a PEM pasted by hand). */
+export interface FakeKeyVaultPlainSecret {
+  version: string;
+  value: string;
+  contentType?: string;
   tags: Record<string, string>;
   enabled: boolean;
   created: number;
@@ -69,6 +81,22 @@ export interface FakeKeyVault {
   grant(principal: string, permission: `certificates/${CertificatePermission}` | `secrets/${SecretPermission}`): void;
   /** Marks a name as deleted but recoverable (soft delete): imports under it answer 409. */
   softDelete(name: string): void;
+  /** Imports a certificate version (PEM with its key, as `importCertificate` would): the discovery tests' seeding. */
+  addCertificate(
+    name: string,
+    input: {
+      certificatePem: string;
+      keyPem: string;
+      chainPem?: string;
+      tags?: Record<string, string>;
+      enabled?: boolean;
+    },
+  ): FakeKeyVaultVersion;
+  /** Sets a plain secret (a new version of it), as `setSecret` would. */
+  addSecret(
+    name: string,
+    input: { value: string; contentType?: string; tags?: Record<string, string>; enabled?: boolean },
+  ): FakeKeyVaultPlainSecret;
   close(): Promise<void>;
 }
 
@@ -77,6 +105,8 @@ export interface StartFakeKeyVaultOptions {
   clientId?: string;
   clientSecret?: string;
   ca?: TestCa;
+  /** Most items per list page whatever `maxresults` asks (Key Vault: 25); lower it to exercise nextLink. */
+  listPageSize?: number;
 }
 
 const API_VERSIONS = new Set(['2025-07-01', '7.6', '7.5', '7.4']);
@@ -161,6 +191,9 @@ export async function startFakeKeyVault(options: StartFakeKeyVaultOptions = {}):
   const resource = 'https://vault.azure.net';
   const ca = options.ca ?? (await createTestCa({ commonName: 'certctl fake Azure CA' }));
   const store = new Map<string, FakeKeyVaultVersion[]>();
+  const plainSecrets = new Map<string, FakeKeyVaultPlainSecret[]>();
+  const listPageSize = options.listPageSize ?? 25;
+  const skipTokens = new Map<string, number>();
   const softDeleted = new Set<string>();
   const tokens = new Map<string, IssuedToken>();
   const faults = new Map<KeyVaultOperation, KeyVaultFault[]>();
@@ -171,6 +204,7 @@ export async function startFakeKeyVault(options: StartFakeKeyVaultOptions = {}):
       'certificates/import',
       'certificates/update',
       'secrets/get',
+      'secrets/list',
     ]);
   const policies = new Map<string, Set<string>>([
     [clientId, allPermissions()],
@@ -471,6 +505,73 @@ export async function startFakeKeyVault(options: StartFakeKeyVaultOptions = {}):
     return created;
   };
 
+  /** One page of a Key Vault list: `maxresults` (1-25), `$skiptoken` in an absolute nextLink, as the service pages. */
+  const listPage = <T>(request: FakeRequest, kind: 'certificates' | 'secrets', items: T[]) => {
+    const maxText = request.url.searchParams.get('maxresults');
+    const max = maxText === null ? 25 : Number(maxText);
+    if (!Number.isInteger(max) || max < 1 || max > 25) {
+      throw new KvError(400, 'BadParameter', 'Invalid maxresults: the value must be between 1 and 25.');
+    }
+    const token = request.url.searchParams.get('$skiptoken');
+    let offset = 0;
+    if (token !== null) {
+      const saved = skipTokens.get(token);
+      if (saved === undefined) throw new KvError(400, 'BadParameter', 'The skip token is not valid.');
+      offset = saved;
+    }
+    const page = items.slice(offset, offset + Math.min(max, listPageSize));
+    let nextLink: string | null = null;
+    if (offset + page.length < items.length) {
+      const next = randomBytes(12).toString('base64url');
+      skipTokens.set(next, offset + page.length);
+      nextLink = `${vaultUrl()}/${kind}?api-version=${request.url.searchParams.get('api-version')}&$skiptoken=${next}&maxresults=${max}`;
+    }
+    return { value: page, nextLink };
+  };
+  const certificateListItem = (name: string, v: FakeKeyVaultVersion) => {
+    const { policy: _policy, cer: _cer, kid: _kid, sid: _sid, id: _id, ...item } = bundle(name, v);
+    return { id: `${vaultUrl()}/certificates/${name}`, ...item };
+  };
+  const readSecret = (name: string, version: string | undefined) => {
+    const plain = plainSecrets.get(name);
+    if (plain?.length) {
+      const found = version ? plain.find((v) => v.version === version) : plain.at(-1);
+      if (!found) {
+        throw new KvError(
+          404,
+          'SecretNotFound',
+          `A secret with (name/id) ${name}/${version} was not found in this key vault.`,
+        );
+      }
+      if (!found.enabled) throw new KvError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');
+      return {
+        value: found.value,
+        ...(found.contentType && { contentType: found.contentType }),
+        id: `${vaultUrl()}/secrets/${name}/${found.version}`,
+        attributes: { enabled: found.enabled, created: found.created, updated: found.created },
+        tags: found.tags,
+      };
+    }
+    if (!store.get(name)?.length) {
+      throw new KvError(
+        404,
+        'SecretNotFound',
+        `A secret with (name/id) ${name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+      );
+    }
+    const found = findVersion(name, version);
+    if (!found.enabled) throw new KvError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');
+    return {
+      value: found.secretValue,
+      contentType: found.contentType,
+      id: `${vaultUrl()}/secrets/${name}/${found.version}`,
+      kid: `${vaultUrl()}/keys/${name}/${found.version}`,
+      managed: true,
+      attributes: { enabled: found.enabled, created: found.created, updated: found.created },
+      tags: found.tags,
+    };
+  };
+
   const withAuth =
     (permission: string, operation: KeyVaultOperation, run: (request: FakeRequest) => unknown) =>
     (request: FakeRequest): FakeResponse => {
@@ -536,19 +637,63 @@ export async function startFakeKeyVault(options: StartFakeKeyVaultOptions = {}):
         if (body.tags !== undefined) found.tags = readTags(body.tags);
         return bundle(request.params.name!, found);
       }),
-      'GET /secrets/:name/:version': withAuth('secrets/get', 'getSecret', (request) => {
-        const found = findVersion(request.params.name!, request.params.version || undefined);
-        if (!found.enabled) throw new KvError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');
-        return {
-          value: found.secretValue,
-          contentType: found.contentType,
-          id: `${vaultUrl()}/secrets/${request.params.name}/${found.version}`,
-          kid: `${vaultUrl()}/keys/${request.params.name}/${found.version}`,
-          managed: true,
-          attributes: { enabled: found.enabled, created: found.created, updated: found.created },
-          tags: found.tags,
-        };
-      }),
+      'GET /certificates': withAuth('certificates/list', 'listCertificates', (request) =>
+        listPage(
+          request,
+          'certificates',
+          [...store.entries()]
+            .filter(([, versions]) => versions.length > 0)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([name, versions]) => certificateListItem(name, versions.at(-1)!)),
+        ),
+      ),
+      // Secrets list: plain secrets and the backing secrets of certificates (`managed: true`), as the service lists them.
+      'GET /secrets': withAuth('secrets/list', 'listSecrets', (request) =>
+        listPage(
+          request,
+          'secrets',
+          [
+            ...[...plainSecrets.entries()].map(([name, versions]) => {
+              const latest = versions.at(-1)!;
+              return {
+                name,
+                item: {
+                  id: `${vaultUrl()}/secrets/${name}`,
+                  ...(latest.contentType && { contentType: latest.contentType }),
+                  attributes: { enabled: latest.enabled, created: latest.created, updated: latest.created },
+                  tags: latest.tags,
+                },
+              };
+            }),
+            ...[...store.entries()]
+              .filter(([, versions]) => versions.length > 0)
+              .map(([name, versions]) => {
+                const latest = versions.at(-1)!;
+                return {
+                  name,
+                  item: {
+                    id: `${vaultUrl()}/secrets/${name}`,
+                    contentType: latest.contentType,
+                    managed: true,
+                    attributes: { enabled: latest.enabled, created: latest.created, updated: latest.created },
+                    tags: latest.tags,
+                  },
+                };
+              }),
+          ]
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((entry) => entry.item),
+        ),
+      ),
+      'GET /secrets/:name/:version': withAuth('secrets/get', 'getSecret', (request) =>
+        readSecret(request.params.name!, request.params.version || undefined),
+      ),
+      'GET /secrets/:name/': withAuth('secrets/get', 'getSecret', (request) =>
+        readSecret(request.params.name!, undefined),
+      ),
+      'GET /secrets/:name': withAuth('secrets/get', 'getSecret', (request) =>
+        readSecret(request.params.name!, undefined),
+      ),
     },
     handler: (request) =>
       kvError(400, 'BadParameter', `The request URI ${request.method} ${request.path} is not supported by the fake.`),
@@ -581,6 +726,30 @@ export async function startFakeKeyVault(options: StartFakeKeyVaultOptions = {}):
       policies.set(principal, set);
     },
     softDelete: (name) => void softDeleted.add(name),
+    addCertificate(name, input) {
+      const created = importVersion(name, {
+        value: `${input.keyPem}${input.certificatePem}${input.chainPem ?? ''}`,
+        policy: { secret_props: { contentType: 'application/x-pem-file' } },
+        tags: input.tags,
+        attributes: { enabled: input.enabled ?? true },
+      });
+      return created;
+    },
+    addSecret(name, input) {
+      if (!NAME.test(name)) throw new Error(`invalid Key Vault name ${name}`);
+      if (store.has(name)) throw new Error(`${name} is a certificate's backing secret`);
+      const existing = plainSecrets.get(name) ?? [];
+      const created: FakeKeyVaultPlainSecret = {
+        version: randomBytes(16).toString('hex'),
+        value: input.value,
+        ...(input.contentType && { contentType: input.contentType }),
+        tags: input.tags ?? {},
+        enabled: input.enabled ?? true,
+        created: Math.floor(Date.now() / 1000) + existing.length,
+      };
+      plainSecrets.set(name, [...existing, created]);
+      return created;
+    },
     async close() {
       await Promise.all([vault.close(), aad.close(), identity.close()]);
     },

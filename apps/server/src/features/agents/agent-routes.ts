@@ -27,11 +27,20 @@ import {
   agentRegistrationBody,
   agentWorkAnswer,
 } from '@certctl/wire';
-import { idParams, listOf, name, pageOf, pageQuery } from '../../http/schemas/common.js';
+import {
+  CONFIG_REPLACES,
+  connectorConfig,
+  idParams,
+  listOf,
+  name,
+  pageOf,
+  pageQuery,
+  resourceId,
+} from '../../http/schemas/common.js';
 import { agentSchema, targetSchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
-const ref = z.string().min(1).max(128);
+const ref = resourceId;
 
 const targetBody = z
   .object({
@@ -39,7 +48,7 @@ const targetBody = z
     name,
     type: z.string().min(1).max(64),
     agent_id: ref.nullable().optional(),
-    config: z.record(z.string(), z.unknown()).optional(),
+    config: connectorConfig.optional().describe(CONFIG_REPLACES),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -223,7 +232,8 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'PUT',
       path: '/api/v1/targets/{id}',
       operationId: 'updateTarget',
-      summary: 'Update a target',
+      summary:
+        'Update a target: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
       tags: ['targets'],
       access: 'operator',
       params: idParams,

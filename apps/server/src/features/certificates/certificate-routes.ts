@@ -13,7 +13,7 @@ import { jobView } from '../issuance/jobs.js';
 import { bulkRevoke, revokeCertificate } from './revocation.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, name, pageOf, pageQuery, pemText } from '../../http/schemas/common.js';
+import { idParams, listOf, name, pageOf, pageQuery, resourceId, pemText } from '../../http/schemas/common.js';
 import {
   certificateSchema,
   certificateStatus,
@@ -23,7 +23,7 @@ import {
 } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
-const ref = z.string().min(1).max(128);
+const ref = resourceId;
 const tags = z.record(z.string().max(128), z.string().max(512));
 const certificateBody = z
   .object({

@@ -5,9 +5,10 @@ import { buildOcspErrorResponse, decodeOcspGetPath } from '@certctl/pki';
 import type { FastifyReply } from 'fastify';
 import { allowPkiRequest } from './pki-rate-limit.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
+import { resourceId } from '../../http/schemas/common.js';
 
 const OCSP_RESPONSE = 'application/ocsp-response';
-const issuerParam = z.string().min(1).max(128);
+const issuerParam = resourceId;
 const HEX_SERIAL = /^[0-9a-fA-F]{1,64}$/;
 
 function send(reply: FastifyReply, answer: OcspAnswer, cacheable: boolean, now: Date): Buffer {

@@ -10,10 +10,18 @@ import {
 } from './discovery.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, nullableTimestamp, pageOf, pageQuery, timestamp } from '../../http/schemas/common.js';
+import {
+  idParams,
+  listOf,
+  nullableTimestamp,
+  pageOf,
+  pageQuery,
+  resourceId,
+  timestamp,
+} from '../../http/schemas/common.js';
 import { discoveryReportAnswer, discoveryReportBody } from '@certctl/wire';
 
-const ref = z.string().min(1).max(128);
+const ref = resourceId;
 const discoveryStatus = z.enum(['unmanaged', 'managed', 'dismissed']);
 const discoveredSchema = z.object({
   id: z.string(),

@@ -11,7 +11,15 @@ import {
 } from './issuers.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, name, pageOf, pageQuery } from '../../http/schemas/common.js';
+import {
+  CONFIG_REPLACES,
+  connectorConfig,
+  idParams,
+  listOf,
+  name,
+  pageOf,
+  pageQuery,
+} from '../../http/schemas/common.js';
 import { issuerSchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
@@ -23,7 +31,7 @@ const issuerBody = z
       .optional(),
     name,
     type: z.string().min(1).max(64),
-    config: z.record(z.string(), z.unknown()).default({}),
+    config: connectorConfig.default({}),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -79,11 +87,15 @@ export function issuerRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'PUT',
       path: '/api/v1/issuers/{id}',
       operationId: 'updateIssuer',
-      summary: 'Update an issuer; a secret sent back as "[redacted]" keeps its stored value',
+      summary:
+        'Update an issuer: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
       tags: ['issuers'],
       access: 'admin',
       params: idParams,
-      body: issuerBody.omit({ id: true, type: true }).partial(),
+      body: issuerBody
+        .omit({ id: true, type: true, config: true })
+        .partial()
+        .extend({ config: connectorConfig.optional().describe(CONFIG_REPLACES) }),
       responses: { 200: { description: 'Updated', schema: issuerSchema } },
       handler: ({ actor, params, body }) => updateIssuer(deps, actor, params.id, fromWire(body)),
     }),

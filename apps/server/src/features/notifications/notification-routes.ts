@@ -12,7 +12,17 @@ import {
 import { getNotification, listNotifications, requeueDeadLetters, requeueNotification } from './notifications.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, name, nullableTimestamp, pageOf, pageQuery, timestamp } from '../../http/schemas/common.js';
+import {
+  CONFIG_REPLACES,
+  connectorConfig,
+  idParams,
+  listOf,
+  name,
+  nullableTimestamp,
+  pageOf,
+  pageQuery,
+  timestamp,
+} from '../../http/schemas/common.js';
 
 const notifierBody = z
   .object({
@@ -26,7 +36,7 @@ const notifierBody = z
       .min(1)
       .max(64)
       .describe('notifier connector id: email, webhook, slack, teams, pagerduty, opsgenie, ...'),
-    config: z.record(z.string(), z.unknown()).default({}),
+    config: connectorConfig.default({}),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -136,11 +146,15 @@ export function notificationRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'PUT',
       path: '/api/v1/notifiers/{id}',
       operationId: 'updateNotifier',
-      summary: 'Update a notifier instance; a secret sent back as "[redacted]" keeps its stored value',
+      summary:
+        'Update a notifier instance: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
       tags: ['notifiers'],
       access: 'admin',
       params: idParams,
-      body: notifierBody.omit({ id: true, type: true }).partial(),
+      body: notifierBody
+        .omit({ id: true, type: true, config: true })
+        .partial()
+        .extend({ config: connectorConfig.optional().describe(CONFIG_REPLACES) }),
       responses: { 200: { description: 'Updated', schema: notifierSchema } },
       handler: ({ actor, params, body }) => updateNotifier(deps, actor, params.id, body),
     }),

@@ -3,16 +3,14 @@ import { createOwner, deleteOwner, getOwner, listOwners, updateOwner } from './o
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from './teams.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, name, pageOf, pageQuery } from '../../http/schemas/common.js';
+import { idParams, listOf, name, pageOf, pageQuery, resourceId } from '../../http/schemas/common.js';
 import { ownerSchema, teamSchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 
-const teamBody = z
-  .object({ id: z.string().min(1).max(128).optional(), name, description: z.string().max(2000).optional() })
-  .strict();
+const teamBody = z.object({ id: resourceId.optional(), name, description: z.string().max(2000).optional() }).strict();
 const ownerBody = z
   .object({
-    id: z.string().min(1).max(128).optional(),
+    id: resourceId.optional(),
     name,
     email: z.email(),
     team_id: z.string().nullable().optional(),

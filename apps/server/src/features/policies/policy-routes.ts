@@ -9,7 +9,7 @@ import {
 } from './renewal-policies.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import { idParams, listOf, name, pageOf, pageQuery } from '../../http/schemas/common.js';
+import { idParams, listOf, name, pageOf, pageQuery, resourceId } from '../../http/schemas/common.js';
 import { keyAlgorithmRuleSchema, profileSchema, renewalPolicySchema } from '../../http/schemas/entities.js';
 import { fromWire } from '../../http/wire-format.js';
 import { alertRoutingFields } from './alert-routing-fields.js';
@@ -18,7 +18,7 @@ const EKUS = ['serverAuth', 'clientAuth', 'codeSigning', 'emailProtection', 'tim
 
 const profileBody = z
   .object({
-    id: z.string().min(1).max(128).optional(),
+    id: resourceId.optional(),
     name,
     description: z.string().max(2000).optional(),
     allowed_key_algorithms: z.array(keyAlgorithmRuleSchema).min(1).optional(),
@@ -49,7 +49,7 @@ const profileBody = z
 
 const policyBody = z
   .object({
-    id: z.string().min(1).max(128).optional(),
+    id: resourceId.optional(),
     name,
     renewal_window_days: z.number().int().min(1).max(365).optional(),
     auto_renew: z.boolean().optional(),

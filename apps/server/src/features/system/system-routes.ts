@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../../shared/service-deps.js';
 import { sendError } from '../../http/http-errors.js';
 import { allowPkiRequest } from '../crl-ocsp/pki-rate-limit.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
+import { resourceId } from '../../http/schemas/common.js';
 
 /** Routes both listeners serve without authentication: liveness, readiness, and the CRL. */
 export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
@@ -48,7 +49,7 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       summary: "The issuer's current CRL (DER); ETag and If-None-Match supported",
       tags: ['pki'],
       access: 'public',
-      params: z.object({ issuer_id: z.string().min(1).max(128) }),
+      params: z.object({ issuer_id: resourceId }),
       responses: {
         200: { description: 'DER CRL', contentType: 'application/pkix-crl' },
         304: { description: 'Not modified' },
@@ -75,7 +76,7 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       summary: "The issuing CA certificate (DER), as named in issued certificates' AIA caIssuers",
       tags: ['pki'],
       access: 'public',
-      params: z.object({ issuer_id: z.string().min(1).max(128) }),
+      params: z.object({ issuer_id: resourceId }),
       responses: { 200: { description: 'DER certificate', contentType: 'application/pkix-cert' } },
       handler: async ({ params, reply }) => {
         const chain = await issuerCaChain(deps, params.issuer_id.replace(/\.(cer|crt|der)$/, ''));

@@ -46,7 +46,7 @@ export const issuerSchema = z.object({
 
 export const keyAlgorithmRuleSchema = z.object({
   algorithm: z.enum(['RSA', 'ECDSA', 'Ed25519']),
-  min_size: z.number().int().positive().optional(),
+  min_size: z.number().int().positive().max(16_384).optional(),
 });
 
 export const profileSchema = z.object({

@@ -1,0 +1,2 @@
+/** The connector's name in error messages and logs. */
+export const CONNECTOR = 'discovery-gcpsm';
