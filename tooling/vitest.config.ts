@@ -1,5 +1,11 @@
 import { certctlProject } from './vitest/preset.mjs';
 
 export default certctlProject(import.meta.url, {
-  include: ['check-connectors/*.test.ts', 'release-check/*.test.ts', 'services/**/*.test.ts', 'bench/**/*.test.ts'],
+  include: [
+    'check-connectors/*.test.ts',
+    'release-check/*.test.ts',
+    'services/**/*.test.ts',
+    'bench/**/*.test.ts',
+    'deploy/*.test.ts',
+  ],
 });

@@ -23,6 +23,8 @@ export function packWorkspace({ root, workDir, pnpm, only }) {
   }
   const packages = listPublicPackages(root);
   for (const pkg of packages) {
+    // Only what is packed needs a build (the deploy images pack a few packages, not all).
+    if (only && !only.includes(pkg.name)) continue;
     const dist = join(pkg.dir, 'dist');
     if (!existsSync(dist)) throw new Error(`${pkg.name} has no dist/: build the workspace first (pnpm build)`);
     cpSync(dist, join(scratch, pkg.relativeDir, 'dist'), { recursive: true });
@@ -39,6 +41,7 @@ export function packWorkspace({ root, workDir, pnpm, only }) {
   // version the changesets bump is rebuilt after the bump, as the release itself would be.
   const bumped = packages.filter(
     (pkg) =>
+      (!only || only.includes(pkg.name)) &&
       JSON.parse(readFileSync(join(scratch, pkg.relativeDir, 'package.json'), 'utf8')).version !== pkg.manifest.version,
   );
   if (bumped.length > 0) {

@@ -46,6 +46,10 @@ export const REQUIRED_COMMANDS = {
   'ssh-agent': 'openssh-client',
   kubectl: 'kubernetes-client',
   keytool: 'default-jdk-headless',
+  // deploy/: the compose file's validation, the systemd units' check, the image user switch.
+  'docker-compose': 'docker-compose',
+  'systemd-analyze': 'systemd',
+  setpriv: 'util-linux',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)
