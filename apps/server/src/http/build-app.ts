@@ -178,7 +178,7 @@ function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpA
     scope.route({
       method: route.method,
       url: toFastifyPath(route.path),
-      config: { [ROUTE_SPEC]: route, [OWN_ERRORS]: Boolean(group.errorHandler) },
+      config: { [ROUTE_SPEC]: route, [OWN_ERRORS]: Boolean(group.errorHandler) || group.protocolAnswers === true },
       ...(route.method === 'GET' && explicitHead.has(route.path) && { exposeHeadRoute: false }),
       ...(route.bodyLimit !== undefined && { bodyLimit: route.bodyLimit }),
       handler: async (request, reply) => {

@@ -302,5 +302,10 @@ export function estRouteGroup(
     if (state.config.mtlsEnabled && id)
       routes.push(...profileRoutes(state, shared, 'mtls', `/.well-known/est-mtls/${id}`));
   }
-  return { name: 'est', routes, bodies: { raw: '*', bodyLimit: Math.min(options.bodyLimit, 256 * 1024) } };
+  return {
+    name: 'est',
+    routes,
+    bodies: { raw: '*', bodyLimit: Math.min(options.bodyLimit, 256 * 1024) },
+    protocolAnswers: true,
+  };
 }
