@@ -49,6 +49,28 @@ export interface PendingOrder {
   retryAfterSeconds?: number;
   /** A human-readable CA state, e.g. `pending validation`. */
   detail?: string;
+  /**
+   * Challenges the issuer cannot present itself (HTTP-01 served by the agent on the target host):
+   * the app has them presented, then calls `getOrder(orderId, { challengesPresented: true })`.
+   */
+  challenges?: DelegatedChallenge[];
+}
+
+/** An HTTP-01 token to serve at `http://<identifier>/.well-known/acme-challenge/<token>` (RFC 8555 section 8.3). */
+export interface DelegatedChallenge {
+  type: 'http-01';
+  /** The DNS name the CA will connect to. */
+  identifier: string;
+  /** base64url. */
+  token: string;
+  /** The exact body to answer with. */
+  keyAuthorization: string;
+}
+
+export interface GetOrderOptions {
+  signal?: AbortSignal;
+  /** The order's delegated challenges are being served now: the issuer may ask the CA to validate them. */
+  challengesPresented?: boolean;
 }
 
 export interface FailedOrder {
@@ -176,7 +198,7 @@ export interface RetireCaRequest {
 export interface IssuerInstance {
   issue(request: IssueRequest): Promise<IssueResult>;
   /** Follows up a pending order. Required when `capabilities.asyncOrders`. */
-  getOrder?(orderId: string, options?: { signal?: AbortSignal }): Promise<OrderResult>;
+  getOrder?(orderId: string, options?: GetOrderOptions): Promise<OrderResult>;
   /** Defaults to `issue`. */
   renew?(request: IssueRequest): Promise<IssueResult>;
   revoke?(request: RevokeRequest): Promise<void>;

@@ -38,6 +38,12 @@ export const acmeConfigSchema = z
       .describe(
         'Serve HTTP-01 tokens from an existing web server instead: files are written under <http_webroot>/.well-known/acme-challenge/',
       ),
+    http_served_by: z
+      .enum(['issuer', 'agent'])
+      .default('issuer')
+      .describe(
+        'Who serves HTTP-01 tokens: issuer (the responder or http_webroot of this process) or agent (the agent on the target host, through the job protocol; the order waits for it)',
+      ),
     dns_present_script: z
       .string()
       .min(1)
@@ -92,6 +98,17 @@ export const acmeConfigSchema = z
         message: `${config.challenge_type} needs dns_present_script`,
       });
     }
+    if (
+      config.http_served_by === 'agent' &&
+      (config.challenge_type !== 'http-01' || config.http_webroot !== undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http_served_by'],
+        message:
+          'http_served_by agent needs challenge_type http-01 and no http_webroot (the agent chooses its listener or webroot)',
+      });
+    }
     if (config.challenge_type === 'dns-persist-01' && config.dns_persist_issuer_domain === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -116,6 +133,7 @@ export const acmeEnvMapping: EnvMapping = {
   CERTCTL_ACME_HTTP_PORT: 'http_port',
   CERTCTL_ACME_HTTP_BIND_ADDRESS: 'http_bind_address',
   CERTCTL_ACME_HTTP_WEBROOT: 'http_webroot',
+  CERTCTL_ACME_HTTP_SERVED_BY: 'http_served_by',
   CERTCTL_ACME_DNS_PRESENT_SCRIPT: 'dns_present_script',
   CERTCTL_ACME_DNS_CLEANUP_SCRIPT: 'dns_cleanup_script',
   CERTCTL_ACME_DNS_PROPAGATION_WAIT: 'dns_propagation_wait',

@@ -16,6 +16,7 @@ import { parseCertificate } from '@certctl/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeConfigSchema, type AcmeIssuerConfigInput } from './acme-config.js';
 import { type AcmeIssuerOptions, createAcmeIssuer } from './acme-issuer.js';
+import { type IssuingAcmeIssuer, issuedOnly } from './test-support/issued-only.js';
 import { type FakeAcmeCa, type FakeAcmeCaOptions, startFakeAcmeCa } from './test-support/fake-acme-ca.js';
 
 let dir: string;
@@ -26,8 +27,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 interface Running {
   ca: FakeAcmeCa;
-  issue(names: string[], replaces?: string): ReturnType<ReturnType<typeof createAcmeIssuer>['issue']>;
-  issuer: ReturnType<typeof createAcmeIssuer>;
+  issue(names: string[], replaces?: string): ReturnType<IssuingAcmeIssuer['issue']>;
+  issuer: IssuingAcmeIssuer;
   ctx: TestContext;
   close(): Promise<void>;
 }
@@ -47,7 +48,7 @@ async function start(
     ca_bundle_path: caPath,
     ...config,
   });
-  const issuer = createAcmeIssuer(parsed, ctx, { backoff: { min: 50, max: 200 }, ...options });
+  const issuer = issuedOnly(createAcmeIssuer(parsed, ctx, { backoff: { min: 50, max: 200 }, ...options }));
   return {
     ca,
     ctx,
@@ -244,17 +245,19 @@ describe('External Account Binding (fake CA)', () => {
     const ctx = await createTestContext({ network: { allowLoopback: true, ca: [run.ca.tlsCaPem] } });
     try {
       await writeFile(join(dir, 'zs.pem'), run.ca.tlsCaPem);
-      const zs = createAcmeIssuer(
-        parseConfig(acmeConfigSchema, {
-          directory_url: run.ca.directoryUrl,
-          email: 'ops@example.com',
-          ca_bundle_path: join(dir, 'zs.pem'),
-        }),
-        ctx,
-        {
-          zeroSslDirectoryHosts: new Set(['127.0.0.1']),
-          zeroSslEabEndpoint: `${run.ca.url}/acme/eab-credentials-email`,
-        },
+      const zs = issuedOnly(
+        createAcmeIssuer(
+          parseConfig(acmeConfigSchema, {
+            directory_url: run.ca.directoryUrl,
+            email: 'ops@example.com',
+            ca_bundle_path: join(dir, 'zs.pem'),
+          }),
+          ctx,
+          {
+            zeroSslDirectoryHosts: new Set(['127.0.0.1']),
+            zeroSslEabEndpoint: `${run.ca.url}/acme/eab-credentials-email`,
+          },
+        ),
       );
       const result = await zs.testConnection();
       expect(result.detail).toMatch(/account https:\/\/127\.0\.0\.1:\d+\/account\/1/);

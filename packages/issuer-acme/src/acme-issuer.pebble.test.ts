@@ -3,7 +3,8 @@ import { createTestContext, createTestCsr, issueRequestFor, type TestContext } f
 import { parseCertificate } from '@certctl/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeConfigSchema, type AcmeIssuerConfigInput } from './acme-config.js';
-import { type AcmeIssuer, createAcmeIssuer } from './acme-issuer.js';
+import { createAcmeIssuer } from './acme-issuer.js';
+import { type IssuingAcmeIssuer, issuedOnly } from './test-support/issued-only.js';
 import { opensslVerify } from './test-support/openssl-verify.js';
 import { type PebbleFixture, startPebbleFixture } from './test-support/pebble-fixture.js';
 
@@ -12,10 +13,10 @@ const FAST = { backoff: { min: 100, max: 1000 } };
 async function issuerFor(
   fixture: PebbleFixture,
   extra: Partial<AcmeIssuerConfigInput> = {},
-): Promise<{ issuer: AcmeIssuer; ctx: TestContext }> {
+): Promise<{ issuer: IssuingAcmeIssuer; ctx: TestContext }> {
   const ctx = await createTestContext();
   const config = parseConfig(acmeConfigSchema, { ...fixture.config, ...extra });
-  return { issuer: createAcmeIssuer(config, ctx, FAST), ctx };
+  return { issuer: issuedOnly(createAcmeIssuer(config, ctx, FAST)), ctx };
 }
 
 async function requestFor(names: string[]) {
@@ -34,7 +35,7 @@ async function expectVerifies(fixture: PebbleFixture, leafPem: string, chainPem:
 
 describe('against pebble with HTTP-01 (30% of nonces rejected as badNonce)', () => {
   let fixture: PebbleFixture;
-  let issuer: AcmeIssuer;
+  let issuer: IssuingAcmeIssuer;
   let ctx: TestContext;
   beforeAll(async () => {
     fixture = await startPebbleFixture({ nonceRejectPercent: 30 });
@@ -193,15 +194,17 @@ describe('against pebble with External Account Binding and authorization reuse',
       // pebble reuses the now-valid authorization: the second order needs no challenge at all, so an
       // issuer on the same account whose HTTP-01 tokens nobody serves still gets its certificate.
       await issuer.stop();
-      const unserved = createAcmeIssuer(
-        parseConfig(acmeConfigSchema, {
-          ...fixture.config,
-          eab_kid: eabKid,
-          eab_hmac: eabHmac,
-          http_webroot: fixture.dir,
-        }),
-        ctx,
-        FAST,
+      const unserved = issuedOnly(
+        createAcmeIssuer(
+          parseConfig(acmeConfigSchema, {
+            ...fixture.config,
+            eab_kid: eabKid,
+            eab_hmac: eabHmac,
+            http_webroot: fixture.dir,
+          }),
+          ctx,
+          FAST,
+        ),
       );
       const { request: again } = await requestFor(['eab.example.com']);
       const second = await unserved.issue(again);

@@ -10,10 +10,13 @@ import {
   type ConnectionTestResult,
   type ConnectorContext,
   ConnectorError,
+  type GetOrderOptions,
   type IssuedCertificate,
   type IssueRequest,
+  type IssueResult,
   type IssuerInstance,
   MalformedInputError,
+  type OrderResult,
   type RenewalInfo,
   type RevokeRequest,
   UnsupportedOperationError,
@@ -26,6 +29,16 @@ import type { AcmeIssuerConfig } from './acme-config.js';
 import { toConnectorError } from './acme-errors.js';
 import { type AcmeDirectory, type AcmeSession, openAcmeSession } from './acme-session.js';
 import { solveAuthorizations } from './challenge-solver.js';
+import {
+  type AcmeOrder,
+  delegatedChallenges,
+  forgetOrder,
+  orderCsr,
+  orderFailure,
+  pendingForAgent,
+  rememberOrderCsr,
+  validatePresented,
+} from './delegated-order.js';
 import { CONNECTOR } from './connector-name.js';
 import { createHttp01Responder, createHttp01Webroot, type Http01Publisher } from './http01-responder.js';
 import { parseRenewalInfo, renewalInfoUrl } from './renewal-info.js';
@@ -34,8 +47,11 @@ import { type EabCredentials, fetchZeroSslEab, isZeroSslDirectory } from './zero
 
 export interface AcmeIssuer
   extends Required<Pick<IssuerInstance, 'revoke' | 'renewalInfo' | 'testConnection' | 'stop'>> {
-  issue(request: IssueRequest): Promise<IssuedCertificate>;
-  renew(request: IssueRequest): Promise<IssuedCertificate>;
+  /** Issued within the call; pending with the challenges to serve when `http_served_by` is `agent`. */
+  issue(request: IssueRequest): Promise<IssueResult>;
+  renew(request: IssueRequest): Promise<IssueResult>;
+  /** Follows an order waiting for the agent (see delegated-order.ts). */
+  getOrder(orderId: string, options?: GetOrderOptions): Promise<OrderResult>;
 }
 
 /** Knobs for tests and embedders; operators configure through the JSON config. */
@@ -230,7 +246,7 @@ export function createAcmeIssuer(
     return payload;
   }
 
-  async function issue(request: IssueRequest): Promise<IssuedCertificate> {
+  async function issue(request: IssueRequest): Promise<IssueResult> {
     try {
       parseCsr(request.csrPem);
     } catch (cause) {
@@ -258,39 +274,90 @@ export function createAcmeIssuer(
         return s.client.createOrder(plain as never);
       });
       const authzs = await s.client.getAuthorizations(order);
-      await solveAuthorizations(authzs, {
-        client: s.client,
-        config,
-        ctx,
-        http01,
-        accountUrl: account.accountUrl,
-        signal,
-      });
-      const finalized = await s.client.finalizeOrder(order, request.csrPem);
-      const pem = await s.client.getCertificate(finalized);
-      const blocks = splitPemBundle(pem).filter((b) => b.label === 'CERTIFICATE');
-      if (blocks.length === 0) {
-        throw new VendorApiError({
-          connector: CONNECTOR,
-          message: `order ${order.url} returned no certificate`,
-          retryable: false,
+      if (config.http_served_by === 'agent') {
+        const challenges = await delegatedChallenges(s.client, authzs);
+        if (challenges.length > 0) {
+          await rememberOrderCsr(ctx.secrets, order.url, request.csrPem);
+          ctx.metrics.increment('acme_orders_total', { outcome: 'waiting_for_agent' });
+          return pendingForAgent(order.url, challenges);
+        }
+      } else {
+        await solveAuthorizations(authzs, {
+          client: s.client,
+          config,
+          ctx,
+          http01,
+          accountUrl: account.accountUrl,
+          signal,
         });
       }
-      const pems = blocks.map((b) => derToPem(b.der, 'CERTIFICATE'));
-      const leaf = parseCertificate(pems[0]!);
-      ctx.metrics.increment('acme_orders_total', { outcome: 'issued' });
-      return {
-        status: 'issued' as const,
-        certificatePem: pems[0]!,
-        chainPem: pems.slice(1),
-        serial: leaf.serialNumber,
-        notBefore: leaf.notBefore,
-        notAfter: leaf.notAfter,
-        orderId: order.url,
-      };
+      const finalized = await s.client.finalizeOrder(order, request.csrPem);
+      return download(s, finalized as unknown as AcmeOrder);
     }).catch((error: unknown) => {
       ctx.metrics.increment('acme_orders_total', { outcome: 'failed' });
       throw error;
+    });
+  }
+
+  async function download(s: AcmeSession, order: AcmeOrder): Promise<IssuedCertificate> {
+    const pem = await s.client.getCertificate(order as never);
+    const blocks = splitPemBundle(pem).filter((b) => b.label === 'CERTIFICATE');
+    if (blocks.length === 0) {
+      throw new VendorApiError({
+        connector: CONNECTOR,
+        message: `order ${order.url} returned no certificate`,
+        retryable: false,
+      });
+    }
+    const pems = blocks.map((b) => derToPem(b.der, 'CERTIFICATE'));
+    const leaf = parseCertificate(pems[0]!);
+    ctx.metrics.increment('acme_orders_total', { outcome: 'issued' });
+    return {
+      status: 'issued' as const,
+      certificatePem: pems[0]!,
+      chainPem: pems.slice(1),
+      serial: leaf.serialNumber,
+      notBefore: leaf.notBefore,
+      notAfter: leaf.notAfter,
+      orderId: order.url,
+    };
+  }
+
+  /**
+   * An order waiting for the agent: its challenges again while they are not served yet (the app may
+   * have lost them), else validation, finalization with the kept CSR, and the certificate.
+   */
+  async function getOrder(orderId: string, opts: GetOrderOptions = {}): Promise<OrderResult> {
+    return underDeadline(`ACME order ${orderId}`, opts.signal, config.order_timeout_seconds, async (signal) => {
+      const account = await ensureAccount(signal);
+      const s = await session(account, signal);
+      let order = (await s.client.getOrder({ url: orderId } as never)) as unknown as AcmeOrder;
+      if (order.status === 'pending') {
+        const authzs = await s.client.getAuthorizations(order as never);
+        if (!opts.challengesPresented) return pendingForAgent(orderId, await delegatedChallenges(s.client, authzs));
+        try {
+          await validatePresented(s.client, authzs);
+        } catch (error) {
+          order = (await s.client.getOrder({ url: orderId } as never)) as unknown as AcmeOrder;
+          if (order.status !== 'invalid') throw error;
+        }
+        order = (await s.client.getOrder({ url: orderId } as never)) as unknown as AcmeOrder;
+      }
+      if (order.status === 'invalid') {
+        await forgetOrder(ctx.secrets, orderId);
+        ctx.metrics.increment('acme_orders_total', { outcome: 'failed' });
+        return orderFailure(s.client, order);
+      }
+      if (order.status === 'ready') {
+        order = (await s.client.finalizeOrder(
+          order as never,
+          await orderCsr(ctx.secrets, orderId),
+        )) as unknown as AcmeOrder;
+      }
+      // processing or valid: getCertificate waits for the CA to finish.
+      const issued = await download(s, order);
+      await forgetOrder(ctx.secrets, orderId);
+      return issued;
     });
   }
 
@@ -366,6 +433,7 @@ export function createAcmeIssuer(
   return {
     issue,
     renew: issue,
+    getOrder,
     revoke,
     renewalInfo,
     testConnection,

@@ -19,6 +19,7 @@ export default defineIssuer({
   env: acmeEnvMapping,
   capabilities: {
     revoke: true,
+    asyncOrders: true,
     renewalInfo: true,
     testConnection: true,
   },
