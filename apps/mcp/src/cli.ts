@@ -30,11 +30,7 @@ async function main(argv: string[]): Promise<number> {
   );
 
   if (config.transport === 'http') {
-    const listener = await listenStreamableHttp({
-      ...config.http,
-      newServer,
-      ...(process.env.CERTCTL_MCP_HTTP_TOKEN && { bearerToken: process.env.CERTCTL_MCP_HTTP_TOKEN }),
-    });
+    const listener = await listenStreamableHttp({ ...config.http, newServer });
     process.stderr.write(`certctl-mcp: streamable HTTP at ${listener.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

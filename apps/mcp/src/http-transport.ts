@@ -28,6 +28,8 @@ export async function listenStreamableHttp(options: {
   path: string;
   newServer: () => Server;
   bearerToken?: string;
+  /** Host headers accepted besides the listening address and localhost. */
+  allowedHosts?: readonly string[];
 }): Promise<McpHttpListener> {
   let allowedHosts: string[] = [];
   const expectedToken = options.bearerToken ? digest(`Bearer ${options.bearerToken}`) : undefined;
@@ -67,7 +69,13 @@ export async function listenStreamableHttp(options: {
   });
   const { port } = http.address() as AddressInfo;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  allowedHosts = [`${shownHost}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`];
+  allowedHosts = [
+    `${shownHost}:${port}`,
+    `localhost:${port}`,
+    `127.0.0.1:${port}`,
+    `[::1]:${port}`,
+    ...(options.allowedHosts ?? []),
+  ];
   return {
     url: `http://${shownHost}:${port}${options.path}`,
     close: () =>

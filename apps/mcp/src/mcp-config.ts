@@ -10,7 +10,15 @@ export interface McpConfig {
   /** Only safe operations (GET) become tools. */
   readOnly: boolean;
   transport: 'stdio' | 'http';
-  http: { host: string; port: number; path: string };
+  http: {
+    host: string;
+    port: number;
+    path: string;
+    /** Host headers accepted besides the listening address and localhost (DNS rebinding protection). */
+    allowedHosts: string[];
+    /** When set, every HTTP request must carry `Authorization: Bearer <token>`. */
+    bearerToken?: string;
+  };
   requestTimeoutMs: number;
 }
 
@@ -26,6 +34,9 @@ export const USAGE = `usage: certctl-mcp [--read-only] [--transport stdio|http] 
                        also CERTCTL_MCP_TRANSPORT
   --host H             address the http transport listens on (default 127.0.0.1; CERTCTL_MCP_HOST)
   --port N             port of the http transport (default 8766; 0 picks one; CERTCTL_MCP_PORT)
+
+Environment: CERTCTL_MCP_HTTP_TOKEN (bearer token the http transport requires),
+CERTCTL_MCP_ALLOWED_HOSTS (extra host:port values accepted in the Host header).
 
 Environment: CERTCTL_SERVER_URL (required), CERTCTL_API_KEY, CERTCTL_CA_BUNDLE (PEM file that
 signed the server's certificate). See docs/mcp.md.`;
@@ -75,6 +86,8 @@ export function loadMcpConfig(argv: readonly string[], env: Record<string, strin
       throw new McpConfigError(`CERTCTL_CA_BUNDLE ${env.CERTCTL_CA_BUNDLE} holds no PEM certificate`);
   }
   const transport = parsed.transport ?? env.CERTCTL_MCP_TRANSPORT ?? 'stdio';
+  if (env.CERTCTL_MCP_HTTP_TOKEN !== undefined && env.CERTCTL_MCP_HTTP_TOKEN.length < 16)
+    throw new McpConfigError('CERTCTL_MCP_HTTP_TOKEN must be at least 16 characters');
   if (transport !== 'stdio' && transport !== 'http')
     throw new McpConfigError(`--transport / CERTCTL_MCP_TRANSPORT must be stdio or http, got "${transport}"`);
   return {
@@ -87,6 +100,11 @@ export function loadMcpConfig(argv: readonly string[], env: Record<string, strin
       host: parsed.host ?? env.CERTCTL_MCP_HOST ?? '127.0.0.1',
       port: port(parsed.port ?? env.CERTCTL_MCP_PORT ?? '8766', parsed.port ? '--port' : 'CERTCTL_MCP_PORT'),
       path: '/mcp',
+      allowedHosts: (env.CERTCTL_MCP_ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+      ...(env.CERTCTL_MCP_HTTP_TOKEN && { bearerToken: env.CERTCTL_MCP_HTTP_TOKEN }),
     },
     requestTimeoutMs: 60_000,
   };
