@@ -2,6 +2,7 @@ import { acmeFeature } from './acme/acme-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
 import { crlOcspFeature } from './crl-ocsp/crl-ocsp-feature.js';
+import { deploymentsFeature } from './deployments/deployments-feature.js';
 import { discoveryFeature } from './discovery/discovery-feature.js';
 import { estFeature } from './est/est-feature.js';
 import { issuanceFeature } from './issuance/issuance-feature.js';
@@ -28,6 +29,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   issuanceFeature,
   workflowFeature,
   agentsFeature,
+  deploymentsFeature,
   discoveryFeature,
   notificationsFeature,
   acmeFeature,
