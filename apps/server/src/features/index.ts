@@ -1,5 +1,6 @@
 import { acmeFeature } from './acme/acme-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
+import { bulkOperationsFeature } from './bulk-operations/bulk-operations-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
 import { crlOcspFeature } from './crl-ocsp/crl-ocsp-feature.js';
 import { deploymentsFeature } from './deployments/deployments-feature.js';
@@ -30,6 +31,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   workflowFeature,
   agentsFeature,
   deploymentsFeature,
+  bulkOperationsFeature,
   discoveryFeature,
   notificationsFeature,
   acmeFeature,
