@@ -6,6 +6,7 @@ import { recordAudit } from '../../shared/audit.js';
 import { notifyCertificateEvent } from './certificate-events.js';
 import { cancelOpenJobs } from './certificates.js';
 import { invalidateOcspCache } from '../crl-ocsp/ocsp.js';
+import { refuseShortLivedRevocation } from '../short-lived/short-lived.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, invalid, notFound } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
@@ -50,6 +51,7 @@ export async function revokeCertificate(
     if (certificate.status === 'revoked') throw conflict(`certificate ${certificateId} is already revoked`);
     if (!certificate.currentVersionId)
       throw conflict(`certificate ${certificateId} has never been issued; archive it instead`);
+    await refuseShortLivedRevocation(trx, certificate);
     const version = await trx
       .selectFrom('certificateVersions')
       .selectAll()
