@@ -13,6 +13,7 @@ import { ownershipFeature } from './ownership/ownership-feature.js';
 import { policiesFeature } from './policies/policies-feature.js';
 import { scepFeature } from './scep/scep-feature.js';
 import type { ServerFeature } from './server-feature.js';
+import { serverTlsFeature } from './server-tls/server-tls-feature.js';
 import { shortLivedFeature } from './short-lived/short-lived-feature.js';
 import { systemFeature } from './system/system-feature.js';
 import { workflowFeature } from './workflow/workflow-feature.js';
@@ -34,6 +35,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   deploymentsFeature,
   bulkOperationsFeature,
   shortLivedFeature,
+  serverTlsFeature,
   discoveryFeature,
   notificationsFeature,
   acmeFeature,
