@@ -1,4 +1,5 @@
 import { acmeFeature } from './acme/acme-feature.js';
+import { adminViewsFeature } from './admin-views/admin-views-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
 import { bulkOperationsFeature } from './bulk-operations/bulk-operations-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
@@ -36,6 +37,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   bulkOperationsFeature,
   shortLivedFeature,
   serverTlsFeature,
+  adminViewsFeature,
   discoveryFeature,
   notificationsFeature,
   acmeFeature,
