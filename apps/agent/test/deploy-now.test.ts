@@ -92,7 +92,12 @@ describe('deployments as jobs of their own, with a real agent deploying to files
         target_ids: [targetId],
       });
       expect(queued.status).toBe(202);
-      const jobs = queued.json.deployment_jobs as { id: string; status: string; trigger: string; requested_by: string }[];
+      const jobs = queued.json.deployment_jobs as {
+        id: string;
+        status: string;
+        trigger: string;
+        requested_by: string;
+      }[];
       expect(jobs).toHaveLength(1);
       expect(jobs[0]).toMatchObject({ status: 'pending', trigger: 'manual', requested_by: 'admin' });
       expect(queued.json.version_id).toBe(versionsBefore.json.data![0]!.id);
@@ -111,9 +116,7 @@ describe('deployments as jobs of their own, with a real agent deploying to files
 
       const verification = await call(plane.server.api, 'GET', `/api/v1/jobs/${jobs[0]!.id}/verification`);
       expect(verification.status).toBe(200);
-      const fingerprint = String(versionsBefore.json.data![0]!.fingerprint_sha256)
-        .toLowerCase()
-        .replaceAll(':', '');
+      const fingerprint = String(versionsBefore.json.data![0]!.fingerprint_sha256).toLowerCase().replaceAll(':', '');
       expect(verification.json).toMatchObject({
         job_status: 'succeeded',
         status: 'verified',
