@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseCertificate } from '@certctl/pki';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Basics, call, certificateBody, createBasics, makeCsr } from '../../testing/api-fixtures.js';
 import { describeEachDialect } from '../../testing/each-dialect.js';
@@ -14,16 +20,19 @@ describeEachDialect('short-lived certificates', (ctx) => {
     server = await startTestServer({
       database: ctx,
       connectors: [ca.manifest],
+      installed: true,
+      listen: true,
+      env: { CERTCTL_SERVER_HOST: '127.0.0.1' },
       now: () => new Date(Date.now() + offsetMs),
     });
     basics = await createBasics(server.api);
   });
   afterAll(() => server?.stop());
 
-  async function issuedOn(profile: Record<string, unknown>): Promise<string> {
+  async function issuedOn(profile: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
     const created = await call(server.api, 'POST', '/api/v1/profiles', { name: `p-${Math.random()}`, ...profile });
     expect(created.status).toBe(201);
-    const body = certificateBody(basics, { profile_id: created.json.id });
+    const body = certificateBody(basics, { profile_id: created.json.id, ...extra });
     const cert = await call(server.api, 'POST', '/api/v1/certificates', {
       ...body,
       csr_pem: await makeCsr(String(body.common_name)),
@@ -74,5 +83,40 @@ describeEachDialect('short-lived certificates', (ctx) => {
     expect(withExpired.json.data![0]).toMatchObject({ id: shortLived, status: 'expired', remaining_ttl_seconds: 0 });
     const audit = await call(server.api, 'GET', `/api/v1/audit?resource_id=${shortLived}&action=certificate_expired`);
     expect(audit.json.total).toBe(1);
+  });
+
+  it('from the local CA carry no CRL or OCSP URL, and its OCSP responder answers good for them (openssl ocsp)', async () => {
+    offsetMs = 0;
+    const id = await issuedOn({ allow_short_lived: true, max_ttl_seconds: 900 }, { issuer_id: 'iss-local' });
+    const version = (await call(server.api, 'GET', `/api/v1/certificates/${id}/versions`)).json.data![0]!;
+    const parsed = parseCertificate(String(version.certificate_pem));
+    expect(parsed.crlDistributionPoints).toEqual([]);
+    expect(parsed.ocspUrls).toEqual([]);
+    const work = mkdtempSync(join(tmpdir(), 'certctl-short-lived-'));
+    try {
+      writeFileSync(join(work, 'leaf.pem'), String(version.certificate_pem));
+      writeFileSync(join(work, 'ca.pem'), (await call(server.api, 'GET', '/api/v1/issuers/iss-local/ca-chain')).body);
+      const ocsp = () =>
+        promisify(execFile)(
+          'openssl',
+          [
+            'ocsp',
+            '-issuer',
+            'ca.pem',
+            '-cert',
+            'leaf.pem',
+            '-url',
+            `${server.urls.pki}/.well-known/pki/ocsp/iss-local`,
+            '-CAfile',
+            'ca.pem',
+          ],
+          { cwd: work, encoding: 'utf8' },
+        ).then(({ stdout, stderr }) => stdout + stderr);
+      expect(await ocsp()).toContain('leaf.pem: good');
+      expect((await call(server.api, 'POST', `/api/v1/certificates/${id}/revoke`, {})).status).toBe(409);
+      expect(await ocsp()).toContain('leaf.pem: good');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
