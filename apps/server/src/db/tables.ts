@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
+import type { BulkOperationTables } from '../features/bulk-operations/bulk-operation-tables.js';
 import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
 import type { ScepTables } from '../features/scep/scep-tables.js';
@@ -312,7 +313,7 @@ export interface AuditEventsTable {
 }
 
 /** Every table: the core schema here, and each feature's own tables. */
-export interface Database extends AcmeTables, DiscoveryTables, NotificationTables, ScepTables {
+export interface Database extends AcmeTables, BulkOperationTables, DiscoveryTables, NotificationTables, ScepTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;

@@ -1,7 +1,10 @@
 import { acmeFeature } from './acme/acme-feature.js';
+import { adminViewsFeature } from './admin-views/admin-views-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
+import { bulkOperationsFeature } from './bulk-operations/bulk-operations-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
 import { crlOcspFeature } from './crl-ocsp/crl-ocsp-feature.js';
+import { deploymentsFeature } from './deployments/deployments-feature.js';
 import { discoveryFeature } from './discovery/discovery-feature.js';
 import { estFeature } from './est/est-feature.js';
 import { issuanceFeature } from './issuance/issuance-feature.js';
@@ -11,6 +14,8 @@ import { ownershipFeature } from './ownership/ownership-feature.js';
 import { policiesFeature } from './policies/policies-feature.js';
 import { scepFeature } from './scep/scep-feature.js';
 import type { ServerFeature } from './server-feature.js';
+import { serverTlsFeature } from './server-tls/server-tls-feature.js';
+import { shortLivedFeature } from './short-lived/short-lived-feature.js';
 import { systemFeature } from './system/system-feature.js';
 import { workflowFeature } from './workflow/workflow-feature.js';
 
@@ -28,6 +33,11 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   issuanceFeature,
   workflowFeature,
   agentsFeature,
+  deploymentsFeature,
+  bulkOperationsFeature,
+  shortLivedFeature,
+  serverTlsFeature,
+  adminViewsFeature,
   discoveryFeature,
   notificationsFeature,
   acmeFeature,

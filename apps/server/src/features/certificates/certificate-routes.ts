@@ -10,7 +10,7 @@ import {
 } from './certificates.js';
 import { createCertificate, renewNow, submitCsr } from '../issuance/issuance-requests.js';
 import { jobView } from '../issuance/jobs.js';
-import { bulkRevoke, revokeCertificate } from './revocation.js';
+import { revokeCertificate } from './revocation.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
 import { idParams, listOf, name, pageOf, pageQuery, resourceId, pemText } from '../../http/schemas/common.js';
@@ -126,39 +126,6 @@ export function certificateRoutes(deps: ServiceDeps): AnyRouteSpec[] {
         const created = await createCertificate(deps, actor, fromWire(body));
         return { ...created.certificate, job: created.job ? jobView(created.job) : undefined };
       },
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/api/v1/certificates/bulk-revoke',
-      operationId: 'bulkRevokeCertificates',
-      summary: 'Revoke every certificate matching the criteria',
-      tags: ['certificates'],
-      access: 'admin',
-      body: z
-        .object({
-          reason: z.string().max(64).optional(),
-          certificate_ids: z.array(ref).max(10_000).optional(),
-          owner_id: ref.optional(),
-          team_id: ref.optional(),
-          issuer_id: ref.optional(),
-          profile_id: ref.optional(),
-          agent_id: ref.optional(),
-        })
-        .strict(),
-      responses: {
-        200: {
-          description: 'Outcome',
-          schema: z.object({
-            total_matched: z.number(),
-            total_revoked: z.number(),
-            total_skipped: z.number(),
-            total_failed: z.number(),
-            revoked_ids: z.array(z.string()),
-            errors: z.array(z.object({ certificate_id: z.string(), error: z.string() })),
-          }),
-        },
-      },
-      handler: ({ actor, body }) => bulkRevoke(deps, actor, fromWire(body)),
     }),
     defineRoute({
       method: 'GET',

@@ -6,6 +6,7 @@ import { recordAudit } from '../../shared/audit.js';
 import { notifyCertificateEvent } from './certificate-events.js';
 import { cancelOpenJobs } from './certificates.js';
 import { invalidateOcspCache } from '../crl-ocsp/ocsp.js';
+import { refuseShortLivedRevocation } from '../short-lived/short-lived.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, invalid, notFound } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
@@ -50,6 +51,7 @@ export async function revokeCertificate(
     if (certificate.status === 'revoked') throw conflict(`certificate ${certificateId} is already revoked`);
     if (!certificate.currentVersionId)
       throw conflict(`certificate ${certificateId} has never been issued; archive it instead`);
+    await refuseShortLivedRevocation(trx, certificate);
     const version = await trx
       .selectFrom('certificateVersions')
       .selectAll()
@@ -111,86 +113,4 @@ export async function revokeCertificate(
     .returningAll()
     .executeTakeFirstOrThrow();
   return { revocation: updated, issuerNotified: issuerError === undefined, issuerError };
-}
-
-export interface BulkRevokeCriteria {
-  reason?: string;
-  certificateIds?: string[];
-  ownerId?: string;
-  teamId?: string;
-  issuerId?: string;
-  profileId?: string;
-  agentId?: string;
-}
-
-export interface BulkRevokeResult {
-  totalMatched: number;
-  totalRevoked: number;
-  totalSkipped: number;
-  totalFailed: number;
-  revokedIds: string[];
-  errors: { certificateId: string; error: string }[];
-}
-
-/** Revokes every matching issued, unrevoked certificate; one failure does not stop the rest. */
-export async function bulkRevoke(
-  deps: ServiceDeps,
-  actor: Actor,
-  criteria: BulkRevokeCriteria,
-): Promise<BulkRevokeResult> {
-  const reason = parseReason(criteria.reason);
-  const hasCriterion = Boolean(
-    criteria.certificateIds?.length ||
-      criteria.ownerId ||
-      criteria.teamId ||
-      criteria.issuerId ||
-      criteria.profileId ||
-      criteria.agentId,
-  );
-  if (!hasCriterion)
-    throw invalid(
-      'bulk revoke needs at least one criterion (certificate_ids, owner_id, team_id, issuer_id, profile_id, agent_id)',
-    );
-  let query = deps.db.selectFrom('certificates').select(['id', 'status', 'currentVersionId']);
-  if (criteria.certificateIds?.length) query = query.where('id', 'in', criteria.certificateIds);
-  if (criteria.ownerId) query = query.where('ownerId', '=', criteria.ownerId);
-  if (criteria.teamId) query = query.where('teamId', '=', criteria.teamId);
-  if (criteria.issuerId) query = query.where('issuerId', '=', criteria.issuerId);
-  if (criteria.profileId) query = query.where('profileId', '=', criteria.profileId);
-  if (criteria.agentId) query = query.where('agentId', '=', criteria.agentId);
-  const matched = await query.execute();
-  const batchId = newId('audit');
-  await recordAudit(
-    deps.db,
-    actor,
-    'bulk_revocation_initiated',
-    { type: 'certificate' },
-    { batch_id: batchId, reason, matched: matched.length, criteria },
-  );
-  const result: BulkRevokeResult = {
-    totalMatched: matched.length,
-    totalRevoked: 0,
-    totalSkipped: 0,
-    totalFailed: 0,
-    revokedIds: [],
-    errors: [],
-  };
-  for (const certificate of matched) {
-    if (certificate.status === 'revoked' || !certificate.currentVersionId) {
-      result.totalSkipped++;
-      continue;
-    }
-    try {
-      await revokeCertificate(deps, actor, certificate.id, reason, { batch_id: batchId });
-      result.totalRevoked++;
-      result.revokedIds.push(certificate.id);
-    } catch (error) {
-      result.totalFailed++;
-      result.errors.push({
-        certificateId: certificate.id,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
-  return result;
 }

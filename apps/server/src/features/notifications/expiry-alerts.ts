@@ -7,6 +7,7 @@ import {
 } from './alert-routing.js';
 import { CERTIFICATE_ALERT_COLUMNS, certificateOfMessage } from '../certificates/certificate-facts.js';
 import { enqueueNotifications } from './notification-outbox.js';
+import { onShortLivedProfile } from '../short-lived/short-lived.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 
 /** Statuses whose certificates still matter to someone: a renewal in progress or failed does not make expiry less real. */
@@ -47,6 +48,8 @@ export async function enqueueExpiryAlerts(deps: ServiceDeps, now = deps.now()): 
       'renewalPolicies.alertSeverityMap',
     ])
     .where('certificates.status', 'in', [...ALERTING_STATUSES])
+    // Short-lived certificates expire by design, within the hour: an expiry alert would be noise.
+    .where((eb) => eb.not(onShortLivedProfile(eb)))
     .where(
       sql<boolean>`certificate_versions.not_after < ${now}::timestamptz + make_interval(days => ${maxThreshold + 1}::int)`,
     )
