@@ -18,6 +18,8 @@ export const ID_PREFIX = {
   audit: 'aud',
   discoveryScan: 'dscan',
   discovered: 'disc',
+  networkScanTarget: 'nst',
+  networkScan: 'nscan',
   notifier: 'ntf',
   notification: 'ntfy',
 } as const;

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
+import type { NetworkScanTables } from '../features/network-scan/network-scan-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
 import type { ScepTables } from '../features/scep/scep-tables.js';
 import type { CreatedAt, Json, JsonWithDefault, Timestamp, UpdatedAt } from './column-types.js';
@@ -312,7 +313,7 @@ export interface AuditEventsTable {
 }
 
 /** Every table: the core schema here, and each feature's own tables. */
-export interface Database extends AcmeTables, DiscoveryTables, NotificationTables, ScepTables {
+export interface Database extends AcmeTables, DiscoveryTables, NetworkScanTables, NotificationTables, ScepTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;

@@ -6,6 +6,7 @@ import { discoveryFeature } from './discovery/discovery-feature.js';
 import { estFeature } from './est/est-feature.js';
 import { issuanceFeature } from './issuance/issuance-feature.js';
 import { issuersFeature } from './issuers/issuers-feature.js';
+import { networkScanFeature } from './network-scan/network-scan-feature.js';
 import { notificationsFeature } from './notifications/notifications-feature.js';
 import { ownershipFeature } from './ownership/ownership-feature.js';
 import { policiesFeature } from './policies/policies-feature.js';
@@ -29,6 +30,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   workflowFeature,
   agentsFeature,
   discoveryFeature,
+  networkScanFeature,
   notificationsFeature,
   acmeFeature,
   estFeature,

@@ -1,0 +1,60 @@
+import type { Generated, Selectable } from 'kysely';
+import type { CreatedAt, JsonWithDefault, Timestamp, UpdatedAt } from '../../db/column-types.js';
+
+export interface NetworkScanTargetsTable {
+  id: string;
+  name: string;
+  cidrs: JsonWithDefault<string[]>;
+  hosts: JsonWithDefault<string[]>;
+  ports: JsonWithDefault<number[]>;
+  enabled: Generated<boolean>;
+  scanIntervalHours: Generated<number>;
+  timeoutMs: Generated<number>;
+  lastScanAt: Timestamp | null;
+  lastScanDurationMs: number | null;
+  lastScanCertsFound: number | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export type NetworkScanStatus = 'running' | 'succeeded' | 'failed';
+
+/** How each probed endpoint ended. */
+export interface NetworkScanOutcomes {
+  found: number;
+  refused: number;
+  timeout: number;
+  failed: number;
+}
+
+/** Addresses not probed, grouped by why (a few examples each). */
+export interface NetworkScanSkip {
+  reason: string;
+  count: number;
+  examples: string[];
+}
+
+export interface NetworkScansTable {
+  id: string;
+  targetId: string;
+  trigger: 'manual' | 'schedule';
+  status: Generated<NetworkScanStatus>;
+  startedAt: CreatedAt;
+  finishedAt: Timestamp | null;
+  durationMs: number | null;
+  endpointsProbed: Generated<number>;
+  certificatesFound: Generated<number>;
+  newCertificates: Generated<number>;
+  outcomes: JsonWithDefault<NetworkScanOutcomes>;
+  skipped: JsonWithDefault<NetworkScanSkip[]>;
+  errors: JsonWithDefault<{ endpoint: string; error: string }[]>;
+  summary: Generated<string>;
+}
+
+export interface NetworkScanTables {
+  networkScanTargets: NetworkScanTargetsTable;
+  networkScans: NetworkScansTable;
+}
+
+export type NetworkScanTarget = Selectable<NetworkScanTargetsTable>;
+export type NetworkScan = Selectable<NetworkScansTable>;
