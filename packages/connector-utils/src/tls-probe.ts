@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import { type Clock, ConnectorError, DeadlineExceededError } from '@certctl/core';
 
 export type StartTlsProtocol = 'smtp' | 'imap' | 'pop3';
@@ -85,13 +85,15 @@ export async function probeTlsEndpoint(options: ProbeTlsOptions): Promise<TlsEnd
       );
     });
     if (options.starttls) await upgrade(plain, UPGRADES[options.starttls], options.starttls, fail);
-    const secure = connectTls({
+    const tlsOptions: ConnectionOptions & { requestOCSP: boolean } = {
       socket: plain,
       servername: options.servername,
       // We compare the presented certificate byte for byte; trust decisions are not this probe's job.
       rejectUnauthorized: false,
+      // A TLSSocket option tls.connect passes through (its type omits it): ask for a stapled response.
       requestOCSP: true,
-    });
+    };
+    const secure = connectTls(tlsOptions);
     sockets.push(secure);
     let ocspResponse: Uint8Array | undefined;
     secure.once('OCSPResponse', (response: Buffer | null) => {

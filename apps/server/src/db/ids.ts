@@ -20,6 +20,8 @@ export const ID_PREFIX = {
   discovered: 'disc',
   networkScanTarget: 'nst',
   networkScan: 'nscan',
+  healthCheck: 'hc',
+  healthHistory: 'hch',
   notifier: 'ntf',
   notification: 'ntfy',
 } as const;

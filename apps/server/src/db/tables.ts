@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
+import type { HealthCheckTables } from '../features/health-checks/health-check-tables.js';
 import type { NetworkScanTables } from '../features/network-scan/network-scan-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
 import type { ScepTables } from '../features/scep/scep-tables.js';
@@ -313,7 +314,13 @@ export interface AuditEventsTable {
 }
 
 /** Every table: the core schema here, and each feature's own tables. */
-export interface Database extends AcmeTables, DiscoveryTables, NetworkScanTables, NotificationTables, ScepTables {
+export interface Database
+  extends AcmeTables,
+    DiscoveryTables,
+    HealthCheckTables,
+    NetworkScanTables,
+    NotificationTables,
+    ScepTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;

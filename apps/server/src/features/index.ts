@@ -4,6 +4,7 @@ import { certificatesFeature } from './certificates/certificates-feature.js';
 import { crlOcspFeature } from './crl-ocsp/crl-ocsp-feature.js';
 import { discoveryFeature } from './discovery/discovery-feature.js';
 import { estFeature } from './est/est-feature.js';
+import { healthChecksFeature } from './health-checks/health-checks-feature.js';
 import { issuanceFeature } from './issuance/issuance-feature.js';
 import { issuersFeature } from './issuers/issuers-feature.js';
 import { networkScanFeature } from './network-scan/network-scan-feature.js';
@@ -31,6 +32,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   agentsFeature,
   discoveryFeature,
   networkScanFeature,
+  healthChecksFeature,
   notificationsFeature,
   acmeFeature,
   estFeature,
