@@ -75,8 +75,9 @@ export function nextHealthState(
   thresholds: { degradedThreshold: number; downThreshold: number },
 ): HealthState {
   if (verdict === 'ok') return { status: 'healthy', consecutiveFailures: 0 };
+  // A mismatch is an answer, not a failure: it does not count towards degraded and down.
+  if (verdict === 'mismatch') return { status: 'cert_mismatch', consecutiveFailures: 0 };
   const consecutiveFailures = current.consecutiveFailures + 1;
-  if (verdict === 'mismatch') return { status: 'cert_mismatch', consecutiveFailures };
   const status =
     consecutiveFailures >= thresholds.downThreshold
       ? 'down'
