@@ -22,6 +22,7 @@ export const ID_PREFIX = {
   networkScan: 'nscan',
   healthCheck: 'hc',
   healthHistory: 'hch',
+  discovery: 'dsrc',
   notifier: 'ntf',
   notification: 'ntfy',
 } as const;

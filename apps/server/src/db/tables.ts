@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
+import type { CloudDiscoveryTables } from '../features/cloud-discovery/cloud-discovery-tables.js';
 import type { HealthCheckTables } from '../features/health-checks/health-check-tables.js';
 import type { NetworkScanTables } from '../features/network-scan/network-scan-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
@@ -316,6 +317,7 @@ export interface AuditEventsTable {
 /** Every table: the core schema here, and each feature's own tables. */
 export interface Database
   extends AcmeTables,
+    CloudDiscoveryTables,
     DiscoveryTables,
     HealthCheckTables,
     NetworkScanTables,

@@ -1,6 +1,7 @@
 import { acmeFeature } from './acme/acme-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
+import { cloudDiscoveryFeature } from './cloud-discovery/cloud-discovery-feature.js';
 import { crlOcspFeature } from './crl-ocsp/crl-ocsp-feature.js';
 import { discoveryFeature } from './discovery/discovery-feature.js';
 import { estFeature } from './est/est-feature.js';
@@ -32,6 +33,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   agentsFeature,
   discoveryFeature,
   networkScanFeature,
+  cloudDiscoveryFeature,
   healthChecksFeature,
   notificationsFeature,
   acmeFeature,
