@@ -11,6 +11,7 @@ import * as m20261203T0743TargetSecrets from '../features/agents/migrations/2026
 import * as m20261207T1730NetworkScan from '../features/network-scan/migrations/20261207T1730-network-scan.js';
 import * as m20261207T1745EndpointHealthChecks from '../features/health-checks/migrations/20261207T1745-endpoint-health-checks.js';
 import * as m20261207T1800DiscoverySources from '../features/cloud-discovery/migrations/20261207T1800-discovery-sources.js';
+import * as m20261207T1815ScepProbes from '../features/network-scan/migrations/20261207T1815-scep-probes.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261207T1730-network-scan': m20261207T1730NetworkScan,
   '20261207T1745-endpoint-health-checks': m20261207T1745EndpointHealthChecks,
   '20261207T1800-discovery-sources': m20261207T1800DiscoverySources,
+  '20261207T1815-scep-probes': m20261207T1815ScepProbes,
 };

@@ -36,7 +36,7 @@ describeEachDialect('discovery sources run by the server', (ctx) => {
     server = await startTestServer({
       database: ctx,
       connectors: [gcpSmDiscovery],
-      connectorNetwork: fakeVendorNetwork(fake),
+      connectorNetwork: fakeVendorNetwork({}),
     });
   });
   afterAll(async () => {

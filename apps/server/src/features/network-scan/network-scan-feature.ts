@@ -1,6 +1,7 @@
 import { defineServerFeature } from '../server-feature.js';
 import { createNetworkScanRuntime, runDueScans } from './network-scan.js';
 import { networkScanRoutes } from './network-scan-routes.js';
+import { createScepProbeCounter } from './scep-probe.js';
 
 /** Active TLS scanning of address ranges and host names; findings go to the discovery triage. */
 export const networkScanFeature = defineServerFeature({
@@ -8,7 +9,7 @@ export const networkScanFeature = defineServerFeature({
   setup: ({ deps }) => {
     const runtime = createNetworkScanRuntime(deps);
     return {
-      api: [{ name: 'network-scan', routes: networkScanRoutes(deps, runtime) }],
+      api: [{ name: 'network-scan', routes: networkScanRoutes(deps, runtime, createScepProbeCounter(deps)) }],
       loops: [
         { name: 'networkScan', everyMs: 60_000, leaderLockKey: 7_302_101, run: () => runDueScans(deps, runtime) },
       ],

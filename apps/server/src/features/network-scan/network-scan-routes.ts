@@ -24,6 +24,8 @@ import {
   startScan,
   updateScanTarget,
 } from './network-scan.js';
+import type { Counter } from 'prom-client';
+import { listScepProbes, probeScepServer } from './scep-probe.js';
 import {
   getNetworkScanSettings,
   networkScanSettingsSchema,
@@ -98,7 +100,34 @@ const settingsSchema = z.object({
 });
 
 /** Network TLS scanning: targets, scans (now or on their interval), history, and the admin's guard rails. */
-export function networkScanRoutes(deps: ServiceDeps, runtime: NetworkScanRuntime): AnyRouteSpec[] {
+const scepProbeSchema = z.object({
+  id: z.string(),
+  target_url: z.string(),
+  reachable: z.boolean(),
+  advertised_caps: z.array(z.string()),
+  supports_post: z.boolean(),
+  supports_sha256: z.boolean(),
+  supports_sha512: z.boolean(),
+  supports_aes: z.boolean(),
+  supports_scep_standard: z.boolean(),
+  supports_renewal: z.boolean(),
+  ca_subject: z.string().nullable(),
+  ca_issuer: z.string().nullable(),
+  ca_key_algorithm: z.string().nullable(),
+  ca_not_after: nullableTimestamp,
+  ca_days_to_expiry: z.number().int().nullable(),
+  chain_length: z.number().int(),
+  duration_ms: z.number().int(),
+  error: z.string().nullable(),
+  probed_by: z.string(),
+  created_at: timestamp,
+});
+
+export function networkScanRoutes(
+  deps: ServiceDeps,
+  runtime: NetworkScanRuntime,
+  scepProbes: Counter<'result'>,
+): AnyRouteSpec[] {
   const tags = ['network scan'];
   return [
     defineRoute({
@@ -203,6 +232,30 @@ export function networkScanRoutes(deps: ServiceDeps, runtime: NetworkScanRuntime
       params: z.object({ id: resourceId, scan_id: resourceId }),
       responses: { 200: { description: 'Scan', schema: scanSchema } },
       handler: ({ params }) => getScan(deps, params.id, params.scan_id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/network-scan/scep-probe',
+      operationId: 'probeScepServer',
+      summary: 'Probe a SCEP server: GetCACaps and GetCACert only (never an enrolment); the result is kept',
+      tags,
+      access: 'operator',
+      body: z.object({ url: z.url({ protocol: /^https?$/ }).max(2048) }).strict(),
+      responses: {
+        200: { description: 'Probe result (reachable false with the error when it failed)', schema: scepProbeSchema },
+      },
+      handler: ({ actor, body }) => probeScepServer(deps, scepProbes, actor, body.url),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/network-scan/scep-probes',
+      operationId: 'listScepProbes',
+      summary: 'SCEP probe history, newest first',
+      tags,
+      access: 'viewer',
+      query: pageQuery,
+      responses: { 200: { description: 'Probes', schema: listOf(scepProbeSchema) } },
+      handler: ({ query }) => listScepProbes(deps, pageOf(query)),
     }),
     defineRoute({
       method: 'GET',

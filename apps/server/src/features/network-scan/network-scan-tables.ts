@@ -51,10 +51,36 @@ export interface NetworkScansTable {
   summary: Generated<string>;
 }
 
+export interface ScepProbeResultsTable {
+  id: string;
+  targetUrl: string;
+  reachable: boolean;
+  advertisedCaps: JsonWithDefault<string[]>;
+  supportsPost: boolean;
+  supportsSha256: boolean;
+  supportsSha512: boolean;
+  supportsAes: boolean;
+  supportsScepStandard: boolean;
+  supportsRenewal: boolean;
+  caSubject: string | null;
+  caIssuer: string | null;
+  caKeyAlgorithm: string | null;
+  caNotAfter: Timestamp | null;
+  caDaysToExpiry: number | null;
+  chainLength: number;
+  durationMs: number;
+  error: string | null;
+  probedBy: string;
+  createdAt: CreatedAt;
+}
+
 export interface NetworkScanTables {
   networkScanTargets: NetworkScanTargetsTable;
   networkScans: NetworkScansTable;
+  scepProbeResults: ScepProbeResultsTable;
 }
+
+export type ScepProbeResult = Selectable<ScepProbeResultsTable>;
 
 export type NetworkScanTarget = Selectable<NetworkScanTargetsTable>;
 export type NetworkScan = Selectable<NetworkScansTable>;
