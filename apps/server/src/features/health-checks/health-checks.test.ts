@@ -2,11 +2,13 @@ import webhookNotifier from '@certctl/notifier-webhook';
 import { createCertificateAuthority, createCsr, exportPrivateKeyPem, generateKeyPair } from '@certctl/pki';
 import { freePort, startNginxTls } from '@certctl/tooling/services';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Basics, call, certificateBody, createBasics } from '../../testing/api-fixtures.js';
+import { type Basics, call, certificateBody, createBasics, makeCsr } from '../../testing/api-fixtures.js';
 import { describeEachDialect } from '../../testing/each-dialect.js';
 import { type FailingEndpoint, startFailingEndpoint } from '../../testing/notification-receivers.js';
 import { createTestCa } from '../../testing/test-issuer.js';
 import { KEYS, startTestServer, type TestServer } from '../../testing/test-server.js';
+
+const BOOTSTRAP = 'bootstrap-token-for-health-checks-0123';
 
 describeEachDialect('endpoint health checks', (ctx) => {
   let server: TestServer;
@@ -21,7 +23,11 @@ describeEachDialect('endpoint health checks', (ctx) => {
   beforeAll(async () => {
     receiver = await startFailingEndpoint();
     receiver.status = 200;
-    server = await startTestServer({ database: ctx, connectors: [createTestCa().manifest, webhookNotifier] });
+    server = await startTestServer({
+      database: ctx,
+      connectors: [createTestCa().manifest, webhookNotifier],
+      env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP },
+    });
     basics = await createBasics(server.api, {
       alert_channels: { warning: ['Webhook'], critical: ['Webhook'] },
     });
@@ -155,5 +161,57 @@ describeEachDialect('endpoint health checks', (ctx) => {
       (await call(server.api, 'POST', '/api/v1/health-checks', { name: 'x', endpoint: 'a:1' }, KEYS.viewer)).status,
     ).toBe(403);
     expect((await call(server.api, 'GET', '/api/v1/health-checks')).json.total).toBe(2);
+  });
+
+  it('is created once for a deployment the agent verified at its endpoint', async () => {
+    const agent = await call(server.api, 'POST', '/api/v1/agents', { name: `web-${ctx.dialect}` }, BOOTSTRAP);
+    expect(agent.status, agent.body).toBe(201);
+    const [agentId, agentKey] = [String(agent.json.id), String(agent.json.api_key)];
+    const target = await call(server.api, 'POST', '/api/v1/targets', {
+      name: `site-${ctx.dialect}`,
+      type: 'nginx',
+      agent_id: agentId,
+      config: {},
+    });
+    expect(target.status, target.body).toBe(201);
+    const body = certificateBody(basics, { target_ids: [target.json.id] });
+    const certificate = await call(server.api, 'POST', '/api/v1/certificates', {
+      ...body,
+      csr_pem: await makeCsr(String(body.common_name)),
+    });
+    expect(certificate.status, certificate.body).toBe(201);
+    await server.runner.runOnce();
+    const work = await call(server.api, 'GET', `/api/v1/agents/${agentId}/work`, undefined, agentKey);
+    const job = (work.json.jobs as { job_id: string; type: string }[]).find((j) => j.type === 'deployment');
+    expect(job).toBeDefined();
+    const endpoint = `${address}:${await freePort()}`;
+    const reported = await call(
+      server.api,
+      'POST',
+      `/api/v1/agents/${agentId}/jobs/${job?.job_id}/status`,
+      {
+        status: 'succeeded',
+        verification: {
+          endpoint,
+          expected_fingerprint: 'ab'.repeat(32),
+          actual_fingerprint: 'ab'.repeat(32),
+          verified: true,
+          detail: 'served',
+          verified_at: new Date().toISOString(),
+        },
+      },
+      agentKey,
+    );
+    expect(reported.status, reported.body).toBe(200);
+    await server.scheduler.runLoop('healthChecks');
+    await server.scheduler.runLoop('healthChecks');
+    const adopted = await call(server.api, 'GET', `/api/v1/health-checks?certificate_id=${certificate.json.id}`);
+    expect(adopted.json.total).toBe(1);
+    expect(adopted.json.data?.[0]).toMatchObject({
+      endpoint,
+      source: 'deployment',
+      certificate_id: certificate.json.id,
+    });
+    expect(adopted.json.data?.[0]?.last_checked_at).not.toBeNull();
   });
 });
