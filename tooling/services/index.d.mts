@@ -69,3 +69,23 @@ export interface RunningSshd {
   stop(): Promise<void>;
 }
 export declare function startSshd(): Promise<RunningSshd>;
+export interface TlsServerOptions {
+  /** A loopback (or other local) address to listen on, e.g. 127.0.0.2. */
+  address: string;
+  port: number;
+  /** Leaf first, then the chain. */
+  certPem: string;
+  keyPem: string;
+}
+export interface RunningTlsServer {
+  kind: 'nginx' | 'haproxy' | 'postfix';
+  address: string;
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+}
+export declare function startNginxTls(
+  options: TlsServerOptions,
+): Promise<RunningTlsServer & { replace(material: { certPem: string; keyPem: string }): Promise<void> }>;
+export declare function startHaproxyTls(options: TlsServerOptions): Promise<RunningTlsServer>;
+export declare function startPostfixTls(options: TlsServerOptions): Promise<RunningTlsServer>;

@@ -126,7 +126,9 @@ export { prepareTlsMaterial, type TlsMaterial, type TlsMaterialInput } from './t
 export {
   type ProbeTlsOptions,
   probeTlsCertificate,
+  probeTlsEndpoint,
   type StartTlsProtocol,
+  type TlsEndpointObservation,
   type VerifyServedCertificateOptions,
   verifyServedCertificate,
 } from './tls-probe.js';

@@ -14,6 +14,7 @@ const EVENT_TITLES: Record<Notification['event'], string> = {
   deploy_failed: 'Deployment failed',
   revoked: 'Certificate revoked',
   agent_offline: 'Agent offline',
+  endpoint_unhealthy: 'Endpoint unhealthy',
   policy_violation: 'Policy violation',
   digest: 'Certificate digest',
   test: 'Test notification',

@@ -8,7 +8,7 @@ import { createSecureContext, createServer as createTlsServer, TLSSocket } from 
 import { ConnectorError } from '@certctl/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeTlsCertificate, verifyServedCertificate } from './tls-probe.js';
+import { probeTlsCertificate, probeTlsEndpoint, verifyServedCertificate } from './tls-probe.js';
 
 let dir: string;
 let cert: string;
@@ -83,6 +83,25 @@ function startTlsServer(greeting: string, replies: Record<string, string>, upgra
     }),
   );
 }
+
+describe('probeTlsEndpoint', () => {
+  it('reports the chain sent, the protocol and cipher, and a stapled OCSP response only when there is one', async () => {
+    const chain = `${cert}${cert}`;
+    const stapling = createTlsServer({ cert: chain, key }, (s) => s.end());
+    stapling.on('OCSPRequest', (_cert, _issuer, done) => done(null, Buffer.from('staple')));
+    const seen = await probeTlsEndpoint({ host: '127.0.0.1', port: await listen(stapling) });
+    expect(Buffer.from(seen.certificateDer).equals(new X509Certificate(cert).raw)).toBe(true);
+    expect(seen.protocol).toBe('TLSv1.3');
+    expect(seen.cipher).toMatch(/^TLS_/);
+    expect(Buffer.from(seen.ocspResponse ?? []).toString()).toBe('staple');
+    const plain = await probeTlsEndpoint({
+      host: '127.0.0.1',
+      port: await listen(createTlsServer({ cert, key }, (s) => s.end())),
+    });
+    expect(plain.ocspResponse).toBeUndefined();
+    expect(plain.chainDer).toEqual([]);
+  });
+});
 
 describe('probeTlsCertificate', () => {
   it('reads the certificate of a plain TLS listener', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import { type Clock, ConnectorError, DeadlineExceededError } from '@certctl/core';
 
 export type StartTlsProtocol = 'smtp' | 'imap' | 'pop3';
@@ -44,6 +44,28 @@ const UPGRADES: Record<StartTlsProtocol, { greeting: RegExp; steps: { send: stri
  * maintained library does only this.
  */
 export async function probeTlsCertificate(options: ProbeTlsOptions): Promise<Uint8Array> {
+  return (await probeTlsEndpoint(options)).certificateDer;
+}
+
+/** What a TLS endpoint presented in one handshake. */
+export interface TlsEndpointObservation {
+  /** The leaf certificate (DER). */
+  certificateDer: Uint8Array;
+  /** The other certificates it sent, in the order sent (DER), without the leaf. */
+  chainDer: Uint8Array[];
+  /** Negotiated protocol, e.g. `TLSv1.3`. */
+  protocol: string | null;
+  /** Negotiated cipher suite (OpenSSL name). */
+  cipher: string | null;
+  /** The stapled OCSP response (DER), when the server sent one; it is asked for on every probe. */
+  ocspResponse?: Uint8Array;
+}
+
+/**
+ * One handshake with a TLS endpoint (after a STARTTLS upgrade when asked), reporting the leaf, the
+ * chain it sent, the protocol and cipher, and any stapled OCSP response. Nothing is verified here.
+ */
+export async function probeTlsEndpoint(options: ProbeTlsOptions): Promise<TlsEndpointObservation> {
   const { connector } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const target = `${options.host}:${options.port}`;
@@ -63,20 +85,40 @@ export async function probeTlsCertificate(options: ProbeTlsOptions): Promise<Uin
       );
     });
     if (options.starttls) await upgrade(plain, UPGRADES[options.starttls], options.starttls, fail);
-    const secure = connectTls({
+    const tlsOptions: ConnectionOptions & { requestOCSP: boolean } = {
       socket: plain,
       servername: options.servername,
       // We compare the presented certificate byte for byte; trust decisions are not this probe's job.
       rejectUnauthorized: false,
-    });
+      // A TLSSocket option tls.connect passes through (its type omits it): ask for a stapled response.
+      requestOCSP: true,
+    };
+    const secure = connectTls(tlsOptions);
     sockets.push(secure);
+    let ocspResponse: Uint8Array | undefined;
+    secure.once('OCSPResponse', (response: Buffer | null) => {
+      if (response && response.length > 0) ocspResponse = new Uint8Array(response);
+    });
     await new Promise<void>((resolve, reject) => {
       secure.once('secureConnect', resolve);
       secure.once('error', (error) => reject(fail(`TLS handshake failed (${error.message})`, error)));
     });
-    const peer = secure.getPeerCertificate(false);
+    const peer = secure.getPeerCertificate(true);
     if (!peer?.raw) throw fail('the server presented no certificate');
-    return new Uint8Array(peer.raw);
+    const chainDer: Uint8Array[] = [];
+    const seen = new Set<object>([peer]);
+    for (let next = peer.issuerCertificate; next?.raw && !seen.has(next); next = next.issuerCertificate) {
+      seen.add(next);
+      chainDer.push(new Uint8Array(next.raw));
+    }
+    const cipher = secure.getCipher();
+    return {
+      certificateDer: new Uint8Array(peer.raw),
+      chainDer,
+      protocol: secure.getProtocol() ?? null,
+      cipher: cipher?.standardName ?? cipher?.name ?? null,
+      ...(ocspResponse && { ocspResponse }),
+    };
   })();
 
   const aborted = new Promise<never>((_, reject) => {

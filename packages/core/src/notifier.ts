@@ -9,6 +9,7 @@ export type NotificationEvent =
   | 'deploy_failed'
   | 'revoked'
   | 'agent_offline'
+  | 'endpoint_unhealthy'
   | 'policy_violation'
   | 'digest'
   | 'test';

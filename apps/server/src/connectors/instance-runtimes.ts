@@ -4,7 +4,10 @@ import type { ConfigCipher } from './config-cipher.js';
 import { decryptSecrets, type InstanceKind } from './secret-config.js';
 
 /** The table that holds the configured instances of a connector kind. */
-const TABLES = { issuer: 'issuers', notifier: 'notifiers' } as const satisfies Record<InstanceKind, string>;
+const TABLES = { issuer: 'issuers', notifier: 'notifiers', discovery: 'discoverySources' } as const satisfies Record<
+  InstanceKind,
+  string
+>;
 
 export interface InstanceRuntimes<K extends InstanceKind & ConnectorKind> {
   /** The runtime of an instance row (config decrypted, instantiated once, rebuilt when the row changes). */
@@ -24,7 +27,7 @@ export class InstanceNotFoundError extends Error {
   }
 }
 
-/** Runtimes of the connector instances configured in the database (issuers, notifiers), cached per row version. */
+/** Runtimes of the connector instances configured in the database (issuers, notifiers, discovery sources), cached per row version. */
 export function createInstanceRuntimes<K extends InstanceKind & ConnectorKind>(
   kind: K,
   db: Executor,

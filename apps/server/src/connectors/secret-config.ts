@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ConfigCipher } from './config-cipher.js';
 
 /** Which table an instance lives in; part of the associated data, so a blob only decrypts where it was written. */
-export type InstanceKind = 'issuer' | 'notifier';
+export type InstanceKind = 'issuer' | 'notifier' | 'discovery';
 /** Every kind of row whose config carries encrypted secrets. */
 export type SecretConfigKind = InstanceKind | 'target';
 

@@ -18,6 +18,12 @@ export const ID_PREFIX = {
   audit: 'aud',
   discoveryScan: 'dscan',
   discovered: 'disc',
+  networkScanTarget: 'nst',
+  networkScan: 'nscan',
+  healthCheck: 'hc',
+  healthHistory: 'hch',
+  discovery: 'dsrc',
+  scepProbe: 'sprobe',
   notifier: 'ntf',
   notification: 'ntfy',
 } as const;

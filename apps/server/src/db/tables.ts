@@ -2,6 +2,9 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 import type { BulkOperationTables } from '../features/bulk-operations/bulk-operation-tables.js';
 import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
+import type { CloudDiscoveryTables } from '../features/cloud-discovery/cloud-discovery-tables.js';
+import type { HealthCheckTables } from '../features/health-checks/health-check-tables.js';
+import type { NetworkScanTables } from '../features/network-scan/network-scan-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
 import type { ScepTables } from '../features/scep/scep-tables.js';
 import type { CreatedAt, Json, JsonWithDefault, Timestamp, UpdatedAt } from './column-types.js';
@@ -313,7 +316,15 @@ export interface AuditEventsTable {
 }
 
 /** Every table: the core schema here, and each feature's own tables. */
-export interface Database extends AcmeTables, BulkOperationTables, DiscoveryTables, NotificationTables, ScepTables {
+export interface Database
+  extends AcmeTables,
+    BulkOperationTables,
+    CloudDiscoveryTables,
+    DiscoveryTables,
+    HealthCheckTables,
+    NetworkScanTables,
+    NotificationTables,
+    ScepTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;

@@ -3,12 +3,15 @@ import { adminViewsFeature } from './admin-views/admin-views-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
 import { bulkOperationsFeature } from './bulk-operations/bulk-operations-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
+import { cloudDiscoveryFeature } from './cloud-discovery/cloud-discovery-feature.js';
 import { crlOcspFeature } from './crl-ocsp/crl-ocsp-feature.js';
 import { deploymentsFeature } from './deployments/deployments-feature.js';
 import { discoveryFeature } from './discovery/discovery-feature.js';
 import { estFeature } from './est/est-feature.js';
+import { healthChecksFeature } from './health-checks/health-checks-feature.js';
 import { issuanceFeature } from './issuance/issuance-feature.js';
 import { issuersFeature } from './issuers/issuers-feature.js';
+import { networkScanFeature } from './network-scan/network-scan-feature.js';
 import { notificationsFeature } from './notifications/notifications-feature.js';
 import { ownershipFeature } from './ownership/ownership-feature.js';
 import { policiesFeature } from './policies/policies-feature.js';
@@ -39,6 +42,9 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   serverTlsFeature,
   adminViewsFeature,
   discoveryFeature,
+  networkScanFeature,
+  cloudDiscoveryFeature,
+  healthChecksFeature,
   notificationsFeature,
   acmeFeature,
   estFeature,

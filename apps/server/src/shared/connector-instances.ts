@@ -11,14 +11,17 @@ import { invalid, notFound } from './service-errors.js';
 import { inTransaction } from './transaction.js';
 
 /**
- * Configured connector instances (issuers, notifiers): the same rows, secrets and lifecycle for
+ * Configured connector instances (issuers, notifiers, discovery sources): the same rows, secrets and lifecycle for
  * both kinds. Secret fields (per the connector's schema) are encrypted at rest and redacted in
  * every view; an update that sends `[redacted]` back keeps the stored secret.
  */
 
 /** The issuers and notifiers tables have the same columns (Issuer stands for either row). */
 type InstanceRow = Issuer;
-const TABLES = { issuer: 'issuers', notifier: 'notifiers' } as const satisfies Record<InstanceKind, string>;
+const TABLES = { issuer: 'issuers', notifier: 'notifiers', discovery: 'discoverySources' } as const satisfies Record<
+  InstanceKind,
+  string
+>;
 const tableOf = (kind: InstanceKind) => TABLES[kind] as 'issuers';
 
 /** An instance as the API shows it: secrets redacted, plus what its connector can do. */
@@ -41,7 +44,9 @@ export interface InstanceTestResult {
   detail: string;
 }
 
-const runtimesOf = (deps: ServiceDeps, kind: InstanceKind) => (kind === 'issuer' ? deps.issuers : deps.notifiers);
+// Discovery sources' runtimes belong to their feature, which rebuilds one whenever its row's updated_at changes.
+const runtimesOf = (deps: ServiceDeps, kind: InstanceKind) =>
+  kind === 'issuer' ? deps.issuers : kind === 'notifier' ? deps.notifiers : undefined;
 
 function view(deps: ServiceDeps, kind: InstanceKind, row: InstanceRow): InstanceView {
   const entry = deps.registry.list(kind).find((e) => e.id === row.type);
@@ -146,7 +151,7 @@ export async function updateInstance(
     await recordAudit(trx, actor, `update_${kind}`, { type: kind, id }, { fields: Object.keys(input) });
     return next;
   });
-  await runtimesOf(deps, kind).invalidate(id);
+  await runtimesOf(deps, kind)?.invalidate(id);
   return view(deps, kind, updated);
 }
 
@@ -156,7 +161,7 @@ export async function deleteInstance(deps: ServiceDeps, actor: Actor, kind: Inst
     if (Number(result.numDeletedRows) === 0) throw notFound(kind, id);
     await recordAudit(trx, actor, `delete_${kind}`, { type: kind, id });
   });
-  await runtimesOf(deps, kind).invalidate(id);
+  await runtimesOf(deps, kind)?.invalidate(id);
 }
 
 /** Runs `probe` (the kind's own reachability check) and records its outcome on the row. */

@@ -25,7 +25,11 @@ const ref = resourceId;
 const discoveryStatus = z.enum(['unmanaged', 'managed', 'dismissed']);
 const discoveredSchema = z.object({
   id: z.string(),
-  agent_id: z.string(),
+  agent_id: z
+    .string()
+    .nullable()
+    .describe('The agent that found it; null when the server did (network scan, cloud source)'),
+  source: z.enum(['filesystem', 'network', 'cloud']),
   source_path: z.string(),
   fingerprint_sha256: z.string(),
   common_name: z.string().nullable(),
@@ -86,12 +90,17 @@ export function discoveryRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'GET',
       path: '/api/v1/discovered-certificates',
       operationId: 'listDiscoveredCertificates',
-      summary: 'Certificates found by agents',
+      summary: 'Certificates found by agents, network scans and cloud sources',
       tags: ['discovery'],
       access: 'viewer',
-      query: pageQuery.extend({ status: discoveryStatus.optional(), agent_id: z.string().optional() }),
+      query: pageQuery.extend({
+        status: discoveryStatus.optional(),
+        agent_id: z.string().optional(),
+        source: z.enum(['filesystem', 'network', 'cloud']).optional(),
+      }),
       responses: { 200: { description: 'Findings', schema: listOf(discoveredSchema) } },
-      handler: ({ query }) => listDiscovered(deps, { status: query.status, agentId: query.agent_id }, pageOf(query)),
+      handler: ({ query }) =>
+        listDiscovered(deps, { status: query.status, agentId: query.agent_id, source: query.source }, pageOf(query)),
     }),
     defineRoute({
       method: 'GET',

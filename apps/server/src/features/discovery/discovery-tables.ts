@@ -2,6 +2,8 @@ import type { Generated, Selectable } from 'kysely';
 import type { CreatedAt, JsonWithDefault, Timestamp, UpdatedAt } from '../../db/column-types.js';
 
 export type DiscoveryStatus = 'unmanaged' | 'managed' | 'dismissed';
+/** What found a certificate: an agent's filesystem scan, a network TLS scan, a cloud secret store. */
+export type DiscoverySourceKind = 'filesystem' | 'network' | 'cloud';
 
 export interface DiscoveryScansTable {
   id: string;
@@ -15,7 +17,9 @@ export interface DiscoveryScansTable {
 
 export interface DiscoveredCertificatesTable {
   id: string;
-  agentId: string;
+  /** The agent that found it; null when the server itself did (network scan, cloud source). */
+  agentId: string | null;
+  source: Generated<DiscoverySourceKind>;
   sourcePath: string;
   fingerprintSha256: string;
   commonName: string | null;

@@ -1,7 +1,9 @@
 import { certificateFingerprint, parseCertificate } from '@certctl/pki';
 import { sql } from 'kysely';
 import { newId } from '../../db/ids.js';
+import type { Executor } from '../../db/open-database.js';
 import type { DiscoveredCertificate, DiscoveryScan, DiscoveryStatus } from '../../db/tables.js';
+import type { DiscoverySourceKind } from './discovery-tables.js';
 import type { Actor } from '../../shared/actor.js';
 import { assertAgentSelf, getAgent } from '../agents/agents.js';
 import { recordAudit } from '../../shared/audit.js';
@@ -75,46 +77,7 @@ export async function reportDiscovery(
         scanDurationMs: Math.max(0, Math.round(report.scanDurationMs)),
       })
       .execute();
-    const fingerprints = [...new Set(parsed.map((p) => p.fingerprint))];
-    const managed = fingerprints.length
-      ? await trx
-          .selectFrom('certificateVersions')
-          .select(['fingerprintSha256', 'certificateId'])
-          .where('fingerprintSha256', 'in', fingerprints)
-          .execute()
-      : [];
-    let created = 0;
-    for (const { path, certificate, fingerprint } of parsed) {
-      const managedBy = managed.find((m) => m.fingerprintSha256 === fingerprint)?.certificateId ?? null;
-      const row = await trx
-        .insertInto('discoveredCertificates')
-        .values({
-          id: newId('discovered'),
-          agentId,
-          sourcePath: path,
-          fingerprintSha256: fingerprint,
-          commonName: certificate.subjectCommonName ?? null,
-          sans: JSON.stringify(certificate.sans.map((s) => s.value)),
-          serial: certificate.serialNumber,
-          subject: certificate.subject,
-          issuer: certificate.issuer,
-          notBefore: certificate.notBefore,
-          notAfter: certificate.notAfter,
-          keyAlgorithm: certificate.publicKey.name ?? certificate.publicKey.type,
-          certificatePem: certificate.pem,
-          status: managedBy ? 'managed' : 'unmanaged',
-          managedCertificateId: managedBy,
-          lastScanId: scanId,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['fingerprintSha256', 'agentId', 'sourcePath'])
-            .doUpdateSet({ lastSeenAt: deps.now(), lastScanId: scanId, updatedAt: deps.now() }),
-        )
-        .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-        .executeTakeFirstOrThrow();
-      if (row.inserted) created++;
-    }
+    const created = await upsertFindings(deps, trx, { agentId, source: 'filesystem', scanId }, parsed);
     await recordAudit(
       trx,
       actor,
@@ -126,15 +89,109 @@ export async function reportDiscovery(
   });
 }
 
+type ParsedFinding = { path: string; certificate: ReturnType<typeof parseCertificate>; fingerprint: string };
+
+/**
+ * Writes findings into the triage table: new ones as unmanaged (or managed when certctl issued
+ * them), known ones only refreshed, so a dismissed finding stays dismissed. Agent findings are one
+ * row per fingerprint + agent + path; server findings (agentId null) one per fingerprint + path.
+ */
+async function upsertFindings(
+  deps: ServiceDeps,
+  trx: Executor,
+  origin: { agentId: string | null; source: DiscoverySourceKind; scanId: string | null },
+  parsed: ParsedFinding[],
+): Promise<number> {
+  const fingerprints = [...new Set(parsed.map((p) => p.fingerprint))];
+  const managed = fingerprints.length
+    ? await trx
+        .selectFrom('certificateVersions')
+        .select(['fingerprintSha256', 'certificateId'])
+        .where('fingerprintSha256', 'in', fingerprints)
+        .execute()
+    : [];
+  let created = 0;
+  for (const { path, certificate, fingerprint } of parsed) {
+    const managedBy = managed.find((m) => m.fingerprintSha256 === fingerprint)?.certificateId ?? null;
+    const refresh = { lastSeenAt: deps.now(), lastScanId: origin.scanId, updatedAt: deps.now() };
+    const row = await trx
+      .insertInto('discoveredCertificates')
+      .values({
+        id: newId('discovered'),
+        agentId: origin.agentId,
+        source: origin.source,
+        sourcePath: path,
+        fingerprintSha256: fingerprint,
+        commonName: certificate.subjectCommonName ?? null,
+        sans: JSON.stringify(certificate.sans.map((s) => s.value)),
+        serial: certificate.serialNumber,
+        subject: certificate.subject,
+        issuer: certificate.issuer,
+        notBefore: certificate.notBefore,
+        notAfter: certificate.notAfter,
+        keyAlgorithm: certificate.publicKey.name ?? certificate.publicKey.type,
+        certificatePem: certificate.pem,
+        status: managedBy ? 'managed' : 'unmanaged',
+        managedCertificateId: managedBy,
+        lastScanId: origin.scanId,
+      })
+      .onConflict((oc) =>
+        origin.agentId === null
+          ? oc.columns(['fingerprintSha256', 'sourcePath']).where('agentId', 'is', null).doUpdateSet(refresh)
+          : oc.columns(['fingerprintSha256', 'agentId', 'sourcePath']).doUpdateSet(refresh),
+      )
+      .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+      .executeTakeFirstOrThrow();
+    if (row.inserted) created++;
+  }
+  return created;
+}
+
+/** A certificate the server itself found (network scan, cloud source), by where it was found. */
+export interface ServerFinding {
+  /** Where: `host:port` for a network endpoint, the secret's name for a cloud source. */
+  sourcePath: string;
+  certificatePem: string;
+}
+
+/**
+ * Feeds what the server found into the same triage as agents' reports. Returns how many were new
+ * and which entries could not be read (never stored).
+ */
+export async function recordServerFindings(
+  deps: ServiceDeps,
+  trx: Executor,
+  source: Exclude<DiscoverySourceKind, 'filesystem'>,
+  findings: ServerFinding[],
+): Promise<{ created: number; rejected: { path: string; error: string }[] }> {
+  const rejected: { path: string; error: string }[] = [];
+  const parsed = findings.flatMap((entry) => {
+    if (PRIVATE_KEY_LABEL.test(entry.certificatePem)) {
+      rejected.push({ path: entry.sourcePath, error: 'contains a private key; not stored' });
+      return [];
+    }
+    try {
+      const certificate = parseCertificate(entry.certificatePem);
+      return [{ path: entry.sourcePath, certificate, fingerprint: certificateFingerprint(certificate.der).hex }];
+    } catch (error) {
+      rejected.push({ path: entry.sourcePath, error: error instanceof Error ? error.message : 'not a certificate' });
+      return [];
+    }
+  });
+  const created = await upsertFindings(deps, trx, { agentId: null, source, scanId: null }, parsed);
+  return { created, rejected };
+}
+
 const withoutPem = ({ certificatePem: _pem, ...rest }: DiscoveredCertificate): DiscoveredCertificateView => rest;
 
 export async function listDiscovered(
   deps: ServiceDeps,
-  filters: { status?: DiscoveryStatus; agentId?: string },
+  filters: { status?: DiscoveryStatus; agentId?: string; source?: DiscoverySourceKind },
   page: PageRequest,
 ): Promise<PageResult<DiscoveredCertificateView>> {
   let query = deps.db.selectFrom('discoveredCertificates');
   if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.source) query = query.where('source', '=', filters.source);
   if (filters.agentId) query = query.where('agentId', '=', filters.agentId);
   const [data, count] = await Promise.all([
     query.selectAll().orderBy('lastSeenAt', 'desc').orderBy('id').limit(page.perPage).offset(offsetOf(page)).execute(),

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
+import {
+  connectorConfig,
+  idParams,
+  int32,
+  listOf,
+  name,
+  nullableTimestamp,
+  pageOf,
+  pageQuery,
+  timestamp,
+} from '../../http/schemas/common.js';
+import { fromWire } from '../../http/wire-format.js';
+import type { ServiceDeps } from '../../shared/service-deps.js';
+import {
+  type CloudDiscoveryRuntime,
+  createDiscoverySource,
+  deleteDiscoverySource,
+  getDiscoverySource,
+  listDiscoverySources,
+  listDiscoverySourceTypes,
+  scanDiscoverySource,
+  updateDiscoverySource,
+} from './cloud-discovery.js';
+
+const sourceBody = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes')
+      .optional(),
+    name,
+    type: z.string().min(1).max(64).describe('discovery connector id: awssm, azurekv, gcpsm, ...'),
+    config: connectorConfig.default({}),
+    enabled: z.boolean().optional(),
+    scan_interval_minutes: int32(5, 10_080).optional().describe('How often the scheduler scans it; default 360'),
+  })
+  .strict();
+
+const sourceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  config: z.record(z.string(), z.unknown()).describe('connector config; secret fields read "[redacted]"'),
+  enabled: z.boolean(),
+  source: z.enum(['database', 'env', 'builtin']),
+  test_status: z.enum(['untested', 'ok', 'failed']),
+  test_detail: z.string().nullable(),
+  last_tested_at: nullableTimestamp,
+  connector_status: z.enum(['available', 'unavailable', 'not_installed']),
+  capabilities: z.record(z.string(), z.boolean()).optional(),
+  scan_interval_minutes: z.number().int(),
+  last_scan_at: nullableTimestamp,
+  last_scan_status: z.enum(['succeeded', 'failed']).nullable(),
+  last_scan_found: z.number().int().nullable(),
+  last_scan_created: z.number().int().nullable(),
+  last_scan_error: z.string().nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+const scanResultSchema = z.object({
+  source_id: z.string(),
+  status: z.enum(['succeeded', 'failed']),
+  found: z.number().int(),
+  created: z.number().int(),
+  rejected: z.array(z.object({ path: z.string(), error: z.string() })),
+  error: z.string().nullable(),
+  duration_ms: z.number().int(),
+});
+
+/** Discovery sources: configured discovery connectors the server scans on their interval. */
+export function cloudDiscoveryRoutes(deps: ServiceDeps, runtime: CloudDiscoveryRuntime): AnyRouteSpec[] {
+  const tags = ['discovery'];
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/discovery-source-types',
+      operationId: 'listDiscoverySourceTypes',
+      summary: 'Installed discovery connectors and their config JSON Schema',
+      tags,
+      access: 'viewer',
+      responses: {
+        200: { description: 'Connectors', schema: z.object({ data: z.array(z.record(z.string(), z.unknown())) }) },
+      },
+      handler: () => ({ data: listDiscoverySourceTypes(deps) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/discovery-sources',
+      operationId: 'listDiscoverySources',
+      summary: 'List discovery sources',
+      tags,
+      access: 'viewer',
+      query: pageQuery,
+      responses: { 200: { description: 'Sources', schema: listOf(sourceSchema) } },
+      handler: ({ query }) => listDiscoverySources(deps, pageOf(query)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/discovery-sources',
+      operationId: 'createDiscoverySource',
+      summary: 'Configure a discovery source (config validated by the connector; secrets encrypted at rest)',
+      tags,
+      access: 'admin',
+      body: sourceBody,
+      responses: { 201: { description: 'Created', schema: sourceSchema } },
+      handler: ({ actor, body }) => createDiscoverySource(deps, actor, fromWire(body)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/discovery-sources/{id}',
+      operationId: 'getDiscoverySource',
+      summary: 'Get a discovery source (with its last scan)',
+      tags,
+      access: 'viewer',
+      params: idParams,
+      responses: { 200: { description: 'Source', schema: sourceSchema } },
+      handler: ({ params }) => getDiscoverySource(deps, params.id),
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: '/api/v1/discovery-sources/{id}',
+      operationId: 'updateDiscoverySource',
+      summary: 'Update a discovery source (a secret sent back as "[redacted]" keeps its stored value)',
+      tags,
+      access: 'admin',
+      params: idParams,
+      body: sourceBody.omit({ id: true, type: true }).partial(),
+      responses: { 200: { description: 'Updated', schema: sourceSchema } },
+      handler: ({ actor, params, body }) => updateDiscoverySource(deps, actor, params.id, fromWire(body)),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/api/v1/discovery-sources/{id}',
+      operationId: 'deleteDiscoverySource',
+      summary: 'Delete a discovery source (its findings stay in triage)',
+      tags,
+      access: 'admin',
+      params: idParams,
+      responses: { 204: { description: 'Deleted' } },
+      handler: ({ actor, params }) => deleteDiscoverySource(deps, runtime, actor, params.id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/discovery-sources/{id}/scan',
+      operationId: 'scanDiscoverySource',
+      summary: 'Scan the source now and feed its certificates to the discovery triage',
+      tags,
+      access: 'operator',
+      params: idParams,
+      responses: { 200: { description: 'Scanned', schema: scanResultSchema } },
+      handler: ({ actor, params }) => scanDiscoverySource(deps, runtime, actor, params.id),
+    }),
+  ];
+}
