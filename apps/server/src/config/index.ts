@@ -4,6 +4,7 @@ export {
   type Environment,
   type LoadConfigOptions,
   loadConfig,
+  referenceVariablesWarning,
   serverFeatureSettings,
 } from './load-config.js';
 export {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SERVER_FEATURES } from '../features/index.js';
 import { ConfigError } from './config-error.js';
 import type { AnyFeatureSettings, FeatureConfigs } from './feature-settings.js';
+import { AGENT_VARIABLES, REFERENCE_VARIABLES, closestName } from './reference-variables.js';
 import { SERVER_VARIABLES, type ServerConfig, envSchema, toCoreConfig } from './server-config.js';
 
 export { ConfigError };
@@ -49,6 +50,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
   const own: Record<string, string> = {};
   const connectorEnv: Record<string, string> = {};
   const featureEnv = features.map(() => ({}) as Record<string, string>);
+  const notRead: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('CERTCTL_') || value === undefined) continue;
     const owner = features.findIndex((settings) => owns(settings, name));
@@ -58,9 +60,18 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
       featureEnv[owner]![name] = value;
     } else if (connectorVariables.has(name)) {
       connectorEnv[name] = value;
+    } else if (REFERENCE_VARIABLES.has(name)) {
+      if (!AGENT_VARIABLES.has(name)) notRead.push(name);
     } else {
+      const known = [
+        ...Object.keys(SERVER_VARIABLES),
+        ...features.flatMap((settings) => Object.keys(settings.variables)),
+        ...connectorVariables,
+        ...REFERENCE_VARIABLES,
+      ];
+      const guess = closestName(name, known);
       throw new ConfigError(
-        `${name}: unknown variable (not read by certctl-server or any installed connector); remove it or check its spelling`,
+        `${name}: unknown variable (not read by certctl-server or any installed connector); ${guess ? `did you mean ${guess}? ` : ''}remove it or check its spelling`,
         name,
       );
     }
@@ -77,7 +88,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
       missing,
     );
   }
-  const core = toCoreConfig(parsed, connectorEnv);
+  const core = { ...toCoreConfig(parsed, connectorEnv), referenceVariablesNotRead: notRead.sort() };
   const featureConfigs: Partial<Record<keyof FeatureConfigs, unknown>> = {};
   features.forEach((settings, index) => {
     const raw = featureEnv[index]!;
@@ -90,4 +101,10 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
   });
   // Each feature's key and type come from its own `FeatureConfigs` augmentation and `build`.
   return { ...core, ...(featureConfigs as unknown as FeatureConfigs) };
+}
+
+/** The one line logged at start for reference variables this server does not implement (yet). */
+export function referenceVariablesWarning(names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  return `ignoring ${names.length} variable${names.length === 1 ? '' : 's'} of the reference configuration that certctl-server does not implement yet (or whose connector is not installed): ${names.join(', ')}`;
 }

@@ -53,6 +53,12 @@ export const SERVER_VARIABLES = {
   CERTCTL_RATE_LIMIT_ENABLED: bool.default(true).describe('Rate-limit API requests per client address.'),
   CERTCTL_RATE_LIMIT_RPS: positiveInt.default(50).describe('Sustained API requests per second per client address.'),
   CERTCTL_RATE_LIMIT_BURST: positiveInt.default(100).describe('Burst of API requests per client address.'),
+  CERTCTL_RATE_LIMIT_PER_USER_RPS: positiveInt
+    .optional()
+    .describe('Sustained API requests per second per API key (default: CERTCTL_RATE_LIMIT_RPS).'),
+  CERTCTL_RATE_LIMIT_PER_USER_BURST: positiveInt
+    .optional()
+    .describe('Burst of API requests per API key (default: CERTCTL_RATE_LIMIT_BURST).'),
   CERTCTL_MAX_BODY_SIZE: positiveInt.default(1_048_576).describe('Largest request body, in bytes.'),
   CERTCTL_LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('Log level.'),
   CERTCTL_LOG_FORMAT: z.enum(['json', 'text']).default('json').describe('Log format.'),
@@ -119,7 +125,12 @@ export interface CoreServerConfig {
     namedKeys: { name: string; key: string; role: 'admin' | 'operator' | 'viewer' | 'agent' }[];
     agentBootstrapToken?: string;
   };
-  http: { corsOrigins: string[]; rateLimit: { enabled: boolean; rps: number; burst: number }; maxBodyBytes: number };
+  http: {
+    corsOrigins: string[];
+    /** `rps`/`burst`: per client address (failed authentication) and, unless `perUser` says otherwise, per API key. */
+    rateLimit: { enabled: boolean; rps: number; burst: number; perUser: { rps: number; burst: number } };
+    maxBodyBytes: number;
+  };
   log: { level: (typeof LOG_LEVELS)[number]; format: 'json' | 'text' };
   configEncryptionKey?: string;
   connectorPackages: string[];
@@ -148,12 +159,17 @@ export interface CoreServerConfig {
   agentOfflineAfterMs: number;
   /** Connector-owned `CERTCTL_*` variables, passed to env seeding as they are. */
   connectorEnv: Record<string, string>;
+  /** Reference variables that were set but are not implemented here (logged once at start). */
+  referenceVariablesNotRead: string[];
 }
 
 /** Everything the server is configured with: the core's part and each feature's (`FeatureConfigs`). */
 export type ServerConfig = CoreServerConfig & FeatureConfigs;
 
-export function toCoreConfig(env: ParsedEnv, connectorEnv: Record<string, string>): CoreServerConfig {
+export function toCoreConfig(
+  env: ParsedEnv,
+  connectorEnv: Record<string, string>,
+): Omit<CoreServerConfig, 'referenceVariablesNotRead'> {
   return {
     server: {
       host: env.CERTCTL_SERVER_HOST,
@@ -172,6 +188,10 @@ export function toCoreConfig(env: ParsedEnv, connectorEnv: Record<string, string
         enabled: env.CERTCTL_RATE_LIMIT_ENABLED,
         rps: env.CERTCTL_RATE_LIMIT_RPS,
         burst: env.CERTCTL_RATE_LIMIT_BURST,
+        perUser: {
+          rps: env.CERTCTL_RATE_LIMIT_PER_USER_RPS ?? env.CERTCTL_RATE_LIMIT_RPS,
+          burst: env.CERTCTL_RATE_LIMIT_PER_USER_BURST ?? env.CERTCTL_RATE_LIMIT_BURST,
+        },
       },
       maxBodyBytes: env.CERTCTL_MAX_BODY_SIZE,
     },
