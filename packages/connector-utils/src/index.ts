@@ -198,3 +198,4 @@ export {
   wrapWindowsScriptBody,
   winrmSettingsShape,
 } from './windows-host.js';
+export { createVendorApiClient, type VendorApiClient, type VendorApiClientOptions } from './vendor-api-client.js';
