@@ -199,3 +199,8 @@ export {
   winrmSettingsShape,
 } from './windows-host.js';
 export { createVendorApiClient, type VendorApiClient, type VendorApiClientOptions } from './vendor-api-client.js';
+export {
+  type AzureKeyVaultConnection,
+  type AzureKeyVaultSdk,
+  lazyAzureKeyVaultClients,
+} from './azure-key-vault-clients.js';
