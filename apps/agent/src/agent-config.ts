@@ -24,6 +24,12 @@ export interface AgentConfig {
   backoffMaxMs: number;
   httpTimeoutMs: number;
   verifyTimeoutMs: number;
+  /** `CERTCTL_VERIFY_DEPLOYMENT=false` skips post-deploy verification even where a target asks for it. */
+  verifyDeployment: boolean;
+  /** Wait between a deploy and its verification (servers that reload asynchronously). */
+  verifyDelayMs: number;
+  /** Backups a target keeps per file, for targets whose config has `backup_retention` and does not set it. */
+  deployBackupRetention?: number;
   /** How long SIGTERM waits for the job in hand before abandoning it (it resumes at next start). */
   shutdownGraceMs: number;
   logLevel: AgentLogLevel;
@@ -31,6 +37,22 @@ export interface AgentConfig {
 }
 
 const seconds = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
+/** `500ms`, `10s`, `2m`, `1h30m` (Go notation, as the reference writes its durations) → milliseconds. */
+const duration = z.string().transform((value, ctx) => {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(value.trim())) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 10s, 2m' });
+    return z.NEVER;
+  }
+  let total = 0;
+  for (const match of value.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+    total += Number(match[1]) * units[match[2]!]!;
+  return total;
+});
+const flag = z
+  .string()
+  .regex(/^(true|false|1|0|yes|no|on|off)$/i, 'must be true or false')
+  .transform((v) => /^(true|1|yes|on)$/i.test(v));
 const absolutePath = z.string().refine((p) => isAbsolute(p), 'must be an absolute path');
 const pathList = z
   .string()
@@ -79,6 +101,10 @@ const schema = z.object({
   CERTCTL_BACKOFF_MAX_SECONDS: seconds(300, 0.05, 86_400),
   CERTCTL_HTTP_TIMEOUT_SECONDS: seconds(30, 0.1, 600),
   CERTCTL_VERIFY_TIMEOUT_SECONDS: seconds(10, 0.1, 600),
+  CERTCTL_VERIFY_TIMEOUT: duration.optional(),
+  CERTCTL_VERIFY_DEPLOYMENT: flag.default(true),
+  CERTCTL_VERIFY_DELAY: duration.default(0),
+  CERTCTL_DEPLOY_BACKUP_RETENTION: z.coerce.number().int('must be a whole number').min(0).max(100).optional(),
   CERTCTL_SHUTDOWN_GRACE_SECONDS: seconds(25, 0, 600),
   CERTCTL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   CERTCTL_CONNECTORS: z
@@ -105,6 +131,10 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
     throw new AgentConfigError(`${variable} ${issue?.message ?? 'is invalid'}`);
   }
   const v = parsed.data;
+  if (input.CERTCTL_VERIFY_TIMEOUT !== undefined && input.CERTCTL_VERIFY_TIMEOUT_SECONDS !== undefined)
+    throw new AgentConfigError(
+      'CERTCTL_VERIFY_TIMEOUT and CERTCTL_VERIFY_TIMEOUT_SECONDS are both set; keep one (the first is the reference name)',
+    );
   return {
     serverUrl: v.CERTCTL_SERVER_URL,
     bootstrapToken: v.CERTCTL_AGENT_BOOTSTRAP_TOKEN,
@@ -119,7 +149,10 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
     backoffBaseMs: v.CERTCTL_BACKOFF_BASE_SECONDS * 1000,
     backoffMaxMs: Math.max(v.CERTCTL_BACKOFF_MAX_SECONDS, v.CERTCTL_BACKOFF_BASE_SECONDS) * 1000,
     httpTimeoutMs: v.CERTCTL_HTTP_TIMEOUT_SECONDS * 1000,
-    verifyTimeoutMs: v.CERTCTL_VERIFY_TIMEOUT_SECONDS * 1000,
+    verifyTimeoutMs: v.CERTCTL_VERIFY_TIMEOUT ?? v.CERTCTL_VERIFY_TIMEOUT_SECONDS * 1000,
+    verifyDeployment: v.CERTCTL_VERIFY_DEPLOYMENT,
+    verifyDelayMs: v.CERTCTL_VERIFY_DELAY,
+    deployBackupRetention: v.CERTCTL_DEPLOY_BACKUP_RETENTION,
     shutdownGraceMs: v.CERTCTL_SHUTDOWN_GRACE_SECONDS * 1000,
     logLevel: v.CERTCTL_LOG_LEVEL,
     connectors: v.CERTCTL_CONNECTORS,

@@ -333,7 +333,8 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
         { changed: result.changed, detail: result.detail, serial: summary.serialNumber, metadata: result.metadata },
         'deployed',
       );
-      const verify = verifySettingsOf(item.target_config);
+      const verify = config.verifyDeployment ? verifySettingsOf(item.target_config) : undefined;
+      if (verify && config.verifyDelayMs > 0) await sleepWithSignal(config.verifyDelayMs, signal);
       const verification = verify
         ? await verifyEndpoint({
             endpoint: verify.endpoint,

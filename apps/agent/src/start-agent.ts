@@ -28,7 +28,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
   await ensurePrivateDir(config.keyDir);
   const shutdown = new AbortController();
   options.signal?.addEventListener('abort', () => shutdown.abort(options.signal?.reason), { once: true });
-  const targets = createTargetRegistry(logger, shutdown.signal);
+  const targets = createTargetRegistry(logger, shutdown.signal, { backupRetention: config.deployBackupRetention });
   const report = await registerTargets(targets, { explicit: config.connectors, manifests: options.manifests });
   for (const failed of report.failed)
     logger.error({ package: failed.packageName, error: failed.error }, 'target connector could not be loaded');

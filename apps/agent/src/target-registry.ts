@@ -23,7 +23,11 @@ export interface TargetRegistry {
 }
 
 /** The registry of target connectors this agent can deploy through; targets see the outside world only through ctx. */
-export function createTargetRegistry(logger: ConnectorLogger, signal: AbortSignal): TargetRegistry {
+export function createTargetRegistry(
+  logger: ConnectorLogger,
+  signal: AbortSignal,
+  defaults: { backupRetention?: number } = {},
+): TargetRegistry {
   const registry = createRegistry({
     logger,
     createContext: ({ kind, id, instanceId, logger: connectorLogger }) =>
@@ -39,7 +43,16 @@ export function createTargetRegistry(logger: ConnectorLogger, signal: AbortSigna
   const runtimes = new Map<string, { key: string; runtime: ConnectorRuntime<'target'> }>();
   return {
     registry,
-    async runtimeFor(targetId, type, config) {
+    async runtimeFor(targetId, type, given) {
+      // CERTCTL_DEPLOY_BACKUP_RETENTION: the default of targets that keep backups, unless the target sets its own.
+      const config =
+        defaults.backupRetention !== undefined &&
+        given.backup_retention === undefined &&
+        registry.has('target', type) &&
+        (registry.configJsonSchema('target', type) as { properties?: Record<string, unknown> }).properties
+          ?.backup_retention !== undefined
+          ? { ...given, backup_retention: defaults.backupRetention }
+          : given;
       const key = `${type}:${JSON.stringify(config)}`;
       const cached = runtimes.get(targetId);
       if (cached?.key === key) return cached.runtime;

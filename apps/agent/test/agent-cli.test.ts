@@ -86,6 +86,40 @@ describe('agent configuration', () => {
     });
   });
 
+  it('reads the reference verification and backup variables', () => {
+    const base = { CERTCTL_SERVER_URL: 'https://certctl.example.com:8443' };
+    expect(loadAgentConfig(base)).toMatchObject({
+      verifyDeployment: true,
+      verifyTimeoutMs: 10_000,
+      verifyDelayMs: 0,
+      deployBackupRetention: undefined,
+    });
+    expect(
+      loadAgentConfig({
+        ...base,
+        CERTCTL_VERIFY_DEPLOYMENT: 'false',
+        CERTCTL_VERIFY_TIMEOUT: '1m30s',
+        CERTCTL_VERIFY_DELAY: '2s',
+        CERTCTL_DEPLOY_BACKUP_RETENTION: '5',
+      }),
+    ).toMatchObject({
+      verifyDeployment: false,
+      verifyTimeoutMs: 90_000,
+      verifyDelayMs: 2000,
+      deployBackupRetention: 5,
+    });
+    expect(() => loadAgentConfig({ ...base, CERTCTL_VERIFY_DELAY: 'soon' })).toThrow(/^CERTCTL_VERIFY_DELAY/);
+    expect(() => loadAgentConfig({ ...base, CERTCTL_VERIFY_DEPLOYMENT: 'maybe' })).toThrow(
+      /^CERTCTL_VERIFY_DEPLOYMENT/,
+    );
+    expect(() => loadAgentConfig({ ...base, CERTCTL_DEPLOY_BACKUP_RETENTION: '-1' })).toThrow(
+      /^CERTCTL_DEPLOY_BACKUP_RETENTION/,
+    );
+    expect(() =>
+      loadAgentConfig({ ...base, CERTCTL_VERIFY_TIMEOUT: '5s', CERTCTL_VERIFY_TIMEOUT_SECONDS: '5' }),
+    ).toThrow(/both set/);
+  });
+
   it('stops at start with one line naming the variable', async () => {
     const run = runAgent(['--once'], { CERTCTL_SERVER_URL: 'ftp://nowhere' });
     expect(await run.exit).toBe(1);

@@ -313,4 +313,38 @@ describe('certctl-agent against a real server', () => {
       await agent.close();
     }
   }, 30_000);
+  it('CERTCTL_VERIFY_DEPLOYMENT=false skips the verification a target asks for; CERTCTL_DEPLOY_BACKUP_RETENTION sets its backups', async () => {
+    for (const retention of [0, 1]) {
+      const dir = mkdtempSync(join(plane.tmp, 'no-verify-'));
+      const { agent } = await startAgent(
+        agentConfigFor(plane, join(dir, 'state'), {
+          CERTCTL_VERIFY_DEPLOYMENT: 'false',
+          CERTCTL_DEPLOY_BACKUP_RETENTION: String(retention),
+        }),
+        { manifests: [target.manifest] },
+      );
+      const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+      const other = selfSigned(dir, 'other');
+      const tls = await fileBackedTlsServer(other, other);
+      // Files already there: a deploy backs them up, as many as the retention allows.
+      writeFileSync(join(dir, 'cert.pem'), readFileSync(other));
+      writeFileSync(join(dir, 'key.pem'), readFileSync(other));
+      try {
+        const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+          cert_path: join(dir, 'cert.pem'),
+          key_path: join(dir, 'key.pem'),
+          post_deploy_verify: { endpoint: `127.0.0.1:${tls.port}`, server_name: 'x.example.com' },
+        });
+        await agent.pollOnce(AbortSignal.timeout(15_000));
+        const job = await deployed(agent, certificateId);
+        // The endpoint serves another certificate: with verification on, this job fails (see the test above).
+        expect(job).toMatchObject({ status: 'succeeded' });
+        expect(job?.verification ?? undefined).toBeUndefined();
+        expect(readdirSync(dir).filter((name) => name.includes('.certctl-bak.'))).toHaveLength(retention * 2);
+      } finally {
+        tls.server.close();
+        await agent.close();
+      }
+    }
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
-import type { ServerConfig } from './config/index.js';
+import { referenceVariablesWarning, type ServerConfig } from './config/index.js';
 import { loadTlsMaterial, type TlsMaterial } from './connectors/bootstrap-tls.js';
 import { loadConfigCipher } from './connectors/encryption-key.js';
 import { BUILTIN_ISSUER, seedIssuersFromEnv, seedNotifiersFromEnv } from './connectors/env-seeding.js';
@@ -70,6 +70,8 @@ function baseUrl(scheme: 'http' | 'https', host: string, port: number): string {
 /** Composes the control plane: database, connectors, services, both listeners and the scheduler. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, logger } = options;
+  const ignored = referenceVariablesWarning(config.referenceVariablesNotRead);
+  if (ignored) logger.warn({ variables: config.referenceVariablesNotRead }, ignored);
   const cleanup: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const step of cleanup.reverse()) await step();
@@ -179,12 +181,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       envKeys: createEnvKeyRing(config.auth.namedKeys),
       agentBootstrapToken: config.auth.agentBootstrapToken,
     });
-    const rateLimiter = config.http.rateLimit.enabled
-      ? createRateLimiter({ rps: config.http.rateLimit.rps, burst: config.http.rateLimit.burst })
-      : undefined;
+    const limits = config.http.rateLimit;
+    const rateLimiter = limits.enabled ? createRateLimiter({ rps: limits.rps, burst: limits.burst }) : undefined;
+    const userRateLimiter = limits.enabled ? createRateLimiter(limits.perUser) : undefined;
     const common = {
       authenticator,
       rateLimiter,
+      userRateLimiter,
       corsOrigins: config.http.corsOrigins,
       bodyLimit: config.http.maxBodyBytes,
       logger,

@@ -200,3 +200,9 @@ export {
   wrapWindowsScriptBody,
   winrmSettingsShape,
 } from './windows-host.js';
+export { createVendorApiClient, type VendorApiClient, type VendorApiClientOptions } from './vendor-api-client.js';
+export {
+  type AzureKeyVaultConnection,
+  type AzureKeyVaultSdk,
+  lazyAzureKeyVaultClients,
+} from './azure-key-vault-clients.js';

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer, type Server } from 'node:net';
+import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, createServer as createTlsServer, TLSSocket } from 'node:tls';
@@ -108,6 +109,15 @@ describe('probeTlsCertificate', () => {
     const port = await listen(createTlsServer({ cert, key }, (s) => s.end()));
     const der = await probeTlsCertificate({ host: '127.0.0.1', port });
     expect(Buffer.from(der).equals(new X509Certificate(cert).raw)).toBe(true);
+  });
+
+  it('lets go of a long-lived caller signal after each probe (no listener left behind)', async () => {
+    const port = await listen(createTlsServer({ cert, key }, (s) => s.end()));
+    const longLived = new AbortController().signal;
+    for (let i = 0; i < 5; i++) await probeTlsCertificate({ host: '127.0.0.1', port, signal: longLived });
+    // A failed probe lets go too.
+    await probeTlsCertificate({ host: '127.0.0.1', port: 1, signal: longLived }).catch(() => undefined);
+    expect(getEventListeners(longLived, 'abort')).toHaveLength(0);
   });
 
   it('speaks SMTP STARTTLS, multi-line greeting and EHLO reply included', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as connectTls } from 'node:tls';
-import { type Clock, ConnectorError, DeadlineExceededError } from '@certctl/core';
+import { type Clock, ConnectorError, createDeadlineSignal, DeadlineExceededError } from '@certctl/core';
 
 export type StartTlsProtocol = 'smtp' | 'imap' | 'pop3';
 
@@ -69,8 +69,9 @@ export async function probeTlsEndpoint(options: ProbeTlsOptions): Promise<TlsEnd
   const { connector } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const target = `${options.host}:${options.port}`;
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  // Not AbortSignal.any: the caller's signal is often a connector's long-lived ctx.signal (see createDeadlineSignal).
+  const deadline = createDeadlineSignal(timeoutMs, [options.signal]);
+  const signal = deadline.signal;
   const sockets: Socket[] = [];
   const fail = (message: string, cause?: unknown) =>
     new ConnectorError({ connector, message: `TLS probe of ${target}: ${message}`, cause, retryable: true });
@@ -124,7 +125,7 @@ export async function probeTlsEndpoint(options: ProbeTlsOptions): Promise<TlsEnd
   const aborted = new Promise<never>((_, reject) => {
     const onAbort = () =>
       reject(
-        deadline.aborted
+        deadline.timedOut()
           ? new DeadlineExceededError({
               connector,
               message: `TLS probe of ${target} did not finish within ${timeoutMs} ms`,
@@ -137,6 +138,7 @@ export async function probeTlsEndpoint(options: ProbeTlsOptions): Promise<TlsEnd
   try {
     return await Promise.race([work, aborted]);
   } finally {
+    deadline.dispose();
     for (const socket of sockets.reverse()) socket.destroy();
     work.catch(() => undefined);
   }
@@ -219,27 +221,31 @@ export interface VerifyServedCertificateOptions extends Omit<ProbeTlsOptions, 't
 export async function verifyServedCertificate(options: VerifyServedCertificateOptions): Promise<void> {
   const wanted = options.fingerprintSha256.toLowerCase().replace(/[^0-9a-f]/g, '');
   const withinMs = options.withinMs ?? 10_000;
-  const deadline = AbortSignal.timeout(withinMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const deadline = createDeadlineSignal(withinMs, [options.signal]);
+  const signal = deadline.signal;
   let last = 'nothing was probed';
-  for (;;) {
-    try {
-      const der = await probeTlsCertificate({ ...options, timeoutMs: Math.min(5_000, withinMs), signal });
-      const seen = createHash('sha256').update(der).digest('hex');
-      if (seen === wanted) return;
-      last = `it presents the certificate with SHA-256 ${seen}`;
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      // A probe cut short by our own deadline says less than the failure before it.
-      if (deadline.aborted && last !== 'nothing was probed') break;
-      last = (error as Error).message;
+  try {
+    for (;;) {
+      try {
+        const der = await probeTlsCertificate({ ...options, timeoutMs: Math.min(5_000, withinMs), signal });
+        const seen = createHash('sha256').update(der).digest('hex');
+        if (seen === wanted) return;
+        last = `it presents the certificate with SHA-256 ${seen}`;
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        // A probe cut short by our own deadline says less than the failure before it.
+        if (deadline.timedOut() && last !== 'nothing was probed') break;
+        last = (error as Error).message;
+      }
+      if (deadline.timedOut()) break;
+      try {
+        await options.clock.sleep(250, signal);
+      } catch {
+        break;
+      }
     }
-    if (deadline.aborted) break;
-    try {
-      await options.clock.sleep(250, signal);
-    } catch {
-      break;
-    }
+  } finally {
+    deadline.dispose();
   }
   throw new ConnectorError({
     connector: options.connector,

@@ -1,12 +1,11 @@
 /** Lists Key Vault certificates (and secrets) by name prefix and tag, and reports the certificates in them. */
-import { readFile } from 'node:fs/promises';
 import type {
   ConnectionTestResult,
   ConnectorContext,
   DiscoveredCertificate,
   DiscoverySourceInstance,
 } from '@certctl/core';
-import { certificateMetadata, findSecretCertificates } from '@certctl/connector-utils';
+import { certificateMetadata, findSecretCertificates, lazyAzureKeyVaultClients } from '@certctl/connector-utils';
 import { parseCertificate } from '@certctl/pki';
 import { type AzureKvDiscoveryConfig, vaultName } from './azurekv-config.js';
 import { type AzureKvCallFacts, azureKvErrorStatus, isPerObjectError, toAzureKvError } from './azurekv-errors.js';
@@ -45,44 +44,15 @@ export function createAzureKvDiscovery(config: AzureKvDiscoveryConfig, ctx: Conn
       }
     : undefined;
   const prefix = config.name_prefix.toLowerCase();
-  let loaded: Promise<Clients> | undefined;
   // The SDKs are imported on first use; the credential is built once and shared by both clients.
-  const load = () => {
-    loaded ??= (async () => {
-      const [identity, certificates, secrets] = await Promise.all([
-        import('@azure/identity'),
-        import('@azure/keyvault-certificates'),
-        import('@azure/keyvault-secrets'),
-      ]);
-      const ca = config.ca_bundle_path ? await readFile(config.ca_bundle_path, 'utf8') : undefined;
-      const transport = { ...(ca && { tlsOptions: { ca } }), retryOptions: { maxRetries: config.max_retries } };
-      const authority = config.authority_host
-        ? { authorityHost: config.authority_host, disableInstanceDiscovery: true }
-        : {};
-      const credential =
-        config.credential_mode === 'client_secret'
-          ? new identity.ClientSecretCredential(config.tenant_id!, config.client_id!, config.client_secret!, {
-              ...transport,
-              ...authority,
-            })
-          : new identity.ManagedIdentityCredential({
-              ...(config.client_id && { clientId: config.client_id }),
-              ...transport,
-            });
-      const clientOptions = {
-        ...transport,
-        disableChallengeResourceVerification: !config.challenge_resource_verification,
-      };
-      return {
-        certificates: new certificates.CertificateClient(config.vault_url, credential, clientOptions),
-        secrets: new secrets.SecretClient(config.vault_url, credential, clientOptions),
-      };
-    })();
-    loaded.catch(() => {
-      loaded = undefined;
-    });
-    return loaded;
-  };
+  const load = lazyAzureKeyVaultClients(config, async () => {
+    const [identity, certificates, secrets] = await Promise.all([
+      import('@azure/identity'),
+      import('@azure/keyvault-certificates'),
+      import('@azure/keyvault-secrets'),
+    ]);
+    return { identity, certificates, secrets };
+  });
   const facts = (operation: string, permission: string, name?: string): AzureKvCallFacts => ({
     operation,
     permission,

@@ -3,10 +3,8 @@
  * headers on every call, the operator's CA bundle when set, and SCM's `{"code","description"}`
  * bodies turned into typed errors (401: the credentials; 403: the privilege the call needs).
  */
-import { readFile } from 'node:fs/promises';
-import { rootCertificates } from 'node:tls';
-import { createHttpClient, createSsrfAgent, createSsrfPolicy, type HttpResponse } from '@certctl/connector-utils';
-import { AuthenticationError, ConfigValidationError, type ConnectorContext, VendorApiError } from '@certctl/core';
+import { createVendorApiClient, type HttpResponse } from '@certctl/connector-utils';
+import { AuthenticationError, type ConnectorContext, VendorApiError } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 import type { SectigoIssuerConfig } from './sectigo-config.js';
 
@@ -48,51 +46,27 @@ export function createSectigoClient(
   version: string,
 ): SectigoClient {
   const base = config.base_url.replace(/\/+$/, '');
-  let client: ReturnType<typeof createHttpClient> | undefined;
-  const open = async () => {
-    if (client) return client;
-    let ca: string | undefined;
-    if (config.ca_bundle_path) {
-      try {
-        ca = await readFile(config.ca_bundle_path, 'utf8');
-      } catch (cause) {
-        throw new ConfigValidationError({
-          connector: CONNECTOR,
-          issues: [
-            {
-              path: 'ca_bundle_path',
-              message: `cannot read ${config.ca_bundle_path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
-            },
-          ],
-        });
-      }
-    }
-    // With its own CA bundle the operator points at a proxy or mirror they run: that one host may be
-    // private; every other address keeps the strict policy.
-    const ssrfPolicy = createSsrfPolicy({ connector: CONNECTOR, ...(ca && { allow: [new URL(base).hostname] }) });
-    client = createHttpClient({
-      connector: CONNECTOR,
-      timeoutMs: config.request_timeout_seconds * 1000,
-      retries: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8_000 },
-      ssrfPolicy,
-      dispatcher: createSsrfAgent(ssrfPolicy, { connect: ca ? { ca: [...rootCertificates, ca] } : {} }),
-      userAgent: `certctl-issuer-sectigo/${version}`,
-      defaultHeaders: {
-        customeruri: config.customer_uri,
-        login: config.login,
-        password: config.password,
-        accept: 'application/json',
-      },
-      clock: ctx.clock,
-      logger: ctx.logger,
-    });
-    return client;
-  };
+  const api = createVendorApiClient({
+    connector: CONNECTOR,
+    timeoutMs: config.request_timeout_seconds * 1000,
+    retries: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8_000 },
+    userAgent: `certctl-issuer-sectigo/${version}`,
+    defaultHeaders: {
+      customeruri: config.customer_uri,
+      login: config.login,
+      password: config.password,
+      accept: 'application/json',
+    },
+    clock: ctx.clock,
+    logger: ctx.logger,
+    apiUrl: base,
+    caBundlePath: config.ca_bundle_path,
+  });
 
   const call = async (request: SectigoCall): Promise<HttpResponse> => {
     const url = new URL(`${base}/${request.path}`);
     for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
-    const http = await open();
+    const http = await api.open();
     try {
       return await http.request({
         method: request.method,
@@ -111,9 +85,7 @@ export function createSectigoClient(
     async json<T>(request: SectigoCall) {
       return (await call(request)).json<T>();
     },
-    async close() {
-      await client?.close();
-    },
+    close: () => api.close(),
   };
 }
 

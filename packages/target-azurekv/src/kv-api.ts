@@ -1,5 +1,5 @@
 /** The Key Vault calls the target makes, on lazily imported Azure SDK packages (no SDK type leaves this file). */
-import { readFile } from 'node:fs/promises';
+import { lazyAzureKeyVaultClients } from '@certctl/connector-utils';
 import type { AzureKvTargetConfig } from './azurekv-config.js';
 import { type KvCallFacts, kvErrorStatus, toKvError } from './kv-errors.js';
 
@@ -41,46 +41,15 @@ export function createKeyVaultApi(config: AzureKvTargetConfig): KeyVaultApi {
     certificates: import('@azure/keyvault-certificates').CertificateClient;
     secrets: import('@azure/keyvault-secrets').SecretClient;
   };
-  let loaded: Promise<Clients> | undefined;
-  const load = () => {
-    loaded ??= (async () => {
-      const [identity, certificates, secrets] = await Promise.all([
-        import('@azure/identity'),
-        import('@azure/keyvault-certificates'),
-        import('@azure/keyvault-secrets'),
-      ]);
-      const ca = config.ca_bundle_path ? await readFile(config.ca_bundle_path, 'utf8') : undefined;
-      const transport = {
-        ...(ca && { tlsOptions: { ca } }),
-        retryOptions: { maxRetries: config.max_retries },
-      };
-      const authority = config.authority_host
-        ? { authorityHost: config.authority_host, disableInstanceDiscovery: true }
-        : {};
-      const credential =
-        config.credential_mode === 'client_secret'
-          ? new identity.ClientSecretCredential(config.tenant_id!, config.client_id!, config.client_secret!, {
-              ...transport,
-              ...authority,
-            })
-          : new identity.ManagedIdentityCredential({
-              ...(config.client_id && { clientId: config.client_id }),
-              ...transport,
-            });
-      const clientOptions = {
-        ...transport,
-        disableChallengeResourceVerification: !config.challenge_resource_verification,
-      };
-      return {
-        certificates: new certificates.CertificateClient(config.vault_url, credential, clientOptions),
-        secrets: new secrets.SecretClient(config.vault_url, credential, clientOptions),
-      };
-    })();
-    loaded.catch(() => {
-      loaded = undefined;
-    });
-    return loaded;
-  };
+  // The SDKs are imported on first use; the credential is built once and shared by both clients.
+  const load = lazyAzureKeyVaultClients(config, async () => {
+    const [identity, certificates, secrets] = await Promise.all([
+      import('@azure/identity'),
+      import('@azure/keyvault-certificates'),
+      import('@azure/keyvault-secrets'),
+    ]);
+    return { identity, certificates, secrets };
+  });
   const facts = (operation: string, permission: KvCallFacts['permission']): KvCallFacts => ({
     operation,
     permission,

@@ -20,6 +20,8 @@ export const fileTargetConfig = z
     fullchain: z.boolean().default(true),
     validate_command: argv.optional(),
     reload_command: argv.optional(),
+    /** Backups kept per file (the agent fills it from CERTCTL_DEPLOY_BACKUP_RETENTION when unset). */
+    backup_retention: z.number().int().min(0).optional(),
     post_deploy_verify: z
       .object({ enabled: z.boolean().default(true), endpoint: z.string(), server_name: z.string().optional() })
       .optional(),
@@ -70,7 +72,7 @@ export function createFileTargetManifest(id: string) {
             ? () => run(ctx, config.reload_command as string[], 'reload', request.signal)
             : undefined,
           connector: `target-${id}`,
-          backups: 2,
+          backups: config.backup_retention ?? 2,
           signal: request.signal,
         });
         control.deployCalls.push({ serial: request.serial, changed: result.changed });

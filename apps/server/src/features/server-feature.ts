@@ -1,5 +1,5 @@
 import type { MetricLabels } from '@certctl/core';
-import type { ServerConfig } from '../config/index.js';
+import type { AnyFeatureSettings, ServerConfig } from '../config/index.js';
 import type { TlsMaterial } from '../connectors/bootstrap-tls.js';
 import type { RouteGroup } from '../http/route-spec.js';
 import type { JobExecutor } from '../scheduler/job-runner.js';
@@ -47,6 +47,11 @@ export interface FeatureParts {
  */
 export interface ServerFeature {
   name: string;
+  /**
+   * The `CERTCTL_*` variables the feature reads (`defineFeatureSettings`); the loader parses them at
+   * start and the result is `context.config[settings.key]`. The docs table lists them.
+   */
+  settings?: AnyFeatureSettings;
   setup(context: FeatureContext): FeatureParts | Promise<FeatureParts>;
 }
 

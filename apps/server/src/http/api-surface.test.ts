@@ -249,6 +249,42 @@ describeEachDialect('HTTP surface: auth, headers, OpenAPI, issuers, agents', (ct
     }
   });
 
+  it('limits each key by CERTCTL_RATE_LIMIT_PER_USER_* and logs one line for reference variables it does not implement', async () => {
+    const logged: string[] = [];
+    const limited = await startTestServer({
+      database: ctx,
+      connectors: [ca.manifest],
+      env: {
+        CERTCTL_LOG_LEVEL: 'warn',
+        CERTCTL_RATE_LIMIT_RPS: '1',
+        CERTCTL_RATE_LIMIT_BURST: '4',
+        CERTCTL_RATE_LIMIT_PER_USER_RPS: '1',
+        CERTCTL_RATE_LIMIT_PER_USER_BURST: '2',
+        CERTCTL_KEYGEN_MODE: 'agent',
+        CERTCTL_DEMO_SEED: 'false',
+      },
+      logDestination: { write: (line) => void logged.push(line) },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push((await call(limited.api, 'GET', '/api/v1/teams', undefined, KEYS.viewer)).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      // Failed authentications still spend the address's bucket of CERTCTL_RATE_LIMIT_BURST (4).
+      const guesses: number[] = [];
+      for (let i = 0; i < 5; i++)
+        guesses.push((await call(limited.api, 'GET', '/api/v1/teams', undefined, `guess-${i}-0123456789`)).status);
+      expect(guesses).toEqual([401, 401, 401, 401, 429]);
+      const warnings = logged
+        .map((line) => JSON.parse(line) as { msg: string })
+        .filter((line) => line.msg.includes('reference configuration'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.msg).toContain('CERTCTL_DEMO_SEED, CERTCTL_KEYGEN_MODE');
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('answers the read, update and delete routes in the shapes it documents', async () => {
     // Every answer is checked against its route's declared schema by the test server (see stop()).
     const basics = await createBasics(server.api);

@@ -15,7 +15,10 @@ export interface HttpAppOptions {
   /** Every route of this listener, in groups: each group is its own scope (body parsers, error format). */
   groups: readonly RouteGroup[];
   authenticator: Authenticator;
+  /** Per client address: failed authentications. */
   rateLimiter?: RateLimiter;
+  /** Per API key (default: `rateLimiter`). */
+  userRateLimiter?: RateLimiter;
   corsOrigins: readonly string[];
   bodyLimit: number;
   logger: ServerLogger;
@@ -190,8 +193,9 @@ function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpA
           }
           throw error;
         });
-        if (options.rateLimiter && route.access !== 'public') {
-          const verdict = options.rateLimiter.take(`key:${actor.name}`);
+        const userLimiter = options.userRateLimiter ?? options.rateLimiter;
+        if (userLimiter && route.access !== 'public') {
+          const verdict = userLimiter.take(`key:${actor.name}`);
           if (!verdict.allowed) {
             reply.header('retry-after', String(verdict.retryAfterSeconds));
             return sendError(

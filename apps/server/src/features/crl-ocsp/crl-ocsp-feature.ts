@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../../shared/service-deps.js';
 import { defineServerFeature } from '../server-feature.js';
 import { crlIssuerIds, currentCrl } from './crl.js';
 import { ocspRoutes } from './ocsp-routes.js';
+import { pkiRoutes } from './pki-routes.js';
 
 const ocspGroup = (deps: ServiceDeps): RouteGroup => ({
   name: 'ocsp',
@@ -11,12 +12,14 @@ const ocspGroup = (deps: ServiceDeps): RouteGroup => ({
   bodies: { raw: ['application/ocsp-request'] },
 });
 
-/** The OCSP responder on both listeners and CRL pre-generation (the CRL route is served with the public routes). */
+const pkiGroup = (deps: ServiceDeps): RouteGroup => ({ name: 'pki', routes: pkiRoutes(deps) });
+
+/** CRL and CA certificate downloads and the OCSP responder on both listeners, and CRL pre-generation. */
 export const crlOcspFeature = defineServerFeature({
   name: 'crl-ocsp',
   setup: ({ deps, config }) => ({
-    api: [ocspGroup(deps)],
-    pki: [ocspGroup(deps)],
+    api: [pkiGroup(deps), ocspGroup(deps)],
+    pki: [pkiGroup(deps), ocspGroup(deps)],
     loops: [
       {
         name: 'crl',

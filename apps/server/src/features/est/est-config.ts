@@ -1,4 +1,6 @@
 import { bool } from '../../config/env-values.js';
+import { ConfigError } from '../../config/config-error.js';
+import { defineFeatureSettings } from '../../config/feature-settings.js';
 
 export type EstAuthMode = 'basic' | 'mtls';
 
@@ -185,3 +187,49 @@ export function parseEstConfig(env: Record<string, string>): EstConfig {
   }
   return { profiles, serverKeygenPerMinute };
 }
+
+declare module '../../config/feature-settings.js' {
+  interface FeatureConfigs {
+    est: EstConfig;
+  }
+}
+
+/** The EST endpoints' variables (parsed by `parseEstConfig`), assembled into `config.est`. */
+export const estSettings = defineFeatureSettings({
+  key: 'est',
+  variables: {},
+  families: {
+    owns: isEstVariable,
+    documented: [
+      {
+        name: 'CERTCTL_EST_ENABLED',
+        description: 'Serve one anonymous EST profile at /.well-known/est/ (legacy form).',
+      },
+      {
+        name: 'CERTCTL_EST_ISSUER_ID',
+        description: 'Issuer of the legacy profile (required with CERTCTL_EST_ENABLED).',
+      },
+      { name: 'CERTCTL_EST_PROFILE_ID', description: 'Certificate profile that gates the legacy profile’s CSRs.' },
+      {
+        name: 'CERTCTL_EST_PROFILES',
+        description: 'Comma-separated EST profiles, each served at /.well-known/est/<name>/.',
+      },
+      {
+        name: 'CERTCTL_EST_SERVERKEYGEN_RATE_PER_MINUTE',
+        description: 'Server-side key generations per minute across all profiles (default 10).',
+      },
+      {
+        name: 'CERTCTL_EST_PROFILE_<NAME>_<FIELD>',
+        description: `Per profile: ${PER_PROFILE.join(', ')} (see est.md).`,
+      },
+    ],
+  },
+  build(_values, raw) {
+    try {
+      return parseEstConfig({ ...raw });
+    } catch (error) {
+      if (error instanceof EstConfigProblem) throw new ConfigError(error.message, error.variable);
+      throw error;
+    }
+  },
+});

@@ -1,6 +1,8 @@
 import { bool, durationMs } from '../../config/env-values.js';
 import { z } from 'zod';
-import { ConfigError, type Environment } from '../../config/load-config.js';
+import { ConfigError } from '../../config/config-error.js';
+import { defineFeatureSettings } from '../../config/feature-settings.js';
+import type { Environment } from '../../config/load-config.js';
 
 /** One SCEP endpoint: `/scep` (the unnamed profile) or `/scep/<path>`. */
 export interface ScepProfileConfig {
@@ -192,3 +194,28 @@ export function loadScepConfig(env: Environment): ScepConfig {
 export function envName(profile: string): string {
   return profile.toUpperCase().replace(/-/g, '_');
 }
+
+declare module '../../config/feature-settings.js' {
+  interface FeatureConfigs {
+    scep: ScepConfig;
+  }
+}
+
+/** The SCEP endpoints' variables (parsed by `loadScepConfig`), assembled into `config.scep`. */
+export const scepSettings = defineFeatureSettings({
+  key: 'scep',
+  variables: {},
+  families: {
+    owns: isScepVariable,
+    documented: [
+      { name: 'CERTCTL_SCEP_ENABLED', description: 'Serve one SCEP profile at /scep (legacy form).' },
+      { name: 'CERTCTL_SCEP_PROFILES', description: 'Comma-separated SCEP profiles, each served at /scep/<name>.' },
+      {
+        name: 'CERTCTL_SCEP_<FIELD>',
+        description: `Fields of the legacy profile: ${PROFILE_FIELDS.join(', ')} (see scep.md).`,
+      },
+      { name: 'CERTCTL_SCEP_PROFILE_<NAME>_<FIELD>', description: 'The same fields, per named profile.' },
+    ],
+  },
+  build: (_values, raw) => loadScepConfig(raw),
+});

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { parseCertificate, pemToDer } from '@certctl/pki';
-import { ConfigError } from '../../config/load-config.js';
+import { ConfigError } from '../../config/config-error.js';
 import type { ScepProfileConfig } from './scep-config.js';
 
 /** The registration authority of one SCEP profile: it decrypts requests and signs CertReps. */
