@@ -187,6 +187,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       rateLimiter,
       corsOrigins: config.http.corsOrigins,
       bodyLimit: config.http.maxBodyBytes,
+      connectionLimits: config.http.connections,
       logger,
       metrics,
       responseCheck: options.responseCheck,

@@ -14,6 +14,7 @@ import {
   toAcmeServerConfig,
 } from '../features/acme/acme-server-config.js';
 import type { ScepConfig } from '../features/scep/scep-config.js';
+import { type ConnectionLimits, HTTP_CONNECTION_VARIABLES, toConnectionLimits } from '../http/connection-limits.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -66,6 +67,7 @@ export const SERVER_VARIABLES = {
   CERTCTL_CA_ORDER_TIMEOUT: durationMs.default(24 * 3_600_000),
   CERTCTL_RENEWAL_CONCURRENCY: positiveInt.default(25),
   CERTCTL_AGENT_OFFLINE_AFTER: durationMs.default(300_000),
+  ...HTTP_CONNECTION_VARIABLES,
   ...NOTIFICATION_VARIABLES,
   ...ACME_SERVER_VARIABLES,
 } as const;
@@ -84,7 +86,12 @@ export interface ServerConfig {
     namedKeys: { name: string; key: string; role: 'admin' | 'operator' | 'viewer' | 'agent' }[];
     agentBootstrapToken?: string;
   };
-  http: { corsOrigins: string[]; rateLimit: { enabled: boolean; rps: number; burst: number }; maxBodyBytes: number };
+  http: {
+    corsOrigins: string[];
+    rateLimit: { enabled: boolean; rps: number; burst: number };
+    maxBodyBytes: number;
+    connections: ConnectionLimits;
+  };
   log: { level: (typeof LOG_LEVELS)[number]; format: 'json' | 'text' };
   configEncryptionKey?: string;
   connectorPackages: string[];
@@ -141,6 +148,7 @@ export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, stri
         burst: env.CERTCTL_RATE_LIMIT_BURST,
       },
       maxBodyBytes: env.CERTCTL_MAX_BODY_SIZE,
+      connections: toConnectionLimits(env),
     },
     log: { level: env.CERTCTL_LOG_LEVEL, format: env.CERTCTL_LOG_FORMAT },
     configEncryptionKey: env.CERTCTL_CONFIG_ENCRYPTION_KEY,
