@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { call } from '../../testing/api-fixtures.js';
+import { withSignatureUnusedBits } from '../../testing/csr-mutations.js';
 import { describeEachDialect } from '../../testing/each-dialect.js';
 import { createTestCa } from '../../testing/test-issuer.js';
 import { MESSAGE_TYPES } from './scep-attributes.js';
@@ -186,6 +187,26 @@ describeEachDialect('SCEP PKIOperation', (ctx) => {
     const big = await post(new Uint8Array(70_000));
     expect(big.statusCode).toBe(413);
     expect(await count()).toBe(before + issued);
+  });
+
+  it('refuses a CSR whose signature BIT STRING declares 4 unused bits with badMessageCheck', async () => {
+    const before = await count();
+    const device = await makeDevice('bits.example.com');
+    const { createCsr } = await import('@certctl/pki');
+    const csr = await createCsr({
+      keys: device.keys,
+      subject: { CN: 'bits.example.com' },
+      challengePassword: CHALLENGE,
+    });
+    const req = await buildPkiMessage({
+      device,
+      raCertPem: fx.raCertPem,
+      commonName: 'bits.example.com',
+      payload: withSignatureUnusedBits(csr.der, 4),
+    });
+    const rep = await readCertRep((await post(req.message)).rawPayload, fx.raCertPem, device);
+    expect(rep).toMatchObject({ pkiStatus: '2', failInfo: '1' });
+    expect(await count()).toBe(before);
   });
 
   it('any transactionID, messageType and senderNonce gets a signed FAILURE CertRep echoing them, or a 400; never a 5xx (fast-check)', async () => {
