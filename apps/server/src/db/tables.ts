@@ -266,8 +266,11 @@ export interface ApprovalsTable {
   jobId: string;
   profileId: string | null;
   requestedBy: string;
+  /** Stable principal id of the requester (null on rows from before principals were recorded). */
+  requestedByPrincipal: string | null;
   state: Generated<ApprovalState>;
   decidedBy: string | null;
+  decidedByPrincipal: string | null;
   decidedAt: Timestamp | null;
   note: Generated<string>;
   createdAt: CreatedAt;
