@@ -104,6 +104,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         pkiHttpBaseUrl: config.pkiHttp.publicUrl ?? baseUrl('http', config.server.host, config.pkiHttp.port),
       },
       notifierBaseUrl: config.notifications.dashboardUrl,
+      networkAllow: config.network.allow,
     });
     const issuers = createIssuerRuntimes(database.db, registry, cipher);
     const notifiers = createNotifierRuntimes(database.db, registry, cipher);
@@ -121,6 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       db: database.db,
       dialect: database.dialect,
       registry,
+      connectorNetwork: options.connectors.network(),
       issuers,
       notifiers,
       cipher,

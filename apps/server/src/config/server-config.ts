@@ -48,6 +48,8 @@ export const SERVER_VARIABLES = {
   CERTCTL_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   CERTCTL_CONFIG_ENCRYPTION_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
   CERTCTL_CONNECTORS: commaList.optional(),
+  /** Private hosts (`vault.corp`, `*.corp.example`) and CIDRs (`10.1.0.0/16`) the server's connectors may reach. */
+  CERTCTL_NETWORK_ALLOW: commaList.optional(),
   CERTCTL_APPROVAL_BYPASS: bool.default(false),
   CERTCTL_SCHEDULER_ENABLED: bool.default(true),
   CERTCTL_SCHEDULER_RENEWAL_CHECK_INTERVAL: durationMs.default(3_600_000),
@@ -95,6 +97,8 @@ export interface ServerConfig {
   log: { level: (typeof LOG_LEVELS)[number]; format: 'json' | 'text' };
   configEncryptionKey?: string;
   connectorPackages: string[];
+  /** Where the server's connectors may connect besides public addresses (`CERTCTL_NETWORK_ALLOW`). */
+  network: { allow: string[] };
   approvalBypass: boolean;
   scheduler: {
     enabled: boolean;
@@ -153,6 +157,7 @@ export function toServerConfig(env: ParsedEnv, connectorEnv: Record<string, stri
     log: { level: env.CERTCTL_LOG_LEVEL, format: env.CERTCTL_LOG_FORMAT },
     configEncryptionKey: env.CERTCTL_CONFIG_ENCRYPTION_KEY,
     connectorPackages: env.CERTCTL_CONNECTORS ?? [],
+    network: { allow: env.CERTCTL_NETWORK_ALLOW ?? [] },
     approvalBypass: env.CERTCTL_APPROVAL_BYPASS,
     scheduler: {
       enabled: env.CERTCTL_SCHEDULER_ENABLED,
