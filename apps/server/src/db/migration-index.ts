@@ -9,6 +9,7 @@ import * as m20261123T1523Notifications from '../features/notifications/migratio
 import * as m20261202T1628ScepIntune from '../features/scep/migrations/20261202T1628-scep-intune.js';
 import * as m20261203T0743TargetSecrets from '../features/agents/migrations/20261203T0743-target-secrets.js';
 import * as m20261207T1740ApprovalPrincipals from '../features/workflow/migrations/20261207T1740-approval-principals.js';
+import * as m20261207T1800IdempotencyKeys from '../features/issuance/migrations/20261207T1800-idempotency-keys.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261202T1628-scep-intune': m20261202T1628ScepIntune,
   '20261203T0743-target-secrets': m20261203T0743TargetSecrets,
   '20261207T1740-approval-principals': m20261207T1740ApprovalPrincipals,
+  '20261207T1800-idempotency-keys': m20261207T1800IdempotencyKeys,
 };

@@ -3,6 +3,7 @@ import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
 import type { ScepTables } from '../features/scep/scep-tables.js';
+import type { IdempotencyTables } from '../features/issuance/idempotency-tables.js';
 import type { CreatedAt, Json, JsonWithDefault, Timestamp, UpdatedAt } from './column-types.js';
 
 export type { DiscoveredCertificate, DiscoveryScan, DiscoveryStatus } from '../features/discovery/discovery-tables.js';
@@ -315,7 +316,7 @@ export interface AuditEventsTable {
 }
 
 /** Every table: the core schema here, and each feature's own tables. */
-export interface Database extends AcmeTables, DiscoveryTables, NotificationTables, ScepTables {
+export interface Database extends AcmeTables, DiscoveryTables, NotificationTables, ScepTables, IdempotencyTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;
