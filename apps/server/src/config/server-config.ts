@@ -64,7 +64,8 @@ export const SERVER_VARIABLES = {
   CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN: z.coerce.number().int().min(0).default(1000),
   CERTCTL_JOB_AWAITING_CSR_TIMEOUT: durationMs.default(24 * 3_600_000),
   CERTCTL_JOB_AWAITING_APPROVAL_TIMEOUT: durationMs.default(168 * 3_600_000),
-  CERTCTL_JOB_LEASE: durationMs.default(300_000),
+  // Renewed by a heartbeat while the job runs: short, so a dead replica's jobs move on within a minute.
+  CERTCTL_JOB_LEASE: durationMs.default(60_000),
   CERTCTL_JOB_MAX_ATTEMPTS: positiveInt.default(3),
   CERTCTL_CA_ORDER_TIMEOUT: durationMs.default(24 * 3_600_000),
   CERTCTL_RENEWAL_CONCURRENCY: positiveInt.default(25),
