@@ -50,6 +50,15 @@ describe('loadConfig', () => {
     expect(error.message).toBe('CERTCTL_API_KEYS_NAMED: two keys are named "ops"; key names must be unique');
   });
 
+  it('checks CERTCTL_NETWORK_ALLOW entries at start', () => {
+    expect(loadConfig({ CERTCTL_NETWORK_ALLOW: '10.1.0.0/16, vault.corp,*.corp.example' }).network.allow).toEqual([
+      '10.1.0.0/16',
+      'vault.corp',
+      '*.corp.example',
+    ]);
+    expect(configError({ CERTCTL_NETWORK_ALLOW: 'http://10.0.0.1/' }).variable).toBe('CERTCTL_NETWORK_ALLOW');
+  });
+
   it('names the malformed variable without echoing a secret value', () => {
     expect(configError({ CERTCTL_SERVER_PORT: 'eighty' }).message).toBe('CERTCTL_SERVER_PORT: expected a port number');
     expect(configError({ CERTCTL_SCHEDULER_RENEWAL_CHECK_INTERVAL: 'soon' }).variable).toBe(

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { createSsrfPolicy } from '@certctl/connector-utils';
 import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
 import type { EstConfig } from '../features/est/est-config.js';
@@ -49,7 +50,16 @@ export const SERVER_VARIABLES = {
   CERTCTL_CONFIG_ENCRYPTION_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
   CERTCTL_CONNECTORS: commaList.optional(),
   /** Private hosts (`vault.corp`, `*.corp.example`) and CIDRs (`10.1.0.0/16`) the server's connectors may reach. */
-  CERTCTL_NETWORK_ALLOW: commaList.optional(),
+  CERTCTL_NETWORK_ALLOW: commaList
+    .refine((entries) => {
+      try {
+        createSsrfPolicy({ allow: entries });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected host names (vault.corp, *.corp.example) and CIDRs (10.1.0.0/16) separated by commas')
+    .optional(),
   CERTCTL_APPROVAL_BYPASS: bool.default(false),
   CERTCTL_SCHEDULER_ENABLED: bool.default(true),
   CERTCTL_SCHEDULER_RENEWAL_CHECK_INTERVAL: durationMs.default(3_600_000),
