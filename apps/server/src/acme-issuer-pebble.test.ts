@@ -36,6 +36,8 @@ describeEachDialect('a server seeded with CERTCTL_ACME_DIRECTORY_URL issues from
         CERTCTL_ACME_HTTP_PORT: String(responderPort),
         CERTCTL_ACME_HTTP_BIND_ADDRESS: '127.0.0.1',
         CERTCTL_ACME_CA_BUNDLE_PATH: join(work, 'pebble-tls-ca.pem'),
+        // pebble listens on loopback: the operator's explicit allowance (the config alone cannot grant it).
+        CERTCTL_NETWORK_ALLOW: '127.0.0.1',
       },
     });
   });

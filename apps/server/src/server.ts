@@ -106,6 +106,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         pkiHttpBaseUrl: config.pkiHttp.publicUrl ?? baseUrl('http', config.server.host, config.pkiHttp.port),
       },
       notifierBaseUrl: config.notifications.dashboardUrl,
+      networkAllow: config.network.allow,
     });
     const issuers = createIssuerRuntimes(database.db, registry, cipher);
     const notifiers = createNotifierRuntimes(database.db, registry, cipher);
@@ -123,6 +124,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       db: database.db,
       dialect: database.dialect,
       registry,
+      connectorNetwork: options.connectors.network(),
       issuers,
       notifiers,
       cipher,
@@ -190,6 +192,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       userRateLimiter,
       corsOrigins: config.http.corsOrigins,
       bodyLimit: config.http.maxBodyBytes,
+      connectionLimits: config.http.connections,
       logger,
       metrics,
       responseCheck: options.responseCheck,

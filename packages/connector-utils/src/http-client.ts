@@ -16,7 +16,8 @@ import { createMtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 import { fullJitterDelay, parseRetryAfter } from './retry-backoff.js';
 import { redactValues, sensitiveHeaderValues } from './secret-redaction.js';
 import { createSsrfAgent } from './ssrf-agent.js';
-import { createSsrfPolicy, type SsrfPolicy } from './ssrf-policy.js';
+import type { SsrfPolicy } from './ssrf-policy.js';
+import { ssrfPolicyForNetwork } from './config-urls.js';
 import { systemClock } from './system-clock.js';
 
 export interface RetryOptions {
@@ -304,14 +305,7 @@ function chooseTransport(options: HttpClientOptions): {
   ownDispatcher: Dispatcher | undefined;
 } {
   const network = options.context?.network;
-  const policy =
-    options.ssrfPolicy ??
-    createSsrfPolicy({
-      connector: options.connector,
-      ...(network?.allow && { allow: network.allow }),
-      allowPrivate: network?.allowPrivate ?? false,
-      allowLoopback: network?.allowLoopback ?? false,
-    });
+  const policy = options.ssrfPolicy ?? ssrfPolicyForNetwork(network, options.connector);
   const ca = options.ca ? [options.ca].flat() : network?.ca?.length ? [...rootCertificates, ...network.ca] : undefined;
   let ownDispatcher: Dispatcher | undefined;
   if (!options.dispatcher) {

@@ -111,6 +111,14 @@ export {
   postDeployVerifySchema,
   resolvePostDeployVerify,
 } from './post-deploy-verify.js';
+export {
+  type ConfigAddress,
+  configAddresses,
+  type RefusedAddress,
+  refusedConfigAddresses,
+  refusedConfigAddressesResolved,
+  ssrfPolicyForNetwork,
+} from './config-urls.js';
 export { fullJitterDelay, parseRetryAfter } from './retry-backoff.js';
 export { createSsrfAgent, createSsrfConnector, type SsrfAgentOptions, type SsrfConnectOptions } from './ssrf-agent.js';
 export {

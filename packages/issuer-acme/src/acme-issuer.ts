@@ -22,7 +22,7 @@ import {
   UnsupportedOperationError,
   VendorApiError,
 } from '@certctl/core';
-import { createDeadlineSignal, createHttpClient, createSsrfPolicy, type HttpClient } from '@certctl/connector-utils';
+import { createDeadlineSignal, createHttpClient, type HttpClient } from '@certctl/connector-utils';
 import { ariCertificateId, derToPem, parseCertificate, parseCsr, splitPemBundle } from '@certctl/pki';
 import { loadAccount, newAccountKeyPem, saveAccount, type StoredAccount } from './acme-account.js';
 import type { AcmeIssuerConfig } from './acme-config.js';
@@ -85,10 +85,6 @@ function identifiersFor(request: IssueRequest): AcmeIdentifier[] {
   return identifiers;
 }
 
-function hostOf(url: string): string {
-  return new URL(url).hostname.replace(/^\[|\]$/g, '');
-}
-
 export function createAcmeIssuer(
   config: AcmeIssuerConfig,
   ctx: ConnectorContext,
@@ -134,12 +130,12 @@ export function createAcmeIssuer(
           ],
         });
       }
-      // The operator named this CA's host explicitly, so it may be private or loopback; every other
-      // address (URLs the CA hands back) still obeys the strict policy.
+      // A private ACME CA is trusted for TLS here, but reached under the app's network policy like
+      // every other host: a config never widens where the connector may connect (the operator allows
+      // a private CA's host in the app, e.g. CERTCTL_NETWORK_ALLOW on the server).
       return createHttpClient({
         connector: CONNECTOR,
         context: ctx,
-        ssrfPolicy: createSsrfPolicy({ connector: CONNECTOR, allow: [hostOf(config.directory_url)] }),
         ca,
         timeoutMs: requestTimeoutMs,
         retries,

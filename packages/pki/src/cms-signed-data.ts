@@ -77,6 +77,11 @@ export function printableStringValue(text: string): Uint8Array {
   return tlv(TAG.printableString, Buffer.from(text, 'latin1'));
 }
 
+/** DER UTF8String (a SCEP transactionID a PrintableString cannot hold, echoed as the client sent it). */
+export function utf8StringValue(text: string): Uint8Array {
+  return tlv(TAG.utf8String, Buffer.from(text, 'utf8'));
+}
+
 /** DER OCTET STRING (SCEP senderNonce, recipientNonce). */
 export function octetStringValue(bytes: Uint8Array): Uint8Array {
   return octetString(bytes);

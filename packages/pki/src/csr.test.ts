@@ -1,6 +1,7 @@
 import { MalformedInputError } from '@certctl/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readDer } from './asn1-der.js';
 import { createCsr, parseCsr, verifyCsrSignature } from './csr.js';
 import { UPN_OTHER_NAME_OID, userPrincipalNames } from './general-names.js';
 import { generateKeyPair, type KeyAlgorithmName } from './keys.js';
@@ -176,6 +177,28 @@ describe('csr', () => {
       expect(parseCsr(flipped).commonName).toBe('sig.example.test');
       expect(await verifyCsrSignature(flipped)).toBe(false);
       expect(await verifyCsrSignature(parseCsr(flipped).der)).toBe(false);
+    },
+  );
+
+  it.each<KeyAlgorithmName>(['ecdsa-p256', 'rsa-2048', 'ed25519'])(
+    'refuses a %s CSR whose signature BIT STRING declares unused bits, as openssl req -verify does',
+    async (algorithm) => {
+      const csr = await createCsr({ keys: await generateKeyPair({ algorithm }), subject: { CN: 'bits.example.test' } });
+      const [, , signature] = readDer(csr.der).children();
+      const bad = csr.der.slice();
+      bad[csr.der.length - signature!.value.length] = 4;
+      expect(readDer(bad).children()[2]!.value[0]).toBe(4);
+      expect(parseCsr(bad).commonName).toBe('bits.example.test');
+      expect(await verifyCsrSignature(bad)).toBe(false);
+      const files = { 'good.csr': csr.pem, 'bad.der': bad };
+      const good = await runOpenssl(['req', '-in', 'good.csr', '-verify', '-noout'], { files, check: false });
+      expect(good.exitCode, good.stderr).toBe(0);
+      const refused = await runOpenssl(['req', '-inform', 'DER', '-in', 'bad.der', '-verify', '-noout'], {
+        files,
+        check: false,
+      });
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toContain('invalid bit string bits left');
     },
   );
 

@@ -205,19 +205,23 @@ function readCsrSignatureParts(der: Uint8Array): {
 /**
  * Whether the CSR is signed by the key it carries (proof of possession). Malformed input throws
  * MalformedInputError; a well-formed CSR with a bad or unsupported signature resolves to false.
- * ECDSA (SHA-256/384/512), RSA PKCS#1 v1.5 (SHA-256/384/512) and Ed25519 verify with node:crypto
- * over the DER walked once; other algorithms (RSA-PSS, SHA-1, Ed448 ...) go through @peculiar/x509.
+ * The CSR is first walked strictly (exact field count, a signature BIT STRING with no unused bits):
+ * what that walk refuses resolves to false, whatever the algorithm. ECDSA (SHA-256/384/512), RSA
+ * PKCS#1 v1.5 (SHA-256/384/512) and Ed25519 then verify with node:crypto; other algorithms
+ * (RSA-PSS, SHA-1, Ed448 ...) go through @peculiar/x509.
  */
 export async function verifyCsrSignature(input: string | Uint8Array | ArrayBuffer): Promise<boolean> {
   const der = input instanceof Uint8Array && parsedDers.has(input) ? input : parseCsr(input).der;
-  let parts: ReturnType<typeof readCsrSignatureParts> | undefined;
+  let parts: ReturnType<typeof readCsrSignatureParts>;
   try {
     parts = readCsrSignatureParts(der);
   } catch {
-    // parseCsr accepted it: leave the verdict to the general verifier below.
+    // The strict walk is the only way in: what it refuses (a signature BIT STRING with unused bits,
+    // which `openssl req -verify` refuses too) must not reach a more lenient verifier.
+    return false;
   }
-  const fast = parts ? FAST_SIGNATURE_ALGORITHMS[parts.algorithmOid] : undefined;
-  if (parts && fast && !(fast.keyType === 'ed25519' && parts.hasParameters)) {
+  const fast = FAST_SIGNATURE_ALGORITHMS[parts.algorithmOid];
+  if (fast && !(fast.keyType === 'ed25519' && parts.hasParameters)) {
     try {
       const key = createPublicKey({
         key: Buffer.from(parts.spki.buffer, parts.spki.byteOffset, parts.spki.byteLength),

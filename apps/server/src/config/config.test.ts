@@ -44,6 +44,21 @@ describe('loadConfig', () => {
     expect(config.connectorEnv).toEqual({ CERTCTL_VAULT_ADDR: 'https://vault' });
   });
 
+  it('refuses two API keys with the same name, without echoing either key', () => {
+    const error = configError({ CERTCTL_API_KEYS_NAMED: 'ops:0123456789abcdef:admin,ops:fedcba9876543210' });
+    expect(error.variable).toBe('CERTCTL_API_KEYS_NAMED');
+    expect(error.message).toBe('CERTCTL_API_KEYS_NAMED: two keys are named "ops"; key names must be unique');
+  });
+
+  it('checks CERTCTL_NETWORK_ALLOW entries at start', () => {
+    expect(loadConfig({ CERTCTL_NETWORK_ALLOW: '10.1.0.0/16, vault.corp,*.corp.example' }).network.allow).toEqual([
+      '10.1.0.0/16',
+      'vault.corp',
+      '*.corp.example',
+    ]);
+    expect(configError({ CERTCTL_NETWORK_ALLOW: 'http://10.0.0.1/' }).variable).toBe('CERTCTL_NETWORK_ALLOW');
+  });
+
   it('names the malformed variable without echoing a secret value', () => {
     expect(configError({ CERTCTL_SERVER_PORT: 'eighty' }).message).toBe('CERTCTL_SERVER_PORT: expected a port number');
     expect(configError({ CERTCTL_SCHEDULER_RENEWAL_CHECK_INTERVAL: 'soon' }).variable).toBe(

@@ -38,6 +38,11 @@ export const namedApiKeys = z.string().transform((value, ctx) => {
       ctx.addIssue({ code: 'custom', message: `the key named "${name}" is shorter than 16 characters` });
       return z.NEVER;
     }
+    // Names identify who acted (audit, approvals): two keys with one name would be one person twice.
+    if (keys.some((k) => k.name === name)) {
+      ctx.addIssue({ code: 'custom', message: `two keys are named "${name}"; key names must be unique` });
+      return z.NEVER;
+    }
     keys.push({ name, key, role: role as Role });
   }
   return keys;

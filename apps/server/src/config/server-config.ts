@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
+import { createSsrfPolicy } from '@certctl/connector-utils';
 import { z } from 'zod';
 import { bool, commaList, durationMs, httpUrl, port, positiveInt } from './env-values.js';
 import { namedApiKeys } from './named-api-keys.js';
 import type { FeatureConfigs } from './feature-settings.js';
+import { type ConnectionLimits, HTTP_CONNECTION_VARIABLES, toConnectionLimits } from '../http/connection-limits.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -68,6 +70,17 @@ export const SERVER_VARIABLES = {
     .optional()
     .describe('Key that encrypts connector secrets at rest (default: a generated key file in the data directory).'),
   CERTCTL_CONNECTORS: commaList.optional().describe('Comma-separated extra connector packages to load.'),
+  CERTCTL_NETWORK_ALLOW: commaList
+    .refine((entries) => {
+      try {
+        createSsrfPolicy({ allow: entries });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected host names (vault.corp, *.corp.example) and CIDRs (10.1.0.0/16) separated by commas')
+    .optional()
+    .describe("Private hosts (vault.corp, *.corp.example) and CIDRs (10.1.0.0/16) the server's connectors may reach."),
   CERTCTL_APPROVAL_BYPASS: bool
     .default(false)
     .describe('Approve every issuance that needs approval automatically (development only).'),
@@ -101,13 +114,17 @@ export const SERVER_VARIABLES = {
   CERTCTL_JOB_AWAITING_APPROVAL_TIMEOUT: durationMs
     .default(168 * 3_600_000)
     .describe('How long a job waits for approval.'),
-  CERTCTL_JOB_LEASE: durationMs.default(300_000).describe('How long a claimed job stays claimed without progress.'),
+  // Renewed by a heartbeat while the job runs: short, so a dead replica's jobs move on within a minute.
+  CERTCTL_JOB_LEASE: durationMs
+    .default(60_000)
+    .describe('How long a claimed job stays claimed unless its holder renews it (renewed while the job runs).'),
   CERTCTL_JOB_MAX_ATTEMPTS: positiveInt.default(3).describe('Attempts of a job before it fails for good.'),
   CERTCTL_CA_ORDER_TIMEOUT: durationMs
     .default(24 * 3_600_000)
     .describe('How long an order waits on an asynchronous CA.'),
   CERTCTL_RENEWAL_CONCURRENCY: positiveInt.default(25).describe('Jobs processed at once.'),
   CERTCTL_AGENT_OFFLINE_AFTER: durationMs.default(300_000).describe('Silence after which an agent is offline.'),
+  ...HTTP_CONNECTION_VARIABLES,
 } as const;
 
 export type ServerVariable = keyof typeof SERVER_VARIABLES;
@@ -130,10 +147,13 @@ export interface CoreServerConfig {
     /** `rps`/`burst`: per client address (failed authentication) and, unless `perUser` says otherwise, per API key. */
     rateLimit: { enabled: boolean; rps: number; burst: number; perUser: { rps: number; burst: number } };
     maxBodyBytes: number;
+    connections: ConnectionLimits;
   };
   log: { level: (typeof LOG_LEVELS)[number]; format: 'json' | 'text' };
   configEncryptionKey?: string;
   connectorPackages: string[];
+  /** Where the server's connectors may connect besides public addresses (`CERTCTL_NETWORK_ALLOW`). */
+  network: { allow: string[] };
   approvalBypass: boolean;
   scheduler: {
     enabled: boolean;
@@ -194,10 +214,12 @@ export function toCoreConfig(
         },
       },
       maxBodyBytes: env.CERTCTL_MAX_BODY_SIZE,
+      connections: toConnectionLimits(env),
     },
     log: { level: env.CERTCTL_LOG_LEVEL, format: env.CERTCTL_LOG_FORMAT },
     configEncryptionKey: env.CERTCTL_CONFIG_ENCRYPTION_KEY,
     connectorPackages: env.CERTCTL_CONNECTORS ?? [],
+    network: { allow: env.CERTCTL_NETWORK_ALLOW ?? [] },
     approvalBypass: env.CERTCTL_APPROVAL_BYPASS,
     scheduler: {
       enabled: env.CERTCTL_SCHEDULER_ENABLED,

@@ -21,6 +21,8 @@ export interface RegistryDependencies {
    * notificationLink appends `/certificates/<id>`); default `environment.publicBaseUrl`.
    */
   notifierBaseUrl?: string;
+  /** `CERTCTL_NETWORK_ALLOW`: private hosts and CIDRs the operator lets connectors reach. */
+  networkAllow?: readonly string[];
 }
 
 export interface ServerRegistry {
@@ -29,6 +31,8 @@ export interface ServerRegistry {
   attach(deps: RegistryDependencies): void;
   /** Aborts every instance's `ctx.signal`. */
   abortAll(): void;
+  /** The `ctx.network` connectors get: the test hook's, or the strict policy plus the operator's allow-list. */
+  network(): ConnectorNetwork;
 }
 
 export interface ServerRegistryOptions {
@@ -44,6 +48,11 @@ export interface ServerRegistryOptions {
 export function createServerRegistry(logger: ConnectorLogger, options: ServerRegistryOptions = {}): ServerRegistry {
   let deps: RegistryDependencies | undefined;
   const shutdown = new AbortController();
+  const network = (): ConnectorNetwork => {
+    const operatorAllow = deps?.networkAllow ?? [];
+    const base = options.network ?? {};
+    return operatorAllow.length > 0 ? { ...base, allow: [...(base.allow ?? []), ...operatorAllow] } : base;
+  };
   const registry = createRegistry({
     logger,
     async createContext({ kind, id, instanceId, logger: connectorLogger }) {
@@ -51,7 +60,7 @@ export function createServerRegistry(logger: ConnectorLogger, options: ServerReg
       return createConnectorContext({
         connector: `${kind}-${id}`,
         logger: connectorLogger,
-        ...(options.network && { network: options.network }),
+        network: network(),
         signal: shutdown.signal,
         metrics: deps.metrics.forConnector(`${kind}-${id}`),
         secrets: createDatabaseSecretStore(deps.db, deps.cipher, instanceId),
@@ -71,5 +80,6 @@ export function createServerRegistry(logger: ConnectorLogger, options: ServerReg
     abortAll() {
       shutdown.abort(new Error('server shutting down'));
     },
+    network,
   };
 }

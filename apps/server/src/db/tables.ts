@@ -7,6 +7,7 @@ import type { HealthCheckTables } from '../features/health-checks/health-check-t
 import type { NetworkScanTables } from '../features/network-scan/network-scan-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
 import type { ScepTables } from '../features/scep/scep-tables.js';
+import type { IdempotencyTables } from '../features/issuance/idempotency-tables.js';
 import type { CreatedAt, Json, JsonWithDefault, Timestamp, UpdatedAt } from './column-types.js';
 
 export type { DiscoveredCertificate, DiscoveryScan, DiscoveryStatus } from '../features/discovery/discovery-tables.js';
@@ -270,8 +271,11 @@ export interface ApprovalsTable {
   jobId: string;
   profileId: string | null;
   requestedBy: string;
+  /** Stable principal id of the requester (null on rows from before principals were recorded). */
+  requestedByPrincipal: string | null;
   state: Generated<ApprovalState>;
   decidedBy: string | null;
+  decidedByPrincipal: string | null;
   decidedAt: Timestamp | null;
   note: Generated<string>;
   createdAt: CreatedAt;
@@ -322,6 +326,7 @@ export interface Database
     CloudDiscoveryTables,
     DiscoveryTables,
     HealthCheckTables,
+    IdempotencyTables,
     NetworkScanTables,
     NotificationTables,
     ScepTables {

@@ -41,6 +41,7 @@ export function createAuthenticator(options: {
       if (!key) throw new ServiceError(401, 'unauthorized', 'invalid or revoked API key');
       const actor: Actor = {
         name: key.name,
+        principalId: key.principalId,
         type: key.role === 'agent' ? 'agent' : 'user',
         role: key.role,
         agentId: key.agentId,

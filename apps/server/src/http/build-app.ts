@@ -3,6 +3,13 @@ import { randomBytes } from 'node:crypto';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Authenticator } from './authentication.js';
+import {
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  capConnectionsPerAddress,
+  fastifyServerOptions,
+  nodeServerOptions,
+} from './connection-limits.js';
 import { ServiceError } from '../shared/service-errors.js';
 import { handleError, sendError, writeClientError } from './http-errors.js';
 import { jsonProblem, urlProblem } from './input-limits.js';
@@ -21,6 +28,8 @@ export interface HttpAppOptions {
   userRateLimiter?: RateLimiter;
   corsOrigins: readonly string[];
   bodyLimit: number;
+  /** Timeouts, keep-alive and per-address connection limits (default: the documented defaults). */
+  connectionLimits?: ConnectionLimits;
   logger: ServerLogger;
   metrics?: ServerMetrics;
   /** requestCert: ask for (but do not require) a client certificate; EST verifies it per request. */
@@ -77,9 +86,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     idSequence = (idSequence + 1) % Number.MAX_SAFE_INTEGER;
     return `${idPrefix}${idSequence.toString(36)}`;
   };
-  const serverOptions: FastifyServerOptions & { https?: unknown } = {
+  const limits = options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
+  const serverOptions: FastifyServerOptions & { https?: unknown; http?: unknown } = {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
+    ...fastifyServerOptions(limits),
     requestIdHeader: false,
     // Ids are at most 128 characters (a longer path segment is a 414 in the envelope, see onRequest).
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -93,8 +104,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       if (typeof incoming === 'string' && REQUEST_ID.test(incoming)) return incoming;
       return nextId();
     },
+    ...(options.tls ? {} : { http: nodeServerOptions(limits) }),
     ...(options.tls && {
       https: {
+        ...nodeServerOptions(limits),
         cert: options.tls.cert,
         key: options.tls.key,
         minVersion: 'TLSv1.2',
@@ -103,6 +116,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     }),
   };
   const app = Fastify(serverOptions as FastifyServerOptions) as unknown as FastifyInstance;
+  capConnectionsPerAddress(app.server, limits.maxConnectionsPerIp);
   const served: string[] = [];
   SERVED.set(app, served);
   // fastify adds a HEAD route beside every GET; only HEAD routes declared by a spec count as served.

@@ -35,6 +35,18 @@ export async function claimJobs(
   return rows.rows;
 }
 
+/**
+ * Extends the leases this replica still holds on `jobIds` (a heartbeat while they run), so a lease
+ * can be short: a replica that dies (kill -9) stops renewing, and another takes its jobs over once
+ * the short lease runs out instead of after the longest job could take.
+ */
+export async function renewLeases(db: Executor, replicaId: string, leaseMs: number, jobIds: readonly string[]) {
+  if (jobIds.length === 0) return;
+  await sql`
+    UPDATE jobs SET lease_expires_at = now() + ${`${leaseMs} milliseconds`}::interval
+    WHERE id IN (${sql.join([...jobIds])}) AND lease_owner = ${replicaId} AND status = 'running'`.execute(db);
+}
+
 export class LeaseLostError extends Error {
   constructor(jobId: string) {
     super(`job ${jobId} is no longer leased by this replica`);

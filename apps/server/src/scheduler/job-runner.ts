@@ -1,5 +1,5 @@
 import type { Job } from '../db/tables.js';
-import { claimJobs } from './job-queue.js';
+import { claimJobs, renewLeases } from './job-queue.js';
 import type { ServiceDeps } from '../shared/service-deps.js';
 
 /** Runs one claimed job to its next state and says how it ended (a metric label). */
@@ -29,7 +29,22 @@ export function createJobRunner(deps: ServiceDeps, options: { concurrency: numbe
       if (stopped) return total;
       const jobs = await claimJobs(deps.db, deps.replicaId, deps.settings.jobLeaseMs, options.concurrency);
       if (jobs.length === 0) return total;
-      const outcomes = await Promise.all(jobs.map((job) => options.execute(job)));
+      // Heartbeat: renew the leases of the running jobs three times per lease until they finish.
+      const ids = jobs.map((job) => job.id);
+      const heartbeat = setInterval(
+        () =>
+          renewLeases(deps.db, deps.replicaId, deps.settings.jobLeaseMs, ids).catch((error: unknown) =>
+            deps.logger.warn({ err: error }, 'job lease renewal failed'),
+          ),
+        Math.max(50, Math.floor(deps.settings.jobLeaseMs / 3)),
+      );
+      heartbeat.unref?.();
+      let outcomes: string[];
+      try {
+        outcomes = await Promise.all(jobs.map((job) => options.execute(job)));
+      } finally {
+        clearInterval(heartbeat);
+      }
       for (const [i, job] of jobs.entries()) deps.metrics.jobsProcessed.inc({ type: job.type, outcome: outcomes[i]! });
       total += jobs.length;
     }

@@ -21,6 +21,8 @@ export interface ResolvedKey {
   role: RoleName;
   agentId?: string;
   keyId?: string;
+  /** Stable id of the key's holder: `env-key:<name>` (names are unique in the env) or `api-key:<id>`. */
+  principalId: string;
 }
 
 /** Keys from CERTCTL_API_KEYS_NAMED, hashed at start; looked up by constant-time comparison of hashes. */
@@ -30,7 +32,9 @@ export function createEnvKeyRing(keys: readonly { name: string; key: string; rol
     const candidate = Buffer.from(hashApiKey(presented), 'hex');
     let found: ResolvedKey | undefined;
     // Compare against every key so timing does not reveal which one matched.
-    for (const k of hashed) if (timingSafeEqual(k.hash, candidate) && !found) found = { name: k.name, role: k.role };
+    for (const k of hashed)
+      if (timingSafeEqual(k.hash, candidate) && !found)
+        found = { name: k.name, role: k.role, principalId: `env-key:${k.name}` };
     return found;
   };
 }
@@ -45,7 +49,13 @@ export async function resolveStoredKey(db: Executor, presented: string): Promise
     .executeTakeFirst();
   if (!row || !timingSafeEqual(Buffer.from(row.keyHash, 'hex'), Buffer.from(hashApiKey(presented), 'hex')))
     return undefined;
-  return { name: row.name, role: row.role, agentId: row.agentId ?? undefined, keyId: row.id };
+  return {
+    name: row.name,
+    role: row.role,
+    agentId: row.agentId ?? undefined,
+    keyId: row.id,
+    principalId: `api-key:${row.id}`,
+  };
 }
 
 export type ApiKeyView = Omit<ApiKey, 'keyHash'>;

@@ -1,4 +1,10 @@
 import { ConnectorError, type ConnectorKind, REDACTED } from '@certctl/core';
+import {
+  type RefusedAddress,
+  refusedConfigAddresses,
+  refusedConfigAddressesResolved,
+  ssrfPolicyForNetwork,
+} from '@certctl/connector-utils';
 import type { z } from 'zod';
 import type { ServiceDeps } from './service-deps.js';
 import { invalid, ServiceError } from './service-errors.js';
@@ -31,6 +37,44 @@ export function validateConnectorConfig(
     throw error;
   }
   return deps.registry.get(kind, type).configSchema;
+}
+
+function unreachable(refused: RefusedAddress[]): ServiceError {
+  return new ServiceError(
+    400,
+    'invalid_config',
+    `config points at addresses the server may not connect to (${refused
+      .map((r) => `${r.path}: ${r.message}`)
+      .join('; ')}); an operator can allow private hosts or ranges with CERTCTL_NETWORK_ALLOW`,
+    refused,
+  );
+}
+
+/**
+ * Refuses a config of a connector the server runs (issuer, notifier) whose URLs the server's network
+ * policy would refuse at connect time: cloud metadata and link-local addresses always, loopback and
+ * private ones unless the operator allowed them. Literal addresses in any notation, without DNS.
+ */
+export function assertConfigReachable(
+  deps: Pick<ServiceDeps, 'connectorNetwork'>,
+  kind: ConnectorKind,
+  type: string,
+  config: unknown,
+): void {
+  const refused = refusedConfigAddresses(config, ssrfPolicyForNetwork(deps.connectorNetwork, `${kind}-${type}`));
+  if (refused.length > 0) throw unreachable(refused);
+}
+
+/** The same check with names resolved, before a connection test; answers the refusal as text, or undefined. */
+export async function unreachableConfigProblem(
+  deps: Pick<ServiceDeps, 'connectorNetwork'>,
+  kind: ConnectorKind,
+  type: string,
+  config: unknown,
+): Promise<string | undefined> {
+  const policy = ssrfPolicyForNetwork(deps.connectorNetwork, `${kind}-${type}`);
+  const refused = await refusedConfigAddressesResolved(config, policy);
+  return refused.length > 0 ? unreachable(refused).message : undefined;
 }
 
 /**

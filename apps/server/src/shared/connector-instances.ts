@@ -4,7 +4,13 @@ import { newId } from '../db/ids.js';
 import type { Issuer } from '../db/tables.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.js';
-import { assertNoRedactedPlaceholders, keepRedactedSecrets, validateConnectorConfig } from './connector-config.js';
+import {
+  assertConfigReachable,
+  assertNoRedactedPlaceholders,
+  keepRedactedSecrets,
+  unreachableConfigProblem,
+  validateConnectorConfig,
+} from './connector-config.js';
 import { offsetOf, type PageRequest, type PageResult } from './pagination.js';
 import type { ServiceDeps } from './service-deps.js';
 import { invalid, notFound } from './service-errors.js';
@@ -94,6 +100,7 @@ export async function createInstance(
 ): Promise<InstanceView> {
   const schema = validateConnectorConfig(deps, kind, input.type, input.config);
   assertNoRedactedPlaceholders(secretPaths(schema), input.config);
+  assertConfigReachable(deps, kind, input.type, input.config);
   const id = input.id ?? newId(kind);
   const created = await inTransaction(deps, async (trx) => {
     const inserted = await trx
@@ -130,6 +137,7 @@ export async function updateInstance(
     const merged = keepRedactedSecrets(secretPaths(schema), input.config, previous);
     validateConnectorConfig(deps, kind, existing.type, merged);
     assertNoRedactedPlaceholders(secretPaths(schema), merged);
+    assertConfigReachable(deps, kind, existing.type, merged);
     storedConfig = JSON.stringify(encryptSecrets(schema, merged, deps.cipher, id, kind));
   }
   const updated = await inTransaction(deps, async (trx) => {
@@ -172,10 +180,18 @@ export async function testInstance(
   id: string,
   probe: () => Promise<string>,
 ): Promise<InstanceTestResult> {
-  await instanceRow(deps, kind, id);
+  const row = await instanceRow(deps, kind, id);
   let result: InstanceTestResult;
   try {
-    result = { ok: true, detail: await probe() };
+    const problem = deps.registry.has(kind, row.type)
+      ? await unreachableConfigProblem(
+          deps,
+          kind,
+          row.type,
+          decryptSecrets(deps.registry.get(kind, row.type).configSchema, row.config, deps.cipher, id, kind),
+        )
+      : undefined;
+    result = problem ? { ok: false, detail: problem } : { ok: true, detail: await probe() };
   } catch (error) {
     result = { ok: false, detail: error instanceof Error ? error.message : String(error) };
   }

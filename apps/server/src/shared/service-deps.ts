@@ -1,4 +1,4 @@
-import type { ConnectorRegistry } from '@certctl/core';
+import type { ConnectorNetwork, ConnectorRegistry } from '@certctl/core';
 import type { Kysely } from 'kysely';
 import type { ConfigCipher } from '../connectors/config-cipher.js';
 import type { IssuerRuntimes } from '../connectors/issuer-runtimes.js';
@@ -31,6 +31,8 @@ export interface ServiceDeps {
   db: Kysely<Database>;
   dialect: DialectName;
   registry: ConnectorRegistry;
+  /** Where the server's connectors may connect (`ctx.network`): also what a saved config is checked against. */
+  connectorNetwork: ConnectorNetwork;
   issuers: IssuerRuntimes;
   notifiers: NotifierRuntimes;
   cipher: ConfigCipher;

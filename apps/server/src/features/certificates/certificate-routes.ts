@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idempotent } from '../../http/idempotency.js';
 import {
   archiveCertificate,
   exportPem,
@@ -122,10 +123,21 @@ export function certificateRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       access: 'operator',
       body: certificateBody,
       responses: { 201: { description: 'Created', schema: certificateSchema.extend({ job: jobSchema.optional() }) } },
-      handler: async ({ actor, body }) => {
-        const created = await createCertificate(deps, actor, fromWire(body));
-        return { ...created.certificate, job: created.job ? jobView(created.job) : undefined };
-      },
+      // A client whose request was cut off retries with the same Idempotency-Key and gets the same answer.
+      handler: ({ actor, body, request, reply }) =>
+        idempotent({
+          deps,
+          actor,
+          request,
+          reply,
+          operation: 'createCertificate',
+          body,
+          status: 201,
+          run: async () => {
+            const created = await createCertificate(deps, actor, fromWire(body));
+            return { ...created.certificate, job: created.job ? jobView(created.job) : undefined };
+          },
+        }),
     }),
     defineRoute({
       method: 'GET',

@@ -6,6 +6,7 @@ import { EstError } from './est-error.js';
 import { certsOnlyBody, multipartMixed, readCsrBody } from './est-wire.js';
 import { buildCsrAttrs, oidDer } from './est-csr-attrs.js';
 import { execFileSync } from 'node:child_process';
+import { withSignatureUnusedBits } from '../../testing/csr-mutations.js';
 
 let csrDer: Uint8Array;
 
@@ -45,6 +46,12 @@ describe('EST request body parsing (PKCS#10)', () => {
     await expect(readCsrBody(Buffer.from(tampered.toString('base64')))).rejects.toThrow(
       /signature does not verify|not a valid PKCS#10/,
     );
+  });
+
+  it('refuses a CSR whose signature BIT STRING declares 4 unused bits with a 400 (openssl req -verify refuses it too)', async () => {
+    const bad = withSignatureUnusedBits(csrDer, 4);
+    await expect(readCsrBody(Buffer.from(Buffer.from(bad).toString('base64')))).rejects.toMatchObject({ status: 400 });
+    await expect(readCsrBody(bad)).rejects.toThrow(/signature does not verify/);
   });
 
   it('any byte string is either a valid CSR or a 400 (fast-check)', async () => {

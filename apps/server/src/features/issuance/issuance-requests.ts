@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/open-database.js';
 import { newId } from '../../db/ids.js';
 import type { Certificate, CertificateProfile, Job, JobStatus } from '../../db/tables.js';
-import type { Actor } from '../../shared/actor.js';
+import { type Actor, principalOf } from '../../shared/actor.js';
 import { recordAudit } from '../../shared/audit.js';
 import { canIssue } from '../certificates/certificate-status.js';
 import {
@@ -116,9 +116,11 @@ export async function requestIssuance(
         jobId,
         profileId: profile?.id ?? null,
         requestedBy: actor.name,
+        requestedByPrincipal: principalOf(actor),
         ...(bypass && {
           state: 'approved' as const,
           decidedBy: 'system-bypass',
+          decidedByPrincipal: 'system:system-bypass',
           decidedAt: deps.now(),
           note: 'CERTCTL_APPROVAL_BYPASS',
         }),

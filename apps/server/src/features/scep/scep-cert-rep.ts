@@ -7,6 +7,7 @@ import {
   octetStringValue,
   printableStringValue,
   signSignedData,
+  utf8StringValue,
 } from '@certctl/pki';
 import { FAIL_INFO, type FailInfoName, MESSAGE_TYPES, PKI_STATUS, SCEP_OIDS } from './scep-attributes.js';
 import type { ScepEnvelopeHeader } from './scep-message.js';
@@ -14,9 +15,22 @@ import type { ScepRa } from './scep-ra.js';
 
 const text = (oid: string, value: string): CmsAttribute => ({ oid, values: [printableStringValue(value)] });
 
+/** The characters DER allows in a PrintableString. */
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
+/**
+ * The transactionID echoed back. RFC 8894 says PrintableString, but clients send UTF8String and
+ * IA5String too, with characters such as `_` or `*`: those come back as a UTF8String, so that the
+ * reply can always be built (a throw here turned a refusal into a 5xx).
+ */
+const transactionIdAttribute = (value: string): CmsAttribute => ({
+  oid: SCEP_OIDS.transactionId,
+  values: [PRINTABLE.test(value) ? printableStringValue(value) : utf8StringValue(value)],
+});
+
 function replyAttributes(request: ScepEnvelopeHeader, status: number): CmsAttribute[] {
   return [
-    text(SCEP_OIDS.transactionId, request.transactionId),
+    transactionIdAttribute(request.transactionId),
     text(SCEP_OIDS.messageType, String(MESSAGE_TYPES.certRep)),
     text(SCEP_OIDS.pkiStatus, String(status)),
     { oid: SCEP_OIDS.senderNonce, values: [octetStringValue(randomBytes(16))] },

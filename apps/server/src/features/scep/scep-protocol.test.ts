@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { call } from '../../testing/api-fixtures.js';
+import { withSignatureUnusedBits } from '../../testing/csr-mutations.js';
 import { describeEachDialect } from '../../testing/each-dialect.js';
 import { createTestCa } from '../../testing/test-issuer.js';
 import { MESSAGE_TYPES } from './scep-attributes.js';
@@ -186,6 +187,97 @@ describeEachDialect('SCEP PKIOperation', (ctx) => {
     const big = await post(new Uint8Array(70_000));
     expect(big.statusCode).toBe(413);
     expect(await count()).toBe(before + issued);
+  });
+
+  it('refuses a CSR whose signature BIT STRING declares 4 unused bits with badMessageCheck', async () => {
+    const before = await count();
+    const device = await makeDevice('bits.example.com');
+    const { createCsr } = await import('@certctl/pki');
+    const csr = await createCsr({
+      keys: device.keys,
+      subject: { CN: 'bits.example.com' },
+      challengePassword: CHALLENGE,
+    });
+    const req = await buildPkiMessage({
+      device,
+      raCertPem: fx.raCertPem,
+      commonName: 'bits.example.com',
+      payload: withSignatureUnusedBits(csr.der, 4),
+    });
+    const rep = await readCertRep((await post(req.message)).rawPayload, fx.raCertPem, device);
+    expect(rep).toMatchObject({ pkiStatus: '2', failInfo: '1' });
+    expect(await count()).toBe(before);
+  });
+
+  it('any transactionID, messageType and senderNonce gets a signed FAILURE CertRep echoing them, or a 400; never a 5xx (fast-check)', async () => {
+    const before = await count();
+    const device = await makeDevice('fields.example.com');
+    const derValue = (tag: number, bytes: Uint8Array) => {
+      const length =
+        bytes.length < 0x80
+          ? [bytes.length]
+          : bytes.length < 0x100
+            ? [0x81, bytes.length]
+            : [0x82, bytes.length >> 8, bytes.length & 0xff];
+      return Uint8Array.from([tag, ...length, ...bytes]);
+    };
+    const STRING_TAGS = { printable: 0x13, utf8: 0x0c, ia5: 0x16, bmp: 0x1e, octets: 0x04 } as const;
+    const transactionId = fc.record({
+      text: fc.oneof(
+        fc.string({ minLength: 0, maxLength: 140 }),
+        fc.stringMatching(/^[A-Za-z0-9_*@&!#$%;<>[\]^{|}~"`-]{1,40}$/),
+        fc.string({ unit: 'grapheme', maxLength: 20 }),
+      ),
+      tag: fc.constantFrom(...(Object.keys(STRING_TAGS) as (keyof typeof STRING_TAGS)[])),
+    });
+    const messageType = fc.oneof(
+      fc.constantFrom('19', '17', '20', '21', '22', '3', '0x13', ' 19', '1e1', ''),
+      fc.string({ maxLength: 12 }),
+    );
+    const senderNonce = fc.oneof(fc.uint8Array({ minLength: 0, maxLength: 80 }), fc.constant(undefined));
+    await fc.assert(
+      fc.asyncProperty(transactionId, messageType, senderNonce, async (id, type, nonce) => {
+        const idBytes = id.tag === 'utf8' ? Buffer.from(id.text, 'utf8') : Buffer.from(id.text, 'latin1');
+        const req = await buildPkiMessage({
+          device,
+          raCertPem: fx.raCertPem,
+          commonName: 'fields.example.com',
+          challenge: 'not the challenge',
+          attributeValues: {
+            transactionId: derValue(STRING_TAGS[id.tag], idBytes),
+            messageType: derValue(STRING_TAGS.printable, Buffer.from(type, 'latin1')),
+            ...(nonce && { senderNonce: derValue(STRING_TAGS.octets, nonce) }),
+          },
+        });
+        const res = await post(req.message);
+        expect([200, 400], res.body).toContain(res.statusCode);
+        if (res.statusCode === 400) {
+          expect(res.headers['content-type']).toContain('text/plain');
+          return;
+        }
+        expect(res.headers['content-type']).toContain('application/x-pki-message');
+        const rep = await readCertRep(res.rawPayload, fx.raCertPem, device);
+        expect(rep.pkiStatus).toBe('2');
+        expect(rep.transactionId).toBe(idBytes.toString(id.tag === 'utf8' ? 'utf8' : 'latin1'));
+        expect(Buffer.from(rep.recipientNonce).equals(nonce ? Buffer.from(nonce) : req.senderNonce)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+    // The reported case: a UTF8String transactionID with `_` and `*` (no PrintableString can hold them).
+    const reported = await buildPkiMessage({
+      device,
+      raCertPem: fx.raCertPem,
+      commonName: 'fields.example.com',
+      challenge: 'not the challenge',
+      attributeValues: { transactionId: derValue(STRING_TAGS.utf8, Buffer.from('tx_1*2')) },
+    });
+    const res = await post(reported.message);
+    expect(res.statusCode).toBe(200);
+    expect(await readCertRep(res.rawPayload, fx.raCertPem, device)).toMatchObject({
+      pkiStatus: '2',
+      transactionId: 'tx_1*2',
+    });
+    expect(await count()).toBe(before);
   });
 
   it('unknown profile and operation are refused', async () => {

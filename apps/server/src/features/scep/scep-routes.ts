@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
 import { issuerCaChain } from '../issuers/issuers.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
-import { SCEP_CAPABILITIES } from './scep-attributes.js';
+import { type FailInfoName, SCEP_CAPABILITIES } from './scep-attributes.js';
 import { buildFailureCertRep, buildSuccessCertRep } from './scep-cert-rep.js';
 import type { ScepEndpoint, ScepEndpoints } from './scep-endpoints.js';
 import { enrollScep } from './scep-enrollment.js';
@@ -58,21 +58,30 @@ async function pkiOperation(deps: ServiceDeps, endpoint: ScepEndpoint, body: Uin
       return Buffer.from(await buildFailureCertRep(endpoint.ra, header, 'badAlg'));
     }
   } catch (error) {
-    if (MalformedInputError.isInstance(error)) {
+    // Every refusal after the header was read is a FAILURE CertRep: a SCEP client reads no HTTP error
+    // body, and internal messages never reach it.
+    let failInfo: FailInfoName = 'badRequest';
+    if (error instanceof ScepFailure) {
+      failInfo = error.failInfo;
+      deps.logger.info(
+        {
+          scep_profile: endpoint.profile.path || 'default',
+          transaction_id: header.transactionId,
+          fail_info: error.failInfo,
+          reason: error.detail,
+        },
+        'SCEP request refused',
+      );
+    } else if (MalformedInputError.isInstance(error)) {
       // Authentic envelope, unreadable contents (e.g. a signer certificate only the lenient CMS reader accepts).
-      return Buffer.from(await buildFailureCertRep(endpoint.ra, header, 'badRequest'));
+      deps.logger.info(
+        { transaction_id: header.transactionId, reason: error.message },
+        'SCEP request refused: unreadable contents',
+      );
+    } else {
+      deps.logger.error({ transaction_id: header.transactionId, err: error }, 'SCEP request failed');
     }
-    if (!(error instanceof ScepFailure)) throw error;
-    deps.logger.info(
-      {
-        scep_profile: endpoint.profile.path || 'default',
-        transaction_id: header.transactionId,
-        fail_info: error.failInfo,
-        reason: error.detail,
-      },
-      'SCEP request refused',
-    );
-    return Buffer.from(await buildFailureCertRep(endpoint.ra, header, error.failInfo));
+    return Buffer.from(await buildFailureCertRep(endpoint.ra, header, failInfo));
   }
 }
 

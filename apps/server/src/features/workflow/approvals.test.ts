@@ -63,6 +63,30 @@ describeEachDialect('two-person approval', (ctx) => {
     expect((await call(server.api, 'GET', `/api/v1/certificates/${id}`)).json.status).toBe('expiring');
   });
 
+  it('compares principals, not key names: a second key named "alice" may approve what the first requested, the first may not', async () => {
+    const other = await call(server.api, 'POST', '/api/v1/api-keys', { name: 'alice', role: 'operator' }, KEYS.admin);
+    expect(other.status, other.body).toBe(201);
+    const otherAlice = String(other.json.key);
+    const { job } = await requested(KEYS.alice);
+    const pending = await call(server.api, 'GET', '/api/v1/approvals?state=pending');
+    const approval = pending.json.data!.find((a) => a.job_id === job.id)!;
+    expect(approval).toMatchObject({ requested_by: 'alice', requested_by_principal: 'env-key:alice' });
+    const self = await call(server.api, 'POST', `/api/v1/approvals/${approval.id}/approve`, {}, KEYS.alice);
+    expect(self.status).toBe(403);
+    const approved = await call(server.api, 'POST', `/api/v1/approvals/${approval.id}/approve`, {}, otherAlice);
+    expect(approved.status, approved.body).toBe(200);
+    expect(approved.json).toMatchObject({
+      state: 'approved',
+      decided_by: 'alice',
+      decided_by_principal: `api-key:${String(other.json.id)}`,
+    });
+    // And the other way round: the API key named "alice" cannot approve its own request.
+    const second = await requested(otherAlice);
+    const own = await call(server.api, 'POST', `/api/v1/jobs/${second.job.id}/approve`, {}, otherAlice);
+    expect(own.status).toBe(403);
+    expect((await call(server.api, 'POST', `/api/v1/jobs/${second.job.id}/approve`, {}, KEYS.alice)).status).toBe(200);
+  });
+
   it('cancels the job on rejection (by job id too)', async () => {
     const { job } = await requested();
     const rejected = await call(server.api, 'POST', `/api/v1/jobs/${job.id}/reject`, { note: 'not needed' }, KEYS.bob);

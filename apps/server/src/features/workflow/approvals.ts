@@ -1,5 +1,5 @@
 import type { Approval } from '../../db/tables.js';
-import type { Actor } from '../../shared/actor.js';
+import { type Actor, principalOf } from '../../shared/actor.js';
 import { recordAudit } from '../../shared/audit.js';
 import { readyStatus } from '../issuance/issuance-requests.js';
 import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagination.js';
@@ -43,12 +43,15 @@ export async function decideApproval(
     const current = await trx.selectFrom('approvals').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!current) throw notFound('approval', id);
     if (current.state !== 'pending') throw conflict(`approval ${id} is already ${current.state}`);
-    if (current.requestedBy === actor.name)
-      throw forbidden('two-person integrity: the requester cannot decide their own request');
+    const decider = principalOf(actor);
+    const sameRequester = current.requestedByPrincipal
+      ? current.requestedByPrincipal === decider
+      : current.requestedBy === actor.name;
+    if (sameRequester) throw forbidden('two-person integrity: the requester cannot decide their own request');
     const state = decision === 'approve' ? 'approved' : 'rejected';
     const updated = await trx
       .updateTable('approvals')
-      .set({ state, decidedBy: actor.name, decidedAt: deps.now(), note })
+      .set({ state, decidedBy: actor.name, decidedByPrincipal: decider, decidedAt: deps.now(), note })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -155,8 +155,11 @@ export const approvalSchema = z.object({
   job_id: z.string(),
   profile_id: z.string().nullable(),
   requested_by: z.string(),
+  /** Stable id of the requesting key (`env-key:<name>`, `api-key:<id>`, `system:<name>`): what the two-person rule compares. */
+  requested_by_principal: z.string().nullable(),
   state: z.enum(['pending', 'approved', 'rejected', 'expired']),
   decided_by: z.string().nullable(),
+  decided_by_principal: z.string().nullable(),
   decided_at: nullableTimestamp,
   note: z.string(),
   created_at: timestamp,

@@ -51,6 +51,8 @@ export interface BuildRequestOptions {
   contentEncryption?: CmsContentEncryption;
   /** Replace the CSR inside the envelope. */
   payload?: Uint8Array;
+  /** Raw DER attribute values, as a hostile or unusual client sends them (default: well-formed ones). */
+  attributeValues?: { transactionId?: Uint8Array; messageType?: Uint8Array; senderNonce?: Uint8Array };
 }
 
 /** A PKIMessage as a SCEP client builds it: CSR enveloped to the RA, signed with the signer's key. */
@@ -73,12 +75,18 @@ export async function buildPkiMessage(options: BuildRequestOptions) {
     signerCertificate: options.signer?.certPem ?? options.device.selfSignedPem,
     signingKey: options.signer?.key ?? options.device.keys.privateKey,
     signedAttributes: [
-      { oid: SCEP_OIDS.transactionId, values: [printableStringValue(transactionId)] },
+      {
+        oid: SCEP_OIDS.transactionId,
+        values: [options.attributeValues?.transactionId ?? printableStringValue(transactionId)],
+      },
       {
         oid: SCEP_OIDS.messageType,
-        values: [printableStringValue(String(options.messageType ?? MESSAGE_TYPES.pkcsReq))],
+        values: [
+          options.attributeValues?.messageType ??
+            printableStringValue(String(options.messageType ?? MESSAGE_TYPES.pkcsReq)),
+        ],
       },
-      { oid: SCEP_OIDS.senderNonce, values: [octetStringValue(senderNonce)] },
+      { oid: SCEP_OIDS.senderNonce, values: [options.attributeValues?.senderNonce ?? octetStringValue(senderNonce)] },
     ],
   });
   return { message, transactionId, senderNonce, csrPem: csr.pem };
