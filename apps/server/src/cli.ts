@@ -44,11 +44,13 @@ async function main(): Promise<void> {
   const command = handleArguments(process.argv.slice(2));
   if (command === 'done') return;
   const env = processEnvironment();
-  const bootLogger = createLogger({ level: env.CERTCTL_LOG_LEVEL ?? 'info' });
+  const bootFormat =
+    env.CERTCTL_LOG_FORMAT === 'text' || env.CERTCTL_LOG_FORMAT === 'json' ? env.CERTCTL_LOG_FORMAT : undefined;
+  const bootLogger = createLogger({ level: env.CERTCTL_LOG_LEVEL ?? 'info', format: bootFormat });
   const connectors = createServerRegistry(bootLogger);
   const report = await registerInstalledConnectors(connectors.registry, connectorPackagesFromEnv(env));
   const config = loadConfig(env, { connectorVariables: connectorEnvironmentVariables(connectors.registry) });
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   if (command === 'admin-key-reset') {
     const reset = await resetAdminKey(config);
     process.stdout.write(

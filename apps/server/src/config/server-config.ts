@@ -44,7 +44,7 @@ export const SERVER_VARIABLES = {
   CERTCTL_RATE_LIMIT_BURST: positiveInt.default(100),
   CERTCTL_MAX_BODY_SIZE: positiveInt.default(1_048_576),
   CERTCTL_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  CERTCTL_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  CERTCTL_LOG_FORMAT: z.enum(['json', 'text']).optional(),
   CERTCTL_CONFIG_ENCRYPTION_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
   CERTCTL_CONNECTORS: commaList.optional(),
   CERTCTL_APPROVAL_BYPASS: bool.default(false),
@@ -85,7 +85,8 @@ export interface ServerConfig {
     agentBootstrapToken?: string;
   };
   http: { corsOrigins: string[]; rateLimit: { enabled: boolean; rps: number; burst: number }; maxBodyBytes: number };
-  log: { level: (typeof LOG_LEVELS)[number]; format: 'json' | 'text' };
+  /** Without CERTCTL_LOG_FORMAT: text on a terminal, JSON otherwise. */
+  log: { level: (typeof LOG_LEVELS)[number]; format?: 'json' | 'text' };
   configEncryptionKey?: string;
   connectorPackages: string[];
   approvalBypass: boolean;
