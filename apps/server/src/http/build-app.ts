@@ -127,11 +127,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
   app.addHook('onResponse', async (request, reply) => {
-    options.metrics?.httpRequests.inc({
+    const labels = {
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
       status: String(reply.statusCode),
-    });
+    };
+    options.metrics?.httpRequests.inc(labels);
+    options.metrics?.httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
   });
 
   const responseCheck = options.responseCheck;
