@@ -118,6 +118,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await issuers.stopAll();
       await notifiers.stopAll();
       await registry.stopAll();
+      options.connectors.removeScratch();
     });
     const seededIssuers = await seedIssuersFromEnv(database.db, registry, cipher, config.connectorEnv);
     await seedNotifiersFromEnv(database.db, registry, cipher, config.connectorEnv);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type ConnectorEnvironment,
   type ConnectorLogger,
@@ -29,6 +32,8 @@ export interface ServerRegistry {
   attach(deps: RegistryDependencies): void;
   /** Aborts every instance's `ctx.signal`. */
   abortAll(): void;
+  /** Removes every instance's `ctx.tmpDir` (after the instances are stopped). */
+  removeScratch(): void;
 }
 
 export interface ServerRegistryOptions {
@@ -44,11 +49,15 @@ export interface ServerRegistryOptions {
 export function createServerRegistry(logger: ConnectorLogger, options: ServerRegistryOptions = {}): ServerRegistry {
   let deps: RegistryDependencies | undefined;
   const shutdown = new AbortController();
+  const scratch: string[] = [];
   const registry = createRegistry({
     logger,
     async createContext({ kind, id, instanceId, logger: connectorLogger }) {
       if (!deps) throw new Error('the connector registry is not attached to a database yet');
+      const tmpDir = mkdtempSync(join(tmpdir(), `certctl-${kind}-${id}-`));
+      scratch.push(tmpDir);
       return createConnectorContext({
+        tmpDir,
         connector: `${kind}-${id}`,
         logger: connectorLogger,
         ...(options.network && { network: options.network }),
@@ -70,6 +79,9 @@ export function createServerRegistry(logger: ConnectorLogger, options: ServerReg
     },
     abortAll() {
       shutdown.abort(new Error('server shutting down'));
+    },
+    removeScratch() {
+      for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
