@@ -12,10 +12,13 @@ if (!existsSync(join(serverDir, 'package.json'))) {
   process.exit(1);
 }
 const bin = join(root, 'node_modules/.bin');
-execFileSync(join(bin, 'turbo'), ['run', 'build', '--filter=@certctl/server...', '--output-logs=errors-only'], {
+// A first build takes a minute or two: say so, and print one line per package as it builds.
+console.error('[certctl] building the server and the packages it composes (a minute or two the first time) ...');
+execFileSync(join(bin, 'turbo'), ['run', 'build', '--filter=@certctl/server...', '--output-logs=hash-only'], {
   stdio: 'inherit',
   cwd: root,
 });
+console.error('[certctl] build done; starting certctl-server');
 const child = spawn(process.execPath, [join(serverDir, 'dist/cli.js'), ...process.argv.slice(2)], {
   stdio: 'inherit',
   cwd: root,

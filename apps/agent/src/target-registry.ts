@@ -1,4 +1,6 @@
-import { dirname } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type AnyConnectorManifest,
@@ -28,17 +30,22 @@ export function createTargetRegistry(
   signal: AbortSignal,
   defaults: { backupRetention?: number } = {},
 ): TargetRegistry {
+  const scratch: string[] = [];
   const registry = createRegistry({
     logger,
-    createContext: ({ kind, id, instanceId, logger: connectorLogger }) =>
-      createConnectorContext({
+    createContext: ({ kind, id, instanceId, logger: connectorLogger }) => {
+      const tmpDir = mkdtempSync(join(tmpdir(), `certctl-${kind}-${id}-`));
+      scratch.push(tmpDir);
+      return createConnectorContext({
         connector: `${kind}-${id}`,
+        tmpDir,
         logger: connectorLogger,
         signal,
         // Targets on an agent reach the services beside it (loopback, the LAN: appliances, proxies); cloud metadata stays refused.
         network: { allowPrivate: true, allowLoopback: true },
         environment: { app: 'agent', instanceId },
-      }),
+      });
+    },
   });
   const runtimes = new Map<string, { key: string; runtime: ConnectorRuntime<'target'> }>();
   return {
@@ -60,7 +67,11 @@ export function createTargetRegistry(
       runtimes.set(targetId, { key, runtime });
       return runtime;
     },
-    stop: () => registry.stopAll(),
+    async stop() {
+      await registry.stopAll();
+      // Scratch directories go with the instances that used them.
+      for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

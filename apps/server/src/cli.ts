@@ -4,17 +4,23 @@ import { connectorEnvironmentVariables, registerInstalledConnectors } from './co
 import { createServerRegistry } from './connectors/server-registry.js';
 import { createLogger } from './observability/logger.js';
 import { SERVER_VERSION, startServer } from './server.js';
+import { resetAdminKey } from './admin-key-reset.js';
 
 const USAGE = `usage: certctl-server [--help] [--version]
+       certctl-server admin-key reset
 
 Runs the certctl control plane: the HTTPS API (CERTCTL_SERVER_PORT, default 8443) and the plain-HTTP
 PKI listener for CRL and OCSP (CERTCTL_PKI_HTTP_PORT, default 8080), on the embedded database under
 CERTCTL_DATA_DIR (default ./data) or on PostgreSQL (CERTCTL_DATABASE_URL).
 
-Configuration comes from CERTCTL_* environment variables (see docs/getting-started.md).`;
+Configuration comes from CERTCTL_* environment variables (see docs/getting-started.md).
+
+admin-key reset   revokes the admin key printed at first start (and any earlier reset's) and prints a
+                  new one once. Run it on the server's machine with the server's environment; with the
+                  embedded database, stop the server first.`;
 
 /** Answers --help and --version, and refuses anything else, before anything is created on disk. */
-function handleArguments(argv: string[]): 'run' | 'done' {
+function handleArguments(argv: string[]): 'run' | 'done' | 'admin-key-reset' {
   for (const arg of argv) {
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
@@ -25,6 +31,7 @@ function handleArguments(argv: string[]): 'run' | 'done' {
       return 'done';
     }
   }
+  if (argv.length === 2 && argv[0] === 'admin-key' && argv[1] === 'reset') return 'admin-key-reset';
   if (argv.length > 0) {
     process.stderr.write(`certctl-server: unknown argument ${argv[0]}\n${USAGE}\n`);
     process.exitCode = 2;
@@ -34,13 +41,33 @@ function handleArguments(argv: string[]): 'run' | 'done' {
 }
 
 async function main(): Promise<void> {
-  if (handleArguments(process.argv.slice(2)) === 'done') return;
+  const command = handleArguments(process.argv.slice(2));
+  if (command === 'done') return;
   const env = processEnvironment();
-  const bootLogger = createLogger({ level: env.CERTCTL_LOG_LEVEL ?? 'info' });
+  const bootFormat =
+    env.CERTCTL_LOG_FORMAT === 'text' || env.CERTCTL_LOG_FORMAT === 'json' ? env.CERTCTL_LOG_FORMAT : undefined;
+  const bootLogger = createLogger({ level: env.CERTCTL_LOG_LEVEL ?? 'info', format: bootFormat });
   const connectors = createServerRegistry(bootLogger);
   const report = await registerInstalledConnectors(connectors.registry, connectorPackagesFromEnv(env));
   const config = loadConfig(env, { connectorVariables: connectorEnvironmentVariables(connectors.registry) });
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  if (command === 'admin-key-reset') {
+    const reset = await resetAdminKey(config);
+    process.stdout.write(
+      [
+        `certctl-server ${SERVER_VERSION}: admin key reset (database: ${reset.database})`,
+        `  revoked: ${reset.revokedIds.length === 0 ? 'no earlier bootstrap key' : reset.revokedIds.join(', ')}`,
+        '',
+        '  The new admin API key. It is shown only this once; store it now:',
+        '',
+        `    ${reset.key}`,
+        '',
+        '  Use it as: Authorization: Bearer <key>',
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
   for (const failed of report.failed)
     logger.error({ package: failed.packageName, error: failed.error }, 'connector could not be loaded');
   logger.info(

@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call } from './testing/api-fixtures.js';
 import { describeEachDialect } from './testing/each-dialect.js';
-import { startTestServer, type TestServer } from './testing/test-server.js';
+import { KEYS, startTestServer, type TestServer } from './testing/test-server.js';
 
 const openssl = (args: string[], cwd: string) =>
   execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -110,5 +111,52 @@ describeEachDialect('the getting-started path with the built-in local CA, checke
         String((error as { stdout?: string; stderr?: string }).stdout) + String((error as { stderr?: string }).stderr);
     }
     expect(verdict).toContain('certificate revoked');
+  });
+});
+
+/** The shell block under `heading` in docs/getting-started.md, as a reader would paste it. */
+function docsBlock(heading: string): string {
+  const doc = readFileSync(new URL('../../../docs/getting-started.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf(heading));
+  const block = section.match(/```sh\n([\s\S]*?)```/)?.[1];
+  if (!block) throw new Error(`no sh block under "${heading}" in docs/getting-started.md`);
+  return block;
+}
+
+describeEachDialect('docs/getting-started.md, run verbatim with curl, jq and openssl', (ctx) => {
+  const work = mkdtempSync(join(tmpdir(), 'certctl-gs-docs-'));
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      database: ctx,
+      installed: true,
+      listen: true,
+      scheduler: true,
+      dataDir: join(work, 'data'),
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('issues, renews with an empty-bodied POST, verifies and revokes exactly as the page says', async () => {
+    // Only what differs on a test machine is put in: the key and the two ports.
+    const script = docsBlock('## Issue, verify and revoke a certificate with curl and openssl')
+      .replace('export CERTCTL_KEY=cc_...', `export CERTCTL_KEY=${KEYS.admin}`)
+      .replaceAll('https://127.0.0.1:8443', String(server.urls.api))
+      .replaceAll('http://127.0.0.1:8080', String(server.urls.pki));
+    expect(script).toContain(`api -X POST $CERTCTL/certificates/$CERT/renew`);
+    // Asynchronously: the server answering the script runs in this process.
+    const { stdout: output } = await promisify(execFile)('bash', ['-c', `set -eo pipefail\n${script}`], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { PATH: process.env.PATH ?? '', HOME: work },
+    });
+    expect(output).toContain('app.pem: OK');
+    expect(output).toContain('renewal');
+    expect(output).toContain('Key Compromise');
+    expect(output).toMatch(/Serial Number: [0-9A-F]+/);
   });
 });

@@ -13,6 +13,7 @@ import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { createAuthenticator } from './http/authentication.js';
 import { buildHttpApp, type ResponseCheck } from './http/build-app.js';
+import { assertCanListen } from './http/listen-check.js';
 import { openApiRoute } from './http/openapi.js';
 import type { RouteGroup } from './http/route-spec.js';
 import { SERVER_FEATURES } from './features/index.js';
@@ -77,6 +78,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     for (const step of cleanup.reverse()) await step();
   };
   try {
+    if (options.listen !== false)
+      await assertCanListen([
+        { host: config.server.host, port: config.server.port, variable: 'CERTCTL_SERVER_PORT' },
+        { host: config.server.host, port: config.pkiHttp.port, variable: 'CERTCTL_PKI_HTTP_PORT' },
+      ]);
     let lock: DataDirLock | undefined;
     if (!config.database.url && !options.pglite) {
       lock = lockDataDir(config.dataDir);
@@ -115,6 +121,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await issuers.stopAll();
       await notifiers.stopAll();
       await registry.stopAll();
+      options.connectors.removeScratch();
     });
     const seededIssuers = await seedIssuersFromEnv(database.db, registry, cipher, config.connectorEnv);
     await seedNotifiersFromEnv(database.db, registry, cipher, config.connectorEnv);
@@ -148,7 +155,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       now: options.now ?? (() => new Date()),
       notifyJobs: () => runner?.wake(),
     };
-    const bootstrapAdminKey = await ensureBootstrapAdminKey(deps, config.auth.namedKeys.length > 0);
     const bootstrapIssuer = seededIssuers.find((issuer) => issuer.type === BUILTIN_ISSUER.connector);
     const tls = await loadTlsMaterial({
       certPath: config.server.tlsCertPath,
@@ -221,6 +227,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await pki.listen({ host: config.server.host, port: config.pkiHttp.port });
       urls.pki = baseUrl('http', config.server.host, (pki.server.address() as { port: number }).port);
     }
+    // Made only once both listeners are bound: a start that fails earlier leaves no key unseen.
+    const bootstrapAdminKey = await ensureBootstrapAdminKey(deps, config.auth.namedKeys.length > 0);
     if (schedulerOn) scheduler.start();
     return { deps, database, api, pki, runner, scheduler, tls, bootstrapAdminKey, urls, close };
   } catch (error) {

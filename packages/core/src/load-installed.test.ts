@@ -131,7 +131,16 @@ describe('loadInstalledConnectors', () => {
       'liar:unavailable',
     ]);
     const rt = await registry.instantiate('issuer', 'good', {}, { instanceId: 'g1' });
-    await expect(rt.issue({} as never)).resolves.toMatchObject({ status: 'pending' });
+    const request = {
+      csrPem: '',
+      commonName: 'a.example',
+      sans: { dns: [], ip: [], email: [], uri: [] },
+      extKeyUsages: [],
+      mustStaple: false,
+      requestId: 'r',
+      metadata: {},
+    };
+    await expect(rt.issue(request)).resolves.toMatchObject({ status: 'pending' });
     expect(logger.lines.some((l) => l.level === 'error' && l.fields.id === 'broken')).toBe(true);
   });
 });

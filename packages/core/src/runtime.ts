@@ -3,11 +3,13 @@ import {
   ConnectorError,
   ConnectorUnavailableError,
   DeadlineExceededError,
+  MalformedInputError,
   UnsupportedOperationError,
   VendorApiError,
 } from './errors.js';
 import type { ContractMethod, StreamingContractMethod } from './contract-methods.js';
 import { createDeadlineSignal } from './deadline-signal.js';
+import { requestProblem } from './request-schemas.js';
 import type { CapabilitiesByKind, ConnectorKind, ConnectorManifest, InstanceByKind } from './manifest.js';
 import { scrubSecrets } from './config-schema.js';
 
@@ -218,6 +220,9 @@ export function createRuntime<K extends ConnectorKind>(
       : new DeadlineExceededError({ connector, message: `${method} was aborted`, cause: signal.reason });
 
   const call = async (method: ContractMethod, args: unknown[]): Promise<unknown> => {
+    // A caller's malformed request is its bug, named by field, before the connector sees it.
+    const problem = requestProblem(method, args[0]);
+    if (problem) throw new MalformedInputError({ connector, message: problem, inputKind: 'request' });
     const instance = (await init()) as unknown as Record<string, unknown>;
     const fn = instance[method];
     if (typeof fn !== 'function') {

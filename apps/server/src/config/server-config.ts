@@ -63,7 +63,10 @@ export const SERVER_VARIABLES = {
     .describe('Burst of API requests per API key (default: CERTCTL_RATE_LIMIT_BURST).'),
   CERTCTL_MAX_BODY_SIZE: positiveInt.default(1_048_576).describe('Largest request body, in bytes.'),
   CERTCTL_LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('Log level.'),
-  CERTCTL_LOG_FORMAT: z.enum(['json', 'text']).default('json').describe('Log format.'),
+  CERTCTL_LOG_FORMAT: z
+    .enum(['json', 'text'])
+    .optional()
+    .describe('Log format, text or json (default: text on a terminal, json otherwise).'),
   CERTCTL_CONFIG_ENCRYPTION_KEY: z
     .string()
     .min(32, 'expected at least 32 characters')
@@ -149,7 +152,8 @@ export interface CoreServerConfig {
     maxBodyBytes: number;
     connections: ConnectionLimits;
   };
-  log: { level: (typeof LOG_LEVELS)[number]; format: 'json' | 'text' };
+  /** Without CERTCTL_LOG_FORMAT: text on a terminal, JSON otherwise. */
+  log: { level: (typeof LOG_LEVELS)[number]; format?: 'json' | 'text' };
   configEncryptionKey?: string;
   connectorPackages: string[];
   /** Where the server's connectors may connect besides public addresses (`CERTCTL_NETWORK_ALLOW`). */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type ConnectorEnvironment,
   type ConnectorLogger,
@@ -33,6 +36,8 @@ export interface ServerRegistry {
   abortAll(): void;
   /** The `ctx.network` connectors get: the test hook's, or the strict policy plus the operator's allow-list. */
   network(): ConnectorNetwork;
+  /** Removes every instance's `ctx.tmpDir` (after the instances are stopped). */
+  removeScratch(): void;
 }
 
 export interface ServerRegistryOptions {
@@ -53,11 +58,15 @@ export function createServerRegistry(logger: ConnectorLogger, options: ServerReg
     const base = options.network ?? {};
     return operatorAllow.length > 0 ? { ...base, allow: [...(base.allow ?? []), ...operatorAllow] } : base;
   };
+  const scratch: string[] = [];
   const registry = createRegistry({
     logger,
     async createContext({ kind, id, instanceId, logger: connectorLogger }) {
       if (!deps) throw new Error('the connector registry is not attached to a database yet');
+      const tmpDir = mkdtempSync(join(tmpdir(), `certctl-${kind}-${id}-`));
+      scratch.push(tmpDir);
       return createConnectorContext({
+        tmpDir,
         connector: `${kind}-${id}`,
         logger: connectorLogger,
         network: network(),
@@ -81,5 +90,8 @@ export function createServerRegistry(logger: ConnectorLogger, options: ServerReg
       shutdown.abort(new Error('server shutting down'));
     },
     network,
+    removeScratch() {
+      for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,7 +1,7 @@
 import type { ServiceDeps } from '../shared/service-deps.js';
 import type { CollectedGauge } from './server-feature.js';
 
-type TableWithStatus = 'certificates' | 'jobs' | 'notificationOutbox' | 'acmeOrders';
+type TableWithStatus = 'certificates' | 'jobs' | 'notificationOutbox' | 'acmeOrders' | 'agents';
 
 /** A gauge of a table's rows by their `status` column, counted when `/metrics` is scraped. */
 export function rowsByStatusGauge(

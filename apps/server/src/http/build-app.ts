@@ -128,6 +128,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       if (method !== 'HEAD' || declaredHead.has(route.url))
         served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
+  acceptEmptyJsonBodies(app);
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
   // PostgreSQL refuses NUL, and no id or filter holds a control character: refused before routing,
@@ -143,11 +144,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
   app.addHook('onResponse', async (request, reply) => {
-    options.metrics?.httpRequests.inc({
+    const labels = {
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
       status: String(reply.statusCode),
-    });
+    };
+    options.metrics?.httpRequests.inc(labels);
+    options.metrics?.httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
   });
 
   const responseCheck = options.responseCheck;
@@ -171,6 +174,21 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   for (const group of options.groups) await app.register(async (scope) => registerGroup(scope, group, options));
   return app;
+}
+
+/**
+ * `curl -X POST -H 'Content-Type: application/json'` with no `-d` is how people call action routes
+ * (renew, approve, requeue ...): an empty JSON body reads as no body, so the route's own schema
+ * decides (an action's all-optional body accepts it; a create route names its missing fields).
+ */
+function acceptEmptyJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    return parseJson(request, text, done);
+  });
 }
 
 function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpAppOptions): void {

@@ -1,5 +1,5 @@
 import type { ConnectorMetrics, MetricLabels } from '@certctl/core';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface ServerMetrics {
   registry: Registry;
@@ -9,6 +9,8 @@ export interface ServerMetrics {
   approvalDecisions: Counter<'outcome'>;
   jobsProcessed: Counter<'type' | 'outcome'>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** Request duration by route pattern (never the raw URL, so ids do not make series). */
+  httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   ocspResponses: Counter<'status' | 'cache'>;
   /** Notification delivery attempts: result sent, failed (will retry) or dead_lettered. */
   notificationsTotal: Counter<'channel' | 'event' | 'result'>;
@@ -32,6 +34,8 @@ export interface ServerMetrics {
 /** One prom-client registry per server instance (tests run several in one process). */
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
+  // Process and Node runtime metrics (CPU, memory, event loop lag, GC, handles) under their usual names.
+  collectDefaultMetrics({ register: registry });
   const started = Date.now();
   new Gauge({
     name: 'certctl_uptime_seconds',
@@ -82,6 +86,13 @@ export function createServerMetrics(): ServerMetrics {
     name: 'certctl_http_requests_total',
     help: 'HTTP requests',
     labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpRequestDuration = new Histogram({
+    name: 'certctl_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
   const notificationsTotal = new Counter({
@@ -140,6 +151,7 @@ export function createServerMetrics(): ServerMetrics {
     approvalDecisions,
     jobsProcessed,
     httpRequests,
+    httpRequestDuration,
     ocspResponses,
     notificationsTotal,
     scepIntuneChallenges,

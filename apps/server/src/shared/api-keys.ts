@@ -134,6 +134,7 @@ export function revokeApiKey(deps: ServiceDeps, actor: Actor, id: string): Promi
 }
 
 const BOOTSTRAP_STATE = 'bootstrap_admin_key_created';
+const ADMIN_KEY_RESET = 'admin-key-reset';
 
 /**
  * On the very first start without CERTCTL_API_KEYS_NAMED, creates an admin key and returns it so
@@ -158,5 +159,43 @@ export async function ensureBootstrapAdminKey(deps: ServiceDeps, hasEnvKeys: boo
       { name: 'admin', role: 'admin', bootstrap: true },
     );
     return key;
+  });
+}
+
+/**
+ * The operator's way back in (`certctl-server admin-key reset`, run locally on the database): revokes
+ * every admin key an earlier bootstrap or reset created, creates a new one and returns it once.
+ * Keys made through the API and env keys are left alone.
+ */
+export async function resetBootstrapAdminKey(
+  db: Executor,
+  now: () => Date = () => new Date(),
+): Promise<{ key: string; id: string; revokedIds: string[] }> {
+  return db.transaction().execute(async (trx) => {
+    const old = await trx
+      .selectFrom('apiKeys')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('createdBy', 'in', ['bootstrap', ADMIN_KEY_RESET])
+      .where('revokedAt', 'is', null)
+      .execute();
+    const revokedIds = old.map((row) => row.id);
+    if (revokedIds.length > 0)
+      await trx.updateTable('apiKeys').set({ revokedAt: now() }).where('id', 'in', revokedIds).execute();
+    // A reset counts as the bootstrap, so a later first-start path never mints a second key.
+    await trx
+      .insertInto('serverState')
+      .values({ key: BOOTSTRAP_STATE, value: JSON.stringify(true) })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const { key, row } = await insertApiKey(trx, { name: 'admin', role: 'admin', createdBy: ADMIN_KEY_RESET });
+    await recordAudit(
+      trx,
+      { name: ADMIN_KEY_RESET, type: 'system', role: 'system' },
+      'api_key_reset',
+      { type: 'api_key', id: row.id },
+      { name: 'admin', role: 'admin', revoked_ids: revokedIds },
+    );
+    return { key, id: row.id, revokedIds };
   });
 }

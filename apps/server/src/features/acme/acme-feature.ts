@@ -1,3 +1,4 @@
+import { ensureDefaultAcmeProfile } from './acme-default-profile.js';
 import { defineServerFeature } from '../server-feature.js';
 import { acmeServerSettings } from './acme-server-config.js';
 import { createAcmeServer } from './acme-routes.js';
@@ -6,9 +7,14 @@ import { createAcmeServer } from './acme-routes.js';
 export const acmeFeature = defineServerFeature({
   name: 'acme',
   settings: acmeServerSettings,
-  setup: ({ deps, config }) => {
+  setup: async ({ deps, config }) => {
     if (!config.acmeServer.enabled) return {};
-    const acme = createAcmeServer({ deps, config: config.acmeServer, publicUrl: config.server.publicUrl });
+    const defaultProfileId = config.acmeServer.defaultProfileId ?? (await ensureDefaultAcmeProfile(deps));
+    const acme = createAcmeServer({
+      deps,
+      config: { ...config.acmeServer, defaultProfileId },
+      publicUrl: config.server.publicUrl,
+    });
     return { api: [acme.group], gauges: acme.gauges, close: acme.close };
   },
 });

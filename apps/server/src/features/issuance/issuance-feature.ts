@@ -1,3 +1,4 @@
+import { queueGauges } from './queue-gauges.js';
 import { defineServerFeature } from '../server-feature.js';
 import { rowsByStatusGauge } from '../status-gauge.js';
 import { runIssuanceJob } from './issuance-runner.js';
@@ -31,6 +32,6 @@ export const issuanceFeature = defineServerFeature({
         run: () => refreshExpiryStatuses(deps),
       },
     ],
-    gauges: [rowsByStatusGauge(deps, 'jobs', 'certctl_jobs', 'Jobs by status')],
+    gauges: [rowsByStatusGauge(deps, 'jobs', 'certctl_jobs', 'Jobs by status'), ...queueGauges(deps)],
   }),
 });
