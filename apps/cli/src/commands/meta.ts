@@ -37,6 +37,7 @@ export function metaCommands(program: Command, ctx: CommandContext): void {
     .description('Print a shell completion script (bash, zsh or fish)')
     .addHelpText(
       'after',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's ${fpath[1]}, printed as it is.
       '\nExamples:\n  certctl completion bash > /etc/bash_completion.d/certctl\n  certctl completion zsh > "${fpath[1]}/_certctl"\n  certctl completion fish > ~/.config/fish/completions/certctl.fish',
     )
     .action((shell: string) => {
