@@ -1,18 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createHttpClient, createSsrfPolicy } from '@certctl/connector-utils';
 import { ConnectorError, DeadlineExceededError, VendorApiError } from '@certctl/core';
-import type {
-  AgentCertificate,
-  AgentHeartbeat,
-  AgentHeartbeatAnswer,
-  AgentJob,
-  AgentJobStatusReport,
-  AgentRegistered,
-  AgentRegistration,
-  DeploymentVerification,
-  DiscoveryReport,
-  DiscoveryReportAnswer,
-} from '@certctl/wire';
+import type { JsonAnswer, JsonBody } from '@certctl/client';
 import { type WorkItem, workResponseSchema } from './agent-state.js';
 
 /** A call to the server that failed; `retryable` for network errors, timeouts, 408, 429 and 5xx. */
@@ -37,8 +26,19 @@ export interface ServerClientOptions {
   userAgent: string;
 }
 
-// The wire shapes are the agent protocol's schemas in @certctl/wire, the ones the server validates and answers with.
-export type Verification = DeploymentVerification;
+// The wire shapes are generated from the server's OpenAPI document (@certctl/client): the routes the agent calls.
+type AgentRegistration = JsonBody<'/api/v1/agents', 'post'>;
+type AgentRegistered = JsonAnswer<'/api/v1/agents', 'post'>;
+type AgentHeartbeat = JsonBody<'/api/v1/agents/{id}/heartbeat', 'post'>;
+type AgentHeartbeatAnswer = JsonAnswer<'/api/v1/agents/{id}/heartbeat', 'post'>;
+type AgentJob = JsonAnswer<'/api/v1/agents/{id}/csr', 'post'>;
+type AgentCsr = JsonBody<'/api/v1/agents/{id}/csr', 'post'>;
+type AgentCertificate = JsonAnswer<'/api/v1/agents/{id}/certificates/{certificate_id}', 'get'>;
+type AgentJobStatusReport = JsonBody<'/api/v1/agents/{id}/jobs/{job_id}/status', 'post'>;
+type DiscoveryReport = JsonBody<'/api/v1/agents/{id}/discoveries', 'post'>;
+type DiscoveryReportAnswer = JsonAnswer<'/api/v1/agents/{id}/discoveries', 'post'>;
+
+export type Verification = NonNullable<AgentJobStatusReport['verification']>;
 export type DiscoveryPayload = DiscoveryReport;
 /** What the agent says about itself on register and heartbeat: host facts and, when offered, its target types. */
 export type AgentReport = AgentHeartbeat;
@@ -121,7 +121,7 @@ export function createServerClient(options: ServerClientOptions) {
       return call<AgentJob>(
         'POST',
         `/api/v1/agents/${encodeURIComponent(agentId)}/csr`,
-        { certificate_id: certificateId, csr_pem: csrPem },
+        { certificate_id: certificateId, csr_pem: csrPem } satisfies AgentCsr,
         signal,
       );
     },
@@ -134,7 +134,7 @@ export function createServerClient(options: ServerClientOptions) {
       );
     },
     jobStatus(agentId: string, jobId: string, report: AgentJobStatusReport, signal: AbortSignal) {
-      return call<AgentJob>(
+      return call<JsonAnswer<'/api/v1/agents/{id}/jobs/{job_id}/status', 'post'>>(
         'POST',
         `/api/v1/agents/${encodeURIComponent(agentId)}/jobs/${encodeURIComponent(jobId)}/status`,
         report,

@@ -7,67 +7,73 @@ import { name, nullableTimestamp, pemText, resourceId, timestamp } from './primi
  * the other's shapes.
  */
 
-export const jobStatus = z.enum([
-  'pending',
-  'awaiting_csr',
-  'awaiting_approval',
-  'running',
-  'waiting_on_ca',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'dead',
-]);
+export const jobStatus = z
+  .enum([
+    'pending',
+    'awaiting_csr',
+    'awaiting_approval',
+    'running',
+    'waiting_on_ca',
+    'succeeded',
+    'failed',
+    'cancelled',
+    'dead',
+  ])
+  .meta({ id: 'JobStatus' });
 
-export const agentSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  hostname: z.string(),
-  status: z.enum(['registered', 'online', 'offline', 'retired']),
-  last_heartbeat_at: nullableTimestamp,
-  os: z.string(),
-  architecture: z.string(),
-  ip_address: z.string(),
-  version: z.string(),
-  retired_at: nullableTimestamp,
-  created_at: timestamp,
-  updated_at: timestamp,
-});
+export const agentSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    hostname: z.string(),
+    status: z.enum(['registered', 'online', 'offline', 'retired']),
+    last_heartbeat_at: nullableTimestamp,
+    os: z.string(),
+    architecture: z.string(),
+    ip_address: z.string(),
+    version: z.string(),
+    retired_at: nullableTimestamp,
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Agent' });
 
-export const jobSchema = z.object({
-  id: z.string(),
-  type: z.enum(['issuance', 'renewal', 'deployment']),
-  certificate_id: z.string(),
-  target_id: z.string().nullable(),
-  agent_id: z.string().nullable(),
-  status: jobStatus,
-  attempts: z.number().int(),
-  max_attempts: z.number().int(),
-  next_run_at: timestamp,
-  lease_expires_at: nullableTimestamp,
-  last_error: z.string().nullable(),
-  ca_order_id: z.string().nullable(),
-  ca_order_deadline: nullableTimestamp,
-  result_version_id: z.string().nullable(),
-  trigger: z.string(),
-  requested_by: z.string(),
-  has_csr: z.boolean(),
-  verification: z
-    .object({
-      endpoint: z.string(),
-      expected_fingerprint: z.string(),
-      actual_fingerprint: z.string().nullable(),
-      verified: z.boolean(),
-      detail: z.string(),
-      verified_at: z.string(),
-    })
-    .nullable()
-    .optional(),
-  created_at: timestamp,
-  updated_at: timestamp,
-  started_at: nullableTimestamp,
-  completed_at: nullableTimestamp,
-});
+export const jobSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(['issuance', 'renewal', 'deployment']),
+    certificate_id: z.string(),
+    target_id: z.string().nullable(),
+    agent_id: z.string().nullable(),
+    status: jobStatus,
+    attempts: z.number().int(),
+    max_attempts: z.number().int(),
+    next_run_at: timestamp,
+    lease_expires_at: nullableTimestamp,
+    last_error: z.string().nullable(),
+    ca_order_id: z.string().nullable(),
+    ca_order_deadline: nullableTimestamp,
+    result_version_id: z.string().nullable(),
+    trigger: z.string(),
+    requested_by: z.string(),
+    has_csr: z.boolean(),
+    verification: z
+      .object({
+        endpoint: z.string(),
+        expected_fingerprint: z.string(),
+        actual_fingerprint: z.string().nullable(),
+        verified: z.boolean(),
+        detail: z.string(),
+        verified_at: z.string(),
+      })
+      .nullable()
+      .optional(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    started_at: nullableTimestamp,
+    completed_at: nullableTimestamp,
+  })
+  .meta({ id: 'Job' });
 
 const ref = resourceId;
 

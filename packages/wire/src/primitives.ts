@@ -1,12 +1,14 @@
 import { z } from 'zod';
 
 /** Every 4xx/5xx answer of the API. */
-export const errorSchema = z.object({
-  error: z.string().describe('machine-readable code, e.g. not_found, validation_failed'),
-  message: z.string(),
-  request_id: z.string(),
-  details: z.unknown().optional(),
-});
+export const errorSchema = z
+  .object({
+    error: z.string().describe('machine-readable code, e.g. not_found, validation_failed'),
+    message: z.string(),
+    request_id: z.string(),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: 'Error' });
 
 /**
  * RFC 3339 text on the wire. Branded so the server's route handlers may return a Date where the

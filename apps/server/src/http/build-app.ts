@@ -14,7 +14,7 @@ import { ServiceError } from '../shared/service-errors.js';
 import { handleError, sendError, writeClientError } from './http-errors.js';
 import { jsonProblem, urlProblem } from './input-limits.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { AnyRouteSpec, RouteGroup } from './route-spec.js';
+import { type AnyRouteSpec, openApiPath, type RouteGroup, restOfPathParameter } from './route-spec.js';
 import { installResponseHeaders } from './security-headers.js';
 import { toWire } from './wire-format.js';
 
@@ -71,7 +71,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const MAX_PARAM_LENGTH = 4096;
 const MAX_PATH_LENGTH = 8192;
 
-const toFastifyPath = (path: string) => path.replace(/\{([^}]+)\}/g, ':$1');
+/** `{id}` becomes `:id`; a trailing `{name*}` (the rest of the path) becomes fastify's `*`. */
+const toFastifyPath = (path: string) => path.replace(/\{[^}]+\*\}$/, '*').replace(/\{([^}]+)\}/g, ':$1');
+
+/** Fastify names a rest-of-path parameter `*`; the route spec names it (`{request*}` is `request`). */
+function paramsOf(route: AnyRouteSpec, params: unknown): unknown {
+  const rest = restOfPathParameter(route.path);
+  if (!rest || params === null || typeof params !== 'object' || !('*' in params)) return params;
+  const { '*': value, ...named } = params as Record<string, unknown>;
+  return { ...named, [rest]: value };
+}
 
 function successStatus(route: AnyRouteSpec): number {
   return Number(Object.keys(route.responses).find((s) => s.startsWith('2')) ?? 200);
@@ -123,10 +132,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const declaredHead = new Set(
     options.groups.flatMap((g) => g.routes.filter((r) => r.method === 'HEAD').map((r) => toFastifyPath(r.path))),
   );
+  // Served routes are named as the OpenAPI document names them (a rest-of-path `*` by its parameter).
+  const documentedPath = new Map(
+    options.groups.flatMap((g) => g.routes.map((r) => [toFastifyPath(r.path), openApiPath(r.path)] as const)),
+  );
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat())
       if (method !== 'HEAD' || declaredHead.has(route.url))
-        served.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+        served.push(`${method} ${documentedPath.get(route.url) ?? route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
   acceptEmptyJsonBodies(app);
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
@@ -238,7 +251,7 @@ function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpA
             );
           }
         }
-        const params = route.params ? route.params.parse(request.params) : request.params;
+        const params = route.params ? route.params.parse(paramsOf(route, request.params)) : request.params;
         const query = route.query ? route.query.parse(request.query ?? {}) : request.query;
         const raw = request.body;
         if (raw !== null && typeof raw === 'object' && !(raw instanceof Uint8Array)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AnyRouteSpec, defineRoute, type ResponseSpec } from './route-spec.js';
+import { type AnyRouteSpec, defineRoute, openApiPath, type ResponseSpec, restOfPathParameter } from './route-spec.js';
 import { errorSchema } from './schemas/common.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -13,18 +13,79 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchem
   return rest;
 }
 
-function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
+/**
+ * Named schemas (`.meta({ id: 'Certificate' })` on a zod schema) become `components.schemas`
+ * entries referenced by `$ref`, so generated clients get real type names. A schema whose request
+ * (input) form differs from its answer (output) form, by defaults or optional fields, is named
+ * `<Id>Input` for requests.
+ */
+class ComponentSchemas {
+  readonly schemas: Record<string, JsonSchema> = {};
+
+  /** The JSON Schema of `schema` with its named parts moved to the components. */
+  convert(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+    const { $defs, ...rest } = jsonSchema(schema, io) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+    const names = new Map<string, string>();
+    for (const [id, definition] of Object.entries($defs ?? {})) names.set(id, this.nameFor(id, io, definition));
+    const rewrite = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(rewrite);
+      if (value === null || typeof value !== 'object') return value;
+      return Object.fromEntries(
+        Object.entries(value).map(([key, inner]) => {
+          if (key === '$ref' && typeof inner === 'string' && inner.startsWith('#/$defs/')) {
+            const id = decodeURIComponent(inner.slice('#/$defs/'.length));
+            return [key, `#/components/schemas/${names.get(id) ?? id}`];
+          }
+          return [key, rewrite(inner)];
+        }),
+      );
+    };
+    for (const [id, definition] of Object.entries($defs ?? {})) {
+      const name = names.get(id)!;
+      const rewritten = rewrite(definition) as JsonSchema;
+      const existing = this.schemas[name];
+      if (existing && JSON.stringify(existing) !== JSON.stringify(rewritten))
+        throw new Error(`two different schemas are named "${name}" in the OpenAPI document`);
+      this.schemas[name] = rewritten;
+    }
+    return rewrite(rest) as JsonSchema;
+  }
+
+  private nameFor(id: string, io: 'input' | 'output', definition: JsonSchema): string {
+    if (io === 'output') return id;
+    // Requests share the answer's name when both forms are the same schema.
+    const output = this.schemas[id];
+    return output && JSON.stringify(output) === JSON.stringify(definition) ? id : `${id}Input`;
+  }
+}
+
+function parameters(
+  components: ComponentSchemas,
+  schema: z.ZodType | undefined,
+  location: 'path' | 'query',
+  restOfPath?: string,
+) {
   if (!schema) return [];
-  const json = jsonSchema(schema, 'input');
+  const json = components.convert(schema, 'input');
   const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((json.required as string[] | undefined) ?? []);
-  return Object.entries(properties).map(([name, property]) => ({
-    name,
-    in: location,
-    required: location === 'path' || required.has(name),
-    ...(typeof property.description === 'string' && { description: property.description }),
-    schema: property,
-  }));
+  return Object.entries(properties).map(([name, property]) => {
+    const rest = name === restOfPath;
+    const description = [
+      typeof property.description === 'string' ? property.description : undefined,
+      rest ? 'The rest of the path: it may contain "/" (send it as is, not percent-encoded).' : undefined,
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return {
+      name,
+      in: location,
+      required: location === 'path' || required.has(name),
+      ...(description && { description }),
+      ...(rest && { 'x-certctl-rest-of-path': true }),
+      schema: property,
+    };
+  });
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -45,11 +106,11 @@ const errorResponse = (description: string) => ({
 });
 
 /** A 2xx/3xx answer (or a protocol's own error format): JSON from its schema, raw bodies of its content types, or no body. */
-function successResponse(response: ResponseSpec) {
+function successResponse(response: ResponseSpec, components: ComponentSchemas) {
   const contentTypes = [response.contentType ?? 'application/json'].flat();
   const schemaOf = (contentType: string) =>
     response.schema
-      ? jsonSchema(response.schema, 'output')
+      ? components.convert(response.schema, 'output')
       : contentType.startsWith('text/')
         ? { type: 'string' }
         : { type: 'string', format: 'binary' };
@@ -63,16 +124,30 @@ function successResponse(response: ResponseSpec) {
 /** The OpenAPI 3.1 document, generated from the same route specs that validate requests. */
 export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { version: string; serverUrl?: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) {
-    if (route.hidden) continue;
-    const responses: Record<string, unknown> = {};
-    for (const [status, response] of Object.entries(route.responses as Record<string, ResponseSpec>)) {
-      // A protocol may answer an error in its own format (an OCSP tryLater): it declares the content type.
-      responses[status] =
-        Number(status) >= 400 && !response.contentType
-          ? errorResponse(response.description)
-          : successResponse(response);
-    }
+  const components = new ComponentSchemas();
+  components.convert(errorSchema, 'output');
+  const operationIds = new Map<string, string>();
+  // Answers first: a request schema is named `<Id>Input` only when it differs from the answer's.
+  const visible = routes.filter((route) => !route.hidden);
+  const responsesOf = new Map(
+    visible.map((route) => {
+      const responses: Record<string, unknown> = {};
+      for (const [status, response] of Object.entries(route.responses as Record<string, ResponseSpec>)) {
+        // A protocol may answer an error in its own format (an OCSP tryLater): it declares the content type.
+        responses[status] =
+          Number(status) >= 400 && !response.contentType
+            ? errorResponse(response.description)
+            : successResponse(response, components);
+      }
+      return [route, responses];
+    }),
+  );
+  for (const route of visible) {
+    const seen = operationIds.get(route.operationId);
+    const where = `${route.method} ${route.path}`;
+    if (seen && seen !== where) throw new Error(`operationId "${route.operationId}" is used by ${seen} and ${where}`);
+    operationIds.set(route.operationId, where);
+    const responses = responsesOf.get(route)!;
     const errorStatuses = [
       400,
       ...(route.access === 'public' ? [] : [401, 403]),
@@ -82,15 +157,24 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
       500,
     ];
     for (const status of errorStatuses) responses[String(status)] ??= errorResponse(STATUS_TEXT[status] ?? 'Error');
-    paths[route.path] ??= {};
-    paths[route.path]![route.method.toLowerCase()] = {
+    const path = openApiPath(route.path);
+    paths[path] ??= {};
+    paths[path]![route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
       tags: route.tags,
-      ...(route.access !== 'public' && { security: [{ bearerAuth: [] }], 'x-certctl-role': route.access }),
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+      ...(route.access === 'public'
+        ? { security: [] }
+        : { security: [{ bearerAuth: [] }], 'x-certctl-role': route.access }),
+      parameters: [
+        ...parameters(components, route.params, 'path', restOfPathParameter(route.path)),
+        ...parameters(components, route.query, 'query'),
+      ],
       ...(route.body && {
-        requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } },
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: components.convert(route.body, 'input') } },
+        },
       }),
       responses,
     };
@@ -102,8 +186,17 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
       version: info.version,
       description:
         'Certificate lifecycle control plane. JSON bodies are snake_case; lists are {data, total, page, per_page}; errors are {error, message, request_id}.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    ...(info.serverUrl && { servers: [{ url: info.serverUrl }] }),
+    servers: info.serverUrl
+      ? [{ url: info.serverUrl }]
+      : [
+          {
+            url: '{server_url}',
+            description: 'A certctl server (its HTTPS listener, CERTCTL_SERVER_PORT)',
+            variables: { server_url: { default: 'https://localhost:8443' } },
+          },
+        ],
     components: {
       securitySchemes: {
         bearerAuth: {
@@ -112,7 +205,7 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
           description: 'An API key from CERTCTL_API_KEYS_NAMED, the first-start admin key, or POST /api/v1/api-keys',
         },
       },
-      schemas: { Error: jsonSchema(errorSchema, 'output') },
+      schemas: components.schemas,
     },
     paths,
   };

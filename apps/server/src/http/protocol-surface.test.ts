@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ISSUER_ID, type ScepFixture, startScepServer } from '../features/scep/test-support/scep-fixture.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
+import { lintOpenApiDocument } from '../testing/openapi-lint.js';
 import { auth, KEYS } from '../testing/test-server.js';
 import { servedRoutes } from './build-app.js';
 
@@ -36,6 +37,29 @@ describeEachDialect('protocol endpoints are route specs like the API', (ctx) => 
       'POST /scep/{profile}',
     ])
       expect(documented).toContain(route);
+  });
+
+  it('serves a document Redocly lints clean: named schemas, security on every operation, servers, license', async () => {
+    const doc = JSON.parse((await scep.server.api.inject({ method: 'GET', url: '/api/v1/openapi.json' })).body);
+    expect(await lintOpenApiDocument(doc)).toEqual([]);
+    expect(doc.info.license).toEqual({ name: 'Apache-2.0', identifier: 'Apache-2.0' });
+    expect(doc.servers).toHaveLength(1);
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Certificate', 'Issuer', 'Job', 'Agent', 'Target', 'Error', 'Notification']),
+    );
+    expect(doc.paths['/api/v1/certificates/{id}'].get.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Certificate',
+    });
+    expect(doc.paths['/health'].get.security).toEqual([]);
+    // The OCSP GET's rest-of-path parameter is a named path parameter, not a wildcard.
+    const ocsp = doc.paths['/.well-known/pki/ocsp/{issuer_id}/{request}'].get;
+    expect(ocsp.parameters.map((p: { name: string }) => p.name)).toEqual(['issuer_id', 'request']);
+    expect(Object.keys(doc.paths).some((path) => path.includes('*'))).toBe(false);
+  });
+
+  it('refuses a broken document in the lint (the check can fail)', async () => {
+    const problems = await lintOpenApiDocument({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} });
+    expect(problems.join('\n')).toContain('no-empty-servers');
   });
 
   it("keeps each protocol's body parsing to its own routes", async () => {

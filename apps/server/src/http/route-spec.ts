@@ -52,7 +52,10 @@ export interface HandlerInput<P, Q, B> {
  */
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R extends ResponseMap = ResponseMap> {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** OpenAPI template syntax: `/api/v1/teams/{id}`. */
+  /**
+   * OpenAPI template syntax: `/api/v1/teams/{id}`. A last parameter written `{name*}` takes the rest
+   * of the path, "/" included (a base64 OCSP request); the document names it `{name}` and says so.
+   */
   path: string;
   operationId: string;
   summary: string;
@@ -80,6 +83,19 @@ export function defineRoute<P = unknown, Q = unknown, B = unknown, const R exten
   spec: RouteSpec<P, Q, B, R>,
 ): RouteSpec<P, Q, B, R> {
   return spec;
+}
+
+/**
+ * A route path in OpenAPI syntax. A trailing `{name*}` (a parameter holding the rest of the path,
+ * "/" included) is documented as a plain `{name}`: OpenAPI has no wildcard, the parameter says so.
+ */
+export function openApiPath(path: string): string {
+  return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\*\}$/, '{$1}');
+}
+
+/** The parameter a route's trailing `{name*}` names, if it has one. */
+export function restOfPathParameter(path: string): string | undefined {
+  return /\{([A-Za-z_][A-Za-z0-9_]*)\*\}$/.exec(path)?.[1];
 }
 
 /** The declared answer for a status (a 2xx, or an error entry), if any. */

@@ -70,20 +70,20 @@ export function ocspRoutes(deps: ServiceDeps): AnyRouteSpec[] {
     }),
     defineRoute({
       method: 'GET',
-      path: '/.well-known/pki/ocsp/{issuer_id}/*',
+      path: '/.well-known/pki/ocsp/{issuer_id}/{request*}',
       operationId: 'getOcsp',
       summary:
         'OCSP request as URL-encoded base64 DER in the path (RFC 6960 A.1; may contain "/"), or a hex serial; cacheable responses',
       tags: ['pki'],
       access: 'public',
-      params: z.object({ issuer_id: issuerParam, '*': z.string().min(1).max(16_384) }),
+      params: z.object({ issuer_id: issuerParam, request: z.string().min(1).max(16_384) }),
       responses: { 200: { description: 'OCSP response', contentType: OCSP_RESPONSE }, 429: TRY_LATER },
       handler: async ({ params, request, reply }) => {
         if (!allowPkiRequest(deps, request, reply)) return tryLater(reply);
         // Base64 may hold "/": take everything after the issuer id from the raw URL.
         const prefix = `/.well-known/pki/ocsp/${params.issuer_id}/`;
         const rawPath = request.url.split('?')[0]!;
-        const encoded = rawPath.startsWith(prefix) ? rawPath.slice(prefix.length) : params['*'];
+        const encoded = rawPath.startsWith(prefix) ? rawPath.slice(prefix.length) : params.request;
         let der: Uint8Array | undefined;
         if (HEX_SERIAL.test(encoded)) {
           // The serial form needs the issuer's CA certificate; without one this issuer is not served here.

@@ -23,41 +23,45 @@ import { discoveryReportAnswer, discoveryReportBody } from '@certctl/wire';
 
 const ref = resourceId;
 const discoveryStatus = z.enum(['unmanaged', 'managed', 'dismissed']);
-const discoveredSchema = z.object({
-  id: z.string(),
-  agent_id: z
-    .string()
-    .nullable()
-    .describe('The agent that found it; null when the server did (network scan, cloud source)'),
-  source: z.enum(['filesystem', 'network', 'cloud']),
-  source_path: z.string(),
-  fingerprint_sha256: z.string(),
-  common_name: z.string().nullable(),
-  sans: z.array(z.string()),
-  serial: z.string(),
-  subject: z.string(),
-  issuer: z.string(),
-  not_before: timestamp,
-  not_after: timestamp,
-  key_algorithm: z.string(),
-  status: discoveryStatus,
-  managed_certificate_id: z.string().nullable(),
-  dismiss_reason: z.string().nullable(),
-  last_scan_id: z.string().nullable(),
-  first_seen_at: timestamp,
-  last_seen_at: nullableTimestamp,
-  updated_at: timestamp,
-  certificate_pem: z.string().optional(),
-});
-const scanSchema = z.object({
-  id: z.string(),
-  agent_id: z.string(),
-  directories: z.array(z.string()),
-  certificates_found: z.number().int(),
-  errors: z.array(z.object({ path: z.string(), error: z.string() })),
-  scan_duration_ms: z.number().int(),
-  created_at: timestamp,
-});
+const discoveredSchema = z
+  .object({
+    id: z.string(),
+    agent_id: z
+      .string()
+      .nullable()
+      .describe('The agent that found it; null when the server did (network scan, cloud source)'),
+    source: z.enum(['filesystem', 'network', 'cloud']),
+    source_path: z.string(),
+    fingerprint_sha256: z.string(),
+    common_name: z.string().nullable(),
+    sans: z.array(z.string()),
+    serial: z.string(),
+    subject: z.string(),
+    issuer: z.string(),
+    not_before: timestamp,
+    not_after: timestamp,
+    key_algorithm: z.string(),
+    status: discoveryStatus,
+    managed_certificate_id: z.string().nullable(),
+    dismiss_reason: z.string().nullable(),
+    last_scan_id: z.string().nullable(),
+    first_seen_at: timestamp,
+    last_seen_at: nullableTimestamp,
+    updated_at: timestamp,
+    certificate_pem: z.string().optional(),
+  })
+  .meta({ id: 'DiscoveredCertificate' });
+const scanSchema = z
+  .object({
+    id: z.string(),
+    agent_id: z.string(),
+    directories: z.array(z.string()),
+    certificates_found: z.number().int(),
+    errors: z.array(z.object({ path: z.string(), error: z.string() })),
+    scan_duration_ms: z.number().int(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'DiscoveryScan' });
 /** Filesystem discovery: agents report what they find; operators claim or dismiss it. */
 export function discoveryRoutes(deps: ServiceDeps): AnyRouteSpec[] {
   return [

@@ -27,20 +27,22 @@ const nameConstraints = z
   })
   .strict();
 
-const caSchema = z.object({
-  id: z.string(),
-  parent_id: z.string().nullable(),
-  name: z.string(),
-  subject: z.string(),
-  state: z.enum(['active', 'retiring', 'retired']),
-  issuing: z.boolean(),
-  certificate_pem: z.string(),
-  serial: z.string(),
-  not_before: timestamp,
-  not_after: timestamp,
-  path_length: z.number().int().optional(),
-  name_constraints: nameConstraints.optional(),
-});
+const caSchema = z
+  .object({
+    id: z.string(),
+    parent_id: z.string().nullable(),
+    name: z.string(),
+    subject: z.string(),
+    state: z.enum(['active', 'retiring', 'retired']),
+    issuing: z.boolean(),
+    certificate_pem: z.string(),
+    serial: z.string(),
+    not_before: timestamp,
+    not_after: timestamp,
+    path_length: z.number().int().optional(),
+    name_constraints: nameConstraints.optional(),
+  })
+  .meta({ id: 'IntermediateCa' });
 
 const createBody = z
   .object({

@@ -41,50 +41,54 @@ const notifierBody = z
   })
   .strict();
 
-const notifierSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  type: z.string(),
-  config: z.record(z.string(), z.unknown()).describe('connector config; secret fields read "[redacted]"'),
-  enabled: z.boolean(),
-  source: z.enum(['database', 'env', 'builtin']),
-  test_status: z.enum(['untested', 'ok', 'failed']),
-  test_detail: z.string().nullable(),
-  last_tested_at: nullableTimestamp,
-  connector_status: z.enum(['available', 'unavailable', 'not_installed']),
-  capabilities: z.record(z.string(), z.boolean()).optional(),
-  created_at: timestamp,
-  updated_at: timestamp,
-});
+const notifierSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.string(),
+    config: z.record(z.string(), z.unknown()).describe('connector config; secret fields read "[redacted]"'),
+    enabled: z.boolean(),
+    source: z.enum(['database', 'env', 'builtin']),
+    test_status: z.enum(['untested', 'ok', 'failed']),
+    test_detail: z.string().nullable(),
+    last_tested_at: nullableTimestamp,
+    connector_status: z.enum(['available', 'unavailable', 'not_installed']),
+    capabilities: z.record(z.string(), z.boolean()).optional(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Notifier' });
 
 const outboxStatus = z.enum(['pending', 'sent', 'failed', 'dead']);
 
-const notificationSchema = z.object({
-  id: z.string(),
-  dedup_key: z
-    .string()
-    .describe('one delivery per key, ever: <event>:<version or occurrence>[:<threshold>]|<notifier>'),
-  action: z.enum(['send', 'resolve']),
-  event: z.string(),
-  severity: z.enum(['informational', 'warning', 'critical']),
-  channel: z.string().describe('notifier connector type'),
-  notifier_id: z.string(),
-  certificate_id: z.string().nullable(),
-  version_id: z.string().nullable(),
-  threshold_days: z.number().int().nullable(),
-  status: outboxStatus,
-  attempts: z.number().int(),
-  max_attempts: z.number().int(),
-  next_attempt_at: timestamp,
-  last_error: z.string().nullable(),
-  provider_id: z.string().nullable(),
-  sent_at: nullableTimestamp,
-  subject: z.string(),
-  text: z.string(),
-  recipients: z.array(z.string()).optional(),
-  created_at: timestamp,
-  updated_at: timestamp,
-});
+const notificationSchema = z
+  .object({
+    id: z.string(),
+    dedup_key: z
+      .string()
+      .describe('one delivery per key, ever: <event>:<version or occurrence>[:<threshold>]|<notifier>'),
+    action: z.enum(['send', 'resolve']),
+    event: z.string(),
+    severity: z.enum(['informational', 'warning', 'critical']),
+    channel: z.string().describe('notifier connector type'),
+    notifier_id: z.string(),
+    certificate_id: z.string().nullable(),
+    version_id: z.string().nullable(),
+    threshold_days: z.number().int().nullable(),
+    status: outboxStatus,
+    attempts: z.number().int(),
+    max_attempts: z.number().int(),
+    next_attempt_at: timestamp,
+    last_error: z.string().nullable(),
+    provider_id: z.string().nullable(),
+    sent_at: nullableTimestamp,
+    subject: z.string(),
+    text: z.string(),
+    recipients: z.array(z.string()).optional(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Notification' });
 
 const digestResult = z.object({
   queued: z.number().int(),

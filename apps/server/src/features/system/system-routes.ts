@@ -10,7 +10,7 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
     defineRoute({
       method: 'GET',
       path: '/health',
-      operationId: 'health',
+      operationId: 'getHealth',
       summary: 'Liveness',
       tags: ['health'],
       access: 'public',
@@ -20,7 +20,7 @@ export function publicRoutes(deps: ServiceDeps): AnyRouteSpec[] {
     defineRoute({
       method: 'GET',
       path: '/ready',
-      operationId: 'ready',
+      operationId: 'getReadiness',
       summary: 'Readiness: the database answers',
       tags: ['health'],
       access: 'public',
@@ -44,7 +44,7 @@ export function metricsRoute(deps: ServiceDeps): AnyRouteSpec {
   return defineRoute({
     method: 'GET',
     path: '/metrics',
-    operationId: 'metrics',
+    operationId: 'getMetrics',
     summary: 'Prometheus metrics (text exposition)',
     tags: ['health'],
     access: 'viewer',

@@ -1,0 +1,3 @@
+import { certctlBuild } from '@certctl/tooling/tsup';
+
+export default certctlBuild();

@@ -1,0 +1,3 @@
+import { certctlProject } from '@certctl/tooling/vitest';
+
+export default certctlProject(import.meta.url);
