@@ -20,6 +20,8 @@ export const ID_PREFIX = {
   discovered: 'disc',
   notifier: 'ntf',
   notification: 'ntfy',
+  policyRule: 'pol',
+  policyViolation: 'viol',
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

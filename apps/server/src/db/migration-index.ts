@@ -8,6 +8,7 @@ import * as m20261123T1522EstEnrollment from '../features/est/migrations/2026112
 import * as m20261123T1523Notifications from '../features/notifications/migrations/20261123T1523-notifications.js';
 import * as m20261202T1628ScepIntune from '../features/scep/migrations/20261202T1628-scep-intune.js';
 import * as m20261203T0743TargetSecrets from '../features/agents/migrations/20261203T0743-target-secrets.js';
+import * as m20261207T1735PolicyRules from '../features/policy-rules/migrations/20261207T1735-policy-rules.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261123T1523-notifications': m20261123T1523Notifications,
   '20261202T1628-scep-intune': m20261202T1628ScepIntune,
   '20261203T0743-target-secrets': m20261203T0743TargetSecrets,
+  '20261207T1735-policy-rules': m20261207T1735PolicyRules,
 };

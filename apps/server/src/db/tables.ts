@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
+import type { PolicyRuleTables } from '../features/policy-rules/policy-rule-tables.js';
 import type { ScepTables } from '../features/scep/scep-tables.js';
 import type { CreatedAt, Json, JsonWithDefault, Timestamp, UpdatedAt } from './column-types.js';
 
@@ -312,7 +313,7 @@ export interface AuditEventsTable {
 }
 
 /** Every table: the core schema here, and each feature's own tables. */
-export interface Database extends AcmeTables, DiscoveryTables, NotificationTables, ScepTables {
+export interface Database extends AcmeTables, DiscoveryTables, NotificationTables, PolicyRuleTables, ScepTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;

@@ -9,6 +9,7 @@ import { issuersFeature } from './issuers/issuers-feature.js';
 import { notificationsFeature } from './notifications/notifications-feature.js';
 import { ownershipFeature } from './ownership/ownership-feature.js';
 import { policiesFeature } from './policies/policies-feature.js';
+import { policyRulesFeature } from './policy-rules/policy-rules-feature.js';
 import { scepFeature } from './scep/scep-feature.js';
 import type { ServerFeature } from './server-feature.js';
 import { systemFeature } from './system/system-feature.js';
@@ -23,6 +24,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   crlOcspFeature,
   ownershipFeature,
   policiesFeature,
+  policyRulesFeature,
   issuersFeature,
   certificatesFeature,
   issuanceFeature,

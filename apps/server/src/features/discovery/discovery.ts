@@ -10,6 +10,9 @@ import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagina
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, invalid, notFound, ServiceError } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
+import type { Executor } from '../../db/open-database.js';
+import type { Certificate } from '../../db/tables.js';
+import { checkExistingCertificate, namesOf, recordFindings, refusal } from '../policy-rules/policy-enforcement.js';
 
 export interface DiscoveryReport {
   directories: string[];
@@ -149,6 +152,36 @@ export async function getDiscovered(deps: ServiceDeps, id: string): Promise<Disc
   return row;
 }
 
+/**
+ * A certificate found on a host comes under management only if the enforcing policies allow it as
+ * it is (its key, validity and names, with the managed certificate's issuer, owner and environment).
+ */
+async function checkClaimAgainstPolicies(
+  trx: Executor,
+  deps: ServiceDeps,
+  actor: Actor,
+  row: DiscoveredCertificate,
+  managed: Certificate,
+): Promise<void> {
+  const parsed = parseCertificate(row.certificatePem);
+  const facts = { ...managed, commonName: row.commonName ?? managed.commonName, sans: row.sans };
+  const findings = await checkExistingCertificate(trx, {
+    certificate: facts,
+    key: { algorithm: parsed.publicKey.type, bits: parsed.publicKey.bits },
+    notBefore: row.notBefore,
+    notAfter: row.notAfter,
+  });
+  const target = {
+    subjectKey: `discovery:${row.id}`,
+    certificateId: managed.id,
+    names: namesOf(facts),
+    source: 'discovery_claim',
+  };
+  if (findings.some((f) => f.rule.enforcement === 'enforcing'))
+    throw refusal(deps, actor, findings, async () => target);
+  await recordFindings(trx, deps, actor, target, findings);
+}
+
 /** Links a finding to the managed certificate it is (status `managed`). */
 export function claimDiscovered(
   deps: ServiceDeps,
@@ -164,7 +197,8 @@ export function claimDiscovered(
       .forUpdate()
       .executeTakeFirst();
     if (!row) throw notFound('discovered certificate', id);
-    await getCertificate(trx, managedCertificateId);
+    const managed = await getCertificate(trx, managedCertificateId);
+    await checkClaimAgainstPolicies(trx, deps, actor, row, managed);
     const updated = await trx
       .updateTable('discoveredCertificates')
       .set({ status: 'managed', managedCertificateId, dismissReason: null, updatedAt: deps.now() })
