@@ -21,6 +21,7 @@ export const ID_PREFIX = {
   notifier: 'ntf',
   notification: 'ntfy',
   policyRule: 'pol',
+  agentGroup: 'ag',
   policyViolation: 'viol',
 } as const;
 

@@ -9,6 +9,8 @@ import * as m20261123T1523Notifications from '../features/notifications/migratio
 import * as m20261202T1628ScepIntune from '../features/scep/migrations/20261202T1628-scep-intune.js';
 import * as m20261203T0743TargetSecrets from '../features/agents/migrations/20261203T0743-target-secrets.js';
 import * as m20261207T1735PolicyRules from '../features/policy-rules/migrations/20261207T1735-policy-rules.js';
+import * as m20261207T1800AgentGroups from '../features/agent-groups/migrations/20261207T1800-agent-groups.js';
+import * as m20261207T1815AgentRetirements from '../features/agent-retirement/migrations/20261207T1815-agent-retirements.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,4 +22,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261202T1628-scep-intune': m20261202T1628ScepIntune,
   '20261203T0743-target-secrets': m20261203T0743TargetSecrets,
   '20261207T1735-policy-rules': m20261207T1735PolicyRules,
+  '20261207T1800-agent-groups': m20261207T1800AgentGroups,
+  '20261207T1815-agent-retirements': m20261207T1815AgentRetirements,
 };

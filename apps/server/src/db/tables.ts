@@ -1,5 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
+import type { AgentGroupTables } from '../features/agent-groups/agent-group-tables.js';
+import type { AgentRetirementTables } from '../features/agent-retirement/agent-retirement-tables.js';
 import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
 import type { PolicyRuleTables } from '../features/policy-rules/policy-rule-tables.js';
@@ -313,7 +315,14 @@ export interface AuditEventsTable {
 }
 
 /** Every table: the core schema here, and each feature's own tables. */
-export interface Database extends AcmeTables, DiscoveryTables, NotificationTables, PolicyRuleTables, ScepTables {
+export interface Database
+  extends AcmeTables,
+    AgentGroupTables,
+    AgentRetirementTables,
+    DiscoveryTables,
+    NotificationTables,
+    PolicyRuleTables,
+    ScepTables {
   serverState: ServerStateTable;
   teams: TeamsTable;
   owners: OwnersTable;

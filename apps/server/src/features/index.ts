@@ -1,4 +1,5 @@
 import { acmeFeature } from './acme/acme-feature.js';
+import { agentGroupsFeature } from './agent-groups/agent-groups-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
 import { crlOcspFeature } from './crl-ocsp/crl-ocsp-feature.js';
@@ -30,6 +31,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   issuanceFeature,
   workflowFeature,
   agentsFeature,
+  agentGroupsFeature,
   discoveryFeature,
   notificationsFeature,
   acmeFeature,
