@@ -10,7 +10,7 @@ import { currentVersion, getCertificate } from '../certificates/certificates.js'
 import { submitCsr } from '../issuance/issuance-requests.js';
 import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagination.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
-import { conflict, forbidden, notFound, ServiceError } from '../../shared/service-errors.js';
+import { conflict, forbidden, notFound } from '../../shared/service-errors.js';
 import { decryptedTargetConfig } from './targets.js';
 import { targetsServedThroughGroups } from '../agent-groups/agent-groups.js';
 import { retiredError } from '../agent-retirement/agent-retirement.js';
