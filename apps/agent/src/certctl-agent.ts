@@ -192,8 +192,11 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       return await work();
     } catch (error) {
       if (error instanceof ServerRequestError && error.status === 410)
-        throw new AgentStoppedError('this agent has been retired on the server; stopping', 'retired');
-      // Retiring an agent revokes its key: a 401 on the agent's own key means the same thing.
+        throw new AgentStoppedError(
+          `this agent has been retired on the server; stopping (${error.message.replace(/^.*?: 410 /, '')})`,
+          'retired',
+        );
+      // A revoked key (an operator revoked it, or a server older than 410-on-retire) means the same thing.
       if (error instanceof ServerRequestError && error.status === 401)
         throw new AgentStoppedError(
           `the server no longer accepts this agent's key (retired or revoked); stopping. To register again, remove ${state.identityPath}`,

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectorLogger } from '@certctl/core';
 import { sleepWithSignal } from '@certctl/connector-utils';
 import { call } from '@certctl/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,11 +170,27 @@ describe('stopping in the middle of a job (what SIGTERM does)', () => {
     await next.close();
   });
 
-  it('a retired agent stops for good', async () => {
+  it('a retired agent stops for good and says why', async () => {
     const dir = mkdtempSync(join(plane.tmp, 'retired-'));
-    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), { manifests: [target.manifest] });
+    const errors: string[] = [];
+    const logger: ConnectorLogger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: (fields: unknown) => void errors.push(JSON.stringify(fields)),
+      child: () => logger,
+    };
+    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), {
+      manifests: [target.manifest],
+      logger,
+    });
     const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
-    expect((await call(plane.server.api, 'DELETE', `/api/v1/agents/${agent_id}`)).status).toBe(204);
+    const retired = await call(
+      plane.server.api,
+      'DELETE',
+      `/api/v1/agents/${agent_id}?force=true&reason=rack%2012%20decommissioned`,
+    );
+    expect(retired.status, retired.body).toBe(204);
     const stop = new AbortController();
     const outcome = await Promise.race([
       agent.run(stop.signal),
@@ -181,6 +198,9 @@ describe('stopping in the middle of a job (what SIGTERM does)', () => {
     ]);
     stop.abort();
     expect(outcome).toBe('retired');
+    expect(errors.join('\n')).toContain(
+      `this agent has been retired on the server; stopping (agent ${agent_id} is retired (by admin: rack 12 decommissioned))`,
+    );
     await agent.close();
   });
 });

@@ -26,6 +26,9 @@ export const ID_PREFIX = {
   scepProbe: 'sprobe',
   notifier: 'ntf',
   notification: 'ntfy',
+  policyRule: 'pol',
+  agentGroup: 'ag',
+  policyViolation: 'viol',
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

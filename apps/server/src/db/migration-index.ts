@@ -10,11 +10,14 @@ import * as m20261202T1628ScepIntune from '../features/scep/migrations/20261202T
 import * as m20261203T0743TargetSecrets from '../features/agents/migrations/20261203T0743-target-secrets.js';
 import * as m20261207T1730BulkOperations from '../features/bulk-operations/migrations/20261207T1730-bulk-operations.js';
 import * as m20261207T1730NetworkScan from '../features/network-scan/migrations/20261207T1730-network-scan.js';
+import * as m20261207T1735PolicyRules from '../features/policy-rules/migrations/20261207T1735-policy-rules.js';
 import * as m20261207T1740ApprovalPrincipals from '../features/workflow/migrations/20261207T1740-approval-principals.js';
 import * as m20261207T1745EndpointHealthChecks from '../features/health-checks/migrations/20261207T1745-endpoint-health-checks.js';
+import * as m20261207T1800AgentGroups from '../features/agent-groups/migrations/20261207T1800-agent-groups.js';
 import * as m20261207T1800DiscoverySources from '../features/cloud-discovery/migrations/20261207T1800-discovery-sources.js';
 import * as m20261207T1800IdempotencyKeys from '../features/issuance/migrations/20261207T1800-idempotency-keys.js';
 import * as m20261207T1800NotificationRead from '../features/admin-views/migrations/20261207T1800-notification-read.js';
+import * as m20261207T1815AgentRetirements from '../features/agent-retirement/migrations/20261207T1815-agent-retirements.js';
 import * as m20261207T1815ScepProbes from '../features/network-scan/migrations/20261207T1815-scep-probes.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
@@ -28,10 +31,13 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261203T0743-target-secrets': m20261203T0743TargetSecrets,
   '20261207T1730-bulk-operations': m20261207T1730BulkOperations,
   '20261207T1730-network-scan': m20261207T1730NetworkScan,
+  '20261207T1735-policy-rules': m20261207T1735PolicyRules,
   '20261207T1740-approval-principals': m20261207T1740ApprovalPrincipals,
   '20261207T1745-endpoint-health-checks': m20261207T1745EndpointHealthChecks,
+  '20261207T1800-agent-groups': m20261207T1800AgentGroups,
   '20261207T1800-discovery-sources': m20261207T1800DiscoverySources,
   '20261207T1800-idempotency-keys': m20261207T1800IdempotencyKeys,
   '20261207T1800-notification-read': m20261207T1800NotificationRead,
+  '20261207T1815-agent-retirements': m20261207T1815AgentRetirements,
   '20261207T1815-scep-probes': m20261207T1815ScepProbes,
 };

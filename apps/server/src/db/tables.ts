@@ -1,13 +1,16 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
+import type { AgentGroupTables } from '../features/agent-groups/agent-group-tables.js';
+import type { AgentRetirementTables } from '../features/agent-retirement/agent-retirement-tables.js';
 import type { BulkOperationTables } from '../features/bulk-operations/bulk-operation-tables.js';
-import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
 import type { CloudDiscoveryTables } from '../features/cloud-discovery/cloud-discovery-tables.js';
+import type { DiscoveryTables } from '../features/discovery/discovery-tables.js';
 import type { HealthCheckTables } from '../features/health-checks/health-check-tables.js';
+import type { IdempotencyTables } from '../features/issuance/idempotency-tables.js';
 import type { NetworkScanTables } from '../features/network-scan/network-scan-tables.js';
 import type { AlertSeverity, NotificationTables } from '../features/notifications/notification-tables.js';
+import type { PolicyRuleTables } from '../features/policy-rules/policy-rule-tables.js';
 import type { ScepTables } from '../features/scep/scep-tables.js';
-import type { IdempotencyTables } from '../features/issuance/idempotency-tables.js';
 import type { CreatedAt, Json, JsonWithDefault, Timestamp, UpdatedAt } from './column-types.js';
 
 export type { DiscoveredCertificate, DiscoveryScan, DiscoveryStatus } from '../features/discovery/discovery-tables.js';
@@ -322,6 +325,8 @@ export interface AuditEventsTable {
 /** Every table: the core schema here, and each feature's own tables. */
 export interface Database
   extends AcmeTables,
+    AgentGroupTables,
+    AgentRetirementTables,
     BulkOperationTables,
     CloudDiscoveryTables,
     DiscoveryTables,
@@ -329,6 +334,7 @@ export interface Database
     IdempotencyTables,
     NetworkScanTables,
     NotificationTables,
+    PolicyRuleTables,
     ScepTables {
   serverState: ServerStateTable;
   teams: TeamsTable;

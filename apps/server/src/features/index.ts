@@ -1,5 +1,6 @@
 import { acmeFeature } from './acme/acme-feature.js';
 import { adminViewsFeature } from './admin-views/admin-views-feature.js';
+import { agentGroupsFeature } from './agent-groups/agent-groups-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
 import { bulkOperationsFeature } from './bulk-operations/bulk-operations-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
@@ -15,6 +16,7 @@ import { networkScanFeature } from './network-scan/network-scan-feature.js';
 import { notificationsFeature } from './notifications/notifications-feature.js';
 import { ownershipFeature } from './ownership/ownership-feature.js';
 import { policiesFeature } from './policies/policies-feature.js';
+import { policyRulesFeature } from './policy-rules/policy-rules-feature.js';
 import { scepFeature } from './scep/scep-feature.js';
 import type { ServerFeature } from './server-feature.js';
 import { serverTlsFeature } from './server-tls/server-tls-feature.js';
@@ -31,6 +33,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   crlOcspFeature,
   ownershipFeature,
   policiesFeature,
+  policyRulesFeature,
   issuersFeature,
   certificatesFeature,
   issuanceFeature,
@@ -41,6 +44,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   shortLivedFeature,
   serverTlsFeature,
   adminViewsFeature,
+  agentGroupsFeature,
   discoveryFeature,
   networkScanFeature,
   cloudDiscoveryFeature,

@@ -9,7 +9,7 @@ import { checkCsrAgainstCertificate, readCsr } from '../policies/csr-policy.js';
 import { requestIssuance } from '../issuance/issuance-requests.js';
 import { runIssuanceJob } from '../issuance/issuance-runner.js';
 import { ServiceError } from '../../shared/service-errors.js';
-import { inTransaction } from '../../shared/transaction.js';
+import { carryAfterRollback, inTransaction } from '../../shared/transaction.js';
 import type { AcmeContext } from './acme-context.js';
 import { acmeActor } from './acme-actor.js';
 import { acmeOwnership } from './acme-ownership.js';
@@ -177,7 +177,7 @@ export async function finalizeOrder(
         trigger: order.replaces ? 'acme_ari' : 'acme',
       });
     } catch (error) {
-      if (error instanceof ServiceError && error.status === 422) throw badCsr(error.message);
+      if (error instanceof ServiceError && error.status === 422) throw carryAfterRollback(error, badCsr(error.message));
       throw error;
     }
     const row = await trx

@@ -9,9 +9,9 @@ import {
   heartbeat,
   listAgents,
   registerAgent,
-  retireAgent,
 } from './agents.js';
 import { jobView } from '../issuance/jobs.js';
+import { listRetiredAgents, retireAgent } from '../agent-retirement/agent-retirement.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from './targets.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
@@ -109,12 +109,36 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'DELETE',
       path: '/api/v1/agents/{id}',
       operationId: 'retireAgent',
-      summary: 'Retire an agent and revoke its keys (409 while it serves targets or certificates)',
+      summary:
+        'Soft-retire an agent: 409 listing what depends on it (targets, certificates, open jobs), unless force=true with a reason, which disables its targets and cancels its jobs; 204 when already retired',
       tags: ['agents'],
       access: 'operator',
       params: idParams,
+      query: z.object({
+        force: z.enum(['true', 'false']).optional(),
+        reason: z.string().max(500).optional().describe('why; required with force=true, recorded in the audit trail'),
+      }),
       responses: { 204: { description: 'Retired' } },
-      handler: ({ actor, params }) => retireAgent(deps, actor, params.id),
+      handler: ({ actor, params, query }) =>
+        retireAgent(deps, actor, params.id, { force: query.force === 'true', reason: query.reason }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/agents/retired',
+      operationId: 'listRetiredAgents',
+      summary: 'Retired agents, newest first, with the reason and who retired them',
+      tags: ['agents'],
+      access: 'viewer',
+      query: pageQuery,
+      responses: {
+        200: {
+          description: 'Retired agents',
+          schema: listOf(
+            agentSchema.extend({ retired_reason: z.string(), retired_by: z.string(), forced: z.boolean() }),
+          ),
+        },
+      },
+      handler: ({ query }) => listRetiredAgents(deps, pageOf(query)),
     }),
     defineRoute({
       method: 'POST',

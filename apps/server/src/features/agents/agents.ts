@@ -10,8 +10,10 @@ import { currentVersion, getCertificate } from '../certificates/certificates.js'
 import { submitCsr } from '../issuance/issuance-requests.js';
 import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagination.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
-import { conflict, forbidden, notFound, ServiceError } from '../../shared/service-errors.js';
+import { conflict, forbidden, notFound } from '../../shared/service-errors.js';
 import { decryptedTargetConfig } from './targets.js';
+import { targetsServedThroughGroups } from '../agent-groups/agent-groups.js';
+import { retiredError } from '../agent-retirement/agent-retirement.js';
 import { inTransaction } from '../../shared/transaction.js';
 
 export interface AgentMetadata {
@@ -90,46 +92,8 @@ export async function getAgent(deps: ServiceDeps, id: string): Promise<Agent> {
 
 async function activeAgent(deps: ServiceDeps, id: string): Promise<Agent> {
   const agent = await getAgent(deps, id);
-  if (agent.retiredAt) throw new ServiceError(410, 'gone', `agent ${id} is retired`);
+  if (agent.retiredAt) throw await retiredError(deps.db, id);
   return agent;
-}
-
-/** Soft-retires an agent and revokes its keys; refused while targets or certificates still depend on it. */
-export function retireAgent(deps: ServiceDeps, actor: Actor, id: string): Promise<void> {
-  return inTransaction(deps, async (trx) => {
-    const agent = await trx.selectFrom('agents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!agent) throw notFound('agent', id);
-    if (agent.retiredAt) return;
-    const targets = await trx
-      .selectFrom('targets')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('agentId', '=', id)
-      .executeTakeFirstOrThrow();
-    const certificates = await trx
-      .selectFrom('certificates')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('agentId', '=', id)
-      .where('status', 'not in', ['archived', 'revoked'])
-      .executeTakeFirstOrThrow();
-    if (Number(targets.n) > 0 || Number(certificates.n) > 0) {
-      throw conflict(`agent ${id} still serves ${targets.n} target(s) and ${certificates.n} certificate(s)`, {
-        active_targets: Number(targets.n),
-        active_certificates: Number(certificates.n),
-      });
-    }
-    await trx
-      .updateTable('agents')
-      .set({ status: 'retired', retiredAt: deps.now(), updatedAt: deps.now() })
-      .where('id', '=', id)
-      .execute();
-    await trx
-      .updateTable('apiKeys')
-      .set({ revokedAt: deps.now() })
-      .where('agentId', '=', id)
-      .where('revokedAt', 'is', null)
-      .execute();
-    await recordAudit(trx, actor, 'agent_retired', { type: 'agent', id });
-  });
 }
 
 export function assertAgentSelf(actor: Actor, agentId: string): void {
@@ -212,6 +176,7 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
   const targets = targetIds.length
     ? await deps.db.selectFrom('targets').selectAll().where('id', 'in', targetIds).execute()
     : [];
+  const groupServed = await targetsServedThroughGroups(deps.db, agentId, targetIds);
   const certIds = claimed.rows.map((j) => j.certificateId);
   const certs = certIds.length
     ? await deps.db.selectFrom('certificates').select(['id', 'commonName', 'sans']).where('id', 'in', certIds).execute()
@@ -238,7 +203,7 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
         sans: cert?.sans ?? [],
         targetId: target?.id,
         targetType: target?.type,
-        targetConfig: target && ownedConfig(deps, agentId, target),
+        targetConfig: target && ownedConfig(deps, agentId, target, groupServed),
       };
     }),
   ];
@@ -248,8 +213,13 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
  * The target's config with secrets decrypted, only for the agent that owns the target now (a job
  * queued before the target moved to another agent gets none, and fails on the agent).
  */
-function ownedConfig(deps: ServiceDeps, agentId: string, target: Target): Record<string, unknown> | undefined {
-  if (target.agentId !== agentId) return undefined;
+function ownedConfig(
+  deps: ServiceDeps,
+  agentId: string,
+  target: Target,
+  groupServed: ReadonlySet<string>,
+): Record<string, unknown> | undefined {
+  if (target.agentId !== agentId && !groupServed.has(target.id)) return undefined;
   try {
     return decryptedTargetConfig(deps, target);
   } catch (error) {
@@ -259,6 +229,20 @@ function ownedConfig(deps: ServiceDeps, agentId: string, target: Target): Record
     );
     return undefined;
   }
+}
+
+async function servesThroughGroup(deps: ServiceDeps, agentId: string, certificateId: string): Promise<boolean> {
+  const targets = await deps.db
+    .selectFrom('certificateTargets')
+    .select('targetId')
+    .where('certificateId', '=', certificateId)
+    .execute();
+  const served = await targetsServedThroughGroups(
+    deps.db,
+    agentId,
+    targets.map((t) => t.targetId),
+  );
+  return served.size > 0;
 }
 
 async function assertServes(deps: ServiceDeps, agentId: string, certificateId: string): Promise<void> {
@@ -271,7 +255,8 @@ async function assertServes(deps: ServiceDeps, agentId: string, certificateId: s
     .where('certificateTargets.certificateId', '=', certificateId)
     .where('targets.agentId', '=', agentId)
     .executeTakeFirst();
-  if (!mapped) throw forbidden(`certificate ${certificateId} is not served by agent ${agentId}`);
+  if (!mapped && !(await servesThroughGroup(deps, agentId, certificateId)))
+    throw forbidden(`certificate ${certificateId} is not served by agent ${agentId}`);
 }
 
 export async function agentSubmitCsr(

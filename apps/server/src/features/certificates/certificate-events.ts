@@ -1,6 +1,7 @@
 import type { NotificationEvent } from '@certctl/core';
 import { newId } from '../../db/ids.js';
 import type { Executor } from '../../db/open-database.js';
+import type { AlertSeverity } from '../../db/tables.js';
 import { channelsForSeverity, EVENT_SEVERITY } from '../notifications/alert-routing.js';
 import { certificateFacts, certificateOfMessage } from './certificate-facts.js';
 import { expiryIncidentKey } from '../notifications/expiry-alerts.js';
@@ -22,6 +23,8 @@ export interface CertificateEvent {
   /** Unique per occurrence (a job id, a version id), so the same event is never announced twice. */
   occurrence: string;
   detail?: string;
+  /** Overrides the event's usual severity (a policy violation is as loud as its rule says). */
+  severity?: AlertSeverity;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function notifyCertificateEvent(trx: Executor, deps: ServiceDeps, e
     .select(['alertChannels'])
     .where('id', '=', facts.renewalPolicyId)
     .executeTakeFirst();
-  const severity = EVENT_SEVERITY[event.event] ?? 'warning';
+  const severity = event.severity ?? EVENT_SEVERITY[event.event] ?? 'warning';
   const now = deps.now();
   const incidentKey = `certctl-${event.event}-${facts.id}-${event.occurrence}`;
   await enqueueNotifications(trx, deps, {

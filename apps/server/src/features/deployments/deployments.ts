@@ -7,6 +7,7 @@ import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagina
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, invalid, notFound } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { deploymentAgents } from '../agent-groups/agent-groups.js';
 import { type JobView, jobView } from '../issuance/jobs.js';
 
 const OPEN_DEPLOYMENT: JobStatus[] = ['pending', 'running'];
@@ -71,28 +72,31 @@ export async function deployNow(
     const queued: Job[] = [];
     for (const targetId of chosen) {
       const target = bound.find((t) => t.id === targetId)!;
+      // A target addressed to an agent group is deployed by each member, as issuance does.
+      const agentIds = target.enabled ? await deploymentAgents(trx, target) : [];
       if (!target.enabled) skipped.push({ targetId, reason: 'target is disabled' });
-      else if (!target.agentId) skipped.push({ targetId, reason: 'no agent serves this target' });
+      else if (agentIds.length === 0) skipped.push({ targetId, reason: 'no agent serves this target' });
       else if (open.some((j) => j.targetId === targetId))
         skipped.push({ targetId, reason: 'a deployment to this target is already queued or running' });
       else
-        queued.push(
-          await trx
-            .insertInto('jobs')
-            .values({
-              id: newId('job'),
-              type: 'deployment',
-              certificateId,
-              targetId,
-              agentId: target.agentId,
-              status: 'pending',
-              requestedBy: actor.name,
-              trigger: 'manual',
-              resultVersionId: version.id,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow(),
-        );
+        for (const agentId of agentIds)
+          queued.push(
+            await trx
+              .insertInto('jobs')
+              .values({
+                id: newId('job'),
+                type: 'deployment',
+                certificateId,
+                targetId,
+                agentId,
+                status: 'pending',
+                requestedBy: actor.name,
+                trigger: 'manual',
+                resultVersionId: version.id,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow(),
+          );
     }
     await recordAudit(
       trx,

@@ -2,16 +2,17 @@ import { certificateFingerprint, parseCertificate } from '@certctl/pki';
 import { sql } from 'kysely';
 import { newId } from '../../db/ids.js';
 import type { Executor } from '../../db/open-database.js';
-import type { DiscoveredCertificate, DiscoveryScan, DiscoveryStatus } from '../../db/tables.js';
-import type { DiscoverySourceKind } from './discovery-tables.js';
+import type { Certificate, DiscoveredCertificate, DiscoveryScan, DiscoveryStatus } from '../../db/tables.js';
 import type { Actor } from '../../shared/actor.js';
-import { assertAgentSelf, getAgent } from '../agents/agents.js';
 import { recordAudit } from '../../shared/audit.js';
-import { getCertificate } from '../certificates/certificates.js';
 import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagination.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, invalid, notFound, ServiceError } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { assertAgentSelf, getAgent } from '../agents/agents.js';
+import { getCertificate } from '../certificates/certificates.js';
+import { checkExistingCertificate, namesOf, recordFindings, refusal } from '../policy-rules/policy-enforcement.js';
+import type { DiscoverySourceKind } from './discovery-tables.js';
 
 export interface DiscoveryReport {
   directories: string[];
@@ -206,6 +207,36 @@ export async function getDiscovered(deps: ServiceDeps, id: string): Promise<Disc
   return row;
 }
 
+/**
+ * A certificate found on a host comes under management only if the enforcing policies allow it as
+ * it is (its key, validity and names, with the managed certificate's issuer, owner and environment).
+ */
+async function checkClaimAgainstPolicies(
+  trx: Executor,
+  deps: ServiceDeps,
+  actor: Actor,
+  row: DiscoveredCertificate,
+  managed: Certificate,
+): Promise<void> {
+  const parsed = parseCertificate(row.certificatePem);
+  const facts = { ...managed, commonName: row.commonName ?? managed.commonName, sans: row.sans };
+  const findings = await checkExistingCertificate(trx, {
+    certificate: facts,
+    key: { algorithm: parsed.publicKey.type, bits: parsed.publicKey.bits },
+    notBefore: row.notBefore,
+    notAfter: row.notAfter,
+  });
+  const target = {
+    subjectKey: `discovery:${row.id}`,
+    certificateId: managed.id,
+    names: namesOf(facts),
+    source: 'discovery_claim',
+  };
+  if (findings.some((f) => f.rule.enforcement === 'enforcing'))
+    throw refusal(deps, actor, findings, async () => target);
+  await recordFindings(trx, deps, actor, target, findings);
+}
+
 /** Links a finding to the managed certificate it is (status `managed`). */
 export function claimDiscovered(
   deps: ServiceDeps,
@@ -221,7 +252,8 @@ export function claimDiscovered(
       .forUpdate()
       .executeTakeFirst();
     if (!row) throw notFound('discovered certificate', id);
-    await getCertificate(trx, managedCertificateId);
+    const managed = await getCertificate(trx, managedCertificateId);
+    await checkClaimAgainstPolicies(trx, deps, actor, row, managed);
     const updated = await trx
       .updateTable('discoveredCertificates')
       .set({ status: 'managed', managedCertificateId, dismissReason: null, updatedAt: deps.now() })

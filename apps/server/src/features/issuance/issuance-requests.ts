@@ -11,6 +11,7 @@ import {
   insertCertificate,
 } from '../certificates/certificates.js';
 import { checkCsrAgainstCertificate, readCsr } from '../policies/csr-policy.js';
+import { enforceIssuancePolicies } from '../policy-rules/policy-enforcement.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, invalid } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
@@ -60,7 +61,8 @@ export async function requestIssuance(
   if (profile && !profile.enabled) throw conflict(`profile ${profile.id} is disabled`);
   const previous = await currentVersion(trx, certificate);
   let csrPem = request.csrPem;
-  if (csrPem) checkCsrAgainstCertificate(await readCsr(csrPem), certificate, profile);
+  let csr = csrPem ? await readCsr(csrPem) : undefined;
+  if (csr) checkCsrAgainstCertificate(csr, certificate, profile);
   else if (!certificate.agentId) {
     // Without an agent the server holds no key: a renewal reuses the last CSR (same key).
     csrPem = previous?.csrPem ?? undefined;
@@ -68,7 +70,9 @@ export async function requestIssuance(
       throw invalid(
         `certificate ${certificateId} has no CSR yet: submit one with POST /api/v1/certificates/${certificateId}/csr, or assign an agent`,
       );
+    csr = await readCsr(csrPem);
   }
+  await enforceIssuancePolicies(trx, deps, actor, { certificate, csr, profile, source: request.trigger });
   const open = await trx
     .selectFrom('jobs')
     .select(['id', 'status'])
@@ -183,7 +187,9 @@ export async function submitCsr(deps: ServiceDeps, actor: Actor, certificateId: 
       .executeTakeFirst();
     if (!waiting) return requestIssuance(trx, deps, actor, certificateId, { csrPem, trigger: 'csr_submitted' });
     const profile = await profileOf(trx, certificate);
-    checkCsrAgainstCertificate(await readCsr(csrPem), certificate, profile);
+    const csr = await readCsr(csrPem);
+    checkCsrAgainstCertificate(csr, certificate, profile);
+    await enforceIssuancePolicies(trx, deps, actor, { certificate, csr, profile, source: 'csr_submitted' });
     const status: JobStatus = waiting.status === 'awaiting_approval' ? 'awaiting_approval' : 'pending';
     const updated = await trx
       .updateTable('jobs')

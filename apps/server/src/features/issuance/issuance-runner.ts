@@ -2,6 +2,7 @@ import { fullJitterDelay } from '@certctl/connector-utils';
 import { ConnectorError, type IssueRequest, type OrderResult, isRetryable } from '@certctl/core';
 import { certificateFingerprint, readCertificateSummary } from '@certctl/pki';
 import { newId } from '../../db/ids.js';
+import { deploymentAgents } from '../agent-groups/agent-groups.js';
 import type { Certificate, Job } from '../../db/tables.js';
 import { SYSTEM_ACTOR } from '../../shared/actor.js';
 import { recordAudit } from '../../shared/audit.js';
@@ -194,7 +195,7 @@ async function storeIssued(
       .where('id', '=', certificate.id)
       .where('status', 'not in', ['revoked', 'archived'])
       .execute();
-    // Deployment work for every target an agent serves; agents pick it up from /agents/{id}/work.
+    // Deployment work for every target an agent (or each member of the target's agent group) serves; agents pick it up from /agents/{id}/work.
     const targets = await trx
       .selectFrom('certificateTargets')
       .innerJoin('targets', 'targets.id', 'certificateTargets.targetId')
@@ -203,20 +204,20 @@ async function storeIssued(
       .where('targets.enabled', '=', true)
       .execute();
     for (const target of targets) {
-      if (!target.agentId) continue;
-      await trx
-        .insertInto('jobs')
-        .values({
-          id: newId('job'),
-          type: 'deployment',
-          certificateId: certificate.id,
-          targetId: target.id,
-          agentId: target.agentId,
-          status: 'pending',
-          requestedBy: 'system',
-          trigger: 'issued',
-        })
-        .execute();
+      for (const agentId of await deploymentAgents(trx, target))
+        await trx
+          .insertInto('jobs')
+          .values({
+            id: newId('job'),
+            type: 'deployment',
+            certificateId: certificate.id,
+            targetId: target.id,
+            agentId,
+            status: 'pending',
+            requestedBy: 'system',
+            trigger: 'issued',
+          })
+          .execute();
     }
     await recordAudit(
       trx,

@@ -54,6 +54,7 @@ const importResult = z.object({
         'domain_filtered',
         'unparseable',
         'duplicate_in_listing',
+        'policy_violation',
       ]),
       detail: z.string(),
     }),

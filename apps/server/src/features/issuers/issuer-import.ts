@@ -16,6 +16,13 @@ import { instanceRow } from '../../shared/connector-instances.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { invalid, ServiceError } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { blockedReason } from '../policy-rules/policy-evaluation.js';
+import {
+  checkExistingCertificate,
+  namesOf as policyNamesOf,
+  namesSubjectKey,
+  recordFindings,
+} from '../policy-rules/policy-enforcement.js';
 
 export interface ImportOptions {
   dryRun: boolean;
@@ -41,7 +48,8 @@ export type SkipReason =
   | 'product_filtered'
   | 'domain_filtered'
   | 'unparseable'
-  | 'duplicate_in_listing';
+  | 'duplicate_in_listing'
+  | 'policy_violation';
 
 export interface ImportCandidate {
   orderId: string | null;
@@ -212,6 +220,45 @@ export async function importFromIssuer(
         });
         continue;
       }
+      // Certificates an enforcing policy forbids are not brought under management.
+      const facts = {
+        commonName: candidate.commonName,
+        sans: candidate.sans,
+        issuerId,
+        environment: options.environment ?? '',
+        ownerId: options.ownerId ?? '',
+        teamId: options.teamId ?? '',
+        tags: options.tags ?? {},
+        renewalPolicyId: options.renewalPolicyId ?? '',
+      };
+      const findings = await checkExistingCertificate(trx, {
+        certificate: facts,
+        key: { algorithm: parsed.publicKey.type, bits: parsed.publicKey.bits },
+        notBefore: parsed.notBefore,
+        notAfter: parsed.notAfter,
+      });
+      const enforcing = findings.filter((f) => f.rule.enforcement === 'enforcing');
+      if (enforcing.length > 0) {
+        skipped.push({ ...candidate, reason: 'policy_violation', detail: blockedReason(enforcing) });
+        const names = policyNamesOf(facts);
+        if (!options.dryRun)
+          await recordFindings(
+            trx,
+            deps,
+            actor,
+            {
+              subjectKey: namesSubjectKey(`import:${issuerId}`, names),
+              certificateId: null,
+              names,
+              source: 'import',
+              renewalPolicyId: options.renewalPolicyId,
+              ownerId: options.ownerId,
+            },
+            findings,
+            true,
+          );
+        continue;
+      }
       if (options.dryRun) {
         imported.push(candidate);
         continue;
@@ -281,6 +328,18 @@ export async function importFromIssuer(
           serial: parsed.serialNumber,
           fingerprint_sha256: fingerprint,
         },
+      );
+      await recordFindings(
+        trx,
+        deps,
+        actor,
+        {
+          subjectKey: `inventory:${certificate.id}`,
+          certificateId: certificate.id,
+          names: policyNamesOf(facts),
+          source: 'import',
+        },
+        findings,
       );
       imported.push({ ...candidate, certificateId: certificate.id });
     }
