@@ -6,6 +6,7 @@
 //   --only=signing,api,renewal,ocsp,crl,acme
 //   --db=postgres,pglite  API suite dialects
 //   --requests=N --concurrency=N --renewal-sizes=100000,1000000 --seconds=N (signing)
+//   --crl-sizes=100000,1000000 (quick: 100000)
 //   --no-build            do not (re)build the server with turbo first
 //   --name=NAME           result file prefix (default: bench)
 import { execFileSync, spawn } from 'node:child_process';
@@ -28,6 +29,7 @@ const requests = option('requests', quick ? '500' : '2000');
 const concurrency = option('concurrency', '32');
 const renewalSizes = option('renewal-sizes', quick ? '10000,100000' : '100000,1000000');
 const seconds = option('seconds', quick ? '1' : '2');
+const crlSizes = option('crl-sizes', quick ? '100000' : '100000,1000000');
 const name = option('name', 'bench');
 
 function log(line) {
@@ -120,7 +122,7 @@ if (only.includes('renewal'))
 if (only.includes('ocsp'))
   await attempt('ocsp', async () => (suites.ocsp = await runSuite('ocsp.ts', [`--seconds=${quick ? 3 : 8}`])));
 if (only.includes('crl'))
-  await attempt('crl', async () => (suites.crl = await runSuite('crl.ts', ['--entries=100000'])));
+  await attempt('crl', async () => (suites.crl = await runSuite('crl.ts', [`--entries=${crlSizes}`])));
 if (only.includes('acme'))
   await attempt('acme', async () => (suites.acme = await runSuite('acme-orders.ts', [`--orders=${quick ? 8 : 20}`])));
 
