@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -53,6 +57,29 @@ export const PGLITE_START_PARAMS = [
 
 const createPglite = (dataDir: string) => PGlite.create(dataDir, { startParams: PGLITE_START_PARAMS });
 
+// initdb alone takes PGlite to ~850 MB RSS, memory the process then keeps (WebAssembly memory does not
+// shrink). So a fresh directory is initialised by a short-lived child process (the same PGlite with the
+// same settings), and this process only ever opens an initialised directory.
+const INITDB_SCRIPT = `const { PGlite } = await import(process.argv[1]);
+const pglite = await PGlite.create(process.argv[2], { startParams: JSON.parse(process.argv[3]) });
+await pglite.close();`;
+
+async function initdbInChildProcess(dataDir: string): Promise<void> {
+  if (dataDir.startsWith('memory://') || existsSync(join(dataDir, 'PG_VERSION'))) return;
+  await promisify(execFile)(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      INITDB_SCRIPT,
+      import.meta.resolve('@electric-sql/pglite'),
+      dataDir,
+      JSON.stringify(PGLITE_START_PARAMS),
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+}
+
 /** A database whose data lives in PGlite in this process, opened by us (not borrowed). */
 function openOwnPglite(pglite: PGlite): OpenedDatabase {
   const db = kyselyOverPglite(pglite);
@@ -70,6 +97,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
     const db = withPlugins(new PostgresDialect({ pool }));
     opened = { db, dialect: 'postgres', close: () => db.destroy() };
   } else if (ownPglite) {
+    await initdbInChildProcess(dataDir);
     opened = openOwnPglite(await createPglite(dataDir));
   } else {
     const pglite = options.pglite!;
@@ -91,10 +119,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
       await opened.close();
       throw error;
     }
-    // PGlite's WebAssembly memory only grows: a first start (initdb, then the schema) leaves the
-    // process at ~850 MB RSS, a fresh instance on the same directory idles at about half. So after
-    // migrations ran (always on a first start), an on-disk PGlite we opened is closed and opened again;
-    // the old instance's memory goes with it at the next major GC. In memory there is nothing to reopen.
+    // The same for the schema: after migrations ran (always on a first start), an on-disk PGlite we
+    // opened is closed and opened again; the old instance's memory goes at the next major GC. In memory
+    // there is nothing to reopen.
     if (ran > 0 && ownPglite && !dataDir.startsWith('memory://')) {
       await opened.close();
       opened = openOwnPglite(await createPglite(dataDir));
