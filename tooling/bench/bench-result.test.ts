@@ -81,6 +81,18 @@ describe('bench report', () => {
     expect(row('certctl GET').status).toBe('met');
     expect(row('certctl GET').detail).toBe('5.45x openssl, 0.67x node:http');
     expect(row('100,000-entry CRL').status).toBe('missed');
+    const sized = buildReport({
+      crl: {
+        sizes: [
+          { entries: 100_000, bestMs: 800, timingsMs: [900, 800, 850], opensslGencrlMs: 3_000 },
+          { entries: 1_000_000, bestMs: 2_500, timingsMs: [2_600, 2_500], opensslGencrlMs: 30_000 },
+        ],
+      },
+    });
+    const sizedRow = (name: string) => sized.rows.find((r: { name: string }) => r.name.startsWith(name))!;
+    expect(sizedRow('100,000-entry CRL').status).toBe('met');
+    expect(sizedRow('1,000,000-entry CRL built + signed (best of 2)').status).toBe('missed');
+    expect(sizedRow('1,000,000-entry CRL').detail).toBe('0.08x openssl time');
     const slow = buildReport({
       ocsp: { connections: 64, certctlGetCached: 20_000, opensslPostPlain: 5_500, bareNodeHttp: 45_000 },
     });

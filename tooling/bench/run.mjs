@@ -3,16 +3,19 @@
 // the raw signing rate measured in the same run, and writes tooling/bench/results/<name>-<time>.json.
 // No assertions on time anywhere. See README.md.
 //   --quick               smaller sizes (renewal 10k + 100k, 500 API requests)
-//   --only=signing,api,renewal,ocsp,crl,acme
+//   --only=signing,api,renewal,ocsp,crl,acme,agents,memory
+//   --agents=10000 --agent-seconds=60 (quick: 1000 agents, 30 s), on the first --db
 //   --db=postgres,pglite  API suite dialects
 //   --requests=N --concurrency=N --renewal-sizes=100000,1000000 --seconds=N (signing)
+//   --crl-sizes=100000,1000000 (quick: 100000)
 //   --no-build            do not (re)build the server with turbo first
 //   --name=NAME           result file prefix (default: bench)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runSuite } from './lib/run-suite.mjs';
 import { buildReport, formatTable, resultFileName } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,51 +25,21 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 
 const quick = flag('quick');
-const only = option('only', 'signing,api,renewal,ocsp,crl,acme').split(',');
+const only = option('only', 'signing,api,renewal,ocsp,crl,acme,agents,memory').split(',');
 const dbs = option('db', 'postgres,pglite').split(',');
 const requests = option('requests', quick ? '500' : '2000');
 const concurrency = option('concurrency', '32');
 const renewalSizes = option('renewal-sizes', quick ? '10000,100000' : '100000,1000000');
 const seconds = option('seconds', quick ? '1' : '2');
+const crlSizes = option('crl-sizes', quick ? '100000' : '100000,1000000');
 const name = option('name', 'bench');
 
 function log(line) {
   process.stderr.write(`[bench] ${line}\n`);
 }
 
-function runSuite(file, suiteArgs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        join(here, 'lib', 'define-globals.mjs'),
-        '--import',
-        'tsx',
-        '--conditions=@certctl/source',
-        join(here, 'suites', file),
-        ...suiteArgs,
-      ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (code !== 0 || !line) return reject(new Error(`${file} exited with ${code}\n${out.slice(-2000)}`));
-      resolve(JSON.parse(line.slice('BENCH_RESULT '.length)));
-    });
-  });
-}
-
 const started = Date.now();
-const needsServer = only.includes('api') || only.includes('ocsp') || only.includes('acme');
+const needsServer = ['api', 'ocsp', 'acme', 'agents', 'memory'].some((s) => only.includes(s));
 if (needsServer && !flag('no-build')) {
   log('building @certctl/server and its dependencies (turbo, cached when unchanged)');
   execFileSync(
@@ -120,9 +93,30 @@ if (only.includes('renewal'))
 if (only.includes('ocsp'))
   await attempt('ocsp', async () => (suites.ocsp = await runSuite('ocsp.ts', [`--seconds=${quick ? 3 : 8}`])));
 if (only.includes('crl'))
-  await attempt('crl', async () => (suites.crl = await runSuite('crl.ts', ['--entries=100000'])));
+  await attempt('crl', async () => (suites.crl = await runSuite('crl.ts', [`--entries=${crlSizes}`])));
 if (only.includes('acme'))
-  await attempt('acme', async () => (suites.acme = await runSuite('acme-orders.ts', [`--orders=${quick ? 8 : 20}`])));
+  await attempt(
+    'acme',
+    async () =>
+      (suites.acme = await runSuite('acme-orders.ts', [
+        `--orders=${quick ? 8 : 20}`,
+        '--clients=16',
+        `--concurrent-orders=${quick ? 32 : 128}`,
+      ])),
+  );
+if (only.includes('memory'))
+  await attempt('memory', async () => (suites.memory = await runSuite('memory.ts', [`--dbs=${dbs.join(',')}`])));
+if (only.includes('agents'))
+  await attempt(
+    'agents',
+    async () =>
+      (suites.agents = await runSuite('agent-fleet.ts', [
+        `--db=${dbs[0]}`,
+        `--agents=${option('agents', quick ? '1000' : '10000')}`,
+        '--interval=30',
+        `--seconds=${option('agent-seconds', quick ? '30' : '60')}`,
+      ])),
+  );
 
 const report = buildReport(suites, {
   name,

@@ -5,6 +5,16 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const SERVER_CLI = fileURLToPath(new URL('../../../apps/server/dist/cli.js', import.meta.url));
+// BENCH_SERVER_FROM_SOURCE=1 runs apps/server/src/cli.ts through tsx instead (no build; slower to boot
+// and not what users run, so numbers from it are not results): the tiny suite test uses it.
+const SOURCE_CLI = [
+  '--import',
+  fileURLToPath(new URL('./define-globals.mjs', import.meta.url)),
+  '--import',
+  'tsx',
+  '--conditions=@certctl/source',
+  fileURLToPath(new URL('../../../apps/server/src/cli.ts', import.meta.url)),
+];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,7 +67,12 @@ export async function startServerProcess(options: {
   const started = performance.now();
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" shows where a measured server spends its time.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_CLI], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = process.env.BENCH_SERVER_FROM_SOURCE === '1' ? SOURCE_CLI : [SERVER_CLI];
+  const child = spawn(process.execPath, [...nodeArgs, ...cli], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,10 @@
  * a child process, trust_authenticated profile: every authorization valid) and against pebble with
  * PEBBLE_VA_ALWAYS_VALID=1 (every challenge passes without a check), in the same run. Each `lego run`
  * is a whole order: new-order, authorization, finalize with a fresh key, download.
- *   --orders=20
+ * Then the same with `--clients` lego processes at once (each with its own HTTP-01 port, all on the
+ * one account), `--concurrent-orders` in total: the server under concurrent ACME clients, against
+ * pebble under the same clients.
+ *   --orders=20 --clients=16 --concurrent-orders=64
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,13 +21,20 @@ import { freePort, startServerProcess } from '../lib/server-process.ts';
 
 const run = promisify(execFile);
 const orders = Number(arg('orders', '20'));
+const clients = Number(arg('clients', '16'));
+const concurrentOrders = Number(arg('concurrent-orders', String(clients * 4)));
 const API_KEY = 'bench-admin-key-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'certctl-bench-acme-'));
 
-async function legoOrders(directoryUrl: string, caFile: string, label: string): Promise<number> {
+interface Rates {
+  sequential: number;
+  concurrent: number;
+}
+
+async function legoOrders(directoryUrl: string, caFile: string, label: string): Promise<Rates> {
   const path = join(dir, label);
   const port = await freePort();
-  const common = [
+  const common = (port: number) => [
     '--server',
     directoryUrl,
     '--accept-tos',
@@ -38,15 +48,27 @@ async function legoOrders(directoryUrl: string, caFile: string, label: string): 
   ];
   const env = { ...process.env, LEGO_CA_CERTIFICATES: caFile };
   // Warm-up: registers the account (not timed).
-  await run('lego', [...common, '--domains', `warm.${label}.bench.test`, 'run'], { env, cwd: dir });
-  const started = performance.now();
+  await run('lego', [...common(port), '--domains', `warm.${label}.bench.test`, 'run'], { env, cwd: dir });
+  let started = performance.now();
   for (let i = 0; i < orders; i++)
-    await run('lego', [...common, '--domains', `o${i}.${label}.bench.test`, 'run'], { env, cwd: dir });
-  return orders / ((performance.now() - started) / 1000);
+    await run('lego', [...common(port), '--domains', `o${i}.${label}.bench.test`, 'run'], { env, cwd: dir });
+  const sequential = orders / ((performance.now() - started) / 1000);
+  // Concurrent: `clients` workers, each starting its next lego run as soon as the last one finished.
+  const ports = await Promise.all(Array.from({ length: clients }, () => freePort()));
+  let next = 0;
+  started = performance.now();
+  await Promise.all(
+    ports.map(async (p) => {
+      for (let i = next++; i < concurrentOrders; i = next++)
+        await run('lego', [...common(p), '--domains', `c${i}.${label}.bench.test`, 'run'], { env, cwd: dir });
+    }),
+  );
+  const concurrent = concurrentOrders / ((performance.now() - started) / 1000);
+  return { sequential, concurrent };
 }
 
-let certctl = Number.NaN;
-let pebble = Number.NaN;
+let certctl: Rates = { sequential: Number.NaN, concurrent: Number.NaN };
+let pebble: Rates = { sequential: Number.NaN, concurrent: Number.NaN };
 try {
   const server = await startServerProcess({
     dataDir: join(dir, 'data'),
@@ -96,4 +118,14 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-emit({ orders, certctlOrdersPerSecond: certctl, pebbleOrdersPerSecond: pebble });
+emit({
+  orders,
+  certctlOrdersPerSecond: certctl.sequential,
+  pebbleOrdersPerSecond: pebble.sequential,
+  concurrent: {
+    clients,
+    orders: concurrentOrders,
+    certctlOrdersPerSecond: certctl.concurrent,
+    pebbleOrdersPerSecond: pebble.concurrent,
+  },
+});
