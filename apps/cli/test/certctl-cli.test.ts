@@ -122,7 +122,12 @@ describeEachDialect('certctl against a real server', (ctx) => {
     );
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('revoking');
-    expect(JSON.parse(result.stdout)).toMatchObject({ total_revoked: 2, total_failed: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      kind: 'revoke',
+      status: 'completed',
+      total: 2,
+      counts: { succeeded: 2, failed: 0 },
+    });
     expect((await runCertctl(['certs', 'bulk-revoke'], env)).code).toBe(EXIT.usage);
   });
 

@@ -197,12 +197,22 @@ export function certsCommand(program: Command, ctx: CommandContext): void {
           'bulk-revoke needs --id or a filter (--owner, --team, --issuer, --profile, --agent)',
           EXIT.usage,
         );
+      // The server answers 202 with a bulk operation; follow it until every item is done.
       const result = await withSpinner('revoking', ctx.io.stderr, async () => {
-        const { data } = await ctx.client().api.POST('/api/v1/certificates/bulk-revoke', { body });
-        return data!;
+        const client = ctx.client();
+        const { data: started } = await client.api.POST('/api/v1/certificates/bulk-revoke', { body });
+        let operation = started!;
+        while (operation.status !== 'completed') {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const { data } = await client.api.GET('/api/v1/bulk-operations/{id}', {
+            params: { path: { id: operation.id } },
+          });
+          operation = { ...data!, replayed: started!.replayed };
+        }
+        return operation;
       });
       ctx.print(result);
-      if (result.total_failed > 0) throw new CliError(`${result.total_failed} revocations failed`, EXIT.failure);
+      if (result.counts.failed > 0) throw new CliError(`${result.counts.failed} revocations failed`, EXIT.failure);
     });
 
   certs
