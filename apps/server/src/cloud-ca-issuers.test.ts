@@ -98,7 +98,8 @@ describeEachDialect('the server issues managed certificates through the cloud an
     server = await startTestServer({
       database: ctx,
       connectors: [googlecas, awsacmpca, ejbca],
-      env: Object.assign({}, ...cases().map((ca) => ca.env ?? {})),
+      // The fakes listen on loopback: the operator allows it, as for a CA behind a private endpoint.
+      env: Object.assign({ CERTCTL_NETWORK_ALLOW: '127.0.0.1' }, ...cases().map((ca) => ca.env ?? {})),
     });
   });
   afterAll(() => server?.stop());

@@ -43,7 +43,12 @@ describeEachDialect('commercial CA orders', (ctx) => {
     };
     const entrustClient = await entrustFake.clientCredential('certctl-server');
     const atlasClient = await atlasFake.clientCredential('certctl-server');
-    server = await startTestServer({ database: ctx, connectors: [createTestCa().manifest, entrust, globalsign] });
+    // The vendor fakes listen on loopback: the operator allows it, as for a CA behind a private endpoint.
+    server = await startTestServer({
+      database: ctx,
+      connectors: [createTestCa().manifest, entrust, globalsign],
+      env: { CERTCTL_NETWORK_ALLOW: '127.0.0.1' },
+    });
     basics = await createBasics(server.api, { max_retries: 3, retry_interval_seconds: 1 });
     const created = await call(server.api, 'POST', '/api/v1/issuers', {
       name: `entrust-${ctx.dialect}`,
@@ -182,6 +187,7 @@ describeEachDialect('commercial CA orders', (ctx) => {
       database: ctx,
       connectors: [createTestCa().manifest, entrust, globalsign],
       dataDir,
+      env: { CERTCTL_NETWORK_ALLOW: '127.0.0.1' },
     });
     expect(await job(jobId)).toMatchObject({ status: 'waiting_on_ca', ca_order_id: trackingId });
     await later(jobId);

@@ -70,14 +70,15 @@ export async function markNotificationRead(
   actor: Actor,
   id: string,
 ): Promise<{ id: string; readAt: Date; readBy: string }> {
-  const { rows } = await sql<{ id: string; readAt: Date; readBy: string; wasRead: boolean }>`
-    UPDATE notification_outbox SET read_at = coalesce(read_at, now()), read_by = coalesce(read_by, ${actor.name})
-    WHERE id = ${id}
-    RETURNING id, read_at AS "readAt", read_by AS "readBy"`.execute(deps.db);
-  const row = rows[0];
+  const row = await deps.db
+    .updateTable('notificationOutbox')
+    .set({ readAt: sql`coalesce(read_at, now())`, readBy: sql`coalesce(read_by, ${actor.name})` })
+    .where('id', '=', id)
+    .returning(['id', 'readAt', 'readBy'])
+    .executeTakeFirst();
   if (!row) throw notFound('notification', id);
   await recordAudit(deps.db, actor, 'notification_read', { type: 'notification', id });
-  return { id: row.id, readAt: new Date(row.readAt), readBy: row.readBy };
+  return { id: row.id, readAt: new Date(row.readAt!), readBy: row.readBy! };
 }
 
 export async function crlCacheState(deps: ServiceDeps) {

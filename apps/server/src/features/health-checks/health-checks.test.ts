@@ -26,7 +26,8 @@ describeEachDialect('endpoint health checks', (ctx) => {
     server = await startTestServer({
       database: ctx,
       connectors: [createTestCa().manifest, webhookNotifier],
-      env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP },
+      // The webhook receiver listens on loopback: allowed by the operator setting.
+      env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP, CERTCTL_NETWORK_ALLOW: '127.0.0.1' },
     });
     basics = await createBasics(server.api, {
       alert_channels: { warning: ['Webhook'], critical: ['Webhook'] },

@@ -82,6 +82,8 @@ const notificationSchema = z
     last_error: z.string().nullable(),
     provider_id: z.string().nullable(),
     sent_at: nullableTimestamp,
+    read_at: nullableTimestamp.describe('when someone first marked it read (POST /notifications/{id}/read)'),
+    read_by: z.string().nullable(),
     subject: z.string(),
     text: z.string(),
     recipients: z.array(z.string()).optional(),

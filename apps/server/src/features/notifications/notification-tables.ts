@@ -40,6 +40,9 @@ export interface NotificationOutboxTable {
   lastError: string | null;
   providerId: string | null;
   sentAt: Timestamp | null;
+  /** When someone first marked it read, and who (admin views). */
+  readAt: Timestamp | null;
+  readBy: string | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }

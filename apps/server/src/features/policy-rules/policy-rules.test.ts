@@ -25,6 +25,8 @@ describeEachDialect('policy rules', (ctx) => {
       installed: true,
       listen: true,
       env: {
+        // The webhook receiver listens on loopback: allowed by the operator setting.
+        CERTCTL_NETWORK_ALLOW: '127.0.0.1',
         CERTCTL_ACME_SERVER_ENABLED: 'true',
         CERTCTL_ACME_SERVER_DEFAULT_PROFILE_ID: 'internal',
         CERTCTL_ACME_SERVER_TEAM_ID: 't-policy',
