@@ -6,7 +6,7 @@
 // `npm install -g <dir>/*.tgz` installs them with their @certctl dependencies from the same folder.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listPublicPackages, workspaceClosure } from '../release-check/workspace-packages.mjs';
 
@@ -63,9 +63,9 @@ for (const name of selected) {
   if (!tarball) fail(`pnpm pack printed no tarball for ${name}:\n${printed}`);
   console.log(relative(process.cwd(), tarball.trim()) || tarball.trim());
 }
-console.log(
-  `${selected.length} tarballs; install them together: npm install -g ./${relative(process.cwd(), out) || '.'}/*.tgz`,
-);
+const shown = relative(process.cwd(), out);
+const folder = shown === '' ? '.' : shown.startsWith('..') || isAbsolute(shown) ? out : `./${shown}`;
+console.log(`${selected.length} tarballs; install them together: npm install -g ${folder}/*.tgz`);
 
 function fail(message) {
   console.error(`pack-release: ${message}\n${usage}`);
