@@ -1,6 +1,7 @@
-// The server and the agent installed the way an operator without the monorepo would: `npm install`
-// of the tarballs into an empty directory, `--version`, then a real start on a temporary data dir
-// and one agent cycle against it.
+// The server, the agent and the CLI installed the way an operator without the monorepo would:
+// `npm install` of the tarballs into an empty directory, `--version`, then a real start on a
+// temporary data dir, one agent cycle against it, and `certctl version` / `certctl status` through
+// `npm exec` against it.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ const run = promisify(execFile);
 export async function checkOperatorInstall({ projectDir, tarballs, versions }) {
   const problems = [];
   mkdirSync(projectDir, { recursive: true });
-  const apps = ['@certctl/server', '@certctl/agent'];
+  const apps = ['@certctl/server', '@certctl/agent', '@certctl/cli'].filter((name) => tarballs.has(name));
   // The apps are what the operator installs; their @certctl dependencies come from the tarballs too
   // (overrides), as they would from the registry once published.
   const dependencies = Object.fromEntries(apps.map((name) => [name, `file:${tarballs.get(name)}`]));
@@ -35,7 +36,7 @@ export async function checkOperatorInstall({ projectDir, tarballs, versions }) {
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
-    return [`npm install of the server and agent failed:\n${tail(error)}`];
+    return [`npm install of ${apps.join(', ')} failed:\n${tail(error)}`];
   }
   const bin = (name) => join(projectDir, 'node_modules/.bin', name);
   for (const [name, pkg] of [
@@ -53,6 +54,7 @@ export async function checkOperatorInstall({ projectDir, tarballs, versions }) {
   const dataDir = join(projectDir, 'data');
   const [apiPort, pkiPort] = [await freePort(), await freePort()];
   const token = randomBytes(18).toString('hex');
+  const viewerKey = randomBytes(18).toString('hex');
   const server = spawn(bin('certctl-server'), [], {
     cwd: projectDir,
     env: {
@@ -63,6 +65,7 @@ export async function checkOperatorInstall({ projectDir, tarballs, versions }) {
       CERTCTL_SERVER_PORT: String(apiPort),
       CERTCTL_PKI_HTTP_PORT: String(pkiPort),
       CERTCTL_AGENT_BOOTSTRAP_TOKEN: token,
+      CERTCTL_API_KEYS_NAMED: `release-check:${viewerKey}:viewer`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -103,6 +106,22 @@ export async function checkOperatorInstall({ projectDir, tarballs, versions }) {
     } catch (error) {
       problems.push(`certctl-agent --once against the installed server failed:\n${tail(error)}`);
     }
+    if (apps.includes('@certctl/cli'))
+      problems.push(
+        ...(await checkCli({
+          projectDir,
+          version: versions.get('@certctl/cli'),
+          serverVersion: versions.get('@certctl/server'),
+          env: {
+            PATH: process.env.PATH,
+            HOME: projectDir,
+            XDG_CONFIG_HOME: projectDir,
+            CERTCTL_SERVER_URL: `https://127.0.0.1:${apiPort}`,
+            CERTCTL_CA_BUNDLE: join(dataDir, 'tls/ca.pem'),
+            CERTCTL_API_KEY: viewerKey,
+          },
+        })),
+      );
   } catch (error) {
     problems.push(`the installed server did not start: ${error.message}\n${output.split('\n').slice(-20).join('\n')}`);
   } finally {
@@ -111,6 +130,35 @@ export async function checkOperatorInstall({ projectDir, tarballs, versions }) {
     if (code !== 0 && !problems.length)
       problems.push(`the server did not stop cleanly on SIGTERM (exit ${code ?? signal})`);
     if (code === 'timeout') server.kill('SIGKILL');
+  }
+  return problems;
+}
+
+/** `npm exec certctl` from the operator directory (the installed CLI tarball): version, then status. */
+async function checkCli({ projectDir, version, serverVersion, env }) {
+  const problems = [];
+  const certctl = (args) =>
+    run('npm', ['exec', '--offline', '--', 'certctl', '-o', 'json', ...args], {
+      cwd: projectDir,
+      env,
+      timeout: 60_000,
+    });
+  try {
+    const { stdout } = await certctl(['version']);
+    const printed = JSON.parse(stdout);
+    if (printed.cli !== version) problems.push(`certctl version printed cli "${printed.cli}", expected ${version}`);
+    if (typeof printed.server?.version !== 'string')
+      problems.push(`certctl version printed no server version: ${stdout.trim()}`);
+  } catch (error) {
+    problems.push(`npm exec certctl version against the installed server failed:\n${tail(error)}`);
+  }
+  try {
+    const { stdout } = await certctl(['status']);
+    const printed = JSON.parse(stdout);
+    if (printed.health !== 'healthy' || printed.version !== serverVersion)
+      problems.push(`certctl status printed ${stdout.trim()}, expected health "healthy" and version ${serverVersion}`);
+  } catch (error) {
+    problems.push(`npm exec certctl status against the installed server failed:\n${tail(error)}`);
   }
   return problems;
 }

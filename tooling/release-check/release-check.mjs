@@ -79,7 +79,7 @@ export async function runReleaseCheck(options) {
     if (options.apps !== false && tarballs.has('@certctl/server') && tarballs.has('@certctl/agent')) {
       operatorProblems = await checkOperatorInstall({ projectDir: join(workDir, 'operator'), tarballs, versions });
       log(
-        `${operatorProblems.length ? 'FAIL' : 'ok  '} server and agent installed with npm, --version, started, one agent cycle${operatorProblems.map((x) => `\n       - ${x.replaceAll('\n', '\n         ')}`).join('')}`,
+        `${operatorProblems.length ? 'FAIL' : 'ok  '} server, agent${tarballs.has('@certctl/cli') ? ' and CLI' : ''} installed with npm, --version, started, one agent cycle${tarballs.has('@certctl/cli') ? ', certctl version and status' : ''}${operatorProblems.map((x) => `\n       - ${x.replaceAll('\n', '\n         ')}`).join('')}`,
       );
     }
     const ok = results.every((r) => r.problems.length === 0) && operatorProblems.length === 0;
