@@ -12,8 +12,13 @@ describe('the agent protocol schemas', () => {
 
   it('publishes timestamps as plain RFC 3339 strings (the brand is for the server only)', () => {
     expect(z.toJSONSchema(timestamp)).toMatchObject({ type: 'string', description: 'RFC 3339 timestamp' });
-    const job = z.toJSONSchema(jobSchema, { io: 'output' }) as { properties: Record<string, { type?: unknown }> };
-    expect(job.properties.created_at?.type).toBe('string');
+    // Named (`.meta({ id: 'Job' })`) for the OpenAPI components: the document refers to it from $defs.
+    const document = z.toJSONSchema(jobSchema, { io: 'output' }) as {
+      $ref: string;
+      $defs: Record<string, { properties: Record<string, { type?: unknown }> }>;
+    };
+    expect(document.$ref).toBe('#/$defs/Job');
+    expect(document.$defs.Job?.properties.created_at?.type).toBe('string');
   });
 
   it('describes the error envelope every 4xx/5xx answer carries', () => {
