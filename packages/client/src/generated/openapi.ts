@@ -2594,6 +2594,9 @@ export interface components {
             last_error: string | null;
             provider_id: string | null;
             sent_at: string | null;
+            /** @description when someone first marked it read (POST /notifications/{id}/read) */
+            read_at: string | null;
+            read_by: string | null;
             subject: string;
             text: string;
             recipients?: string[];
