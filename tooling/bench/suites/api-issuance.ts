@@ -8,10 +8,10 @@
  *   --db=postgres|pglite --requests=2000 --concurrency=32 --idle-seconds=5
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr, generateKeyPair } from '../../../packages/pki/src/index.ts';
+import { jsonClient } from '../lib/https-json.ts';
 import { arg, emit } from '../lib/measure.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../lib/scratch-postgres.ts';
 import { memoryOf, startServerProcess } from '../lib/server-process.ts';
@@ -23,8 +23,6 @@ const idleSeconds = Number(arg('idle-seconds', '5'));
 const warmup = Math.min(100, Math.ceil(requests / 10));
 const API_KEY = 'bench-admin-key-0123456789abcdef';
 
-// biome-ignore lint/suspicious/noExplicitAny: API JSON, read loosely by a benchmark
-type Json = any;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // CSRs first, outside any timing (one fresh P-256 key each).
@@ -59,43 +57,12 @@ try {
   const idle = memoryOf(server.pid);
 
   const caPath = join(dataDir, 'tls', 'ca.pem');
-  const agent = new Agent({
-    keepAlive: true,
+  const client = jsonClient(server.apiUrl, {
     maxSockets: concurrency,
-    ...(existsSync(caPath) ? { ca: readFileSync(caPath) } : { rejectUnauthorized: false }),
+    key: API_KEY,
+    ...(existsSync(caPath) && { ca: readFileSync(caPath) }),
   });
-  const call = (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; ms: number }> =>
-    new Promise((resolve, reject) => {
-      const started = performance.now();
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        `${server.apiUrl}${path}`,
-        {
-          method,
-          agent,
-          headers: {
-            authorization: `Bearer ${API_KEY}`,
-            ...(payload && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            let json: unknown;
-            try {
-              json = text ? JSON.parse(text) : undefined;
-            } catch {
-              json = text;
-            }
-            resolve({ status: res.statusCode ?? 0, json, ms: performance.now() - started });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+  const call = (method: string, path: string, body?: unknown) => client.call(method, path, { body });
   const must = async (method: string, path: string, body?: unknown, status = 201) => {
     const r = await call(method, path, body);
     if (r.status !== status) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
@@ -170,7 +137,7 @@ try {
     : undefined;
   const sorted = posted.latencies.sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-  agent.destroy();
+  client.destroy();
   emit({
     db: dbKind,
     requests,
