@@ -57,15 +57,25 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): CliCo
   } catch {
     throw new CliError(`server URL "${serverUrl}" is not a URL (https://host:8443)`, EXIT.usage);
   }
-  const caBundle = flags.caBundle ?? env.CERTCTL_CA_BUNDLE ?? file.ca_bundle;
-  let caPem: string | undefined;
-  if (caBundle) {
-    try {
-      caPem = readFileSync(caBundle, 'utf8');
-    } catch (error) {
-      throw new CliError(`CA bundle ${caBundle} cannot be read: ${(error as Error).message}`, EXIT.usage);
-    }
-  }
+  const caPem = readCaBundle(flags.caBundle ?? env.CERTCTL_CA_BUNDLE ?? file.ca_bundle);
   const apiKey = flags.apiKey ?? env.CERTCTL_API_KEY ?? file.api_key;
   return { serverUrl, ...(apiKey && { apiKey }), ...(caPem && { caPem }) };
+}
+
+/** The PEM of a CA bundle file (flag or CERTCTL_CA_BUNDLE), or undefined when none is named. */
+export function readCaBundle(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`CA bundle ${path} cannot be read: ${(error as Error).message}`, EXIT.usage);
+  }
+}
+
+/** Passwords read from the environment when no flag gives them (never from the config file). */
+export function passwordFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: 'CERTCTL_EST_PASSWORD' | 'CERTCTL_PKCS12_PASSWORD',
+): string | undefined {
+  return env[name] || undefined;
 }

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Schema } from '@certctl/client';
 import { createCsr, exportPrivateKeyPem, generateKeyPair, type KeyAlgorithmName } from '@certctl/pki';
 import type { Command } from 'commander';
+import { passwordFromEnv } from '../cli-config.js';
 import { type CommandContext, keyValues, positiveInt, repeatable } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import type { Column } from '../output.js';
@@ -237,7 +238,7 @@ export function certsCommand(program: Command, ctx: CommandContext): void {
         return;
       }
       if (options.format !== 'pkcs12') throw new CliError('--format is pem or pkcs12', EXIT.usage);
-      const password = options.password ?? ctx.io.env.CERTCTL_PKCS12_PASSWORD;
+      const password = options.password ?? passwordFromEnv(ctx.io.env, 'CERTCTL_PKCS12_PASSWORD');
       if (!password || !options.out)
         throw new CliError('pkcs12 needs --password (or CERTCTL_PKCS12_PASSWORD) and --out', EXIT.usage);
       const { data } = await client.api.POST('/api/v1/certificates/{id}/export/pkcs12', {

@@ -14,6 +14,7 @@ import {
   type SubjectAltName,
 } from '@certctl/pki';
 import type { Command } from 'commander';
+import { passwordFromEnv, readCaBundle } from '../cli-config.js';
 import { type CommandContext, repeatable } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
@@ -39,7 +40,7 @@ function estBase(ctx: CommandContext, options: EstOptions): string {
 function estHttp(ctx: CommandContext, url: string, options: EstOptions): HttpClient {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   const caBundle = ctx.options.caBundle ?? ctx.io.env.CERTCTL_CA_BUNDLE;
-  const caPem = options.estUrl ? (caBundle ? readFileSync(caBundle, 'utf8') : undefined) : ctx.config().caPem;
+  const caPem = options.estUrl ? readCaBundle(caBundle) : ctx.config().caPem;
   if ((options.clientCert === undefined) !== (options.clientKey === undefined))
     throw new CliError('--client-cert and --client-key go together', EXIT.usage);
   return createHttpClient({
@@ -114,7 +115,7 @@ function addEstOptions(command: Command): Command {
 }
 
 const basicAuth = (ctx: CommandContext, options: EstOptions) => {
-  const password = options.password ?? ctx.io.env.CERTCTL_EST_PASSWORD;
+  const password = options.password ?? passwordFromEnv(ctx.io.env, 'CERTCTL_EST_PASSWORD');
   return password === undefined
     ? undefined
     : `Basic ${Buffer.from(`${options.username ?? 'certctl'}:${password}`).toString('base64')}`;
