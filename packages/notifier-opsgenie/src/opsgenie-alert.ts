@@ -13,9 +13,14 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** OpsGenie caps aliases at 512 characters; longer dedup keys become their SHA-256, the same for create and close. */
+/**
+ * OpsGenie caps aliases at 512 characters, and the close call carries the alias as a path segment,
+ * where "." and ".." (even percent-encoded) are dot segments every URL parser removes. Such dedup
+ * keys become their SHA-256, the same for create and close.
+ */
 export function opsgenieAlias(dedupKey: string): string {
-  return dedupKey.length <= 512 ? dedupKey : `sha256:${createHash('sha256').update(dedupKey).digest('hex')}`;
+  const usable = dedupKey.length <= 512 && dedupKey !== '.' && dedupKey !== '..';
+  return usable ? dedupKey : `sha256:${createHash('sha256').update(dedupKey).digest('hex')}`;
 }
 
 /** The Alert API v2 create request for a notification, within the documented field limits. */

@@ -64,6 +64,18 @@ describe('notifier-opsgenie', () => {
     expect(open[0]!.status).toBe('closed');
   });
 
+  it('closes alerts whose dedup key is a URL dot segment ("." or "..") through a hashed alias', async () => {
+    const n = await notifier();
+    for (const dedupKey of ['.', '..']) {
+      await n.send(testNotification({ dedupKey }));
+      const alert = og.alerts.at(-1)!;
+      expect(alert.alias).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(alert.details).toMatchObject({ dedup_key: dedupKey });
+      await n.resolve!(dedupKey);
+      expect(alert.status).toBe('closed');
+    }
+  });
+
   it('keeps the message within 130 characters and maps severities to priorities', async () => {
     const n = await notifier();
     await n.send(testNotification({ subject: 'x'.repeat(400), severity: 'informational' }));
