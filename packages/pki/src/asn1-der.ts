@@ -90,6 +90,8 @@ export function ctx(n: number, parts: Uint8Array[], primitive = false): Uint8Arr
   return tlv((primitive ? 0x80 : 0xa0) | n, ...parts);
 }
 
+/** DER UTF8String. */
+export const utf8String = (text: string): Uint8Array => tlv(TAG.utf8String, Buffer.from(text, 'utf8'));
 export const octetString = (bytes: Uint8Array): Uint8Array => tlv(TAG.octetString, bytes);
 export const NULL_DER: Uint8Array = Uint8Array.of(0x05, 0x00);
 export const bool = (value: boolean): Uint8Array => Uint8Array.of(0x01, 0x01, value ? 0xff : 0x00);
