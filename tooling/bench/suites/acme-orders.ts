@@ -10,7 +10,9 @@
  * Last, the in-process load generator (lib/acme-load.ts: `--clients` acme-client clients in this
  * process, no process start per order) runs `--inprocess-orders` orders against each: the CA's own
  * throughput, which lego's per-order process start hides.
- *   --orders=20 --clients=16 --concurrent-orders=64 --inprocess-orders=400
+ * The server runs on PostgreSQL (`--db=postgres`, the default: the database a busy ACME front door
+ * runs on) or the embedded PGlite (`--db=pglite`).
+ *   --orders=20 --clients=16 --concurrent-orders=64 --inprocess-orders=400 --db=postgres
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,12 +23,15 @@ import { promisify } from 'node:util';
 import { startPebble } from '../../services/index.mjs';
 import { type AcmeLoadResult, runAcmeLoad } from '../lib/acme-load.ts';
 import { arg, emit } from '../lib/measure.ts';
+import { createScratchDatabase } from '../lib/scratch-postgres.ts';
 import { freePort, startServerProcess } from '../lib/server-process.ts';
 
 const run = promisify(execFile);
 const orders = Number(arg('orders', '20'));
 const clients = Number(arg('clients', '16'));
 const concurrentOrders = Number(arg('concurrent-orders', String(clients * 4)));
+const db = arg('db', 'postgres');
+if (db !== 'postgres' && db !== 'pglite') throw new Error(`--db must be postgres or pglite, not ${db}`);
 const inProcessOrders = Number(arg('inprocess-orders', String(clients * 25)));
 const API_KEY = 'bench-admin-key-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'certctl-bench-acme-'));
@@ -79,9 +84,11 @@ let certctlInProcess = failedLoad;
 let pebbleInProcess = failedLoad;
 const load = (directoryUrl: string, caPem: string, label: string) =>
   runAcmeLoad({ directoryUrl, caPem, clients, orders: inProcessOrders, namePrefix: `l-${label}-` });
+const scratch = db === 'postgres' ? await createScratchDatabase() : undefined;
 try {
   const server = await startServerProcess({
     dataDir: join(dir, 'data'),
+    databaseUrl: scratch?.url,
     apiKey: API_KEY,
     env: {
       CERTCTL_ACME_SERVER_ENABLED: 'true',
@@ -128,9 +135,11 @@ try {
     await pebbleCa.stop();
   }
 } finally {
+  await scratch?.drop();
   rmSync(dir, { recursive: true, force: true });
 }
 emit({
+  db,
   orders,
   certctlOrdersPerSecond: certctl.sequential,
   pebbleOrdersPerSecond: pebble.sequential,
