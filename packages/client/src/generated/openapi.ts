@@ -1435,7 +1435,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-read every EST profile's client CA bundle now and report each */
+        /** Re-read every EST profile's client CA bundle and swap it into the enrolment routes now */
         post: operations["reloadEstTrust"];
         delete?: never;
         options?: never;
@@ -1469,7 +1469,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-read every SCEP profile's trust bundles (Intune Connector, mTLS client CAs) now and report each */
+        /** Re-read every SCEP profile's trust bundles (Intune Connector, mTLS client CAs) and swap them into the enrolment routes now */
         post: operations["reloadScepTrust"];
         delete?: never;
         options?: never;
@@ -12864,7 +12864,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Each trust bundle as read now */
+            /** @description Each trust bundle now in effect; `error` says why a file was not taken (the previous bundle stays) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -13052,7 +13052,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Each trust bundle as read now */
+            /** @description Each trust bundle now in effect; `error` says why a file was not taken (the previous bundle stays) */
             200: {
                 headers: {
                     [name: string]: unknown;
