@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { referenceVariablesWarning, type ServerConfig } from './config/index.js';
+import { createLiveTrustBundles } from './config/trust-bundle-file.js';
 import { loadTlsMaterial, type TlsMaterial } from './connectors/bootstrap-tls.js';
 import { loadConfigCipher } from './connectors/encryption-key.js';
 import { BUILTIN_ISSUER, seedIssuersFromEnv, seedNotifiersFromEnv } from './connectors/env-seeding.js';
@@ -154,6 +155,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       replicaId: options.replicaId ?? `replica-${randomBytes(6).toString('hex')}`,
       now: options.now ?? (() => new Date()),
       notifyJobs: () => runner?.wake(),
+      trustBundles: createLiveTrustBundles(),
     };
     const bootstrapIssuer = seededIssuers.find((issuer) => issuer.type === BUILTIN_ISSUER.connector);
     const tls = await loadTlsMaterial({

@@ -214,3 +214,4 @@ export {
   type AzureKeyVaultSdk,
   lazyAzureKeyVaultClients,
 } from './azure-key-vault-clients.js';
+export { createHttp01Webroot, type Http01Webroot } from './http01-webroot.js';

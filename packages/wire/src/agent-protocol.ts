@@ -107,9 +107,16 @@ export const rejectedTargetTypes = z
 export const agentRegistered = agentSchema.extend({ api_key: z.string(), rejected_target_types: rejectedTargetTypes });
 export const agentHeartbeatAnswer = agentSchema.extend({ rejected_target_types: rejectedTargetTypes });
 
+/** An HTTP-01 token the agent writes to `<webroot>/.well-known/acme-challenge/<token>`. */
+export const http01Token = z.object({
+  identifier: z.string(),
+  token: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/),
+  key_authorization: z.string().max(1024),
+});
+
 export const agentWorkItem = z.object({
   job_id: z.string(),
-  type: z.enum(['csr', 'deployment']),
+  type: z.enum(['csr', 'deployment', 'http01']),
   certificate_id: z.string(),
   common_name: z.string(),
   sans: z.array(z.string()),
@@ -117,6 +124,10 @@ export const agentWorkItem = z.object({
   target_id: z.string().optional(),
   target_type: z.string().optional(),
   target_config: z.record(z.string(), z.unknown()).optional(),
+  /** http01: the challenge to serve (report it at `/agents/{id}/http01/{challenge_id}`); listed until the order is over, then the files go. */
+  challenge_id: z.string().optional(),
+  http01_tokens: z.array(http01Token).optional(),
+  expires_at: z.string().optional(),
 });
 export const agentWorkAnswer = z.object({ jobs: z.array(agentWorkItem), count: z.number() });
 
@@ -147,6 +158,19 @@ export const agentJobStatusBody = z
     verification: deploymentVerification.optional(),
   })
   .strict();
+
+/** The agent wrote an order's HTTP-01 files (`served`), or could not (`failed`, with why). */
+export const agentHttp01ReportBody = z
+  .object({
+    status: z.enum(['served', 'failed']),
+    error: z.string().max(4000).optional(),
+  })
+  .strict();
+export const agentHttp01Answer = z.object({
+  challenge_id: z.string(),
+  job_id: z.string(),
+  status: z.enum(['pending', 'served', 'failed', 'closed']),
+});
 
 export const discoveryReportBody = z
   .object({

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 import type { AgentGroupTables } from '../features/agent-groups/agent-group-tables.js';
+import type { AgentHttp01Tables } from '../features/agent-http01/agent-http01-tables.js';
 import type { AgentRetirementTables } from '../features/agent-retirement/agent-retirement-tables.js';
 import type { BulkOperationTables } from '../features/bulk-operations/bulk-operation-tables.js';
 import type { CloudDiscoveryTables } from '../features/cloud-discovery/cloud-discovery-tables.js';
@@ -326,6 +327,7 @@ export interface AuditEventsTable {
 export interface Database
   extends AcmeTables,
     AgentGroupTables,
+    AgentHttp01Tables,
     AgentRetirementTables,
     BulkOperationTables,
     CloudDiscoveryTables,

@@ -1,5 +1,6 @@
 import type { ConnectorNetwork, ConnectorRegistry } from '@certctl/core';
 import type { Kysely } from 'kysely';
+import type { LiveTrustBundles } from '../config/trust-bundle-file.js';
 import type { ConfigCipher } from '../connectors/config-cipher.js';
 import type { IssuerRuntimes } from '../connectors/issuer-runtimes.js';
 import type { NotifierRuntimes } from '../connectors/notifier-runtimes.js';
@@ -42,6 +43,8 @@ export interface ServiceDeps {
   /** This process's name in job leases. */
   replicaId: string;
   now(): Date;
+  /** The EST/SCEP trust bundles in use, for the admin reload. */
+  trustBundles: LiveTrustBundles;
   /** Wakes the job runner after work was queued (no-op when the scheduler is off). */
   notifyJobs(): void;
 }

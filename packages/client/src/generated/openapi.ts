@@ -1073,7 +1073,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** CSRs to make and deployments to run */
+        /** CSRs to make, HTTP-01 tokens to serve, and deployments to run */
         get: operations["agentWork"];
         put?: never;
         post?: never;
@@ -1166,6 +1166,23 @@ export interface paths {
         post?: never;
         /** Delete a target */
         delete: operations["deleteTarget"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/http01/{challenge_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Say an ACME order's HTTP-01 tokens are served from the agent's webroot, or why they cannot be */
+        post: operations["agentReportHttp01"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1435,7 +1452,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-read every EST profile's client CA bundle now and report each */
+        /** Re-read every EST profile's client CA bundle and swap it into the enrolment routes now */
         post: operations["reloadEstTrust"];
         delete?: never;
         options?: never;
@@ -1469,7 +1486,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-read every SCEP profile's trust bundles (Intune Connector, mTLS client CAs) now and report each */
+        /** Re-read every SCEP profile's trust bundles (Intune Connector, mTLS client CAs) and swap them into the enrolment routes now */
         post: operations["reloadScepTrust"];
         delete?: never;
         options?: never;
@@ -10377,7 +10394,7 @@ export interface operations {
                         jobs: {
                             job_id: string;
                             /** @enum {string} */
-                            type: "csr" | "deployment";
+                            type: "csr" | "deployment" | "http01";
                             certificate_id: string;
                             common_name: string;
                             sans: string[];
@@ -10387,6 +10404,13 @@ export interface operations {
                             target_config?: {
                                 [key: string]: unknown;
                             };
+                            challenge_id?: string;
+                            http01_tokens?: {
+                                identifier: string;
+                                token: string;
+                                key_authorization: string;
+                            }[];
+                            expires_at?: string;
                         }[];
                         count: number;
                     };
@@ -11170,6 +11194,116 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (the request id identifies it in the server log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    agentReportHttp01: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description resource id */
+                id: string;
+                /** @description resource id */
+                challenge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "served" | "failed";
+                    error?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Challenge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        challenge_id: string;
+                        job_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "served" | "failed" | "closed";
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12864,7 +12998,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Each trust bundle as read now */
+            /** @description Each trust bundle now in effect; `error` says why a file was not taken (the previous bundle stays) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -13052,7 +13186,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Each trust bundle as read now */
+            /** @description Each trust bundle now in effect; `error` says why a file was not taken (the previous bundle stays) */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -15,6 +15,8 @@ import { decryptedTargetConfig } from './targets.js';
 import { targetsServedThroughGroups } from '../agent-groups/agent-groups.js';
 import { retiredError } from '../agent-retirement/agent-retirement.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { agentHttp01Work } from '../agent-http01/agent-http01.js';
+import type { Http01Token } from '../agent-http01/agent-http01-tables.js';
 
 export interface AgentMetadata {
   hostname?: string;
@@ -90,7 +92,7 @@ export async function getAgent(deps: ServiceDeps, id: string): Promise<Agent> {
   return row;
 }
 
-async function activeAgent(deps: ServiceDeps, id: string): Promise<Agent> {
+export async function activeAgent(deps: ServiceDeps, id: string): Promise<Agent> {
   const agent = await getAgent(deps, id);
   if (agent.retiredAt) throw await retiredError(deps.db, id);
   return agent;
@@ -132,7 +134,7 @@ export async function heartbeat(
 
 export interface WorkItem {
   jobId: string;
-  type: 'csr' | 'deployment';
+  type: 'csr' | 'deployment' | 'http01';
   certificateId: string;
   commonName: string;
   sans: string[];
@@ -140,11 +142,14 @@ export interface WorkItem {
   targetId?: string;
   targetType?: string;
   targetConfig?: Record<string, unknown>;
+  challengeId?: string;
+  http01Tokens?: Http01Token[];
+  expiresAt?: Date;
 }
 
 /**
  * An agent's work: certificates waiting for a CSR from it (not claimed: the CSR itself moves them
- * on), and deployment jobs for its targets, claimed with SKIP LOCKED and a lease so two pollers of
+ * on), HTTP-01 tokens to serve for ACME orders (listed until the order is over), and deployment jobs for its targets, claimed with SKIP LOCKED and a lease so two pollers of
  * the same agent never deploy twice.
  */
 export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string): Promise<WorkItem[]> {
@@ -181,7 +186,18 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
   const certs = certIds.length
     ? await deps.db.selectFrom('certificates').select(['id', 'commonName', 'sans']).where('id', 'in', certIds).execute()
     : [];
+  const http01 = await agentHttp01Work(deps.db, agentId);
   return [
+    ...http01.map((c) => ({
+      jobId: c.jobId,
+      type: 'http01' as const,
+      certificateId: c.certificateId,
+      commonName: c.commonName,
+      sans: c.sans,
+      challengeId: c.challengeId,
+      http01Tokens: c.tokens,
+      expiresAt: c.expiresAt,
+    })),
     ...csrJobs.map((j) => ({
       jobId: j.jobId,
       type: 'csr' as const,

@@ -289,6 +289,7 @@ export function estRouteGroup(
         );
       }
     }
+    if (bundle) deps.trustBundles.add({ protocol: 'est', purpose: 'mtls_client_ca', profile: config.pathId, bundle });
     return {
       config,
       bundle,

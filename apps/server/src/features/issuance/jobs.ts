@@ -5,6 +5,7 @@ import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagina
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, notFound } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { closeAgentHttp01 } from '../agent-http01/agent-http01.js';
 
 export type JobView = Omit<Job, 'csrPem' | 'leaseOwner'> & { hasCsr: boolean };
 
@@ -69,6 +70,7 @@ export function cancelJob(deps: ServiceDeps, actor: Actor, id: string): Promise<
       .where('status', '=', 'renewal_in_progress')
       .where('currentVersionId', 'is not', null)
       .execute();
+    await closeAgentHttp01(trx, id, deps.now());
     await recordAudit(
       trx,
       actor,
