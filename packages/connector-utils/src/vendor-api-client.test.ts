@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { ConfigValidationError, type ConnectorNetwork } from '@certctl/core';
+import { ConfigValidationError, type ConnectorNetwork, silentLogger } from '@certctl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVendorApiClient } from './vendor-api-client.js';
 
 describe('createVendorApiClient', () => {
   const context = (network: ConnectorNetwork) => ({
     network,
+    logger: silentLogger,
     clock: { now: () => new Date(), sleep: async () => undefined },
     signal: new AbortController().signal,
   });
