@@ -208,6 +208,16 @@ export {
   wrapWindowsScriptBody,
   winrmSettingsShape,
 } from './windows-host.js';
+export {
+  createWindowsStoreSession,
+  deployToWindowsStore,
+  sameSerialHex,
+  type WindowsStoreDeployOutcome,
+  type WindowsStoreDeploySteps,
+  type WindowsStoreSession,
+  type WindowsStoreSessionOptions,
+} from './windows-store-target.js';
+export { createSerialQueue } from './serial-queue.js';
 export { createVendorApiClient, type VendorApiClient, type VendorApiClientOptions } from './vendor-api-client.js';
 export {
   type AzureKeyVaultConnection,

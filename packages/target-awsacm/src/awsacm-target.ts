@@ -1,4 +1,10 @@
-import { describeLeaf, isSameCertificate, prepareTlsMaterial, type TlsMaterial } from '@certctl/connector-utils';
+import {
+  createSerialQueue,
+  describeLeaf,
+  isSameCertificate,
+  prepareTlsMaterial,
+  type TlsMaterial,
+} from '@certctl/connector-utils';
 import {
   AuthenticationError,
   type ConnectorContext,
@@ -41,12 +47,7 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
   let learnedArn: string | undefined = config.certificate_arn;
   // The bytes this instance last imported, per ARN: the key a restore needs never touches disk.
   const imported = new Map<string, { certificatePem: string; chainPem: string; keyPem: string }>();
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = createSerialQueue();
 
   const tagsFor = (request: DeployRequest): Record<string, string> => ({
     ...config.tags,

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { describeLeaf, isSameCertificate, prepareTlsMaterial, type TlsMaterial } from '@certctl/connector-utils';
+import {
+  createSerialQueue,
+  describeLeaf,
+  isSameCertificate,
+  prepareTlsMaterial,
+  type TlsMaterial,
+} from '@certctl/connector-utils';
 import {
   AuthenticationError,
   type ConnectorContext,
@@ -39,12 +45,7 @@ export function createAzureKvTarget(
   const name = config.certificate_name;
   const where = `${name} in ${config.vault_url}`;
   const logger = ctx.logger.child({ connector: CONNECTOR, vault_url: config.vault_url, certificate_name: name });
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = createSerialQueue();
 
   const tagsFor = (request: DeployRequest): Record<string, string> => ({
     ...config.tags,

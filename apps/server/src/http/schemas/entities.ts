@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nullableTimestamp, timestamp } from './common.js';
+import { connectorInstanceSchema } from './connector-instance.js';
 
 const certificateStatus = z
   .enum(['pending', 'active', 'expiring', 'expired', 'renewal_in_progress', 'failed', 'revoked', 'archived'])
@@ -25,23 +26,10 @@ export const ownerSchema = z
   })
   .meta({ id: 'Owner' });
 
-export const issuerSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    type: z.string().describe('issuer connector id, e.g. local, acme, vault'),
-    config: z.record(z.string(), z.unknown()).describe('connector config; secret fields read "[redacted]"'),
-    enabled: z.boolean(),
-    source: z.enum(['database', 'env', 'builtin']),
-    test_status: z.enum(['untested', 'ok', 'failed']),
-    test_detail: z.string().nullable(),
-    last_tested_at: nullableTimestamp,
-    connector_status: z.enum(['available', 'unavailable', 'not_installed']),
-    capabilities: z.record(z.string(), z.boolean()).optional(),
-    created_at: timestamp,
-    updated_at: timestamp,
-  })
-  .meta({ id: 'Issuer' });
+export const issuerSchema = connectorInstanceSchema({
+  id: 'Issuer',
+  typeDescription: 'issuer connector id, e.g. local, acme, vault',
+});
 
 export const keyAlgorithmRuleSchema = z.object({
   algorithm: z.enum(['RSA', 'ECDSA', 'Ed25519']),
@@ -220,6 +208,6 @@ export const apiKeySchema = z
   })
   .meta({ id: 'ApiKey' });
 
-export { certificateStatus };
 // The agent protocol reads agents and jobs: their schemas live in @certctl/wire.
 export { agentSchema, jobSchema, jobStatus } from '@certctl/wire';
+export { certificateStatus };
