@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { startMetricsListener } from './observability/metrics-listener.js';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
@@ -60,7 +61,8 @@ export interface RunningServer {
   tls: TlsMaterial;
   /** The admin key created at the very first start (print once), else undefined. */
   bootstrapAdminKey?: string;
-  urls: { api?: string; pki?: string };
+  /** `metrics`: the full URL of the separate scrape listener (CERTCTL_METRICS_LISTEN). */
+  urls: { api?: string; pki?: string; metrics?: string };
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await assertCanListen([
         { host: config.server.host, port: config.server.port, variable: 'CERTCTL_SERVER_PORT' },
         { host: config.server.host, port: config.pkiHttp.port, variable: 'CERTCTL_PKI_HTTP_PORT' },
+        ...(config.metricsListener ? [{ ...config.metricsListener, variable: 'CERTCTL_METRICS_LISTEN' }] : []),
       ]);
     let lock: DataDirLock | undefined;
     if (!config.database.url && !options.pglite) {
@@ -228,6 +231,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       urls.api = baseUrl('https', config.server.host, apiPort);
       await pki.listen({ host: config.server.host, port: config.pkiHttp.port });
       urls.pki = baseUrl('http', config.server.host, (pki.server.address() as { port: number }).port);
+      if (config.metricsListener) {
+        const scrape = await startMetricsListener({ ...config.metricsListener, registry: metrics.registry });
+        cleanup.push(() => scrape.close());
+        urls.metrics = scrape.url;
+      }
     }
     // Made only once both listeners are bound: a start that fails earlier leaves no key unseen.
     const bootstrapAdminKey = await ensureBootstrapAdminKey(deps, config.auth.namedKeys.length > 0);
