@@ -1,7 +1,8 @@
 import { fullJitterDelay } from '@certctl/connector-utils';
-import { ConnectorError, type IssueRequest, type OrderResult, isRetryable } from '@certctl/core';
+import { ConnectorError, type IssueRequest, type OrderResult, VendorApiError, isRetryable } from '@certctl/core';
 import { certificateFingerprint, readCertificateSummary } from '@certctl/pki';
 import { newId } from '../../db/ids.js';
+import { nextCaOrderCheck } from './ca-order-backoff.js';
 import { deploymentAgents } from '../agent-groups/agent-groups.js';
 import type { Certificate, Job } from '../../db/tables.js';
 import { SYSTEM_ACTOR } from '../../shared/actor.js';
@@ -16,9 +17,6 @@ import { inTransaction } from '../../shared/transaction.js';
 
 /** Longest wait before retrying a failed issuance. */
 const MAX_RETRY_DELAY_MS = 3_600_000;
-
-const DEFAULT_POLL_SECONDS = 30;
-const MAX_POLL_SECONDS = 3600;
 
 export type JobOutcome = 'succeeded' | 'waiting_on_ca' | 'retry' | 'failed' | 'cancelled' | 'lease_lost';
 
@@ -78,13 +76,24 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
           message: `CA order ${result.orderId} did not complete before its deadline (${result.detail ?? 'still pending'}); look it up at the CA, or raise the issuer's poll_max_wait_seconds`,
           retryable: false,
         });
-      const waitSeconds = Math.min(Math.max(result.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, 1), MAX_POLL_SECONDS);
+      const state = result.detail ?? null;
+      const next = nextCaOrderCheck({
+        following: job.caOrderId === result.orderId,
+        previousState: job.caOrderState,
+        previousPolls: job.caOrderPolls,
+        state,
+        retryAfterSeconds: result.retryAfterSeconds,
+        now: deps.now(),
+        deadline,
+      });
       await inTransaction(deps, async (trx) => {
         await settleJob(trx, job, deps.replicaId, {
           status: 'waiting_on_ca',
           caOrderId: result.orderId,
           caOrderDeadline: deadline,
-          nextRunAt: new Date(deps.now().getTime() + waitSeconds * 1000),
+          caOrderState: state,
+          caOrderPolls: next.polls,
+          nextRunAt: next.at,
           lastError: result.detail ?? null,
         });
         if (!job.caOrderId)
@@ -260,7 +269,12 @@ async function recordFailure(
   try {
     await inTransaction(deps, async (trx) => {
       if (retry) {
-        const delay = fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS);
+        // Never sooner than a rate-limited CA asked (its Retry-After), however small the backoff drew.
+        const retryAfterMs = Math.min((retryAfterSecondsOf(error) ?? 0) * 1000, MAX_RETRY_DELAY_MS);
+        const delay = Math.max(
+          retryAfterMs,
+          fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS),
+        );
         await settleJob(trx, job, deps.replicaId, {
           status: 'pending',
           lastError: message,
@@ -304,4 +318,8 @@ async function recordFailure(
   }
   if (!retry) deps.metrics.issuanceTotal.inc({ issuer_type: issuerType ?? 'unknown', outcome: 'failed' });
   return retry ? 'retry' : 'failed';
+}
+
+function retryAfterSecondsOf(error: unknown): number | undefined {
+  return VendorApiError.isInstance(error) ? error.retryAfterSeconds : undefined;
 }
