@@ -11381,6 +11381,10 @@ export interface operations {
                              * @enum {string}
                              */
                             verification_status: "pending" | "not_configured" | "verified" | "failed";
+                            /** @description what the target reported about the deployment, e.g. the ACM certificate_arn or the Key Vault certificate id and version (null: nothing) */
+                            deploy_metadata: {
+                                [key: string]: string;
+                            } | null;
                             /** @description RFC 3339 timestamp */
                             created_at: string;
                             started_at: string | null;
@@ -11492,6 +11496,10 @@ export interface operations {
                              * @enum {string}
                              */
                             verification_status: "pending" | "not_configured" | "verified" | "failed";
+                            /** @description what the target reported about the deployment, e.g. the ACM certificate_arn or the Key Vault certificate id and version (null: nothing) */
+                            deploy_metadata: {
+                                [key: string]: string;
+                            } | null;
                             /** @description RFC 3339 timestamp */
                             created_at: string;
                             started_at: string | null;
