@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type AgentWorkItem, agentWorkItem, deploymentVerification } from '@certctl/wire';
+import { type AgentWorkItem, agentWorkItem, deployMetadata, deploymentVerification } from '@certctl/wire';
 import { z } from 'zod';
 import { readOptionalFile, writePrivateFile } from './private-files.js';
 
@@ -33,6 +33,8 @@ const journalEntrySchema = z.object({
       status: z.enum(['succeeded', 'failed']),
       error: z.string().optional(),
       verification: deploymentVerification.optional(),
+      /** What the target reported (e.g. `certificate_arn`), sent with the report so the server keeps it. */
+      metadata: deployMetadata.optional(),
     })
     .optional(),
   updated_at: z.string(),

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { ConnectorLogger } from '@certctl/core';
 import { createHttp01Webroot, fullJitterDelay, sleepWithSignal } from '@certctl/connector-utils';
 import { certificateFingerprint, createCsr, readCertificateSummary, type SubjectAltName } from '@certctl/pki';
+import { deployMetadata } from '@certctl/wire';
 import type { AgentConfig } from './agent-config.js';
 import {
   type AgentIdentity,
@@ -76,6 +77,15 @@ function hostAddresses(): string {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** A target's deploy metadata as the job report carries it: the entries the protocol accepts, at most 32. */
+function reportableMetadata(metadata: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!metadata) return undefined;
+  const entries = Object.entries(metadata)
+    .filter(([key, value]) => deployMetadata.safeParse({ [key]: value }).success)
+    .slice(0, 32);
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
 const isFinalAnswer = (error: unknown) =>
   error instanceof ServerRequestError && (error.status === 404 || error.status === 409);
 
@@ -252,19 +262,27 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     const { item, outcome } = entry;
     if (!outcome) return;
     const log = logger.child({ job_id: item.job_id, certificate_id: item.certificate_id, target_id: item.target_id });
+    const body = {
+      status: outcome.status,
+      ...(outcome.error && { error: outcome.error }),
+      ...(outcome.verification && { verification: outcome.verification }),
+    };
     try {
-      await call(() =>
-        client.jobStatus(
-          agentId,
-          item.job_id,
-          {
-            status: outcome.status,
-            ...(outcome.error && { error: outcome.error }),
-            ...(outcome.verification && { verification: outcome.verification }),
-          },
-          signal,
-        ),
-      );
+      try {
+        await call(() =>
+          client.jobStatus(
+            agentId,
+            item.job_id,
+            { ...body, ...(outcome.metadata && { metadata: outcome.metadata }) },
+            signal,
+          ),
+        );
+      } catch (error) {
+        // A server from before deploy metadata refuses the field (400): the report itself must still get through.
+        if (!(outcome.metadata && error instanceof ServerRequestError && error.status === 400)) throw error;
+        log.warn({ metadata: outcome.metadata }, 'the server does not take deploy metadata; reporting without it');
+        await call(() => client.jobStatus(agentId, item.job_id, body, signal));
+      }
     } catch (error) {
       if (!isFinalAnswer(error)) throw error;
       log.warn({ error: message(error) }, 'the server no longer expects this job; dropping it');
@@ -348,10 +366,16 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
             signal,
           })
         : undefined;
+      const metadata = reportableMetadata(result.metadata);
       outcome =
         verification && !verification.verified
-          ? { status: 'failed', error: `deployed, but ${verification.endpoint}: ${verification.detail}`, verification }
-          : { status: 'succeeded', ...(verification && { verification }) };
+          ? {
+              status: 'failed',
+              error: `deployed, but ${verification.endpoint}: ${verification.detail}`,
+              verification,
+              ...(metadata && { metadata }),
+            }
+          : { status: 'succeeded', ...(verification && { verification }), ...(metadata && { metadata }) };
     } catch (error) {
       // Shutting down past the grace period: not a failure of the deploy. The journal says
       // `deploying`, so the next start runs it again (targets are idempotent).

@@ -38,6 +38,12 @@ export const agentSchema = z
   })
   .meta({ id: 'Agent' });
 
+/**
+ * What a target reports about a deployment (its `DeployResult.metadata`): identifiers the target
+ * learned, such as an ACM `certificate_arn` or a Key Vault `key_vault_certificate_id`. Never secrets.
+ */
+export const deployMetadata = z.record(z.string().min(1).max(64), z.string().max(2048));
+
 export const jobSchema = z
   .object({
     id: z.string(),
@@ -53,6 +59,11 @@ export const jobSchema = z
     last_error: z.string().nullable(),
     ca_order_id: z.string().nullable(),
     ca_order_deadline: nullableTimestamp,
+    ca_order_state: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("the CA's last word on the pending order, e.g. `pending approval`"),
     result_version_id: z.string().nullable(),
     trigger: z.string(),
     requested_by: z.string(),
@@ -68,6 +79,10 @@ export const jobSchema = z
       })
       .nullable()
       .optional(),
+    deploy_metadata: deployMetadata
+      .nullable()
+      .optional()
+      .describe('what the target reported about the deployment (an ACM certificate ARN, a Key Vault certificate id)'),
     created_at: timestamp,
     updated_at: timestamp,
     started_at: nullableTimestamp,
@@ -156,6 +171,11 @@ export const agentJobStatusBody = z
     status: z.enum(['running', 'succeeded', 'failed']),
     error: z.string().max(4000).optional(),
     verification: deploymentVerification.optional(),
+    // Optional: agents from before it report without, and the server accepts both.
+    metadata: deployMetadata
+      .refine((m) => Object.keys(m).length <= 32, 'at most 32 metadata entries')
+      .optional()
+      .describe('what the target reported about the deployment (an ACM certificate ARN, a Key Vault certificate id)'),
   })
   .strict();
 

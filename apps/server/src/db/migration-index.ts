@@ -20,6 +20,8 @@ import * as m20261207T1800NotificationRead from '../features/admin-views/migrati
 import * as m20261207T1815AgentRetirements from '../features/agent-retirement/migrations/20261207T1815-agent-retirements.js';
 import * as m20261207T1815ScepProbes from '../features/network-scan/migrations/20261207T1815-scep-probes.js';
 import * as m20261207T2100AgentHttp01 from '../features/agent-http01/migrations/20261207T2100-agent-http01.js';
+import * as m20261207T2110CaOrderPolling from '../features/issuance/migrations/20261207T2110-ca-order-polling.js';
+import * as m20261207T2115DeployMetadata from '../features/deployments/migrations/20261207T2115-deploy-metadata.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -42,4 +44,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261207T1815-agent-retirements': m20261207T1815AgentRetirements,
   '20261207T1815-scep-probes': m20261207T1815ScepProbes,
   '20261207T2100-agent-http01': m20261207T2100AgentHttp01,
+  '20261207T2110-ca-order-polling': m20261207T2110CaOrderPolling,
+  '20261207T2115-deploy-metadata': m20261207T2115DeployMetadata,
 };

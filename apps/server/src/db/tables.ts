@@ -249,6 +249,10 @@ export interface JobsTable {
   csrPem: string | null;
   caOrderId: string | null;
   caOrderDeadline: Timestamp | null;
+  /** The CA's last word on a pending order (e.g. `pending validation`); see migration ca-order-polling. */
+  caOrderState: string | null;
+  /** Checks of the pending order that saw `caOrderState` unchanged: the follow-up backoff grows with it. */
+  caOrderPolls: Generated<number>;
   resultVersionId: string | null;
   trigger: Generated<string>;
   requestedBy: string;
@@ -258,6 +262,8 @@ export interface JobsTable {
   completedAt: Timestamp | null;
   /** The agent's endpoint check after a deployment (see migration 0002-agent-discovery). */
   verification: Json<DeploymentVerification> | null;
+  /** What the target reported about a deployment, as the agent sent it (see migration deploy-metadata). */
+  deployMetadata: Json<Record<string, string>> | null;
 }
 
 export interface DeploymentVerification {

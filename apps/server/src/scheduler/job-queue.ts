@@ -68,6 +68,8 @@ export async function settleJob(
     nextRunAt?: Date;
     caOrderId?: string | null;
     caOrderDeadline?: Date | null;
+    caOrderState?: string | null;
+    caOrderPolls?: number;
     resultVersionId?: string;
   },
 ): Promise<Job> {
@@ -84,6 +86,8 @@ export async function settleJob(
       ...(next.nextRunAt !== undefined && { nextRunAt: next.nextRunAt }),
       ...(next.caOrderId !== undefined && { caOrderId: next.caOrderId }),
       ...(next.caOrderDeadline !== undefined && { caOrderDeadline: next.caOrderDeadline }),
+      ...(next.caOrderState !== undefined && { caOrderState: next.caOrderState }),
+      ...(next.caOrderPolls !== undefined && { caOrderPolls: next.caOrderPolls }),
       ...(next.resultVersionId !== undefined && { resultVersionId: next.resultVersionId }),
       ...(terminal && { completedAt: new Date() }),
     })

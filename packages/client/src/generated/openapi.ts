@@ -2358,6 +2358,8 @@ export interface components {
             archived_at: string | null;
             enrollment_source?: string | null;
             enrollment_profile?: string | null;
+            /** @description the order open at the CA while an issuance or renewal waits on it (null: none) */
+            ca_order?: components["schemas"]["CaOrder"] | null;
             /** @description RFC 3339 timestamp */
             created_at: string;
             /** @description RFC 3339 timestamp */
@@ -2365,6 +2367,23 @@ export interface components {
         };
         /** @enum {string} */
         CertificateStatus: "pending" | "active" | "expiring" | "expired" | "renewal_in_progress" | "failed" | "revoked" | "archived";
+        CaOrder: {
+            /** @description the issuance or renewal job following the order (GET /api/v1/jobs/{id}) */
+            job_id: string;
+            /** @description the CA's order, tracking or request id */
+            order_id: string;
+            /** @description the CA's last word on the order, e.g. `pending approval` (null: the CA gave none) */
+            state: string | null;
+            job_status: components["schemas"]["JobStatus"];
+            /** @description when the server asks the CA again */
+            next_check_at: string;
+            /** @description when the order is given up on (the issuer's poll_max_wait_seconds) */
+            deadline: string | null;
+            /** @description checks that have seen this state; the wait between checks grows with it */
+            checks: number;
+        };
+        /** @enum {string} */
+        JobStatus: "pending" | "awaiting_csr" | "awaiting_approval" | "running" | "waiting_on_ca" | "succeeded" | "failed" | "cancelled" | "dead";
         Job: {
             id: string;
             /** @enum {string} */
@@ -2381,6 +2400,8 @@ export interface components {
             last_error: string | null;
             ca_order_id: string | null;
             ca_order_deadline: string | null;
+            /** @description the CA's last word on the pending order, e.g. `pending approval` */
+            ca_order_state?: string | null;
             result_version_id: string | null;
             trigger: string;
             requested_by: string;
@@ -2393,6 +2414,10 @@ export interface components {
                 detail: string;
                 verified_at: string;
             } | null;
+            /** @description what the target reported about the deployment (an ACM certificate ARN, a Key Vault certificate id) */
+            deploy_metadata?: {
+                [key: string]: string;
+            } | null;
             /** @description RFC 3339 timestamp */
             created_at: string;
             /** @description RFC 3339 timestamp */
@@ -2400,8 +2425,6 @@ export interface components {
             started_at: string | null;
             completed_at: string | null;
         };
-        /** @enum {string} */
-        JobStatus: "pending" | "awaiting_csr" | "awaiting_approval" | "running" | "waiting_on_ca" | "succeeded" | "failed" | "cancelled" | "dead";
         CertificateVersion: {
             id: string;
             certificate_id: string;
@@ -7241,6 +7264,8 @@ export interface operations {
                         archived_at: string | null;
                         enrollment_source?: string | null;
                         enrollment_profile?: string | null;
+                        /** @description the order open at the CA while an issuance or renewal waits on it (null: none) */
+                        ca_order?: components["schemas"]["CaOrder"] | null;
                         /** @description RFC 3339 timestamp */
                         created_at: string;
                         /** @description RFC 3339 timestamp */
@@ -10684,6 +10709,10 @@ export interface operations {
                         detail: string;
                         verified_at: string;
                     };
+                    /** @description what the target reported about the deployment (an ACM certificate ARN, a Key Vault certificate id) */
+                    metadata?: {
+                        [key: string]: string;
+                    };
                 };
             };
         };
@@ -11486,6 +11515,10 @@ export interface operations {
                              * @enum {string}
                              */
                             verification_status: "pending" | "not_configured" | "verified" | "failed";
+                            /** @description what the target reported about the deployment, e.g. the ACM certificate_arn or the Key Vault certificate id and version (null: nothing) */
+                            deploy_metadata: {
+                                [key: string]: string;
+                            } | null;
                             /** @description RFC 3339 timestamp */
                             created_at: string;
                             started_at: string | null;
@@ -11597,6 +11630,10 @@ export interface operations {
                              * @enum {string}
                              */
                             verification_status: "pending" | "not_configured" | "verified" | "failed";
+                            /** @description what the target reported about the deployment, e.g. the ACM certificate_arn or the Key Vault certificate id and version (null: nothing) */
+                            deploy_metadata: {
+                                [key: string]: string;
+                            } | null;
                             /** @description RFC 3339 timestamp */
                             created_at: string;
                             started_at: string | null;

@@ -11,7 +11,7 @@ import { submitCsr } from '../issuance/issuance-requests.js';
 import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagination.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, forbidden, notFound } from '../../shared/service-errors.js';
-import { decryptedTargetConfig } from './targets.js';
+import { decryptedTargetConfig, learnTargetConfig } from './targets.js';
 import { targetsServedThroughGroups } from '../agent-groups/agent-groups.js';
 import { retiredError } from '../agent-retirement/agent-retirement.js';
 import { inTransaction } from '../../shared/transaction.js';
@@ -308,7 +308,13 @@ export async function agentJobStatus(
   actor: Actor,
   agentId: string,
   jobId: string,
-  report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: DeploymentVerification },
+  report: {
+    status: 'running' | 'succeeded' | 'failed';
+    error?: string;
+    verification?: DeploymentVerification;
+    /** What the target reported about the deployment (e.g. ACM's `certificate_arn`); agents before it send none. */
+    metadata?: Record<string, string>;
+  },
 ): Promise<Job> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
@@ -326,6 +332,7 @@ export async function agentJobStatus(
         status: report.status,
         lastError: report.error ?? null,
         ...(report.verification && { verification: JSON.stringify(report.verification) }),
+        ...(job.type === 'deployment' && report.metadata && { deployMetadata: JSON.stringify(report.metadata) }),
         updatedAt: deps.now(),
         ...(terminal
           ? { completedAt: deps.now(), leaseOwner: null, leaseExpiresAt: null }
@@ -334,6 +341,10 @@ export async function agentJobStatus(
       .where('id', '=', jobId)
       .returningAll()
       .executeTakeFirstOrThrow();
+    const learned =
+      job.type === 'deployment' && report.status === 'succeeded' && report.metadata && job.targetId
+        ? await learnTargetConfig(deps, trx, job.targetId, report.metadata)
+        : [];
     if (job.type !== 'deployment' && report.status === 'failed') {
       await trx
         .updateTable('certificates')
@@ -352,6 +363,8 @@ export async function agentJobStatus(
         error: report.error,
         certificate_id: job.certificateId,
         ...(report.verification && { verified: report.verification.verified, endpoint: report.verification.endpoint }),
+        ...(report.metadata && { deploy_metadata: report.metadata }),
+        ...(learned.length > 0 && { target_config_learned: learned }),
       },
     );
     if (report.status === 'failed')

@@ -1,7 +1,8 @@
 import { fullJitterDelay } from '@certctl/connector-utils';
-import { ConnectorError, type IssueRequest, type OrderResult, isRetryable } from '@certctl/core';
+import { ConnectorError, type IssueRequest, type OrderResult, VendorApiError, isRetryable } from '@certctl/core';
 import { certificateFingerprint, readCertificateSummary } from '@certctl/pki';
 import { newId } from '../../db/ids.js';
+import { nextCaOrderCheck } from './ca-order-backoff.js';
 import { deploymentAgents } from '../agent-groups/agent-groups.js';
 import type { Certificate, Job } from '../../db/tables.js';
 import { SYSTEM_ACTOR } from '../../shared/actor.js';
@@ -17,9 +18,6 @@ import { closeAgentHttp01, http01Progress, requestAgentHttp01 } from '../agent-h
 
 /** Longest wait before retrying a failed issuance. */
 const MAX_RETRY_DELAY_MS = 3_600_000;
-
-const DEFAULT_POLL_SECONDS = 30;
-const MAX_POLL_SECONDS = 3600;
 
 export type JobOutcome = 'succeeded' | 'waiting_on_ca' | 'retry' | 'failed' | 'cancelled' | 'lease_lost';
 
@@ -104,8 +102,17 @@ export async function runIssuanceJob(
           message: `CA order ${result.orderId} did not complete before its deadline (${result.detail ?? 'still pending'}); look it up at the CA, or raise the issuer's poll_max_wait_seconds`,
           retryable: false,
         });
-      const waitSeconds = Math.min(Math.max(result.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, 1), MAX_POLL_SECONDS);
       const challenges = http01.state === 'served' ? [] : (result.challenges ?? []);
+      const state = result.detail ?? null;
+      const next = nextCaOrderCheck({
+        following: job.caOrderId === result.orderId,
+        previousState: job.caOrderState,
+        previousPolls: job.caOrderPolls,
+        state,
+        retryAfterSeconds: result.retryAfterSeconds,
+        now: deps.now(),
+        deadline,
+      });
       await inTransaction(deps, async (trx) => {
         // Challenges only the target host can serve: its agents get them, and the job waits for their answer.
         const agentWait = challenges.length
@@ -121,7 +128,9 @@ export async function runIssuanceJob(
           status: 'waiting_on_ca',
           caOrderId: result.orderId,
           caOrderDeadline: deadline,
-          nextRunAt: agentWait?.expiresAt ?? new Date(deps.now().getTime() + waitSeconds * 1000),
+          caOrderState: state,
+          caOrderPolls: next.polls,
+          nextRunAt: agentWait?.expiresAt ?? next.at,
           lastError: agentWait
             ? `waiting for agent ${agentWait.agents.join(', ')} to serve HTTP-01 for ${challenges.map((c) => c.identifier).join(', ')} (until ${agentWait.expiresAt.toISOString()})`
             : (result.detail ?? null),
@@ -300,7 +309,12 @@ async function recordFailure(
   try {
     await inTransaction(deps, async (trx) => {
       if (retry) {
-        const delay = fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS);
+        // Never sooner than a rate-limited CA asked (its Retry-After), however small the backoff drew.
+        const retryAfterMs = Math.min((retryAfterSecondsOf(error) ?? 0) * 1000, MAX_RETRY_DELAY_MS);
+        const delay = Math.max(
+          retryAfterMs,
+          fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS),
+        );
         await settleJob(trx, job, deps.replicaId, {
           status: 'pending',
           lastError: message,
@@ -345,4 +359,8 @@ async function recordFailure(
   }
   if (!retry) deps.metrics.issuanceTotal.inc({ issuer_type: issuerType ?? 'unknown', outcome: 'failed' });
   return retry ? 'retry' : 'failed';
+}
+
+function retryAfterSecondsOf(error: unknown): number | undefined {
+  return VendorApiError.isInstance(error) ? error.retryAfterSeconds : undefined;
 }

@@ -7,10 +7,10 @@ import { conflict, notFound } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
 import { closeAgentHttp01 } from '../agent-http01/agent-http01.js';
 
-export type JobView = Omit<Job, 'csrPem' | 'leaseOwner'> & { hasCsr: boolean };
+export type JobView = Omit<Job, 'csrPem' | 'leaseOwner' | 'caOrderPolls'> & { hasCsr: boolean };
 
 export function jobView(job: Job): JobView {
-  const { csrPem, leaseOwner: _lease, ...rest } = job;
+  const { csrPem, leaseOwner: _lease, caOrderPolls: _polls, ...rest } = job;
   return { ...rest, hasCsr: Boolean(csrPem) };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobStatus } from '@certctl/wire';
 import { nullableTimestamp, timestamp } from './common.js';
 import { connectorInstanceSchema } from './connector-instance.js';
 
@@ -97,6 +98,21 @@ export const targetSchema = z
   })
   .meta({ id: 'Target' });
 
+export const caOrderSchema = z
+  .object({
+    job_id: z.string().describe('the issuance or renewal job following the order (GET /api/v1/jobs/{id})'),
+    order_id: z.string().describe("the CA's order, tracking or request id"),
+    state: z
+      .string()
+      .nullable()
+      .describe("the CA's last word on the order, e.g. `pending approval` (null: the CA gave none)"),
+    job_status: jobStatus,
+    next_check_at: timestamp.describe('when the server asks the CA again'),
+    deadline: nullableTimestamp.describe("when the order is given up on (the issuer's poll_max_wait_seconds)"),
+    checks: z.number().int().describe('checks that have seen this state; the wait between checks grows with it'),
+  })
+  .meta({ id: 'CaOrder' });
+
 export const certificateSchema = z
   .object({
     id: z.string(),
@@ -120,6 +136,10 @@ export const certificateSchema = z
     archived_at: nullableTimestamp,
     enrollment_source: z.string().nullable().optional(),
     enrollment_profile: z.string().nullable().optional(),
+    ca_order: caOrderSchema
+      .nullable()
+      .optional()
+      .describe('the order open at the CA while an issuance or renewal waits on it (null: none)'),
     created_at: timestamp,
     updated_at: timestamp,
   })
