@@ -90,7 +90,8 @@ export async function getAgent(deps: ServiceDeps, id: string): Promise<Agent> {
   return row;
 }
 
-async function activeAgent(deps: ServiceDeps, id: string): Promise<Agent> {
+/** The agent, refused (410) once retired. */
+export async function activeAgent(deps: ServiceDeps, id: string): Promise<Agent> {
   const agent = await getAgent(deps, id);
   if (agent.retiredAt) throw await retiredError(deps.db, id);
   return agent;
