@@ -20,6 +20,7 @@ import * as m20261207T1800NotificationRead from '../features/admin-views/migrati
 import * as m20261207T1815AgentRetirements from '../features/agent-retirement/migrations/20261207T1815-agent-retirements.js';
 import * as m20261207T1815ScepProbes from '../features/network-scan/migrations/20261207T1815-scep-probes.js';
 import * as m20261207T2130NetworkScanAgents from '../features/network-scan/migrations/20261207T2130-network-scan-agents.js';
+import * as m20261207T2145DiscoverySourceRuns from '../features/cloud-discovery/migrations/20261207T2145-discovery-source-runs.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -42,4 +43,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261207T1815-agent-retirements': m20261207T1815AgentRetirements,
   '20261207T1815-scep-probes': m20261207T1815ScepProbes,
   '20261207T2130-network-scan-agents': m20261207T2130NetworkScanAgents,
+  '20261207T2145-discovery-source-runs': m20261207T2145DiscoverySourceRuns,
 };

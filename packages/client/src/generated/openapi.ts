@@ -1931,6 +1931,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/discovery-sources/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scan runs of a discovery source, newest first (the newest CERTCTL_DISCOVERY_SOURCE_RUNS_KEPT are kept) */
+        get: operations["listDiscoverySourceRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health-checks/summary": {
         parameters: {
             query?: never;
@@ -17066,6 +17083,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         source_id: string;
+                        run_id: string;
                         /** @enum {string} */
                         status: "succeeded" | "failed";
                         found: number;
@@ -17076,6 +17094,113 @@ export interface operations {
                         }[];
                         error: string | null;
                         duration_ms: number;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (the request id identifies it in the server log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDiscoverySourceRuns: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description resource id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            source_id: string;
+                            /** @enum {string} */
+                            trigger: "manual" | "schedule";
+                            /** @enum {string} */
+                            status: "running" | "succeeded" | "failed";
+                            /** @description RFC 3339 timestamp */
+                            started_at: string;
+                            finished_at: string | null;
+                            duration_ms: number | null;
+                            /** @description Certificates the source reported (readable ones) */
+                            found: number;
+                            /** @description Of those, how many the triage had not seen */
+                            new_certificates: number;
+                            /** @description Entries that could not be read */
+                            errors: {
+                                path: string;
+                                error: string;
+                            }[];
+                            /** @description The connector's error when the run failed */
+                            error: string | null;
+                        }[];
+                        total: number;
+                        page: number;
+                        per_page: number;
                     };
                 };
             };
