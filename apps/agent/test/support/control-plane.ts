@@ -27,7 +27,13 @@ export interface ControlPlane {
 
 /** A real certctl server (embedded database, scheduler on, test CA) behind a recording HTTPS front door. */
 export async function startControlPlane(
-  options: { connectors?: AnyConnectorManifest[]; installed?: boolean } = {},
+  options: {
+    connectors?: AnyConnectorManifest[];
+    installed?: boolean;
+    env?: Record<string, string>;
+    /** Fields of the renewal policy the basics use (alert_channels ...). */
+    policy?: Record<string, unknown>;
+  } = {},
 ): Promise<ControlPlane> {
   const tmp = mkdtempSync(join(tmpdir(), 'certctl-agent-test-'));
   const ca = createTestCa();
@@ -36,12 +42,12 @@ export async function startControlPlane(
     connectors: [ca.manifest, ...(options.connectors ?? [])],
     scheduler: true,
     installed: options.installed,
-    env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
+    env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.env },
   });
   const door = await startFrontDoor(server.api, server.tls);
   const caFile = join(tmp, 'server-ca.pem');
   writeFileSync(caFile, server.tls.caPem ?? '');
-  const basics = await createBasics(server.api);
+  const basics = await createBasics(server.api, options.policy as Parameters<typeof createBasics>[1]);
   return {
     server,
     door,

@@ -449,7 +449,14 @@ export async function createChecksForVerifiedDeployments(deps: ServiceDeps): Pro
   const rows = await deps.db
     .selectFrom('jobs')
     .innerJoin('certificates', 'certificates.id', 'jobs.certificateId')
-    .select(['jobs.certificateId', 'certificates.name', sql<string>`jobs.verification->>'endpoint'`.as('endpoint')])
+    .leftJoin('targets', 'targets.id', 'jobs.targetId')
+    .select([
+      'jobs.certificateId',
+      'certificates.name',
+      sql<string>`jobs.verification->>'endpoint'`.as('endpoint'),
+      // The name the agent verified with (SNI), so the check asks the endpoint the same way.
+      sql<string | null>`targets.config->'post_deploy_verify'->>'server_name'`.as('serverName'),
+    ])
     .where('jobs.type', '=', 'deployment')
     .where('jobs.status', '=', 'succeeded')
     .where(sql<boolean>`(jobs.verification->>'verified') = 'true'`)
@@ -474,6 +481,7 @@ export async function createChecksForVerifiedDeployments(deps: ServiceDeps): Pro
         id: newId('healthCheck'),
         name: `${row.name} at ${row.endpoint}`,
         endpoint: row.endpoint,
+        serverName: row.serverName && row.serverName.length <= 253 ? row.serverName : null,
         certificateId: row.certificateId,
         source: 'deployment',
       })
