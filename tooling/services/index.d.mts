@@ -84,8 +84,15 @@ export interface RunningTlsServer {
   dir: string;
   stop(): Promise<void>;
 }
-export declare function startNginxTls(
-  options: TlsServerOptions,
-): Promise<RunningTlsServer & { replace(material: { certPem: string; keyPem: string }): Promise<void> }>;
+export declare function startNginxTls(options: TlsServerOptions): Promise<
+  RunningTlsServer & {
+    /** The served files and the commands that check and reload this nginx (for a deploy target's config). */
+    certPath: string;
+    keyPath: string;
+    validateCommand: string;
+    reloadCommand: string;
+    replace(material: { certPem: string; keyPem: string }): Promise<void>;
+  }
+>;
 export declare function startHaproxyTls(options: TlsServerOptions): Promise<RunningTlsServer>;
 export declare function startPostfixTls(options: TlsServerOptions): Promise<RunningTlsServer>;

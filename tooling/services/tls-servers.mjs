@@ -91,6 +91,11 @@ ${temps}
     address,
     port,
     dir,
+    // What a deploy target needs to manage this nginx: the files it serves and how to check and reload it.
+    certPath: ws.certPath,
+    keyPath: ws.keyPath,
+    validateCommand: `${NGINX} -t -q -p ${dir} -c ${conf}`,
+    reloadCommand: `${NGINX} -p ${dir} -c ${conf} -s reload`,
     async replace(material) {
       replaceFiles(ws, material);
       execFileSync(NGINX, ['-p', dir, '-c', conf, '-s', 'reload'], { stdio: 'pipe' });

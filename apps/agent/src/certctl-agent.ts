@@ -1,7 +1,7 @@
 import { arch, hostname, networkInterfaces, release, type as osType } from 'node:os';
 import { isIP } from 'node:net';
 import type { ConnectorLogger } from '@certctl/core';
-import { createHttp01Webroot, fullJitterDelay, sleepWithSignal } from '@certctl/connector-utils';
+import { createHttp01Webroot, fullJitterDelay, type Prober, sleepWithSignal } from '@certctl/connector-utils';
 import { certificateFingerprint, createCsr, readCertificateSummary, type SubjectAltName } from '@certctl/pki';
 import { deployMetadata } from '@certctl/wire';
 import type { AgentConfig } from './agent-config.js';
@@ -14,6 +14,7 @@ import {
   type WorkItem,
 } from './agent-state.js';
 import { scanDirectories } from './discovery-scan.js';
+import { runHandedNetworkScan } from './network-scan-work.js';
 import { verifyEndpoint, verifySettingsOf } from './endpoint-verify.js';
 import { createKeyStore, keyAlgorithmFor } from './key-store.js';
 import {
@@ -43,6 +44,8 @@ export interface CertctlAgentOptions {
   now?: () => number;
   /** Called after each journal write; a test throws here to simulate a crash at that point. */
   afterStep?: (step: JournalStep, jobId: string) => void | Promise<void>;
+  /** The TLS probe of network scans (a test may wrap it); default connector-utils' probe. */
+  networkProbe?: Prober;
 }
 
 /**
@@ -114,6 +117,8 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
   let identity: AgentIdentity | undefined;
   /** When to offer the target types again: at start, then hourly; an hour after a server refused the field. */
   let nextTargetTypesAt = 0;
+  /** When to ask for network scans again after a server without them answered 404 (an hour later). */
+  let nextNetworkScansAt = 0;
 
   const metadata = () => ({
     hostname: hostname().slice(0, 253),
@@ -445,6 +450,42 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     await state.remove(journalKey(item));
   }
 
+  /** Runs the network scans handed to this agent and reports each; a server without them (404) is asked again an hour later. */
+  async function networkScans(agentId: string, signal: AbortSignal, stop: AbortSignal): Promise<number> {
+    if (now() < nextNetworkScansAt) return 0;
+    let scans: Awaited<ReturnType<ServerClient['networkScans']>>;
+    try {
+      scans = await call(() => client.networkScans(agentId, signal));
+    } catch (error) {
+      if (!(error instanceof ServerRequestError && error.status === 404)) throw error;
+      nextNetworkScansAt = now() + TARGET_TYPES_REFRESH_MS;
+      logger.debug({ error: message(error) }, 'the server hands out no network scans (older than this agent?)');
+      return 0;
+    }
+    for (const item of scans) {
+      if (stop.aborted) break;
+      const log = logger.child({ scan_id: item.scan_id, network_scan_target_id: item.target_id });
+      log.info({ cidrs: item.cidrs, hosts: item.hosts, ports: item.ports }, 'network scan started');
+      const report = await runHandedNetworkScan(item, {
+        signal,
+        logger: log,
+        ...(options.networkProbe && { probe: options.networkProbe }),
+      });
+      try {
+        await call(() => client.reportNetworkScan(agentId, item.scan_id, report, signal));
+      } catch (error) {
+        if (!isFinalAnswer(error)) throw error;
+        log.warn({ error: message(error) }, 'the server no longer expects this scan; dropping it');
+        continue;
+      }
+      log.info(
+        { status: report.status, found: report.findings.length, summary: report.summary },
+        'network scan reported',
+      );
+    }
+    return scans.length;
+  }
+
   /** Finishes what a previous run left in the journal, then takes new work. `stop` ends it between jobs. */
   async function pollOnce(signal: AbortSignal, stop: AbortSignal = signal): Promise<void> {
     const { agent_id } = await ensureRegistered(signal);
@@ -476,6 +517,7 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     const listed = new Set(work.map((w) => w.job_id));
     for (const entry of await state.entries())
       if (entry.item.type === 'csr' && !listed.has(entry.item.job_id)) await state.remove(entry.item.job_id);
+    if (!stop.aborted) await networkScans(agent_id, signal, stop);
   }
 
   async function discover(signal: AbortSignal): Promise<{ reported: number }> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createHttpClient, createSsrfPolicy } from '@certctl/connector-utils';
 import { ConnectorError, DeadlineExceededError, VendorApiError } from '@certctl/core';
 import type { JsonAnswer, JsonBody } from '@certctl/client';
+import { agentNetworkScansAnswer, type NetworkScanWorkItem } from '@certctl/wire';
 import { type WorkItem, workResponseSchema } from './agent-state.js';
 
 /** A call to the server that failed; `retryable` for network errors, timeouts, 408, 429 and 5xx. */
@@ -39,6 +40,8 @@ type DiscoveryReport = JsonBody<'/api/v1/agents/{id}/discoveries', 'post'>;
 type DiscoveryReportAnswer = JsonAnswer<'/api/v1/agents/{id}/discoveries', 'post'>;
 type AgentHttp01Report = JsonBody<'/api/v1/agents/{id}/http01/{challenge_id}', 'post'>;
 type AgentHttp01Answer = JsonAnswer<'/api/v1/agents/{id}/http01/{challenge_id}', 'post'>;
+type NetworkScanReport = JsonBody<'/api/v1/agents/{id}/network-scans/{scan_id}', 'post'>;
+type NetworkScanRecorded = JsonAnswer<'/api/v1/agents/{id}/network-scans/{scan_id}', 'post'>;
 
 export type Verification = NonNullable<AgentJobStatusReport['verification']>;
 export type DiscoveryPayload = DiscoveryReport;
@@ -156,6 +159,23 @@ export function createServerClient(options: ServerClientOptions) {
         'POST',
         `/api/v1/agents/${encodeURIComponent(agentId)}/discoveries`,
         payload,
+        signal,
+      );
+    },
+    async networkScans(agentId: string, signal: AbortSignal): Promise<NetworkScanWorkItem[]> {
+      const body = await call<unknown>(
+        'GET',
+        `/api/v1/agents/${encodeURIComponent(agentId)}/network-scans`,
+        undefined,
+        signal,
+      );
+      return agentNetworkScansAnswer.parse(body).scans;
+    },
+    reportNetworkScan(agentId: string, scanId: string, report: NetworkScanReport, signal: AbortSignal) {
+      return call<NetworkScanRecorded>(
+        'POST',
+        `/api/v1/agents/${encodeURIComponent(agentId)}/network-scans/${encodeURIComponent(scanId)}`,
+        report,
         signal,
       );
     },

@@ -65,6 +65,24 @@ export {
 } from './ip-address.js';
 export { type IssuedFromBundleOptions, issuedCertificateFromBundle } from './issued-certificate.js';
 export { crc32c } from './crc32c.js';
+export {
+  cidrProblem,
+  type NetworkScanLimits,
+  type NetworkScanOutcomes,
+  type NetworkScanReport,
+  type NetworkScanSkip,
+  networkScanTargetProblems,
+  planScan,
+  type ProbeResult,
+  type Prober,
+  probeEndpoints,
+  runNetworkScan,
+  type ScanEndpoint,
+  type ScanPlan,
+  type ScanPlanInput,
+  STARTTLS_PORTS,
+  summarizeScan,
+} from './network-scan.js';
 export { createMemorySecretStore } from './memory-secret-store.js';
 export {
   certificateMetadata,

@@ -220,3 +220,47 @@ export const discoveryReportAnswer = z.object({
   created: z.number().int(),
   rejected: z.array(z.object({ path: z.string(), error: z.string() })),
 });
+
+/** A network scan the server hands to the agent: what to probe and the admin's guard rails, which the agent applies as the server would. */
+export const networkScanWorkItem = z.object({
+  scan_id: z.string(),
+  target_id: z.string(),
+  cidrs: z.array(z.string()),
+  hosts: z.array(z.string()),
+  ports: z.array(z.number().int()),
+  timeout_ms: z.number().int(),
+  limits: z.object({
+    max_addresses_per_cidr: z.number().int(),
+    allow_loopback: z.boolean(),
+    concurrency: z.number().int(),
+    rate_per_second: z.number().int(),
+  }),
+});
+export const agentNetworkScansAnswer = z.object({ scans: z.array(networkScanWorkItem), count: z.number().int() });
+
+const scanCount = z.number().int().min(0).max(2_147_483_647);
+/** What the agent found: certificates by endpoint (`host:port`), outcome counts, what it skipped and why, a one-line summary. */
+export const networkScanReportBody = z
+  .object({
+    status: z.enum(['succeeded', 'failed']),
+    endpoints_probed: scanCount,
+    outcomes: z.object({ found: scanCount, refused: scanCount, timeout: scanCount, failed: scanCount }).strict(),
+    findings: z
+      .array(z.object({ endpoint: z.string().min(1).max(300), certificate_pem: pemText }).strict())
+      .max(10_000),
+    skipped: z
+      .array(
+        z
+          .object({ reason: z.string().max(500), count: scanCount, examples: z.array(z.string().max(300)).max(5) })
+          .strict(),
+      )
+      .max(100)
+      .default([]),
+    errors: z
+      .array(z.object({ endpoint: z.string().max(300), error: z.string().max(1000) }).strict())
+      .max(1000)
+      .default([]),
+    summary: z.string().max(4000),
+    duration_ms: scanCount,
+  })
+  .strict();

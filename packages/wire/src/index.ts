@@ -8,6 +8,7 @@ import type {
   agentHttp01ReportBody,
   agentJob,
   agentJobStatusBody,
+  agentNetworkScansAnswer,
   agentRegistered,
   agentRegistrationBody,
   agentWorkAnswer,
@@ -15,6 +16,8 @@ import type {
   deploymentVerification,
   discoveryReportAnswer,
   discoveryReportBody,
+  networkScanReportBody,
+  networkScanWorkItem,
   targetTypeReport,
 } from './agent-protocol.js';
 import type { errorSchema } from './primitives.js';
@@ -44,3 +47,6 @@ export type DiscoveryReport = Wire<typeof discoveryReportBody>;
 export type DiscoveryReportAnswer = Wire<typeof discoveryReportAnswer>;
 
 export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
+export type NetworkScanWorkItem = Wire<typeof networkScanWorkItem>;
+export type AgentNetworkScans = Wire<typeof agentNetworkScansAnswer>;
+export type NetworkScanReportBody = Wire<typeof networkScanReportBody>;

@@ -27,7 +27,13 @@ export interface ControlPlane {
 
 /** A real certctl server (embedded database, scheduler on, test CA) behind a recording HTTPS front door. */
 export async function startControlPlane(
-  options: { connectors?: AnyConnectorManifest[]; installed?: boolean; env?: Record<string, string> } = {},
+  options: {
+    connectors?: AnyConnectorManifest[];
+    installed?: boolean;
+    env?: Record<string, string>;
+    /** Fields of the renewal policy the basics use (alert_channels ...). */
+    policy?: Record<string, unknown>;
+  } = {},
 ): Promise<ControlPlane> {
   const tmp = mkdtempSync(join(tmpdir(), 'certctl-agent-test-'));
   const ca = createTestCa();
@@ -41,7 +47,7 @@ export async function startControlPlane(
   const door = await startFrontDoor(server.api, server.tls);
   const caFile = join(tmp, 'server-ca.pem');
   writeFileSync(caFile, server.tls.caPem ?? '');
-  const basics = await createBasics(server.api);
+  const basics = await createBasics(server.api, options.policy as Parameters<typeof createBasics>[1]);
   return {
     server,
     door,

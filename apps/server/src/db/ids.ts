@@ -23,6 +23,7 @@ export const ID_PREFIX = {
   healthCheck: 'hc',
   healthHistory: 'hch',
   discovery: 'dsrc',
+  discoverySourceRun: 'dsrun',
   scepProbe: 'sprobe',
   notifier: 'ntf',
   notification: 'ntfy',

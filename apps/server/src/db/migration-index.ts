@@ -22,6 +22,8 @@ import * as m20261207T1815ScepProbes from '../features/network-scan/migrations/2
 import * as m20261207T2100AgentHttp01 from '../features/agent-http01/migrations/20261207T2100-agent-http01.js';
 import * as m20261207T2110CaOrderPolling from '../features/issuance/migrations/20261207T2110-ca-order-polling.js';
 import * as m20261207T2115DeployMetadata from '../features/deployments/migrations/20261207T2115-deploy-metadata.js';
+import * as m20261207T2130NetworkScanAgents from '../features/network-scan/migrations/20261207T2130-network-scan-agents.js';
+import * as m20261207T2145DiscoverySourceRuns from '../features/cloud-discovery/migrations/20261207T2145-discovery-source-runs.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -46,4 +48,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261207T2100-agent-http01': m20261207T2100AgentHttp01,
   '20261207T2110-ca-order-polling': m20261207T2110CaOrderPolling,
   '20261207T2115-deploy-metadata': m20261207T2115DeployMetadata,
+  '20261207T2130-network-scan-agents': m20261207T2130NetworkScanAgents,
+  '20261207T2145-discovery-source-runs': m20261207T2145DiscoverySourceRuns,
 };

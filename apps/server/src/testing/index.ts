@@ -4,3 +4,4 @@ export { type DialectContext, describeEachDialect } from './each-dialect.js';
 export { lintOpenApiDocument } from './openapi-lint.js';
 export { createTestCa, type TestCaControl } from './test-issuer.js';
 export { auth, KEYS, startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
+export { type FailingEndpoint, startFailingEndpoint } from './notification-receivers.js';

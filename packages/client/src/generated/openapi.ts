@@ -1791,6 +1791,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{id}/network-scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Network scans handed to this agent, with the guard rails to apply */
+        get: operations["agentNetworkScans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/network-scans/{scan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a network scan the agent ran: findings go to the discovery triage */
+        post: operations["agentReportNetworkScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/network-scan/scep-probe": {
         parameters: {
             query?: never;
@@ -1908,6 +1942,23 @@ export interface paths {
         put?: never;
         /** Scan the source now and feed its certificates to the discovery triage */
         post: operations["scanDiscoverySource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discovery-sources/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scan runs of a discovery source, newest first (the newest CERTCTL_DISCOVERY_SOURCE_RUNS_KEPT are kept) */
+        get: operations["listDiscoverySourceRuns"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -14989,6 +15040,8 @@ export interface operations {
                             enabled: boolean;
                             scan_interval_hours: number;
                             timeout_ms: number;
+                            agent_id: string | null;
+                            agent_group_id: string | null;
                             last_scan_at: string | null;
                             last_scan_duration_ms: number | null;
                             last_scan_certs_found: number | null;
@@ -15097,6 +15150,10 @@ export interface operations {
                      * @default 5000
                      */
                     timeout_ms?: number;
+                    /** @description The agent that runs the scans from its own network (it applies the same guard rails); null or absent: the server */
+                    agent_id?: string | null;
+                    /** @description An agent group: each scan is handed to one of its members (an online one first) */
+                    agent_group_id?: string | null;
                 };
             };
         };
@@ -15116,6 +15173,8 @@ export interface operations {
                         enabled: boolean;
                         scan_interval_hours: number;
                         timeout_ms: number;
+                        agent_id: string | null;
+                        agent_group_id: string | null;
                         last_scan_at: string | null;
                         last_scan_duration_ms: number | null;
                         last_scan_certs_found: number | null;
@@ -15227,6 +15286,8 @@ export interface operations {
                         enabled: boolean;
                         scan_interval_hours: number;
                         timeout_ms: number;
+                        agent_id: string | null;
+                        agent_group_id: string | null;
                         last_scan_at: string | null;
                         last_scan_duration_ms: number | null;
                         last_scan_certs_found: number | null;
@@ -15313,6 +15374,10 @@ export interface operations {
                     enabled?: boolean;
                     scan_interval_hours?: number;
                     timeout_ms?: number;
+                    /** @description The agent that runs the scans from its own network (it applies the same guard rails); null or absent: the server (naming one clears agent_group_id) */
+                    agent_id?: string | null;
+                    /** @description An agent group (naming one clears agent_id) */
+                    agent_group_id?: string | null;
                 };
             };
         };
@@ -15332,6 +15397,8 @@ export interface operations {
                         enabled: boolean;
                         scan_interval_hours: number;
                         timeout_ms: number;
+                        agent_id: string | null;
+                        agent_group_id: string | null;
                         last_scan_at: string | null;
                         last_scan_duration_ms: number | null;
                         last_scan_certs_found: number | null;
@@ -15540,6 +15607,10 @@ export interface operations {
                         }[];
                         /** @description What was tried and what came of it, in one line */
                         summary: string;
+                        /** @description The agent that runs (ran) this scan; null: the server */
+                        agent_id: string | null;
+                        /** @description When that agent first asked for it */
+                        handed_out_at: string | null;
                     };
                 };
             };
@@ -15652,6 +15723,10 @@ export interface operations {
                             }[];
                             /** @description What was tried and what came of it, in one line */
                             summary: string;
+                            /** @description The agent that runs (ran) this scan; null: the server */
+                            agent_id: string | null;
+                            /** @description When that agent first asked for it */
+                            handed_out_at: string | null;
                         }[];
                         total: number;
                         page: number;
@@ -15766,6 +15841,10 @@ export interface operations {
                         }[];
                         /** @description What was tried and what came of it, in one line */
                         summary: string;
+                        /** @description The agent that runs (ran) this scan; null: the server */
+                        agent_id: string | null;
+                        /** @description When that agent first asked for it */
+                        handed_out_at: string | null;
                     };
                 };
             };
@@ -15798,6 +15877,262 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (the request id identifies it in the server log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    agentNetworkScans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description resource id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Scans to run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        scans: {
+                            scan_id: string;
+                            target_id: string;
+                            cidrs: string[];
+                            hosts: string[];
+                            ports: number[];
+                            timeout_ms: number;
+                            limits: {
+                                max_addresses_per_cidr: number;
+                                allow_loopback: boolean;
+                                concurrency: number;
+                                rate_per_second: number;
+                            };
+                        }[];
+                        count: number;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (the request id identifies it in the server log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    agentReportNetworkScan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description resource id */
+                id: string;
+                /** @description resource id */
+                scan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "succeeded" | "failed";
+                    endpoints_probed: number;
+                    outcomes: {
+                        found: number;
+                        refused: number;
+                        timeout: number;
+                        failed: number;
+                    };
+                    findings: {
+                        endpoint: string;
+                        certificate_pem: string;
+                    }[];
+                    /** @default [] */
+                    skipped?: {
+                        reason: string;
+                        count: number;
+                        examples: string[];
+                    }[];
+                    /** @default [] */
+                    errors?: {
+                        endpoint: string;
+                        error: string;
+                    }[];
+                    summary: string;
+                    duration_ms: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The recorded scan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        target_id: string;
+                        /** @enum {string} */
+                        trigger: "manual" | "schedule";
+                        /** @enum {string} */
+                        status: "running" | "succeeded" | "failed";
+                        /** @description RFC 3339 timestamp */
+                        started_at: string;
+                        finished_at: string | null;
+                        duration_ms: number | null;
+                        endpoints_probed: number;
+                        certificates_found: number;
+                        new_certificates: number;
+                        outcomes: {
+                            found: number;
+                            refused: number;
+                            timeout: number;
+                            failed: number;
+                        };
+                        skipped: {
+                            reason: string;
+                            count: number;
+                            examples: string[];
+                        }[];
+                        errors: {
+                            endpoint: string;
+                            error: string;
+                        }[];
+                        /** @description What was tried and what came of it, in one line */
+                        summary: string;
+                        /** @description The agent that runs (ran) this scan; null: the server */
+                        agent_id: string | null;
+                        /** @description When that agent first asked for it */
+                        handed_out_at: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16919,6 +17254,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         source_id: string;
+                        run_id: string;
                         /** @enum {string} */
                         status: "succeeded" | "failed";
                         found: number;
@@ -16929,6 +17265,113 @@ export interface operations {
                         }[];
                         error: string | null;
                         duration_ms: number;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (the request id identifies it in the server log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDiscoverySourceRuns: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description resource id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            source_id: string;
+                            /** @enum {string} */
+                            trigger: "manual" | "schedule";
+                            /** @enum {string} */
+                            status: "running" | "succeeded" | "failed";
+                            /** @description RFC 3339 timestamp */
+                            started_at: string;
+                            finished_at: string | null;
+                            duration_ms: number | null;
+                            /** @description Certificates the source reported (readable ones) */
+                            found: number;
+                            /** @description Of those, how many the triage had not seen */
+                            new_certificates: number;
+                            /** @description Entries that could not be read */
+                            errors: {
+                                path: string;
+                                error: string;
+                            }[];
+                            /** @description The connector's error when the run failed */
+                            error: string | null;
+                        }[];
+                        total: number;
+                        page: number;
+                        per_page: number;
                     };
                 };
             };

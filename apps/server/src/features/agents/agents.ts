@@ -92,6 +92,7 @@ export async function getAgent(deps: ServiceDeps, id: string): Promise<Agent> {
   return row;
 }
 
+/** The agent, refused (410) once retired. */
 export async function activeAgent(deps: ServiceDeps, id: string): Promise<Agent> {
   const agent = await getAgent(deps, id);
   if (agent.retiredAt) throw await retiredError(deps.db, id);

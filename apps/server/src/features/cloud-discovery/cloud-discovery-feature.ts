@@ -1,12 +1,14 @@
 import { defineServerFeature } from '../server-feature.js';
 import { createCloudDiscoveryRuntime, runDueDiscoverySources } from './cloud-discovery.js';
 import { cloudDiscoveryRoutes } from './cloud-discovery-routes.js';
+import { cloudDiscoverySettings } from './cloud-discovery-settings.js';
 
 /** Discovery connectors (cloud secret stores) run by the server on their interval, feeding the triage. */
 export const cloudDiscoveryFeature = defineServerFeature({
   name: 'cloud-discovery',
-  setup: ({ deps }) => {
-    const runtime = createCloudDiscoveryRuntime(deps);
+  settings: cloudDiscoverySettings,
+  setup: ({ deps, config }) => {
+    const runtime = createCloudDiscoveryRuntime(deps, config.cloudDiscovery);
     return {
       api: [{ name: 'cloud-discovery', routes: cloudDiscoveryRoutes(deps, runtime) }],
       loops: [

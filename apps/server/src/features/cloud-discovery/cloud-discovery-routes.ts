@@ -18,6 +18,7 @@ import {
   createDiscoverySource,
   deleteDiscoverySource,
   getDiscoverySource,
+  listDiscoverySourceRuns,
   listDiscoverySources,
   listDiscoverySourceTypes,
   scanDiscoverySource,
@@ -60,8 +61,23 @@ const sourceSchema = z.object({
   updated_at: timestamp,
 });
 
+const runSchema = z.object({
+  id: z.string(),
+  source_id: z.string(),
+  trigger: z.enum(['manual', 'schedule']),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  started_at: timestamp,
+  finished_at: nullableTimestamp,
+  duration_ms: z.number().int().nullable(),
+  found: z.number().int().describe('Certificates the source reported (readable ones)'),
+  new_certificates: z.number().int().describe('Of those, how many the triage had not seen'),
+  errors: z.array(z.object({ path: z.string(), error: z.string() })).describe('Entries that could not be read'),
+  error: z.string().nullable().describe("The connector's error when the run failed"),
+});
+
 const scanResultSchema = z.object({
   source_id: z.string(),
+  run_id: z.string(),
   status: z.enum(['succeeded', 'failed']),
   found: z.number().int(),
   created: z.number().int(),
@@ -152,6 +168,18 @@ export function cloudDiscoveryRoutes(deps: ServiceDeps, runtime: CloudDiscoveryR
       params: idParams,
       responses: { 200: { description: 'Scanned', schema: scanResultSchema } },
       handler: ({ actor, params }) => scanDiscoverySource(deps, runtime, actor, params.id),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/discovery-sources/{id}/runs',
+      operationId: 'listDiscoverySourceRuns',
+      summary: 'Scan runs of a discovery source, newest first (the newest CERTCTL_DISCOVERY_SOURCE_RUNS_KEPT are kept)',
+      tags,
+      access: 'viewer',
+      params: idParams,
+      query: pageQuery,
+      responses: { 200: { description: 'Runs', schema: listOf(runSchema) } },
+      handler: ({ params, query }) => listDiscoverySourceRuns(deps, params.id, pageOf(query)),
     }),
   ];
 }

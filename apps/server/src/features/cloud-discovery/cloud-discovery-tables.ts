@@ -1,5 +1,5 @@
 import type { Generated, Selectable } from 'kysely';
-import type { Timestamp } from '../../db/column-types.js';
+import type { CreatedAt, JsonWithDefault, Timestamp } from '../../db/column-types.js';
 import type { IssuersTable } from '../../db/tables.js';
 
 /**
@@ -16,8 +16,27 @@ export interface DiscoverySourcesTable extends IssuersTable {
   lastScanError: string | null;
 }
 
+/** One scan of a source: when, how it ended, what it found and what was new. */
+export interface DiscoverySourceRunsTable {
+  id: string;
+  sourceId: string;
+  trigger: 'manual' | 'schedule';
+  status: Generated<'running' | 'succeeded' | 'failed'>;
+  startedAt: CreatedAt;
+  finishedAt: Timestamp | null;
+  durationMs: number | null;
+  found: Generated<number>;
+  newCertificates: Generated<number>;
+  /** Entries that could not be read (never stored), by location. */
+  errors: JsonWithDefault<{ path: string; error: string }[]>;
+  /** The connector's error when the scan failed. */
+  error: string | null;
+}
+
 export interface CloudDiscoveryTables {
   discoverySources: DiscoverySourcesTable;
+  discoverySourceRuns: DiscoverySourceRunsTable;
 }
 
 export type DiscoverySourceRow = Selectable<DiscoverySourcesTable>;
+export type DiscoverySourceRun = Selectable<DiscoverySourceRunsTable>;

@@ -37,6 +37,7 @@ describeEachDialect('discovery sources run by the server', (ctx) => {
       database: ctx,
       connectors: [gcpSmDiscovery],
       connectorNetwork: fakeVendorNetwork({}),
+      env: { CERTCTL_DISCOVERY_SOURCE_RUNS_KEPT: '3' },
     });
   });
   afterAll(async () => {
@@ -95,6 +96,30 @@ describeEachDialect('discovery sources run by the server', (ctx) => {
     expect(metrics).toContain('certctl_discovery_source_scans_total{type="gcpsm",status="succeeded"} 2');
   });
 
+  it('keeps every run (start, end, found, new, errors), newest first, pruned to the newest CERTCTL_DISCOVERY_SOURCE_RUNS_KEPT', async () => {
+    const runs = async () => (await call(server.api, 'GET', '/api/v1/discovery-sources/gcp-prod/runs')).json;
+    const two = await runs();
+    expect(two.total).toBe(2);
+    expect(two.data?.map((r) => [r.trigger, r.status, r.found, r.new_certificates])).toEqual([
+      ['manual', 'succeeded', 3, 0],
+      ['schedule', 'succeeded', 3, 3],
+    ]);
+    const first = two.data?.[1] as Record<string, unknown>;
+    expect(first).toMatchObject({ source_id: 'gcp-prod', errors: [], error: null });
+    expect(Date.parse(String(first.finished_at))).toBeGreaterThanOrEqual(Date.parse(String(first.started_at)));
+    expect(first.duration_ms).toEqual(expect.any(Number));
+
+    const scanned = await call(server.api, 'POST', '/api/v1/discovery-sources/gcp-prod/scan');
+    const third = await runs();
+    expect(third.data?.[0]).toMatchObject({ id: scanned.json.run_id, trigger: 'manual', found: 3 });
+    expect(third.total).toBe(3);
+    await call(server.api, 'POST', '/api/v1/discovery-sources/gcp-prod/scan');
+    const kept = await runs();
+    expect(kept.total).toBe(3);
+    expect(kept.data?.map((r) => r.trigger)).toEqual(['manual', 'manual', 'manual']);
+    expect((await call(server.api, 'GET', '/api/v1/discovery-sources/nope/runs')).status).toBe(404);
+  });
+
   it("records a failing source with the connector's message, and refuses bad configs and non-admins", async () => {
     const broken = await call(server.api, 'POST', '/api/v1/discovery-sources', {
       name: 'wrong project',
@@ -108,6 +133,10 @@ describeEachDialect('discovery sources run by the server', (ctx) => {
     expect((await call(server.api, 'GET', `/api/v1/discovery-sources/${broken.json.id}`)).json).toMatchObject({
       last_scan_status: 'failed',
     });
+    const runs = await call(server.api, 'GET', `/api/v1/discovery-sources/${broken.json.id}/runs`);
+    expect(runs.json.data).toEqual([
+      expect.objectContaining({ status: 'failed', found: 0, error: scan.json.error, id: scan.json.run_id }),
+    ]);
     const before = (await call(server.api, 'GET', '/api/v1/discovery-sources')).json.total;
     for (const [body, key] of [
       [{ name: 'x', type: 'gcpsm', config: { project: 'BAD PROJECT' } }, KEYS.admin],

@@ -13,12 +13,14 @@ import {
   listInstanceTypes,
   updateInstance,
 } from '../../shared/connector-instances.js';
-import type { PageRequest, PageResult } from '../../shared/pagination.js';
+import { newId } from '../../db/ids.js';
+import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagination.js';
+import type { Executor } from '../../db/open-database.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, notFound } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
 import { recordServerFindings, type ServerFinding } from '../discovery/discovery.js';
-import type { DiscoverySourceRow } from './cloud-discovery-tables.js';
+import type { DiscoverySourceRow, DiscoverySourceRun } from './cloud-discovery-tables.js';
 
 /** Findings a single scan may hand to triage; the connector's own max_secrets usually stops it first. */
 const MAX_FINDINGS_PER_SCAN = 100_000;
@@ -28,11 +30,14 @@ export interface CloudDiscoveryRuntime {
   running: Set<string>;
   scansTotal: Counter<'type' | 'status'>;
   findingsTotal: Counter<'type'>;
+  /** Runs kept per source (CERTCTL_DISCOVERY_SOURCE_RUNS_KEPT). */
+  runsKept: number;
 }
 
-export function createCloudDiscoveryRuntime(deps: ServiceDeps): CloudDiscoveryRuntime {
+export function createCloudDiscoveryRuntime(deps: ServiceDeps, options: { runsKept: number }): CloudDiscoveryRuntime {
   const registers = [deps.metrics.registry];
   return {
+    runsKept: options.runsKept,
     sources: createInstanceRuntimes('discovery', deps.db, deps.registry, deps.cipher),
     running: new Set(),
     scansTotal: new Counter({
@@ -104,6 +109,7 @@ export async function deleteDiscoverySource(
 
 export interface DiscoverySourceScanResult {
   sourceId: string;
+  runId: string;
   status: 'succeeded' | 'failed';
   found: number;
   created: number;
@@ -122,11 +128,23 @@ export async function scanDiscoverySource(
   runtime: CloudDiscoveryRuntime,
   actor: Actor,
   id: string,
+  trigger: 'manual' | 'schedule' = 'manual',
 ): Promise<DiscoverySourceScanResult> {
   const row = await deps.db.selectFrom('discoverySources').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('discovery source', id);
   if (runtime.running.has(id)) throw conflict(`discovery source ${id} is being scanned already`);
   runtime.running.add(id);
+  let run: { id: string };
+  try {
+    run = await deps.db
+      .insertInto('discoverySourceRuns')
+      .values({ id: newId('discoverySourceRun'), sourceId: id, trigger })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    runtime.running.delete(id);
+    throw error;
+  }
   const started = Date.now();
   const findings: ServerFinding[] = [];
   let error: string | null = null;
@@ -163,6 +181,20 @@ export async function scanDiscoverySource(
       })
       .where('id', '=', id)
       .execute();
+    await trx
+      .updateTable('discoverySourceRuns')
+      .set({
+        status,
+        finishedAt: deps.now(),
+        durationMs,
+        found: findings.length - result.rejected.length,
+        newCertificates: result.created,
+        errors: JSON.stringify(result.rejected.slice(0, 1000)),
+        error,
+      })
+      .where('id', '=', run.id)
+      .execute();
+    await pruneRuns(trx, id, runtime.runsKept);
     await recordAudit(
       trx,
       actor,
@@ -173,6 +205,7 @@ export async function scanDiscoverySource(
         found: findings.length,
         created: result.created,
         duration_ms: durationMs,
+        run_id: run.id,
       },
     );
     return result;
@@ -181,6 +214,7 @@ export async function scanDiscoverySource(
   runtime.findingsTotal.inc({ type: row.type }, findings.length - recorded.rejected.length);
   return {
     sourceId: id,
+    runId: run.id,
     status,
     found: findings.length - recorded.rejected.length,
     created: recorded.created,
@@ -188,6 +222,44 @@ export async function scanDiscoverySource(
     error,
     durationMs,
   };
+}
+
+/** Deletes the source's runs beyond the newest `kept` (a run still going is never deleted). */
+async function pruneRuns(trx: Executor, sourceId: string, kept: number): Promise<void> {
+  const newest = trx
+    .selectFrom('discoverySourceRuns')
+    .select('id')
+    .where('sourceId', '=', sourceId)
+    .orderBy('startedAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(kept);
+  await trx
+    .deleteFrom('discoverySourceRuns')
+    .where('sourceId', '=', sourceId)
+    .where('status', '!=', 'running')
+    .where('id', 'not in', newest)
+    .execute();
+}
+
+/** A source's scan runs, newest first. */
+export async function listDiscoverySourceRuns(
+  deps: ServiceDeps,
+  sourceId: string,
+  page: PageRequest,
+): Promise<PageResult<DiscoverySourceRun>> {
+  await getDiscoverySource(deps, sourceId);
+  const query = deps.db.selectFrom('discoverySourceRuns').where('sourceId', '=', sourceId);
+  const [data, count] = await Promise.all([
+    query
+      .selectAll()
+      .orderBy('startedAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.perPage)
+      .offset(offsetOf(page))
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { data, total: Number(count.n), ...page };
 }
 
 /** The scheduler's pass: every enabled source whose interval has passed, one after another. */
@@ -203,7 +275,7 @@ export async function runDueDiscoverySources(deps: ServiceDeps, runtime: CloudDi
   for (const source of sources) {
     if (source.lastScanAt && source.lastScanAt.getTime() + source.scanIntervalMinutes * 60_000 > now) continue;
     if (!deps.registry.has('discovery', source.type) || runtime.running.has(source.id)) continue;
-    await scanDiscoverySource(deps, runtime, SYSTEM_ACTOR, source.id);
+    await scanDiscoverySource(deps, runtime, SYSTEM_ACTOR, source.id, 'schedule');
     ran++;
   }
   return ran;

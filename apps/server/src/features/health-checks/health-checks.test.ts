@@ -116,7 +116,7 @@ describeEachDialect('endpoint health checks', (ctx) => {
     expect(metrics).toContain('certctl_health_check_transitions_total{to="cert_mismatch"} 1');
   });
 
-  it('counts failures: degraded at the first threshold, down at the second, one alert for the whole outage', async () => {
+  it('counts failures: degraded opens a warning, down escalates the same incident, recovery resolves it once', async () => {
     const closedPort = await freePort();
     const created = await call(server.api, 'POST', '/api/v1/health-checks', {
       name: 'gone',
@@ -127,17 +127,39 @@ describeEachDialect('endpoint health checks', (ctx) => {
     });
     const id = String(created.json.id);
     const before = receiver.requests.length;
+    const sent = () => deliveries().slice(before);
     expect((await check(id)).json).toMatchObject({ status: 'unknown', consecutive_failures: 1 });
-    expect((await check(id)).json).toMatchObject({ status: 'degraded', consecutive_failures: 2 });
-    const down = await check(id);
-    expect(down.json).toMatchObject({ status: 'down', consecutive_failures: 3 });
-    expect((down.json.problems as string[])[0]).toMatch(/cannot connect \(ECONNREFUSED\)/);
+    const degraded = await check(id);
+    expect(degraded.json).toMatchObject({ status: 'degraded', consecutive_failures: 2 });
+    const incident = String(degraded.json.incident_key);
     await server.scheduler.runLoop('notifications');
-    expect(receiver.requests.length - before).toBe(1);
+    expect(sent()).toEqual([expect.objectContaining({ action: 'notify', severity: 'warning', dedup_key: incident })]);
+
+    const down = await check(id);
+    expect(down.json).toMatchObject({ status: 'down', consecutive_failures: 3, incident_key: incident });
+    expect((down.json.problems as string[])[0]).toMatch(/cannot connect \(ECONNREFUSED\)/);
+    // Still down, and down once more: no third alert.
+    expect((await check(id)).json).toMatchObject({ status: 'down', consecutive_failures: 4 });
+    await server.scheduler.runLoop('notifications');
+    expect(sent()).toEqual([
+      expect.objectContaining({ action: 'notify', severity: 'warning', dedup_key: incident }),
+      expect.objectContaining({ action: 'notify', severity: 'critical', dedup_key: incident }),
+    ]);
     const summary = await call(server.api, 'GET', '/api/v1/health-checks/summary');
     expect(summary.json).toMatchObject({ healthy: 1, down: 1, total: 2 });
-    expect((await call(server.api, 'GET', `/api/v1/health-checks/${id}/history`)).json.total).toBe(3);
+    expect((await call(server.api, 'GET', `/api/v1/health-checks/${id}/history`)).json.total).toBe(4);
     expect((await call(server.api, 'GET', '/api/v1/health-checks?status=down')).json.total).toBe(1);
+
+    // The endpoint comes back serving the deployed certificate: one resolve for the incident.
+    const back = await startNginxTls({ address, port: closedPort, ...deployed });
+    try {
+      expect((await check(id)).json).toMatchObject({ status: 'healthy', incident_key: null });
+      expect((await check(id)).json).toMatchObject({ status: 'healthy' });
+      await server.scheduler.runLoop('notifications');
+      expect(sent().slice(2)).toEqual([expect.objectContaining({ action: 'resolve', dedup_key: incident })]);
+    } finally {
+      await back.stop();
+    }
   });
 
   it('refuses bad input and changes nothing', async () => {

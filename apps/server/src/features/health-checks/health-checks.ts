@@ -319,6 +319,9 @@ function recordVerdict(
     if (UNHEALTHY.has(next.status) && !incidentKey) {
       incidentKey = `certctl-health-${current.id}-${now.getTime()}`;
       await alert(trx, deps, current, 'send', incidentKey, next.status, verdict.problems, now);
+    } else if (incidentKey && severityOf(next.status) > severityOf(current.status)) {
+      // Worse than what was alerted (degraded → down): the same incident again at the higher severity.
+      await alert(trx, deps, current, 'send', incidentKey, next.status, verdict.problems, now);
     } else if (next.status === 'healthy' && incidentKey) {
       await alert(trx, deps, current, 'resolve', incidentKey, next.status, [], now);
       incidentKey = null;
@@ -374,6 +377,11 @@ function recordVerdict(
   });
 }
 
+/** How bad a status is for alerting: 0 healthy or unknown, 1 degraded (warning), 2 down or cert_mismatch (critical). */
+function severityOf(status: HealthStatus): number {
+  return status === 'degraded' ? 1 : UNHEALTHY.has(status) ? 2 : 0;
+}
+
 /**
  * Opens (`send`) or closes (`resolve`) the check's incident through the alert routing of its
  * certificate's policy (the default matrix without one). Resolves go only to channels whose
@@ -412,7 +420,8 @@ async function alert(
   }
   const what = `${check.name} (${check.endpoint})`;
   await enqueueNotifications(trx, deps, {
-    dedupBase: `health:${incidentKey}:${action}`,
+    // One alert per incident and severity (an escalation is a second one), one resolve per incident.
+    dedupBase: action === 'send' ? `health:${incidentKey}:send:${severity}` : `health:${incidentKey}:resolve`,
     action,
     channels,
     ...(facts && { certificateId: facts.id, versionId: facts.versionId ?? undefined }),
@@ -440,7 +449,14 @@ export async function createChecksForVerifiedDeployments(deps: ServiceDeps): Pro
   const rows = await deps.db
     .selectFrom('jobs')
     .innerJoin('certificates', 'certificates.id', 'jobs.certificateId')
-    .select(['jobs.certificateId', 'certificates.name', sql<string>`jobs.verification->>'endpoint'`.as('endpoint')])
+    .leftJoin('targets', 'targets.id', 'jobs.targetId')
+    .select([
+      'jobs.certificateId',
+      'certificates.name',
+      sql<string>`jobs.verification->>'endpoint'`.as('endpoint'),
+      // The name the agent verified with (SNI), so the check asks the endpoint the same way.
+      sql<string | null>`targets.config->'post_deploy_verify'->>'server_name'`.as('serverName'),
+    ])
     .where('jobs.type', '=', 'deployment')
     .where('jobs.status', '=', 'succeeded')
     .where(sql<boolean>`(jobs.verification->>'verified') = 'true'`)
@@ -465,6 +481,7 @@ export async function createChecksForVerifiedDeployments(deps: ServiceDeps): Pro
         id: newId('healthCheck'),
         name: `${row.name} at ${row.endpoint}`,
         endpoint: row.endpoint,
+        serverName: row.serverName && row.serverName.length <= 253 ? row.serverName : null,
         certificateId: row.certificateId,
         source: 'deployment',
       })

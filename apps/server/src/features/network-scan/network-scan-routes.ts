@@ -13,7 +13,9 @@ import {
 } from '../../http/schemas/common.js';
 import { fromWire } from '../../http/wire-format.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
+import { agentNetworkScansAnswer, networkScanReportBody } from '@certctl/wire';
 import {
+  agentNetworkScans,
   createScanTarget,
   deleteScanTarget,
   getScan,
@@ -21,6 +23,7 @@ import {
   listScans,
   listScanTargets,
   type NetworkScanRuntime,
+  reportAgentNetworkScan,
   startScan,
   updateScanTarget,
 } from './network-scan.js';
@@ -37,6 +40,9 @@ const hostName = z
   .max(253)
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^[0-9a-fA-F:.]+$/, 'a host name or an IP address');
 
+const RUNNER =
+  'The agent that runs the scans from its own network (it applies the same guard rails); null or absent: the server';
+
 const targetBody = z
   .object({
     id: resourceId.optional(),
@@ -51,6 +57,11 @@ const targetBody = z
     enabled: z.boolean().default(true),
     scan_interval_hours: int32(1, 8760).default(6),
     timeout_ms: int32(100, 60_000).default(5000).describe('Per-connection deadline (connect, STARTTLS, handshake)'),
+    agent_id: resourceId.nullable().optional().describe(RUNNER),
+    agent_group_id: resourceId
+      .nullable()
+      .optional()
+      .describe('An agent group: each scan is handed to one of its members (an online one first)'),
   })
   .strict();
 
@@ -63,6 +74,8 @@ const targetSchema = z.object({
   enabled: z.boolean(),
   scan_interval_hours: z.number().int(),
   timeout_ms: z.number().int(),
+  agent_id: z.string().nullable(),
+  agent_group_id: z.string().nullable(),
   last_scan_at: nullableTimestamp,
   last_scan_duration_ms: z.number().int().nullable(),
   last_scan_certs_found: z.number().int().nullable(),
@@ -90,6 +103,8 @@ const scanSchema = z.object({
   skipped: z.array(z.object({ reason: z.string(), count: z.number().int(), examples: z.array(z.string()) })),
   errors: z.array(z.object({ endpoint: z.string(), error: z.string() })),
   summary: z.string().describe('What was tried and what came of it, in one line'),
+  agent_id: z.string().nullable().describe('The agent that runs (ran) this scan; null: the server'),
+  handed_out_at: nullableTimestamp.describe('When that agent first asked for it'),
 });
 
 const settingsSchema = z.object({
@@ -180,6 +195,8 @@ export function networkScanRoutes(
           enabled: z.boolean().optional(),
           scan_interval_hours: int32(1, 8760).optional(),
           timeout_ms: int32(100, 60_000).optional(),
+          agent_id: resourceId.nullable().optional().describe(`${RUNNER} (naming one clears agent_group_id)`),
+          agent_group_id: resourceId.nullable().optional().describe('An agent group (naming one clears agent_id)'),
         })
         .strict(),
       responses: { 200: { description: 'Updated', schema: targetSchema } },
@@ -232,6 +249,39 @@ export function networkScanRoutes(
       params: z.object({ id: resourceId, scan_id: resourceId }),
       responses: { 200: { description: 'Scan', schema: scanSchema } },
       handler: ({ params }) => getScan(deps, params.id, params.scan_id),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/agents/{id}/network-scans',
+      operationId: 'agentNetworkScans',
+      summary: 'Network scans handed to this agent, with the guard rails to apply',
+      tags: ['agent protocol'],
+      access: 'agent',
+      params: idParams,
+      responses: { 200: { description: 'Scans to run', schema: agentNetworkScansAnswer } },
+      handler: ({ actor, params }) => agentNetworkScans(deps, actor, params.id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/agents/{id}/network-scans/{scan_id}',
+      operationId: 'agentReportNetworkScan',
+      summary: 'Report a network scan the agent ran: findings go to the discovery triage',
+      tags: ['agent protocol'],
+      access: 'agent',
+      params: z.object({ id: resourceId, scan_id: resourceId }),
+      body: networkScanReportBody,
+      responses: { 200: { description: 'The recorded scan', schema: scanSchema } },
+      handler: ({ actor, params, body }) =>
+        reportAgentNetworkScan(deps, runtime, actor, params.id, params.scan_id, {
+          endpointsProbed: body.endpoints_probed,
+          outcomes: body.outcomes,
+          findings: body.findings.map((f) => ({ endpoint: f.endpoint, certificatePem: f.certificate_pem })),
+          skipped: body.skipped,
+          errors: body.errors,
+          summary: body.summary,
+          aborted: body.status === 'failed',
+          durationMs: body.duration_ms,
+        }),
     }),
     defineRoute({
       method: 'POST',

@@ -1,3 +1,4 @@
+import type { NetworkScanOutcomes, NetworkScanSkip } from '@certctl/connector-utils';
 import type { Generated, Selectable } from 'kysely';
 import type { CreatedAt, JsonWithDefault, Timestamp, UpdatedAt } from '../../db/column-types.js';
 
@@ -10,6 +11,9 @@ export interface NetworkScanTargetsTable {
   enabled: Generated<boolean>;
   scanIntervalHours: Generated<number>;
   timeoutMs: Generated<number>;
+  /** The agent that runs this target's scans, or the group one of whose members does; both null: the server. */
+  agentId: string | null;
+  agentGroupId: string | null;
   lastScanAt: Timestamp | null;
   lastScanDurationMs: number | null;
   lastScanCertsFound: number | null;
@@ -19,20 +23,7 @@ export interface NetworkScanTargetsTable {
 
 export type NetworkScanStatus = 'running' | 'succeeded' | 'failed';
 
-/** How each probed endpoint ended. */
-export interface NetworkScanOutcomes {
-  found: number;
-  refused: number;
-  timeout: number;
-  failed: number;
-}
-
-/** Addresses not probed, grouped by why (a few examples each). */
-export interface NetworkScanSkip {
-  reason: string;
-  count: number;
-  examples: string[];
-}
+export type { NetworkScanOutcomes, NetworkScanSkip };
 
 export interface NetworkScansTable {
   id: string;
@@ -49,6 +40,9 @@ export interface NetworkScansTable {
   skipped: JsonWithDefault<NetworkScanSkip[]>;
   errors: JsonWithDefault<{ endpoint: string; error: string }[]>;
   summary: Generated<string>;
+  /** The agent that runs this scan (null: the server) and when it first asked for it. */
+  agentId: string | null;
+  handedOutAt: Timestamp | null;
 }
 
 export interface ScepProbeResultsTable {

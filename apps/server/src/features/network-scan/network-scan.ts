@@ -9,9 +9,17 @@ import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, invalid, notFound } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
 import { recordServerFindings } from '../discovery/discovery.js';
-import type { NetworkScan, NetworkScanOutcomes, NetworkScanTarget } from './network-scan-tables.js';
+import {
+  type NetworkScanReport,
+  networkScanTargetProblems,
+  type Prober,
+  runNetworkScan,
+} from '@certctl/connector-utils';
+import type { Executor } from '../../db/open-database.js';
+import { groupMembers } from '../agent-groups/agent-groups.js';
+import { activeAgent, assertAgentSelf } from '../agents/agents.js';
+import type { NetworkScan, NetworkScanTarget } from './network-scan-tables.js';
 import { getNetworkScanSettings, type NetworkScanSettings } from './network-scan-settings.js';
-import { cidrProblem, planScan, type Prober, probeEndpoints, type ScanEndpoint } from './network-scanner.js';
 
 export interface ScanTargetInput {
   id?: string;
@@ -22,6 +30,9 @@ export interface ScanTargetInput {
   enabled: boolean;
   scanIntervalHours: number;
   timeoutMs: number;
+  /** Who runs the scans: an agent, a member of an agent group, or (both null) the server. */
+  agentId?: string | null;
+  agentGroupId?: string | null;
 }
 
 /** The running scans of this process, their metrics, and the probe (a test may wrap it). */
@@ -59,9 +70,34 @@ export function createNetworkScanRuntime(deps: ServiceDeps): NetworkScanRuntime 
 }
 
 function checkTarget(input: Pick<ScanTargetInput, 'cidrs' | 'hosts' | 'ports'>, settings: NetworkScanSettings): void {
-  const problems = input.cidrs.flatMap((cidr) => cidrProblem(cidr, settings.maxAddressesPerCidr) ?? []);
-  if (input.cidrs.length + input.hosts.length === 0) problems.push('give at least one CIDR or host name');
+  const problems = networkScanTargetProblems(input, settings);
   if (problems.length) throw invalid(problems.join('; '), { problems });
+}
+
+/** An agent must exist and not be retired, a group must exist, and a target names at most one of them. */
+async function checkRunner(
+  db: Executor,
+  runner: { agentId?: string | null; agentGroupId?: string | null },
+): Promise<void> {
+  if (runner.agentId && runner.agentGroupId)
+    throw invalid('name an agent or an agent group to run the scans, not both');
+  if (runner.agentId) {
+    const agent = await db
+      .selectFrom('agents')
+      .select(['id', 'retiredAt'])
+      .where('id', '=', runner.agentId)
+      .executeTakeFirst();
+    if (!agent) throw invalid(`agent ${runner.agentId} does not exist`);
+    if (agent.retiredAt) throw invalid(`agent ${runner.agentId} is retired`);
+  }
+  if (runner.agentGroupId) {
+    const group = await db
+      .selectFrom('agentGroups')
+      .select('id')
+      .where('id', '=', runner.agentGroupId)
+      .executeTakeFirst();
+    if (!group) throw invalid(`agent group ${runner.agentGroupId} does not exist`);
+  }
 }
 
 export async function listScanTargets(deps: ServiceDeps, page: PageRequest): Promise<PageResult<NetworkScanTarget>> {
@@ -94,6 +130,7 @@ export async function createScanTarget(
   input: ScanTargetInput,
 ): Promise<NetworkScanTarget> {
   checkTarget(input, await getNetworkScanSettings(deps.db));
+  await checkRunner(deps.db, input);
   return inTransaction(deps, async (trx) => {
     const row = await trx
       .insertInto('networkScanTargets')
@@ -106,6 +143,8 @@ export async function createScanTarget(
         enabled: input.enabled,
         scanIntervalHours: input.scanIntervalHours,
         timeoutMs: input.timeoutMs,
+        agentId: input.agentId ?? null,
+        agentGroupId: input.agentGroupId ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -119,6 +158,8 @@ export async function createScanTarget(
         cidrs: input.cidrs,
         hosts: input.hosts,
         ports: input.ports,
+        agent_id: row.agentId,
+        agent_group_id: row.agentGroupId,
       },
     );
     return row;
@@ -140,6 +181,16 @@ export async function updateScanTarget(
     },
     await getNetworkScanSettings(deps.db),
   );
+  // Naming one runner clears the other, so a target can move from a group to an agent in one call.
+  const runner =
+    change.agentId !== undefined || change.agentGroupId !== undefined
+      ? {
+          agentId: change.agentId !== undefined ? change.agentId : change.agentGroupId ? null : current.agentId,
+          agentGroupId:
+            change.agentGroupId !== undefined ? change.agentGroupId : change.agentId ? null : current.agentGroupId,
+        }
+      : undefined;
+  if (runner) await checkRunner(deps.db, runner);
   return inTransaction(deps, async (trx) => {
     const row = await trx
       .updateTable('networkScanTargets')
@@ -151,6 +202,7 @@ export async function updateScanTarget(
         ...(change.enabled !== undefined && { enabled: change.enabled }),
         ...(change.scanIntervalHours !== undefined && { scanIntervalHours: change.scanIntervalHours }),
         ...(change.timeoutMs !== undefined && { timeoutMs: change.timeoutMs }),
+        ...runner,
         updatedAt: deps.now(),
       })
       .where('id', '=', id)
@@ -227,14 +279,16 @@ export async function startScan(
   trigger: 'manual' | 'schedule',
 ): Promise<NetworkScan & { done: Promise<void> }> {
   const target = await getScanTarget(deps, targetId);
-  if (runtime.running.has(targetId)) throw conflict(`network scan target ${targetId} is being scanned already`);
+  if (runtime.running.has(targetId) || (await agentScanPending(deps.db, targetId)))
+    throw conflict(`network scan target ${targetId} is being scanned already`);
   const settings = await getNetworkScanSettings(deps.db);
   // A limit lowered since the target was saved applies to the next scan.
   checkTarget(target, settings);
+  const agentId = await scanningAgent(deps, target);
   const scan = await inTransaction(deps, async (trx) => {
     const row = await trx
       .insertInto('networkScans')
-      .values({ id: newId('networkScan'), targetId, trigger })
+      .values({ id: newId('networkScan'), targetId, trigger, agentId })
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(
@@ -245,10 +299,13 @@ export async function startScan(
       {
         scan_id: row.id,
         trigger,
+        ...(agentId && { agent_id: agentId }),
       },
     );
     return row;
   });
+  // An agent's scan stays `running` until that agent reports it (agentNetworkScans hands it out).
+  if (agentId) return { ...scan, done: Promise.resolve() };
   const controller = new AbortController();
   const done = runScan(deps, runtime, target, settings, scan, controller.signal)
     .catch((error) => deps.logger.error({ err: error, scan: scan.id }, 'network scan failed'))
@@ -257,11 +314,104 @@ export async function startScan(
   return { ...scan, done };
 }
 
-function describeRange(endpoints: readonly ScanEndpoint[]): string {
-  const hosts = [...new Set(endpoints.map((e) => e.servername ?? e.address))];
-  const ports = [...new Set(endpoints.map((e) => e.port))];
-  const shown = hosts.length > 4 ? `${hosts.slice(0, 3).join(', ')} … ${hosts.at(-1)}` : hosts.join(', ');
-  return `${hosts.length} address${hosts.length === 1 ? '' : 'es'} (${shown}) × port${ports.length === 1 ? '' : 's'} ${ports.join(', ')}`;
+async function agentScanPending(db: Executor, targetId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('networkScans')
+    .select('id')
+    .where('targetId', '=', targetId)
+    .where('status', '=', 'running')
+    .where('agentId', 'is not', null)
+    .executeTakeFirst();
+  return Boolean(row);
+}
+
+/** The agent that runs this scan: the target's own, or an online member of its group (the first by name; else the first). */
+async function scanningAgent(deps: ServiceDeps, target: NetworkScanTarget): Promise<string | null> {
+  if (target.agentId) {
+    const agentId = target.agentId;
+    await activeAgent(deps, agentId).catch(() => {
+      throw conflict(`agent ${agentId}, which runs this target's scans, is retired or gone`);
+    });
+    return agentId;
+  }
+  if (!target.agentGroupId) return null;
+  const members = await groupMembers(deps.db, target.agentGroupId);
+  const chosen = members.find((m) => m.status === 'online') ?? members[0];
+  if (!chosen) throw conflict(`agent group ${target.agentGroupId} has no member to run the scan`);
+  return chosen.id;
+}
+
+export interface AgentScanWork {
+  scanId: string;
+  targetId: string;
+  cidrs: string[];
+  hosts: string[];
+  ports: number[];
+  timeoutMs: number;
+  limits: NetworkScanSettings;
+}
+
+/** The scans handed to this agent that it has not reported yet, with the guard rails it must apply. */
+export async function agentNetworkScans(
+  deps: ServiceDeps,
+  actor: Actor,
+  agentId: string,
+): Promise<{ scans: AgentScanWork[]; count: number }> {
+  assertAgentSelf(actor, agentId);
+  await activeAgent(deps, agentId);
+  const rows = await deps.db
+    .selectFrom('networkScans')
+    .innerJoin('networkScanTargets', 'networkScanTargets.id', 'networkScans.targetId')
+    .select([
+      'networkScans.id as scanId',
+      'networkScans.targetId',
+      'networkScanTargets.cidrs',
+      'networkScanTargets.hosts',
+      'networkScanTargets.ports',
+      'networkScanTargets.timeoutMs',
+    ])
+    .where('networkScans.agentId', '=', agentId)
+    .where('networkScans.status', '=', 'running')
+    .orderBy('networkScans.startedAt')
+    .limit(20)
+    .execute();
+  if (rows.length === 0) return { scans: [], count: 0 };
+  await deps.db
+    .updateTable('networkScans')
+    .set({ handedOutAt: deps.now() })
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.scanId),
+    )
+    .where('handedOutAt', 'is', null)
+    .execute();
+  const limits = await getNetworkScanSettings(deps.db);
+  return { scans: rows.map((r) => ({ ...r, limits })), count: rows.length };
+}
+
+/** An agent's report of a scan it was handed: recorded as a server-run scan's would be. */
+export async function reportAgentNetworkScan(
+  deps: ServiceDeps,
+  runtime: NetworkScanRuntime,
+  actor: Actor,
+  agentId: string,
+  scanId: string,
+  report: NetworkScanReport,
+): Promise<NetworkScan> {
+  assertAgentSelf(actor, agentId);
+  await activeAgent(deps, agentId);
+  const scan = await deps.db
+    .selectFrom('networkScans')
+    .selectAll()
+    .where('id', '=', scanId)
+    .where('agentId', '=', agentId)
+    .executeTakeFirst();
+  if (!scan) throw notFound('network scan', scanId);
+  if (scan.status !== 'running') throw conflict(`network scan ${scanId} has been recorded already (${scan.status})`);
+  for (const [outcome, n] of Object.entries(report.outcomes)) runtime.endpointsProbed.inc({ outcome }, n);
+  await finishScan(deps, runtime, scan, report);
+  return getScan(deps, scan.targetId, scanId);
 }
 
 async function runScan(
@@ -272,52 +422,28 @@ async function runScan(
   scan: NetworkScan,
   signal: AbortSignal,
 ): Promise<void> {
-  const started = Date.now();
-  const plan = await planScan(target, settings);
-  const results = await probeEndpoints(plan.endpoints, {
-    concurrency: settings.concurrency,
-    ratePerSecond: settings.ratePerSecond,
-    timeoutMs: target.timeoutMs,
+  const report = await runNetworkScan(target, settings, {
     signal,
     probe: runtime.probe,
+    onResult: (result) => runtime.endpointsProbed.inc({ outcome: result.outcome }),
   });
-  const outcomes: NetworkScanOutcomes = { found: 0, refused: 0, timeout: 0, failed: 0 };
-  for (const result of results) {
-    outcomes[result.outcome]++;
-    runtime.endpointsProbed.inc({ outcome: result.outcome });
-  }
-  const findings = results.flatMap((r) =>
-    r.certificateDer ? [{ sourcePath: r.endpoint.label, certificatePem: toPem(r.certificateDer) }] : [],
-  );
-  const errors = results
-    .filter((r) => r.outcome === 'failed' || r.outcome === 'timeout')
-    .slice(0, 100)
-    .map((r) => ({ endpoint: r.endpoint.label, error: r.error ?? r.outcome }));
-  const durationMs = Date.now() - started;
-  const aborted = signal.aborted;
-  const status = aborted ? 'failed' : 'succeeded';
-  const tried =
-    plan.endpoints.length > 0
-      ? `probed ${plan.endpoints.length} endpoints: ${describeRange(plan.endpoints)}`
-      : 'probed no endpoint';
-  const skippedText = plan.skipped.map((s) => `${s.count} skipped (${s.reason}: ${s.examples.join(', ')})`).join('; ');
-  const outcomeText = (Object.entries(outcomes) as [string, number][])
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ');
-  const summary = [
-    aborted ? 'cancelled' : outcomes.found > 0 ? `found ${outcomes.found} certificates` : 'found no certificate',
-    tried,
-    outcomeText && `outcomes: ${outcomeText}`,
-    skippedText,
-  ]
-    .filter(Boolean)
-    .join('; ');
+  await finishScan(deps, runtime, scan, report);
+}
+
+/** Records a finished scan (the server's or an agent's): findings into triage, the scan row, the target's last-scan facts. */
+async function finishScan(
+  deps: ServiceDeps,
+  runtime: NetworkScanRuntime,
+  scan: NetworkScan,
+  report: NetworkScanReport,
+): Promise<void> {
+  const status = report.aborted ? 'failed' : 'succeeded';
+  const findings = report.findings.map((f) => ({ sourcePath: f.endpoint, certificatePem: f.certificatePem }));
   await inTransaction(deps, async (trx) => {
     const stillThere = await trx
       .selectFrom('networkScanTargets')
       .select('id')
-      .where('id', '=', target.id)
+      .where('id', '=', scan.targetId)
       .forUpdate()
       .executeTakeFirst();
     if (!stillThere) return;
@@ -327,42 +453,47 @@ async function runScan(
       .set({
         status,
         finishedAt: deps.now(),
-        durationMs,
-        endpointsProbed: results.length,
+        durationMs: report.durationMs,
+        endpointsProbed: report.endpointsProbed,
         certificatesFound: findings.length - recorded.rejected.length,
         newCertificates: recorded.created,
-        outcomes: JSON.stringify(outcomes),
-        skipped: JSON.stringify(plan.skipped),
-        errors: JSON.stringify([...errors, ...recorded.rejected.map((r) => ({ endpoint: r.path, error: r.error }))]),
-        summary,
+        outcomes: JSON.stringify(report.outcomes),
+        skipped: JSON.stringify(report.skipped),
+        errors: JSON.stringify([
+          ...report.errors,
+          ...recorded.rejected.map((r) => ({ endpoint: r.path, error: r.error })),
+        ]),
+        summary: report.summary,
       })
       .where('id', '=', scan.id)
       .execute();
     await trx
       .updateTable('networkScanTargets')
-      .set({ lastScanAt: deps.now(), lastScanDurationMs: durationMs, lastScanCertsFound: findings.length })
-      .where('id', '=', target.id)
+      .set({ lastScanAt: deps.now(), lastScanDurationMs: report.durationMs, lastScanCertsFound: findings.length })
+      .where('id', '=', scan.targetId)
       .execute();
     await recordAudit(
       trx,
       SYSTEM_ACTOR,
       'network_scan_completed',
-      { type: 'network_scan_target', id: target.id },
-      { scan_id: scan.id, status, endpoints_probed: results.length, found: findings.length, created: recorded.created },
+      { type: 'network_scan_target', id: scan.targetId },
+      {
+        scan_id: scan.id,
+        status,
+        endpoints_probed: report.endpointsProbed,
+        found: findings.length,
+        created: recorded.created,
+        ...(scan.agentId && { agent_id: scan.agentId }),
+      },
     );
   });
   runtime.scansTotal.inc({ trigger: scan.trigger, status });
-  runtime.scanDuration.observe(durationMs / 1000);
-}
-
-function toPem(der: Uint8Array): string {
-  const base64 = Buffer.from(der).toString('base64');
-  return `-----BEGIN CERTIFICATE-----\n${base64.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`;
+  runtime.scanDuration.observe(report.durationMs / 1000);
 }
 
 /**
  * The scheduler's pass: scans every enabled target whose interval has elapsed, one after another,
- * and waits for them. Scans that were running when a process died stay `running`: they are marked
+ * and waits for them (an agent's scan is handed out and reported later). Scans that were running when a process died stay `running`: they are marked
  * failed here once they are older than a day.
  */
 export async function runDueScans(deps: ServiceDeps, runtime: NetworkScanRuntime): Promise<number> {
@@ -387,7 +518,7 @@ export async function runDueScans(deps: ServiceDeps, runtime: NetworkScanRuntime
     .execute();
   let ran = 0;
   for (const { id } of due) {
-    if (runtime.running.has(id)) continue;
+    if (runtime.running.has(id) || (await agentScanPending(deps.db, id))) continue;
     const scan = await startScan(deps, runtime, SYSTEM_ACTOR, id, 'schedule');
     await scan.done;
     ran++;

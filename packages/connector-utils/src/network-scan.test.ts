@@ -1,7 +1,7 @@
 import { createSecureContext, createServer } from 'node:tls';
 import { certificateFingerprint, createCertificateAuthority, exportPrivateKeyPem } from '@certctl/pki';
 import { describe, expect, it } from 'vitest';
-import { cidrProblem, planScan, probeEndpoints } from './network-scanner.js';
+import { cidrProblem, planScan, probeEndpoints } from './network-scan.js';
 
 const settings = { maxAddressesPerCidr: 4096, allowLoopback: false, concurrency: 10, ratePerSecond: 100 };
 

@@ -1,16 +1,38 @@
 import { isIP } from 'node:net';
-import {
-  type IpCidr,
-  createSsrfPolicy,
-  formatIpAddress,
-  parseCidr,
-  probeTlsCertificate,
-  type ProbeTlsOptions,
-  type StartTlsProtocol,
-} from '@certctl/connector-utils';
 import { ConnectorError, DeadlineExceededError } from '@certctl/core';
-import type { NetworkScanOutcomes, NetworkScanSkip } from './network-scan-tables.js';
-import type { NetworkScanSettings } from './network-scan-settings.js';
+import { derToPem } from '@certctl/pki';
+import { formatIpAddress, type IpCidr, parseCidr } from './ip-address.js';
+import { createSsrfPolicy } from './ssrf-policy.js';
+import { type ProbeTlsOptions, probeTlsCertificate, type StartTlsProtocol } from './tls-probe.js';
+
+/**
+ * Active TLS scanning of address ranges and host names, shared by the server and the agent so both
+ * plan, refuse and probe the same way: the guard rails (CIDR width, SSRF classes, loopback only
+ * when allowed, bounded concurrency and rate, per-connection timeouts) live here once.
+ */
+
+/** How each probed endpoint ended. */
+export interface NetworkScanOutcomes {
+  found: number;
+  refused: number;
+  timeout: number;
+  failed: number;
+}
+
+/** Addresses not probed, grouped by why (a few examples each). */
+export interface NetworkScanSkip {
+  reason: string;
+  count: number;
+  examples: string[];
+}
+
+/** The admin's limits for one scan. */
+export interface NetworkScanLimits {
+  maxAddressesPerCidr: number;
+  allowLoopback: boolean;
+  concurrency: number;
+  ratePerSecond: number;
+}
 
 /** Ports whose services speak plain text first and upgrade with STARTTLS (SMTP, submission, IMAP, POP3). */
 export const STARTTLS_PORTS: Readonly<Record<number, StartTlsProtocol>> = {
@@ -81,7 +103,7 @@ export interface ScanPlan {
  */
 export async function planScan(
   input: ScanPlanInput,
-  settings: NetworkScanSettings,
+  settings: Pick<NetworkScanLimits, 'allowLoopback'>,
   resolve?: (hostname: string) => Promise<readonly { address: string; family: number }[]>,
 ): Promise<ScanPlan> {
   const policy = createSsrfPolicy({
@@ -203,4 +225,108 @@ export async function probeEndpoints(
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, endpoints.length) }, worker));
   return results;
+}
+
+function describeRange(endpoints: readonly ScanEndpoint[]): string {
+  const hosts = [...new Set(endpoints.map((e) => e.servername ?? e.address))];
+  const ports = [...new Set(endpoints.map((e) => e.port))];
+  const shown = hosts.length > 4 ? `${hosts.slice(0, 3).join(', ')} … ${hosts.at(-1)}` : hosts.join(', ');
+  return `${hosts.length} address${hosts.length === 1 ? '' : 'es'} (${shown}) × port${ports.length === 1 ? '' : 's'} ${ports.join(', ')}`;
+}
+
+/** What a scan reports: the certificates found (PEM, by `host:port`), outcome counts, errors and a sentence saying what it tried. */
+export interface NetworkScanReport {
+  endpointsProbed: number;
+  outcomes: NetworkScanOutcomes;
+  findings: { endpoint: string; certificatePem: string }[];
+  skipped: NetworkScanSkip[];
+  errors: { endpoint: string; error: string }[];
+  summary: string;
+  aborted: boolean;
+  durationMs: number;
+}
+
+/** Sums up a finished (or cancelled) scan; errors are capped at 100. */
+export function summarizeScan(
+  plan: ScanPlan,
+  results: readonly ProbeResult[],
+  options: { aborted: boolean; durationMs: number },
+): NetworkScanReport {
+  const outcomes: NetworkScanOutcomes = { found: 0, refused: 0, timeout: 0, failed: 0 };
+  for (const result of results) outcomes[result.outcome]++;
+  const findings = results.flatMap((r) =>
+    r.certificateDer ? [{ endpoint: r.endpoint.label, certificatePem: derToPem(r.certificateDer, 'CERTIFICATE') }] : [],
+  );
+  const errors = results
+    .filter((r) => r.outcome === 'failed' || r.outcome === 'timeout')
+    .slice(0, 100)
+    .map((r) => ({ endpoint: r.endpoint.label, error: r.error ?? r.outcome }));
+  const tried =
+    plan.endpoints.length > 0
+      ? `probed ${plan.endpoints.length} endpoints: ${describeRange(plan.endpoints)}`
+      : 'probed no endpoint';
+  const skippedText = plan.skipped.map((s) => `${s.count} skipped (${s.reason}: ${s.examples.join(', ')})`).join('; ');
+  const outcomeText = (Object.entries(outcomes) as [string, number][])
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  const summary = [
+    options.aborted
+      ? 'cancelled'
+      : outcomes.found > 0
+        ? `found ${outcomes.found} certificates`
+        : 'found no certificate',
+    tried,
+    outcomeText && `outcomes: ${outcomeText}`,
+    skippedText,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return {
+    endpointsProbed: results.length,
+    outcomes,
+    findings,
+    skipped: plan.skipped,
+    errors,
+    summary,
+    aborted: options.aborted,
+    durationMs: options.durationMs,
+  };
+}
+
+/** Checks the target against the limits, plans, probes and sums up: one scan, as the server or an agent runs it. */
+export async function runNetworkScan(
+  input: ScanPlanInput & { timeoutMs: number },
+  limits: NetworkScanLimits,
+  options: {
+    signal: AbortSignal;
+    probe?: Prober;
+    resolve?: (hostname: string) => Promise<readonly { address: string; family: number }[]>;
+    onResult?: (result: ProbeResult) => void;
+  },
+): Promise<NetworkScanReport> {
+  const problems = networkScanTargetProblems(input, limits);
+  if (problems.length)
+    throw new ConnectorError({ connector: 'network-scan', message: problems.join('; '), retryable: false });
+  const started = Date.now();
+  const plan = await planScan(input, limits, options.resolve);
+  const results = await probeEndpoints(plan.endpoints, {
+    concurrency: limits.concurrency,
+    ratePerSecond: limits.ratePerSecond,
+    timeoutMs: input.timeoutMs,
+    signal: options.signal,
+    probe: options.probe,
+  });
+  for (const result of results) options.onResult?.(result);
+  return summarizeScan(plan, results, { aborted: options.signal.aborted, durationMs: Date.now() - started });
+}
+
+/** What is wrong with a target under these limits (CIDR syntax and width, nothing to scan); empty when it may run. */
+export function networkScanTargetProblems(
+  input: Pick<ScanPlanInput, 'cidrs' | 'hosts'>,
+  limits: Pick<NetworkScanLimits, 'maxAddressesPerCidr'>,
+): string[] {
+  const problems = input.cidrs.flatMap((cidr) => cidrProblem(cidr, limits.maxAddressesPerCidr) ?? []);
+  if (input.cidrs.length + input.hosts.length === 0) problems.push('give at least one CIDR or host name');
+  return problems;
 }
