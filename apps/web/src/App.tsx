@@ -36,7 +36,12 @@ function ThemeToggle() {
   useEffect(() => applyTheme(theme), [theme]);
   const next = theme === 'dark' ? 'light' : 'dark';
   return (
-    <button type="button" className="btn btn-ghost" onClick={() => setTheme(next)} aria-label={`Switch to ${next} theme`}>
+    <button
+      type="button"
+      className="btn btn-ghost"
+      onClick={() => setTheme(next)}
+      aria-label={`Switch to ${next} theme`}
+    >
       {theme === 'dark' ? '☀ Light' : '☾ Dark'}
     </button>
   );

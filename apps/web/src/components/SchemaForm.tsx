@@ -20,7 +20,8 @@ export function SchemaFields({
         const id = `${idPrefix}-${field.name}`;
         const value = values[field.name] ?? field.initial;
         const error = errors[field.name];
-        const described = [field.description && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+        const described =
+          [field.description && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
         const common = {
           id,
           name: field.name,
@@ -66,7 +67,13 @@ export function SchemaFields({
             ) : field.kind === 'boolean' ? null : (
               <input
                 {...common}
-                type={field.kind === 'secret' ? 'password' : field.kind === 'integer' || field.kind === 'number' ? 'number' : 'text'}
+                type={
+                  field.kind === 'secret'
+                    ? 'password'
+                    : field.kind === 'integer' || field.kind === 'number'
+                      ? 'number'
+                      : 'text'
+                }
                 autoComplete={field.kind === 'secret' ? 'new-password' : 'off'}
                 placeholder={field.placeholder}
                 value={String(value)}

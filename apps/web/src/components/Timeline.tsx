@@ -43,7 +43,9 @@ export function ExpiryTimeline({ weeks }: { weeks: readonly { week_start: string
           );
         })}
       </svg>
-      <figcaption className="muted small">Certificates expiring per week (week starts in your time zone; hover a bar for UTC).</figcaption>
+      <figcaption className="muted small">
+        Certificates expiring per week (week starts in your time zone; hover a bar for UTC).
+      </figcaption>
     </figure>
   );
 }

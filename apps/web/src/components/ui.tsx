@@ -63,7 +63,15 @@ export function ExpiresIn({ value }: { value: string | null | undefined }) {
   );
 }
 
-export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: string;
+  actions?: ReactNode;
+}) {
   return (
     <header className="page-header">
       <div>
@@ -93,7 +101,9 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
           Try again
         </button>
       ) : null}
-      <p className="muted">If it keeps failing, check the server's log (the request id is in the answer's x-request-id header).</p>
+      <p className="muted">
+        If it keeps failing, check the server's log (the request id is in the answer's x-request-id header).
+      </p>
     </div>
   );
 }

@@ -56,7 +56,22 @@ export function labelOf(name: string, schema: JsonSchema): string {
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .split(/[_\s-]+/)
     .filter(Boolean);
-  const upper = new Set(['ca', 'url', 'id', 'api', 'dns', 'crl', 'ocsp', 'tls', 'eab', 'hmac', 'pem', 'csr', 'ttl', 'kid']);
+  const upper = new Set([
+    'ca',
+    'url',
+    'id',
+    'api',
+    'dns',
+    'crl',
+    'ocsp',
+    'tls',
+    'eab',
+    'hmac',
+    'pem',
+    'csr',
+    'ttl',
+    'kid',
+  ]);
   return words
     .map((w, i) => (upper.has(w.toLowerCase()) ? w.toUpperCase() : i === 0 ? w[0]?.toUpperCase() + w.slice(1) : w))
     .join(' ');
@@ -64,7 +79,8 @@ export function labelOf(name: string, schema: JsonSchema): string {
 
 function kindOf(schema: JsonSchema): { kind: FieldKind; options?: string[] } {
   if (schema.writeOnly || schema['x-certctl-secret']) return { kind: 'secret' };
-  const values = schema.enum ?? (schema.anyOf ?? schema.oneOf)?.flatMap((b) => b.enum ?? (b.const !== undefined ? [b.const] : []));
+  const values =
+    schema.enum ?? (schema.anyOf ?? schema.oneOf)?.flatMap((b) => b.enum ?? (b.const !== undefined ? [b.const] : []));
   if (values && values.length > 0) return { kind: 'select', options: values.map(String) };
   const type = typeOf(schema);
   if (type === 'boolean') return { kind: 'boolean' };
@@ -75,7 +91,11 @@ function kindOf(schema: JsonSchema): { kind: FieldKind; options?: string[] } {
     return items === 'string' ? { kind: 'list' } : { kind: 'json' };
   }
   if (type === 'object') return { kind: 'json' };
-  if (type === 'string' && /pem|certificate|private_key|chain/i.test(`${schema.description ?? ''}`) && !schema.maxLength)
+  if (
+    type === 'string' &&
+    /pem|certificate|private_key|chain/i.test(`${schema.description ?? ''}`) &&
+    !schema.maxLength
+  )
     return { kind: 'multiline' };
   return { kind: 'text' };
 }
@@ -106,7 +126,8 @@ export function fieldsFromSchema(schema: JsonSchema | undefined): FormField[] {
       description: property.description,
       options,
       initial: initialOf(kind, property),
-      placeholder: property.default !== undefined && kind !== 'secret' ? `default ${String(property.default)}` : undefined,
+      placeholder:
+        property.default !== undefined && kind !== 'secret' ? `default ${String(property.default)}` : undefined,
       schema: property,
     };
   });
@@ -168,7 +189,8 @@ export function configFromValues(fields: readonly FormField[], values: FormValue
         }
         break;
       case 'select':
-        if (field.options && !field.options.includes(text)) errors[field.name] = `${field.label}: choose one of the options`;
+        if (field.options && !field.options.includes(text))
+          errors[field.name] = `${field.label}: choose one of the options`;
         else config[field.name] = text;
         break;
       default: {

@@ -14,7 +14,11 @@ export function AgentsPage() {
   const agents = useQuery({
     queryKey: ['agents', 'list', showRetired],
     queryFn: () =>
-      unwrap(api.GET('/api/v1/agents', { params: { query: { per_page: 500, include_retired: showRetired ? 'true' : 'false' } } })),
+      unwrap(
+        api.GET('/api/v1/agents', {
+          params: { query: { per_page: 500, include_retired: showRetired ? 'true' : 'false' } },
+        }),
+      ),
     refetchInterval: 30_000,
   });
   const retire = useMutation({
@@ -37,10 +41,18 @@ export function AgentsPage() {
   });
   return (
     <>
-      <PageHeader title="Agents" description="The agents that hold keys and deploy certificates on hosts: their health and when they last reported." />
+      <PageHeader
+        title="Agents"
+        description="The agents that hold keys and deploy certificates on hosts: their health and when they last reported."
+      />
       <label className="check" htmlFor="show-retired">
-        <input id="show-retired" type="checkbox" checked={showRetired} onChange={(e) => setShowRetired(e.target.checked)} /> Show
-        retired agents
+        <input
+          id="show-retired"
+          type="checkbox"
+          checked={showRetired}
+          onChange={(e) => setShowRetired(e.target.checked)}
+        />{' '}
+        Show retired agents
       </label>
       {message && <Notice tone={message.tone}>{message.text}</Notice>}
       {agents.isPending ? (
@@ -49,8 +61,8 @@ export function AgentsPage() {
         <ErrorState error={agents.error} retry={() => agents.refetch()} />
       ) : agents.data.data.length === 0 ? (
         <Empty title="No agents yet.">
-          Install one on a host: <code>certctl-agent --server https://this-server:8443</code> with the bootstrap token set in{' '}
-          <code>CERTCTL_AGENT_BOOTSTRAP_TOKEN</code>. It registers itself and shows here.
+          Install one on a host: <code>certctl-agent --server https://this-server:8443</code> with the bootstrap token
+          set in <code>CERTCTL_AGENT_BOOTSTRAP_TOKEN</code>. It registers itself and shows here.
         </Empty>
       ) : (
         <div className="table-wrap">
@@ -98,7 +110,11 @@ export function AgentsPage() {
           </table>
         </div>
       )}
-      <Dialog title={`Retire ${retiring?.name ?? ''}`} open={retiring !== undefined} onClose={() => setRetiring(undefined)}>
+      <Dialog
+        title={`Retire ${retiring?.name ?? ''}`}
+        open={retiring !== undefined}
+        onClose={() => setRetiring(undefined)}
+      >
         <form
           className="form"
           onSubmit={(e) => {

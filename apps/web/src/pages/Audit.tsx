@@ -43,8 +43,20 @@ export function AuditPage() {
     setPage(1);
   };
   const exportCsv = () => {
-    const rows = (events.data?.data ?? []).map((e) => [e.created_at, e.actor, e.actor_type, e.action, e.resource_type, e.resource_id, e.request_id, e.details]);
-    const csv = toCsv(['created_at', 'actor', 'actor_type', 'action', 'resource_type', 'resource_id', 'request_id', 'details'], rows);
+    const rows = (events.data?.data ?? []).map((e) => [
+      e.created_at,
+      e.actor,
+      e.actor_type,
+      e.action,
+      e.resource_type,
+      e.resource_id,
+      e.request_id,
+      e.details,
+    ]);
+    const csv = toCsv(
+      ['created_at', 'actor', 'actor_type', 'action', 'resource_type', 'resource_id', 'request_id', 'details'],
+      rows,
+    );
     const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
     const a = document.createElement('a');
     a.href = url;
@@ -56,7 +68,12 @@ export function AuditPage() {
   };
   const input = (key: keyof Filters, label: string, type = 'text') => (
     <Field label={label} htmlFor={`audit-${key}`}>
-      <input id={`audit-${key}`} type={type} value={draft[key]} onChange={(e) => setDraft((d) => ({ ...d, [key]: e.target.value }))} />
+      <input
+        id={`audit-${key}`}
+        type={type}
+        value={draft[key]}
+        onChange={(e) => setDraft((d) => ({ ...d, [key]: e.target.value }))}
+      />
     </Field>
   );
   return (

@@ -1,7 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
-import { Dialog, Empty, ErrorState, ExpiresIn, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../components/ui';
+import {
+  Dialog,
+  Empty,
+  ErrorState,
+  ExpiresIn,
+  Field,
+  Loading,
+  Notice,
+  PageHeader,
+  StatusBadge,
+  Time,
+} from '../components/ui';
 import { errorMessage, unwrap } from '../lib/api';
 import { canWrite, useSession } from '../lib/auth';
 import { REVOCATION_REASONS } from '../lib/revocation';
@@ -30,7 +41,8 @@ export function CertificateDetailPage({ id }: { id: string }) {
     queryKey: ['certificates', 'one', id],
     queryFn: () => unwrap(api.GET('/api/v1/certificates/{id}', path)),
     // While an issuance or renewal runs, the status changes by itself: look again.
-    refetchInterval: (q) => (q.state.data && ['pending', 'renewal_in_progress'].includes(q.state.data.status) ? 1500 : false),
+    refetchInterval: (q) =>
+      q.state.data && ['pending', 'renewal_in_progress'].includes(q.state.data.status) ? 1500 : false,
   });
   const versions = useQuery({
     queryKey: ['certificates', 'versions', id],
@@ -183,7 +195,9 @@ export function CertificateDetailPage({ id }: { id: string }) {
           <Loading what="versions" />
         ) : versions.data.data.length === 0 ? (
           <Empty title="Not issued yet.">
-            {c.status === 'pending' ? 'The issuance job is running; this page refreshes by itself.' : 'Use “Renew now” to issue it.'}
+            {c.status === 'pending'
+              ? 'The issuance job is running; this page refreshes by itself.'
+              : 'Use “Renew now” to issue it.'}
           </Empty>
         ) : (
           <div className="table-wrap">
@@ -237,13 +251,16 @@ export function CertificateDetailPage({ id }: { id: string }) {
           ) : !deployments.data ? (
             <Loading what="deployments" />
           ) : deployments.data.data.length === 0 ? (
-            <Empty title="Not deployed anywhere.">Attach a target (Targets page) and an agent deploys it after each issuance.</Empty>
+            <Empty title="Not deployed anywhere.">
+              Attach a target (Targets page) and an agent deploys it after each issuance.
+            </Empty>
           ) : (
             <ul className="list">
               {deployments.data.data.map((d) => (
                 <li key={d.job_id}>
                   <StatusBadge status={d.status} /> {d.target_name ?? d.target_id ?? 'agent'}{' '}
-                  <span className="muted">{d.target_type}</span> {d.last_error && <span className="error-text">{d.last_error}</span>}
+                  <span className="muted">{d.target_type}</span>{' '}
+                  {d.last_error && <span className="error-text">{d.last_error}</span>}
                 </li>
               ))}
             </ul>
@@ -261,7 +278,8 @@ export function CertificateDetailPage({ id }: { id: string }) {
             <ul className="list">
               {jobs.data.data.map((j) => (
                 <li key={j.id}>
-                  <StatusBadge status={j.status} /> {j.type} ({j.trigger}, by {j.requested_by}) <Time value={j.created_at} />
+                  <StatusBadge status={j.status} /> {j.type} ({j.trigger}, by {j.requested_by}){' '}
+                  <Time value={j.created_at} />
                   {j.last_error && <span className="error-text"> {j.last_error}</span>}
                 </li>
               ))}

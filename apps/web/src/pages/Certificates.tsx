@@ -1,7 +1,19 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useMemo, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
-import { Dialog, Empty, ErrorState, ExpiresIn, Field, Loading, Notice, PageHeader, Pager, StatusBadge, Time } from '../components/ui';
+import {
+  Dialog,
+  Empty,
+  ErrorState,
+  ExpiresIn,
+  Field,
+  Loading,
+  Notice,
+  PageHeader,
+  Pager,
+  StatusBadge,
+  Time,
+} from '../components/ui';
 import { type CertificateStatus, errorMessage, unwrap } from '../lib/api';
 import { canWrite, useSession } from '../lib/auth';
 import { REVOCATION_REASONS } from '../lib/revocation';
@@ -132,7 +144,12 @@ function NewCertificate({ onDone }: { onDone: (id: string) => void }) {
         <input id="new-env" value={form.environment} onChange={(e) => set('environment', e.target.value)} />
       </Field>
       <label className="check" htmlFor="new-issue-now">
-        <input id="new-issue-now" type="checkbox" checked={form.issue_now} onChange={(e) => set('issue_now', e.target.checked)} />{' '}
+        <input
+          id="new-issue-now"
+          type="checkbox"
+          checked={form.issue_now}
+          onChange={(e) => set('issue_now', e.target.checked)}
+        />{' '}
         Issue now (the server generates the key and asks the issuer)
       </label>
       {create.isError && <Notice tone="bad">{errorMessage(create.error)}</Notice>}
@@ -297,7 +314,7 @@ export function CertificatesPage() {
       </form>
       {message && <Notice tone={message.tone}>{message.text}</Notice>}
       {writer && selected.size > 0 && (
-        <div className="bulkbar" role="region" aria-label="Bulk actions">
+        <section className="bulkbar" aria-label="Bulk actions">
           <span>{selected.size} selected</span>
           <button type="button" className="btn" onClick={() => bulkRenew.mutate()} disabled={bulkRenew.isPending}>
             Renew selected
@@ -308,14 +325,20 @@ export function CertificatesPage() {
           <button type="button" className="btn btn-ghost" onClick={() => setSelected(new Set())}>
             Clear selection
           </button>
-        </div>
+        </section>
       )}
       {list.isPending ? (
         <Loading what="certificates" />
       ) : list.isError ? (
         <ErrorState error={list.error} retry={() => list.refetch()} />
       ) : rows.length === 0 ? (
-        <Empty title={list.data.total === 0 && !status && !issuer ? 'No certificates yet.' : 'No certificate matches these filters.'}>
+        <Empty
+          title={
+            list.data.total === 0 && !status && !issuer
+              ? 'No certificates yet.'
+              : 'No certificate matches these filters.'
+          }
+        >
           {list.data.total === 0 && !status && !issuer
             ? 'Create one with “New certificate”, or claim one an agent found on the Discovery page.'
             : 'Clear a filter or the search to see more.'}

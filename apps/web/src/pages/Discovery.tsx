@@ -1,6 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Dialog, Empty, ErrorState, ExpiresIn, Field, Loading, Notice, PageHeader, StatusBadge, Time } from '../components/ui';
+import {
+  Dialog,
+  Empty,
+  ErrorState,
+  ExpiresIn,
+  Field,
+  Loading,
+  Notice,
+  PageHeader,
+  StatusBadge,
+  Time,
+} from '../components/ui';
 import { type DiscoveredCertificate, errorMessage, unwrap } from '../lib/api';
 import { canWrite, useSession } from '../lib/auth';
 
@@ -90,8 +101,8 @@ export function DiscoveryPage() {
         <ErrorState error={found.error} retry={() => found.refetch()} />
       ) : found.data.data.length === 0 ? (
         <Empty title={status === 'unmanaged' ? 'Nothing to triage.' : 'Nothing found.'}>
-          Agents report the certificates they find on their hosts; network scan targets and cloud sources add more (see the
-          discovery docs).
+          Agents report the certificates they find on their hosts; network scan targets and cloud sources add more (see
+          the discovery docs).
         </Empty>
       ) : (
         <div className="table-wrap">
@@ -171,15 +182,22 @@ export function DiscoveryPage() {
             }}
           >
             <p>
-              <strong>{triage.item.common_name ?? triage.item.subject}</strong> at <code>{triage.item.source_path}</code>
+              <strong>{triage.item.common_name ?? triage.item.subject}</strong> at{' '}
+              <code>{triage.item.source_path}</code>
             </p>
             {triage.kind === 'claim' ? (
               managed.isPending ? (
                 <Loading what="managed certificates" />
               ) : (managed.data?.data.length ?? 0) === 0 ? (
-                <Empty title="No managed certificate to link it to.">Create the certificate first (Certificates page).</Empty>
+                <Empty title="No managed certificate to link it to.">
+                  Create the certificate first (Certificates page).
+                </Empty>
               ) : (
-                <Field label="Managed certificate" htmlFor="claim-target" hint="The certificate certctl manages that this one is a copy of.">
+                <Field
+                  label="Managed certificate"
+                  htmlFor="claim-target"
+                  hint="The certificate certctl manages that this one is a copy of."
+                >
                   <select id="claim-target" value={managedId} onChange={(e) => setManagedId(e.target.value)}>
                     {managed.data?.data.map((c) => (
                       <option key={c.id} value={c.id}>

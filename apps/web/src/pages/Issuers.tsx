@@ -49,8 +49,8 @@ function CreateIssuer({ type, onDone }: { type: IssuerType; onDone: (name: strin
   return (
     <form className="form" onSubmit={submit} noValidate>
       <p className="muted">
-        The form is generated from the connector's configuration schema. Secrets are write-only: the server encrypts them and
-        never shows them again.
+        The form is generated from the connector's configuration schema. Secrets are write-only: the server encrypts
+        them and never shows them again.
       </p>
       <Field label="Name" htmlFor="issuer-name" error={errors.__name}>
         <input id="issuer-name" required value={name} onChange={(e) => setName(e.target.value)} />
@@ -90,7 +90,10 @@ export function IssuersPage() {
   const test = useMutation({
     mutationFn: (id: string) => unwrap(api.POST('/api/v1/issuers/{id}/test', { params: { path: { id } } })),
     onSuccess: (result, id) => {
-      setMessage({ tone: result.ok ? 'ok' : 'bad', text: `Test of ${id}: ${result.ok ? 'connected' : 'failed'}. ${result.detail}` });
+      setMessage({
+        tone: result.ok ? 'ok' : 'bad',
+        text: `Test of ${id}: ${result.ok ? 'connected' : 'failed'}. ${result.detail}`,
+      });
       queryClient.invalidateQueries({ queryKey: ['issuers'] });
     },
     onError: (e) => setMessage({ tone: 'bad', text: errorMessage(e) }),
@@ -98,7 +101,10 @@ export function IssuersPage() {
 
   return (
     <>
-      <PageHeader title="Issuers" description="The certificate authorities certctl issues from, and the connector types installed on this server." />
+      <PageHeader
+        title="Issuers"
+        description="The certificate authorities certctl issues from, and the connector types installed on this server."
+      />
       {message && <Notice tone={message.tone}>{message.text}</Notice>}
       <section className="card" aria-labelledby="issuers-title">
         <h2 id="issuers-title">Configured issuers</h2>
@@ -190,7 +196,11 @@ export function IssuersPage() {
           </ul>
         )}
       </section>
-      <Dialog title={`New ${adding?.display_name ?? adding?.id ?? ''} issuer`} open={adding !== undefined} onClose={() => setAdding(undefined)}>
+      <Dialog
+        title={`New ${adding?.display_name ?? adding?.id ?? ''} issuer`}
+        open={adding !== undefined}
+        onClose={() => setAdding(undefined)}
+      >
         {adding && (
           <CreateIssuer
             type={adding}

@@ -126,7 +126,10 @@ export function JobsPage() {
   });
   return (
     <>
-      <PageHeader title="Jobs & approvals" description="Issuance, renewal and deployment jobs, and the requests waiting for a second person." />
+      <PageHeader
+        title="Jobs & approvals"
+        description="Issuance, renewal and deployment jobs, and the requests waiting for a second person."
+      />
       <Approvals />
       <section className="card" aria-labelledby="jobs-list-title">
         <h2 id="jobs-list-title">Jobs</h2>

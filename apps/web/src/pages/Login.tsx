@@ -30,7 +30,9 @@ export function LoginPage() {
           </span>{' '}
           certctl
         </h1>
-        <p className="muted">Log in with an API key. It is kept in this tab's memory only: reloading or closing the tab forgets it.</p>
+        <p className="muted">
+          Log in with an API key. It is kept in this tab's memory only: reloading or closing the tab forgets it.
+        </p>
         {notice && (
           <div className="callout callout-bad" role="alert">
             {notice}
@@ -43,7 +45,6 @@ export function LoginPage() {
             name="api-key"
             type="password"
             autoComplete="off"
-            autoFocus
             value={key}
             onChange={(e) => setKey(e.target.value)}
             aria-describedby={error ? 'api-key-error api-key-hint' : 'api-key-hint'}

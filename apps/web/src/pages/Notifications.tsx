@@ -54,12 +54,16 @@ export function NotificationsPage() {
         ) : !notifiers.data ? (
           <Loading what="notifiers" />
         ) : notifiers.data.data.length === 0 ? (
-          <p className="muted">No notifier configured: alerts go nowhere. Configure one with its CERTCTL_* variables or POST /api/v1/notifiers.</p>
+          <p className="muted">
+            No notifier configured: alerts go nowhere. Configure one with its CERTCTL_* variables or POST
+            /api/v1/notifiers.
+          </p>
         ) : (
           <ul className="list">
             {notifiers.data.data.map((n) => (
               <li key={n.id}>
-                <strong>{n.name}</strong> <span className="muted">{n.type}</span> {n.enabled ? '' : <span className="badge badge-muted">disabled</span>}
+                <strong>{n.name}</strong> <span className="muted">{n.type}</span>{' '}
+                {n.enabled ? '' : <span className="badge badge-muted">disabled</span>}
               </li>
             ))}
           </ul>

@@ -12,7 +12,16 @@ interface Summary {
   pending_approvals?: number;
 }
 
-const STATUS_ORDER = ['active', 'expiring', 'expired', 'renewal_in_progress', 'pending', 'failed', 'revoked', 'archived'];
+const STATUS_ORDER = [
+  'active',
+  'expiring',
+  'expired',
+  'renewal_in_progress',
+  'pending',
+  'failed',
+  'revoked',
+  'archived',
+];
 
 function Onboarding() {
   return (
@@ -25,12 +34,13 @@ function Onboarding() {
           <Link href="/issuers">Issuers</Link> page and test its connection.
         </li>
         <li>
-          <strong>Install an agent</strong> on a host that serves TLS: <code>certctl-agent --server https://this-server:8443</code>{' '}
-          with the bootstrap token (<code>CERTCTL_AGENT_BOOTSTRAP_TOKEN</code>). It appears on the <Link href="/agents">Agents</Link> page.
+          <strong>Install an agent</strong> on a host that serves TLS:{' '}
+          <code>certctl-agent --server https://this-server:8443</code> with the bootstrap token (
+          <code>CERTCTL_AGENT_BOOTSTRAP_TOKEN</code>). It appears on the <Link href="/agents">Agents</Link> page.
         </li>
         <li>
-          <strong>Add a certificate</strong> on the <Link href="/certificates">Certificates</Link> page, or claim one the agents
-          found on the <Link href="/discovery">Discovery</Link> page.
+          <strong>Add a certificate</strong> on the <Link href="/certificates">Certificates</Link> page, or claim one
+          the agents found on the <Link href="/discovery">Discovery</Link> page.
         </li>
       </ol>
     </section>
@@ -166,7 +176,8 @@ export function OverviewPage() {
             <ul className="list">
               {offline.data?.map((a) => (
                 <li key={a.id}>
-                  {a.name} <span className="muted">{a.hostname}</span> last seen <Time value={a.last_heartbeat_at} relative />
+                  {a.name} <span className="muted">{a.hostname}</span> last seen{' '}
+                  <Time value={a.last_heartbeat_at} relative />
                 </li>
               ))}
             </ul>

@@ -33,7 +33,14 @@ function NewPolicy() {
         <input id="policy-name" required value={name} onChange={(e) => setName(e.target.value)} />
       </Field>
       <Field label="Renew this many days before expiry" htmlFor="policy-window">
-        <input id="policy-window" type="number" min={1} max={365} value={window} onChange={(e) => setWindow(e.target.value)} />
+        <input
+          id="policy-window"
+          type="number"
+          min={1}
+          max={365}
+          value={window}
+          onChange={(e) => setWindow(e.target.value)}
+        />
       </Field>
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
@@ -68,7 +75,9 @@ export function ProfilesPage() {
         ) : profiles.isError ? (
           <ErrorState error={profiles.error} retry={() => profiles.refetch()} />
         ) : profiles.data.data.length === 0 ? (
-          <Empty title="No profiles.">Without a profile a certificate takes the issuer's defaults. Add one with POST /api/v1/profiles.</Empty>
+          <Empty title="No profiles.">
+            Without a profile a certificate takes the issuer's defaults. Add one with POST /api/v1/profiles.
+          </Empty>
         ) : (
           <div className="table-wrap">
             <table>

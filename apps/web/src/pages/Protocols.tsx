@@ -38,7 +38,9 @@ export function ProtocolsPage() {
         ) : acme.isError ? (
           <ErrorState error={acme.error} retry={() => acme.refetch()} />
         ) : acme.data === null ? (
-          <Empty title="The ACME server is off.">Set CERTCTL_ACME_SERVER_ENABLED=true to let ACME clients (certbot, lego, cert-manager) enroll here.</Empty>
+          <Empty title="The ACME server is off.">
+            Set CERTCTL_ACME_SERVER_ENABLED=true to let ACME clients (certbot, lego, cert-manager) enroll here.
+          </Empty>
         ) : (
           <dl className="facts">
             {Object.entries(acme.data)
@@ -64,7 +66,9 @@ export function ProtocolsPage() {
             ) : est.isError ? (
               <ErrorState error={est.error} retry={() => est.refetch()} />
             ) : est.data.data.length === 0 ? (
-              <Empty title="No EST profile.">Set CERTCTL_EST_PROFILES and the CERTCTL_EST_PROFILE_&lt;NAME&gt;_* variables.</Empty>
+              <Empty title="No EST profile.">
+                Set CERTCTL_EST_PROFILES and the CERTCTL_EST_PROFILE_&lt;NAME&gt;_* variables.
+              </Empty>
             ) : (
               <div className="table-wrap">
                 <table>
@@ -101,7 +105,9 @@ export function ProtocolsPage() {
             ) : scep.isError ? (
               <ErrorState error={scep.error} retry={() => scep.refetch()} />
             ) : scep.data.data.length === 0 ? (
-              <Empty title="No SCEP profile.">Set CERTCTL_SCEP_PROFILES and the CERTCTL_SCEP_PROFILE_&lt;NAME&gt;_* variables.</Empty>
+              <Empty title="No SCEP profile.">
+                Set CERTCTL_SCEP_PROFILES and the CERTCTL_SCEP_PROFILE_&lt;NAME&gt;_* variables.
+              </Empty>
             ) : (
               <div className="table-wrap">
                 <table>

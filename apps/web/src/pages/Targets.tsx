@@ -21,8 +21,8 @@ export function TargetsPage() {
         <ErrorState error={targets.error} retry={() => targets.refetch()} />
       ) : targets.data.data.length === 0 ? (
         <Empty title="No targets yet.">
-          Add one with <code>POST /api/v1/targets</code> (type nginx, haproxy, apache, k8s-secret, aws-acm…) and attach it to a
-          certificate; the agent named on it deploys every new version.
+          Add one with <code>POST /api/v1/targets</code> (type nginx, haproxy, apache, k8s-secret, aws-acm…) and attach
+          it to a certificate; the agent named on it deploys every new version.
         </Empty>
       ) : (
         <div className="table-wrap">
