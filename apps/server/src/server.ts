@@ -214,6 +214,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const api = await buildHttpApp({
       ...common,
       groups: apiGroups,
+      fallbacks: parts.flatMap((p) => (p.pageFallback ? [p.pageFallback] : [])),
       tls: {
         cert: tls.cert,
         key: tls.key,

@@ -23,6 +23,7 @@ import type { ServerFeature } from './server-feature.js';
 import { serverTlsFeature } from './server-tls/server-tls-feature.js';
 import { shortLivedFeature } from './short-lived/short-lived-feature.js';
 import { systemFeature } from './system/system-feature.js';
+import { webFeature } from './web/web-feature.js';
 import { workflowFeature } from './workflow/workflow-feature.js';
 
 /**
@@ -55,4 +56,5 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   acmeFeature,
   estFeature,
   scepFeature,
+  webFeature,
 ];

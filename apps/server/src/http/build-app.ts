@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import type { PageFallback } from '../features/server-feature.js';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Authenticator } from './authentication.js';
@@ -36,6 +37,8 @@ export interface HttpAppOptions {
   tls?: { cert: string; key: string; requestCert?: boolean };
   /** Sees every answer a route spec sends (tests check them against the declared schemas). */
   responseCheck?: ResponseCheck;
+  /** Tried in order for a request no route matched (the dashboard's client-side paths); then the 404 envelope. */
+  fallbacks?: readonly PageFallback[];
 }
 
 /** One answer of a route spec, as sent: what a response check compares with the route's declaration. */
@@ -153,9 +156,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     if (path.length > MAX_PATH_LENGTH || path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH))
       return sendError(reply, 414, 'uri_too_long', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    for (const fallback of options.fallbacks ?? []) {
+      const answered = fallback(request, reply);
+      if (answered) return answered;
+    }
+    return sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+  });
   app.addHook('onResponse', async (request, reply) => {
     const labels = {
       method: request.method,
