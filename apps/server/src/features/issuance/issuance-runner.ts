@@ -38,7 +38,7 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
   try {
     if (!certificate || certificate.status === 'archived' || certificate.status === 'revoked') {
       await inTransaction(deps, (trx) =>
-        settleJob(trx, job, deps.replicaId, {
+        settleJob(trx, job, deps, {
           status: 'cancelled',
           lastError: `certificate is ${certificate?.status ?? 'gone'}`,
         }),
@@ -80,7 +80,7 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
         });
       const waitSeconds = Math.min(Math.max(result.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, 1), MAX_POLL_SECONDS);
       await inTransaction(deps, async (trx) => {
-        await settleJob(trx, job, deps.replicaId, {
+        await settleJob(trx, job, deps, {
           status: 'waiting_on_ca',
           caOrderId: result.orderId,
           caOrderDeadline: deadline,
@@ -177,7 +177,7 @@ async function storeIssued(
         caOrderId: issued.orderId ?? job.caOrderId,
       })
       .execute();
-    await settleJob(trx, job, deps.replicaId, { status: 'succeeded', lastError: null, resultVersionId: versionId });
+    await settleJob(trx, job, deps, { status: 'succeeded', lastError: null, resultVersionId: versionId });
     const policy = await trx
       .selectFrom('renewalPolicies')
       .select('renewalWindowDays')
@@ -261,7 +261,7 @@ async function recordFailure(
     await inTransaction(deps, async (trx) => {
       if (retry) {
         const delay = fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS);
-        await settleJob(trx, job, deps.replicaId, {
+        await settleJob(trx, job, deps, {
           status: 'pending',
           lastError: message,
           nextRunAt: new Date(deps.now().getTime() + delay),
@@ -276,7 +276,7 @@ async function recordFailure(
         );
         return;
       }
-      await settleJob(trx, job, deps.replicaId, { status: 'failed', lastError: message });
+      await settleJob(trx, job, deps, { status: 'failed', lastError: message });
       if (certificate)
         await trx
           .updateTable('certificates')
