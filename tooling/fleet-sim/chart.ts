@@ -18,15 +18,51 @@ const GREEN: Rgb = [78, 154, 6];
 
 // A 3x5 bitmap font (rows top to bottom, 3 bits each) for labels and numbers.
 const FONT: Record<string, number[]> = {
-  A: [2, 5, 7, 5, 5], B: [6, 5, 6, 5, 6], C: [3, 4, 4, 4, 3], D: [6, 5, 5, 5, 6], E: [7, 4, 6, 4, 7],
-  F: [7, 4, 6, 4, 4], G: [3, 4, 5, 5, 3], H: [5, 5, 7, 5, 5], I: [7, 2, 2, 2, 7], J: [1, 1, 1, 5, 2],
-  K: [5, 5, 6, 5, 5], L: [4, 4, 4, 4, 7], M: [5, 7, 7, 5, 5], N: [6, 5, 5, 5, 5], O: [2, 5, 5, 5, 2],
-  P: [6, 5, 6, 4, 4], Q: [2, 5, 5, 6, 3], R: [6, 5, 6, 5, 5], S: [3, 4, 2, 1, 6], T: [7, 2, 2, 2, 2],
-  U: [5, 5, 5, 5, 7], V: [5, 5, 5, 5, 2], W: [5, 5, 7, 7, 5], X: [5, 5, 2, 5, 5], Y: [5, 5, 2, 2, 2],
-  Z: [7, 1, 2, 4, 7], '0': [7, 5, 5, 5, 7], '1': [2, 6, 2, 2, 7], '2': [6, 1, 2, 4, 7], '3': [6, 1, 2, 1, 6],
-  '4': [5, 5, 7, 1, 1], '5': [7, 4, 6, 1, 6], '6': [3, 4, 7, 5, 7], '7': [7, 1, 2, 2, 2], '8': [7, 5, 7, 5, 7],
-  '9': [7, 5, 7, 1, 6], ' ': [0, 0, 0, 0, 0], '-': [0, 0, 7, 0, 0], '.': [0, 0, 0, 0, 2], ':': [0, 2, 0, 2, 0],
-  '/': [1, 1, 2, 4, 4], '(': [1, 2, 2, 2, 1], ')': [4, 2, 2, 2, 4], ',': [0, 0, 0, 2, 4], '%': [5, 1, 2, 4, 5],
+  A: [2, 5, 7, 5, 5],
+  B: [6, 5, 6, 5, 6],
+  C: [3, 4, 4, 4, 3],
+  D: [6, 5, 5, 5, 6],
+  E: [7, 4, 6, 4, 7],
+  F: [7, 4, 6, 4, 4],
+  G: [3, 4, 5, 5, 3],
+  H: [5, 5, 7, 5, 5],
+  I: [7, 2, 2, 2, 7],
+  J: [1, 1, 1, 5, 2],
+  K: [5, 5, 6, 5, 5],
+  L: [4, 4, 4, 4, 7],
+  M: [5, 7, 7, 5, 5],
+  N: [6, 5, 5, 5, 5],
+  O: [2, 5, 5, 5, 2],
+  P: [6, 5, 6, 4, 4],
+  Q: [2, 5, 5, 6, 3],
+  R: [6, 5, 6, 5, 5],
+  S: [3, 4, 2, 1, 6],
+  T: [7, 2, 2, 2, 2],
+  U: [5, 5, 5, 5, 7],
+  V: [5, 5, 5, 5, 2],
+  W: [5, 5, 7, 7, 5],
+  X: [5, 5, 2, 5, 5],
+  Y: [5, 5, 2, 2, 2],
+  Z: [7, 1, 2, 4, 7],
+  '0': [7, 5, 5, 5, 7],
+  '1': [2, 6, 2, 2, 7],
+  '2': [6, 1, 2, 4, 7],
+  '3': [6, 1, 2, 1, 6],
+  '4': [5, 5, 7, 1, 1],
+  '5': [7, 4, 6, 1, 6],
+  '6': [3, 4, 7, 5, 7],
+  '7': [7, 1, 2, 2, 2],
+  '8': [7, 5, 7, 5, 7],
+  '9': [7, 5, 7, 1, 6],
+  ' ': [0, 0, 0, 0, 0],
+  '-': [0, 0, 7, 0, 0],
+  '.': [0, 0, 0, 0, 2],
+  ':': [0, 2, 0, 2, 0],
+  '/': [1, 1, 2, 4, 4],
+  '(': [1, 2, 2, 2, 1],
+  ')': [4, 2, 2, 2, 4],
+  ',': [0, 0, 0, 2, 4],
+  '%': [5, 1, 2, 4, 5],
 };
 
 export function renderChart(report: FleetReport): Buffer {
@@ -54,7 +90,8 @@ export function renderChart(report: FleetReport): Buffer {
     for (const ch of s.toUpperCase()) {
       const glyph = FONT[ch] ?? FONT[' ']!;
       glyph.forEach((row, ry) => {
-        for (let bit = 0; bit < 3; bit++) if (row & (4 >> bit)) rect(cx + bit * scale, y + ry * scale, scale, scale, color);
+        for (let bit = 0; bit < 3; bit++)
+          if (row & (4 >> bit)) rect(cx + bit * scale, y + ry * scale, scale, scale, color);
       });
       cx += 4 * scale;
     }
@@ -75,11 +112,7 @@ export function renderChart(report: FleetReport): Buffer {
   const barWidth = plotWidth / days;
   text(left, 10, `fleet simulation ${report.scenario}: ${report.certificates} certificates, ${days} days`);
 
-  const panel = (
-    index: number,
-    title: string,
-    series: { values: number[]; color: Rgb; label: string }[],
-  ) => {
+  const panel = (index: number, title: string, series: { values: number[]; color: Rgb; label: string }[]) => {
     const y0 = top + index * (panelHeight + gap);
     for (const f of report.faults) {
       const x = left + Math.max(0, f.start_day) * barWidth;
@@ -89,12 +122,11 @@ export function renderChart(report: FleetReport): Buffer {
     const max = Math.max(1, ...series.flatMap((s) => s.values));
     for (let g = 0; g <= 4; g++) rect(left, y0 + (panelHeight * g) / 4, plotWidth, 1, GRID);
     const slot = barWidth / series.length;
-    series.forEach((s, si) =>
-      s.values.forEach((v, d) => {
+    for (const [si, s] of series.entries())
+      for (const [d, v] of s.values.entries()) {
         const h = (v / max) * panelHeight;
         rect(left + d * barWidth + si * slot, y0 + panelHeight - h, Math.max(1, slot - 1), h, s.color);
-      }),
-    );
+      }
     rect(left, y0, 1, panelHeight, INK);
     rect(left, y0 + panelHeight, plotWidth, 1, INK);
     text(4, y0, String(max));

@@ -146,7 +146,7 @@ function explain(page: PageRecord, cert: CertOutcome | undefined, faults: FaultW
         return f.agent === cert.agent;
       case 'target_reload_fails':
         return f.target === cert.target;
-      case 'replica_killed':
+      default:
         return false;
     }
   });
@@ -160,7 +160,8 @@ export function buildReport(input: ReportInput): FleetReport {
 
   const byClass: FleetReport['renewals']['by_class'] = {};
   for (const r of input.renewals) {
-    const entry = (byClass[r.className] ??= { count: 0, mean_lead: 0, worst_lead: 1, best_lead: 0 });
+    const entry = byClass[r.className] ?? { count: 0, mean_lead: 0, worst_lead: 1, best_lead: 0 };
+    byClass[r.className] = entry;
     entry.count++;
     entry.mean_lead += r.leadFraction;
     entry.worst_lead = Math.min(entry.worst_lead, r.leadFraction);
@@ -192,7 +193,8 @@ export function buildReport(input: ReportInput): FleetReport {
   const list = [...incidents.values()];
   const byEvent: FleetReport['alerts']['by_event'] = {};
   for (const i of list) {
-    const e = (byEvent[i.event] ??= { opened: 0, resolved: 0 });
+    const e = byEvent[i.event] ?? { opened: 0, resolved: 0 };
+    byEvent[i.event] = e;
     e.opened++;
     if (i.resolved_day !== null) e.resolved++;
   }
@@ -212,8 +214,7 @@ export function buildReport(input: ReportInput): FleetReport {
   if (openIncidents > 0) human.push(`${openIncidents} page(s) left open for a person to close`);
   const dead = input.jobs.filter((j) => j.status === 'dead').reduce((s, j) => s + j.count, 0);
   if (dead > 0) human.push(`${dead} job(s) dead-lettered`);
-  const humanCount =
-    failed + input.notDeployedAtEnd.length + expired.length + openIncidents + dead;
+  const humanCount = failed + input.notDeployedAtEnd.length + expired.length + openIncidents + dead;
 
   const calls = Object.values(input.caCalls).reduce((s, c) => s + c.issue + c.ari, 0);
   const issueCalls = Object.values(input.caCalls).reduce((s, c) => s + c.issue, 0);

@@ -89,17 +89,17 @@ export const scenarioSchema = z
     const check = (ok: boolean, message: string, path: (string | number)[]) => {
       if (!ok) ctx.addIssue({ code: 'custom', message, path });
     };
-    s.lifetimes.forEach((l, i) =>
-      check(issuers.has(l.issuer), `issuer "${l.issuer}" is not in issuers`, ['lifetimes', i, 'issuer']),
-    );
-    s.faults.forEach((f, i) => {
-      if ('issuer' in f) check(issuers.has(f.issuer), `issuer "${f.issuer}" is not in issuers`, ['faults', i, 'issuer']);
+    for (const [i, l] of s.lifetimes.entries())
+      check(issuers.has(l.issuer), `issuer "${l.issuer}" is not in issuers`, ['lifetimes', i, 'issuer']);
+    for (const [i, f] of s.faults.entries()) {
+      if ('issuer' in f)
+        check(issuers.has(f.issuer), `issuer "${f.issuer}" is not in issuers`, ['faults', i, 'issuer']);
       if (f.type === 'agent_offline') check(f.agent < s.agents, `agent ${f.agent} >= agents`, ['faults', i, 'agent']);
       if (f.type === 'target_reload_fails')
         check(f.target < s.targets, `target ${f.target} >= targets`, ['faults', i, 'target']);
       if (f.type === 'replica_killed')
         check(s.replicas >= 2, 'a replica kill needs replicas >= 2', ['faults', i, 'type']);
-    });
+    }
     check(s.targets <= s.certificates, 'targets must not outnumber certificates', ['targets']);
   });
 

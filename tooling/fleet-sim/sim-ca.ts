@@ -112,7 +112,9 @@ export function createSimCas(options: {
       spkis.set(request.csrPem, spki);
     }
     const now = options.now();
-    const replaced = request.replacesCertificatePem ? readCertificateSummary(request.replacesCertificatePem) : undefined;
+    const replaced = request.replacesCertificatePem
+      ? readCertificateSummary(request.replacesCertificatePem)
+      : undefined;
     const notBefore = new Date(now.getTime() - (replaced ? 0 : plan.initialAgeMs));
     const leaf = await signCertificate({
       subject: { CN: request.commonName },

@@ -27,7 +27,9 @@ import { buildReport, type FleetReport, type StepSample, type FaultWindow } from
 
 // pg is the server's dependency; tooling declares none of the server's, so resolve it from there.
 const pg = createRequire(new URL('../../apps/server/package.json', import.meta.url))('pg') as {
-  Client: new (options: { connectionString: string }) => {
+  Client: new (options: {
+    connectionString: string;
+  }) => {
     connect(): Promise<void>;
     query(text: string): Promise<unknown>;
     end(): Promise<void>;
@@ -155,7 +157,12 @@ export async function simulate(scenario: Scenario, options: SimulationOptions = 
     for (let a = 0; a < scenario.agents; a++) {
       const created = await ok('POST', '/api/v1/agents', { name: `agent-${a}` });
       const id = String(created.id);
-      agents.push({ id, name: `agent-${a}`, actor: { name: `agent-${a}`, type: 'agent', role: 'agent', agentId: id }, offline: false });
+      agents.push({
+        id,
+        name: `agent-${a}`,
+        actor: { name: `agent-${a}`, type: 'agent', role: 'agent', agentId: id },
+        offline: false,
+      });
     }
     const targets: { id: string; agent: number; failing: boolean }[] = [];
     for (let t = 0; t < scenario.targets; t++) {
@@ -174,7 +181,10 @@ export async function simulate(scenario: Scenario, options: SimulationOptions = 
     const totalWeight = scenario.lifetimes.reduce((s, l) => s + l.weight, 0);
     const pick = () => {
       let x = rand() * totalWeight;
-      for (const l of scenario.lifetimes) if ((x -= l.weight) < 0) return l;
+      for (const l of scenario.lifetimes) {
+        x -= l.weight;
+        if (x < 0) return l;
+      }
       return scenario.lifetimes.at(-1)!;
     };
     const keys: CryptoKeyPair[] = [];
@@ -228,10 +238,8 @@ export async function simulate(scenario: Scenario, options: SimulationOptions = 
       return { fault: f, start, end, applied: false, done: false };
     });
     const renewals: { certificateId: string; className: string; leadFraction: number; at: number }[] = [];
-    let issuedThisStep = 0;
     let renewalsThisStep = 0;
     cas.onIssued((event) => {
-      issuedThisStep++;
       if (event.leadFraction === undefined) return;
       renewalsThisStep++;
       const cert = certById.get(event.certificateId);
@@ -351,7 +359,6 @@ export async function simulate(scenario: Scenario, options: SimulationOptions = 
     for (let step = 1; step <= steps; step++) {
       simNow = new Date(t0 + step * stepMs);
       const t = simNow.getTime();
-      issuedThisStep = 0;
       renewalsThisStep = 0;
       deployFailuresThisStep = 0;
       deploysThisStep = 0;
@@ -426,10 +433,12 @@ export async function simulate(scenario: Scenario, options: SimulationOptions = 
       .innerJoin('certificateVersions', 'certificateVersions.id', 'certificates.currentVersionId')
       .select(['certificates.id', 'certificateVersions.notAfter'])
       .execute();
-    const notDeployed = currentVersions.filter((row) => {
-      const cert = certById.get(row.id);
-      return cert?.served !== undefined && cert.served.notAfter !== row.notAfter.getTime();
-    }).map((row) => row.id);
+    const notDeployed = currentVersions
+      .filter((row) => {
+        const cert = certById.get(row.id);
+        return cert?.served !== undefined && cert.served.notAfter !== row.notAfter.getTime();
+      })
+      .map((row) => row.id);
 
     return buildReport({
       scenario,

@@ -27,13 +27,7 @@ export function createJobRunner(deps: ServiceDeps, options: { concurrency: numbe
     let total = 0;
     for (;;) {
       if (stopped) return total;
-      const jobs = await claimJobs(
-        deps.db,
-        deps.replicaId,
-        deps.settings.jobLeaseMs,
-        options.concurrency,
-        deps.now(),
-      );
+      const jobs = await claimJobs(deps.db, deps.replicaId, deps.settings.jobLeaseMs, options.concurrency, deps.now());
       if (jobs.length === 0) return total;
       // Heartbeat: renew the leases of the running jobs three times per lease until they finish.
       const ids = jobs.map((job) => job.id);
