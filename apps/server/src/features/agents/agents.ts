@@ -170,12 +170,15 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
     .where('jobs.agentId', '=', agentId)
     .where('jobs.status', '=', 'awaiting_csr')
     .execute();
+  // The server's clock, not the database's: leases are compared with what deps.now() wrote.
+  const now = deps.now();
+  const leaseEnd = new Date(now.getTime() + deps.settings.jobLeaseMs);
   const claimed = await sql<Job>`
-    UPDATE jobs SET status = 'running', lease_owner = ${`agent:${agentId}`}, lease_expires_at = now() + ${`${deps.settings.jobLeaseMs} milliseconds`}::interval,
-      attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+    UPDATE jobs SET status = 'running', lease_owner = ${`agent:${agentId}`}, lease_expires_at = ${leaseEnd}::timestamptz,
+      attempts = attempts + 1, started_at = coalesce(started_at, ${now}::timestamptz), updated_at = ${now}::timestamptz
     WHERE id IN (
       SELECT id FROM jobs WHERE agent_id = ${agentId} AND type = 'deployment'
-        AND (status = 'pending' OR (status = 'running' AND lease_expires_at < now()))
+        AND (status = 'pending' OR (status = 'running' AND lease_expires_at < ${now}::timestamptz))
       ORDER BY created_at LIMIT 50 FOR UPDATE SKIP LOCKED)
     RETURNING *`.execute(deps.db);
   const targetIds = claimed.rows.map((j) => j.targetId).filter((t): t is string => Boolean(t));

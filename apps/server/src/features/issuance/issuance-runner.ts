@@ -47,7 +47,7 @@ export async function runIssuanceJob(
   try {
     if (!certificate || certificate.status === 'archived' || certificate.status === 'revoked') {
       await inTransaction(deps, async (trx) => {
-        await settleJob(trx, job, deps.replicaId, {
+        await settleJob(trx, job, deps, {
           status: 'cancelled',
           lastError: `certificate is ${certificate?.status ?? 'gone'}`,
         });
@@ -79,7 +79,7 @@ export async function runIssuanceJob(
           });
         // Woken before the agents answered (a lease taken over): wait for them again, without asking the CA.
         await inTransaction(deps, (trx) =>
-          settleJob(trx, job, deps.replicaId, { status: 'waiting_on_ca', nextRunAt: http01.expiresAt }),
+          settleJob(trx, job, deps, { status: 'waiting_on_ca', nextRunAt: http01.expiresAt }),
         );
         return 'waiting_on_ca';
       }
@@ -124,7 +124,7 @@ export async function runIssuanceJob(
               expiresAt: new Date(Math.min(deadline.getTime(), deps.now().getTime() + options.agentHttp01TimeoutMs)),
             })
           : undefined;
-        await settleJob(trx, job, deps.replicaId, {
+        await settleJob(trx, job, deps, {
           status: 'waiting_on_ca',
           caOrderId: result.orderId,
           caOrderDeadline: deadline,
@@ -225,7 +225,7 @@ async function storeIssued(
         caOrderId: issued.orderId ?? job.caOrderId,
       })
       .execute();
-    await settleJob(trx, job, deps.replicaId, { status: 'succeeded', lastError: null, resultVersionId: versionId });
+    await settleJob(trx, job, deps, { status: 'succeeded', lastError: null, resultVersionId: versionId });
     await closeAgentHttp01(trx, job.id, deps.now());
     const policy = await trx
       .selectFrom('renewalPolicies')
@@ -315,7 +315,7 @@ async function recordFailure(
           retryAfterMs,
           fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS),
         );
-        await settleJob(trx, job, deps.replicaId, {
+        await settleJob(trx, job, deps, {
           status: 'pending',
           lastError: message,
           nextRunAt: new Date(deps.now().getTime() + delay),
@@ -330,7 +330,7 @@ async function recordFailure(
         );
         return;
       }
-      await settleJob(trx, job, deps.replicaId, { status: 'failed', lastError: message });
+      await settleJob(trx, job, deps, { status: 'failed', lastError: message });
       await closeAgentHttp01(trx, job.id, deps.now());
       if (certificate)
         await trx
