@@ -61,8 +61,8 @@ for (const dialect of ['pglite', 'postgres'] as const) {
       rmSync(tmp, { recursive: true, force: true });
     });
 
-    const ok = (answer: { status: number; body: string }, status: number) => {
-      expect(answer.status, answer.body).toBe(status);
+    const ok = <T extends { status: number; body: unknown }>(answer: T, status: number): T => {
+      expect(answer.status, String(answer.body)).toBe(status);
       return answer;
     };
     const jobStatus = async (id: string) => String((await server!.call('GET', `/api/v1/jobs/${id}`)).json.status);
