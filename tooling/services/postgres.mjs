@@ -98,9 +98,11 @@ export async function startPrivatePostgres() {
   const asOwner = { stdio: 'pipe', uid: ids?.uid, gid: ids?.gid };
   execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], asOwner);
   const conf = join(data, 'postgresql.auto.conf');
+  // fsync off only loses data when the machine crashes; synchronous_commit stays on, since an
+  // immediate stop would otherwise lose commits the server already answered for.
   writeFileSync(
     conf,
-    `fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nlisten_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${dir}'\n`,
+    `fsync = off\nfull_page_writes = off\nlisten_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${dir}'\n`,
   );
   if (ids) chownSync(conf, ids.uid, ids.gid);
   const pgCtl = (...args) => execFileSync(join(bin, 'pg_ctl'), ['-D', data, '-w', '-t', '60', ...args], asOwner);
