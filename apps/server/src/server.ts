@@ -26,6 +26,7 @@ import { createServerMetrics } from './observability/metrics.js';
 import { createJobRunner, type JobRunner } from './scheduler/job-runner.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createEnvKeyRing, ensureBootstrapAdminKey } from './shared/api-keys.js';
+import type { FaultHook } from './shared/fault-points.js';
 import type { ServiceDeps } from './shared/service-deps.js';
 
 export const SERVER_VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
@@ -49,6 +50,8 @@ export interface StartServerOptions {
   now?: () => Date;
   /** Sees every answer the route specs send (the test server checks them against their schemas). */
   responseCheck?: ResponseCheck;
+  /** Fault-injection tests: stops the work at named crash points (see fault-points.ts). */
+  faultHook?: FaultHook;
 }
 
 export interface RunningServer {
@@ -159,6 +162,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       now: options.now ?? (() => new Date()),
       notifyJobs: () => runner?.wake(),
       trustBundles: createLiveTrustBundles(),
+      faultHook: options.faultHook,
     };
     const bootstrapIssuer = seededIssuers.find((issuer) => issuer.type === BUILTIN_ISSUER.connector);
     const tls = await loadTlsMaterial({

@@ -146,7 +146,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   acceptEmptyJsonBodies(app);
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
-  app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
+  app.setErrorHandler((error, request, reply) =>
+    handleError(error, request, reply, () => options.metrics?.databaseUnavailable.inc({ source: 'http' })),
+  );
   // PostgreSQL refuses NUL, and no id or filter holds a control character: refused before routing,
   // on every listener and route (public PKI ones too), in the envelope.
   app.addHook('onRequest', async (request, reply) => {

@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/open-database.js';
 import type { Job, JobStatus, JobType } from '../db/tables.js';
 
+/** A claimed job; `takenOver` when its previous holder's lease had expired (that replica died). */
+export type ClaimedJob = Job & { takenOver: boolean };
+
 /**
  * Claims up to `limit` runnable server-side jobs: pending or waiting_on_ca ones that are due, and
  * running ones whose lease ran out (their replica died). Rows are locked with FOR UPDATE SKIP
@@ -16,26 +19,29 @@ export async function claimJobs(
   limit: number,
   now: Date,
   types: JobType[] = ['issuance', 'renewal'],
-): Promise<Job[]> {
+): Promise<ClaimedJob[]> {
   const leaseEnd = new Date(now.getTime() + leaseMs);
-  const rows = await sql<Job>`
+  const rows = await sql<Job & { previousStatus: JobStatus }>`
     UPDATE jobs SET
       status = 'running',
       lease_owner = ${replicaId},
       lease_expires_at = ${leaseEnd}::timestamptz,
-      attempts = attempts + CASE WHEN status = 'waiting_on_ca' THEN 0 ELSE 1 END,
+      attempts = attempts + CASE WHEN jobs.status = 'waiting_on_ca' THEN 0 ELSE 1 END,
       started_at = coalesce(started_at, ${now}::timestamptz),
       updated_at = ${now}::timestamptz
-    WHERE id IN (
-      SELECT id FROM jobs
+    FROM (
+      SELECT id, status AS previous_status FROM jobs
       WHERE type IN (${sql.join(types)})
         AND ((status IN ('pending', 'waiting_on_ca') AND next_run_at <= ${now}::timestamptz) OR (status = 'running' AND lease_expires_at < ${now}::timestamptz))
       ORDER BY next_run_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
-    )
-    RETURNING *`.execute(db);
-  return rows.rows;
+    ) AS due
+    WHERE jobs.id = due.id
+    RETURNING jobs.*, due.previous_status`.execute(db);
+  return rows.rows.map(
+    ({ previousStatus, ...job }): ClaimedJob => ({ ...job, takenOver: previousStatus === 'running' }),
+  );
 }
 
 /**

@@ -29,6 +29,7 @@ export function createJobRunner(deps: ServiceDeps, options: { concurrency: numbe
       if (stopped) return total;
       const jobs = await claimJobs(deps.db, deps.replicaId, deps.settings.jobLeaseMs, options.concurrency, deps.now());
       if (jobs.length === 0) return total;
+      for (const job of jobs) if (job.takenOver) deps.metrics.jobLeaseExpirations.inc({ type: job.type });
       // Heartbeat: renew the leases of the running jobs three times per lease until they finish.
       const ids = jobs.map((job) => job.id);
       const heartbeat = setInterval(

@@ -9,6 +9,7 @@ import type { DialectName } from '../db/open-database.js';
 import type { Database } from '../db/tables.js';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
+import type { FaultHook } from './fault-points.js';
 
 export interface ServiceSettings {
   approvalBypass: boolean;
@@ -47,4 +48,6 @@ export interface ServiceDeps {
   trustBundles: LiveTrustBundles;
   /** Wakes the job runner after work was queued (no-op when the scheduler is off). */
   notifyJobs(): void;
+  /** Fault-injection tests only: called at each named crash point (see fault-points.ts). */
+  faultHook?: FaultHook;
 }

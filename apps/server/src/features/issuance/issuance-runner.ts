@@ -89,6 +89,7 @@ export async function runIssuanceJob(
       result = job.type === 'renewal' ? await runtime.renew(request) : await runtime.issue(request);
     }
     if (result.status === 'issued') {
+      await deps.faultHook?.('issuance.after-ca', `${job.type}:${job.id}`);
       await storeIssued(deps, job, certificate, result);
       deps.metrics.issuanceTotal.inc({ issuer_type: issuer.type, outcome: 'issued' });
       deps.metrics.issuanceDuration.observe({ issuer_type: issuer.type }, (performance.now() - started) / 1000);
