@@ -74,7 +74,7 @@ beforeAll(async () => {
   });
   webroot = mkdtempSync(join(plane.tmp, 'webroot-'));
   web = await serveWebroot(webroot, port);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await new Promise((resolve) => web?.close(resolve));
   await plane?.stop();
