@@ -148,6 +148,8 @@ describe('the web dashboard in Chromium', () => {
       listen: true,
       env: {
         CERTCTL_SERVER_HOST: '127.0.0.1',
+        // The protocols page shows the ACME directory (with the server off it would answer a 404 the browser logs).
+        CERTCTL_ACME_SERVER_ENABLED: 'true',
         CERTCTL_WEB_DIR: DIST,
         CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP,
         CERTCTL_SCHEDULER_JOB_PROCESSOR_INTERVAL: '1s',
@@ -259,7 +261,7 @@ describe('the web dashboard in Chromium', () => {
 
   it('creates an issuer from the form generated from its schema, and tests its connection', async () => {
     await open('/issuers', 'Issuers');
-    await page.getByRole('button', { name: /^Add a Local CA issuer$/i }).click();
+    await page.getByRole('button', { name: 'Add issuer: Local CA' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name', { exact: true }).fill('Team CA');
     await dialog.getByLabel(/^CA common name/).fill('certctl Team Root');
@@ -267,14 +269,14 @@ describe('the web dashboard in Chromium', () => {
     await dialog.getByRole('button', { name: 'Create issuer' }).click();
     // Checked against the schema in the browser before anything is sent.
     await dialog.getByText('Validity days must be at least 1').waitFor();
-    await dialog.getByLabel(/^Validity days/).fill('30');
+    await dialog.getByLabel(/^Validity days/).fill('90');
     await dialog.getByRole('button', { name: 'Create issuer' }).click();
     await page.getByText('Issuer Team CA created').waitFor();
     await page.getByRole('button', { name: 'Test connection of Team CA' }).click();
     await page.getByText(/Test of .*: connected/).waitFor();
     const created = (await api('GET', '/api/v1/issuers')).data?.find((i) => i.name === 'Team CA');
     expect(created).toMatchObject({ type: 'local', test_status: 'ok' });
-    expect((created?.config as Record<string, unknown>).validity_days).toBe(30);
+    expect((created?.config as Record<string, unknown>).validity_days).toBe(90);
   });
 
   it('creates a certificate, sees it issued, revokes it and sees the status change', async () => {
