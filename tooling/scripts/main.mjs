@@ -13,7 +13,9 @@ if (!existsSync(join(serverDir, 'package.json'))) {
 }
 const bin = join(root, 'node_modules/.bin');
 // A first build takes a minute or two: say so, and print one line per package as it builds.
-console.error('[certctl] building the server, the packages it composes and the web dashboard (a minute or two the first time) ...');
+console.error(
+  '[certctl] building the server, the packages it composes and the web dashboard (a minute or two the first time) ...',
+);
 // The dashboard (@certctl/web) is served by the server at `/` from the installed package's dist.
 execFileSync(
   join(bin, 'turbo'),

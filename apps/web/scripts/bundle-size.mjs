@@ -10,7 +10,10 @@ export const FIRST_LOAD_AIM_BYTES = 400 * 1024;
 const dist = resolve(import.meta.dirname, '../dist');
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 const referenced = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
-const files = [{ name: 'index.html', bytes: Buffer.from(html) }, ...referenced.map((name) => ({ name, bytes: readFileSync(join(dist, name)) }))];
+const files = [
+  { name: 'index.html', bytes: Buffer.from(html) },
+  ...referenced.map((name) => ({ name, bytes: readFileSync(join(dist, name)) })),
+];
 const rows = files.map((f) => ({ name: f.name, raw: f.bytes.length, gzip: gzipSync(f.bytes, { level: 9 }).length }));
 const total = rows.reduce((sum, r) => ({ raw: sum.raw + r.raw, gzip: sum.gzip + r.gzip }), { raw: 0, gzip: 0 });
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

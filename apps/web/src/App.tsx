@@ -98,7 +98,9 @@ export function App() {
           </ul>
         </nav>
         <div className="sidebar-foot">
-          <p className="muted small">Roles: {session.roles.join(', ') || 'none'}</p>
+          <p className="muted small">
+            Logged in as <strong>{session.name}</strong> ({session.role})
+          </p>
           <ThemeToggle />
           <button type="button" className="btn btn-ghost" onClick={() => session.logout()}>
             Log out

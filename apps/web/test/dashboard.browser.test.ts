@@ -4,10 +4,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCertificateAuthority } from '@certctl/pki';
-import { call, KEYS, startTestServer, type TestServer } from '@certctl/server/testing';
+import { call, KEYS, makeCsr, startTestServer, type TestServer } from '@certctl/server/testing';
 import { PGlite } from '@electric-sql/pglite';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The dashboard in Debian's Chromium (playwright-core) against one real server on PGlite with seeded
@@ -62,12 +62,23 @@ describe('the web dashboard in Chromium', () => {
     const base = { owner_id: owner.id, team_id: team.id, renewal_policy_id: policy.id, issuer_id: issuerId };
     // Issued now: the overview has counts, a timeline and an expiring-soon list.
     for (const name of ['api-gateway', 'billing', 'intranet'])
-      await api('POST', '/api/v1/certificates', { ...base, name, common_name: `${name}.example.com`, issue_now: true });
+      await api('POST', '/api/v1/certificates', {
+        ...base,
+        name,
+        common_name: `${name}.example.com`,
+        csr_pem: await makeCsr(`${name}.example.com`),
+      });
     // Requested by alice under a profile that needs a second person.
     const parked = await api(
       'POST',
       '/api/v1/certificates',
-      { ...base, name: 'payments', common_name: 'payments.example.com', profile_id: approval.id, issue_now: true },
+      {
+        ...base,
+        name: 'payments',
+        common_name: 'payments.example.com',
+        profile_id: approval.id,
+        csr_pem: await makeCsr('payments.example.com'),
+      },
       KEYS.alice,
     );
     seeded.approvalCertificate = String(parked.id);
@@ -134,7 +145,11 @@ describe('the web dashboard in Chromium', () => {
       database: { pglite },
       installed: true,
       scheduler: true,
+      listen: true,
       env: {
+        CERTCTL_SERVER_HOST: '127.0.0.1',
+        // The protocols page shows the ACME directory (with the server off it would answer a 404 the browser logs).
+        CERTCTL_ACME_SERVER_ENABLED: 'true',
         CERTCTL_WEB_DIR: DIST,
         CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP,
         CERTCTL_SCHEDULER_JOB_PROCESSOR_INTERVAL: '1s',
@@ -185,11 +200,19 @@ describe('the web dashboard in Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
+  // A failed step leaves a picture of the page and what the browser complained about.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail' || !page) return;
+    const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    await page.screenshot({ path: join(OUTPUT, `failed-${name}.png`), fullPage: true }).catch(() => {});
+    console.error(`[dashboard test] ${context.task.name}: url ${page.url()}; browser problems:`, problems);
+  });
+
   it('logs in with an API key kept in memory only, and refuses a wrong one', async () => {
     await page.goto(`${base}/`);
     await page.getByLabel('API key').fill('not-a-key-0123456789abcdef');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await expect(page.getByText('The server does not know this key').isVisible()).resolves.toBe(true);
+    await page.getByText('The server does not know this key').waitFor();
     problems.length = 0; // the refused login's 401 is logged by the browser as a failed resource
     await page.screenshot({ path: join(OUTPUT, 'login.png') });
     await login(KEYS.admin);
@@ -238,7 +261,7 @@ describe('the web dashboard in Chromium', () => {
 
   it('creates an issuer from the form generated from its schema, and tests its connection', async () => {
     await open('/issuers', 'Issuers');
-    await page.getByRole('button', { name: /^Add a Local CA issuer$/i }).click();
+    await page.getByRole('button', { name: 'Add issuer: Local CA' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name', { exact: true }).fill('Team CA');
     await dialog.getByLabel(/^CA common name/).fill('certctl Team Root');
@@ -246,14 +269,14 @@ describe('the web dashboard in Chromium', () => {
     await dialog.getByRole('button', { name: 'Create issuer' }).click();
     // Checked against the schema in the browser before anything is sent.
     await dialog.getByText('Validity days must be at least 1').waitFor();
-    await dialog.getByLabel(/^Validity days/).fill('30');
+    await dialog.getByLabel(/^Validity days/).fill('90');
     await dialog.getByRole('button', { name: 'Create issuer' }).click();
     await page.getByText('Issuer Team CA created').waitFor();
     await page.getByRole('button', { name: 'Test connection of Team CA' }).click();
     await page.getByText(/Test of .*: connected/).waitFor();
     const created = (await api('GET', '/api/v1/issuers')).data?.find((i) => i.name === 'Team CA');
     expect(created).toMatchObject({ type: 'local', test_status: 'ok' });
-    expect((created?.config as Record<string, unknown>).validity_days).toBe(30);
+    expect(created?.config).toMatchObject({ validity_days: 90 });
   });
 
   it('creates a certificate, sees it issued, revokes it and sees the status change', async () => {
@@ -264,6 +287,7 @@ describe('the web dashboard in Chromium', () => {
     await dialog.getByLabel('Common name').fill('shop.example.com');
     await dialog.getByLabel('Subject alternative names').fill('www.shop.example.com');
     await dialog.getByLabel('Issuer').selectOption({ label: 'Team CA' });
+    await dialog.getByLabel('CSR (PEM)').fill(await makeCsr('shop.example.com', ['www.shop.example.com']));
     await dialog.getByRole('button', { name: 'Create certificate' }).click();
     await page.getByRole('heading', { level: 1, name: 'shop-frontend' }).waitFor();
     const status = page.getByTestId('certificate-status');

@@ -3,6 +3,9 @@ import { type Api, createApi } from './api';
 
 interface Session {
   api: Api;
+  /** The key's name (`alice`) and what its role allows: admin includes operator, operator includes viewer. */
+  name: string;
+  role: string;
   roles: string[];
   /** Forgets the key: back to the login page. */
   logout(reason?: string): void;
@@ -34,12 +37,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     async (apiKey: string) => {
       const key = apiKey.trim();
       if (!key) throw new Error('Enter an API key.');
-      const api = createApi(key, () => logout('The server refused the key (expired or revoked). Log in again.'));
-      const { data, response } = await api.GET('/api/v1/auth/info');
+      // Until the key is accepted, a 401 is the login's own answer, not a session that ended.
+      let accepted = false;
+      const api = createApi(key, () => {
+        if (accepted) logout('The server refused the key (expired or revoked). Log in again.');
+      });
+      const { data, response } = await api.GET('/api/v1/auth/check');
       if (response.status === 401) throw new Error('The server does not know this key. Check it and try again.');
+      if (response.status === 403) throw new Error("This key may not read the inventory (an agent's key?).");
       if (!response.ok || !data) throw new Error(`The server answered ${response.status}; try again later.`);
+      accepted = true;
       setNotice(undefined);
-      setSession({ api, roles: data.roles, logout });
+      setSession({ api, name: data.name, role: data.role, roles: rolesOf(data.role), logout });
     },
     [logout],
   );
@@ -59,6 +68,13 @@ export function useSession(): Session {
   const { session } = useAuth();
   if (!session) throw new Error('no session');
   return session;
+}
+
+/** The roles a key's role includes. */
+export function rolesOf(role: string): string[] {
+  if (role === 'admin') return ['admin', 'operator', 'viewer'];
+  if (role === 'operator') return ['operator', 'viewer'];
+  return [role];
 }
 
 /** Whether the key may change things (operators and admins; viewers only read). */

@@ -230,7 +230,7 @@ export function CertificateDetailPage({ id }: { id: string }) {
                     </td>
                     <td>
                       {v.key_algorithm}
-                      {v.key_size ? ` ${v.key_size}` : ''}
+                      {v.key_size && !/\d/.test(v.key_algorithm) ? ` ${v.key_size}` : ''}
                     </td>
                     <td>
                       <code className="wrap">{v.fingerprint_sha256}</code>

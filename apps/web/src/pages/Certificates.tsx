@@ -35,6 +35,11 @@ function NewCertificate({ onDone }: { onDone: (id: string) => void }) {
   const { api } = useSession();
   const lookups = useLookups();
   const queryClient = useQueryClient();
+  const agentList = useQuery({
+    queryKey: ['agents', 'list', false],
+    queryFn: () => unwrap(api.GET('/api/v1/agents', { params: { query: { per_page: 500 } } })),
+  });
+  const agents = (agentList.data?.data ?? []).filter((a) => a.status !== 'retired');
   const [form, setForm] = useState({
     name: '',
     common_name: '',
@@ -45,7 +50,8 @@ function NewCertificate({ onDone }: { onDone: (id: string) => void }) {
     renewal_policy_id: '',
     profile_id: '',
     environment: '',
-    issue_now: true,
+    csr_pem: '',
+    agent_id: '',
   });
   const set = (key: keyof typeof form, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
   const pick = (key: 'issuer_id' | 'team_id' | 'owner_id' | 'renewal_policy_id', first: string | undefined) =>
@@ -67,7 +73,8 @@ function NewCertificate({ onDone }: { onDone: (id: string) => void }) {
             renewal_policy_id: pick('renewal_policy_id', lookups.policies[0]?.id),
             ...(form.profile_id && { profile_id: form.profile_id }),
             ...(form.environment.trim() && { environment: form.environment.trim() }),
-            issue_now: form.issue_now,
+            ...(form.csr_pem.trim() && { csr_pem: form.csr_pem.trim() }),
+            ...(form.agent_id && { agent_id: form.agent_id }),
           },
         }),
       ),
@@ -143,15 +150,33 @@ function NewCertificate({ onDone }: { onDone: (id: string) => void }) {
       <Field label="Environment" htmlFor="new-env" hint="Optional: production, staging…">
         <input id="new-env" value={form.environment} onChange={(e) => set('environment', e.target.value)} />
       </Field>
-      <label className="check" htmlFor="new-issue-now">
-        <input
-          id="new-issue-now"
-          type="checkbox"
-          checked={form.issue_now}
-          onChange={(e) => set('issue_now', e.target.checked)}
-        />{' '}
-        Issue now (the server generates the key and asks the issuer)
-      </label>
+      <Field
+        label="Agent"
+        htmlFor="new-agent"
+        hint="An agent makes the key on its host and sends the CSR; the private key never leaves it."
+      >
+        <select id="new-agent" value={form.agent_id} onChange={(e) => set('agent_id', e.target.value)}>
+          <option value="">(none: paste a CSR below)</option>
+          {agents.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name} ({a.hostname || a.status})
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field
+        label="CSR (PEM)"
+        htmlFor="new-csr"
+        hint="Or paste a CSR made where the key lives (openssl req -new -key key.pem -subj /CN=www.example.com). With an agent or a CSR it is issued at once; without either it waits for one."
+      >
+        <textarea
+          id="new-csr"
+          rows={4}
+          value={form.csr_pem}
+          placeholder="-----BEGIN CERTIFICATE REQUEST-----"
+          onChange={(e) => set('csr_pem', e.target.value)}
+        />
+      </Field>
       {create.isError && <Notice tone="bad">{errorMessage(create.error)}</Notice>}
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>

@@ -149,7 +149,7 @@ export function DiscoveryPage() {
                           onClick={() => setTriage({ kind: 'claim', item: d })}
                           aria-label={`Claim ${d.common_name ?? d.subject}`}
                         >
-                          Claim…
+                          Claim
                         </button>
                         <button
                           type="button"
@@ -157,7 +157,7 @@ export function DiscoveryPage() {
                           onClick={() => setTriage({ kind: 'dismiss', item: d })}
                           aria-label={`Dismiss ${d.common_name ?? d.subject}`}
                         >
-                          Dismiss…
+                          Dismiss
                         </button>
                       </div>
                     )}

@@ -186,7 +186,7 @@ export function IssuersPage() {
                     type="button"
                     className="btn btn-small btn-primary"
                     onClick={() => setAdding(t)}
-                    aria-label={`Add a ${t.display_name ?? t.id} issuer`}
+                    aria-label={`Add issuer: ${t.display_name ?? t.id}`}
                   >
                     Add issuer
                   </button>

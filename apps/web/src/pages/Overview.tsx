@@ -55,7 +55,7 @@ export function OverviewPage() {
   });
   const timeline = useQuery({
     queryKey: ['stats', 'timeline'],
-    queryFn: () => unwrap(api.GET('/api/v1/stats/expiration-timeline', { params: { query: { weeks: 12 } } })),
+    queryFn: () => unwrap(api.GET('/api/v1/stats/expiration-timeline', { params: { query: { weeks: 26 } } })),
   });
   const soon = new Date(Date.now() + 30 * 86_400_000).toISOString();
   const expiring = useQuery({
