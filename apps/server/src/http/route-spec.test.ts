@@ -54,7 +54,7 @@ defineRoute({
 });
 
 function sent(route: AnyRouteSpec, statusCode: number, payload: unknown, contentType = 'application/json') {
-  return { route, statusCode, contentType, payload, protocolErrors: false };
+  return { route, statusCode, contentType, payload, errorAnswer: undefined };
 }
 
 describe('route specs and the response check', () => {
