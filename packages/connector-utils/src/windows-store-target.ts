@@ -4,14 +4,8 @@
  * own step making it the certificate in use, a read-back, and on any failure the target's step
  * undone and the imported certificate removed (or archived again) so the store is as it was.
  */
-import {
-  AuthenticationError,
-  type ConnectorContext,
-  ConnectorError,
-  type ConnectorLogger,
-  type DeployRequest,
-  VendorApiError,
-} from '@certctl/core';
+import { type ConnectorContext, type ConnectorLogger, type DeployRequest, VendorApiError } from '@certctl/core';
+import { deployFailedError, withoutConnectorPrefix } from './deploy-failure.js';
 import type { PowerShellValue } from './powershell-script.js';
 import { createSerialQueue } from './serial-queue.js';
 import { prepareTlsMaterial } from './tls-material.js';
@@ -144,8 +138,6 @@ export function deployToWindowsStore<S>(
 ): Promise<WindowsStoreDeployOutcome<S>> {
   const { connector, steps, signal } = options;
   const targetType = connector.replace(/^target-/, '');
-  const ownMessage = (error: unknown) =>
-    (error as Error).message.replace(new RegExp(`^\\[certctl\\] \\[${connector}\\] `), '');
 
   const restore = async (state: S, pfx: WindowsPfx, existing: StoreCertificate | undefined): Promise<string> => {
     const done: string[] = [];
@@ -163,18 +155,8 @@ export function deployToWindowsStore<S>(
       return `restored: ${done.join('; ') || 'nothing had changed'}`;
     } catch (error) {
       options.ctx.metrics.increment('deploy_rollback_total', { target_type: targetType, outcome: 'also_failed' });
-      return `${done.length ? `${done.join('; ')}, but ` : ''}restoring failed too: ${ownMessage(error)}`;
+      return `${done.length ? `${done.join('; ')}, but ` : ''}restoring failed too: ${withoutConnectorPrefix(error)}`;
     }
-  };
-
-  const failed = (error: unknown, outcome: string): ConnectorError => {
-    const message = `${ownMessage(error)}; ${outcome}`;
-    if (AuthenticationError.isInstance(error)) return new AuthenticationError({ connector, message });
-    return new VendorApiError({
-      connector,
-      retryable: ConnectorError.isInstance(error) ? error.retryable : false,
-      message,
-    });
   };
 
   return session.serialized(async () => {
@@ -197,7 +179,7 @@ export function deployToWindowsStore<S>(
       const wrong = await steps.check(pfx, state, signal);
       if (wrong) throw new VendorApiError({ connector, retryable: true, message: wrong });
     } catch (error) {
-      throw failed(error, await restore(state, pfx, existing));
+      throw deployFailedError(connector, error, await restore(state, pfx, existing));
     }
     return { changed: true, pfx, state };
   });

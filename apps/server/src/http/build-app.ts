@@ -15,7 +15,13 @@ import { ServiceError } from '../shared/service-errors.js';
 import { handleError, sendError, writeClientError } from './http-errors.js';
 import { jsonProblem, urlProblem } from './input-limits.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { type AnyRouteSpec, openApiPath, type RouteGroup, restOfPathParameter } from './route-spec.js';
+import {
+  type AnyRouteSpec,
+  openApiPath,
+  type ResponseSpec,
+  type RouteGroup,
+  restOfPathParameter,
+} from './route-spec.js';
 import { installResponseHeaders } from './security-headers.js';
 import { toWire } from './wire-format.js';
 
@@ -47,8 +53,8 @@ export interface SentResponse {
   statusCode: number;
   contentType: string | undefined;
   payload: unknown;
-  /** Errors of this route are its protocol's own documents, not `{error, message, request_id}`. */
-  protocolErrors: boolean;
+  /** What this route's undeclared errors are (its protocol's own documents); else `{error, message, request_id}`. */
+  errorAnswer: ResponseSpec | undefined;
 }
 /** Sees the routes an app serves and every answer they send (tests check them against the declarations). */
 export interface ResponseCheck {
@@ -58,8 +64,8 @@ export interface ResponseCheck {
 
 /** Where a route keeps its spec in fastify's per-route config (fastify copies the config object, not its values). */
 const ROUTE_SPEC = Symbol('certctl.routeSpec');
-/** The route's group answers errors in its protocol's format (RFC 7807, EST text), not the API envelope. */
-const OWN_ERRORS = Symbol('certctl.protocolErrors');
+/** How the route's group answers errors when the route declares nothing else (RFC 7807, EST text). */
+const ERROR_ANSWER = Symbol('certctl.errorAnswer');
 
 const SERVED = new WeakMap<FastifyInstance, string[]>();
 
@@ -179,7 +185,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   responseCheck?.routes(options.groups.flatMap((group) => group.routes));
   if (responseCheck)
     app.addHook('onSend', async (request, reply, payload) => {
-      const config = request.routeOptions.config as { [ROUTE_SPEC]?: AnyRouteSpec; [OWN_ERRORS]?: boolean };
+      const config = request.routeOptions.config as { [ROUTE_SPEC]?: AnyRouteSpec; [ERROR_ANSWER]?: ResponseSpec };
       const route = config[ROUTE_SPEC];
       if (route) {
         const contentType = reply.getHeader('content-type');
@@ -188,7 +194,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           statusCode: reply.statusCode,
           contentType: typeof contentType === 'string' ? contentType : undefined,
           payload,
-          protocolErrors: config[OWN_ERRORS] === true,
+          errorAnswer: config[ERROR_ANSWER],
         });
       }
       return payload;
@@ -229,13 +235,17 @@ function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpA
       });
     }
   }
+  if (group.errorHandler && !group.errorAnswer)
+    throw new Error(
+      `route group ${group.name}: an errorHandler needs the errorAnswer it writes (for the response check)`,
+    );
   if (group.errorHandler) scope.setErrorHandler(group.errorHandler);
   const explicitHead = new Set(group.routes.filter((r) => r.method === 'HEAD').map((r) => r.path));
   for (const route of group.routes) {
     scope.route({
       method: route.method,
       url: toFastifyPath(route.path),
-      config: { [ROUTE_SPEC]: route, [OWN_ERRORS]: Boolean(group.errorHandler) || group.protocolAnswers === true },
+      config: { [ROUTE_SPEC]: route, [ERROR_ANSWER]: group.errorAnswer },
       ...(route.method === 'GET' && explicitHead.has(route.path) && { exposeHeadRoute: false }),
       ...(route.bodyLimit !== undefined && { bodyLimit: route.bodyLimit }),
       handler: async (request, reply) => {
