@@ -32,6 +32,7 @@ const journalEntrySchema = z.object({
       status: z.enum(['succeeded', 'failed']),
       error: z.string().optional(),
       verification: deploymentVerification.optional(),
+      rollback: z.enum(['restored', 'failed']).optional(),
     })
     .optional(),
   updated_at: z.string(),

@@ -145,6 +145,10 @@ export const agentJobStatusBody = z
     status: z.enum(['running', 'succeeded', 'failed']),
     error: z.string().max(4000).optional(),
     verification: deploymentVerification.optional(),
+    rollback: z
+      .enum(['restored', 'failed'])
+      .optional()
+      .describe('A failed deploy: the previous deployment was restored, or restoring it failed too'),
   })
   .strict();
 

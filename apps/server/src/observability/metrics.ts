@@ -12,6 +12,8 @@ export interface ServerMetrics {
   /** Request duration by route pattern (never the raw URL, so ids do not make series). */
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   ocspResponses: Counter<'status' | 'cache'>;
+  /** Failed deploys agents reported with a rollback: `restored` (previous deployment back) or `failed`. */
+  deployRollbacks: Counter<'target_type' | 'result'>;
   /** Notification delivery attempts: result sent, failed (will retry) or dead_lettered. */
   notificationsTotal: Counter<'channel' | 'event' | 'result'>;
   /** Intune dynamic SCEP challenges by profile and result (accepted, or why they were refused). */
@@ -74,6 +76,12 @@ export function createServerMetrics(): ServerMetrics {
     name: 'certctl_jobs_processed_total',
     help: 'Jobs finished by the job runner',
     labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const deployRollbacks = new Counter({
+    name: 'certctl_deploy_rollbacks_total',
+    help: 'Failed deploys rolled back by the agent, by target type and result (restored, or failed: the previous deployment may be gone)',
+    labelNames: ['target_type', 'result'] as const,
     registers: [registry],
   });
   const ocspResponses = new Counter({
@@ -153,6 +161,7 @@ export function createServerMetrics(): ServerMetrics {
     httpRequests,
     httpRequestDuration,
     ocspResponses,
+    deployRollbacks,
     notificationsTotal,
     scepIntuneChallenges,
     acmeAccountsCreated,

@@ -10660,6 +10660,11 @@ export interface operations {
                         detail: string;
                         verified_at: string;
                     };
+                    /**
+                     * @description A failed deploy: the previous deployment was restored, or restoring it failed too
+                     * @enum {string}
+                     */
+                    rollback?: "restored" | "failed";
                 };
             };
         };

@@ -292,11 +292,17 @@ export async function agentJobStatus(
   actor: Actor,
   agentId: string,
   jobId: string,
-  report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: DeploymentVerification },
+  report: {
+    status: 'running' | 'succeeded' | 'failed';
+    error?: string;
+    verification?: DeploymentVerification;
+    rollback?: 'restored' | 'failed';
+  },
 ): Promise<Job> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
-  return inTransaction(deps, async (trx) => {
+  let rolledBack: { targetType: string; result: 'restored' | 'failed' } | undefined;
+  const updated = await inTransaction(deps, async (trx) => {
     const job = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).forUpdate().executeTakeFirst();
     if (!job || job.agentId !== agentId) throw notFound('job of this agent', jobId);
     const allowed = job.type === 'deployment' ? ['running', 'pending'] : ['awaiting_csr'];
@@ -336,6 +342,7 @@ export async function agentJobStatus(
         error: report.error,
         certificate_id: job.certificateId,
         ...(report.verification && { verified: report.verification.verified, endpoint: report.verification.endpoint }),
+        ...(report.rollback && { rollback: report.rollback }),
       },
     );
     if (report.status === 'failed')
@@ -345,6 +352,13 @@ export async function agentJobStatus(
         occurrence: jobId,
         detail: report.error,
       });
+    if (report.status === 'failed' && report.rollback && job.type === 'deployment' && job.targetId) {
+      const target = await trx.selectFrom('targets').select('type').where('id', '=', job.targetId).executeTakeFirst();
+      rolledBack = { targetType: target?.type ?? 'unknown', result: report.rollback };
+    }
     return updated;
   });
+  // Counted once the report is committed (a retried transaction counts once).
+  if (rolledBack) deps.metrics.deployRollbacks.inc({ target_type: rolledBack.targetType, result: rolledBack.result });
+  return updated;
 }
