@@ -25,7 +25,13 @@ Cached:    1 cached, 2 total
 it('npm start shows one numbered line per package with the elapsed time, and turbo summary lines, not its banner', () => {
   let shown = '';
   let clock = 1_000_000;
-  const progress = createBuildProgress({ total: 2, write: (text: string) => void (shown += text), now: () => clock });
+  const progress = createBuildProgress({
+    total: 2,
+    write: (text: string) => {
+      shown += text;
+    },
+    now: () => clock,
+  });
   for (const line of TURBO_OUTPUT.split('\n')) {
     if (line.includes('cache miss')) clock += 3_000;
     progress.line(line);
