@@ -8,5 +8,6 @@ export default certctlProject(import.meta.url, {
     'bench/**/*.test.ts',
     'deploy/*.test.ts',
     'fleet-sim/*.test.ts',
+    'scripts/*.test.ts',
   ],
 });

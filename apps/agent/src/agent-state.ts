@@ -35,6 +35,7 @@ const journalEntrySchema = z.object({
       verification: deploymentVerification.optional(),
       /** What the target reported (e.g. `certificate_arn`), sent with the report so the server keeps it. */
       metadata: deployMetadata.optional(),
+      rollback: z.enum(['restored', 'failed']).optional(),
     })
     .optional(),
   updated_at: z.string(),

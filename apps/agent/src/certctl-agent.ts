@@ -1,6 +1,6 @@
 import { arch, hostname, networkInterfaces, release, type as osType } from 'node:os';
 import { isIP } from 'node:net';
-import type { ConnectorLogger } from '@certctl/core';
+import { type ConnectorLogger, DeployFailedError } from '@certctl/core';
 import { createHttp01Webroot, fullJitterDelay, type Prober, sleepWithSignal } from '@certctl/connector-utils';
 import { certificateFingerprint, createCsr, readCertificateSummary, type SubjectAltName } from '@certctl/pki';
 import { deployMetadata } from '@certctl/wire';
@@ -271,6 +271,7 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       status: outcome.status,
       ...(outcome.error && { error: outcome.error }),
       ...(outcome.verification && { verification: outcome.verification }),
+      ...(outcome.rollback && { rollback: outcome.rollback }),
     };
     try {
       try {
@@ -298,7 +299,12 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       if (removed.length) log.info({ removed: removed.length }, 'new certificate confirmed; previous keys removed');
     }
     log[outcome.status === 'succeeded' ? 'info' : 'error'](
-      { status: outcome.status, error: outcome.error, verified: outcome.verification?.verified },
+      {
+        status: outcome.status,
+        error: outcome.error,
+        verified: outcome.verification?.verified,
+        rollback: outcome.rollback,
+      },
       'deployment reported',
     );
   }
@@ -385,7 +391,12 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       // Shutting down past the grace period: not a failure of the deploy. The journal says
       // `deploying`, so the next start runs it again (targets are idempotent).
       if (signal.aborted) throw error;
-      outcome = { status: 'failed', error: message(error).slice(0, 3900) };
+      const rollback = DeployFailedError.isInstance(error) ? error.rollback : undefined;
+      outcome = {
+        status: 'failed',
+        error: message(error).slice(0, 3900),
+        ...((rollback === 'restored' || rollback === 'failed') && { rollback }),
+      };
     }
     await state.put({ item, phase: 'deployed', key_file: key.path, fingerprint_sha256: fingerprint, outcome });
     await step('deployed', item.job_id);

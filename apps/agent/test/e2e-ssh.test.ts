@@ -144,6 +144,13 @@ describe('end to end: server + proxy agent + a remote host over SSH', () => {
         60_000,
       );
       expect(failed.last_error).toContain('previous files were restored');
+      // The agent reported the rollback; the server counts it by target type. The host's reload
+      // still fails after the files are restored (the flag is still there), so the rollback is
+      // counted as failed: nothing proves the service serves the previous files.
+      expect(failed.last_error).toContain('reloading them failed too');
+      expect((await call(plane.server.api, 'GET', '/metrics')).body).toMatch(
+        /^certctl_deploy_rollbacks_total\{target_type="ssh",result="failed"\} 1$/m,
+      );
       expect(serialOnHost(certPath)).toBe(normal(second));
       expect(readFileSync(keyPath).equals(keyBefore)).toBe(true);
       rmSync(failFlag, { force: true });

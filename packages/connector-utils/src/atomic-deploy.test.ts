@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectorError } from '@certctl/core';
+import { ConnectorError, DeployFailedError } from '@certctl/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deployFiles } from './atomic-deploy.js';
 import { createFakeClock } from './fake-clock.js';
@@ -133,6 +133,7 @@ describe('deployFiles', () => {
       },
     }).then(unexpected, (e: Error) => e);
     expect(ConnectorError.isInstance(error)).toBe(true);
+    expect(DeployFailedError.isInstance(error) && error.rollback).toBe('restored');
     expect(error.message).toBe(
       `[certctl] [target-nginx] deploy of ${p('cert.pem')} (+2 more) failed during validate: nginx: [emerg] cannot load certificate; the previous files were restored`,
     );
@@ -183,6 +184,7 @@ describe('deployFiles', () => {
     expect(error.message).toMatch(
       /failed during reload: systemd is down; ROLLBACK FAILED \(reload after restoring: systemd is down\)/,
     );
+    expect(DeployFailedError.isInstance(error) && error.rollback).toBe('failed');
     // The bytes are back even though the service could not be reloaded.
     expect(read('cert.pem')).toBe('OLD CERT\n');
   });
@@ -205,6 +207,7 @@ describe('deployFiles', () => {
       files: [...newFiles(), { path: p('missing-dir/x.pem'), content: 'X' }],
     }).then(unexpected, (e: Error) => e);
     expect(error.message).toMatch(/failed during write: .*ENOENT.*; nothing was replaced/);
+    expect(DeployFailedError.isInstance(error) && error.rollback).toBe('not_needed');
     expectOldStateRestored();
   });
 

@@ -14,7 +14,14 @@ import {
   unlink,
 } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { type Clock, ConfigValidationError, ConnectorError, type ConnectorLogger, isRetryable } from '@certctl/core';
+import {
+  type Clock,
+  ConfigValidationError,
+  ConnectorError,
+  type ConnectorLogger,
+  DeployFailedError,
+  isRetryable,
+} from '@certctl/core';
 import { withPathLocks } from './path-lock.js';
 import { systemClock } from './system-clock.js';
 
@@ -108,11 +115,12 @@ export async function deployFiles(options: DeployFilesOptions): Promise<DeployFi
           ? 'the previous files were restored'
           : 'nothing was replaced'
         : `ROLLBACK FAILED (${rollback.error}): the new files may still be in place; restore them from the .certctl-bak files`;
-      throw new ConnectorError({
+      throw new DeployFailedError({
         connector,
         message: `${describe} failed during ${phase}: ${reason}; ${outcome}`,
         cause,
         retryable: rollback.ok && isRetryable(cause),
+        rollback: rollback.ok ? (rollback.replaced ? 'restored' : 'not_needed') : 'failed',
       });
     };
 

@@ -93,6 +93,25 @@ export class ConfigValidationError extends ConnectorError {
   }
 }
 
+/** What became of the previous deployment when a deploy failed: put back, nothing to put back, or the restore failed too. */
+export type DeployRollback = 'restored' | 'not_needed' | 'failed';
+
+/**
+ * A deploy that failed after it started changing the target, saying whether the previous
+ * deployment was restored, so agents can report (and servers count) rollbacks.
+ */
+export class DeployFailedError extends ConnectorError {
+  static override readonly errorName: string = 'DeployFailedError';
+  override readonly code = 'deploy_failed';
+  readonly rollback: DeployRollback;
+
+  constructor(options: ConnectorErrorOptions & { rollback: DeployRollback }) {
+    super(options);
+    this.name = 'DeployFailedError';
+    this.rollback = options.rollback;
+  }
+}
+
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 
 /** Whether an HTTP status from a vendor API is worth retrying by default. */

@@ -4,6 +4,7 @@ import {
   type ConnectorContext,
   ConnectorError,
   DeadlineExceededError,
+  DeployFailedError,
   type DeployRequest,
   type TargetInstance,
 } from '@certctl/core';
@@ -185,11 +186,13 @@ export function createSshTarget(config: SshTargetConfig, ctx: ConnectorContext):
             message = `deploy to ${where} failed and the previous files were restored, but reloading them failed too (${reloadAgain}): ${reason}`;
           else
             message = `deploy to ${where} failed and the previous files were restored${reloadStarted ? ' (and reloaded)' : ''}: ${reason}`;
-          throw new ConnectorError({
+          throw new DeployFailedError({
             connector: CONNECTOR,
             message,
             cause: error,
             retryable: ConnectorError.isInstance(error) ? error.retryable : false,
+            // Files back but not reloaded: the service may not be serving the previous deployment.
+            rollback: problems.length > 0 || reloadAgain ? 'failed' : 'restored',
           });
         }
         return { changed: true, detail: `serial ${request.serial}: ${steps.join('; ')}` };

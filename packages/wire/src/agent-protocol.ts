@@ -176,6 +176,10 @@ export const agentJobStatusBody = z
       .refine((m) => Object.keys(m).length <= 32, 'at most 32 metadata entries')
       .optional()
       .describe('what the target reported about the deployment (an ACM certificate ARN, a Key Vault certificate id)'),
+    rollback: z
+      .enum(['restored', 'failed'])
+      .optional()
+      .describe('A failed deploy: the previous deployment was restored, or restoring it failed too'),
   })
   .strict();
 

@@ -16,6 +16,8 @@ export interface ServerMetrics {
   /** Request duration by route pattern (never the raw URL, so ids do not make series). */
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   ocspResponses: Counter<'status' | 'cache'>;
+  /** Failed deploys agents reported with a rollback: `restored` (previous deployment back) or `failed`. */
+  deployRollbacks: Counter<'target_type' | 'result'>;
   /** Notification delivery attempts: result sent, failed (will retry) or dead_lettered. */
   notificationsTotal: Counter<'channel' | 'event' | 'result'>;
   /** Intune dynamic SCEP challenges by profile and result (accepted, or why they were refused). */
@@ -90,6 +92,12 @@ export function createServerMetrics(): ServerMetrics {
     name: 'certctl_database_unavailable_total',
     help: 'Requests answered 503 (source http) and scheduler passes that failed (source scheduler) because the database could not be reached',
     labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  const deployRollbacks = new Counter({
+    name: 'certctl_deploy_rollbacks_total',
+    help: 'Failed deploys rolled back by the agent, by target type and result (restored, or failed: the previous deployment may be gone)',
+    labelNames: ['target_type', 'result'] as const,
     registers: [registry],
   });
   const ocspResponses = new Counter({
@@ -171,6 +179,7 @@ export function createServerMetrics(): ServerMetrics {
     httpRequests,
     httpRequestDuration,
     ocspResponses,
+    deployRollbacks,
     notificationsTotal,
     scepIntuneChallenges,
     acmeAccountsCreated,

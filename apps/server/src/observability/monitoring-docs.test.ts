@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { parser as promql } from '@prometheus-io/lezer-promql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { call, certificateBody, createBasics, makeCsr } from '../testing/api-fixtures.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
 import { createTestCa } from '../testing/test-issuer.js';
@@ -18,6 +20,50 @@ function namesInDocs(): string[] {
   ];
   return [...new Set(exprs.flatMap((expr) => [...expr.matchAll(METRIC)].map((match) => match[1]!)))];
 }
+
+/** Syntax errors in a PromQL expression, by Prometheus's own grammar (the one its web UI uses). */
+function promqlErrors(expr: string): string[] {
+  const errors: string[] = [];
+  promql.parse(expr).iterate({
+    enter: (node) => {
+      if (node.type.isError)
+        errors.push(`${expr}: syntax error at ${node.from}: "${expr.slice(node.from, node.from + 20)}"`);
+    },
+  });
+  return errors;
+}
+
+it('alerts.yml is a valid rule file and every expression in it and in the dashboard parses as PromQL', () => {
+  const rules = parseYaml(docs('alerts.yml')) as {
+    groups: { name: string; rules: Record<string, unknown>[] }[];
+  };
+  expect(rules.groups.length).toBeGreaterThan(0);
+  const names = new Set<string>();
+  for (const group of rules.groups) {
+    expect(group.name).toMatch(/\S/);
+    for (const rule of group.rules) {
+      // The fields promtool accepts on an alerting rule, and nothing misspelt beside them.
+      expect(Object.keys(rule).filter((k) => !['alert', 'expr', 'for', 'labels', 'annotations'].includes(k))).toEqual(
+        [],
+      );
+      expect(rule.alert).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
+      expect(names.has(String(rule.alert)), `duplicate alert ${rule.alert}`).toBe(false);
+      names.add(String(rule.alert));
+      expect(typeof rule.expr).toBe('string');
+      expect(promqlErrors(String(rule.expr))).toEqual([]);
+      if (rule.for !== undefined) expect(rule.for).toMatch(/^(\d+(ms|s|m|h|d|w|y))+$/);
+      expect((rule.labels as Record<string, string>).severity).toMatch(/^(critical|warning|info)$/);
+      expect((rule.annotations as Record<string, string>).summary).toMatch(/\S/);
+    }
+  }
+  const dashboard = JSON.parse(docs('grafana-dashboard.json')) as { panels: { targets: { expr: string }[] }[] };
+  for (const panel of dashboard.panels)
+    for (const target of panel.targets)
+      expect(promqlErrors(target.expr.replaceAll('$__rate_interval', '5m'))).toEqual([]);
+  // The checker itself finds what promtool would refuse.
+  expect(promqlErrors('sum by (le) (rate(x_bucket[5m])')).not.toEqual([]);
+  expect(promqlErrors('certctl_agents{status=} > 0')).not.toEqual([]);
+});
 
 describeEachDialect('docs/monitoring: the dashboard and alert rules query metrics the server exports', (ctx) => {
   const ca = createTestCa();

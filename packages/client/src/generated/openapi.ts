@@ -11590,6 +11590,11 @@ export interface operations {
                     metadata?: {
                         [key: string]: string;
                     };
+                    /**
+                     * @description A failed deploy: the previous deployment was restored, or restoring it failed too
+                     * @enum {string}
+                     */
+                    rollback?: "restored" | "failed";
                 };
             };
         };

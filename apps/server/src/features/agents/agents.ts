@@ -318,11 +318,13 @@ export async function agentJobStatus(
     verification?: DeploymentVerification;
     /** What the target reported about the deployment (e.g. ACM's `certificate_arn`); agents before it send none. */
     metadata?: Record<string, string>;
+    rollback?: 'restored' | 'failed';
   },
 ): Promise<Job> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
-  return inTransaction(deps, async (trx) => {
+  let rolledBack: { targetType: string; result: 'restored' | 'failed' } | undefined;
+  const updated = await inTransaction(deps, async (trx) => {
     const job = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).forUpdate().executeTakeFirst();
     if (!job || job.agentId !== agentId) throw notFound('job of this agent', jobId);
     const allowed = job.type === 'deployment' ? ['running', 'pending'] : ['awaiting_csr'];
@@ -369,6 +371,7 @@ export async function agentJobStatus(
         ...(report.verification && { verified: report.verification.verified, endpoint: report.verification.endpoint }),
         ...(report.metadata && { deploy_metadata: report.metadata }),
         ...(learned.length > 0 && { target_config_learned: learned }),
+        ...(report.rollback && { rollback: report.rollback }),
       },
     );
     if (report.status === 'failed')
@@ -378,6 +381,13 @@ export async function agentJobStatus(
         occurrence: jobId,
         detail: report.error,
       });
+    if (report.status === 'failed' && report.rollback && job.type === 'deployment' && job.targetId) {
+      const target = await trx.selectFrom('targets').select('type').where('id', '=', job.targetId).executeTakeFirst();
+      rolledBack = { targetType: target?.type ?? 'unknown', result: report.rollback };
+    }
     return updated;
   });
+  // Counted once the report is committed (a retried transaction counts once).
+  if (rolledBack) deps.metrics.deployRollbacks.inc({ target_type: rolledBack.targetType, result: rolledBack.result });
+  return updated;
 }

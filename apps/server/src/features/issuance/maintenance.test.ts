@@ -183,4 +183,38 @@ describeEachDialect('scheduled maintenance: renewal window, renewal info, expiry
     );
     expect(done.json.status).toBe('succeeded');
   });
+
+  it('counts the rollbacks agents report on failed deploys, by target type and result', async () => {
+    const agent = await call(server.api, 'POST', '/api/v1/agents', { name: `rollbacks-${ctx.dialect}` });
+    const agentKey = String(agent.json.api_key);
+    const target = await call(server.api, 'POST', '/api/v1/targets', {
+      name: `haproxy-${ctx.dialect}`,
+      type: 'haproxy',
+      agent_id: agent.json.id,
+      config: { pem_path: '/etc/haproxy/certs/app.pem' },
+    });
+    expect(target.status, target.body).toBe(201);
+    const rollbacks = async () =>
+      Number(
+        (await call(server.api, 'GET', '/metrics')).body.match(
+          /^certctl_deploy_rollbacks_total\{target_type="haproxy",result="restored"\} (\d+)$/m,
+        )?.[1] ?? 0,
+      );
+    const before = await rollbacks();
+    await issued({ target_ids: [target.json.id] });
+    const work = await call(server.api, 'GET', `/api/v1/agents/${agent.json.id}/work`, undefined, agentKey);
+    const job = (work.json.jobs as { job_id: string }[])[0]!;
+    const status = (body: Record<string, unknown>) =>
+      call(server.api, 'POST', `/api/v1/agents/${agent.json.id}/jobs/${job.job_id}/status`, body, agentKey);
+    expect((await status({ status: 'failed', error: 'x', rollback: 'maybe' })).status).toBe(400);
+    const failed = await status({
+      status: 'failed',
+      error: 'haproxy -c failed; the previous files were restored',
+      rollback: 'restored',
+    });
+    expect(failed.status, failed.body).toBe(200);
+    expect(await rollbacks()).toBe(before + 1);
+    const audit = await call(server.api, 'GET', `/api/v1/audit?resource_id=${job.job_id}`);
+    expect(JSON.stringify(audit.json.data)).toContain('"rollback":"restored"');
+  });
 });
