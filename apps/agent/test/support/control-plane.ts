@@ -27,7 +27,7 @@ export interface ControlPlane {
 
 /** A real certctl server (embedded database, scheduler on, test CA) behind a recording HTTPS front door. */
 export async function startControlPlane(
-  options: { connectors?: AnyConnectorManifest[]; installed?: boolean } = {},
+  options: { connectors?: AnyConnectorManifest[]; installed?: boolean; env?: Record<string, string> } = {},
 ): Promise<ControlPlane> {
   const tmp = mkdtempSync(join(tmpdir(), 'certctl-agent-test-'));
   const ca = createTestCa();
@@ -36,7 +36,7 @@ export async function startControlPlane(
     connectors: [ca.manifest, ...(options.connectors ?? [])],
     scheduler: true,
     installed: options.installed,
-    env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
+    env: { CERTCTL_AGENT_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.env },
   });
   const door = await startFrontDoor(server.api, server.tls);
   const caFile = join(tmp, 'server-ca.pem');
