@@ -156,4 +156,44 @@ describe('deployments as jobs of their own, with a real agent deploying to files
       await agent.close();
     }
   }, 60_000);
+  it('reports deploy metadata with the job, and to a server from before it reports without', async () => {
+    const dir = mkdtempSync(join(plane.tmp, 'metadata-'));
+    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), { manifests: [target.manifest] });
+    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    mkdirSync(join(dir, 'site'));
+    target.control.metadata = { certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' };
+    try {
+      const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+        cert_path: join(dir, 'site', 'cert.pem'),
+        key_path: join(dir, 'site', 'key.pem'),
+      });
+      await agent.pollOnce(AbortSignal.timeout(15_000)); // CSR
+      await waitFor('the first deployment job', async () =>
+        (await jobsOf(plane, certificateId)).some((j) => j.type === 'deployment'),
+      );
+      await agent.pollOnce(AbortSignal.timeout(15_000)); // deployment
+      const history = async () =>
+        (await call(plane.server.api, 'GET', `/api/v1/certificates/${certificateId}/deployments`)).json.data!;
+      expect((await history())[0]).toMatchObject({ status: 'succeeded', deploy_metadata: target.control.metadata });
+
+      // An older server refuses the field: the agent reports again without it, and the job completes.
+      plane.door.refuseFields(['metadata']);
+      const queued = await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {});
+      expect(queued.status).toBe(202);
+      const jobId = (queued.json.deployment_jobs as { id: string }[])[0]!.id;
+      await agent.pollOnce(AbortSignal.timeout(15_000));
+      expect((await history())[0]).toMatchObject({ job_id: jobId, status: 'succeeded', deploy_metadata: null });
+      const reports = plane.door.recorded.filter(
+        (r) => r.url.endsWith(`/jobs/${jobId}/status`) && r.body.includes('"succeeded"'),
+      );
+      expect(reports.map((r) => [r.status, r.body.includes('"metadata"')])).toEqual([
+        [400, true],
+        [200, false],
+      ]);
+    } finally {
+      plane.door.refuseFields([]);
+      target.control.metadata = undefined;
+      await agent.close();
+    }
+  }, 60_000);
 });

@@ -35,6 +35,8 @@ export interface FileTargetControl {
   /** Hold each deploy this long before writing (abortable), and say when one starts. */
   delayMs?: number;
   onDeployStart?: () => void;
+  /** What deploys report as their DeployResult.metadata (a cloud target's ARN, say). */
+  metadata?: Record<string, string>;
 }
 
 export function createFileTargetManifest(id: string) {
@@ -76,7 +78,11 @@ export function createFileTargetManifest(id: string) {
           signal: request.signal,
         });
         control.deployCalls.push({ serial: request.serial, changed: result.changed });
-        return { changed: result.changed, detail: `wrote ${result.files.join(', ')}` };
+        return {
+          changed: result.changed,
+          detail: `wrote ${result.files.join(', ')}`,
+          ...(control.metadata && { metadata: control.metadata }),
+        };
       },
       async validateDeployment({ serial }) {
         const observed = new X509Certificate(await readFile(config.cert_path, 'utf8')).serialNumber

@@ -17,6 +17,8 @@ export interface RecordedRequest {
 export async function startFrontDoor(api: TestServer['api'], tls: { cert: string; key: string }) {
   const recorded: RecordedRequest[] = [];
   let mode: 'up' | 'unavailable' = 'up';
+  /** Top-level body fields answered 400, as a server from before them does (its bodies are strict). */
+  let unknownFields: readonly string[] = [];
   const sockets = new Set<Socket>();
   const handler: Parameters<typeof createServer>[1] = async (req, res) => {
     const chunks: Buffer[] = [];
@@ -29,6 +31,18 @@ export async function startFrontDoor(api: TestServer['api'], tls: { cert: string
       res
         .writeHead(503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ error: 'unavailable', message: 'maintenance', request_id: 'front-door' }));
+      return;
+    }
+    const refused = body.startsWith('{') ? unknownFields.find((f) => f in JSON.parse(body)) : undefined;
+    if (refused) {
+      entry.status = 400;
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: 'invalid_request',
+          message: `body: Unrecognized key: "${refused}"`,
+          request_id: 'front-door',
+        }),
+      );
       return;
     }
     const headers = Object.fromEntries(
@@ -80,6 +94,10 @@ export async function startFrontDoor(api: TestServer['api'], tls: { cert: string
     },
     setMode(next: 'up' | 'unavailable') {
       mode = next;
+    },
+    /** Plays a server from before these body fields (empty: the real server again). */
+    refuseFields(fields: readonly string[]) {
+      unknownFields = fields;
     },
     close,
   };

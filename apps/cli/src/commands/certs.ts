@@ -1,3 +1,4 @@
+import { caOrderText } from '../ca-order-text.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Schema } from '@certctl/client';
 import { createCsr, exportPrivateKeyPem, generateKeyPair, type KeyAlgorithmName } from '@certctl/pki';
@@ -76,7 +77,13 @@ export function certsCommand(program: Command, ctx: CommandContext): void {
     .addHelpText('after', '\nExamples:\n  certctl certs get mc-web\n  certctl certs get mc-web -o yaml')
     .action(async (id: string) => {
       const { data } = await ctx.client().api.GET('/api/v1/certificates/{id}', { params: { path: { id } } });
-      ctx.print(data!);
+      const certificate = data!;
+      // JSON and YAML carry the API's object; the key/value view gets a sentence.
+      ctx.print(
+        ctx.options.output === 'table' && certificate.ca_order
+          ? { ...certificate, ca_order: caOrderText(certificate.ca_order) }
+          : certificate,
+      );
     });
 
   certs

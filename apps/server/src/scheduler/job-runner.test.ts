@@ -33,10 +33,12 @@ describeEachDialect('job runner', (ctx) => {
   it('retries a retryable CA error with backoff, bounded by max attempts', async () => {
     const { id, jobId } = await queued();
     ca.control.failNext = 5;
+    const before = Date.now();
     await server.runner.runOnce();
     let state = await job(jobId);
     expect(state).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('CA busy') });
-    expect(new Date(String(state.next_run_at)).getTime()).toBeGreaterThan(Date.now());
+    // Full jitter may draw a delay of a few milliseconds: the retry is scheduled from the failure, not before it.
+    expect(new Date(String(state.next_run_at)).getTime()).toBeGreaterThanOrEqual(before);
     for (let i = 0; i < 3; i++) {
       await makeDue(jobId);
       await server.runner.runOnce();
@@ -47,14 +49,42 @@ describeEachDialect('job runner', (ctx) => {
     ca.control.failNext = 0;
   });
 
+  it('waits at least the Retry-After a rate-limited CA asked for, however small the backoff drew', async () => {
+    const { jobId } = await queued();
+    ca.control.failNext = 1;
+    ca.control.failRetryAfterSeconds = 600;
+    try {
+      const before = Date.now();
+      await server.runner.runOnce();
+      const state = await job(jobId);
+      expect(state).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_error: expect.stringContaining('rate limit'),
+      });
+      // The policy's backoff alone would retry within 1 s (retry_interval_seconds: 1).
+      expect(new Date(String(state.next_run_at)).getTime()).toBeGreaterThanOrEqual(before + 600_000);
+      await makeDue(jobId);
+      await server.runner.runOnce();
+      expect((await job(jobId)).status).toBe('succeeded');
+    } finally {
+      ca.control.failNext = 0;
+      ca.control.failRetryAfterSeconds = undefined;
+    }
+  });
+
   it('follows a pending CA order through getOrder until it is issued', async () => {
     ca.control.pendingPolls = 2;
     const { id, jobId } = await queued();
     await server.runner.runOnce();
     expect(await job(jobId)).toMatchObject({ status: 'waiting_on_ca', ca_order_id: `order-${jobId}` });
+    const caOrder = async () => (await call(server.api, 'GET', `/api/v1/certificates/${id}`)).json.ca_order;
+    expect(await caOrder()).toMatchObject({ order_id: `order-${jobId}`, checks: 1 });
     await makeDue(jobId);
     await server.runner.runOnce();
     expect((await job(jobId)).status).toBe('waiting_on_ca');
+    // The CA said the same again: the next check is one step further out (never sooner than its 1 s).
+    expect(await caOrder()).toMatchObject({ checks: 2 });
     await makeDue(jobId);
     await server.runner.runOnce();
     expect(await job(jobId)).toMatchObject({ status: 'succeeded', attempts: 1 });

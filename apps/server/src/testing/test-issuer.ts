@@ -14,6 +14,8 @@ export interface TestCaControl {
   revoked: string[];
   /** Fail this many issue calls with a retryable error first. */
   failNext: number;
+  /** With failNext: answer as a rate-limited CA (429) asking to retry after this many seconds. */
+  failRetryAfterSeconds?: number;
   /** Answer this many getOrder calls with "pending" before issuing (0 = issue synchronously). */
   pendingPolls: number;
   /** Delay each issue, so a crash can happen in the middle. */
@@ -95,7 +97,14 @@ export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048'
         if (control.issueDelayMs) await new Promise((r) => setTimeout(r, control.issueDelayMs));
         if (control.failNext > 0) {
           control.failNext--;
-          throw new VendorApiError({ connector: 'issuer-test-ca', message: 'CA busy', status: 503 });
+          throw control.failRetryAfterSeconds === undefined
+            ? new VendorApiError({ connector: 'issuer-test-ca', message: 'CA busy', status: 503 })
+            : new VendorApiError({
+                connector: 'issuer-test-ca',
+                message: 'CA rate limit',
+                status: 429,
+                retryAfterSeconds: control.failRetryAfterSeconds,
+              });
         }
         if (control.pendingPolls > 0) {
           const orderId = `order-${request.requestId}`;
