@@ -156,10 +156,10 @@ describe('deployments as jobs of their own, with a real agent deploying to files
       await agent.close();
     }
   }, 60_000);
+
   it('reports deploy metadata with the job, and to a server from before it reports without', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'metadata-'));
-    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), { manifests: [target.manifest] });
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    const { agent, agentId: agent_id, dir } = await harness.registeredAgentIn('metadata-');
+    const { target, plane } = harness;
     mkdirSync(join(dir, 'site'));
     target.control.metadata = { certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' };
     try {
