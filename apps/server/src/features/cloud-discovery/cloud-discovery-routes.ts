@@ -3,13 +3,9 @@ import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
 import { scheduledResourceRoutes } from '../../http/scheduled-resource-routes.js';
 import {
   connectorConfig,
-  idParams,
   int32,
-  listOf,
   name,
   nullableTimestamp,
-  pageOf,
-  pageQuery,
   timestamp,
 } from '../../http/schemas/common.js';
 import { fromWire } from '../../http/wire-format.js';
