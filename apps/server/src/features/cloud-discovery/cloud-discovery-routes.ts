@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
 import { scheduledResourceRoutes } from '../../http/scheduled-resource-routes.js';
-import {
-  connectorConfig,
-  int32,
-  name,
-  nullableTimestamp,
-  timestamp,
-} from '../../http/schemas/common.js';
+import { connectorConfig, int32, name, nullableTimestamp, timestamp } from '../../http/schemas/common.js';
 import { fromWire } from '../../http/wire-format.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import {
