@@ -7,5 +7,6 @@ export default certctlProject(import.meta.url, {
     'services/**/*.test.ts',
     'bench/**/*.test.ts',
     'deploy/*.test.ts',
+    'fleet-sim/*.test.ts',
   ],
 });

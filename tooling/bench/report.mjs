@@ -167,6 +167,28 @@ export function buildReport(suites, meta = {}) {
         'orders/s',
       );
     }
+    const ip = a.inProcess;
+    if (ip) {
+      const ipVsPebble = ratio(ip.certctl.ordersPerSecond, ip.pebble.ordersPerSecond);
+      add(
+        'acme',
+        `in-process ACME clients: orders/s against certctl (${ip.clients} clients, n=${ip.orders})`,
+        ip.certctl.ordersPerSecond,
+        'orders/s',
+        {
+          goal: `>= ${GOALS.acmeConcurrentToPebble}x pebble`,
+          status: verdict(ipVsPebble, GOALS.acmeConcurrentToPebble, 'atLeast'),
+          detail: `${fmt(ipVsPebble)}x pebble; per order p50 ${fmt(ip.certctl.p50Ms)} ms, p99 ${fmt(ip.certctl.p99Ms)} ms`,
+        },
+      );
+      add(
+        'acme',
+        `in-process ACME clients: orders/s against pebble (${ip.clients} clients, reference)`,
+        ip.pebble.ordersPerSecond,
+        'orders/s',
+        { detail: `per order p50 ${fmt(ip.pebble.p50Ms)} ms, p99 ${fmt(ip.pebble.p99Ms)} ms` },
+      );
+    }
   }
   const m = suites.memory;
   for (const db of ['pglite', 'postgres']) {

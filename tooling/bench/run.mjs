@@ -102,6 +102,7 @@ if (only.includes('acme'))
         `--orders=${quick ? 8 : 20}`,
         '--clients=16',
         `--concurrent-orders=${quick ? 32 : 128}`,
+        `--inprocess-orders=${quick ? 160 : 800}`,
       ])),
   );
 if (only.includes('memory'))

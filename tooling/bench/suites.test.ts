@@ -47,16 +47,23 @@ describe('bench suites at tiny sizes', () => {
   });
 
   it('acme: sequential and concurrent lego orders against certctl and pebble', { timeout: 600_000 }, async () => {
-    const acme = await runSuite('acme-orders.ts', ['--orders=1', '--clients=2', '--concurrent-orders=2'], fromSource);
+    const acme = await runSuite(
+      'acme-orders.ts',
+      ['--orders=1', '--clients=2', '--concurrent-orders=2', '--inprocess-orders=4'],
+      fromSource,
+    );
     expect(acme.concurrent).toMatchObject({ clients: 2, orders: 2 });
+    expect(acme.inProcess).toMatchObject({ clients: 2, orders: 4 });
     expect(
       [
         acme.certctlOrdersPerSecond,
         acme.pebbleOrdersPerSecond,
         acme.concurrent.certctlOrdersPerSecond,
         acme.concurrent.pebbleOrdersPerSecond,
+        acme.inProcess.certctl.ordersPerSecond,
+        acme.inProcess.pebble.ordersPerSecond,
       ].every((v) => finite(v) && v > 0),
     ).toBe(true);
-    expect(sectionRows({ acme }, 'acme')).toHaveLength(4);
+    expect(sectionRows({ acme }, 'acme')).toHaveLength(6);
   });
 });

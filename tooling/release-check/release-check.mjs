@@ -73,7 +73,7 @@ export async function runReleaseCheck(options) {
       );
       return result;
     };
-    const results = await mapPool(selected, options.concurrency ?? 2, checkOne);
+    const results = await mapPool(selected, options.concurrency ?? 3, checkOne);
 
     let operatorProblems = [];
     if (options.apps !== false && tarballs.has('@certctl/server') && tarballs.has('@certctl/agent')) {

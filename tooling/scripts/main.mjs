@@ -13,11 +13,18 @@ if (!existsSync(join(serverDir, 'package.json'))) {
 }
 const bin = join(root, 'node_modules/.bin');
 // A first build takes a minute or two: say so, and print one line per package as it builds.
-console.error('[certctl] building the server and the packages it composes (a minute or two the first time) ...');
-execFileSync(join(bin, 'turbo'), ['run', 'build', '--filter=@certctl/server...', '--output-logs=hash-only'], {
-  stdio: 'inherit',
-  cwd: root,
-});
+console.error(
+  '[certctl] building the server, the packages it composes and the web dashboard (a minute or two the first time) ...',
+);
+// The dashboard (@certctl/web) is served by the server at `/` from the installed package's dist.
+execFileSync(
+  join(bin, 'turbo'),
+  ['run', 'build', '--filter=@certctl/server...', '--filter=@certctl/web', '--output-logs=hash-only'],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
+);
 console.error('[certctl] build done; starting certctl-server');
 const child = spawn(process.execPath, [join(serverDir, 'dist/cli.js'), ...process.argv.slice(2)], {
   stdio: 'inherit',

@@ -50,6 +50,8 @@ export const REQUIRED_COMMANDS = {
   'docker-compose': 'docker-compose',
   'systemd-analyze': 'systemd',
   setpriv: 'util-linux',
+  // docs/monitoring/alerts.yml: `promtool test rules` shows each fault's alert firing and resolving.
+  promtool: 'prometheus',
 };
 
 const missing = Object.entries(REQUIRED_COMMANDS)

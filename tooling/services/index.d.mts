@@ -1,5 +1,15 @@
 export declare function ensurePostgres(): Promise<string>;
 export declare function stopPostgres(): Promise<void>;
+export interface PrivatePostgres {
+  url: string;
+  port: number;
+  /** Starts it again after stop(). */
+  start(): Promise<void>;
+  /** Stops it at once (immediate mode: connections drop as when the host fails). */
+  stop(): Promise<void>;
+  remove(): Promise<void>;
+}
+export declare function startPrivatePostgres(): Promise<PrivatePostgres>;
 export declare function aptInstall(packages: string[], options?: { because?: string }): void;
 export declare function commandExists(command: string): boolean;
 export declare function isPortOpen(port: number, host?: string, timeoutMs?: number): Promise<boolean>;

@@ -1,5 +1,5 @@
 // What tests import: `import { ensurePostgres } from '@certctl/tooling/services'`.
-export { ensurePostgres, stopPostgres } from './postgres.mjs';
+export { ensurePostgres, startPrivatePostgres, stopPostgres } from './postgres.mjs';
 export { aptInstall, commandExists, isPortOpen, serviceDir, startDetached, stopByPid, waitForPort } from './lib.mjs';
 export { freePort, startPebble } from './pebble.mjs';
 export { startSshd } from './sshd.mjs';

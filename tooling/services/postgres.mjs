@@ -5,8 +5,10 @@
 // CERTCTL_TEST_POSTGRES_URL points tests at another server; CERTCTL_TEST_POSTGRES=own skips the shared one.
 //   node tooling/services/postgres.mjs start|stop|url
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './pebble.mjs';
 import { aptInstall, isAlive, isPortOpen, readPid, serviceDir, startDetached, stopByPid, waitForPort } from './lib.mjs';
 
 const SHARED = { port: 5432, url: 'postgres://postgres@127.0.0.1:5432/test' };
@@ -75,6 +77,56 @@ export async function ensurePostgres() {
   });
   await waitForPort(OWN.port, { what: 'PostgreSQL' });
   return OWN.url;
+}
+
+/**
+ * A PostgreSQL cluster of the caller's own (a temporary directory, a free loopback port) that it may
+ * stop and start again: the fault-injection tests restart it under load, which they must not do to
+ * the shared server. `remove()` stops it and deletes its files.
+ */
+export async function startPrivatePostgres() {
+  const bin = postgresBinDir();
+  if (!bin)
+    throw new Error(
+      'PostgreSQL binaries not found under /usr/lib/postgresql: run node tooling/services/ensure-test-services.mjs',
+    );
+  const dir = mkdtempSync(join(tmpdir(), 'certctl-private-pg-'));
+  const data = join(dir, 'data');
+  const port = await freePort();
+  const ids = process.getuid?.() === 0 ? postgresIds() : undefined;
+  if (ids) chownSync(dir, ids.uid, ids.gid);
+  const asOwner = { stdio: 'pipe', uid: ids?.uid, gid: ids?.gid };
+  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], asOwner);
+  const conf = join(data, 'postgresql.auto.conf');
+  // fsync off only loses data when the machine crashes; synchronous_commit stays on, since an
+  // immediate stop would otherwise lose commits the server already answered for.
+  writeFileSync(
+    conf,
+    `fsync = off\nfull_page_writes = off\nlisten_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${dir}'\n`,
+  );
+  if (ids) chownSync(conf, ids.uid, ids.gid);
+  const pgCtl = (...args) => execFileSync(join(bin, 'pg_ctl'), ['-D', data, '-w', '-t', '60', ...args], asOwner);
+  const start = async () => {
+    pgCtl('-l', join(dir, 'log'), 'start');
+    await waitForPort(port, { what: 'the private PostgreSQL' });
+  };
+  const stop = async () => {
+    // Immediate: connections drop at once, as when the database host fails.
+    pgCtl('-m', 'immediate', 'stop');
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    start,
+    stop,
+    async remove() {
+      try {
+        pgCtl('-m', 'immediate', 'stop');
+      } catch {}
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function stopPostgres() {

@@ -34,6 +34,11 @@ export interface AgentConfig {
   shutdownGraceMs: number;
   logLevel: AgentLogLevel;
   connectors: string[];
+  /**
+   * Where the agent writes ACME HTTP-01 tokens (`<dir>/.well-known/acme-challenge/<token>`) for
+   * issuers with `http_served_by: agent`: the directory the host's web server serves that path from.
+   */
+  http01Webroot?: string;
 }
 
 const seconds = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
@@ -106,6 +111,7 @@ const schema = z.object({
   CERTCTL_VERIFY_DELAY: duration.default(0),
   CERTCTL_DEPLOY_BACKUP_RETENTION: z.coerce.number().int('must be a whole number').min(0).max(100).optional(),
   CERTCTL_SHUTDOWN_GRACE_SECONDS: seconds(25, 0, 600),
+  CERTCTL_HTTP01_WEBROOT: absolutePath.optional(),
   CERTCTL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   CERTCTL_CONNECTORS: z
     .string()
@@ -156,5 +162,6 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
     shutdownGraceMs: v.CERTCTL_SHUTDOWN_GRACE_SECONDS * 1000,
     logLevel: v.CERTCTL_LOG_LEVEL,
     connectors: v.CERTCTL_CONNECTORS,
+    http01Webroot: v.CERTCTL_HTTP01_WEBROOT,
   };
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type AgentWorkItem, agentWorkItem, deploymentVerification } from '@certctl/wire';
+import { type AgentWorkItem, agentWorkItem, deployMetadata, deploymentVerification } from '@certctl/wire';
 import { z } from 'zod';
 import { readOptionalFile, writePrivateFile } from './private-files.js';
 
@@ -20,11 +20,12 @@ export const workResponseSchema = z.object({ jobs: z.array(workItemSchema.passth
 /**
  * Where a job stands on this host, written before and after each step that must not run twice, so
  * a restart resumes: `key-ready` (key on disk, CSR not confirmed), `csr-submitted`, `deploying`
- * (deploy may have happened; targets are idempotent), `deployed` (do not deploy again: report).
+ * (deploy may have happened; targets are idempotent), `deployed` (do not deploy again: report),
+ * `http01-served` (an order's HTTP-01 files are in the webroot until the server stops listing it).
  */
 const journalEntrySchema = z.object({
   item: workItemSchema,
-  phase: z.enum(['key-ready', 'csr-submitted', 'deploying', 'deployed']),
+  phase: z.enum(['key-ready', 'csr-submitted', 'deploying', 'deployed', 'http01-served']),
   key_file: z.string().optional(),
   fingerprint_sha256: z.string().optional(),
   outcome: z
@@ -32,12 +33,18 @@ const journalEntrySchema = z.object({
       status: z.enum(['succeeded', 'failed']),
       error: z.string().optional(),
       verification: deploymentVerification.optional(),
+      /** What the target reported (e.g. `certificate_arn`), sent with the report so the server keeps it. */
+      metadata: deployMetadata.optional(),
     })
     .optional(),
   updated_at: z.string(),
 });
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 const journalSchema = z.object({ jobs: z.record(z.string(), journalEntrySchema) });
+
+/** Journal entries are per job; an HTTP-01 challenge has its own (its job may also have a CSR entry). */
+export const journalKey = (item: WorkItem): string =>
+  item.type === 'http01' && item.challenge_id ? `http01:${item.challenge_id}` : item.job_id;
 
 /** The agent's state dir: identity.json and journal.json, both 0600, both replaced atomically. */
 export function createAgentState(stateDir: string) {
@@ -74,7 +81,7 @@ export function createAgentState(stateDir: string) {
       return (await loadJournal()).jobs[jobId];
     },
     async put(entry: Omit<JournalEntry, 'updated_at'>): Promise<void> {
-      (await loadJournal()).jobs[entry.item.job_id] = { ...entry, updated_at: new Date().toISOString() };
+      (await loadJournal()).jobs[journalKey(entry.item)] = { ...entry, updated_at: new Date().toISOString() };
       await saveJournal();
     },
     async remove(jobId: string): Promise<void> {

@@ -1,14 +1,16 @@
 import { arch, hostname, networkInterfaces, release, type as osType } from 'node:os';
 import { isIP } from 'node:net';
 import type { ConnectorLogger } from '@certctl/core';
-import { fullJitterDelay, type Prober, sleepWithSignal } from '@certctl/connector-utils';
+import { createHttp01Webroot, fullJitterDelay, type Prober, sleepWithSignal } from '@certctl/connector-utils';
 import { certificateFingerprint, createCsr, readCertificateSummary, type SubjectAltName } from '@certctl/pki';
+import { deployMetadata } from '@certctl/wire';
 import type { AgentConfig } from './agent-config.js';
 import {
   type AgentIdentity,
   type AgentState,
   createAgentState,
   type JournalEntry,
+  journalKey,
   type WorkItem,
 } from './agent-state.js';
 import { scanDirectories } from './discovery-scan.js';
@@ -78,6 +80,15 @@ function hostAddresses(): string {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** A target's deploy metadata as the job report carries it: the entries the protocol accepts, at most 32. */
+function reportableMetadata(metadata: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!metadata) return undefined;
+  const entries = Object.entries(metadata)
+    .filter(([key, value]) => deployMetadata.safeParse({ [key]: value }).success)
+    .slice(0, 32);
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
 const isFinalAnswer = (error: unknown) =>
   error instanceof ServerRequestError && (error.status === 404 || error.status === 409);
 
@@ -256,19 +267,27 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
     const { item, outcome } = entry;
     if (!outcome) return;
     const log = logger.child({ job_id: item.job_id, certificate_id: item.certificate_id, target_id: item.target_id });
+    const body = {
+      status: outcome.status,
+      ...(outcome.error && { error: outcome.error }),
+      ...(outcome.verification && { verification: outcome.verification }),
+    };
     try {
-      await call(() =>
-        client.jobStatus(
-          agentId,
-          item.job_id,
-          {
-            status: outcome.status,
-            ...(outcome.error && { error: outcome.error }),
-            ...(outcome.verification && { verification: outcome.verification }),
-          },
-          signal,
-        ),
-      );
+      try {
+        await call(() =>
+          client.jobStatus(
+            agentId,
+            item.job_id,
+            { ...body, ...(outcome.metadata && { metadata: outcome.metadata }) },
+            signal,
+          ),
+        );
+      } catch (error) {
+        // A server from before deploy metadata refuses the field (400): the report itself must still get through.
+        if (!(outcome.metadata && error instanceof ServerRequestError && error.status === 400)) throw error;
+        log.warn({ metadata: outcome.metadata }, 'the server does not take deploy metadata; reporting without it');
+        await call(() => client.jobStatus(agentId, item.job_id, body, signal));
+      }
     } catch (error) {
       if (!isFinalAnswer(error)) throw error;
       log.warn({ error: message(error) }, 'the server no longer expects this job; dropping it');
@@ -352,10 +371,16 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
             signal,
           })
         : undefined;
+      const metadata = reportableMetadata(result.metadata);
       outcome =
         verification && !verification.verified
-          ? { status: 'failed', error: `deployed, but ${verification.endpoint}: ${verification.detail}`, verification }
-          : { status: 'succeeded', ...(verification && { verification }) };
+          ? {
+              status: 'failed',
+              error: `deployed, but ${verification.endpoint}: ${verification.detail}`,
+              verification,
+              ...(metadata && { metadata }),
+            }
+          : { status: 'succeeded', ...(verification && { verification }), ...(metadata && { metadata }) };
     } catch (error) {
       // Shutting down past the grace period: not a failure of the deploy. The journal says
       // `deploying`, so the next start runs it again (targets are idempotent).
@@ -369,6 +394,60 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       { item, phase: 'deployed', key_file: key.path, fingerprint_sha256: fingerprint, outcome, updated_at: '' },
       signal,
     );
+  }
+
+  /**
+   * An ACME order's HTTP-01 tokens: written once under CERTCTL_HTTP01_WEBROOT and reported served;
+   * they stay while the server lists the challenge (the CA validates meanwhile) and go when it no
+   * longer does (see withdrawHttp01). A write that fails is undone and reported with its reason.
+   */
+  async function handleHttp01(agentId: string, item: WorkItem, signal: AbortSignal): Promise<void> {
+    if (!item.challenge_id) return;
+    const challengeId = item.challenge_id;
+    const log = logger.child({ job_id: item.job_id, certificate_id: item.certificate_id, challenge_id: challengeId });
+    if ((await state.get(journalKey(item)))?.phase === 'http01-served') return;
+    const tokens = item.http01_tokens ?? [];
+    const fail = async (error: string) => {
+      log.error({ error }, 'could not serve the HTTP-01 tokens');
+      try {
+        await call(() => client.reportHttp01(agentId, challengeId, { status: 'failed', error }, signal));
+      } catch (e) {
+        if (!isFinalAnswer(e)) throw e;
+      }
+    };
+    if (!config.http01Webroot)
+      return fail(
+        'this agent has no CERTCTL_HTTP01_WEBROOT: set it to the directory its web server serves /.well-known/acme-challenge/ from',
+      );
+    const webroot = createHttp01Webroot(config.http01Webroot, { connector: 'agent' });
+    // In the journal before the first file, so a crash halfway still cleans up.
+    await state.put({ item, phase: 'http01-served' });
+    try {
+      for (const t of tokens) await webroot.publish(t.token, t.key_authorization);
+    } catch (error) {
+      await withdrawHttp01(item);
+      return fail(`writing under ${webroot.directory}: ${message(error)}`);
+    }
+    log.info({ identifiers: tokens.map((t) => t.identifier), directory: webroot.directory }, 'HTTP-01 tokens written');
+    try {
+      await call(() => client.reportHttp01(agentId, challengeId, { status: 'served' }, signal));
+    } catch (error) {
+      if (!isFinalAnswer(error)) throw error;
+      log.warn({ error: message(error) }, 'the server no longer expects this challenge; removing its files');
+      await withdrawHttp01(item);
+    }
+  }
+
+  /** Removes a challenge's files and its journal entry. */
+  async function withdrawHttp01(item: WorkItem): Promise<void> {
+    if (config.http01Webroot) {
+      const webroot = createHttp01Webroot(config.http01Webroot, { connector: 'agent' });
+      for (const t of item.http01_tokens ?? [])
+        await webroot
+          .withdraw(t.token)
+          .catch((error) => logger.warn({ token: t.token, error: message(error) }, 'could not remove an HTTP-01 file'));
+    }
+    await state.remove(journalKey(item));
   }
 
   /** Runs the network scans handed to this agent and reports each; a server without them (404) is asked again an hour later. */
@@ -424,8 +503,16 @@ export function createCertctlAgent(options: CertctlAgentOptions) {
       if (stop.aborted) return;
       if (done.has(item.job_id)) continue;
       if (item.type === 'csr') await handleCsr(agent_id, item, signal);
+      else if (item.type === 'http01') await handleHttp01(agent_id, item, signal);
       else await handleDeployment(agent_id, item, signal);
     }
+    // A challenge the server no longer lists is over (validated, failed, timed out, cancelled): its files go.
+    const challenges = new Set(work.filter((w) => w.type === 'http01').map((w) => journalKey(w)));
+    for (const entry of await state.entries())
+      if (entry.item.type === 'http01' && !challenges.has(journalKey(entry.item))) {
+        await withdrawHttp01(entry.item);
+        logger.info({ challenge_id: entry.item.challenge_id }, 'HTTP-01 challenge over; its files are removed');
+      }
     // A CSR job the server no longer lists was answered (or cancelled): its key stays, its journal entry goes.
     const listed = new Set(work.map((w) => w.job_id));
     for (const entry of await state.entries())

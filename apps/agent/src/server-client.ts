@@ -38,6 +38,8 @@ type AgentCertificate = JsonAnswer<'/api/v1/agents/{id}/certificates/{certificat
 type AgentJobStatusReport = JsonBody<'/api/v1/agents/{id}/jobs/{job_id}/status', 'post'>;
 type DiscoveryReport = JsonBody<'/api/v1/agents/{id}/discoveries', 'post'>;
 type DiscoveryReportAnswer = JsonAnswer<'/api/v1/agents/{id}/discoveries', 'post'>;
+type AgentHttp01Report = JsonBody<'/api/v1/agents/{id}/http01/{challenge_id}', 'post'>;
+type AgentHttp01Answer = JsonAnswer<'/api/v1/agents/{id}/http01/{challenge_id}', 'post'>;
 type NetworkScanReport = JsonBody<'/api/v1/agents/{id}/network-scans/{scan_id}', 'post'>;
 type NetworkScanRecorded = JsonAnswer<'/api/v1/agents/{id}/network-scans/{scan_id}', 'post'>;
 
@@ -140,6 +142,14 @@ export function createServerClient(options: ServerClientOptions) {
       return call<JsonAnswer<'/api/v1/agents/{id}/jobs/{job_id}/status', 'post'>>(
         'POST',
         `/api/v1/agents/${encodeURIComponent(agentId)}/jobs/${encodeURIComponent(jobId)}/status`,
+        report,
+        signal,
+      );
+    },
+    reportHttp01(agentId: string, challengeId: string, report: AgentHttp01Report, signal: AbortSignal) {
+      return call<AgentHttp01Answer>(
+        'POST',
+        `/api/v1/agents/${encodeURIComponent(agentId)}/http01/${encodeURIComponent(challengeId)}`,
         report,
         signal,
       );

@@ -1,49 +1,30 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConnectorLogger } from '@certctl/core';
 import { sleepWithSignal } from '@certctl/connector-utils';
+import type { ConnectorLogger } from '@certctl/core';
 import { call } from '@certctl/server/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent } from '../src/start-agent.js';
-import {
-  agentConfigFor,
-  type ControlPlane,
-  certificateOnTarget,
-  jobsOf,
-  startControlPlane,
-  waitFor,
-} from './support/control-plane.js';
-import { createFileTargetManifest } from './support/file-target.js';
+import { describe, expect, it } from 'vitest';
+import { useAgentHarness } from './support/agent-harness.js';
+import { certificateOnTarget, jobsOf, waitFor } from './support/control-plane.js';
 
-const target = createFileTargetManifest('file');
-let plane: ControlPlane;
-
-beforeAll(async () => {
-  plane = await startControlPlane();
-});
-afterAll(async () => {
-  await plane?.stop();
-});
+const harness = useAgentHarness();
+const { target } = harness;
 
 describe('certctl-agent when the server is down or failing', () => {
   it('backs off with jitter while the server is down, then registers and deploys once it is back', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'outage-'));
     const delays: number[] = [];
-    const { agent } = await startAgent(
-      agentConfigFor(plane, join(dir, 'state'), {
+    const { agent, dir } = await harness.agentIn('outage-', {
+      env: {
         CERTCTL_POLL_INTERVAL_SECONDS: '0.1',
         CERTCTL_BACKOFF_BASE_SECONDS: '0.04',
         CERTCTL_BACKOFF_MAX_SECONDS: '0.32',
-      }),
-      {
-        manifests: [target.manifest],
-        sleep: (ms, signal) => {
-          delays.push(ms);
-          return sleepWithSignal(ms, signal);
-        },
       },
-    );
-    await plane.door.down();
+      sleep: (ms, signal) => {
+        delays.push(ms);
+        return sleepWithSignal(ms, signal);
+      },
+    });
+    await harness.plane.door.down();
     const stop = new AbortController();
     const running = agent.run(stop.signal);
     await new Promise((r) => setTimeout(r, 1500));
@@ -55,7 +36,7 @@ describe('certctl-agent when the server is down or failing', () => {
     for (const [i, delay] of delays.entries()) expect(delay).toBeLessThanOrEqual(Math.min(320, 40 * 2 ** i));
     expect(new Set(delays).size).toBeGreaterThan(1);
 
-    await plane.door.up();
+    await harness.plane.door.up();
     const identityFile = join(dir, 'state', 'identity.json');
     const identity = await waitFor('registration after the outage', async () => {
       try {
@@ -64,27 +45,29 @@ describe('certctl-agent when the server is down or failing', () => {
         return undefined;
       }
     });
-    const { certificateId } = await certificateOnTarget(plane, identity.agent_id, 'file', {
+    const { certificateId } = await certificateOnTarget(harness.plane, identity.agent_id, 'file', {
       cert_path: join(dir, 'cert.pem'),
       key_path: join(dir, 'key.pem'),
     });
     await waitFor('deployment', async () =>
-      (await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment' && j.status === 'succeeded'),
+      (await jobsOf(harness.plane, certificateId)).find((j) => j.type === 'deployment' && j.status === 'succeeded'),
     );
 
     // The server answers 503 for a while: the agent backs off again, then carries on.
-    plane.door.setMode('unavailable');
-    const before = plane.door.recorded.length;
+    harness.plane.door.setMode('unavailable');
+    const before = harness.plane.door.recorded.length;
     await new Promise((r) => setTimeout(r, 1200));
-    const during = plane.door.recorded.length - before;
+    const during = harness.plane.door.recorded.length - before;
     expect(during).toBeGreaterThanOrEqual(2);
     expect(during).toBeLessThan(16);
-    plane.door.setMode('up');
-    expect((await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`)).status).toBe(202);
+    harness.plane.door.setMode('up');
+    expect((await call(harness.plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`)).status).toBe(
+      202,
+    );
     await waitFor(
       'renewed deployment',
       async () =>
-        (await jobsOf(plane, certificateId)).filter((j) => j.type === 'deployment' && j.status === 'succeeded')
+        (await jobsOf(harness.plane, certificateId)).filter((j) => j.type === 'deployment' && j.status === 'succeeded')
           .length === 2,
     );
 
@@ -94,16 +77,12 @@ describe('certctl-agent when the server is down or failing', () => {
   }, 45_000);
 
   it('an agent started while the server is slow gives up each call at its deadline and retries later', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'slow-'));
-    const { agent } = await startAgent(
-      agentConfigFor(plane, join(dir, 'state'), { CERTCTL_HTTP_TIMEOUT_SECONDS: '0.3' }),
-      { manifests: [target.manifest] },
-    );
-    plane.door.setMode('unavailable');
+    const { agent } = await harness.agentIn('slow-', { env: { CERTCTL_HTTP_TIMEOUT_SECONDS: '0.3' } });
+    harness.plane.door.setMode('unavailable');
     const started = Date.now();
     await expect(agent.runOnce(AbortSignal.timeout(10_000), 3)).rejects.toThrow(/503/);
     expect(Date.now() - started).toBeLessThan(5000);
-    plane.door.setMode('up');
+    harness.plane.door.setMode('up');
     await agent.runOnce(AbortSignal.timeout(10_000), 3);
     await agent.close();
   });
@@ -111,15 +90,16 @@ describe('certctl-agent when the server is down or failing', () => {
 
 describe('stopping in the middle of a job (what SIGTERM does)', () => {
   async function agentWithJobInFlight(grace: string, delayMs: number) {
-    const dir = mkdtempSync(join(plane.tmp, 'stop-'));
-    const stateDir = join(dir, 'state');
-    const config = agentConfigFor(plane, stateDir, {
-      CERTCTL_POLL_INTERVAL_SECONDS: '0.1',
-      CERTCTL_SHUTDOWN_GRACE_SECONDS: grace,
+    const {
+      agent,
+      agentId: agent_id,
+      dir,
+      stateDir,
+      config,
+    } = await harness.registeredAgentIn('stop-', {
+      env: { CERTCTL_POLL_INTERVAL_SECONDS: '0.1', CERTCTL_SHUTDOWN_GRACE_SECONDS: grace },
     });
-    const { agent } = await startAgent(config, { manifests: [target.manifest] });
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
-    const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+    const { certificateId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
       cert_path: join(dir, 'cert.pem'),
       key_path: join(dir, 'key.pem'),
     });
@@ -138,7 +118,9 @@ describe('stopping in the middle of a job (what SIGTERM does)', () => {
     try {
       stop.abort(new Error('SIGTERM'));
       expect(await running).toBe('stopped');
-      expect((await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
+      expect((await jobsOf(harness.plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe(
+        'succeeded',
+      );
       expect(JSON.parse(readFileSync(join(stateDir, 'journal.json'), 'utf8')).jobs).toEqual({});
     } finally {
       target.control.delayMs = undefined;
@@ -159,19 +141,18 @@ describe('stopping in the middle of a job (what SIGTERM does)', () => {
       target.control.onDeployStart = undefined;
       await agent.close();
     }
-    const deployment = (await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment');
+    const deployment = (await jobsOf(harness.plane, certificateId)).find((j) => j.type === 'deployment');
     expect(deployment?.status).toBe('running');
     const journal = JSON.parse(readFileSync(join(stateDir, 'journal.json'), 'utf8')).jobs;
     expect(journal[deployment?.id ?? '']).toMatchObject({ phase: 'deploying' });
 
-    const { agent: next } = await startAgent(config, { manifests: [target.manifest] });
+    const next = await harness.agentAt(config);
     await next.pollOnce(AbortSignal.timeout(15_000));
-    expect((await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
+    expect((await jobsOf(harness.plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
     await next.close();
   });
 
   it('a retired agent stops for good and says why', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'retired-'));
     const errors: string[] = [];
     const logger: ConnectorLogger = {
       debug: () => undefined,
@@ -180,13 +161,9 @@ describe('stopping in the middle of a job (what SIGTERM does)', () => {
       error: (fields: unknown) => void errors.push(JSON.stringify(fields)),
       child: () => logger,
     };
-    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), {
-      manifests: [target.manifest],
-      logger,
-    });
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    const { agent, agentId: agent_id } = await harness.registeredAgentIn('retired-', { logger });
     const retired = await call(
-      plane.server.api,
+      harness.plane.server.api,
       'DELETE',
       `/api/v1/agents/${agent_id}?force=true&reason=rack%2012%20decommissioned`,
     );

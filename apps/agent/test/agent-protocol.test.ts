@@ -1,93 +1,37 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, createServer, type Server } from 'node:tls';
 import { call } from '@certctl/server/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalStep } from '../src/certctl-agent.js';
-import { startAgent } from '../src/start-agent.js';
-import {
-  agentConfigFor,
-  type ControlPlane,
-  certificateOnTarget,
-  jobsOf,
-  startControlPlane,
-  waitFor,
-} from './support/control-plane.js';
-import { createFileTargetManifest } from './support/file-target.js';
+import { describe, expect, it } from 'vitest';
+import { useAgentHarness } from './support/agent-harness.js';
+import { certificateOnTarget, jobsOf, waitFor } from './support/control-plane.js';
+import { fileBackedTlsServer, selfSignedPem } from './support/tls-endpoint.js';
 
-const target = createFileTargetManifest('file');
-let plane: ControlPlane;
-
-beforeAll(async () => {
-  plane = await startControlPlane();
-});
-afterAll(async () => {
-  await plane?.stop();
-});
+const harness = useAgentHarness();
+const { target } = harness;
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 const openssl = (args: string[], input?: string) => execFileSync('openssl', args, { input, encoding: 'utf8' });
 
-async function newAgent(stateDir: string, afterStep?: (step: JournalStep, jobId: string) => void) {
-  const { agent } = await startAgent(agentConfigFor(plane, stateDir), { manifests: [target.manifest], afterStep });
-  return agent;
-}
-
 /** Polls until the certificate's latest deployment job reached a final status. */
-async function deployed(agent: Awaited<ReturnType<typeof newAgent>>, certificateId: string, previousDeployments = 0) {
+async function deployed(
+  agent: Awaited<ReturnType<typeof harness.agentAt>>,
+  certificateId: string,
+  previousDeployments = 0,
+) {
   await waitFor(
     'a deployment job',
     async () =>
-      (await jobsOf(plane, certificateId)).filter((j) => j.type === 'deployment').length > previousDeployments,
+      (await jobsOf(harness.plane, certificateId)).filter((j) => j.type === 'deployment').length > previousDeployments,
   );
   await agent.pollOnce(AbortSignal.timeout(15_000));
-  const jobs = (await jobsOf(plane, certificateId)).filter((j) => j.type === 'deployment');
+  const jobs = (await jobsOf(harness.plane, certificateId)).filter((j) => j.type === 'deployment');
   return jobs[0];
-}
-
-/** A TLS endpoint that serves whatever certificate and key files are on disk at each handshake (SNI required). */
-/** A self-signed certificate and key from openssl, in one PEM file. */
-function selfSigned(dir: string, cn: string): string {
-  const out = join(dir, `${cn}.pem`);
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    `/CN=${cn}`,
-    '-keyout',
-    `${out}.key`,
-    '-out',
-    `${out}.crt`,
-    '-days',
-    '1',
-  ]);
-  writeFileSync(out, readFileSync(`${out}.crt`, 'utf8') + readFileSync(`${out}.key`, 'utf8'));
-  return out;
-}
-
-async function fileBackedTlsServer(certPath: string, keyPath: string): Promise<{ server: Server; port: number }> {
-  const placeholder = readFileSync(selfSigned(mkdtempSync(join(plane.tmp, 'tls-')), 'placeholder'), 'utf8');
-  const server = createServer({
-    cert: placeholder,
-    key: placeholder,
-    SNICallback: (_name, cb) =>
-      cb(null, createSecureContext({ cert: readFileSync(certPath), key: readFileSync(keyPath) })),
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as AddressInfo).port };
 }
 
 describe('certctl-agent against a real server', () => {
   it('registers with the bootstrap token, keeps its own API key 0600, heartbeats its host facts, and registers only once', async () => {
-    const stateDir = join(mkdtempSync(join(plane.tmp, 'reg-')), 'state');
-    const agent = await newAgent(stateDir);
+    const { agent, stateDir } = await harness.agentIn('reg-');
     await agent.runOnce(AbortSignal.timeout(15_000));
     const identityFile = join(stateDir, 'identity.json');
     expect(mode(identityFile)).toBe(0o600);
@@ -95,13 +39,13 @@ describe('certctl-agent against a real server', () => {
     expect(mode(join(stateDir, 'keys'))).toBe(0o700);
     const identity = JSON.parse(readFileSync(identityFile, 'utf8'));
     expect(identity.api_key).toMatch(/.{16,}/);
-    const shown = await call(plane.server.api, 'GET', `/api/v1/agents/${identity.agent_id}`);
+    const shown = await call(harness.plane.server.api, 'GET', `/api/v1/agents/${identity.agent_id}`);
     expect(shown.json).toMatchObject({ status: 'online', architecture: process.arch });
     expect(String(shown.json.os)).not.toBe('');
     expect(String(shown.json.version)).not.toBe('');
     // The key works as the agent's own credential, and another agent's resources are off limits.
     const work = await call(
-      plane.server.api,
+      harness.plane.server.api,
       'GET',
       `/api/v1/agents/${identity.agent_id}/work`,
       undefined,
@@ -111,25 +55,22 @@ describe('certctl-agent against a real server', () => {
     await agent.close();
 
     const registrations = () =>
-      plane.door.recorded.filter((r) => r.method === 'POST' && r.url === '/api/v1/agents').length;
+      harness.plane.door.recorded.filter((r) => r.method === 'POST' && r.url === '/api/v1/agents').length;
     const before = registrations();
-    const again = await newAgent(stateDir);
+    const again = await harness.agentAt(stateDir);
     await again.runOnce(AbortSignal.timeout(15_000));
     await again.close();
     expect(registrations()).toBe(before);
   });
 
   it('issues with a key made on the agent, deploys through the target, verifies the endpoint, and never sends the key', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'deploy-'));
-    const stateDir = join(dir, 'state');
-    const agent = await newAgent(stateDir);
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    const { agent, agentId: agent_id, dir, stateDir } = await harness.registeredAgentIn('deploy-');
     const certPath = join(dir, 'site', 'cert.pem');
     const keyPath = join(dir, 'site', 'key.pem');
     mkdirSync(join(dir, 'site'));
-    const tls = await fileBackedTlsServer(certPath, keyPath);
+    const tls = await fileBackedTlsServer(dir, certPath, keyPath);
     try {
-      const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+      const { certificateId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
         cert_path: certPath,
         key_path: keyPath,
         post_deploy_verify: { endpoint: `127.0.0.1:${tls.port}`, server_name: 'svc.example.com' },
@@ -152,7 +93,7 @@ describe('certctl-agent against a real server', () => {
         openssl(['pkey', '-in', keyPath, '-pubout']),
       );
       const caFile = join(dir, 'test-ca.pem');
-      writeFileSync(caFile, (await plane.ca.authority()).certificate.pem);
+      writeFileSync(caFile, (await harness.plane.ca.authority()).certificate.pem);
       expect(openssl(['verify', '-CAfile', caFile, certPath])).toContain(': OK');
       expect(readFileSync(keyFile, 'utf8')).toBe(readFileSync(keyPath, 'utf8'));
 
@@ -160,7 +101,7 @@ describe('certctl-agent against a real server', () => {
         .split('\n')
         .filter((l) => l && !l.startsWith('-----'))
         .join('');
-      for (const request of plane.door.recorded) {
+      for (const request of harness.plane.door.recorded) {
         expect(request.body).not.toContain('PRIVATE KEY');
         expect(request.body.replaceAll('\\n', '')).not.toContain(keyBody.slice(0, 40));
       }
@@ -171,17 +112,15 @@ describe('certctl-agent against a real server', () => {
   });
 
   it('uses the key algorithm and size the profile allows (RSA 3072)', async () => {
-    const profile = await call(plane.server.api, 'POST', '/api/v1/profiles', {
+    const profile = await call(harness.plane.server.api, 'POST', '/api/v1/profiles', {
       name: `rsa-${Date.now()}`,
       allowed_key_algorithms: [{ algorithm: 'RSA', min_size: 3072 }],
       allowed_ekus: ['serverAuth'],
     });
     expect(profile.status).toBe(201);
-    const dir = mkdtempSync(join(plane.tmp, 'rsa-'));
-    const agent = await newAgent(join(dir, 'state'));
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    const { agent, agentId: agent_id, dir } = await harness.registeredAgentIn('rsa-');
     const { certificateId } = await certificateOnTarget(
-      plane,
+      harness.plane,
       agent_id,
       'file',
       { cert_path: join(dir, 'cert.pem'), key_path: join(dir, 'key.pem') },
@@ -196,13 +135,17 @@ describe('certctl-agent against a real server', () => {
   it.each(['key-ready', 'csr-submitted'] as const)(
     'a restart after %s resumes with the same key and one CSR',
     async (crashAt) => {
-      const dir = mkdtempSync(join(plane.tmp, `crash-${crashAt}-`));
-      const stateDir = join(dir, 'state');
-      const first = await newAgent(stateDir, (step) => {
-        if (step === crashAt) throw new Error(`simulated crash after ${step}`);
+      const {
+        agent: first,
+        agentId: agent_id,
+        dir,
+        stateDir,
+      } = await harness.registeredAgentIn(`crash-${crashAt}-`, {
+        afterStep: (step) => {
+          if (step === crashAt) throw new Error(`simulated crash after ${step}`);
+        },
       });
-      const { agent_id } = await first.ensureRegistered(AbortSignal.timeout(10_000));
-      const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+      const { certificateId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
         cert_path: join(dir, 'cert.pem'),
         key_path: join(dir, 'key.pem'),
       });
@@ -211,41 +154,45 @@ describe('certctl-agent against a real server', () => {
       const keyDir = join(stateDir, 'keys', certificateId);
       const keyBefore = readFileSync(join(keyDir, readdirSync(keyDir)[0] as string), 'utf8');
 
-      const second = await newAgent(stateDir);
+      const second = await harness.agentAt(stateDir);
       await second.pollOnce(AbortSignal.timeout(15_000));
       expect(await deployed(second, certificateId)).toMatchObject({ status: 'succeeded' });
       expect(readdirSync(keyDir)).toHaveLength(1);
       expect(readFileSync(join(dir, 'key.pem'), 'utf8')).toBe(keyBefore);
-      const csrPosts = plane.door.recorded.filter((r) => r.url === `/api/v1/agents/${agent_id}/csr`);
+      const csrPosts = harness.plane.door.recorded.filter((r) => r.url === `/api/v1/agents/${agent_id}/csr`);
       expect(csrPosts).toHaveLength(1);
       await second.close();
     },
   );
 
   it('a restart after the deploy but before the report reports the outcome without deploying twice', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'crash-deployed-'));
-    const stateDir = join(dir, 'state');
-    const first = await newAgent(stateDir, (step) => {
-      if (step === 'deployed') throw new Error('simulated crash after deployed');
+    const {
+      agent: first,
+      agentId: agent_id,
+      dir,
+      stateDir,
+    } = await harness.registeredAgentIn('crash-deployed-', {
+      afterStep: (step) => {
+        if (step === 'deployed') throw new Error('simulated crash after deployed');
+      },
     });
-    const { agent_id } = await first.ensureRegistered(AbortSignal.timeout(10_000));
-    const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+    const { certificateId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
       cert_path: join(dir, 'cert.pem'),
       key_path: join(dir, 'key.pem'),
     });
     await first.pollOnce(AbortSignal.timeout(15_000));
     await waitFor('a deployment job', async () =>
-      (await jobsOf(plane, certificateId)).some((j) => j.type === 'deployment'),
+      (await jobsOf(harness.plane, certificateId)).some((j) => j.type === 'deployment'),
     );
     const callsBefore = target.control.deployCalls.length;
     await expect(first.pollOnce(AbortSignal.timeout(15_000))).rejects.toThrow(/simulated crash/);
     await first.close();
     expect(target.control.deployCalls.length).toBe(callsBefore + 1);
-    expect((await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('running');
+    expect((await jobsOf(harness.plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('running');
 
-    const second = await newAgent(stateDir);
+    const second = await harness.agentAt(stateDir);
     await second.pollOnce(AbortSignal.timeout(15_000));
-    expect((await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
+    expect((await jobsOf(harness.plane, certificateId)).find((j) => j.type === 'deployment')?.status).toBe('succeeded');
     expect(target.control.deployCalls.length).toBe(callsBefore + 1);
     expect(JSON.parse(readFileSync(join(stateDir, 'journal.json'), 'utf8')).jobs).toEqual({});
     expect(mode(join(stateDir, 'journal.json'))).toBe(0o600);
@@ -253,11 +200,8 @@ describe('certctl-agent against a real server', () => {
   });
 
   it('keeps the previous key until a renewed certificate is confirmed deployed', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'renew-'));
-    const stateDir = join(dir, 'state');
-    const agent = await newAgent(stateDir);
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
-    const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+    const { agent, agentId: agent_id, dir, stateDir } = await harness.registeredAgentIn('renew-');
+    const { certificateId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
       cert_path: join(dir, 'cert.pem'),
       key_path: join(dir, 'key.pem'),
     });
@@ -267,7 +211,9 @@ describe('certctl-agent against a real server', () => {
     const firstKey = readFileSync(join(dir, 'key.pem'), 'utf8');
 
     // A renewal whose deployment fails: both keys stay, the old one still serves.
-    expect((await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`)).status).toBe(202);
+    expect((await call(harness.plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`)).status).toBe(
+      202,
+    );
     await agent.pollOnce(AbortSignal.timeout(15_000));
     target.control.failWith = 'disk full';
     try {
@@ -282,7 +228,9 @@ describe('certctl-agent against a real server', () => {
     expect(readFileSync(join(dir, 'key.pem'), 'utf8')).toBe(firstKey);
 
     // The next renewal deploys fine: confirmed, so the keys before it are retired.
-    expect((await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`)).status).toBe(202);
+    expect((await call(harness.plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`)).status).toBe(
+      202,
+    );
     await agent.pollOnce(AbortSignal.timeout(15_000));
     expect(readdirSync(keyDir)).toHaveLength(3);
     expect(await deployed(agent, certificateId, 2)).toMatchObject({ status: 'succeeded' });
@@ -292,13 +240,11 @@ describe('certctl-agent against a real server', () => {
   });
 
   it('reports a failed verification when the endpoint serves another certificate', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'verify-'));
-    const agent = await newAgent(join(dir, 'state'));
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
-    const other = selfSigned(dir, 'other');
-    const tls = await fileBackedTlsServer(other, other);
+    const { agent, agentId: agent_id, dir } = await harness.registeredAgentIn('verify-');
+    const other = selfSignedPem(dir, 'other');
+    const tls = await fileBackedTlsServer(dir, other, other);
     try {
-      const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+      const { certificateId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
         cert_path: join(dir, 'cert.pem'),
         key_path: join(dir, 'key.pem'),
         post_deploy_verify: { endpoint: `127.0.0.1:${tls.port}`, server_name: 'x.example.com' },
@@ -315,22 +261,20 @@ describe('certctl-agent against a real server', () => {
   }, 30_000);
   it('CERTCTL_VERIFY_DEPLOYMENT=false skips the verification a target asks for; CERTCTL_DEPLOY_BACKUP_RETENTION sets its backups', async () => {
     for (const retention of [0, 1]) {
-      const dir = mkdtempSync(join(plane.tmp, 'no-verify-'));
-      const { agent } = await startAgent(
-        agentConfigFor(plane, join(dir, 'state'), {
-          CERTCTL_VERIFY_DEPLOYMENT: 'false',
-          CERTCTL_DEPLOY_BACKUP_RETENTION: String(retention),
-        }),
-        { manifests: [target.manifest] },
-      );
-      const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
-      const other = selfSigned(dir, 'other');
-      const tls = await fileBackedTlsServer(other, other);
+      const {
+        agent,
+        agentId: agent_id,
+        dir,
+      } = await harness.registeredAgentIn('no-verify-', {
+        env: { CERTCTL_VERIFY_DEPLOYMENT: 'false', CERTCTL_DEPLOY_BACKUP_RETENTION: String(retention) },
+      });
+      const other = selfSignedPem(dir, 'other');
+      const tls = await fileBackedTlsServer(dir, other, other);
       // Files already there: a deploy backs them up, as many as the retention allows.
       writeFileSync(join(dir, 'cert.pem'), readFileSync(other));
       writeFileSync(join(dir, 'key.pem'), readFileSync(other));
       try {
-        const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+        const { certificateId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
           cert_path: join(dir, 'cert.pem'),
           key_path: join(dir, 'key.pem'),
           post_deploy_verify: { endpoint: `127.0.0.1:${tls.port}`, server_name: 'x.example.com' },

@@ -1,94 +1,48 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, createServer, type Server } from 'node:tls';
 import { call, KEYS } from '@certctl/server/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent } from '../src/start-agent.js';
-import {
-  agentConfigFor,
-  type ControlPlane,
-  certificateOnTarget,
-  jobsOf,
-  startControlPlane,
-  waitFor,
-} from './support/control-plane.js';
-import { createFileTargetManifest } from './support/file-target.js';
+import { describe, expect, it } from 'vitest';
+import { useAgentHarness } from './support/agent-harness.js';
+import { certificateOnTarget, jobsOf, waitFor } from './support/control-plane.js';
+import { fileBackedTlsServer } from './support/tls-endpoint.js';
 
-const target = createFileTargetManifest('file');
-let plane: ControlPlane;
-
-beforeAll(async () => {
-  plane = await startControlPlane();
-});
-afterAll(async () => {
-  await plane?.stop();
-});
-
-/** A TLS endpoint that serves whatever certificate and key files are on disk at each handshake (SNI required). */
-async function fileBackedTlsServer(dir: string, certPath: string, keyPath: string) {
-  const placeholder = join(dir, 'placeholder.pem');
-  execFileSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    '/CN=placeholder',
-    '-keyout',
-    `${placeholder}.key`,
-    '-out',
-    `${placeholder}.crt`,
-    '-days',
-    '1',
-  ]);
-  const server: Server = createServer({
-    cert: readFileSync(`${placeholder}.crt`),
-    key: readFileSync(`${placeholder}.key`),
-    SNICallback: (_name, cb) =>
-      cb(null, createSecureContext({ cert: readFileSync(certPath), key: readFileSync(keyPath) })),
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as AddressInfo).port };
-}
+const harness = useAgentHarness();
 
 describe('deployments as jobs of their own, with a real agent deploying to files', () => {
   it('redeploys the current version without renewing, keeps the history per certificate and target, and shows what the agent verified', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'deploy-now-'));
-    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), { manifests: [target.manifest] });
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    const { agent, agentId: agent_id, dir } = await harness.registeredAgentIn('deploy-now-');
     mkdirSync(join(dir, 'site'));
     const certPath = join(dir, 'site', 'cert.pem');
     const keyPath = join(dir, 'site', 'key.pem');
     const tls = await fileBackedTlsServer(dir, certPath, keyPath);
     try {
-      const { certificateId, targetId } = await certificateOnTarget(plane, agent_id, 'file', {
+      const { certificateId, targetId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
         cert_path: certPath,
         key_path: keyPath,
         post_deploy_verify: { endpoint: `127.0.0.1:${tls.port}`, server_name: 'svc.example.com' },
       });
       // Nothing to deploy before the first issuance.
-      const early = await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {});
+      const early = await call(harness.plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {});
       expect(early.status).toBe(409);
 
       await agent.pollOnce(AbortSignal.timeout(15_000)); // CSR
       await waitFor('the first deployment job', async () =>
-        (await jobsOf(plane, certificateId)).some((j) => j.type === 'deployment'),
+        (await jobsOf(harness.plane, certificateId)).some((j) => j.type === 'deployment'),
       );
       await agent.pollOnce(AbortSignal.timeout(15_000)); // deployment
-      const first = (await jobsOf(plane, certificateId)).find((j) => j.type === 'deployment');
+      const first = (await jobsOf(harness.plane, certificateId)).find((j) => j.type === 'deployment');
       expect(first?.status).toBe('succeeded');
-      const versionsBefore = await call(plane.server.api, 'GET', `/api/v1/certificates/${certificateId}/versions`);
+      const versionsBefore = await call(
+        harness.plane.server.api,
+        'GET',
+        `/api/v1/certificates/${certificateId}/versions`,
+      );
       expect(versionsBefore.json.total).toBe(1);
 
       // Someone breaks the deployed file; deploy-now puts the same version back.
       const deployedBefore = readFileSync(certPath, 'utf8');
       writeFileSync(certPath, 'not a certificate\n');
-      const queued = await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {
+      const queued = await call(harness.plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {
         target_ids: [targetId],
       });
       expect(queued.status).toBe(202);
@@ -102,7 +56,7 @@ describe('deployments as jobs of their own, with a real agent deploying to files
       expect(jobs[0]).toMatchObject({ status: 'pending', trigger: 'manual', requested_by: 'admin' });
       expect(queued.json.version_id).toBe(versionsBefore.json.data![0]!.id);
       // Asking again while it is queued does not queue a second deployment.
-      const again = await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {});
+      const again = await call(harness.plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {});
       expect(again.status).toBe(202);
       expect(again.json.deployment_jobs).toEqual([]);
       expect(again.json.skipped).toEqual([
@@ -111,10 +65,14 @@ describe('deployments as jobs of their own, with a real agent deploying to files
 
       await agent.pollOnce(AbortSignal.timeout(15_000));
       expect(readFileSync(certPath, 'utf8')).toBe(deployedBefore);
-      const versionsAfter = await call(plane.server.api, 'GET', `/api/v1/certificates/${certificateId}/versions`);
+      const versionsAfter = await call(
+        harness.plane.server.api,
+        'GET',
+        `/api/v1/certificates/${certificateId}/versions`,
+      );
       expect(versionsAfter.json.total).toBe(1);
 
-      const verification = await call(plane.server.api, 'GET', `/api/v1/jobs/${jobs[0]!.id}/verification`);
+      const verification = await call(harness.plane.server.api, 'GET', `/api/v1/jobs/${jobs[0]!.id}/verification`);
       expect(verification.status).toBe(200);
       const fingerprint = String(versionsBefore.json.data![0]!.fingerprint_sha256).toLowerCase().replaceAll(':', '');
       expect(verification.json).toMatchObject({
@@ -126,18 +84,22 @@ describe('deployments as jobs of their own, with a real agent deploying to files
         actual_fingerprint: fingerprint,
       });
 
-      const byCertificate = await call(plane.server.api, 'GET', `/api/v1/certificates/${certificateId}/deployments`);
+      const byCertificate = await call(
+        harness.plane.server.api,
+        'GET',
+        `/api/v1/certificates/${certificateId}/deployments`,
+      );
       expect(byCertificate.json.total).toBe(2);
       expect(byCertificate.json.data!.map((d) => [d.trigger, d.status, d.verification_status, d.serial])).toEqual([
         ['manual', 'succeeded', 'verified', versionsBefore.json.data![0]!.serial],
         ['issued', 'succeeded', 'verified', versionsBefore.json.data![0]!.serial],
       ]);
       expect(byCertificate.json.data![0]).toMatchObject({ target_id: targetId, target_type: 'file', agent_id });
-      const byTarget = await call(plane.server.api, 'GET', `/api/v1/targets/${targetId}/deployments`);
+      const byTarget = await call(harness.plane.server.api, 'GET', `/api/v1/targets/${targetId}/deployments`);
       expect(byTarget.json.data!.map((d) => d.job_id)).toEqual(byCertificate.json.data!.map((d) => d.job_id));
 
       const audit = await call(
-        plane.server.api,
+        harness.plane.server.api,
         'GET',
         `/api/v1/audit?resource_id=${certificateId}&action=deployment_requested`,
       );
@@ -149,40 +111,46 @@ describe('deployments as jobs of their own, with a real agent deploying to files
   }, 60_000);
 
   it('refuses targets the certificate is not bound to, unknown certificates, viewers, and non-deployment jobs', async () => {
-    const dir = mkdtempSync(join(plane.tmp, 'deploy-bad-'));
-    const { agent } = await startAgent(agentConfigFor(plane, join(dir, 'state')), { manifests: [target.manifest] });
-    const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
+    const { agent, agentId: agent_id, dir } = await harness.registeredAgentIn('deploy-bad-');
     try {
-      const { certificateId } = await certificateOnTarget(plane, agent_id, 'file', {
+      const { certificateId } = await certificateOnTarget(harness.plane, agent_id, 'file', {
         cert_path: join(dir, 'cert.pem'),
         key_path: join(dir, 'key.pem'),
       });
       await agent.pollOnce(AbortSignal.timeout(15_000));
-      const other = await call(plane.server.api, 'POST', '/api/v1/targets', {
+      const other = await call(harness.plane.server.api, 'POST', '/api/v1/targets', {
         name: `unbound-${Math.random().toString(36).slice(2, 8)}`,
         type: 'file',
         agent_id,
         config: { cert_path: join(dir, 'o.pem'), key_path: join(dir, 'o.key') },
       });
-      const unbound = await call(plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {
+      const unbound = await call(harness.plane.server.api, 'POST', `/api/v1/certificates/${certificateId}/deploy`, {
         target_ids: [other.json.id],
       });
       expect(unbound.status).toBe(400);
       expect(unbound.json).toMatchObject({ error: 'invalid_request', request_id: expect.any(String) });
-      expect((await call(plane.server.api, 'POST', '/api/v1/certificates/mc-nope/deploy', {})).status).toBe(404);
+      expect((await call(harness.plane.server.api, 'POST', '/api/v1/certificates/mc-nope/deploy', {})).status).toBe(
+        404,
+      );
       const viewer = await call(
-        plane.server.api,
+        harness.plane.server.api,
         'POST',
         `/api/v1/certificates/${certificateId}/deploy`,
         {},
         KEYS.viewer,
       );
       expect(viewer.status).toBe(403);
-      const issuance = (await jobsOf(plane, certificateId)).find((j) => j.type !== 'deployment');
-      expect((await call(plane.server.api, 'GET', `/api/v1/jobs/${issuance!.id}/verification`)).status).toBe(409);
-      expect((await call(plane.server.api, 'GET', '/api/v1/targets/tgt-nope/deployments')).status).toBe(404);
+      const issuance = (await jobsOf(harness.plane, certificateId)).find((j) => j.type !== 'deployment');
+      expect((await call(harness.plane.server.api, 'GET', `/api/v1/jobs/${issuance!.id}/verification`)).status).toBe(
+        409,
+      );
+      expect((await call(harness.plane.server.api, 'GET', '/api/v1/targets/tgt-nope/deployments')).status).toBe(404);
       // None of the refusals queued anything.
-      const deployments = await call(plane.server.api, 'GET', `/api/v1/certificates/${certificateId}/deployments`);
+      const deployments = await call(
+        harness.plane.server.api,
+        'GET',
+        `/api/v1/certificates/${certificateId}/deployments`,
+      );
       expect(deployments.json.data!.every((d) => d.trigger === 'issued')).toBe(true);
     } finally {
       await agent.close();

@@ -38,15 +38,13 @@ describe('end to end: server + proxy agent + ACM', () => {
   it('imports, renews into the same ARN, and rolls back a renewal whose tagging is denied', async () => {
     const name = `api-${Date.now().toString(36)}`;
     const commonName = `${name}.example.com`;
-    const { agent } = await startAgent(
-      agentConfigFor(plane, `${plane.tmp}/${name}-agent`, {
-        CERTCTL_POLL_INTERVAL_SECONDS: '0.3',
-        CERTCTL_HEARTBEAT_INTERVAL_SECONDS: '5',
-      }),
-      { manifests: [awsAcmTarget] },
-    );
-    const stop = new AbortController();
-    const running = agent.run(stop.signal);
+    const agentConfig = agentConfigFor(plane, `${plane.tmp}/${name}-agent`, {
+      CERTCTL_POLL_INTERVAL_SECONDS: '0.3',
+      CERTCTL_HEARTBEAT_INTERVAL_SECONDS: '5',
+    });
+    let { agent } = await startAgent(agentConfig, { manifests: [awsAcmTarget] });
+    let stop = new AbortController();
+    let running = agent.run(stop.signal);
     try {
       const { agent_id } = await agent.ensureRegistered(AbortSignal.timeout(10_000));
       const target = await call(plane.server.api, 'POST', '/api/v1/targets', {
@@ -91,6 +89,25 @@ describe('end to end: server + proxy agent + ACM', () => {
       );
       const arn = ours()!.arn;
       expect(Object.fromEntries(ours()!.tags)).toMatchObject({ env: 'e2e', 'certctl-managed-by': 'certctl' });
+
+      // The ARN the target learned is reported: kept in the deployment history and in the target's config.
+      const history = await call(plane.server.api, 'GET', `/api/v1/certificates/${id}/deployments`);
+      expect(history.json.data!.find((d) => d.status === 'succeeded')?.deploy_metadata).toEqual({
+        certificate_arn: arn,
+      });
+      const targetId = String(target.json.id);
+      const stored = await call(plane.server.api, 'GET', `/api/v1/targets/${targetId}`);
+      expect(stored.json.config).toMatchObject({ region: acm.region, certificate_arn: arn });
+
+      // The agent restarts (its in-memory state gone) and ACM has lost the provenance tags: only the
+      // ARN the server kept can lead the renewal into the same certificate.
+      stop.abort();
+      await running;
+      await agent.close();
+      acm.get(arn)!.tags.delete('certctl-certificate-id');
+      ({ agent } = await startAgent(agentConfig, { manifests: [awsAcmTarget] }));
+      stop = new AbortController();
+      running = agent.run(stop.signal);
 
       // A forced renewal: re-imported into the same ARN.
       expect((await call(plane.server.api, 'POST', `/api/v1/certificates/${id}/renew`)).status).toBe(202);

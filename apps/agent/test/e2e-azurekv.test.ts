@@ -112,6 +112,14 @@ describe('end to end: server + proxy agent + Azure Key Vault', () => {
         return done.length >= 2 ? done : undefined;
       });
       expect(vault.versions(name)).toHaveLength(2);
+      // Each deployment's Key Vault certificate id (with its version) is kept in the deployment history.
+      const history = await call(plane.server.api, 'GET', `/api/v1/certificates/${id}/deployments`);
+      const reported = (history.json.data ?? [])
+        .filter((d) => d.status === 'succeeded')
+        .map((d) => String((d.deploy_metadata as Record<string, string> | null)?.key_vault_certificate_id));
+      expect(reported).toHaveLength(2);
+      for (const v of vault.versions(name))
+        expect(reported.filter((r) => r.endsWith(`/certificates/${name}/${v.version}`))).toHaveLength(1);
       const secondCer = vault.latest(name)!.cer;
 
       // Every attempt's read-back (the second GET of a deploy) is refused: each attempt restores.

@@ -41,7 +41,7 @@ beforeAll(async () => {
     startFakeKubernetes({ namespaces: ['default', 'shop'] }),
     startFakeBigIp({ profiles: { '/Common/clientssl_shop': { certPem: initial.certPem, keyPem: initial.keyPem } } }),
   ]);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await plane?.stop();
   await kube?.close();

@@ -28,7 +28,7 @@ let sshd: RunningSshd;
 beforeAll(async () => {
   sshd = await startSshd();
   plane = await startControlPlane({ installed: true });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await plane?.stop();
   await sshd?.stop();

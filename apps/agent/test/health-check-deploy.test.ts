@@ -56,7 +56,7 @@ beforeAll(async () => {
     certPem: placeholder.certificate.pem,
     keyPem: exportPrivateKeyPem(placeholder.keys.privateKey),
   });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await nginx?.stop();
   await plane?.stop();

@@ -54,7 +54,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(plane.tmp, 'agent-'));
   ({ agent } = await startAgent(agentConfigFor(plane, join(dir, 'state'))));
   agentId = (await agent.ensureRegistered(AbortSignal.timeout(10_000))).agent_id;
-}, 90_000);
+}, 180_000);
 afterAll(async () => {
   await agent?.close();
   for (const server of servers) await server.stop();

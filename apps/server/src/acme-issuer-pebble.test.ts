@@ -18,7 +18,7 @@ beforeAll(async () => {
   responderPort = await freePort();
   pebble = await startPebble({ httpPort: responderPort, nonceRejectPercent: 10 });
   writeFileSync(join(work, 'pebble-tls-ca.pem'), pebble.tlsCaPem);
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await pebble?.stop();
   rmSync(work, { recursive: true, force: true });

@@ -79,6 +79,9 @@ async function main(): Promise<void> {
     `certctl-server ${SERVER_VERSION}`,
     `  API (HTTPS):  ${server.urls.api}/api/v1   (OpenAPI: ${server.urls.api}/api/v1/openapi.json)`,
     `  PKI (HTTP):   ${server.urls.pki}/.well-known/pki/crl/<issuer>`,
+    ...(server.urls.metrics
+      ? [`  metrics:      ${server.urls.metrics}${config.metricsListener?.token ? ' (bearer token)' : ' (no auth)'}`]
+      : []),
     `  database:     ${server.database.dialect === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'}`,
     `  TLS:          ${server.tls.source === 'files' ? 'from CERTCTL_SERVER_TLS_CERT_PATH' : `bootstrap certificate; trust ${config.dataDir}/tls/ca.pem`}`,
   ];

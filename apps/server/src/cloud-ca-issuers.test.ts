@@ -36,7 +36,7 @@ beforeAll(async () => {
   // The AWS SDK's default credential chain reads these first, as on a server with env credentials.
   vi.stubEnv('AWS_ACCESS_KEY_ID', pca.credentials.accessKeyId);
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', pca.credentials.secretAccessKey);
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   vi.unstubAllEnvs();
   await Promise.all([cas?.close(), pca?.close(), ejbcaFake?.close()]);

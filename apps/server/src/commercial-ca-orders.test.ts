@@ -133,14 +133,30 @@ describeEachDialect('commercial CA orders', (ctx) => {
     expect(waiting).toMatchObject({ status: 'waiting_on_ca' });
     const trackingId = String(waiting.ca_order_id);
     expect(entrustFake.pending().map((o) => o.trackingId)).toContain(trackingId);
+    // The certificate shows the order open at the CA, in the record and in the list.
+    const pending = await certificate(id);
+    expect(pending.ca_order).toMatchObject({
+      job_id: jobId,
+      order_id: trackingId,
+      job_status: 'waiting_on_ca',
+      checks: 1,
+    });
+    const caOrder = pending.ca_order as { deadline: string; next_check_at: string };
+    const deadline = Date.parse(caOrder.deadline);
+    expect(deadline - Date.now()).toBeGreaterThan(86_000_000);
+    expect(Date.parse(caOrder.next_check_at)).toBeGreaterThan(Date.now());
+    const listed = await call(server.api, 'GET', `/api/v1/certificates?issuer_id=${entrustIssuerId}&per_page=100`);
+    expect(listed.json.data!.find((c) => c.id === id)?.ca_order).toMatchObject({ order_id: trackingId });
 
     await later(jobId);
     expect((await job(jobId)).status).toBe('waiting_on_ca');
+    // Still the same CA state: the next check backs off further.
+    expect((await certificate(id)).ca_order).toMatchObject({ order_id: trackingId, checks: 2 });
 
     await entrustFake.approve(trackingId);
     await later(jobId);
     expect(await job(jobId)).toMatchObject({ status: 'succeeded' });
-    expect((await certificate(id)).status).toBe('active');
+    expect(await certificate(id)).toMatchObject({ status: 'active', ca_order: null });
     const versions = await call(server.api, 'GET', `/api/v1/certificates/${id}/versions`);
     expect(versions.json.data![0]!.ca_order_id).toBe(trackingId);
     expect(versions.json.data![0]!.serial).toBe(entrustFake.orders.get(trackingId)!.leaf!.serial);

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { startMetricsListener } from './observability/metrics-listener.js';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { referenceVariablesWarning, type ServerConfig } from './config/index.js';
+import { createLiveTrustBundles } from './config/trust-bundle-file.js';
 import { loadTlsMaterial, type TlsMaterial } from './connectors/bootstrap-tls.js';
 import { loadConfigCipher } from './connectors/encryption-key.js';
 import { BUILTIN_ISSUER, seedIssuersFromEnv, seedNotifiersFromEnv } from './connectors/env-seeding.js';
@@ -24,6 +26,7 @@ import { createServerMetrics } from './observability/metrics.js';
 import { createJobRunner, type JobRunner } from './scheduler/job-runner.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createEnvKeyRing, ensureBootstrapAdminKey } from './shared/api-keys.js';
+import type { FaultHook } from './shared/fault-points.js';
 import type { ServiceDeps } from './shared/service-deps.js';
 
 export const SERVER_VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
@@ -47,6 +50,8 @@ export interface StartServerOptions {
   now?: () => Date;
   /** Sees every answer the route specs send (the test server checks them against their schemas). */
   responseCheck?: ResponseCheck;
+  /** Fault-injection tests: stops the work at named crash points (see fault-points.ts). */
+  faultHook?: FaultHook;
 }
 
 export interface RunningServer {
@@ -59,7 +64,8 @@ export interface RunningServer {
   tls: TlsMaterial;
   /** The admin key created at the very first start (print once), else undefined. */
   bootstrapAdminKey?: string;
-  urls: { api?: string; pki?: string };
+  /** `metrics`: the full URL of the separate scrape listener (CERTCTL_METRICS_LISTEN). */
+  urls: { api?: string; pki?: string; metrics?: string };
   close(): Promise<void>;
 }
 
@@ -82,6 +88,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await assertCanListen([
         { host: config.server.host, port: config.server.port, variable: 'CERTCTL_SERVER_PORT' },
         { host: config.server.host, port: config.pkiHttp.port, variable: 'CERTCTL_PKI_HTTP_PORT' },
+        ...(config.metricsListener ? [{ ...config.metricsListener, variable: 'CERTCTL_METRICS_LISTEN' }] : []),
       ]);
     let lock: DataDirLock | undefined;
     if (!config.database.url && !options.pglite) {
@@ -154,6 +161,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       replicaId: options.replicaId ?? `replica-${randomBytes(6).toString('hex')}`,
       now: options.now ?? (() => new Date()),
       notifyJobs: () => runner?.wake(),
+      trustBundles: createLiveTrustBundles(),
+      faultHook: options.faultHook,
     };
     const bootstrapIssuer = seededIssuers.find((issuer) => issuer.type === BUILTIN_ISSUER.connector);
     const tls = await loadTlsMaterial({
@@ -209,6 +218,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const api = await buildHttpApp({
       ...common,
       groups: apiGroups,
+      fallbacks: parts.flatMap((p) => (p.pageFallback ? [p.pageFallback] : [])),
       tls: {
         cert: tls.cert,
         key: tls.key,
@@ -226,6 +236,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       urls.api = baseUrl('https', config.server.host, apiPort);
       await pki.listen({ host: config.server.host, port: config.pkiHttp.port });
       urls.pki = baseUrl('http', config.server.host, (pki.server.address() as { port: number }).port);
+      if (config.metricsListener) {
+        const scrape = await startMetricsListener({ ...config.metricsListener, registry: metrics.registry });
+        cleanup.push(() => scrape.close());
+        urls.metrics = scrape.url;
+      }
     }
     // Made only once both listeners are bound: a start that fails earlier leaves no key unseen.
     const bootstrapAdminKey = await ensureBootstrapAdminKey(deps, config.auth.namedKeys.length > 0);

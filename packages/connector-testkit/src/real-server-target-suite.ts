@@ -76,7 +76,8 @@ export function testTargetOnRealServer<Server extends RealTargetServer>(
     expect((await served()).serial).toBe(request.serial);
   }
 
-  describe(`${label} against a real ${options.server}`, () => {
+  // Reloads of real servers can take many seconds on a machine running several suites at once.
+  describe(`${label} against a real ${options.server}`, { timeout: 90_000 }, () => {
     beforeAll(async () => {
       current = await nextRequest();
       server = await options.start(current);

@@ -98,7 +98,8 @@ export async function prepareRealServer(options: PrepareRealServerOptions): Prom
         breakConfig: (broken) => writeFileSync(includePath, broken ? ready.brokenConfig.text : ''),
         brokenConfigOutput: ready.brokenConfig.output,
         async waitForReloads(count) {
-          const deadline = Date.now() + 10_000;
+          // Generous: a reload on a machine running several suites at once can take many seconds.
+          const deadline = Date.now() + 30_000;
           while (ready.reloadsHandled() < count) {
             if (Date.now() > deadline) {
               const more = ready.diagnostics?.();

@@ -1,5 +1,6 @@
 export const VERSION: string = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : '0.0.0-source';
 
+export { createDeadlineSignal, type DeadlineSignal } from '@certctl/core';
 export { type ArgumentKind, validateArgument } from './argument-validation.js';
 export {
   type DeployFile,
@@ -8,6 +9,11 @@ export {
   type DeployPhase,
   deployFiles,
 } from './atomic-deploy.js';
+export {
+  type AzureKeyVaultConnection,
+  type AzureKeyVaultSdk,
+  lazyAzureKeyVaultClients,
+} from './azure-key-vault-clients.js';
 export {
   type DeployFilesWithCommandsOptions,
   type DeployFilesWithCommandsResult,
@@ -20,8 +26,19 @@ export {
   createCommandRunner,
   type RunCommandOptions,
 } from './command-runner.js';
+export {
+  type ConfigAddress,
+  configAddresses,
+  type RefusedAddress,
+  refusedConfigAddresses,
+  refusedConfigAddressesResolved,
+  ssrfPolicyForNetwork,
+} from './config-urls.js';
 export { type CreateConnectorContextOptions, createConnectorContext } from './connector-context.js';
 export { type ConsoleJsonLoggerOptions, createConsoleJsonLogger, type LogLevel } from './console-json-logger.js';
+export { crc32c } from './crc32c.js';
+export { assertCertifiesCsrKey, type CheckedCsrKeyOptions, type CsrKey, checkedCsrKey } from './csr-key.js';
+export { deployFailedError, withoutConnectorPrefix } from './deploy-failure.js';
 export {
   checkDeployedCertificate,
   type DeployedCertificate,
@@ -54,7 +71,6 @@ export {
   type RetryOptions,
   type VendorErrorOptions,
 } from './http-client.js';
-export { createDeadlineSignal, type DeadlineSignal } from '@certctl/core';
 export {
   cidrContains,
   formatIpAddress,
@@ -64,7 +80,6 @@ export {
   parseIpAddress,
 } from './ip-address.js';
 export { type IssuedFromBundleOptions, issuedCertificateFromBundle } from './issued-certificate.js';
-export { crc32c } from './crc32c.js';
 export {
   cidrProblem,
   type NetworkScanLimits,
@@ -84,14 +99,6 @@ export {
   summarizeScan,
 } from './network-scan.js';
 export { createMemorySecretStore } from './memory-secret-store.js';
-export {
-  certificateMetadata,
-  type FindSecretCertificatesOptions,
-  findSecretCertificates,
-  type SecretCertificate,
-  type SecretCertificateFormat,
-  type SecretCertificatesResult,
-} from './secret-certificates.js';
 export { createMtlsAgent, MtlsAgent, type MtlsAgentOptions } from './mtls-agent.js';
 export { noopMetrics } from './noop-metrics.js';
 export {
@@ -101,6 +108,20 @@ export {
   notificationFacts,
   notificationLink,
 } from './notification-facts.js';
+export {
+  fileTime,
+  md4,
+  NTLM_NEGOTIATE_FLAGS,
+  type NtlmChallenge,
+  type NtlmResponses,
+  ntlmAuthenticateMessage,
+  ntlmNegotiateMessage,
+  ntlmV2Responses,
+  ntowfv2,
+  parseNtlmAuthenticate,
+  parseNtlmChallenge,
+  splitNtlmUser,
+} from './ntlm.js';
 export {
   operatorCommandProblem,
   type ParseOperatorCommandOptions,
@@ -122,7 +143,6 @@ export {
   splitCertificates,
 } from './pem-bundle.js';
 export { DEFAULT_POLL_SCHEDULE_MS, type PollCheckResult, type PollOptions, pollUntil } from './poll-order.js';
-export { type WaitForIssuanceOptions, waitForIssuance } from './wait-for-issuance.js';
 export {
   type PostDeployVerifyConfig,
   type PostDeployVerifySettings,
@@ -130,14 +150,33 @@ export {
   resolvePostDeployVerify,
 } from './post-deploy-verify.js';
 export {
-  type ConfigAddress,
-  configAddresses,
-  type RefusedAddress,
-  refusedConfigAddresses,
-  refusedConfigAddressesResolved,
-  ssrfPolicyForNetwork,
-} from './config-urls.js';
+  createLocalPowerShellRunner,
+  type PowerShellResult,
+  type PowerShellRunner,
+  readPowerShellAnswer,
+} from './powershell-runner.js';
+export {
+  encodePowerShellCommand,
+  hasControlCharacter,
+  POWERSHELL_ARGUMENTS,
+  POWERSHELL_STDIN_BOOTSTRAP,
+  type PowerShellValue,
+  powerShellLiteral,
+  powerShellStdin,
+  quotePowerShell,
+  renderPowerShellScript,
+  scriptFromPowerShellStdin,
+} from './powershell-script.js';
 export { fullJitterDelay, parseRetryAfter } from './retry-backoff.js';
+export {
+  certificateMetadata,
+  type FindSecretCertificatesOptions,
+  findSecretCertificates,
+  type SecretCertificate,
+  type SecretCertificateFormat,
+  type SecretCertificatesResult,
+} from './secret-certificates.js';
+export { createSerialQueue } from './serial-queue.js';
 export { createSsrfAgent, createSsrfConnector, type SsrfAgentOptions, type SsrfConnectOptions } from './ssrf-agent.js';
 export {
   type AddressClass,
@@ -158,52 +197,8 @@ export {
   type VerifyServedCertificateOptions,
   verifyServedCertificate,
 } from './tls-probe.js';
-export { assertCertifiesCsrKey, type CheckedCsrKeyOptions, type CsrKey, checkedCsrKey } from './csr-key.js';
-export {
-  fileTime,
-  md4,
-  NTLM_NEGOTIATE_FLAGS,
-  type NtlmChallenge,
-  type NtlmResponses,
-  ntlmAuthenticateMessage,
-  ntlmNegotiateMessage,
-  ntlmV2Responses,
-  ntowfv2,
-  parseNtlmAuthenticate,
-  parseNtlmChallenge,
-  splitNtlmUser,
-} from './ntlm.js';
-export {
-  createLocalPowerShellRunner,
-  type PowerShellResult,
-  type PowerShellRunner,
-  readPowerShellAnswer,
-} from './powershell-runner.js';
-export {
-  encodePowerShellCommand,
-  hasControlCharacter,
-  POWERSHELL_ARGUMENTS,
-  POWERSHELL_STDIN_BOOTSTRAP,
-  type PowerShellValue,
-  powerShellLiteral,
-  powerShellStdin,
-  quotePowerShell,
-  renderPowerShellScript,
-  scriptFromPowerShellStdin,
-} from './powershell-script.js';
-export {
-  createWinRmClient,
-  createWinRmPowerShellRunner,
-  type WinRmClient,
-  type WinRmClientOptions,
-  type WinRmCommandResult,
-  WSMAN_ACTIONS,
-  WSMAN_COMMAND_DONE,
-  WSMAN_NAMESPACES,
-  WSMAN_SHELL_RESOURCE,
-  WSMAN_SIGNAL_TERMINATE,
-  wsmanEnvelope,
-} from './winrm-client.js';
+export { createVendorApiClient, type VendorApiClient, type VendorApiClientOptions } from './vendor-api-client.js';
+export { type WaitForIssuanceOptions, waitForIssuance } from './wait-for-issuance.js';
 export {
   buildWindowsPfx,
   CERT_STORE_BODIES,
@@ -223,12 +218,29 @@ export {
   windowsText,
   windowsThumbprint,
   winrmSettingsSchema,
-  wrapWindowsScriptBody,
   winrmSettingsShape,
+  wrapWindowsScriptBody,
 } from './windows-host.js';
-export { createVendorApiClient, type VendorApiClient, type VendorApiClientOptions } from './vendor-api-client.js';
 export {
-  type AzureKeyVaultConnection,
-  type AzureKeyVaultSdk,
-  lazyAzureKeyVaultClients,
-} from './azure-key-vault-clients.js';
+  createWindowsStoreSession,
+  deployToWindowsStore,
+  sameSerialHex,
+  type WindowsStoreDeployOutcome,
+  type WindowsStoreDeploySteps,
+  type WindowsStoreSession,
+  type WindowsStoreSessionOptions,
+} from './windows-store-target.js';
+export { createHttp01Webroot, type Http01Webroot } from './http01-webroot.js';
+export {
+  createWinRmClient,
+  createWinRmPowerShellRunner,
+  type WinRmClient,
+  type WinRmClientOptions,
+  type WinRmCommandResult,
+  WSMAN_ACTIONS,
+  WSMAN_COMMAND_DONE,
+  WSMAN_NAMESPACES,
+  WSMAN_SHELL_RESOURCE,
+  WSMAN_SIGNAL_TERMINATE,
+  wsmanEnvelope,
+} from './winrm-client.js';

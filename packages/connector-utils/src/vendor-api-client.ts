@@ -2,12 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { ConfigValidationError } from '@certctl/core';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from './http-client.js';
-import { createSsrfAgent } from './ssrf-agent.js';
-import { createSsrfPolicy } from './ssrf-policy.js';
 
-export interface VendorApiClientOptions extends Omit<HttpClientOptions, 'ssrfPolicy' | 'dispatcher' | 'ca'> {
-  /** The vendor API's base URL: with a CA bundle, its host may be a private address. */
-  apiUrl: string;
+export interface VendorApiClientOptions
+  extends Omit<HttpClientOptions, 'ssrfPolicy' | 'dispatcher' | 'ca' | 'context'> {
+  /** The connector's context: its `network` (the app's policy) alone decides where the client may connect. */
+  context: NonNullable<HttpClientOptions['context']>;
   /** PEM file of extra CAs trusted beside the system store (the operator's proxy or mirror). */
   caBundlePath?: string;
   /** The config key of `caBundlePath`, named when the file cannot be read; default `ca_bundle_path`. */
@@ -21,12 +20,13 @@ export interface VendorApiClient {
 }
 
 /**
- * The house HTTP client for a commercial CA's API, opened on first use. With a CA bundle the
- * operator points at a proxy or mirror they run: that one host may be private, every other address
- * keeps the strict policy, and the bundle's CAs are trusted beside the system store.
+ * The house HTTP client for a commercial CA's API, opened on first use. Where it may connect is the
+ * app's network policy (`ctx.network`) and nothing in the config: an operator who points the API at a
+ * private proxy or mirror allows that address in the app (the server's `CERTCTL_NETWORK_ALLOW`). A CA
+ * bundle's CAs are trusted beside the system store and the app's CAs.
  */
 export function createVendorApiClient(options: VendorApiClientOptions): VendorApiClient {
-  const { apiUrl, caBundlePath, caBundleKey = 'ca_bundle_path', ...http } = options;
+  const { caBundlePath, caBundleKey = 'ca_bundle_path', ...http } = options;
   let client: HttpClient | undefined;
   return {
     async open() {
@@ -47,14 +47,9 @@ export function createVendorApiClient(options: VendorApiClientOptions): VendorAp
           });
         }
       }
-      const ssrfPolicy = createSsrfPolicy({
-        connector: http.connector,
-        ...(ca && { allow: [new URL(apiUrl).hostname] }),
-      });
       client = createHttpClient({
         ...http,
-        ssrfPolicy,
-        dispatcher: createSsrfAgent(ssrfPolicy, { connect: ca ? { ca: [...rootCertificates, ca] } : {} }),
+        ...(ca && { ca: [...rootCertificates, ...(http.context.network.ca ?? []), ca] }),
       });
       return client;
     },

@@ -4,10 +4,9 @@
  * closes when the last one is withdrawn. The webroot mode writes the same file into an existing web
  * server's document root instead.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { ConnectorUnavailableError, MalformedInputError } from '@certctl/core';
+import { createHttp01Webroot as createSharedWebroot } from '@certctl/connector-utils';
 import { CONNECTOR } from './connector-name.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
@@ -95,17 +94,5 @@ export function createHttp01Responder(options: {
 
 /** Writes challenge files into an existing web root (0644, the web server must read them). */
 export function createHttp01Webroot(webroot: string): Http01Publisher {
-  const dir = join(webroot, '.well-known', 'acme-challenge');
-  return {
-    async publish(token, keyAuthorization) {
-      checkToken(token);
-      await mkdir(dir, { recursive: true, mode: 0o755 });
-      await writeFile(join(dir, token), keyAuthorization, { mode: 0o644 });
-    },
-    async withdraw(token) {
-      checkToken(token);
-      await rm(join(dir, token), { force: true });
-    },
-    async close() {},
-  };
+  return createSharedWebroot(webroot, { connector: CONNECTOR });
 }

@@ -2,7 +2,7 @@
  * The AWS SDK v3 ACM PCA client, imported on first use so that loading the connector costs nothing
  * and no SDK type reaches the package's public types. Credentials come from the SDK's default chain.
  */
-import { type ConnectorContext, DeadlineExceededError } from '@certctl/core';
+import { type ConnectorContext, createDeadlineSignal, DeadlineExceededError } from '@certctl/core';
 import { type AcmPcaAction, acmPcaError } from './acm-pca-errors.js';
 import type { AwsAcmPcaIssuerConfig } from './awsacmpca-config.js';
 import { CONNECTOR } from './connector-name.js';
@@ -40,16 +40,15 @@ export function createAcmPcaClient(
       const Command = sdk[`${action}Command`] as unknown as new (
         input: Record<string, unknown>,
       ) => Parameters<SdkClient['send']>[0];
-      const deadline = AbortSignal.timeout(config.request_timeout_seconds * 1000);
-      // The runtime's per-call signal already follows the context; combining with ctx.signal on every
-      // call would pile listeners onto that long-lived signal.
-      const abortSignal = AbortSignal.any([deadline, signal ?? ctx.signal]);
+      // Not AbortSignal.any: ctx.signal lives as long as the connector and would keep every call's
+      // listener (see createDeadlineSignal); the runtime's per-call signal already follows ctx.signal.
+      const deadline = createDeadlineSignal(config.request_timeout_seconds * 1000, [signal ?? ctx.signal]);
       try {
         return (await client.send(new Command(input), {
-          abortSignal: abortSignal as never,
+          abortSignal: deadline.signal as never,
         })) as unknown as Record<string, unknown>;
       } catch (error) {
-        if (deadline.aborted && !signal?.aborted) {
+        if (deadline.timedOut()) {
           throw new DeadlineExceededError({
             connector: CONNECTOR,
             message: `acm-pca:${action} took longer than ${config.request_timeout_seconds} s`,
@@ -57,6 +56,8 @@ export function createAcmPcaClient(
           });
         }
         throw acmPcaError(error, action, config.ca_arn);
+      } finally {
+        deadline.dispose();
       }
     },
     close() {

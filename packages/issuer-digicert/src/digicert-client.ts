@@ -54,9 +54,7 @@ export function createDigicertClient(
     retries: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8_000 },
     userAgent: `certctl-issuer-digicert/${version}`,
     defaultHeaders: { 'x-dc-devkey': config.api_key, accept: 'application/json' },
-    clock: ctx.clock,
-    logger: ctx.logger,
-    apiUrl: base,
+    context: ctx,
     caBundlePath: config.ca_bundle_path,
   });
 

@@ -23,7 +23,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   [mtls, oauth] = await Promise.all([setUpEjbca(), setUpEjbca({ auth: 'oauth2' })]);
   ctx = await createTestContext();
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await ctx?.cleanup();
   await mtls?.close();

@@ -4,7 +4,7 @@
  * HTTP client (deadlines, retries, SSRF policy); the library keeps the API surface, request
  * encoding and error decoding. No library type leaves this file.
  */
-import { createHttpClient, createSsrfPolicy, type HttpClient } from '@certctl/connector-utils';
+import { createHttpClient, type HttpClient } from '@certctl/connector-utils';
 import { type ConnectorContext, DeadlineExceededError, VendorApiError } from '@certctl/core';
 import { type CasMethod, casError } from './cas-errors.js';
 import { CONNECTOR } from './connector-name.js';
@@ -52,20 +52,14 @@ export interface CasClient {
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 export function createCasClient(config: GoogleCasIssuerConfig, ctx: ConnectorContext, version: string): CasClient {
-  // Private and loopback addresses only when the operator named an endpoint (Private Service Connect).
-  const explicitEndpoint = Boolean(config.base_url || config.token_url);
+  // Where it may connect is the app's policy alone: a Private Service Connect endpoint is allowed by
+  // the operator in the app (CERTCTL_NETWORK_ALLOW), not by naming it in the config.
   const http: HttpClient = createHttpClient({
     connector: CONNECTOR,
     timeoutMs: config.request_timeout_seconds * 1000,
     retries: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
-    ssrfPolicy: createSsrfPolicy({
-      connector: CONNECTOR,
-      allowPrivate: explicitEndpoint,
-      allowLoopback: explicitEndpoint,
-    }),
     userAgent: `certctl-issuer-googlecas/${version}`,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    context: ctx,
   });
   const tokens: TokenSource = config.credentials
     ? createServiceAccountTokenSource({

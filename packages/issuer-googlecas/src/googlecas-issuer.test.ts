@@ -23,7 +23,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   setup = await setUpCas();
   ctx = await createTestContext();
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await ctx?.cleanup();
   await setup?.close();

@@ -28,7 +28,7 @@ beforeAll(async () => {
     return base.exec(command, args, options);
   };
   ctx = { ...base, exec };
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await ctx?.cleanup();
   await ca?.remove();

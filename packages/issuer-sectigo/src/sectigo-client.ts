@@ -57,9 +57,7 @@ export function createSectigoClient(
       password: config.password,
       accept: 'application/json',
     },
-    clock: ctx.clock,
-    logger: ctx.logger,
-    apiUrl: base,
+    context: ctx,
     caBundlePath: config.ca_bundle_path,
   });
 

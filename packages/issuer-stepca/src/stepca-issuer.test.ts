@@ -26,7 +26,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   setup = await setUpStepca({ maxDurationSeconds: 30 * 86_400 });
   ctx = await createTestContext();
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await ctx?.cleanup();
   await setup?.close();

@@ -3,7 +3,7 @@
  * the TTL Vault last granted, one metric per outcome. It stops, with a warning, once the token can no
  * longer be extended (not renewable, or its max TTL reached) and, with an error, when Vault refuses it.
  */
-import { AuthenticationError, type ConnectorContext } from '@certctl/core';
+import { AuthenticationError, type ConnectorContext, createDeadlineSignal } from '@certctl/core';
 import type { VaultClient, VaultResponse } from './vault-client.js';
 
 export const RENEWAL_METRIC = 'vault_token_renewals_total';
@@ -48,7 +48,9 @@ export async function lookupSelf(client: VaultClient, signal?: AbortSignal): Pro
 
 export function createTokenRenewal(client: VaultClient, ctx: ConnectorContext): TokenRenewal {
   const stopper = new AbortController();
-  const signal = AbortSignal.any([ctx.signal, stopper.signal]);
+  // Not AbortSignal.any over the long-lived ctx.signal (see createDeadlineSignal): stop() lets go of it.
+  const stopped = createDeadlineSignal(undefined, [ctx.signal, stopper.signal]);
+  const signal = stopped.signal;
   let state: RenewalState = 'idle';
   let loop: Promise<void> | undefined;
   const count = (result: 'success' | 'failure' | 'not_renewable') => ctx.metrics.increment(RENEWAL_METRIC, { result });
@@ -143,6 +145,7 @@ export function createTokenRenewal(client: VaultClient, ctx: ConnectorContext): 
     async stop() {
       stopper.abort(new Error('issuer stopped'));
       await loop;
+      stopped.dispose();
       if (state === 'running') state = 'stopped';
     },
   };

@@ -17,7 +17,7 @@ beforeAll(async () => {
   setup.vault.addToken('hvs.test', { ttlSeconds: 3600 });
   setup.vault.addToken('hvs.read-only', { ttlSeconds: 3600, policies: [] });
   ctx = await createTestContext();
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await ctx?.cleanup();
   await setup?.close();

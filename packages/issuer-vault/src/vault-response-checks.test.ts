@@ -38,7 +38,7 @@ beforeAll(async () => {
   caPath = join(dir.path, 'ca.pem');
   await writeFile(caPath, vendor.caPem!);
   ctx = await createTestContext();
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await ctx?.cleanup();
   await vendor?.close();

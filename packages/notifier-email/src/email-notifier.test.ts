@@ -31,7 +31,7 @@ beforeAll(async () => {
     startSmtpTestServer({ tls: 'plain', user, password }),
   ]);
   ctx = await createTestContext({ environment: { publicBaseUrl: 'https://certctl.example.test' } });
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await ctx.cleanup();
   await Promise.all([starttls, loginOnly, implicit, plain].map((s) => s?.close()));

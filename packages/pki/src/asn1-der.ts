@@ -90,6 +90,8 @@ export function ctx(n: number, parts: Uint8Array[], primitive = false): Uint8Arr
   return tlv((primitive ? 0x80 : 0xa0) | n, ...parts);
 }
 
+/** DER UTF8String. */
+export const utf8String = (text: string): Uint8Array => tlv(TAG.utf8String, Buffer.from(text, 'utf8'));
 export const octetString = (bytes: Uint8Array): Uint8Array => tlv(TAG.octetString, bytes);
 export const NULL_DER: Uint8Array = Uint8Array.of(0x05, 0x00);
 export const bool = (value: boolean): Uint8Array => Uint8Array.of(0x01, 0x01, value ? 0xff : 0x00);
@@ -180,21 +182,42 @@ function putTwoDigits(out: Uint8Array, at: number, n: number): void {
   out[at + 1] = 0x30 + (n % 10);
 }
 
-/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050. Written without strings (CRLs have 100k of them). */
-export function x509Time(date: Date): Uint8Array {
+/**
+ * Writes an RFC 5280 Time (UTCTime through 2049, GeneralizedTime from 2050) at `offset` of `out`;
+ * returns the offset after it. Written without strings or allocations (a CRL has a million of them);
+ * `x509TimeLength` says how many bytes it takes.
+ */
+export function writeX509Time(out: Uint8Array, offset: number, date: Date): number {
   const y = date.getUTCFullYear();
-  if (y < 1950 || y >= 2050) return generalizedTime(date);
-  if (Number.isNaN(date.getTime())) throw new RangeError('invalid date');
-  const out = new Uint8Array(15);
-  out[0] = TAG.utcTime;
-  out[1] = 13;
-  putTwoDigits(out, 2, y % 100);
-  putTwoDigits(out, 4, date.getUTCMonth() + 1);
-  putTwoDigits(out, 6, date.getUTCDate());
-  putTwoDigits(out, 8, date.getUTCHours());
-  putTwoDigits(out, 10, date.getUTCMinutes());
-  putTwoDigits(out, 12, date.getUTCSeconds());
-  out[14] = 0x5a;
+  if (Number.isNaN(y)) throw new RangeError('invalid date');
+  if (y < 1950 || y >= 2050) {
+    const encoded = generalizedTime(date);
+    out.set(encoded, offset);
+    return offset + encoded.length;
+  }
+  out[offset] = TAG.utcTime;
+  out[offset + 1] = 13;
+  putTwoDigits(out, offset + 2, y % 100);
+  putTwoDigits(out, offset + 4, date.getUTCMonth() + 1);
+  putTwoDigits(out, offset + 6, date.getUTCDate());
+  putTwoDigits(out, offset + 8, date.getUTCHours());
+  putTwoDigits(out, offset + 10, date.getUTCMinutes());
+  putTwoDigits(out, offset + 12, date.getUTCSeconds());
+  out[offset + 14] = 0x5a;
+  return offset + 15;
+}
+
+/** The encoded size of `writeX509Time(date)`. */
+export function x509TimeLength(date: Date): number {
+  const y = date.getUTCFullYear();
+  if (Number.isNaN(y)) throw new RangeError('invalid date');
+  return y < 1950 || y >= 2050 ? generalizedTime(date).length : 15;
+}
+
+/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050. */
+export function x509Time(date: Date): Uint8Array {
+  const out = new Uint8Array(x509TimeLength(date));
+  writeX509Time(out, 0, date);
   return out;
 }
 

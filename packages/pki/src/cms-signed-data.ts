@@ -23,6 +23,7 @@ import {
   setOf,
   TAG,
   tlv,
+  utf8String,
   x509Time,
 } from './asn1-der.js';
 import {
@@ -78,9 +79,7 @@ export function printableStringValue(text: string): Uint8Array {
 }
 
 /** DER UTF8String (a SCEP transactionID a PrintableString cannot hold, echoed as the client sent it). */
-export function utf8StringValue(text: string): Uint8Array {
-  return tlv(TAG.utf8String, Buffer.from(text, 'utf8'));
-}
+export const utf8StringValue = utf8String;
 
 /** DER OCTET STRING (SCEP senderNonce, recipientNonce). */
 export function octetStringValue(bytes: Uint8Array): Uint8Array {

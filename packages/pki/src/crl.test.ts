@@ -1,5 +1,7 @@
 import { MalformedInputError } from '@certctl/core';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { normalizeSerialHex } from './asn1-certificate-fields.js';
 import { fuzzParser } from './asn1-test-fuzz.js';
 import { makeTestCa, type TestIdentity } from './asn1-test-pki.js';
 import { buildCrl, type CrlEntryInput, parseCrl, verifyCrlSignature } from './crl.js';
@@ -162,6 +164,31 @@ describe('CRL', () => {
     const parsed = parseCrl(crl);
     expect(parsed.entries).toHaveLength(100_000);
     expect(BigInt(`0x${parsed.entries[99_999]?.serial}`)).toBe(BigInt(`0x${entries[99_999]?.serial}`));
+  });
+
+  it('writes every serial form (separators, case, leading zeros, top bit) as the general serial parser reads it', async () => {
+    const separator = fc.constantFrom('', '', '', ':', ' ', '\t', '\u00a0');
+    const serial = fc
+      .array(fc.tuple(fc.constantFrom(...'0123456789abcdefABCDEF'), separator), { minLength: 1, maxLength: 80 })
+      .map((parts) => parts.map(([digit, sep]) => digit + sep).join(''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(serial, { minLength: 1, maxLength: 20 }), async (serials) => {
+        const crl = await buildCrl({
+          issuerCertificate: ecCa.certPem,
+          signingKey: ecCa.key,
+          crlNumber: 9,
+          thisUpdate,
+          nextUpdate,
+          entries: serials.map((s, i) => ({
+            serial: s,
+            revokedAt: thisUpdate,
+            reason: i % 2 ? 'superseded' : undefined,
+          })),
+        });
+        expect(parseCrl(crl).entries.map((e) => e.serial)).toEqual(serials.map(normalizeSerialHex));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('rejects bad entries and date order with MalformedInputError', async () => {

@@ -30,7 +30,9 @@ import {
   TAG,
   toHex,
   writeHeader,
+  writeX509Time,
   x509Time,
+  x509TimeLength,
 } from './asn1-der.js';
 import { type CertificateInput, readCertificateFields, serialHexToBytes } from './asn1-certificate-fields.js';
 import {
@@ -108,21 +110,85 @@ const REASON_EXTENSIONS: (Uint8Array | undefined)[] = CRL_REASONS.map((reason, c
   reason === undefined || code === 0 ? undefined : seq(extension(OID_REASON_CODE, enumerated(code))),
 );
 
-/** The revokedCertificates SEQUENCE, or undefined when the list is empty (the field is then omitted). */
-function encodeRevokedCertificates(entries: Iterable<CrlEntryInput>): Uint8Array | undefined {
-  const serials: Uint8Array[] = [];
-  const times: Uint8Array[] = [];
-  const extensions: (Uint8Array | undefined)[] = [];
-  const contentLengths: number[] = [];
+/** Hex digit values by character code; SEPARATOR for ':' and ASCII white space (allowed in serials); -1 otherwise. */
+const SEPARATOR = -2;
+const HEX_VALUES = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) table[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    table[0x41 + i] = 10 + i;
+    table[0x61 + i] = 10 + i;
+  }
+  for (const c of ': \t\n\v\f\r') table[c.charCodeAt(0)] = SEPARATOR;
+  return table;
+})();
+
+/**
+ * The INTEGER content length of a hex serial (magnitude without leading zero bytes, plus a 00 byte
+ * when the top bit is set), read without allocating; -1 when the string needs the general parser
+ * (which also produces the error for a malformed serial).
+ */
+function serialContentLength(serial: string): number {
+  let digits = 0;
+  let significant = 0;
+  let first = 0;
+  for (let i = 0; i < serial.length; i++) {
+    const code = serial.charCodeAt(i);
+    const value = code < 128 ? HEX_VALUES[code]! : -1;
+    if (value === SEPARATOR) continue;
+    if (value < 0) return -1;
+    digits++;
+    if (significant === 0 && value === 0) continue;
+    if (significant === 0) first = value;
+    significant++;
+  }
+  if (digits === 0 || digits > 80) return -1;
+  if (significant === 0) return 1;
+  const bytes = (significant + 1) >> 1;
+  // With an even digit count the first significant digit is the top byte's high nibble.
+  return significant % 2 === 0 && first >= 8 ? bytes + 1 : bytes;
+}
+
+/** Writes the serial's INTEGER content (measured by serialContentLength) at `offset`; returns the offset after it. */
+function writeSerialContent(out: Uint8Array, offset: number, serial: string, contentLength: number): number {
+  const end = offset + contentLength;
+  // Fill from the last digit backwards: leading zero digits then fall off the front by themselves.
+  let at = end - 1;
+  let low = true;
+  for (let i = serial.length - 1; i >= 0 && at >= offset; i--) {
+    const value = HEX_VALUES[serial.charCodeAt(i)]!;
+    if (value === SEPARATOR) continue;
+    if (low) out[at] = value;
+    else {
+      out[at] = out[at]! | (value << 4);
+      at--;
+    }
+    low = !low;
+  }
+  return end;
+}
+
+/**
+ * The revokedCertificates SEQUENCE, or undefined when the list is empty (the field is then omitted).
+ * Two passes over the entries: the first measures each one into typed arrays, the second writes
+ * straight into the one output buffer, so a million entries allocate nothing per entry.
+ */
+function encodeRevokedCertificates(input: Iterable<CrlEntryInput>): Uint8Array | undefined {
+  const entries = Array.isArray(input) ? (input as readonly CrlEntryInput[]) : [...input];
+  if (entries.length === 0) return undefined;
+  const serialLengths = new Uint8Array(entries.length);
+  const reasons = new Uint8Array(entries.length);
+  const slowSerials = new Map<number, Uint8Array>();
   let total = 0;
-  let lastTimeMs = Number.NaN;
-  let lastTime: Uint8Array = new Uint8Array(0);
-  for (const entry of entries) {
-    const magnitude = serialHexToBytes(entry.serial);
-    let serial = magnitude;
-    if ((magnitude[0]! & 0x80) !== 0) {
-      serial = new Uint8Array(magnitude.length + 1);
-      serial.set(magnitude, 1);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    let serialLength = serialContentLength(entry.serial);
+    if (serialLength < 0) {
+      // Unicode white space or a malformed serial: the general parser accepts the one, explains the other.
+      const magnitude = serialHexToBytes(entry.serial);
+      const serial = (magnitude[0]! & 0x80) === 0 ? magnitude : Uint8Array.of(0, ...magnitude);
+      slowSerials.set(i, serial);
+      serialLength = serial.length;
     }
     const ms = entry.revokedAt.getTime();
     if (Number.isNaN(ms))
@@ -130,31 +196,33 @@ function encodeRevokedCertificates(entries: Iterable<CrlEntryInput>): Uint8Array
         inputKind: 'crl-entry',
         message: `serial ${entry.serial}: invalid revocation date`,
       });
-    // Revocations come in bursts with equal timestamps; reuse the encoding.
-    if (ms !== lastTimeMs) {
-      lastTime = x509Time(entry.revokedAt);
-      lastTimeMs = ms;
-    }
-    const ext = entry.reason === undefined ? undefined : REASON_EXTENSIONS[crlReasonCode(entry.reason)];
-    const contentLength = 1 + lengthOfLength(serial.length) + serial.length + lastTime.length + (ext?.length ?? 0);
-    serials.push(serial);
-    times.push(lastTime);
-    extensions.push(ext);
-    contentLengths.push(contentLength);
+    const reason = entry.reason === undefined ? 0 : crlReasonCode(entry.reason);
+    serialLengths[i] = serialLength;
+    reasons[i] = reason;
+    const contentLength =
+      1 +
+      lengthOfLength(serialLength) +
+      serialLength +
+      x509TimeLength(entry.revokedAt) +
+      (REASON_EXTENSIONS[reason]?.length ?? 0);
     total += 1 + lengthOfLength(contentLength) + contentLength;
   }
-  if (serials.length === 0) return undefined;
   const out = new Uint8Array(1 + lengthOfLength(total) + total);
   let offset = writeHeader(out, 0, TAG.sequence, total);
-  for (let i = 0; i < serials.length; i++) {
-    const serial = serials[i]!;
-    offset = writeHeader(out, offset, TAG.sequence, contentLengths[i]!);
-    offset = writeHeader(out, offset, TAG.integer, serial.length);
-    out.set(serial, offset);
-    offset += serial.length;
-    out.set(times[i]!, offset);
-    offset += times[i]!.length;
-    const ext = extensions[i];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const serialLength = serialLengths[i]!;
+    const ext = REASON_EXTENSIONS[reasons[i]!];
+    const contentLength =
+      1 + lengthOfLength(serialLength) + serialLength + x509TimeLength(entry.revokedAt) + (ext?.length ?? 0);
+    offset = writeHeader(out, offset, TAG.sequence, contentLength);
+    offset = writeHeader(out, offset, TAG.integer, serialLength);
+    const slow = slowSerials.get(i);
+    if (slow) {
+      out.set(slow, offset);
+      offset += slow.length;
+    } else offset = writeSerialContent(out, offset, entry.serial, serialLength);
+    offset = writeX509Time(out, offset, entry.revokedAt);
     if (ext) {
       out.set(ext, offset);
       offset += ext.length;

@@ -114,6 +114,16 @@ describe('csr', () => {
     expect(await verifyCsrSignature(pem)).toBe(true);
   });
 
+  it("repeats a subject given as DER byte for byte (string types included), as a renewal's CSR must", async () => {
+    // openssl encodes C as PrintableString and CN as UTF8String; the text form would re-encode both alike.
+    const original = await opensslCsr(['-subj', '/C=DE/O=Legacy GmbH/CN=legacy.example.test']);
+    const copy = parseCsr(
+      (await createCsr({ keys: await generateKeyPair({ algorithm: 'ecdsa-p256' }), subject: original.subjectDer })).pem,
+    );
+    expect(Buffer.from(copy.subjectDer).equals(Buffer.from(original.subjectDer))).toBe(true);
+    expect(copy.subject).toBe(original.subject);
+  });
+
   /** A P-256 CSR made by `openssl req` with extra arguments (and files they name). */
   async function opensslCsr(args: string[], files: Record<string, string> = {}) {
     const { outputs } = await runOpenssl(

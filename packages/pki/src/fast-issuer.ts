@@ -9,19 +9,7 @@ import { createHash, createPublicKey, type KeyObject, randomBytes, sign } from '
 import { MalformedInputError } from '@certctl/core';
 import { parseCertificate, type CertificateInput } from './certificate.js';
 import { encodeExtensions, EXTENSION_OIDS, type RawExtension } from './certificate-extensions.js';
-import {
-  bitString,
-  concat,
-  contextTag,
-  integerFromContent,
-  objectIdentifier,
-  octetString,
-  sequence,
-  TAG,
-  time,
-  tlv,
-  utf8String,
-} from './der-writer.js';
+import { bitString, concatBytes, octetString, oid, seq, TAG, tlv, utf8String, x509Time } from './asn1-der.js';
 import { COMMON_NAME_OID } from './distinguished-name.js';
 import { ipToBytes, type SubjectAltName } from './general-names.js';
 import type { ExtendedKeyUsageName, KeyUsageName } from './key-usage.js';
@@ -75,16 +63,16 @@ export interface LeafTemplateIssuer {
 const VERSION_V3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
 const EMPTY_NAME = Uint8Array.of(0x30, 0x00);
 const CRITICAL = Uint8Array.of(0x01, 0x01, 0xff);
-const SKI_OID = objectIdentifier(EXTENSION_OIDS.subjectKeyIdentifier);
-const SAN_OID = objectIdentifier(EXTENSION_OIDS.subjectAltName);
-const CN_OID = objectIdentifier(COMMON_NAME_OID);
+const SKI_OID = oid(EXTENSION_OIDS.subjectKeyIdentifier);
+const SAN_OID = oid(EXTENSION_OIDS.subjectAltName);
+const CN_OID = oid(COMMON_NAME_OID);
 const IA5 = /^[\x21-\x7e]+$/;
 const textEncoder = new TextEncoder();
 
 function encodeExtension(extension: RawExtension): Uint8Array {
   return extension.critical
-    ? sequence(objectIdentifier(extension.oid), CRITICAL, octetString(extension.value))
-    : sequence(objectIdentifier(extension.oid), octetString(extension.value));
+    ? seq(oid(extension.oid), CRITICAL, octetString(extension.value))
+    : seq(oid(extension.oid), octetString(extension.value));
 }
 
 /** Bounds-checked TLV walk (definite lengths only); enough to slice fields out of DER we are given. */
@@ -117,7 +105,7 @@ function rawSubjectOf(certificateDer: Uint8Array): Uint8Array {
   const certificate = readTlv(certificateDer, 0, TAG.sequence);
   const tbs = readTlv(certificateDer, certificate.contentStart, TAG.sequence);
   let field = readTlv(certificateDer, tbs.contentStart);
-  if (field.tag === contextTag(0, true)) field = readTlv(certificateDer, field.end); // version
+  if (field.tag === 0xa0) field = readTlv(certificateDer, field.end); // version
   const signature = readTlv(certificateDer, field.end, TAG.sequence); // after serial
   const issuer = readTlv(certificateDer, signature.end, TAG.sequence);
   const validity = readTlv(certificateDer, issuer.end, TAG.sequence);
@@ -195,15 +183,15 @@ export function createLeafTemplateIssuer(options: LeafTemplateIssuerOptions): Le
     ? Buffer.from(issuer.subjectKeyIdentifier, 'hex')
     : spkiKeyIdentifier(issuer.spki);
   // Same options, same order as signCertificate: [BC, KU, EKU] SKI AKI SAN [CDP, AIA, TLS feature].
-  const before = concat(
+  const before = concatBytes(
     encodeExtensions({
       basicConstraints: { ca: false },
       keyUsage: profile.keyUsage,
       extKeyUsage: profile.extKeyUsage,
     }).map(encodeExtension),
   );
-  const aki = concat(encodeExtensions({ authorityKeyIdentifier }).map(encodeExtension));
-  const after = concat(
+  const aki = concatBytes(encodeExtensions({ authorityKeyIdentifier }).map(encodeExtension));
+  const after = concatBytes(
     encodeExtensions({
       crlDistributionPoints: profile.crlUrl ? [profile.crlUrl] : undefined,
       ocspUrls: profile.ocspUrl ? [profile.ocspUrl] : undefined,
@@ -232,28 +220,26 @@ export function createLeafTemplateIssuer(options: LeafTemplateIssuerOptions): Le
         });
       }
       const hasCommonName = request.commonName !== undefined && request.commonName !== '';
-      const subject = hasCommonName
-        ? sequence(tlv(TAG.set, sequence(CN_OID, utf8String(request.commonName!))))
-        : EMPTY_NAME;
-      const extensions: Uint8Array[] = [before, sequence(SKI_OID, octetString(octetString(ski))), aki];
+      const subject = hasCommonName ? seq(tlv(TAG.set, seq(CN_OID, utf8String(request.commonName!)))) : EMPTY_NAME;
+      const extensions: Uint8Array[] = [before, seq(SKI_OID, octetString(octetString(ski))), aki];
       if (request.sans.length > 0) {
-        const names = octetString(sequence(...request.sans.map(encodeGeneralName)));
-        extensions.push(hasCommonName ? sequence(SAN_OID, names) : sequence(SAN_OID, CRITICAL, names));
+        const names = octetString(seq(...request.sans.map(encodeGeneralName)));
+        extensions.push(hasCommonName ? seq(SAN_OID, names) : seq(SAN_OID, CRITICAL, names));
       }
       extensions.push(after);
-      const tbs = sequence(
+      const tbs = seq(
         VERSION_V3,
-        integerFromContent(serialContent),
+        tlv(TAG.integer, serialContent),
         algorithmIdentifier,
         issuerName,
-        sequence(time(notBefore), time(notAfter)),
+        seq(x509Time(notBefore), x509Time(notAfter)),
         subject,
         spki,
-        tlv(contextTag(3, true), sequence(...extensions)),
+        tlv(0xa3, seq(...extensions)),
       );
       const signature = sign(digest, tbs, key);
       return {
-        der: sequence(tbs, algorithmIdentifier, bitString(signature)),
+        der: seq(tbs, algorithmIdentifier, bitString(signature)),
         serialNumber: serialHexFromDerContent(serialContent),
         notBefore,
         notAfter,

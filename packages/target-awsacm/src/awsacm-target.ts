@@ -1,8 +1,14 @@
-import { describeLeaf, isSameCertificate, prepareTlsMaterial, type TlsMaterial } from '@certctl/connector-utils';
 import {
-  AuthenticationError,
+  createSerialQueue,
+  deployFailedError,
+  describeLeaf,
+  isSameCertificate,
+  prepareTlsMaterial,
+  type TlsMaterial,
+  withoutConnectorPrefix,
+} from '@certctl/connector-utils';
+import {
   type ConnectorContext,
-  ConnectorError,
   type DeployRequest,
   type DeployResult,
   type TargetInstance,
@@ -41,12 +47,7 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
   let learnedArn: string | undefined = config.certificate_arn;
   // The bytes this instance last imported, per ARN: the key a restore needs never touches disk.
   const imported = new Map<string, { certificatePem: string; chainPem: string; keyPem: string }>();
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = createSerialQueue();
 
   const tagsFor = (request: DeployRequest): Record<string, string> => ({
     ...config.tags,
@@ -113,23 +114,13 @@ export function createAwsAcmTarget(config: AwsAcmTargetConfig, ctx: ConnectorCon
     try {
       if (Object.keys(snapshot.tags).length > 0) await acm.addTags(snapshot.arn, snapshot.tags, signal);
     } catch (error) {
-      return `the previous certificate (serial ${snapshot.serial}) was imported again, but its tags could not be applied: ${(error as Error).message.replace(/^\[certctl\] \[target-awsacm\] /, '')}`;
+      return `the previous certificate (serial ${snapshot.serial}) was imported again, but its tags could not be applied: ${withoutConnectorPrefix(error)}`;
     }
     return `the previous certificate (serial ${snapshot.serial}) was imported again`;
   };
 
   /** The same typed error with what happened to the previous certificate appended. */
-  const failed = (error: unknown, outcome: string): ConnectorError => {
-    const text = `${(error as Error).message ?? String(error)}`.replace(/^\[certctl\] \[target-awsacm\] /, '');
-    const message = `${text}; ${outcome}`;
-    if (AuthenticationError.isInstance(error)) return new AuthenticationError({ connector: CONNECTOR, message });
-    return new VendorApiError({
-      connector: CONNECTOR,
-      status: VendorApiError.isInstance(error) ? error.status : undefined,
-      retryable: ConnectorError.isInstance(error) ? error.retryable : false,
-      message,
-    });
-  };
+  const failed = (error: unknown, outcome: string) => deployFailedError(CONNECTOR, error, outcome);
 
   async function importFresh(material: TlsMaterial, tags: Record<string, string>, signal?: AbortSignal) {
     const arn = await acm.importCertificate(

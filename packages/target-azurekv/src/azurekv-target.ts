@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { describeLeaf, isSameCertificate, prepareTlsMaterial, type TlsMaterial } from '@certctl/connector-utils';
 import {
-  AuthenticationError,
+  createSerialQueue,
+  deployFailedError,
+  describeLeaf,
+  isSameCertificate,
+  prepareTlsMaterial,
+  type TlsMaterial,
+  withoutConnectorPrefix,
+} from '@certctl/connector-utils';
+import {
   type ConnectorContext,
-  ConnectorError,
   type DeployRequest,
   type DeployResult,
   type TargetInstance,
@@ -39,12 +45,7 @@ export function createAzureKvTarget(
   const name = config.certificate_name;
   const where = `${name} in ${config.vault_url}`;
   const logger = ctx.logger.child({ connector: CONNECTOR, vault_url: config.vault_url, certificate_name: name });
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = createSerialQueue();
 
   const tagsFor = (request: DeployRequest): Record<string, string> => ({
     ...config.tags,
@@ -107,20 +108,11 @@ export function createAzureKvTarget(
     } catch (error) {
       ctx.metrics.increment('deploy_rollback_total', { target_type: 'azurekv', outcome: 'also_failed' });
       const done = outcome.length ? `${outcome.join('; ')}, but ` : '';
-      return `${done}restoring failed too: ${(error as Error).message.replace(/^\[certctl\] \[target-azurekv\] /, '')}`;
+      return `${done}restoring failed too: ${withoutConnectorPrefix(error)}`;
     }
   };
 
-  const failed = (error: unknown, outcome: string): ConnectorError => {
-    const message = `${(error as Error).message.replace(/^\[certctl\] \[target-azurekv\] /, '')}; ${outcome}`;
-    if (AuthenticationError.isInstance(error)) return new AuthenticationError({ connector: CONNECTOR, message });
-    return new VendorApiError({
-      connector: CONNECTOR,
-      status: VendorApiError.isInstance(error) ? error.status : undefined,
-      retryable: ConnectorError.isInstance(error) ? error.retryable : false,
-      message,
-    });
-  };
+  const failed = (error: unknown, outcome: string) => deployFailedError(CONNECTOR, error, outcome);
 
   async function deploy(request: DeployRequest): Promise<DeployResult> {
     const material = prepareTlsMaterial(request, CONNECTOR);

@@ -1,5 +1,6 @@
 import {
   createFileTarget,
+  createSerialQueue,
   describeLeaf,
   prepareTlsMaterial,
   type TlsMaterial,
@@ -61,12 +62,7 @@ function createCaddyApiTarget(config: CaddyTargetConfig, ctx: ConnectorContext):
           })
       : undefined;
   // One deploy at a time per instance: a read-modify-write of Caddy's config must not interleave.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = createSerialQueue();
 
   return {
     async deploy(request) {

@@ -1,23 +1,10 @@
 import {
-  buildWindowsPfx,
-  type CertStoreOperation,
-  certStoreScript,
-  createWindowsPowerShell,
+  createWindowsStoreSession,
+  deployToWindowsStore,
   execDeadlineMs,
-  prepareTlsMaterial,
-  runWindowsOperation,
-  type StoreCertificate,
-  windowsAdvice,
+  sameSerialHex,
 } from '@certctl/connector-utils';
-import {
-  AuthenticationError,
-  type ConnectorContext,
-  ConnectorError,
-  type DeployRequest,
-  type DeployResult,
-  type TargetInstance,
-  VendorApiError,
-} from '@certctl/core';
+import type { ConnectorContext, DeployRequest, DeployResult, TargetInstance } from '@certctl/core';
 import { CONNECTOR } from './connector-name.js';
 import type { IisTargetConfig } from './iis-config.js';
 import { type IisBindingAddress, type IisOperation, iisScript } from './iis-scripts.js';
@@ -30,16 +17,6 @@ interface BindingState {
   storeName: string | null;
   sslFlags: number;
 }
-
-const sameSerial = (a: string, b: string) =>
-  a
-    .toLowerCase()
-    .replace(/[^0-9a-f]/g, '')
-    .replace(/^0+(?=.)/, '') ===
-  b
-    .toLowerCase()
-    .replace(/[^0-9a-f]/g, '')
-    .replace(/^0+(?=.)/, '');
 
 /**
  * An IIS https binding as a deploy target: the certificate is imported into `cert_store`
@@ -55,172 +32,103 @@ export function createIisTarget(config: IisTargetConfig, ctx: ConnectorContext):
     hostHeader: config.binding_info ?? '',
   };
   const label = `${config.hostname ?? config.winrm?.winrm_host ?? 'IIS'} site "${config.site_name}" https ${address.ipAddress}:${address.port}:${address.hostHeader}`;
-  const store = { storeLocation: 'LocalMachine', storeName: config.cert_store } as const;
-  const timeoutMs = execDeadlineMs(config.exec_deadline);
   const friendlyName = `certctl ${config.site_name} ${address.ipAddress}:${address.port}:${address.hostHeader}`.slice(
     0,
     256,
   );
   const logger = ctx.logger.child({ connector: CONNECTOR, site: config.site_name, mode: config.mode });
-  let shell: ReturnType<typeof createWindowsPowerShell> | undefined;
-  const powershell = () => {
-    shell ??= createWindowsPowerShell({
-      connector: CONNECTOR,
-      mode: config.mode,
-      winrm: config.mode === 'winrm' ? config.winrm : undefined,
-      ctx,
-      timeoutMs,
-      requestTimeoutMs: (config.winrm?.winrm_timeout ?? 60) * 1000,
-    });
-    return shell;
-  };
-  const runScript = async <T>(operation: string, script: string, signal?: AbortSignal) =>
-    runWindowsOperation<T>(await powershell(), script, {
-      connector: CONNECTOR,
-      operation,
-      timeoutMs,
-      signal,
-      advice: windowsAdvice,
-    });
+  const session = createWindowsStoreSession({
+    connector: CONNECTOR,
+    mode: config.mode,
+    winrm: config.winrm,
+    timeoutMs: execDeadlineMs(config.exec_deadline),
+    requestTimeoutMs: (config.winrm?.winrm_timeout ?? 60) * 1000,
+    store: { storeLocation: 'LocalMachine', storeName: config.cert_store },
+    ctx,
+    logger,
+  });
   const iis = <T>(
     operation: IisOperation,
     parameters: Record<string, string | boolean | null> = {},
     signal?: AbortSignal,
-  ) => runScript<T>(`${operation} (${label})`, iisScript(operation, address, parameters), signal);
-  const certs = <T>(
-    operation: CertStoreOperation,
-    parameters: Record<string, string | boolean | null | readonly string[]>,
-    signal?: AbortSignal,
-  ) =>
-    runScript<T>(
-      `${operation} (LocalMachine\\${config.cert_store})`,
-      certStoreScript(operation, store, parameters),
-      signal,
-    );
+  ) => session.run<T>(`${operation} (${label})`, iisScript(operation, address, parameters), signal);
   const bindingState = (signal?: AbortSignal) => iis<BindingState>('Iis.GetBinding', {}, signal);
   const bind = (thumbprint: string, storeName: string, sni: boolean, signal?: AbortSignal) =>
     iis<{ created: boolean }>('Iis.SetBinding', { Thumbprint: thumbprint, StoreName: storeName, Sni: sni }, signal);
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
-    return next;
-  };
-
-  const failed = (error: unknown, outcome: string): ConnectorError => {
-    const message = `${(error as Error).message.replace(/^\[certctl\] \[target-iis\] /, '')}; ${outcome}`;
-    if (AuthenticationError.isInstance(error)) return new AuthenticationError({ connector: CONNECTOR, message });
-    return new VendorApiError({
-      connector: CONNECTOR,
-      retryable: ConnectorError.isInstance(error) ? error.retryable : false,
-      message,
-    });
-  };
-
-  /** Rebinds the previous thumbprint (or removes a binding this deploy created) and removes a certificate it added. */
-  async function rollback(
-    before: BindingState,
-    thumbprint: string,
-    certificateWasThere: boolean,
-    signal?: AbortSignal,
-  ) {
-    const done: string[] = [];
-    try {
-      if (before.exists && before.thumbprint) {
-        await bind(before.thumbprint, before.storeName ?? config.cert_store, (before.sslFlags & 1) === 1, signal);
-        done.push(`rebound ${before.thumbprint}`);
-      } else if (!before.exists) {
-        await iis('Iis.RemoveBinding', {}, signal);
-        done.push('removed the binding this deploy created');
-      }
-      if (!certificateWasThere) {
-        await certs('CertStore.Remove', { Thumbprints: [thumbprint] }, signal);
-        done.push(`removed ${thumbprint}`);
-      }
-      ctx.metrics.increment('deploy_rollback_total', { target_type: 'iis', outcome: 'restored' });
-      logger.warn({ previous: before.thumbprint }, 'restored the IIS binding');
-      return `restored: ${done.join('; ') || 'nothing had changed'}`;
-    } catch (error) {
-      ctx.metrics.increment('deploy_rollback_total', { target_type: 'iis', outcome: 'also_failed' });
-      return `${done.length ? `${done.join('; ')}, but ` : ''}restoring failed too: ${(error as Error).message.replace(/^\[certctl\] \[target-iis\] /, '')}`;
-    }
-  }
 
   async function deploy(request: DeployRequest): Promise<DeployResult> {
-    const material = prepareTlsMaterial(request, CONNECTOR);
-    const pfx = buildWindowsPfx(material, friendlyName);
-    const signal = request.signal ?? ctx.signal;
-    const before = await bindingState(signal);
-    if (
-      before.exists &&
-      before.thumbprint?.toUpperCase() === pfx.thumbprint &&
-      (before.storeName ?? '').toLowerCase() === config.cert_store.toLowerCase() &&
-      (before.sslFlags & 1) === (config.sni ? 1 : 0)
-    ) {
-      return { changed: false, detail: `${label} is already bound to ${pfx.thumbprint}` };
-    }
-    const inStore = await certs<{ certificates: StoreCertificate[] | null }>('CertStore.List', {}, signal);
-    const certificateWasThere = (inStore.certificates ?? []).some((c) => c.thumbprint === pfx.thumbprint);
-    try {
-      await certs(
-        'CertStore.Import',
-        {
-          PfxBase64: pfx.pfxBase64,
-          PfxPassword: pfx.password,
-          Thumbprint: pfx.thumbprint,
-          FriendlyName: friendlyName,
+    const outcome = await deployToWindowsStore<BindingState>(session, {
+      connector: CONNECTOR,
+      ctx,
+      logger,
+      request,
+      signal: request.signal ?? ctx.signal,
+      friendlyName,
+      steps: {
+        async inspect(pfx, signal) {
+          const state = await bindingState(signal);
+          const inPlace =
+            state.exists &&
+            state.thumbprint?.toUpperCase() === pfx.thumbprint &&
+            (state.storeName ?? '').toLowerCase() === config.cert_store.toLowerCase() &&
+            (state.sslFlags & 1) === (config.sni ? 1 : 0);
+          return { state, ...(inPlace && { inPlace: `${label} is already bound to ${pfx.thumbprint}` }) };
         },
-        signal,
-      );
-      await bind(pfx.thumbprint, config.cert_store, config.sni, signal);
-      const after = await bindingState(signal);
-      if (!after.exists || after.thumbprint?.toUpperCase() !== pfx.thumbprint) {
-        throw new VendorApiError({
-          connector: CONNECTOR,
-          retryable: true,
-          message: `${label} shows ${after.thumbprint ?? 'no certificate'} after binding ${pfx.thumbprint}`,
-        });
-      }
-    } catch (error) {
-      throw failed(error, await rollback(before, pfx.thumbprint, certificateWasThere, signal));
-    }
+        activate: async (pfx, _before, signal) =>
+          void (await bind(pfx.thumbprint, config.cert_store, config.sni, signal)),
+        async check(pfx, _before, signal) {
+          const after = await bindingState(signal);
+          if (after.exists && after.thumbprint?.toUpperCase() === pfx.thumbprint) return undefined;
+          return `${label} shows ${after.thumbprint ?? 'no certificate'} after binding ${pfx.thumbprint}`;
+        },
+        async restore(before, done, signal) {
+          if (before.exists && before.thumbprint) {
+            await bind(before.thumbprint, before.storeName ?? config.cert_store, (before.sslFlags & 1) === 1, signal);
+            done.push(`rebound ${before.thumbprint}`);
+          } else if (!before.exists) {
+            await iis('Iis.RemoveBinding', {}, signal);
+            done.push('removed the binding this deploy created');
+          }
+        },
+      },
+    });
+    if (!outcome.changed) return { changed: false, detail: outcome.detail };
+    const { pfx, state: before } = outcome;
     logger.info({ thumbprint: pfx.thumbprint, previous: before.thumbprint }, 'bound the new certificate');
     return {
       changed: true,
-      detail: `imported ${pfx.thumbprint} (serial ${pfx.serial}) into LocalMachine\\${config.cert_store} and bound it to ${label}${before.thumbprint ? ` (was ${before.thumbprint})` : ' (new binding)'}`,
+      detail: `imported ${pfx.thumbprint} (serial ${pfx.serial}) into ${session.storeLabel} and bound it to ${label}${before.thumbprint ? ` (was ${before.thumbprint})` : ' (new binding)'}`,
       metadata: { thumbprint: pfx.thumbprint },
     };
   }
 
   return {
-    deploy: (request) => serialized(() => deploy(request)),
+    deploy,
 
     async validateDeployment(request) {
       const signal = request.signal ?? ctx.signal;
       const state = await bindingState(signal);
       if (!state.exists || !state.thumbprint) return { valid: false, detail: `${label} has no certificate bound` };
-      const list = await certs<{ certificates: StoreCertificate[] | null }>('CertStore.List', {}, signal);
-      const bound = (list.certificates ?? []).find((c) => c.thumbprint === state.thumbprint?.toUpperCase());
-      const valid = Boolean(bound?.hasPrivateKey && sameSerial(bound.serial, request.serial));
+      const bound = (await session.list(signal)).find((c) => c.thumbprint === state.thumbprint?.toUpperCase());
+      const valid = Boolean(bound?.hasPrivateKey && sameSerialHex(bound.serial, request.serial));
       return {
         valid,
         observedSerial: bound?.serial.toLowerCase(),
         detail: bound
           ? `${label} is bound to ${bound.thumbprint} (serial ${bound.serial})`
-          : `${label} is bound to ${state.thumbprint}, which is not in LocalMachine\\${config.cert_store}`,
+          : `${label} is bound to ${state.thumbprint}, which is not in ${session.storeLabel}`,
       };
     },
 
     async dryRun(request) {
-      const material = prepareTlsMaterial(request, CONNECTOR);
-      const pfx = buildWindowsPfx(material, friendlyName);
+      const pfx = session.pfxFor(request, friendlyName);
       const state = await bindingState(request.signal ?? ctx.signal);
       if (state.exists && state.thumbprint?.toUpperCase() === pfx.thumbprint) {
         return { steps: [`keep ${label}: already bound to ${pfx.thumbprint}`] };
       }
       return {
         steps: [
-          `import ${pfx.thumbprint} (serial ${pfx.serial}) into LocalMachine\\${config.cert_store} (${config.mode})`,
+          `import ${pfx.thumbprint} (serial ${pfx.serial}) into ${session.storeLabel} (${config.mode})`,
           `${state.exists ? 'rebind' : 'create'} ${label}${config.sni ? ' with SNI' : ''} to ${pfx.thumbprint}`,
           `read the binding back; on a mismatch ${state.thumbprint ? `rebind ${state.thumbprint}` : 'remove the binding'} and remove the new certificate`,
         ],
@@ -235,10 +143,6 @@ export function createIisTarget(config: IisTargetConfig, ctx: ConnectorContext):
       };
     },
 
-    async stop() {
-      const opened = shell;
-      shell = undefined;
-      await (await opened)?.close();
-    },
+    stop: () => session.close(),
   };
 }

@@ -12,7 +12,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   host = await startSshHost();
   ctx = await createTestContext();
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await ctx?.cleanup();
   await host?.stop();

@@ -38,6 +38,12 @@ export const agentSchema = z
   })
   .meta({ id: 'Agent' });
 
+/**
+ * What a target reports about a deployment (its `DeployResult.metadata`): identifiers the target
+ * learned, such as an ACM `certificate_arn` or a Key Vault `key_vault_certificate_id`. Never secrets.
+ */
+export const deployMetadata = z.record(z.string().min(1).max(64), z.string().max(2048));
+
 export const jobSchema = z
   .object({
     id: z.string(),
@@ -53,6 +59,11 @@ export const jobSchema = z
     last_error: z.string().nullable(),
     ca_order_id: z.string().nullable(),
     ca_order_deadline: nullableTimestamp,
+    ca_order_state: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("the CA's last word on the pending order, e.g. `pending approval`"),
     result_version_id: z.string().nullable(),
     trigger: z.string(),
     requested_by: z.string(),
@@ -68,6 +79,10 @@ export const jobSchema = z
       })
       .nullable()
       .optional(),
+    deploy_metadata: deployMetadata
+      .nullable()
+      .optional()
+      .describe('what the target reported about the deployment (an ACM certificate ARN, a Key Vault certificate id)'),
     created_at: timestamp,
     updated_at: timestamp,
     started_at: nullableTimestamp,
@@ -107,9 +122,16 @@ export const rejectedTargetTypes = z
 export const agentRegistered = agentSchema.extend({ api_key: z.string(), rejected_target_types: rejectedTargetTypes });
 export const agentHeartbeatAnswer = agentSchema.extend({ rejected_target_types: rejectedTargetTypes });
 
+/** An HTTP-01 token the agent writes to `<webroot>/.well-known/acme-challenge/<token>`. */
+export const http01Token = z.object({
+  identifier: z.string(),
+  token: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/),
+  key_authorization: z.string().max(1024),
+});
+
 export const agentWorkItem = z.object({
   job_id: z.string(),
-  type: z.enum(['csr', 'deployment']),
+  type: z.enum(['csr', 'deployment', 'http01']),
   certificate_id: z.string(),
   common_name: z.string(),
   sans: z.array(z.string()),
@@ -117,6 +139,10 @@ export const agentWorkItem = z.object({
   target_id: z.string().optional(),
   target_type: z.string().optional(),
   target_config: z.record(z.string(), z.unknown()).optional(),
+  /** http01: the challenge to serve (report it at `/agents/{id}/http01/{challenge_id}`); listed until the order is over, then the files go. */
+  challenge_id: z.string().optional(),
+  http01_tokens: z.array(http01Token).optional(),
+  expires_at: z.string().optional(),
 });
 export const agentWorkAnswer = z.object({ jobs: z.array(agentWorkItem), count: z.number() });
 
@@ -145,8 +171,26 @@ export const agentJobStatusBody = z
     status: z.enum(['running', 'succeeded', 'failed']),
     error: z.string().max(4000).optional(),
     verification: deploymentVerification.optional(),
+    // Optional: agents from before it report without, and the server accepts both.
+    metadata: deployMetadata
+      .refine((m) => Object.keys(m).length <= 32, 'at most 32 metadata entries')
+      .optional()
+      .describe('what the target reported about the deployment (an ACM certificate ARN, a Key Vault certificate id)'),
   })
   .strict();
+
+/** The agent wrote an order's HTTP-01 files (`served`), or could not (`failed`, with why). */
+export const agentHttp01ReportBody = z
+  .object({
+    status: z.enum(['served', 'failed']),
+    error: z.string().max(4000).optional(),
+  })
+  .strict();
+export const agentHttp01Answer = z.object({
+  challenge_id: z.string(),
+  job_id: z.string(),
+  status: z.enum(['pending', 'served', 'failed', 'closed']),
+});
 
 export const discoveryReportBody = z
   .object({

@@ -4,6 +4,8 @@ import type {
   agentCsrBody,
   agentHeartbeatAnswer,
   agentHeartbeatBody,
+  agentHttp01Answer,
+  agentHttp01ReportBody,
   agentJob,
   agentJobStatusBody,
   agentNetworkScansAnswer,
@@ -38,6 +40,8 @@ export type AgentCsrSubmission = Wire<typeof agentCsrBody>;
 export type AgentJob = Wire<typeof agentJob>;
 export type AgentCertificate = Wire<typeof agentCertificateAnswer>;
 export type AgentJobStatusReport = Wire<typeof agentJobStatusBody>;
+export type AgentHttp01Report = Wire<typeof agentHttp01ReportBody>;
+export type AgentHttp01Answer = Wire<typeof agentHttp01Answer>;
 export type DeploymentVerification = Wire<typeof deploymentVerification>;
 export type DiscoveryReport = Wire<typeof discoveryReportBody>;
 export type DiscoveryReportAnswer = Wire<typeof discoveryReportAnswer>;

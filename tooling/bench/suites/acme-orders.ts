@@ -7,7 +7,12 @@
  * Then the same with `--clients` lego processes at once (each with its own HTTP-01 port, all on the
  * one account), `--concurrent-orders` in total: the server under concurrent ACME clients, against
  * pebble under the same clients.
- *   --orders=20 --clients=16 --concurrent-orders=64
+ * Last, the in-process load generator (lib/acme-load.ts: `--clients` acme-client clients in this
+ * process, no process start per order) runs `--inprocess-orders` orders against each: the CA's own
+ * throughput, which lego's per-order process start hides.
+ * The server runs on PostgreSQL (`--db=postgres`, the default: the database a busy ACME front door
+ * runs on) or the embedded PGlite (`--db=pglite`).
+ *   --orders=20 --clients=16 --concurrent-orders=64 --inprocess-orders=400 --db=postgres
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,13 +21,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPebble } from '../../services/index.mjs';
+import { type AcmeLoadResult, runAcmeLoad } from '../lib/acme-load.ts';
 import { arg, emit } from '../lib/measure.ts';
+import { createScratchDatabase } from '../lib/scratch-postgres.ts';
 import { freePort, startServerProcess } from '../lib/server-process.ts';
 
 const run = promisify(execFile);
 const orders = Number(arg('orders', '20'));
 const clients = Number(arg('clients', '16'));
 const concurrentOrders = Number(arg('concurrent-orders', String(clients * 4)));
+const db = arg('db', 'postgres');
+if (db !== 'postgres' && db !== 'pglite') throw new Error(`--db must be postgres or pglite, not ${db}`);
+const inProcessOrders = Number(arg('inprocess-orders', String(clients * 25)));
 const API_KEY = 'bench-admin-key-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'certctl-bench-acme-'));
 
@@ -69,9 +79,16 @@ async function legoOrders(directoryUrl: string, caFile: string, label: string): 
 
 let certctl: Rates = { sequential: Number.NaN, concurrent: Number.NaN };
 let pebble: Rates = { sequential: Number.NaN, concurrent: Number.NaN };
+const failedLoad: AcmeLoadResult = { ordersPerSecond: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN };
+let certctlInProcess = failedLoad;
+let pebbleInProcess = failedLoad;
+const load = (directoryUrl: string, caPem: string, label: string) =>
+  runAcmeLoad({ directoryUrl, caPem, clients, orders: inProcessOrders, namePrefix: `l-${label}-` });
+const scratch = db === 'postgres' ? await createScratchDatabase() : undefined;
 try {
   const server = await startServerProcess({
     dataDir: join(dir, 'data'),
+    databaseUrl: scratch?.url,
     apiKey: API_KEY,
     env: {
       CERTCTL_ACME_SERVER_ENABLED: 'true',
@@ -104,6 +121,7 @@ try {
       req.end(body);
     });
     certctl = await legoOrders(`${server.apiUrl}/acme/directory`, caFile, 'certctl');
+    certctlInProcess = await load(`${server.apiUrl}/acme/directory`, readFileSync(caFile, 'utf8'), 'certctl');
   } finally {
     await server.stop();
   }
@@ -112,13 +130,16 @@ try {
     const caFile = join(dir, 'pebble-ca.pem');
     writeFileSync(caFile, pebbleCa.tlsCaPem);
     pebble = await legoOrders(pebbleCa.directoryUrl, caFile, 'pebble');
+    pebbleInProcess = await load(pebbleCa.directoryUrl, pebbleCa.tlsCaPem, 'pebble');
   } finally {
     await pebbleCa.stop();
   }
 } finally {
+  await scratch?.drop();
   rmSync(dir, { recursive: true, force: true });
 }
 emit({
+  db,
   orders,
   certctlOrdersPerSecond: certctl.sequential,
   pebbleOrdersPerSecond: pebble.sequential,
@@ -128,4 +149,5 @@ emit({
     certctlOrdersPerSecond: certctl.concurrent,
     pebbleOrdersPerSecond: pebble.concurrent,
   },
+  inProcess: { clients, orders: inProcessOrders, certctl: certctlInProcess, pebble: pebbleInProcess },
 });

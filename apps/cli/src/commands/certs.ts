@@ -218,7 +218,9 @@ export function certsCommand(program: Command, ctx: CommandContext): void {
 
   certs
     .command('export <id>')
-    .description('Export the current certificate and chain as PEM, or as PKCS#12 with the key (server-held keys only)')
+    .description(
+      'Export the current certificate and chain as PEM, or as PKCS#12 (AES-256; certificates only: the server never holds the key)',
+    )
     .option('--format <format>', 'pem or pkcs12', 'pem')
     .option('--password <password>', 'PKCS#12 password (or CERTCTL_PKCS12_PASSWORD)')
     .option('--out <file>', 'write to this file instead of stdout (required for pkcs12)')

@@ -187,6 +187,8 @@ export function estCommand(program: Command, ctx: CommandContext): void {
       '\nExamples:\n  certctl est reenroll --label corp --cert device1.pem --key device1.key --cert-out device1.pem',
     )
     .action(async (options) => {
+      if (options.newKey && !KEY_ALGORITHM_NAMES.includes(options.keyAlgorithm))
+        throw new CliError(`--key-algorithm is one of ${KEY_ALGORITHM_NAMES.join(', ')}`, EXIT.usage);
       const current = parseCertificate(readFileSync(options.cert, 'utf8'));
       const keys = options.newKey
         ? await generateKeyPair({ algorithm: options.keyAlgorithm as KeyAlgorithmName })
@@ -194,8 +196,12 @@ export function estCommand(program: Command, ctx: CommandContext): void {
             const privateKey = await importPrivateKey(readFileSync(options.key, 'utf8'));
             return { privateKey, publicKey: await publicKeyOf(privateKey) };
           })();
-      // RFC 7030 4.2.2: the same subject and subjectAltName as the certificate being renewed.
-      const csr = await createCsr({ keys, subject: current.subject, sans: sansOf(current.sans?.map((s) => s.value)) });
+      // RFC 7030 4.2.2: the same subject and subjectAltName as the certificate being renewed. The
+      // subject is copied as DER: re-encoding its text may change a string type, and servers compare bytes.
+      const sans = (current.sans ?? []).filter((name): name is SubjectAltName =>
+        ['dns', 'ip', 'email', 'uri'].includes(name.type),
+      );
+      const csr = await createCsr({ keys, subject: current.subjectDer, sans });
       const url = `${estBase(ctx, options)}/simplereenroll`;
       const http = estHttp(ctx, url, {
         ...options,

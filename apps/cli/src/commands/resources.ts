@@ -1,6 +1,7 @@
 import type { ListPath, QueryOf, Schema } from '@certctl/client';
 import type { Command } from 'commander';
-import { type CommandContext, positiveInt } from '../context.js';
+import { type CommandContext, positiveInt, repeatable } from '../context.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import type { Column } from '../output.js';
 import { withSpinner } from '../spinner.js';
 
@@ -69,12 +70,14 @@ export function resourceCommands(program: Command, ctx: CommandContext): void {
   issuers
     .command('import <id>')
     .description('Import the certificates this CA already issued (listExisting) as managed certificates')
-    .option('--dry-run', 'show what would be imported')
+    .option('--dry-run', 'show what would be imported, import nothing')
     .option('--include-expired', 'import expired ones too')
     .option('--owner <id>', 'owner of the imported certificates')
     .option('--team <id>', 'team of the imported certificates')
     .option('--renewal-policy <id>', 'renewal policy of the imported certificates')
-    .option('--limit <n>', 'at most n certificates', positiveInt)
+    .option('--product <name>', 'only this CA product (repeat)', repeatable)
+    .option('--domain <name>', 'only names equal to or below this domain (repeat)', repeatable)
+    .option('--limit <n>', 'read at most n entries from the CA', positiveInt)
     .addHelpText(
       'after',
       '\nExamples:\n  certctl issuers import iss-digicert --dry-run\n  certctl issuers import iss-digicert --owner o-alice --team t-web',
@@ -83,12 +86,15 @@ export function resourceCommands(program: Command, ctx: CommandContext): void {
       const result = await withSpinner(`importing from ${id}`, ctx.io.stderr, async () => {
         const { data } = await api().POST('/api/v1/issuers/{id}/import', {
           params: { path: { id } },
+          // The server's default is a dry run; without --dry-run the operator asked for the import.
           body: {
-            ...(options.dryRun && { dry_run: true }),
+            dry_run: Boolean(options.dryRun),
             ...(options.includeExpired && { include_expired: true }),
             ...(options.owner && { owner_id: options.owner }),
             ...(options.team && { team_id: options.team }),
             ...(options.renewalPolicy && { renewal_policy_id: options.renewalPolicy }),
+            ...(options.product && { products: options.product }),
+            ...(options.domain && { domains: options.domain }),
             ...(options.limit && { limit: options.limit }),
           },
         });
@@ -125,10 +131,25 @@ export function resourceCommands(program: Command, ctx: CommandContext): void {
   agents
     .command('retire <id>')
     .description('Retire an agent: its key stops working, its certificates stay')
-    .addHelpText('after', '\nExamples:\n  certctl agents retire ag-web1')
-    .action(async (id: string) => {
-      const { data } = await api().DELETE('/api/v1/agents/{id}', { params: { path: { id } } });
-      ctx.print(data!);
+    .option('--force', 'retire it although targets, certificates or open jobs depend on it (needs --reason)')
+    .option('--reason <text>', 'why (kept in the audit log)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  certctl agents retire ag-web1\n  certctl agents retire ag-web1 --force --reason "host decommissioned"',
+    )
+    .action(async (id: string, options) => {
+      if (options.force && !options.reason) throw new CliError('--force needs --reason', EXIT.usage);
+      // 204 without a body: say what happened on stderr and print nothing as data.
+      await api().DELETE('/api/v1/agents/{id}', {
+        params: {
+          path: { id },
+          query: {
+            ...(options.force && { force: 'true' as const }),
+            ...(options.reason && { reason: options.reason }),
+          },
+        },
+      });
+      ctx.note(`retired agent ${id}`);
     });
 
   // jobs

@@ -88,6 +88,11 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): S
       missing,
     );
   }
+  if (parsed.CERTCTL_METRICS_TOKEN && !parsed.CERTCTL_METRICS_LISTEN)
+    throw new ConfigError(
+      'CERTCTL_METRICS_TOKEN: protects the CERTCTL_METRICS_LISTEN listener; set that too (on the API, /metrics takes an API key)',
+      'CERTCTL_METRICS_TOKEN',
+    );
   const core = { ...toCoreConfig(parsed, connectorEnv), referenceVariablesNotRead: notRead.sort() };
   const featureConfigs: Partial<Record<keyof FeatureConfigs, unknown>> = {};
   features.forEach((settings, index) => {

@@ -31,6 +31,21 @@ export const SERVER_VARIABLES = {
   CERTCTL_PKI_HTTP_PUBLIC_URL: httpUrl
     .optional()
     .describe('URL relying parties reach the plain-HTTP listener at (CRL distribution points, OCSP URLs).'),
+  CERTCTL_METRICS_LISTEN: z
+    .string()
+    .regex(/^(?:(?:\[[0-9a-fA-F:.]+\]|[^:\s]+):)?\d{1,5}$/, 'expected host:port or a port, such as 0.0.0.0:9464')
+    .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'expected a port up to 65535')
+    .optional()
+    .describe(
+      'host:port (or a port on CERTCTL_SERVER_HOST) of a separate plain-HTTP listener that serves only GET /metrics, so Prometheus scrapes without an API key. Unset: /metrics only on the HTTPS API, with an API key.',
+    ),
+  CERTCTL_METRICS_TOKEN: z
+    .string()
+    .min(16, 'expected at least 16 characters')
+    .optional()
+    .describe(
+      'Bearer token a scrape must present on the CERTCTL_METRICS_LISTEN listener (unset: that listener is unauthenticated).',
+    ),
   CERTCTL_DATA_DIR: z
     .string()
     .min(1)
@@ -177,6 +192,8 @@ export interface CoreServerConfig {
     awaitingApprovalTimeoutMs: number;
     caOrderTimeoutMs: number;
   };
+  /** The separate scrape listener, when CERTCTL_METRICS_LISTEN is set. */
+  metricsListener?: { host: string; port: number; token?: string };
   crlValidityMs: number;
   ocspValidityMs: number;
   pkiRateLimitPerIpMin: number;
@@ -203,6 +220,7 @@ export function toCoreConfig(
       publicUrl: env.CERTCTL_SERVER_PUBLIC_URL,
     },
     pkiHttp: { port: env.CERTCTL_PKI_HTTP_PORT, publicUrl: env.CERTCTL_PKI_HTTP_PUBLIC_URL },
+    metricsListener: metricsListenerOf(env),
     dataDir: resolve(env.CERTCTL_DATA_DIR),
     database: { url: env.CERTCTL_DATABASE_URL, maxConnections: env.CERTCTL_DATABASE_MAX_CONNS },
     auth: { namedKeys: env.CERTCTL_API_KEYS_NAMED ?? [], agentBootstrapToken: env.CERTCTL_AGENT_BOOTSTRAP_TOKEN },
@@ -249,6 +267,15 @@ export function toCoreConfig(
     agentOfflineAfterMs: env.CERTCTL_AGENT_OFFLINE_AFTER,
     connectorEnv,
   };
+}
+
+/** `host:port`, `[v6]:port` or a bare port (on CERTCTL_SERVER_HOST). */
+function metricsListenerOf(env: ParsedEnv): CoreServerConfig['metricsListener'] {
+  const listen = env.CERTCTL_METRICS_LISTEN;
+  if (listen === undefined) return undefined;
+  const at = listen.lastIndexOf(':');
+  const host = at < 0 ? env.CERTCTL_SERVER_HOST : listen.slice(0, at).replace(/^\[|\]$/g, '');
+  return { host, port: Number(listen.slice(at + 1)), token: env.CERTCTL_METRICS_TOKEN };
 }
 
 export { envSchema };

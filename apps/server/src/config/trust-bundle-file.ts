@@ -10,6 +10,37 @@ import { type ParsedCertificate, parseCertificateBundle } from '@certctl/pki';
 export interface TrustBundle {
   readonly path: string;
   current(): ParsedCertificate[];
+  /**
+   * Re-reads the file now, whatever its size and mtime say, and swaps it in when it parses; the
+   * error says why it was not taken (the previous bundle stays in effect).
+   */
+  reload(): { certificates: ParsedCertificate[]; error: string | null };
+}
+
+/** Which protocol's enrolment routes use a bundle, and for what. */
+export interface LiveTrustBundle {
+  protocol: 'est' | 'scep';
+  purpose: 'mtls_client_ca' | 'intune_connector';
+  /** The EST or SCEP profile (path segment, '' for the default). */
+  profile: string;
+  bundle: TrustBundle;
+}
+
+/**
+ * The bundles the running server's enrolment routes use, registered by the features that loaded
+ * them, so an admin reload swaps the very objects those routes read.
+ */
+export interface LiveTrustBundles {
+  add(entry: LiveTrustBundle): void;
+  of(protocol: LiveTrustBundle['protocol']): LiveTrustBundle[];
+}
+
+export function createLiveTrustBundles(): LiveTrustBundles {
+  const entries: LiveTrustBundle[] = [];
+  return {
+    add: (entry) => void entries.push(entry),
+    of: (protocol) => entries.filter((e) => e.protocol === protocol),
+  };
 }
 
 function readBundle(path: string): ParsedCertificate[] {
@@ -27,6 +58,18 @@ export function loadTrustBundle(path: string, label: string, onReloadError: (mes
   let stamp = statSync(path);
   return {
     path,
+    reload() {
+      try {
+        const next = statSync(path);
+        certificates = readBundle(path);
+        stamp = next;
+        return { certificates, error: null };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        onReloadError(`${label} ${path} could not be reloaded; keeping the previous one: ${reason}`);
+        return { certificates, error: reason };
+      }
+    },
     current() {
       try {
         const next = statSync(path);

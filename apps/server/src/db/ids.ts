@@ -30,6 +30,7 @@ export const ID_PREFIX = {
   policyRule: 'pol',
   agentGroup: 'ag',
   policyViolation: 'viol',
+  http01Challenge: 'h01',
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

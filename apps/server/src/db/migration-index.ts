@@ -19,6 +19,9 @@ import * as m20261207T1800IdempotencyKeys from '../features/issuance/migrations/
 import * as m20261207T1800NotificationRead from '../features/admin-views/migrations/20261207T1800-notification-read.js';
 import * as m20261207T1815AgentRetirements from '../features/agent-retirement/migrations/20261207T1815-agent-retirements.js';
 import * as m20261207T1815ScepProbes from '../features/network-scan/migrations/20261207T1815-scep-probes.js';
+import * as m20261207T2100AgentHttp01 from '../features/agent-http01/migrations/20261207T2100-agent-http01.js';
+import * as m20261207T2110CaOrderPolling from '../features/issuance/migrations/20261207T2110-ca-order-polling.js';
+import * as m20261207T2115DeployMetadata from '../features/deployments/migrations/20261207T2115-deploy-metadata.js';
 import * as m20261207T2130NetworkScanAgents from '../features/network-scan/migrations/20261207T2130-network-scan-agents.js';
 import * as m20261207T2145DiscoverySourceRuns from '../features/cloud-discovery/migrations/20261207T2145-discovery-source-runs.js';
 
@@ -42,6 +45,9 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261207T1800-notification-read': m20261207T1800NotificationRead,
   '20261207T1815-agent-retirements': m20261207T1815AgentRetirements,
   '20261207T1815-scep-probes': m20261207T1815ScepProbes,
+  '20261207T2100-agent-http01': m20261207T2100AgentHttp01,
+  '20261207T2110-ca-order-polling': m20261207T2110CaOrderPolling,
+  '20261207T2115-deploy-metadata': m20261207T2115DeployMetadata,
   '20261207T2130-network-scan-agents': m20261207T2130NetworkScanAgents,
   '20261207T2145-discovery-source-runs': m20261207T2145DiscoverySourceRuns,
 };

@@ -92,8 +92,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
   const ownPglite = !options.url && !options.pglite;
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 25 });
-    // An idle client that loses its server must not crash the process; the next query reports it.
+    // A client that loses its server must not crash the process; the next query reports it (a 503).
+    // Idle ones report to the pool; checked-out ones (a leader-lock session between its queries)
+    // report to themselves, and pg throws an 'error' event nobody listens to.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = withPlugins(new PostgresDialect({ pool }));
     opened = { db, dialect: 'postgres', close: () => db.destroy() };
   } else if (ownPglite) {

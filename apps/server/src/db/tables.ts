@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AcmeAuthMode, AcmeTables } from '../features/acme/acme-tables.js';
 import type { AgentGroupTables } from '../features/agent-groups/agent-group-tables.js';
+import type { AgentHttp01Tables } from '../features/agent-http01/agent-http01-tables.js';
 import type { AgentRetirementTables } from '../features/agent-retirement/agent-retirement-tables.js';
 import type { BulkOperationTables } from '../features/bulk-operations/bulk-operation-tables.js';
 import type { CloudDiscoveryTables } from '../features/cloud-discovery/cloud-discovery-tables.js';
@@ -248,6 +249,10 @@ export interface JobsTable {
   csrPem: string | null;
   caOrderId: string | null;
   caOrderDeadline: Timestamp | null;
+  /** The CA's last word on a pending order (e.g. `pending validation`); see migration ca-order-polling. */
+  caOrderState: string | null;
+  /** Checks of the pending order that saw `caOrderState` unchanged: the follow-up backoff grows with it. */
+  caOrderPolls: Generated<number>;
   resultVersionId: string | null;
   trigger: Generated<string>;
   requestedBy: string;
@@ -257,6 +262,8 @@ export interface JobsTable {
   completedAt: Timestamp | null;
   /** The agent's endpoint check after a deployment (see migration 0002-agent-discovery). */
   verification: Json<DeploymentVerification> | null;
+  /** What the target reported about a deployment, as the agent sent it (see migration deploy-metadata). */
+  deployMetadata: Json<Record<string, string>> | null;
 }
 
 export interface DeploymentVerification {
@@ -326,6 +333,7 @@ export interface AuditEventsTable {
 export interface Database
   extends AcmeTables,
     AgentGroupTables,
+    AgentHttp01Tables,
     AgentRetirementTables,
     BulkOperationTables,
     CloudDiscoveryTables,

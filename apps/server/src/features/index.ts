@@ -1,6 +1,7 @@
 import { acmeFeature } from './acme/acme-feature.js';
 import { adminViewsFeature } from './admin-views/admin-views-feature.js';
 import { agentGroupsFeature } from './agent-groups/agent-groups-feature.js';
+import { agentHttp01Feature } from './agent-http01/agent-http01-feature.js';
 import { agentsFeature } from './agents/agents-feature.js';
 import { bulkOperationsFeature } from './bulk-operations/bulk-operations-feature.js';
 import { certificatesFeature } from './certificates/certificates-feature.js';
@@ -22,6 +23,7 @@ import type { ServerFeature } from './server-feature.js';
 import { serverTlsFeature } from './server-tls/server-tls-feature.js';
 import { shortLivedFeature } from './short-lived/short-lived-feature.js';
 import { systemFeature } from './system/system-feature.js';
+import { webFeature } from './web/web-feature.js';
 import { workflowFeature } from './workflow/workflow-feature.js';
 
 /**
@@ -39,6 +41,7 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   issuanceFeature,
   workflowFeature,
   agentsFeature,
+  agentHttp01Feature,
   deploymentsFeature,
   bulkOperationsFeature,
   shortLivedFeature,
@@ -53,4 +56,5 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   acmeFeature,
   estFeature,
   scepFeature,
+  webFeature,
 ];

@@ -1,4 +1,5 @@
 import type { MetricLabels } from '@certctl/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AnyFeatureSettings, ServerConfig } from '../config/index.js';
 import type { TlsMaterial } from '../connectors/bootstrap-tls.js';
 import type { RouteGroup } from '../http/route-spec.js';
@@ -23,6 +24,9 @@ export interface CollectedGauge {
   collect(): Promise<{ labels?: MetricLabels; value: number }[]>;
 }
 
+/** Sends an answer for a request no route matched, or returns undefined to pass. */
+export type PageFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+
 /** Everything a feature adds to the running server; every part is optional. */
 export interface FeatureParts {
   /** Routes of the HTTPS listener: API routes, or a protocol's endpoints with their own body parsing. */
@@ -34,6 +38,11 @@ export interface FeatureParts {
   gauges?: readonly CollectedGauge[];
   /** The HTTPS listener asks clients for a certificate (verified per request by the feature). */
   requestsClientCertificates?: boolean;
+  /**
+   * Answers a GET or HEAD of the HTTPS listener that no route matched (the dashboard's client-side
+   * paths get index.html); undefined lets the next fallback, then the 404 envelope, answer.
+   */
+  pageFallback?: PageFallback;
   /** Runs claimed jobs; exactly one feature provides it. */
   executeJob?: JobExecutor;
   /** Stops the feature's own timers and queues, after the listeners closed and before the database does. */

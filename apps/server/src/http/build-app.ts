@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import type { PageFallback } from '../features/server-feature.js';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Authenticator } from './authentication.js';
@@ -14,7 +15,13 @@ import { ServiceError } from '../shared/service-errors.js';
 import { handleError, sendError, writeClientError } from './http-errors.js';
 import { jsonProblem, urlProblem } from './input-limits.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { type AnyRouteSpec, openApiPath, type RouteGroup, restOfPathParameter } from './route-spec.js';
+import {
+  type AnyRouteSpec,
+  openApiPath,
+  type ResponseSpec,
+  type RouteGroup,
+  restOfPathParameter,
+} from './route-spec.js';
 import { installResponseHeaders } from './security-headers.js';
 import { toWire } from './wire-format.js';
 
@@ -36,6 +43,8 @@ export interface HttpAppOptions {
   tls?: { cert: string; key: string; requestCert?: boolean };
   /** Sees every answer a route spec sends (tests check them against the declared schemas). */
   responseCheck?: ResponseCheck;
+  /** Tried in order for a request no route matched (the dashboard's client-side paths); then the 404 envelope. */
+  fallbacks?: readonly PageFallback[];
 }
 
 /** One answer of a route spec, as sent: what a response check compares with the route's declaration. */
@@ -44,8 +53,8 @@ export interface SentResponse {
   statusCode: number;
   contentType: string | undefined;
   payload: unknown;
-  /** Errors of this route are its protocol's own documents, not `{error, message, request_id}`. */
-  protocolErrors: boolean;
+  /** What this route's undeclared errors are (its protocol's own documents); else `{error, message, request_id}`. */
+  errorAnswer: ResponseSpec | undefined;
 }
 /** Sees the routes an app serves and every answer they send (tests check them against the declarations). */
 export interface ResponseCheck {
@@ -55,8 +64,8 @@ export interface ResponseCheck {
 
 /** Where a route keeps its spec in fastify's per-route config (fastify copies the config object, not its values). */
 const ROUTE_SPEC = Symbol('certctl.routeSpec');
-/** The route's group answers errors in its protocol's format (RFC 7807, EST text), not the API envelope. */
-const OWN_ERRORS = Symbol('certctl.protocolErrors');
+/** How the route's group answers errors when the route declares nothing else (RFC 7807, EST text). */
+const ERROR_ANSWER = Symbol('certctl.errorAnswer');
 
 const SERVED = new WeakMap<FastifyInstance, string[]>();
 
@@ -143,7 +152,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   acceptEmptyJsonBodies(app);
   installResponseHeaders(app, { corsOrigins: options.corsOrigins, hsts: Boolean(options.tls) });
-  app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
+  app.setErrorHandler((error, request, reply) =>
+    handleError(error, request, reply, () => options.metrics?.databaseUnavailable.inc({ source: 'http' })),
+  );
   // PostgreSQL refuses NUL, and no id or filter holds a control character: refused before routing,
   // on every listener and route (public PKI ones too), in the envelope.
   app.addHook('onRequest', async (request, reply) => {
@@ -153,9 +164,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     if (path.length > MAX_PATH_LENGTH || path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH))
       return sendError(reply, 414, 'uri_too_long', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    for (const fallback of options.fallbacks ?? []) {
+      const answered = fallback(request, reply);
+      if (answered) return answered;
+    }
+    return sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+  });
   app.addHook('onResponse', async (request, reply) => {
     const labels = {
       method: request.method,
@@ -170,7 +185,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   responseCheck?.routes(options.groups.flatMap((group) => group.routes));
   if (responseCheck)
     app.addHook('onSend', async (request, reply, payload) => {
-      const config = request.routeOptions.config as { [ROUTE_SPEC]?: AnyRouteSpec; [OWN_ERRORS]?: boolean };
+      const config = request.routeOptions.config as { [ROUTE_SPEC]?: AnyRouteSpec; [ERROR_ANSWER]?: ResponseSpec };
       const route = config[ROUTE_SPEC];
       if (route) {
         const contentType = reply.getHeader('content-type');
@@ -179,7 +194,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           statusCode: reply.statusCode,
           contentType: typeof contentType === 'string' ? contentType : undefined,
           payload,
-          protocolErrors: config[OWN_ERRORS] === true,
+          errorAnswer: config[ERROR_ANSWER],
         });
       }
       return payload;
@@ -220,13 +235,17 @@ function registerGroup(scope: FastifyInstance, group: RouteGroup, options: HttpA
       });
     }
   }
+  if (group.errorHandler && !group.errorAnswer)
+    throw new Error(
+      `route group ${group.name}: an errorHandler needs the errorAnswer it writes (for the response check)`,
+    );
   if (group.errorHandler) scope.setErrorHandler(group.errorHandler);
   const explicitHead = new Set(group.routes.filter((r) => r.method === 'HEAD').map((r) => r.path));
   for (const route of group.routes) {
     scope.route({
       method: route.method,
       url: toFastifyPath(route.path),
-      config: { [ROUTE_SPEC]: route, [OWN_ERRORS]: Boolean(group.errorHandler) || group.protocolAnswers === true },
+      config: { [ROUTE_SPEC]: route, [ERROR_ANSWER]: group.errorAnswer },
       ...(route.method === 'GET' && explicitHead.has(route.path) && { exposeHeadRoute: false }),
       ...(route.bodyLimit !== undefined && { bodyLimit: route.bodyLimit }),
       handler: async (request, reply) => {

@@ -2,6 +2,7 @@ import { ConfigValidationError, ConnectorError } from '@certctl/core';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
 import { ServiceError } from '../shared/service-errors.js';
 
 export interface ErrorBody {
@@ -41,8 +42,16 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_ASYNC_CONSTRAINT: [400, 'bad_request'],
 };
 
+/** Seconds a client is asked to wait when the database is unreachable (a restart or failover takes about this). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /** Every error leaves as `{error, message, request_id}`; internals are logged, never sent. */
-export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function handleError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  onDatabaseUnavailable?: () => void,
+): FastifyReply {
   if (error instanceof ServiceError) return sendError(reply, error.status, error.code, error.message, error.details);
   if (error instanceof ZodError)
     return sendError(
@@ -67,6 +76,13 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   }
   if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500) {
     return sendError(reply, fastifyError.statusCode, 'bad_request', fastifyError.message);
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Temporary, not a bug: the client retries once the database is back (a restart, a failover).
+    onDatabaseUnavailable?.();
+    request.log.warn({ err: { message: (error as Error).message } }, 'database unavailable');
+    reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    return sendError(reply, 503, 'database_unavailable', 'the database is unavailable; retry shortly');
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendError(reply, 500, 'internal_error', 'internal error; the request id identifies it in the server log');

@@ -98,6 +98,7 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'Unsupported content type',
   429: 'Rate limited',
   500: 'Internal error (the request id identifies it in the server log)',
+  503: 'The database is unavailable (restarting, failing over); retry after the Retry-After seconds',
 };
 
 const errorResponse = (description: string) => ({
@@ -155,6 +156,7 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
       ...(route.body ? [413, 415] : []),
       429,
       500,
+      503,
     ];
     for (const status of errorStatuses) responses[String(status)] ??= errorResponse(STATUS_TEXT[status] ?? 'Error');
     const path = openApiPath(route.path);

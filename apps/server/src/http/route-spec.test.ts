@@ -54,7 +54,7 @@ defineRoute({
 });
 
 function sent(route: AnyRouteSpec, statusCode: number, payload: unknown, contentType = 'application/json') {
-  return { route, statusCode, contentType, payload, protocolErrors: false };
+  return { route, statusCode, contentType, payload, errorAnswer: undefined };
 }
 
 describe('route specs and the response check', () => {
@@ -88,5 +88,27 @@ describe('route specs and the response check', () => {
       '200 content type application/json instead of application/pem-certificate-chain',
     ]);
     expect(check.report().exercised).toEqual({ getWidget: [200, 201, 404, 500], getWidgetPem: [200] });
+  });
+
+  it("checks a protocol group's errors against the group's own error answer (an RFC 7807 problem), not the envelope", () => {
+    const check = createResponseSchemaCheck();
+    const route = widgetRoute as AnyRouteSpec;
+    const errorAnswer = {
+      description: 'problem',
+      contentType: 'application/problem+json',
+      schema: z.object({ type: z.string(), detail: z.string(), status: z.number() }),
+    };
+    const problem = JSON.stringify({ type: 'urn:ietf:params:acme:error:malformed', detail: 'bad', status: 400 });
+    check.check({ ...sent(route, 400, problem, 'application/problem+json'), errorAnswer });
+    expect(check.report().mismatches).toEqual([]);
+    check.check({ ...sent(route, 400, JSON.stringify({ error: 'x', message: 'y', request_id: 'r' })), errorAnswer });
+    check.check({
+      ...sent(route, 403, JSON.stringify({ detail: 'no type' }), 'application/problem+json'),
+      errorAnswer,
+    });
+    expect(check.report().mismatches.map((m) => `${m.statusCode} ${m.problem}`)).toEqual([
+      '400 content type application/json instead of application/problem+json',
+      expect.stringMatching(/^403 .*type/),
+    ]);
   });
 });

@@ -126,10 +126,11 @@ export interface RouteGroup {
   /** Protocol errors (RFC 7807 problems, EST's text answers) instead of the API's `{error, message}` body. */
   errorHandler?: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
   /**
-   * The handlers write the protocol's own answers (EST's text errors, multipart, 204) that the route
-   * specs do not all declare yet: the test servers record these routes' answers but do not check them.
+   * What the group's errors are when a route declares no entry for the status: the protocol's own
+   * document (an ACME problem, EST's text). Without it errors are the API's envelope. Required with
+   * an `errorHandler`, so every answer of every route is checked against a declaration.
    */
-  protocolAnswers?: boolean;
+  errorAnswer?: ResponseSpec;
 }
 
 export function defineRouteGroup(group: RouteGroup): RouteGroup {

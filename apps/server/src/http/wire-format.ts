@@ -15,6 +15,7 @@ const OPAQUE_KEY_LIST = [
   'jobs',
   'agents',
   'verification',
+  'deployMetadata',
 ] as const;
 type OpaqueKey = (typeof OPAQUE_KEY_LIST)[number];
 const OPAQUE_KEYS: ReadonlySet<string> = new Set(OPAQUE_KEY_LIST);

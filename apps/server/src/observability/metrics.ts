@@ -8,6 +8,10 @@ export interface ServerMetrics {
   revocationsTotal: Counter<'reason'>;
   approvalDecisions: Counter<'outcome'>;
   jobsProcessed: Counter<'type' | 'outcome'>;
+  /** Jobs taken over from a replica that stopped renewing its lease (it died or lost the database). */
+  jobLeaseExpirations: Counter<'type'>;
+  /** Work refused because the database could not be reached: HTTP answers 503, scheduler passes skipped. */
+  databaseUnavailable: Counter<'source'>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   /** Request duration by route pattern (never the raw URL, so ids do not make series). */
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
@@ -74,6 +78,18 @@ export function createServerMetrics(): ServerMetrics {
     name: 'certctl_jobs_processed_total',
     help: 'Jobs finished by the job runner',
     labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const jobLeaseExpirations = new Counter({
+    name: 'certctl_job_lease_expirations_total',
+    help: 'Jobs taken over after the lease of the replica running them expired (that replica died or lost the database)',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const databaseUnavailable = new Counter({
+    name: 'certctl_database_unavailable_total',
+    help: 'Requests answered 503 (source http) and scheduler passes that failed (source scheduler) because the database could not be reached',
+    labelNames: ['source'] as const,
     registers: [registry],
   });
   const ocspResponses = new Counter({
@@ -150,6 +166,8 @@ export function createServerMetrics(): ServerMetrics {
     revocationsTotal,
     approvalDecisions,
     jobsProcessed,
+    jobLeaseExpirations,
+    databaseUnavailable,
     httpRequests,
     httpRequestDuration,
     ocspResponses,

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call, certificateBody, createBasics, makeCsr } from '../testing/api-fixtures.js';
 import { describeEachDialect } from '../testing/each-dialect.js';
 import { createTestCa } from '../testing/test-issuer.js';
-import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { KEYS, startTestServer, type TestServer } from '../testing/test-server.js';
 
 const docs = (file: string) => readFileSync(new URL(`../../../../docs/monitoring/${file}`, import.meta.url), 'utf8');
+const SCRAPE_TOKEN = 'scrape-token-0123456789abcdef';
 const METRIC = /\b((?:certctl|process|nodejs)_[a-z0-9_]+)\b/g;
 
 /** Every metric name the shipped alert rules and dashboard query. */
@@ -22,7 +23,12 @@ describeEachDialect('docs/monitoring: the dashboard and alert rules query metric
   const ca = createTestCa();
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ database: ctx, connectors: [ca.manifest] });
+    server = await startTestServer({
+      database: ctx,
+      connectors: [ca.manifest],
+      listen: true,
+      env: { CERTCTL_METRICS_LISTEN: '127.0.0.1:0', CERTCTL_METRICS_TOKEN: SCRAPE_TOKEN },
+    });
   });
   afterAll(() => server?.stop());
 
@@ -56,5 +62,27 @@ describeEachDialect('docs/monitoring: the dashboard and alert rules query metric
     );
     expect(scrape).not.toContain(`route="/api/v1/certificates/${created.json.id}"`);
     expect(scrape).toMatch(/^process_resident_memory_bytes \d+/m);
+  });
+
+  it('serves the same scrape on the CERTCTL_METRICS_LISTEN port to the bearer token, and nothing else there', async () => {
+    const url = server.urls.metrics!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const scraped = await fetch(url, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } });
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers.get('content-type')).toContain('text/plain');
+    expect(await scraped.text()).toMatch(/^certctl_uptime_seconds \d/m);
+    for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${SCRAPE_TOKEN}`]) {
+      const refused = await fetch(url, { headers: authorization ? { authorization } : {} });
+      expect(refused.status, authorization).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toContain('Bearer');
+    }
+    // An API key is not the scrape token, and the API is not served on this port.
+    expect((await fetch(url, { headers: { authorization: `Bearer ${KEYS.admin}` } })).status).toBe(401);
+    const api = await fetch(url.replace('/metrics', '/api/v1/certificates'), {
+      headers: { authorization: `Bearer ${SCRAPE_TOKEN}` },
+    });
+    expect(api.status).toBe(404);
+    // On the API, /metrics still takes an API key; the scrape token is not one.
+    expect((await call(server.api, 'GET', '/metrics', undefined, SCRAPE_TOKEN)).status).toBe(401);
   });
 });

@@ -27,13 +27,14 @@ export function createJobRunner(deps: ServiceDeps, options: { concurrency: numbe
     let total = 0;
     for (;;) {
       if (stopped) return total;
-      const jobs = await claimJobs(deps.db, deps.replicaId, deps.settings.jobLeaseMs, options.concurrency);
+      const jobs = await claimJobs(deps.db, deps.replicaId, deps.settings.jobLeaseMs, options.concurrency, deps.now());
       if (jobs.length === 0) return total;
+      for (const job of jobs) if (job.takenOver) deps.metrics.jobLeaseExpirations.inc({ type: job.type });
       // Heartbeat: renew the leases of the running jobs three times per lease until they finish.
       const ids = jobs.map((job) => job.id);
       const heartbeat = setInterval(
         () =>
-          renewLeases(deps.db, deps.replicaId, deps.settings.jobLeaseMs, ids).catch((error: unknown) =>
+          renewLeases(deps.db, deps.replicaId, deps.settings.jobLeaseMs, ids, deps.now()).catch((error: unknown) =>
             deps.logger.warn({ err: error }, 'job lease renewal failed'),
           ),
         Math.max(50, Math.floor(deps.settings.jobLeaseMs / 3)),

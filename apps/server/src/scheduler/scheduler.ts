@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
 import type { ServiceDeps } from '../shared/service-deps.js';
 import type { JobRunner } from './job-runner.js';
 import { withLeaderLock } from './leader-lock.js';
@@ -64,7 +65,16 @@ export function createScheduler(
     if (!loop) return Promise.reject(new Error(`no scheduler loop "${name}"`));
     const run = loop()
       .then(() => undefined)
-      .catch((error) => deps.logger.error({ loop: name, err: error }, 'scheduler loop failed'))
+      .catch((error) => {
+        if (!isDatabaseUnavailable(error))
+          return deps.logger.error({ loop: name, err: error }, 'scheduler loop failed');
+        // The database restarts or fails over: the next tick tries again.
+        deps.metrics.databaseUnavailable.inc({ source: 'scheduler' });
+        deps.logger.warn(
+          { loop: name, error: (error as Error).message },
+          'scheduler loop skipped: database unavailable',
+        );
+      })
       .finally(() => running.delete(name));
     running.set(name, run);
     return run;

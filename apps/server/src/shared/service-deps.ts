@@ -1,5 +1,6 @@
 import type { ConnectorNetwork, ConnectorRegistry } from '@certctl/core';
 import type { Kysely } from 'kysely';
+import type { LiveTrustBundles } from '../config/trust-bundle-file.js';
 import type { ConfigCipher } from '../connectors/config-cipher.js';
 import type { IssuerRuntimes } from '../connectors/issuer-runtimes.js';
 import type { NotifierRuntimes } from '../connectors/notifier-runtimes.js';
@@ -8,6 +9,7 @@ import type { DialectName } from '../db/open-database.js';
 import type { Database } from '../db/tables.js';
 import type { ServerLogger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
+import type { FaultHook } from './fault-points.js';
 
 export interface ServiceSettings {
   approvalBypass: boolean;
@@ -42,6 +44,10 @@ export interface ServiceDeps {
   /** This process's name in job leases. */
   replicaId: string;
   now(): Date;
+  /** The EST/SCEP trust bundles in use, for the admin reload. */
+  trustBundles: LiveTrustBundles;
   /** Wakes the job runner after work was queued (no-op when the scheduler is off). */
   notifyJobs(): void;
+  /** Fault-injection tests only: called at each named crash point (see fault-points.ts). */
+  faultHook?: FaultHook;
 }

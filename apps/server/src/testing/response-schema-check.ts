@@ -36,9 +36,8 @@ export function createResponseSchemaCheck() {
   const exercised = new Map<string, Set<number>>();
   const mismatches: ResponseMismatch[] = [];
 
-  function problemWith({ route, statusCode, contentType, payload, protocolErrors }: SentResponse): string | undefined {
-    const declared = declaredResponse(route, statusCode);
-    if (statusCode >= 400 && protocolErrors && !declared) return undefined;
+  function problemWith({ route, statusCode, contentType, payload, errorAnswer }: SentResponse): string | undefined {
+    const declared = declaredResponse(route, statusCode) ?? (statusCode >= 400 ? errorAnswer : undefined);
     const isError = statusCode >= 400 && !declared?.contentType;
     if (!declared && !isError) return `status ${statusCode} is not declared`;
     const expectedTypes =
@@ -75,8 +74,7 @@ export function createResponseSchemaCheck() {
       const statuses = exercised.get(operationId) ?? new Set<number>();
       statuses.add(response.statusCode);
       exercised.set(operationId, statuses);
-      // Protocol groups (ACME, EST, SCEP) answer in their own formats, written by their own layers: recorded, not yet checked.
-      const problem = response.protocolErrors ? undefined : problemWith(response);
+      const problem = problemWith(response);
       if (problem) mismatches.push({ operationId, statusCode: response.statusCode, problem });
     },
     report(): ResponseCheckReport {

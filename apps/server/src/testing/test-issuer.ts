@@ -1,4 +1,10 @@
-import { defineIssuer, type IssueRequest, OrderPendingError, VendorApiError } from '@certctl/core';
+import {
+  defineIssuer,
+  type ExistingCertificate,
+  type IssueRequest,
+  OrderPendingError,
+  VendorApiError,
+} from '@certctl/core';
 import { buildCrl, createCertificateAuthority, parseCsr, signCertificate } from '@certctl/pki';
 import { z } from 'zod';
 
@@ -14,11 +20,23 @@ export interface TestCaControl {
   issueDelayMs: number;
   /** When set, renewalInfo (RFC 9773) suggests renewing from this moment. */
   renewalWindowStart?: Date;
+  /** What `listExisting` yields (only with `createTestCa({ listExisting: true })`). */
+  existing: ExistingCertificate[];
 }
 
-/** `keyAlgorithm` of the CA (default ECDSA P-256); SCEP clients that encrypt to every CA certificate need RSA. */
-export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048' } = {}) {
-  const control: TestCaControl = { issued: [], revoked: [], failNext: 0, pendingPolls: 0, issueDelayMs: 0 };
+/**
+ * `keyAlgorithm` of the CA (default ECDSA P-256); SCEP clients that encrypt to every CA certificate need RSA.
+ * `listExisting`: declare the capability and list `control.existing` (certificates the CA holds that certctl may import).
+ */
+export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048'; listExisting?: boolean } = {}) {
+  const control: TestCaControl = {
+    issued: [],
+    revoked: [],
+    failNext: 0,
+    pendingPolls: 0,
+    issueDelayMs: 0,
+    existing: [],
+  };
   let ca: Promise<Awaited<ReturnType<typeof createCertificateAuthority>>> | undefined;
   const authority = () => {
     ca ??= createCertificateAuthority({ subject: { CN: 'certctl test CA' }, keyAlgorithm: options.keyAlgorithm });
@@ -70,6 +88,7 @@ export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048'
       asyncOrders: true,
       testConnection: true,
       renewalInfo: true,
+      listExisting: options.listExisting ?? false,
     },
     create: () => ({
       async issue(request) {
@@ -120,6 +139,11 @@ export function createTestCa(options: { keyAlgorithm?: 'ecdsa-p256' | 'rsa-2048'
       async testConnection() {
         return { ok: true as const, detail: 'test CA ready' };
       },
+      ...(options.listExisting && {
+        async *listExisting() {
+          yield* control.existing;
+        },
+      }),
     }),
   });
   return { manifest, control, authority };

@@ -51,7 +51,7 @@ kill -USR2 "$(cat "${pidFile}")" || exit $?
 # SIGUSR2 is handled asynchronously and a second one during the re-exec can be lost: wait for this load.
 tries=0
 while [ "$(grep -c "Loading success" "${masterLog}")" -le "$before" ]; do
-  tries=$((tries + 1)); if [ "$tries" -gt 100 ]; then echo "haproxy did not reload within 10 s" >&2; exit 1; fi
+  tries=$((tries + 1)); if [ "$tries" -gt 300 ]; then echo "haproxy did not reload within 30 s" >&2; exit 1; fi
   sleep 0.1
 done
 `,

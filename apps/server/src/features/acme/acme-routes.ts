@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type AnyRouteSpec, defineRoute, type RouteGroup } from '../../http/route-spec.js';
+import { type AnyRouteSpec, defineRoute, type ResponseSpec, type RouteGroup } from '../../http/route-spec.js';
 import type { CollectedGauge } from '../server-feature.js';
 import { rowsByStatusGauge } from '../status-gauge.js';
 import type { AcmeServerConfig } from './acme-server-config.js';
@@ -8,6 +8,16 @@ import type { CertificateProfile } from '../../db/tables.js';
 import { ServiceError } from '../../shared/service-errors.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { type AcmeContext, type AcmeUrls, acmeUrls } from './acme-context.js';
+import {
+  acmeAccountSchema,
+  acmeAuthorizationSchema,
+  acmeChallengeSchema,
+  acmeDirectorySchema,
+  acmeOrderListSchema,
+  acmeOrderSchema,
+  acmeProblemSchema,
+  acmeRenewalInfoSchema,
+} from './acme-schemas.js';
 import { accountJson, changeKey, newAccount, updateAccount } from './accounts.js';
 import { accountChallenge, createValidationQueue, respondToChallenge, runValidation } from './challenges.js';
 import { createValidators } from './challenge-validators.js';
@@ -45,7 +55,13 @@ export interface AcmeServer {
 
 const params = z.object({ profile: z.string() });
 const resourceParams = z.object({ profile: z.string(), id: z.string() });
-const PROBLEM = { description: 'RFC 7807 problem document', contentType: 'application/problem+json' };
+const PROBLEM = {
+  description: 'RFC 7807 problem document',
+  contentType: 'application/problem+json',
+  schema: acmeProblemSchema,
+};
+/** RFC 8555 JSON as the ACME layer writes it (camelCase, sent by the layer itself). */
+const acmeJson = (description: string, schema: z.ZodType) => ({ description, contentType: 'application/json', schema });
 
 /**
  * The RFC 8555 server under `/acme/profile/<profile>/…` and `/acme/directory` (default profile).
@@ -146,7 +162,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       path: '/acme/directory',
       operationId: 'acmeDefaultDirectory',
       summary: 'ACME directory (RFC 8555) of the default profile',
-      responses: { 200: { description: 'Directory' }, 404: PROBLEM },
+      responses: { 200: acmeJson('Directory', acmeDirectorySchema), 404: PROBLEM },
       handler: ({ request, reply }) => directory(request, reply, config.defaultProfileId),
     }),
     defineRoute({
@@ -156,7 +172,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       operationId: 'acmeDirectory',
       summary: 'ACME directory (RFC 8555) of a certificate profile',
       params,
-      responses: { 200: { description: 'Directory' }, 404: PROBLEM },
+      responses: { 200: acmeJson('Directory', acmeDirectorySchema), 404: PROBLEM },
       handler: ({ params: p, request, reply }) => directory(request, reply, p.profile),
     }),
   ];
@@ -189,7 +205,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       operationId: 'acmeRenewalInfo',
       summary: 'ACME renewal information (RFC 9773)',
       params: resourceParams,
-      responses: { 200: { description: 'Suggested renewal window' }, 404: PROBLEM },
+      responses: { 200: acmeJson('Suggested renewal window', acmeRenewalInfoSchema), 404: PROBLEM },
       handler: async ({ params: p, request, reply }) => {
         await profileScope(request, p.profile);
         const info = await renewalInfo(deps.db, p.id, deps.now());
@@ -205,7 +221,14 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     auth: AuthenticatedRequest;
     scope: ProfileScope;
   }) => Promise<unknown>;
-  const post = (path: string, operationId: string, summary: string, key: AuthOptions['key'], handler: Handler) => {
+  const post = (
+    path: string,
+    operationId: string,
+    summary: string,
+    key: AuthOptions['key'],
+    responses: Record<number, ResponseSpec>,
+    handler: Handler,
+  ) => {
     routes.push(
       defineRoute({
         ...common,
@@ -215,8 +238,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
         summary,
         params: path.includes('{id}') ? resourceParams : params,
         bodyLimit: ACME_BODY_LIMIT,
-        // RFC 8555 JSON as the ACME layer writes it (camelCase, sent by the layer itself).
-        responses: { 200: { description: 'ACME resource', contentType: 'application/json' }, 400: PROBLEM },
+        responses: { ...responses, 400: PROBLEM },
         handler: async ({ request: raw, reply }): Promise<FastifyReply> => {
           const request = raw as FastifyRequest<{ Params: Record<string, string> }>;
           const profile = await profileScope(request, request.params.profile);
@@ -246,6 +268,10 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     'acmeNewAccount',
     'Create or find an account',
     'jwk',
+    {
+      200: acmeJson('The account this key already has', acmeAccountSchema),
+      201: acmeJson('Account created', acmeAccountSchema),
+    },
     async ({ reply, auth, scope: { profile, urls } }) => {
       const { account, created } = await newAccount(ctx, urls, profile.id, auth);
       reply.header('location', urls.account(account.id));
@@ -258,6 +284,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     'acmeAccount',
     'Read or update an account',
     'kid',
+    { 200: acmeJson('Account', acmeAccountSchema) },
     async ({ request, reply, auth, scope: { urls } }) => {
       const account = await updateAccount(ctx, request.params.id!, auth);
       return json(reply, 200, accountJson(account, urls));
@@ -269,6 +296,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     'acmeAccountOrders',
     "An account's orders",
     'kid',
+    { 200: acmeJson('Order URLs', acmeOrderListSchema) },
     async ({ request, reply, auth, scope: { urls } }) => {
       if (auth.account!.id !== request.params.id) throw unauthorized('the JWS kid is not this account');
       const rows = await deps.db
@@ -288,29 +316,45 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     'acmeKeyChange',
     "Roll over an account's key",
     'kid',
+    { 200: acmeJson('Account', acmeAccountSchema) },
     async ({ reply, auth, scope: { profile, urls } }) => {
       const account = await changeKey(ctx, urls, profile.id, auth);
       return json(reply, 200, accountJson(account, urls));
     },
   );
 
-  post('new-order', 'acmeNewOrder', 'Create an order', 'kid', async ({ reply, auth, scope: { profile, urls } }) => {
-    const order = await newOrder(ctx, profile, auth);
-    reply.header('location', urls.order(order.id));
-    return json(reply, 201, orderJson(order, await authzIdsOf(deps.db, order.id), urls));
-  });
+  post(
+    'new-order',
+    'acmeNewOrder',
+    'Create an order',
+    'kid',
+    { 201: acmeJson('Order', acmeOrderSchema) },
+    async ({ reply, auth, scope: { profile, urls } }) => {
+      const order = await newOrder(ctx, profile, auth);
+      reply.header('location', urls.order(order.id));
+      return json(reply, 201, orderJson(order, await authzIdsOf(deps.db, order.id), urls));
+    },
+  );
 
-  post('order/{id}', 'acmeOrder', 'Read an order', 'kid', async ({ request, reply, auth, scope: { urls } }) => {
-    const order = await accountOrder(ctx, auth.account!.id, request.params.id!);
-    if (order.status === 'processing') reply.header('retry-after', '1');
-    return json(reply, 200, orderJson(order, await authzIdsOf(deps.db, order.id), urls));
-  });
+  post(
+    'order/{id}',
+    'acmeOrder',
+    'Read an order',
+    'kid',
+    { 200: acmeJson('Order', acmeOrderSchema) },
+    async ({ request, reply, auth, scope: { urls } }) => {
+      const order = await accountOrder(ctx, auth.account!.id, request.params.id!);
+      if (order.status === 'processing') reply.header('retry-after', '1');
+      return json(reply, 200, orderJson(order, await authzIdsOf(deps.db, order.id), urls));
+    },
+  );
 
   post(
     'order/{id}/finalize',
     'acmeFinalize',
     'Finalize an order with a CSR',
     'kid',
+    { 200: acmeJson('Order', acmeOrderSchema) },
     async ({ request, reply, auth, scope: { urls } }) => {
       const order = await accountOrder(ctx, auth.account!.id, request.params.id!);
       const finalized = await finalizeOrder(ctx, order, auth.payload, String(request.id));
@@ -325,6 +369,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     'acmeAuthorization',
     'Read or deactivate an authorization',
     'kid',
+    { 200: acmeJson('Authorization', acmeAuthorizationSchema) },
     async ({ request, reply, auth, scope: { urls } }) => {
       const authz = await deps.db
         .selectFrom('acmeAuthorizations')
@@ -369,6 +414,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     'acmeChallenge',
     'Read or respond to a challenge',
     'kid',
+    { 200: acmeJson('Challenge', acmeChallengeSchema) },
     async ({ request, reply, auth, scope: { urls } }) => {
       const account = auth.account!;
       // POST-as-GET reads the challenge; a JSON object (normally {}) asks for validation.
@@ -383,26 +429,40 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     },
   );
 
-  post('cert/{id}', 'acmeCertificate', 'Download the certificate chain', 'kid', async ({ request, reply, auth }) => {
-    const order = await accountOrder(ctx, auth.account!.id, request.params.id!);
-    if (order.status !== 'valid' || !order.versionId)
-      throw new AcmeProblem('malformed', `order ${order.id} has no certificate yet`, 404);
-    const version = await deps.db
-      .selectFrom('certificateVersions')
-      .select(['certificatePem', 'chainPem'])
-      .where('id', '=', order.versionId)
-      .executeTakeFirstOrThrow();
-    // No rel="up" here: clients (mod_md) follow it from a certificate to fetch the issuer's certificate.
-    return reply
-      .code(200)
-      .type('application/pem-certificate-chain')
-      .send(`${version.certificatePem.trim()}\n${version.chainPem.trim() ? `${version.chainPem.trim()}\n` : ''}`);
-  });
+  post(
+    'cert/{id}',
+    'acmeCertificate',
+    'Download the certificate chain',
+    'kid',
+    { 200: { description: 'Leaf and chain, PEM', contentType: 'application/pem-certificate-chain' } },
+    async ({ request, reply, auth }) => {
+      const order = await accountOrder(ctx, auth.account!.id, request.params.id!);
+      if (order.status !== 'valid' || !order.versionId)
+        throw new AcmeProblem('malformed', `order ${order.id} has no certificate yet`, 404);
+      const version = await deps.db
+        .selectFrom('certificateVersions')
+        .select(['certificatePem', 'chainPem'])
+        .where('id', '=', order.versionId)
+        .executeTakeFirstOrThrow();
+      // No rel="up" here: clients (mod_md) follow it from a certificate to fetch the issuer's certificate.
+      return reply
+        .code(200)
+        .type('application/pem-certificate-chain')
+        .send(`${version.certificatePem.trim()}\n${version.chainPem.trim() ? `${version.chainPem.trim()}\n` : ''}`);
+    },
+  );
 
-  post('revoke-cert', 'acmeRevoke', 'Revoke a certificate', 'either', async ({ request, reply, auth }) => {
-    await revokeByAcme(ctx, auth, String(request.id));
-    return reply.code(200).send();
-  });
+  post(
+    'revoke-cert',
+    'acmeRevoke',
+    'Revoke a certificate',
+    'either',
+    { 200: { description: 'Revoked' } },
+    async ({ request, reply, auth }) => {
+      await revokeByAcme(ctx, auth, String(request.id));
+      return reply.code(200).send();
+    },
+  );
 
   return {
     group: {
@@ -410,6 +470,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       routes,
       bodies: { raw: ['application/jose+json'], bodyLimit: ACME_BODY_LIMIT },
       errorHandler,
+      errorAnswer: PROBLEM,
     },
     gauges: [rowsByStatusGauge(deps, 'acmeOrders', 'certctl_acme_orders', 'ACME orders by status')],
     async close() {

@@ -28,7 +28,10 @@ const activity = z.object({
   last_enrolled_at: nullableTimestamp,
 });
 const trustAnswer = {
-  200: { description: 'Each trust bundle as read now', schema: z.object({ data: z.array(trustBundle) }) },
+  200: {
+    description: 'Each trust bundle now in effect; `error` says why a file was not taken (the previous bundle stays)',
+    schema: z.object({ data: z.array(trustBundle) }),
+  },
 } as const;
 
 export function adminViewRoutes(deps: ServiceDeps, config: ServerConfig): AnyRouteSpec[] {
@@ -143,11 +146,11 @@ export function adminViewRoutes(deps: ServiceDeps, config: ServerConfig): AnyRou
       method: 'POST',
       path: '/api/v1/admin/est/reload-trust',
       operationId: 'reloadEstTrust',
-      summary: "Re-read every EST profile's client CA bundle now and report each",
+      summary: "Re-read every EST profile's client CA bundle and swap it into the enrolment routes now",
       tags: ['admin'],
       access: 'admin',
       responses: trustAnswer,
-      handler: ({ actor }) => reloadTrust(deps, actor, config, 'est'),
+      handler: ({ actor }) => reloadTrust(deps, actor, 'est'),
     }),
     defineRoute({
       method: 'GET',
@@ -180,11 +183,12 @@ export function adminViewRoutes(deps: ServiceDeps, config: ServerConfig): AnyRou
       method: 'POST',
       path: '/api/v1/admin/scep/intune/reload-trust',
       operationId: 'reloadScepTrust',
-      summary: "Re-read every SCEP profile's trust bundles (Intune Connector, mTLS client CAs) now and report each",
+      summary:
+        "Re-read every SCEP profile's trust bundles (Intune Connector, mTLS client CAs) and swap them into the enrolment routes now",
       tags: ['admin'],
       access: 'admin',
       responses: trustAnswer,
-      handler: ({ actor }) => reloadTrust(deps, actor, config, 'scep'),
+      handler: ({ actor }) => reloadTrust(deps, actor, 'scep'),
     }),
   ];
 }

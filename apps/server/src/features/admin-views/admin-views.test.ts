@@ -1,7 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCertificateAuthority } from '@certctl/pki';
+import {
+  createCertificateAuthority,
+  createCsr,
+  exportPrivateKeyPem,
+  generateKeyPair,
+  signCertificate,
+} from '@certctl/pki';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call, certificateBody, createBasics, makeCsr } from '../../testing/api-fixtures.js';
@@ -14,13 +21,16 @@ describeEachDialect('job trends, notifications read, and the admin views', (ctx)
   const work = mkdtempSync(join(tmpdir(), 'certctl-admin-views-'));
   const bundle = join(work, 'client-ca.pem');
   let server: TestServer;
+  let firstCaPem = '';
   beforeAll(async () => {
     const clientCa = await createCertificateAuthority({ subject: { CN: 'Admin View Client CA' } });
-    writeFileSync(bundle, clientCa.certificate.pem);
+    firstCaPem = clientCa.certificate.pem;
+    writeFileSync(bundle, firstCaPem);
     server = await startTestServer({
       database: ctx,
       connectors: [ca.manifest],
       installed: true,
+      listen: true,
       env: {
         CERTCTL_EST_PROFILES: 'iot',
         CERTCTL_EST_PROFILE_IOT_ISSUER_ID: 'iss-local',
@@ -119,10 +129,75 @@ describeEachDialect('job trends, notifications read, and the admin views', (ctx)
     writeFileSync(bundle, 'not a certificate\n');
     const reload = await call(server.api, 'POST', '/api/v1/admin/est/reload-trust');
     expect(reload.status).toBe(200);
+    // The file is refused with its reason; the previous bundle stays in effect.
     expect(reload.json.data).toEqual([
-      expect.objectContaining({ path: bundle, certificates: 0, error: expect.any(String) }),
+      expect.objectContaining({
+        path: bundle,
+        certificates: 1,
+        subjects: [expect.stringContaining('Admin View Client CA')],
+        error: expect.stringContaining('no PEM certificate'),
+      }),
     ]);
     const audit = await call(server.api, 'GET', '/api/v1/audit?action=trust_bundle_reload');
     expect(audit.json.data![0]).toMatchObject({ actor: 'admin', resource_id: 'est' });
+  });
+
+  it('a reload puts a replaced bundle in effect at once, even one whose size and mtime did not change', async () => {
+    const previous = readFileSync(bundle, 'utf8');
+    // Whole seconds, so the mtime can be put back exactly.
+    const stamp = new Date(Math.floor(Date.now() / 1000 - 60) * 1000);
+    writeFileSync(bundle, firstCaPem);
+    utimesSync(bundle, stamp, stamp);
+    await call(server.api, 'POST', '/api/v1/admin/est/reload-trust');
+    // A second client CA and a device certificate under it.
+    const rotated = await createCertificateAuthority({ subject: { CN: 'Rotated Client CA' } });
+    const deviceKeys = await generateKeyPair({ algorithm: 'ecdsa-p256' });
+    const device = await signCertificate({
+      subject: { CN: 'device-1.iot.example.com' },
+      publicKey: deviceKeys.publicKey,
+      issuer: { certificate: rotated.certificate.der, privateKey: rotated.keys.privateKey },
+      extKeyUsage: ['clientAuth'],
+    });
+    const csr = await createCsr({ keys: deviceKeys, subject: { CN: 'device-1.iot.example.com' } });
+    const enroll = () =>
+      new Promise<number>((resolve, reject) => {
+        const body = Buffer.from(csr.der).toString('base64');
+        const req = request(
+          `${server.urls.api}/.well-known/est-mtls/iot/simpleenroll`,
+          {
+            method: 'POST',
+            rejectUnauthorized: false,
+            cert: device.pem,
+            key: exportPrivateKeyPem(deviceKeys.privateKey),
+            headers: { 'content-type': 'application/pkcs10', 'content-length': body.length },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect(await enroll()).toBe(403);
+    // The rotated CA in the file, padded to the old size, with the old mtime: nothing a stat sees changed.
+    // A shorter subject than the first CA's, so the file can be padded to the old size.
+    const padded = rotated.certificate.pem.padEnd(firstCaPem.length, ' ');
+    expect(padded.length).toBe(firstCaPem.length);
+    writeFileSync(bundle, padded);
+    utimesSync(bundle, stamp, stamp);
+    expect(statSync(bundle).mtimeMs).toBe(stamp.getTime());
+    expect(await enroll()).toBe(403);
+    const reload = await call(server.api, 'POST', '/api/v1/admin/est/reload-trust');
+    expect(reload.json.data).toEqual([
+      expect.objectContaining({
+        path: bundle,
+        certificates: 1,
+        subjects: [expect.stringContaining('Rotated Client CA')],
+        error: null,
+      }),
+    ]);
+    expect(await enroll()).toBe(200);
+    writeFileSync(bundle, previous);
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseCertificateBundle } from '@certctl/pki';
+import { type ParsedCertificate, parseCertificateBundle } from '@certctl/pki';
 import { sql } from 'kysely';
 import type { ServerConfig } from '../../config/index.js';
 import type { JobStatus, JobType } from '../../db/tables.js';
@@ -72,13 +72,16 @@ export async function markNotificationRead(
 ): Promise<{ id: string; readAt: Date; readBy: string }> {
   const row = await deps.db
     .updateTable('notificationOutbox')
-    .set({ readAt: sql`coalesce(read_at, now())`, readBy: sql`coalesce(read_by, ${actor.name})` })
+    .set((eb) => ({
+      readAt: eb.fn.coalesce('readAt', eb.val(deps.now())),
+      readBy: eb.fn.coalesce('readBy', eb.val(actor.name)),
+    }))
     .where('id', '=', id)
     .returning(['id', 'readAt', 'readBy'])
     .executeTakeFirst();
-  if (!row) throw notFound('notification', id);
+  if (!row?.readAt || !row.readBy) throw notFound('notification', id);
   await recordAudit(deps.db, actor, 'notification_read', { type: 'notification', id });
-  return { id: row.id, readAt: new Date(row.readAt!), readBy: row.readBy! };
+  return { id: row.id, readAt: row.readAt, readBy: row.readBy };
 }
 
 export async function crlCacheState(deps: ServiceDeps) {
@@ -131,17 +134,13 @@ export interface TrustBundleStatus {
 export function trustBundleStatus(purpose: TrustBundleStatus['purpose'], path: string, now: Date): TrustBundleStatus {
   try {
     const certificates = parseCertificateBundle(readFileSync(path, 'utf8'));
-    const afters = certificates.map((c) => c.notAfter.getTime());
-    return {
+    return statusOf(
       purpose,
       path,
-      certificates: certificates.length,
-      subjects: certificates.map((c) => c.subject),
-      earliestNotAfter: afters.length ? new Date(Math.min(...afters)) : null,
-      latestNotAfter: afters.length ? new Date(Math.max(...afters)) : null,
-      expired: afters.filter((t) => t < now.getTime()).length,
-      error: certificates.length === 0 ? `${path} holds no PEM certificate` : null,
-    };
+      certificates,
+      certificates.length === 0 ? `${path} holds no PEM certificate` : null,
+      now,
+    );
   } catch (error) {
     return {
       purpose,
@@ -154,6 +153,26 @@ export function trustBundleStatus(purpose: TrustBundleStatus['purpose'], path: s
       error: error instanceof Error ? error.message : String(error),
     };
   }
+}
+
+function statusOf(
+  purpose: TrustBundleStatus['purpose'],
+  path: string,
+  certificates: ParsedCertificate[],
+  error: string | null,
+  now: Date,
+): TrustBundleStatus {
+  const afters = certificates.map((c) => c.notAfter.getTime());
+  return {
+    purpose,
+    path,
+    certificates: certificates.length,
+    subjects: certificates.map((c) => c.subject),
+    earliestNotAfter: afters.length ? new Date(Math.min(...afters)) : null,
+    latestNotAfter: afters.length ? new Date(Math.max(...afters)) : null,
+    expired: afters.filter((t) => t < now.getTime()).length,
+    error,
+  };
 }
 
 async function enrolmentActivity(deps: ServiceDeps, source: 'est' | 'scep', profile: string) {
@@ -219,18 +238,19 @@ export async function scepProfiles(deps: ServiceDeps, config: ServerConfig) {
 }
 
 /**
- * Checks every trust bundle of a protocol now and reports each one; audited. The enrolment routes
- * re-read a bundle file at their next use when its size or modification time changed (a bundle
- * that does not parse keeps the previous one), so this is the operator's "is the new file good?".
+ * Re-reads every trust bundle of a protocol now and swaps it into the enrolment routes (whatever
+ * the file's size and mtime say), reporting what is in effect afterwards; audited. A file that does
+ * not parse is reported with its error, and the previous bundle stays in effect.
  */
 export async function reloadTrust(
   deps: ServiceDeps,
   actor: Actor,
-  config: ServerConfig,
   protocol: 'est' | 'scep',
 ): Promise<{ data: TrustBundleStatus[] }> {
-  const profiles = protocol === 'est' ? await estProfiles(deps, config) : await scepProfiles(deps, config);
-  const data = profiles.data.flatMap((p) => p.trustBundles);
+  const data = deps.trustBundles.of(protocol).map(({ purpose, bundle }) => {
+    const { certificates, error } = bundle.reload();
+    return statusOf(purpose, bundle.path, certificates, error, deps.now());
+  });
   await recordAudit(
     deps.db,
     actor,

@@ -158,7 +158,7 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       method: 'GET',
       path: '/api/v1/agents/{id}/work',
       operationId: 'agentWork',
-      summary: 'CSRs to make and deployments to run',
+      summary: 'CSRs to make, HTTP-01 tokens to serve, and deployments to run',
       tags: ['agent protocol'],
       access: 'agent',
       params: idParams,
@@ -177,6 +177,9 @@ export function agentRoutes(deps: ServiceDeps): AnyRouteSpec[] {
             target_id: i.targetId,
             target_type: i.targetType,
             target_config: i.targetConfig,
+            challenge_id: i.challengeId,
+            http01_tokens: i.http01Tokens,
+            expires_at: i.expiresAt?.toISOString(),
           })),
           count: items.length,
         };

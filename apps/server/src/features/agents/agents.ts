@@ -11,10 +11,12 @@ import { submitCsr } from '../issuance/issuance-requests.js';
 import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagination.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, forbidden, notFound } from '../../shared/service-errors.js';
-import { decryptedTargetConfig } from './targets.js';
+import { decryptedTargetConfig, learnTargetConfig } from './targets.js';
 import { targetsServedThroughGroups } from '../agent-groups/agent-groups.js';
 import { retiredError } from '../agent-retirement/agent-retirement.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { agentHttp01Work } from '../agent-http01/agent-http01.js';
+import type { Http01Token } from '../agent-http01/agent-http01-tables.js';
 
 export interface AgentMetadata {
   hostname?: string;
@@ -133,7 +135,7 @@ export async function heartbeat(
 
 export interface WorkItem {
   jobId: string;
-  type: 'csr' | 'deployment';
+  type: 'csr' | 'deployment' | 'http01';
   certificateId: string;
   commonName: string;
   sans: string[];
@@ -141,11 +143,14 @@ export interface WorkItem {
   targetId?: string;
   targetType?: string;
   targetConfig?: Record<string, unknown>;
+  challengeId?: string;
+  http01Tokens?: Http01Token[];
+  expiresAt?: Date;
 }
 
 /**
  * An agent's work: certificates waiting for a CSR from it (not claimed: the CSR itself moves them
- * on), and deployment jobs for its targets, claimed with SKIP LOCKED and a lease so two pollers of
+ * on), HTTP-01 tokens to serve for ACME orders (listed until the order is over), and deployment jobs for its targets, claimed with SKIP LOCKED and a lease so two pollers of
  * the same agent never deploy twice.
  */
 export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string): Promise<WorkItem[]> {
@@ -165,12 +170,15 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
     .where('jobs.agentId', '=', agentId)
     .where('jobs.status', '=', 'awaiting_csr')
     .execute();
+  // The server's clock, not the database's: leases are compared with what deps.now() wrote.
+  const now = deps.now();
+  const leaseEnd = new Date(now.getTime() + deps.settings.jobLeaseMs);
   const claimed = await sql<Job>`
-    UPDATE jobs SET status = 'running', lease_owner = ${`agent:${agentId}`}, lease_expires_at = now() + ${`${deps.settings.jobLeaseMs} milliseconds`}::interval,
-      attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+    UPDATE jobs SET status = 'running', lease_owner = ${`agent:${agentId}`}, lease_expires_at = ${leaseEnd}::timestamptz,
+      attempts = attempts + 1, started_at = coalesce(started_at, ${now}::timestamptz), updated_at = ${now}::timestamptz
     WHERE id IN (
       SELECT id FROM jobs WHERE agent_id = ${agentId} AND type = 'deployment'
-        AND (status = 'pending' OR (status = 'running' AND lease_expires_at < now()))
+        AND (status = 'pending' OR (status = 'running' AND lease_expires_at < ${now}::timestamptz))
       ORDER BY created_at LIMIT 50 FOR UPDATE SKIP LOCKED)
     RETURNING *`.execute(deps.db);
   const targetIds = claimed.rows.map((j) => j.targetId).filter((t): t is string => Boolean(t));
@@ -182,7 +190,18 @@ export async function agentWork(deps: ServiceDeps, actor: Actor, agentId: string
   const certs = certIds.length
     ? await deps.db.selectFrom('certificates').select(['id', 'commonName', 'sans']).where('id', 'in', certIds).execute()
     : [];
+  const http01 = await agentHttp01Work(deps.db, agentId);
   return [
+    ...http01.map((c) => ({
+      jobId: c.jobId,
+      type: 'http01' as const,
+      certificateId: c.certificateId,
+      commonName: c.commonName,
+      sans: c.sans,
+      challengeId: c.challengeId,
+      http01Tokens: c.tokens,
+      expiresAt: c.expiresAt,
+    })),
     ...csrJobs.map((j) => ({
       jobId: j.jobId,
       type: 'csr' as const,
@@ -293,7 +312,13 @@ export async function agentJobStatus(
   actor: Actor,
   agentId: string,
   jobId: string,
-  report: { status: 'running' | 'succeeded' | 'failed'; error?: string; verification?: DeploymentVerification },
+  report: {
+    status: 'running' | 'succeeded' | 'failed';
+    error?: string;
+    verification?: DeploymentVerification;
+    /** What the target reported about the deployment (e.g. ACM's `certificate_arn`); agents before it send none. */
+    metadata?: Record<string, string>;
+  },
 ): Promise<Job> {
   assertAgentSelf(actor, agentId);
   await activeAgent(deps, agentId);
@@ -311,6 +336,7 @@ export async function agentJobStatus(
         status: report.status,
         lastError: report.error ?? null,
         ...(report.verification && { verification: JSON.stringify(report.verification) }),
+        ...(job.type === 'deployment' && report.metadata && { deployMetadata: JSON.stringify(report.metadata) }),
         updatedAt: deps.now(),
         ...(terminal
           ? { completedAt: deps.now(), leaseOwner: null, leaseExpiresAt: null }
@@ -319,6 +345,10 @@ export async function agentJobStatus(
       .where('id', '=', jobId)
       .returningAll()
       .executeTakeFirstOrThrow();
+    const learned =
+      job.type === 'deployment' && report.status === 'succeeded' && report.metadata && job.targetId
+        ? await learnTargetConfig(deps, trx, job.targetId, report.metadata)
+        : [];
     if (job.type !== 'deployment' && report.status === 'failed') {
       await trx
         .updateTable('certificates')
@@ -337,6 +367,8 @@ export async function agentJobStatus(
         error: report.error,
         certificate_id: job.certificateId,
         ...(report.verification && { verified: report.verification.verified, endpoint: report.verification.endpoint }),
+        ...(report.metadata && { deploy_metadata: report.metadata }),
+        ...(learned.length > 0 && { target_config_learned: learned }),
       },
     );
     if (report.status === 'failed')

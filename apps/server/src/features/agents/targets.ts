@@ -1,4 +1,4 @@
-import { type ConfigPath, jsonSchemaSecretPaths, redactPaths, secretPaths } from '@certctl/core';
+import { type ConfigPath, configJsonSchema, jsonSchemaSecretPaths, redactPaths, secretPaths } from '@certctl/core';
 import { decryptSecretPaths, encryptSecretPaths } from '../../connectors/secret-config.js';
 import { newId } from '../../db/ids.js';
 import type { Executor } from '../../db/open-database.js';
@@ -39,6 +39,8 @@ export type TargetView = Omit<Target, 'configSecretPaths'>;
 interface TargetSchema {
   source: TargetSchemaSource;
   secretPaths: ConfigPath[];
+  /** The config's top-level keys the schema declares (none without a schema). */
+  properties: ReadonlySet<string>;
   /** Throws a 400 with the schema's issues. */
   check(config: Record<string, unknown>): void;
 }
@@ -58,6 +60,7 @@ async function targetSchemaFor(
     return {
       source: 'server',
       secretPaths: secretPaths(deps.registry.get('target', type).configSchema),
+      properties: propertiesOf(configJsonSchema(deps.registry.get('target', type).configSchema)),
       check: (config) => void validateConnectorConfig(deps, 'target', type, config),
     };
   }
@@ -66,10 +69,61 @@ async function targetSchemaFor(
     return {
       source: 'agent',
       secretPaths: jsonSchemaSecretPaths(reported),
+      properties: propertiesOf(reported),
       check: (config) => checkAgainstAgentSchema(reported, type, agentId, config),
     };
   }
-  return { source: 'none', secretPaths: [], check: () => {} };
+  return { source: 'none', secretPaths: [], properties: new Set(), check: () => {} };
+}
+
+function propertiesOf(schema: Record<string, unknown>): Set<string> {
+  const properties = schema.properties;
+  return new Set(properties && typeof properties === 'object' ? Object.keys(properties) : []);
+}
+
+/**
+ * Keeps what a deployment reported (an ACM `certificate_arn`) in the target's config, for keys its
+ * schema declares, that are not secret, and that the operator left unset: the next deploy goes to
+ * the same place even when the agent has lost its own state. A value the operator set is never
+ * replaced, and a merge the schema refuses is skipped. Returns the keys learned.
+ */
+export async function learnTargetConfig(
+  deps: ServiceDeps,
+  trx: Executor,
+  targetId: string,
+  metadata: Record<string, string>,
+): Promise<string[]> {
+  const target = await trx.selectFrom('targets').selectAll().where('id', '=', targetId).forUpdate().executeTakeFirst();
+  if (!target) return [];
+  const schema = await targetSchemaFor(deps, trx, target.type, target.agentId);
+  const secret = new Set([...schema.secretPaths, ...target.configSecretPaths].map((path) => path[0]));
+  const config = decryptedTargetConfig(deps, target);
+  const learned = Object.entries(metadata).filter(
+    ([key]) => schema.properties.has(key) && !secret.has(key) && (config[key] === undefined || config[key] === null),
+  );
+  if (learned.length === 0) return [];
+  let stored: ReturnType<typeof storedConfig>;
+  try {
+    stored = storedConfig(
+      deps,
+      target.id,
+      schema,
+      { ...config, ...Object.fromEntries(learned) },
+      target.configSecretPaths,
+    );
+  } catch (error) {
+    deps.logger.warn(
+      { target_id: target.id, keys: learned.map(([key]) => key), error: (error as Error).message },
+      "deploy metadata not kept in the target's config: its schema refuses it",
+    );
+    return [];
+  }
+  await trx
+    .updateTable('targets')
+    .set({ ...stored, updatedAt: deps.now() })
+    .where('id', '=', target.id)
+    .execute();
+  return learned.map(([key]) => key);
 }
 
 /** The config as stored, with what the row records about it; throws 400 (nothing stored) when it does not pass. */

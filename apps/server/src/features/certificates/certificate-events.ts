@@ -43,7 +43,12 @@ export async function notifyCertificateEvent(trx: Executor, deps: ServiceDeps, e
     .executeTakeFirst();
   const severity = event.severity ?? EVENT_SEVERITY[event.event] ?? 'warning';
   const now = deps.now();
-  const incidentKey = `certctl-${event.event}-${facts.id}-${event.occurrence}`;
+  // Renewal failures of one version are one incident (each retry round pages into it), which the
+  // renewal that finally succeeds resolves; other events are an incident per occurrence.
+  const incidentKey =
+    event.event === 'renewal_failed' && facts.versionId
+      ? renewalFailureIncidentKey(facts.id, facts.versionId)
+      : `certctl-${event.event}-${facts.id}-${event.occurrence}`;
   await enqueueNotifications(trx, deps, {
     dedupBase: `${event.event}:${event.occurrence}`,
     channels: channelsForSeverity(policy, severity),
@@ -61,10 +66,15 @@ export async function notifyCertificateEvent(trx: Executor, deps: ServiceDeps, e
     },
   });
   if (event.event === 'renewed' || event.event === 'issued')
-    await resolveEarlierExpiryIncidents(trx, deps, facts.id, facts.versionId);
+    await resolveEarlierIncidents(trx, deps, facts.id, facts.versionId);
 }
 
-async function resolveEarlierExpiryIncidents(
+export function renewalFailureIncidentKey(certificateId: string, versionId: string): string {
+  return `certctl-renewal_failed-${certificateId}-${versionId}`;
+}
+
+/** Expiry alerts and renewal failures of earlier versions: a renewal ends them. */
+async function resolveEarlierIncidents(
   trx: Executor,
   deps: ServiceDeps,
   certificateId: string,
@@ -72,13 +82,15 @@ async function resolveEarlierExpiryIncidents(
 ): Promise<void> {
   const earlier = await trx
     .selectFrom('notificationOutbox')
-    .select(['id', 'versionId', 'notifierId', 'channel', 'status'])
+    .select(['id', 'versionId', 'notifierId', 'channel', 'status', 'event'])
     .where('certificateId', '=', certificateId)
     .where('action', '=', 'send')
-    .where('event', 'in', ['expiring', 'expired'])
+    .where('event', 'in', ['expiring', 'expired', 'renewal_failed'])
     .$if(currentVersionId !== null, (qb) => qb.where('versionId', '!=', currentVersionId!))
     .execute();
-  const undelivered = earlier.filter((r) => r.status === 'pending' || r.status === 'failed').map((r) => r.id);
+  const undelivered = earlier
+    .filter((r) => r.event !== 'renewal_failed' && (r.status === 'pending' || r.status === 'failed'))
+    .map((r) => r.id);
   if (undelivered.length > 0) {
     // Nobody needs to hear that the previous certificate is about to expire once it has been replaced.
     await trx
@@ -99,21 +111,30 @@ async function resolveEarlierExpiryIncidents(
       .filter((e) => (e.capabilities as { resolve?: boolean } | undefined)?.resolve)
       .map((e) => e.id),
   );
-  const opened = new Map<string, { versionId: string; notifierId: string; channel: string }>();
+  const opened = new Map<string, { versionId: string; notifierId: string; channel: string; incidentKey: string }>();
   for (const row of earlier) {
     if (row.status !== 'sent' || !row.versionId || !resolvable.has(row.channel)) continue;
-    opened.set(`${row.versionId}|${row.notifierId}`, {
+    const failure = row.event === 'renewal_failed';
+    const incidentKey = failure
+      ? renewalFailureIncidentKey(certificateId, row.versionId)
+      : expiryIncidentKey(certificateId, row.versionId);
+    // Expiry incidents keep their historical resolve key (one per version and notifier).
+    const dedupKey = failure
+      ? `resolve:${incidentKey}|${row.notifierId}`
+      : `resolve:${row.versionId}|${row.notifierId}`;
+    opened.set(dedupKey, {
       versionId: row.versionId,
       notifierId: row.notifierId,
       channel: row.channel,
+      incidentKey,
     });
   }
-  for (const incident of opened.values()) {
+  for (const [dedupKey, incident] of opened) {
     await trx
       .insertInto('notificationOutbox')
       .values({
         id: newId('notification'),
-        dedupKey: `resolve:${incident.versionId}|${incident.notifierId}`,
+        dedupKey,
         action: 'resolve',
         event: 'renewed',
         severity: 'informational',
@@ -126,7 +147,7 @@ async function resolveEarlierExpiryIncidents(
           severity: 'informational',
           subject: 'resolved by renewal',
           text: 'The certificate was renewed.',
-          incidentKey: expiryIncidentKey(certificateId, incident.versionId),
+          incidentKey: incident.incidentKey,
           occurredAt: deps.now().toISOString(),
         }),
         maxAttempts: deps.settings.notifications.maxAttempts,

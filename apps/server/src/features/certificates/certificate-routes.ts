@@ -9,6 +9,7 @@ import {
   listVersions,
   updateCertificate,
 } from './certificates.js';
+import { withCaOrders } from './certificate-ca-orders.js';
 import { createCertificate, renewNow, submitCsr } from '../issuance/issuance-requests.js';
 import { jobView } from '../issuance/jobs.js';
 import { revokeCertificate } from './revocation.js';
@@ -93,8 +94,8 @@ export function certificateRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       access: 'viewer',
       query: listQuery,
       responses: { 200: { description: 'Certificates', schema: listOf(certificateSchema) } },
-      handler: ({ query }) =>
-        listCertificates(
+      handler: async ({ query }) => {
+        const page = await listCertificates(
           deps,
           {
             status: query.status,
@@ -112,7 +113,9 @@ export function certificateRoutes(deps: ServiceDeps): AnyRouteSpec[] {
             includeArchived: query.include_archived === 'true',
           },
           pageOf(query),
-        ),
+        );
+        return { ...page, data: await withCaOrders(deps.db, page.data) };
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -148,7 +151,7 @@ export function certificateRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       access: 'viewer',
       params: idParams,
       responses: { 200: { description: 'Certificate', schema: certificateSchema } },
-      handler: ({ params }) => getCertificate(deps.db, params.id),
+      handler: async ({ params }) => (await withCaOrders(deps.db, [await getCertificate(deps.db, params.id)]))[0]!,
     }),
     defineRoute({
       method: 'PUT',

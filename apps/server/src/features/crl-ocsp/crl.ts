@@ -44,7 +44,9 @@ function documentOf(
 /**
  * The issuer's current CRL, from the cache when it is fresh; otherwise a new one is signed with the
  * next CRL number. The number is reserved in a transaction (row lock), and the cache only accepts a
- * CRL whose number is higher than what it holds, so numbers stay monotonic across replicas.
+ * CRL whose number is higher than what it holds, so numbers stay monotonic across replicas. `stale`
+ * (set by a revocation) is cleared only when the signed CRL is stored: a process killed in between
+ * leaves it set, so the next request signs a CRL with the revocation instead of serving the old one.
  */
 export async function currentCrl(
   deps: ServiceDeps,
@@ -68,7 +70,7 @@ export async function currentCrl(
       .execute();
     const row = await trx
       .updateTable('crlCache')
-      .set({ crlNumber: sql`crl_number + 1` as never, stale: false })
+      .set({ crlNumber: sql`crl_number + 1` as never })
       .where('issuerId', '=', issuerId)
       .returning(['crlNumber'])
       .executeTakeFirstOrThrow();
@@ -80,6 +82,7 @@ export async function currentCrl(
       .execute();
     return { crlNumber: BigInt(row.crlNumber), entries };
   });
+  await deps.faultHook?.('crl.after-reserve', issuerId);
   const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + deps.settings.crlValidityMs);
   const der = await runtime.generateCrl({
@@ -94,7 +97,15 @@ export async function currentCrl(
   });
   await deps.db
     .updateTable('crlCache')
-    .set({ crlDer: der, thisUpdate, nextUpdate, revokedCount: reserved.entries.length, generatedAt: now })
+    .set({
+      crlDer: der,
+      thisUpdate,
+      nextUpdate,
+      revokedCount: reserved.entries.length,
+      generatedAt: now,
+      // Still stale if a revocation landed after the entries were read (this CRL lacks it).
+      stale: sql<boolean>`(select count(*) from revocations where issuer_id = ${issuerId}) <> ${reserved.entries.length}`,
+    })
     .where('issuerId', '=', issuerId)
     .where((eb) => eb.or([eb('thisUpdate', 'is', null), eb('thisUpdate', '<=', thisUpdate)]))
     .where('crlNumber', '=', reserved.crlNumber.toString())

@@ -1,3 +1,4 @@
+import { deployMetadata } from '@certctl/wire';
 import { z } from 'zod';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
 import {
@@ -36,6 +37,11 @@ const deploymentRecord = z.object({
   serial: z.string().nullable(),
   fingerprint_sha256: z.string().nullable(),
   verification_status: verificationStatus,
+  deploy_metadata: deployMetadata
+    .nullable()
+    .describe(
+      'what the target reported about the deployment, e.g. the ACM certificate_arn or the Key Vault certificate id and version (null: nothing)',
+    ),
   created_at: timestamp,
   started_at: nullableTimestamp,
   completed_at: nullableTimestamp,

@@ -142,6 +142,8 @@ export interface DeploymentRecord {
   serial: string | null;
   fingerprintSha256: string | null;
   verificationStatus: VerificationStatus;
+  /** What the target reported (e.g. `certificate_arn`), as the agent sent it. */
+  deployMetadata: Record<string, string> | null;
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
@@ -221,6 +223,7 @@ export async function listDeployments(
       'v.serial',
       'v.fingerprintSha256',
       'jobs.verification',
+      'jobs.deployMetadata',
       'jobs.createdAt',
       'jobs.startedAt',
       'jobs.completedAt',

@@ -1,6 +1,6 @@
 import { certificateFingerprint, type ParsedCertificate } from '@certctl/pki';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type AnyRouteSpec, defineRoute, type RouteGroup } from '../../http/route-spec.js';
+import { type AnyRouteSpec, defineRoute, type ResponseMap, type RouteGroup } from '../../http/route-spec.js';
 import type { CertificateProfile } from '../../db/tables.js';
 import { createRateLimiter } from '../../http/rate-limiter.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
@@ -16,6 +16,19 @@ import { loadTrustBundle, type TrustBundle } from '../../config/trust-bundle-fil
 import { base64Lines, certsOnlyBody, multipartMixed, PKCS7_CERTS_ONLY, readCsrBody } from './est-wire.js';
 
 const DAY_MS = 86_400_000;
+
+/** EST refusals are one line of text with the status (RFC 7030 4.2.3 leaves the body to the server). */
+const EST_ERROR = { description: 'EST error (a line of text)', contentType: 'text/plain' };
+const CERTS_ONLY_ANSWER: ResponseMap = {
+  200: { description: 'Certificates (base64 PKCS#7 certs-only, RFC 7030)', contentType: PKCS7_CERTS_ONLY },
+};
+const SERVER_KEYGEN_ANSWER: ResponseMap = {
+  200: {
+    description:
+      'The private key (PKCS#8, or CMS-encrypted to the client) and the certificate (PKCS#7), base64, as multipart/mixed',
+    contentType: 'multipart/mixed',
+  },
+};
 
 interface ProfileState {
   config: EstProfileConfig;
@@ -140,6 +153,7 @@ function profileRoutes(state: ProfileState, shared: Shared, route: Route, prefix
     name: string,
     summary: string,
     handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+    responses: ResponseMap = CERTS_ONLY_ANSWER,
   ) =>
     defineRoute({
       method,
@@ -148,7 +162,7 @@ function profileRoutes(state: ProfileState, shared: Shared, route: Route, prefix
       summary: `${summary} (EST profile ${profileName}${route === 'mtls' ? ', mTLS route' : ''})`,
       tags: ['est'],
       access: 'public',
-      responses: { 200: { description: 'EST answer (RFC 7030)', contentType: PKCS7_CERTS_ONLY } },
+      responses,
       // The EST layer sends its answers itself (PKCS#7, text errors).
       handler: ({ request, reply }) => handle(handler)(request, reply) as Promise<FastifyReply>,
     });
@@ -162,15 +176,24 @@ function profileRoutes(state: ProfileState, shared: Shared, route: Route, prefix
   );
 
   routes.push(
-    spec('GET', 'csrattrs', 'CSR attributes the CA wants', async (_request, reply) => {
-      const attrs = buildCsrAttrs(config, await certificateProfile(deps, config));
-      if (!attrs) return reply.code(204).send();
-      return reply
-        .code(200)
-        .header('content-type', 'application/csrattrs')
-        .header('content-transfer-encoding', 'base64')
-        .send(base64Lines(attrs));
-    }),
+    spec(
+      'GET',
+      'csrattrs',
+      'CSR attributes the CA wants',
+      async (_request, reply) => {
+        const attrs = buildCsrAttrs(config, await certificateProfile(deps, config));
+        if (!attrs) return reply.code(204).send();
+        return reply
+          .code(200)
+          .header('content-type', 'application/csrattrs')
+          .header('content-transfer-encoding', 'base64')
+          .send(base64Lines(attrs));
+      },
+      {
+        200: { description: 'CSR attributes (base64 DER)', contentType: 'application/csrattrs' },
+        204: { description: 'The CA asks for no particular attributes' },
+      },
+    ),
   );
 
   routes.push(
@@ -214,41 +237,47 @@ function profileRoutes(state: ProfileState, shared: Shared, route: Route, prefix
 
   if (config.serverKeygenEnabled) {
     routes.push(
-      spec('POST', 'serverkeygen', 'Enroll with a key the server generates', async (request, reply) => {
-        const auth = await authenticate(request, state, shared, route);
-        const clientCsr = await readCsrBody(request.body);
-        if (auth.mode === 'mtls') checkChannelBinding(request, config, clientCsr.challengePassword);
-        const key = checkPrincipalLimit(state, csrNames(clientCsr).commonName, request.ip);
-        const verdict = shared.keygen.take('serverkeygen');
-        if (!verdict.allowed)
-          throw new EstError(503, 'server-side key generation is busy; retry later', {
-            'retry-after': String(verdict.retryAfterSeconds),
+      spec(
+        'POST',
+        'serverkeygen',
+        'Enroll with a key the server generates',
+        async (request, reply) => {
+          const auth = await authenticate(request, state, shared, route);
+          const clientCsr = await readCsrBody(request.body);
+          if (auth.mode === 'mtls') checkChannelBinding(request, config, clientCsr.challengePassword);
+          const key = checkPrincipalLimit(state, csrNames(clientCsr).commonName, request.ip);
+          const verdict = shared.keygen.take('serverkeygen');
+          if (!verdict.allowed)
+            throw new EstError(503, 'server-side key generation is busy; retry later', {
+              'retry-after': String(verdict.retryAfterSeconds),
+            });
+          const profile = await certificateProfile(deps, config);
+          if (!profile) throw new EstError(500, 'serverkeygen needs a certificate profile');
+          const generated = await generateKeyAndCsr(clientCsr, profile);
+          const recipient = clientCsr.otherAttributes.includes(ASYMMETRIC_DECRYPT_KEY_ID)
+            ? keyRecipient(auth.clientCertificate)
+            : undefined;
+          const issued = await enrollNew(deps, config, generated.csr, {
+            requestId: request.id,
+            clientIp: request.ip,
+            authMode: `${auth.mode}+serverkeygen`,
           });
-        const profile = await certificateProfile(deps, config);
-        if (!profile) throw new EstError(500, 'serverkeygen needs a certificate profile');
-        const generated = await generateKeyAndCsr(clientCsr, profile);
-        const recipient = clientCsr.otherAttributes.includes(ASYMMETRIC_DECRYPT_KEY_ID)
-          ? keyRecipient(auth.clientCertificate)
-          : undefined;
-        const issued = await enrollNew(deps, config, generated.csr, {
-          requestId: request.id,
-          clientIp: request.ip,
-          authMode: `${auth.mode}+serverkeygen`,
-        });
-        state.perPrincipal.record(key);
-        const keyPart = recipient
-          ? {
-              contentType: 'application/pkcs7-mime; smime-type=server-generated-key',
-              body: base64Lines(await encryptKeyForClient(generated.pkcs8, recipient, shared.tls)),
-            }
-          : { contentType: 'application/pkcs8', body: base64Lines(generated.pkcs8) };
-        const body = multipartMixed([
-          keyPart,
-          { contentType: PKCS7_CERTS_ONLY, body: certsOnlyBody([issued.certificatePem]) },
-        ]);
-        generated.pkcs8.fill(0);
-        return reply.code(200).header('content-type', body.contentType).send(body.body);
-      }),
+          state.perPrincipal.record(key);
+          const keyPart = recipient
+            ? {
+                contentType: 'application/pkcs7-mime; smime-type=server-generated-key',
+                body: base64Lines(await encryptKeyForClient(generated.pkcs8, recipient, shared.tls)),
+              }
+            : { contentType: 'application/pkcs8', body: base64Lines(generated.pkcs8) };
+          const body = multipartMixed([
+            keyPart,
+            { contentType: PKCS7_CERTS_ONLY, body: certsOnlyBody([issued.certificatePem]) },
+          ]);
+          generated.pkcs8.fill(0);
+          return reply.code(200).header('content-type', body.contentType).send(body.body);
+        },
+        SERVER_KEYGEN_ANSWER,
+      ),
     );
   }
   return routes;
@@ -289,6 +318,7 @@ export function estRouteGroup(
         );
       }
     }
+    if (bundle) deps.trustBundles.add({ protocol: 'est', purpose: 'mtls_client_ca', profile: config.pathId, bundle });
     return {
       config,
       bundle,
@@ -302,10 +332,23 @@ export function estRouteGroup(
     if (state.config.mtlsEnabled && id)
       routes.push(...profileRoutes(state, shared, 'mtls', `/.well-known/est-mtls/${id}`));
   }
+  const bodyLimit = Math.min(options.bodyLimit, 256 * 1024);
   return {
     name: 'est',
     routes,
-    bodies: { raw: '*', bodyLimit: Math.min(options.bodyLimit, 256 * 1024) },
-    protocolAnswers: true,
+    bodies: { raw: '*', bodyLimit },
+    // What fastify refuses before a handler runs (a body over the limit) is answered as EST answers.
+    errorHandler: (error, request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      if (status === 500) request.log.error({ err: error }, 'EST request failed');
+      const message =
+        status === 413
+          ? `request body is larger than ${bodyLimit} bytes`
+          : status === 500
+            ? 'internal error; see the server log'
+            : error.message;
+      return sendEstError(reply, new EstError(status, message));
+    },
+    errorAnswer: EST_ERROR,
   };
 }

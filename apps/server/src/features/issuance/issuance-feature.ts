@@ -8,7 +8,7 @@ import { reapTimeouts, refreshExpiryStatuses, runRenewalCheck } from './maintena
 export const issuanceFeature = defineServerFeature({
   name: 'issuance',
   setup: ({ deps, config }) => ({
-    executeJob: (job) => runIssuanceJob(deps, job),
+    executeJob: (job) => runIssuanceJob(deps, job, { agentHttp01TimeoutMs: config.agentHttp01?.timeoutMs ?? 900_000 }),
     loops: [
       {
         name: 'renewalCheck',

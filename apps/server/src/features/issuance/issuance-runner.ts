@@ -1,7 +1,8 @@
 import { fullJitterDelay } from '@certctl/connector-utils';
-import { ConnectorError, type IssueRequest, type OrderResult, isRetryable } from '@certctl/core';
+import { ConnectorError, type IssueRequest, type OrderResult, VendorApiError, isRetryable } from '@certctl/core';
 import { certificateFingerprint, readCertificateSummary } from '@certctl/pki';
 import { newId } from '../../db/ids.js';
+import { nextCaOrderCheck } from './ca-order-backoff.js';
 import { deploymentAgents } from '../agent-groups/agent-groups.js';
 import type { Certificate, Job } from '../../db/tables.js';
 import { SYSTEM_ACTOR } from '../../shared/actor.js';
@@ -13,21 +14,29 @@ import { currentVersion } from '../certificates/certificates.js';
 import { LeaseLostError, settleJob } from '../../scheduler/job-queue.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { closeAgentHttp01, http01Progress, requestAgentHttp01 } from '../agent-http01/agent-http01.js';
 
 /** Longest wait before retrying a failed issuance. */
 const MAX_RETRY_DELAY_MS = 3_600_000;
 
-const DEFAULT_POLL_SECONDS = 30;
-const MAX_POLL_SECONDS = 3600;
-
 export type JobOutcome = 'succeeded' | 'waiting_on_ca' | 'retry' | 'failed' | 'cancelled' | 'lease_lost';
+
+export interface IssuanceRunOptions {
+  /** How long agents have to serve an order's HTTP-01 tokens (`http_served_by: agent`). */
+  agentHttp01TimeoutMs: number;
+}
+const DEFAULT_RUN_OPTIONS: IssuanceRunOptions = { agentHttp01TimeoutMs: 900_000 };
 
 /**
  * Runs one claimed issuance/renewal job to its next state. The CA is called outside any
  * transaction; the result is stored in one transaction that also checks this replica still holds
  * the lease, so a job taken over after a crash is never completed twice.
  */
-export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOutcome> {
+export async function runIssuanceJob(
+  deps: ServiceDeps,
+  job: Job,
+  options: IssuanceRunOptions = DEFAULT_RUN_OPTIONS,
+): Promise<JobOutcome> {
   const started = performance.now();
   const certificate = await deps.db
     .selectFrom('certificates')
@@ -37,12 +46,13 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
   let issuerType: string | undefined;
   try {
     if (!certificate || certificate.status === 'archived' || certificate.status === 'revoked') {
-      await inTransaction(deps, (trx) =>
-        settleJob(trx, job, deps.replicaId, {
+      await inTransaction(deps, async (trx) => {
+        await settleJob(trx, job, deps, {
           status: 'cancelled',
           lastError: `certificate is ${certificate?.status ?? 'gone'}`,
-        }),
-      );
+        });
+        await closeAgentHttp01(trx, job.id, deps.now());
+      });
       return 'cancelled';
     }
     const issuer = await deps.db
@@ -58,13 +68,28 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
       });
     const runtime = await deps.issuers.get(certificate.issuerId);
     let result: OrderResult;
+    const http01 = await http01Progress(deps.db, job);
     if (job.caOrderId) {
-      result = await runtime.getOrder(job.caOrderId);
+      if (http01.state === 'failed') throw new ConnectorError({ message: http01.reason, retryable: false });
+      if (http01.state === 'waiting') {
+        if (http01.expiresAt.getTime() <= deps.now().getTime())
+          throw new ConnectorError({
+            message: `agent ${http01.agents.join(', ')} did not serve the HTTP-01 tokens of CA order ${job.caOrderId} by ${http01.expiresAt.toISOString()}; check that the agent runs and has CERTCTL_HTTP01_WEBROOT set (docs/issuer-acme.md)`,
+            retryable: false,
+          });
+        // Woken before the agents answered (a lease taken over): wait for them again, without asking the CA.
+        await inTransaction(deps, (trx) =>
+          settleJob(trx, job, deps, { status: 'waiting_on_ca', nextRunAt: http01.expiresAt }),
+        );
+        return 'waiting_on_ca';
+      }
+      result = await runtime.getOrder(job.caOrderId, { challengesPresented: http01.state === 'served' });
     } else {
       const request = await buildIssueRequest(deps, certificate, job);
       result = job.type === 'renewal' ? await runtime.renew(request) : await runtime.issue(request);
     }
     if (result.status === 'issued') {
+      await deps.faultHook?.('issuance.after-ca', `${job.type}:${job.id}`);
       await storeIssued(deps, job, certificate, result);
       deps.metrics.issuanceTotal.inc({ issuer_type: issuer.type, outcome: 'issued' });
       deps.metrics.issuanceDuration.observe({ issuer_type: issuer.type }, (performance.now() - started) / 1000);
@@ -78,14 +103,38 @@ export async function runIssuanceJob(deps: ServiceDeps, job: Job): Promise<JobOu
           message: `CA order ${result.orderId} did not complete before its deadline (${result.detail ?? 'still pending'}); look it up at the CA, or raise the issuer's poll_max_wait_seconds`,
           retryable: false,
         });
-      const waitSeconds = Math.min(Math.max(result.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, 1), MAX_POLL_SECONDS);
+      const challenges = http01.state === 'served' ? [] : (result.challenges ?? []);
+      const state = result.detail ?? null;
+      const next = nextCaOrderCheck({
+        following: job.caOrderId === result.orderId,
+        previousState: job.caOrderState,
+        previousPolls: job.caOrderPolls,
+        state,
+        retryAfterSeconds: result.retryAfterSeconds,
+        now: deps.now(),
+        deadline,
+      });
       await inTransaction(deps, async (trx) => {
-        await settleJob(trx, job, deps.replicaId, {
+        // Challenges only the target host can serve: its agents get them, and the job waits for their answer.
+        const agentWait = challenges.length
+          ? await requestAgentHttp01(trx, deps, {
+              job,
+              certificate,
+              orderId: result.orderId,
+              challenges,
+              expiresAt: new Date(Math.min(deadline.getTime(), deps.now().getTime() + options.agentHttp01TimeoutMs)),
+            })
+          : undefined;
+        await settleJob(trx, job, deps, {
           status: 'waiting_on_ca',
           caOrderId: result.orderId,
           caOrderDeadline: deadline,
-          nextRunAt: new Date(deps.now().getTime() + waitSeconds * 1000),
-          lastError: result.detail ?? null,
+          caOrderState: state,
+          caOrderPolls: next.polls,
+          nextRunAt: agentWait?.expiresAt ?? next.at,
+          lastError: agentWait
+            ? `waiting for agent ${agentWait.agents.join(', ')} to serve HTTP-01 for ${challenges.map((c) => c.identifier).join(', ')} (until ${agentWait.expiresAt.toISOString()})`
+            : (result.detail ?? null),
         });
         if (!job.caOrderId)
           await recordAudit(
@@ -177,7 +226,8 @@ async function storeIssued(
         caOrderId: issued.orderId ?? job.caOrderId,
       })
       .execute();
-    await settleJob(trx, job, deps.replicaId, { status: 'succeeded', lastError: null, resultVersionId: versionId });
+    await settleJob(trx, job, deps, { status: 'succeeded', lastError: null, resultVersionId: versionId });
+    await closeAgentHttp01(trx, job.id, deps.now());
     const policy = await trx
       .selectFrom('renewalPolicies')
       .select('renewalWindowDays')
@@ -260,8 +310,13 @@ async function recordFailure(
   try {
     await inTransaction(deps, async (trx) => {
       if (retry) {
-        const delay = fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS);
-        await settleJob(trx, job, deps.replicaId, {
+        // Never sooner than a rate-limited CA asked (its Retry-After), however small the backoff drew.
+        const retryAfterMs = Math.min((retryAfterSecondsOf(error) ?? 0) * 1000, MAX_RETRY_DELAY_MS);
+        const delay = Math.max(
+          retryAfterMs,
+          fullJitterDelay(job.attempts, (policy?.retryIntervalSeconds ?? 60) * 1000, MAX_RETRY_DELAY_MS),
+        );
+        await settleJob(trx, job, deps, {
           status: 'pending',
           lastError: message,
           nextRunAt: new Date(deps.now().getTime() + delay),
@@ -276,7 +331,8 @@ async function recordFailure(
         );
         return;
       }
-      await settleJob(trx, job, deps.replicaId, { status: 'failed', lastError: message });
+      await settleJob(trx, job, deps, { status: 'failed', lastError: message });
+      await closeAgentHttp01(trx, job.id, deps.now());
       if (certificate)
         await trx
           .updateTable('certificates')
@@ -304,4 +360,8 @@ async function recordFailure(
   }
   if (!retry) deps.metrics.issuanceTotal.inc({ issuer_type: issuerType ?? 'unknown', outcome: 'failed' });
   return retry ? 'retry' : 'failed';
+}
+
+function retryAfterSecondsOf(error: unknown): number | undefined {
+  return VendorApiError.isInstance(error) ? error.retryAfterSeconds : undefined;
 }

@@ -5,11 +5,12 @@ import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagina
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, notFound } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { closeAgentHttp01 } from '../agent-http01/agent-http01.js';
 
-export type JobView = Omit<Job, 'csrPem' | 'leaseOwner'> & { hasCsr: boolean };
+export type JobView = Omit<Job, 'csrPem' | 'leaseOwner' | 'caOrderPolls'> & { hasCsr: boolean };
 
 export function jobView(job: Job): JobView {
-  const { csrPem, leaseOwner: _lease, ...rest } = job;
+  const { csrPem, leaseOwner: _lease, caOrderPolls: _polls, ...rest } = job;
   return { ...rest, hasCsr: Boolean(csrPem) };
 }
 
@@ -69,6 +70,7 @@ export function cancelJob(deps: ServiceDeps, actor: Actor, id: string): Promise<
       .where('status', '=', 'renewal_in_progress')
       .where('currentVersionId', 'is not', null)
       .execute();
+    await closeAgentHttp01(trx, id, deps.now());
     await recordAudit(
       trx,
       actor,

@@ -3,7 +3,7 @@ import { type Basics, call, certificateBody, createBasics, makeCsr } from '../..
 import { describeEachDialect } from '../../testing/each-dialect.js';
 import { createTestCa } from '../../testing/test-issuer.js';
 import { KEYS, startTestServer, type TestServer } from '../../testing/test-server.js';
-import { reapTimeouts, refreshExpiryStatuses, runRenewalCheck } from './maintenance.js';
+import { FAILED_RENEWAL_PAUSE_MS, reapTimeouts, refreshExpiryStatuses, runRenewalCheck } from './maintenance.js';
 
 const DAY = 86_400_000;
 
@@ -55,6 +55,35 @@ describeEachDialect('scheduled maintenance: renewal window, renewal info, expiry
     expect((await openRenewals(id))[0]).toMatchObject({ trigger: 'ari' });
     ca.control.renewalWindowStart = undefined;
     await server.runner.runOnce();
+  });
+
+  it('queues a renewal that failed for good again once the retry pause has passed (the CA came back)', async () => {
+    const id = await issued();
+    const at = new Date(Date.now() + 65 * DAY);
+    // A renewal whose retries ran out during an outage left the certificate failed.
+    await server.deps.db.updateTable('certificates').set({ status: 'failed' }).where('id', '=', id).execute();
+    await server.deps.db
+      .insertInto('jobs')
+      .values({
+        id: `job-failed-${id}`,
+        type: 'renewal',
+        certificateId: id,
+        status: 'failed',
+        requestedBy: 'system',
+        trigger: 'scheduled',
+        lastError: 'CA unavailable',
+        completedAt: new Date(at.getTime() - FAILED_RENEWAL_PAUSE_MS / 2),
+      })
+      .execute();
+    const pending = async () => (await openRenewals(id)).filter((job) => job.status === 'pending');
+    await runRenewalCheck(server.deps, at);
+    expect(await pending()).toHaveLength(0);
+    await runRenewalCheck(server.deps, new Date(at.getTime() + FAILED_RENEWAL_PAUSE_MS));
+    expect(await pending()).toMatchObject([{ trigger: 'scheduled', status: 'pending' }]);
+    await server.runner.runOnce();
+    const certificate = await call(server.api, 'GET', `/api/v1/certificates/${id}`);
+    expect(certificate.json.status).toBe('active');
+    expect((await call(server.api, 'GET', `/api/v1/certificates/${id}/versions`)).json.total).toBe(2);
   });
 
   it('does not renew when auto_renew is off', async () => {

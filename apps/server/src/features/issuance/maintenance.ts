@@ -14,6 +14,13 @@ export interface RenewalCheckResult {
   errors: number;
 }
 
+/**
+ * A certificate whose renewal failed for good (its job's retries ran out, e.g. during a CA outage) is
+ * queued again by the renewal check, at most once per this pause, so the fleet heals itself once
+ * the CA is back instead of waiting in `failed` for a person.
+ */
+export const FAILED_RENEWAL_PAUSE_MS = 3_600_000;
+
 /** Renewal windows up to this many days (the schema's CHECK limit) bound the candidate scan by expiry (see runRenewalCheck). */
 const MAX_SCAN_BOUND_DAYS = 365;
 
@@ -39,8 +46,23 @@ export async function runRenewalCheck(deps: ServiceDeps, now = deps.now()): Prom
     .innerJoin('renewalPolicies', 'renewalPolicies.id', 'certificates.renewalPolicyId')
     .innerJoin('certificateVersions', 'certificateVersions.id', 'certificates.currentVersionId')
     .select(['certificates.id', 'certificates.issuerId', 'certificateVersions.certificatePem'])
-    .where('certificates.status', 'in', ['active', 'expiring', 'expired'])
+    .where('certificates.status', 'in', ['active', 'expiring', 'expired', 'failed'])
     .where('renewalPolicies.autoRenew', '=', true)
+    .where((eb) =>
+      eb.or([
+        eb('certificates.status', '!=', 'failed'),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('jobs')
+              .select('jobs.id')
+              .whereRef('jobs.certificateId', '=', 'certificates.id')
+              .where('jobs.type', 'in', ['issuance', 'renewal'])
+              .where('jobs.completedAt', '>', new Date(now.getTime() - FAILED_RENEWAL_PAUSE_MS)),
+          ),
+        ),
+      ]),
+    )
     .where(
       sql<boolean>`certificates.expires_at <= ${now}::timestamptz + make_interval(days => renewal_policies.renewal_window_days)`,
     )

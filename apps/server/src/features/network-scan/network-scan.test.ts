@@ -39,7 +39,7 @@ beforeAll(async () => {
       fingerprint: certificateFingerprint(ca.certificate.pem).hex,
     });
   }
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   for (const server of servers) await server.stop();
 });

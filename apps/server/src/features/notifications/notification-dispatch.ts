@@ -82,6 +82,7 @@ export async function dispatchNotifications(
     await Promise.all(
       rows.map(async (row) => {
         const settlement = await deliver(deps, row);
+        if (settlement.outcome === 'sent') await deps.faultHook?.('notification.after-send', row.id);
         const kept = await settleOutbox(deps.db, row, deps.replicaId, deps.now(), settlement);
         if (!kept) return;
         result[settlement.outcome]++;

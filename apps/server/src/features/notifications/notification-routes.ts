@@ -1,63 +1,14 @@
 import { z } from 'zod';
-import { digestPreview, sendDigestNow } from './digest.js';
-import {
-  createNotifier,
-  deleteNotifier,
-  getNotifier,
-  listNotifiers,
-  listNotifierTypes,
-  testNotifier,
-  updateNotifier,
-} from './notifiers.js';
-import { getNotification, listNotifications, requeueDeadLetters, requeueNotification } from './notifications.js';
-import type { ServiceDeps } from '../../shared/service-deps.js';
+import { connectorInstanceRoutes } from '../../http/connector-instance-routes.js';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import {
-  CONFIG_REPLACES,
-  connectorConfig,
-  idParams,
-  listOf,
-  name,
-  nullableTimestamp,
-  pageOf,
-  pageQuery,
-  timestamp,
-} from '../../http/schemas/common.js';
+import { idParams, listOf, nullableTimestamp, pageOf, pageQuery, timestamp } from '../../http/schemas/common.js';
+import { connectorInstanceSchema } from '../../http/schemas/connector-instance.js';
+import type { ServiceDeps } from '../../shared/service-deps.js';
+import { digestPreview, sendDigestNow } from './digest.js';
+import { getNotification, listNotifications, requeueDeadLetters, requeueNotification } from './notifications.js';
+import { probeNotifier } from './notifiers.js';
 
-const notifierBody = z
-  .object({
-    id: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes')
-      .optional(),
-    name,
-    type: z
-      .string()
-      .min(1)
-      .max(64)
-      .describe('notifier connector id: email, webhook, slack, teams, pagerduty, opsgenie, ...'),
-    config: connectorConfig.default({}),
-    enabled: z.boolean().optional(),
-  })
-  .strict();
-
-const notifierSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    type: z.string(),
-    config: z.record(z.string(), z.unknown()).describe('connector config; secret fields read "[redacted]"'),
-    enabled: z.boolean(),
-    source: z.enum(['database', 'env', 'builtin']),
-    test_status: z.enum(['untested', 'ok', 'failed']),
-    test_detail: z.string().nullable(),
-    last_tested_at: nullableTimestamp,
-    connector_status: z.enum(['available', 'unavailable', 'not_installed']),
-    capabilities: z.record(z.string(), z.boolean()).optional(),
-    created_at: timestamp,
-    updated_at: timestamp,
-  })
-  .meta({ id: 'Notifier' });
+const notifierSchema = connectorInstanceSchema({ id: 'Notifier' });
 
 const outboxStatus = z.enum(['pending', 'sent', 'failed', 'dead']);
 
@@ -102,89 +53,24 @@ const digestResult = z.object({
 
 export function notificationRoutes(deps: ServiceDeps): AnyRouteSpec[] {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/notifier-types',
-      operationId: 'listNotifierTypes',
-      summary: 'Installed notifier connectors, their capabilities and config JSON Schemas',
-      tags: ['notifiers'],
-      access: 'viewer',
-      responses: {
-        200: { description: 'Connectors', schema: z.object({ data: z.array(z.record(z.string(), z.unknown())) }) },
+    ...connectorInstanceRoutes(deps, {
+      kind: 'notifier',
+      schema: notifierSchema,
+      operationNoun: 'Notifier',
+      plural: 'notifiers',
+      bodyTypeDescription: 'notifier connector id: email, webhook, slack, teams, pagerduty, opsgenie, ...',
+      summaries: {
+        list: 'List notifier instances (secrets redacted)',
+        create:
+          "Create a notifier instance; config is validated by the connector's schema and its secrets encrypted at rest",
+        get: 'Get a notifier instance (secrets redacted)',
+        update:
+          'Update a notifier instance: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
+        delete: 'Delete a notifier instance (its queued notifications are dead-lettered when their turn comes)',
+        test: 'Test the connection to the notification service',
       },
-      handler: () => ({ data: listNotifierTypes(deps) }),
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/notifiers',
-      operationId: 'listNotifiers',
-      summary: 'List notifier instances (secrets redacted)',
-      tags: ['notifiers'],
-      access: 'viewer',
-      query: pageQuery,
-      responses: { 200: { description: 'Notifiers', schema: listOf(notifierSchema) } },
-      handler: ({ query }) => listNotifiers(deps, pageOf(query)),
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/api/v1/notifiers',
-      operationId: 'createNotifier',
-      summary:
-        "Create a notifier instance; config is validated by the connector's schema and its secrets encrypted at rest",
-      tags: ['notifiers'],
-      access: 'admin',
-      body: notifierBody,
-      responses: { 201: { description: 'Created', schema: notifierSchema } },
-      handler: ({ actor, body }) => createNotifier(deps, actor, body),
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/notifiers/{id}',
-      operationId: 'getNotifier',
-      summary: 'Get a notifier instance (secrets redacted)',
-      tags: ['notifiers'],
-      access: 'viewer',
-      params: idParams,
-      responses: { 200: { description: 'Notifier', schema: notifierSchema } },
-      handler: ({ params }) => getNotifier(deps, params.id),
-    }),
-    defineRoute({
-      method: 'PUT',
-      path: '/api/v1/notifiers/{id}',
-      operationId: 'updateNotifier',
-      summary:
-        'Update a notifier instance: only the fields sent change; a config sent replaces the stored one ("[redacted]" keeps a secret)',
-      tags: ['notifiers'],
-      access: 'admin',
-      params: idParams,
-      body: notifierBody
-        .omit({ id: true, type: true, config: true })
-        .partial()
-        .extend({ config: connectorConfig.optional().describe(CONFIG_REPLACES) }),
-      responses: { 200: { description: 'Updated', schema: notifierSchema } },
-      handler: ({ actor, params, body }) => updateNotifier(deps, actor, params.id, body),
-    }),
-    defineRoute({
-      method: 'DELETE',
-      path: '/api/v1/notifiers/{id}',
-      operationId: 'deleteNotifier',
-      summary: 'Delete a notifier instance (its queued notifications are dead-lettered when their turn comes)',
-      tags: ['notifiers'],
-      access: 'admin',
-      params: idParams,
-      responses: { 204: { description: 'Deleted' } },
-      handler: ({ actor, params }) => deleteNotifier(deps, actor, params.id),
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/api/v1/notifiers/{id}/test',
-      operationId: 'testNotifier',
-      summary: 'Test the connection to the notification service',
-      tags: ['notifiers'],
-      access: 'operator',
-      params: idParams,
-      responses: { 200: { description: 'Result', schema: z.object({ ok: z.boolean(), detail: z.string() }) } },
-      handler: ({ actor, params }) => testNotifier(deps, actor, params.id),
+      descriptions: { many: 'Notifiers', one: 'Notifier' },
+      probe: probeNotifier,
     }),
     defineRoute({
       method: 'GET',

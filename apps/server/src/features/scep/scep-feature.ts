@@ -9,7 +9,7 @@ export const scepFeature = defineServerFeature({
   name: 'scep',
   settings: scepSettings,
   setup: ({ deps, config }) => {
-    const endpoints = createScepEndpoints(config.scep, deps.logger);
+    const endpoints = createScepEndpoints(config.scep, deps.logger, deps.trustBundles);
     if (endpoints.size === 0) return {};
     return {
       api: [{ name: 'scep', routes: scepRoutes(deps, endpoints, { mtls: true }), bodies: SCEP_BODIES }],

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { jobStatus } from '@certctl/wire';
 import { nullableTimestamp, timestamp } from './common.js';
+import { connectorInstanceSchema } from './connector-instance.js';
 
 const certificateStatus = z
   .enum(['pending', 'active', 'expiring', 'expired', 'renewal_in_progress', 'failed', 'revoked', 'archived'])
@@ -25,23 +27,10 @@ export const ownerSchema = z
   })
   .meta({ id: 'Owner' });
 
-export const issuerSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    type: z.string().describe('issuer connector id, e.g. local, acme, vault'),
-    config: z.record(z.string(), z.unknown()).describe('connector config; secret fields read "[redacted]"'),
-    enabled: z.boolean(),
-    source: z.enum(['database', 'env', 'builtin']),
-    test_status: z.enum(['untested', 'ok', 'failed']),
-    test_detail: z.string().nullable(),
-    last_tested_at: nullableTimestamp,
-    connector_status: z.enum(['available', 'unavailable', 'not_installed']),
-    capabilities: z.record(z.string(), z.boolean()).optional(),
-    created_at: timestamp,
-    updated_at: timestamp,
-  })
-  .meta({ id: 'Issuer' });
+export const issuerSchema = connectorInstanceSchema({
+  id: 'Issuer',
+  typeDescription: 'issuer connector id, e.g. local, acme, vault',
+});
 
 export const keyAlgorithmRuleSchema = z.object({
   algorithm: z.enum(['RSA', 'ECDSA', 'Ed25519']),
@@ -109,6 +98,21 @@ export const targetSchema = z
   })
   .meta({ id: 'Target' });
 
+export const caOrderSchema = z
+  .object({
+    job_id: z.string().describe('the issuance or renewal job following the order (GET /api/v1/jobs/{id})'),
+    order_id: z.string().describe("the CA's order, tracking or request id"),
+    state: z
+      .string()
+      .nullable()
+      .describe("the CA's last word on the order, e.g. `pending approval` (null: the CA gave none)"),
+    job_status: jobStatus,
+    next_check_at: timestamp.describe('when the server asks the CA again'),
+    deadline: nullableTimestamp.describe("when the order is given up on (the issuer's poll_max_wait_seconds)"),
+    checks: z.number().int().describe('checks that have seen this state; the wait between checks grows with it'),
+  })
+  .meta({ id: 'CaOrder' });
+
 export const certificateSchema = z
   .object({
     id: z.string(),
@@ -132,6 +136,10 @@ export const certificateSchema = z
     archived_at: nullableTimestamp,
     enrollment_source: z.string().nullable().optional(),
     enrollment_profile: z.string().nullable().optional(),
+    ca_order: caOrderSchema
+      .nullable()
+      .optional()
+      .describe('the order open at the CA while an issuance or renewal waits on it (null: none)'),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -220,6 +228,6 @@ export const apiKeySchema = z
   })
   .meta({ id: 'ApiKey' });
 
-export { certificateStatus };
 // The agent protocol reads agents and jobs: their schemas live in @certctl/wire.
 export { agentSchema, jobSchema, jobStatus } from '@certctl/wire';
+export { certificateStatus };
