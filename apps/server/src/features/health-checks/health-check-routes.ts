@@ -1,16 +1,7 @@
 import { z } from 'zod';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
-import {
-  idParams,
-  int32,
-  listOf,
-  name,
-  nullableTimestamp,
-  pageOf,
-  pageQuery,
-  resourceId,
-  timestamp,
-} from '../../http/schemas/common.js';
+import { scheduledResourceRoutes } from '../../http/scheduled-resource-routes.js';
+import { idParams, int32, name, nullableTimestamp, resourceId, timestamp } from '../../http/schemas/common.js';
 import { fromWire } from '../../http/wire-format.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import {
@@ -98,6 +89,64 @@ const historySchema = z.object({
 /** Endpoint health monitoring: what each endpoint serves, checked on an interval, with history and alerts. */
 export function healthCheckRoutes(deps: ServiceDeps, runtime: HealthRuntime): AnyRouteSpec[] {
   const tags = ['health checks'];
+  const checks = scheduledResourceRoutes({
+    path: '/api/v1/health-checks',
+    tags,
+    entity: checkSchema,
+    writeAccess: 'operator',
+    list: {
+      operationId: 'listHealthChecks',
+      summary: 'List endpoint health checks',
+      description: 'Checks',
+      filters: z.object({ status: healthStatus.optional(), certificate_id: z.string().optional() }),
+      handler: ({ query, page }) =>
+        listHealthChecks(deps, { status: query.status, certificateId: query.certificate_id }, page),
+    },
+    create: {
+      operationId: 'createHealthCheck',
+      summary: 'Create an endpoint health check',
+      description: 'Created',
+      body: z.object({ id: resourceId.optional(), ...fields }).strict(),
+      handler: ({ actor, body }) => createHealthCheck(deps, actor, fromWire(body)),
+    },
+    get: {
+      operationId: 'getHealthCheck',
+      summary: 'Get a health check',
+      description: 'Check',
+      handler: ({ id }) => getHealthCheck(deps.db, id),
+    },
+    update: {
+      operationId: 'updateHealthCheck',
+      summary: 'Update a health check (the fields given)',
+      description: 'Updated',
+      body: z.object({ ...fields, name: name.optional(), endpoint: endpoint.optional() }).strict(),
+      handler: ({ actor, id, body }) => updateHealthCheck(deps, actor, id, fromWire(body)),
+    },
+    delete: {
+      operationId: 'deleteHealthCheck',
+      summary: 'Delete a health check and its history',
+      description: 'Deleted',
+      handler: ({ actor, id }) => deleteHealthCheck(deps, actor, id),
+    },
+    runNow: {
+      action: 'check',
+      operationId: 'runHealthCheck',
+      summary: 'Check the endpoint now and record the result',
+      description: 'Checked',
+      access: 'operator',
+      status: 200,
+      schema: checkSchema,
+      handler: ({ id }) => runHealthCheck(deps, runtime, id),
+    },
+    runs: {
+      segment: 'history',
+      operationId: 'getHealthCheckHistory',
+      summary: 'Results of a health check, newest first (kept 30 days)',
+      description: 'History',
+      schema: historySchema,
+      handler: ({ id, page }) => healthHistory(deps, id, page),
+    },
+  });
   return [
     defineRoute({
       method: 'GET',
@@ -121,75 +170,12 @@ export function healthCheckRoutes(deps: ServiceDeps, runtime: HealthRuntime): An
       },
       handler: () => healthSummary(deps),
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/health-checks',
-      operationId: 'listHealthChecks',
-      summary: 'List endpoint health checks',
-      tags,
-      access: 'viewer',
-      query: pageQuery.extend({ status: healthStatus.optional(), certificate_id: z.string().optional() }),
-      responses: { 200: { description: 'Checks', schema: listOf(checkSchema) } },
-      handler: ({ query }) =>
-        listHealthChecks(deps, { status: query.status, certificateId: query.certificate_id }, pageOf(query)),
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/api/v1/health-checks',
-      operationId: 'createHealthCheck',
-      summary: 'Create an endpoint health check',
-      tags,
-      access: 'operator',
-      body: z.object({ id: resourceId.optional(), ...fields }).strict(),
-      responses: { 201: { description: 'Created', schema: checkSchema } },
-      handler: ({ actor, body }) => createHealthCheck(deps, actor, fromWire(body)),
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/health-checks/{id}',
-      operationId: 'getHealthCheck',
-      summary: 'Get a health check',
-      tags,
-      access: 'viewer',
-      params: idParams,
-      responses: { 200: { description: 'Check', schema: checkSchema } },
-      handler: ({ params }) => getHealthCheck(deps.db, params.id),
-    }),
-    defineRoute({
-      method: 'PUT',
-      path: '/api/v1/health-checks/{id}',
-      operationId: 'updateHealthCheck',
-      summary: 'Update a health check (the fields given)',
-      tags,
-      access: 'operator',
-      params: idParams,
-      body: z.object({ ...fields, name: name.optional(), endpoint: endpoint.optional() }).strict(),
-      responses: { 200: { description: 'Updated', schema: checkSchema } },
-      handler: ({ actor, params, body }) => updateHealthCheck(deps, actor, params.id, fromWire(body)),
-    }),
-    defineRoute({
-      method: 'DELETE',
-      path: '/api/v1/health-checks/{id}',
-      operationId: 'deleteHealthCheck',
-      summary: 'Delete a health check and its history',
-      tags,
-      access: 'operator',
-      params: idParams,
-      responses: { 204: { description: 'Deleted' } },
-      handler: ({ actor, params }) => deleteHealthCheck(deps, actor, params.id),
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/health-checks/{id}/history',
-      operationId: 'getHealthCheckHistory',
-      summary: 'Results of a health check, newest first (kept 30 days)',
-      tags,
-      access: 'viewer',
-      params: idParams,
-      query: pageQuery,
-      responses: { 200: { description: 'History', schema: listOf(historySchema) } },
-      handler: ({ params, query }) => healthHistory(deps, params.id, pageOf(query)),
-    }),
+    checks.list,
+    checks.create,
+    checks.get,
+    checks.update,
+    checks.delete,
+    checks.runs,
     defineRoute({
       method: 'POST',
       path: '/api/v1/health-checks/{id}/acknowledge',
@@ -201,16 +187,6 @@ export function healthCheckRoutes(deps: ServiceDeps, runtime: HealthRuntime): An
       responses: { 200: { description: 'Acknowledged', schema: checkSchema } },
       handler: ({ actor, params }) => acknowledgeHealthCheck(deps, actor, params.id),
     }),
-    defineRoute({
-      method: 'POST',
-      path: '/api/v1/health-checks/{id}/check',
-      operationId: 'runHealthCheck',
-      summary: 'Check the endpoint now and record the result',
-      tags,
-      access: 'operator',
-      params: idParams,
-      responses: { 200: { description: 'Checked', schema: checkSchema } },
-      handler: ({ params }) => runHealthCheck(deps, runtime, params.id),
-    }),
+    checks.runNow,
   ];
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type AnyRouteSpec, defineRoute } from '../../http/route-spec.js';
+import { scheduledResourceRoutes } from '../../http/scheduled-resource-routes.js';
 import {
   idParams,
   int32,
@@ -62,6 +63,20 @@ const targetBody = z
       .nullable()
       .optional()
       .describe('An agent group: each scan is handed to one of its members (an online one first)'),
+  })
+  .strict();
+
+const targetUpdateBody = z
+  .object({
+    name: name.optional(),
+    cidrs: z.array(z.string().max(64)).max(64).optional(),
+    hosts: z.array(hostName).max(256).optional(),
+    ports: z.array(z.number().int().min(1).max(65535)).min(1).max(64).optional(),
+    enabled: z.boolean().optional(),
+    scan_interval_hours: int32(1, 8760).optional(),
+    timeout_ms: int32(100, 60_000).optional(),
+    agent_id: resourceId.nullable().optional().describe(`${RUNNER} (naming one clears agent_group_id)`),
+    agent_group_id: resourceId.nullable().optional().describe('An agent group (naming one clears agent_id)'),
   })
   .strict();
 
@@ -145,111 +160,72 @@ export function networkScanRoutes(
 ): AnyRouteSpec[] {
   const tags = ['network scan'];
   return [
-    defineRoute({
-      method: 'GET',
+    ...scheduledResourceRoutes({
       path: '/api/v1/network-scan-targets',
-      operationId: 'listNetworkScanTargets',
-      summary: 'List network scan targets',
       tags,
-      access: 'viewer',
-      query: pageQuery,
-      responses: { 200: { description: 'Targets', schema: listOf(targetSchema) } },
-      handler: ({ query }) => listScanTargets(deps, pageOf(query)),
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/api/v1/network-scan-targets',
-      operationId: 'createNetworkScanTarget',
-      summary: 'Create a network scan target (CIDRs and host names × ports)',
-      tags,
-      access: 'operator',
-      body: targetBody,
-      responses: { 201: { description: 'Created', schema: targetSchema } },
-      handler: ({ actor, body }) => createScanTarget(deps, actor, fromWire(body)),
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/network-scan-targets/{id}',
-      operationId: 'getNetworkScanTarget',
-      summary: 'Get a network scan target (with its last scan facts)',
-      tags,
-      access: 'viewer',
-      params: idParams,
-      responses: { 200: { description: 'Target', schema: targetSchema } },
-      handler: ({ params }) => getScanTarget(deps, params.id),
-    }),
-    defineRoute({
-      method: 'PUT',
-      path: '/api/v1/network-scan-targets/{id}',
-      operationId: 'updateNetworkScanTarget',
-      summary: 'Update a network scan target (the fields given)',
-      tags,
-      access: 'operator',
-      params: idParams,
-      body: z
-        .object({
-          name: name.optional(),
-          cidrs: z.array(z.string().max(64)).max(64).optional(),
-          hosts: z.array(hostName).max(256).optional(),
-          ports: z.array(z.number().int().min(1).max(65535)).min(1).max(64).optional(),
-          enabled: z.boolean().optional(),
-          scan_interval_hours: int32(1, 8760).optional(),
-          timeout_ms: int32(100, 60_000).optional(),
-          agent_id: resourceId.nullable().optional().describe(`${RUNNER} (naming one clears agent_group_id)`),
-          agent_group_id: resourceId.nullable().optional().describe('An agent group (naming one clears agent_id)'),
-        })
-        .strict(),
-      responses: { 200: { description: 'Updated', schema: targetSchema } },
-      handler: ({ actor, params, body }) => updateScanTarget(deps, actor, params.id, fromWire(body)),
-    }),
-    defineRoute({
-      method: 'DELETE',
-      path: '/api/v1/network-scan-targets/{id}',
-      operationId: 'deleteNetworkScanTarget',
-      summary: 'Delete a network scan target and its scan history (its findings stay in triage)',
-      tags,
-      access: 'operator',
-      params: idParams,
-      responses: { 204: { description: 'Deleted' } },
-      handler: ({ actor, params }) => deleteScanTarget(deps, runtime, actor, params.id),
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/api/v1/network-scan-targets/{id}/scan',
-      operationId: 'scanNetworkScanTarget',
-      summary: 'Scan the target now (runs in the background; poll its scans)',
-      tags,
-      access: 'operator',
-      params: idParams,
-      responses: { 202: { description: 'Started', schema: scanSchema } },
-      handler: async ({ actor, params }) => {
-        const { done: _done, ...scan } = await startScan(deps, runtime, actor, params.id, 'manual');
-        return scan;
+      entity: targetSchema,
+      writeAccess: 'operator',
+      list: {
+        operationId: 'listNetworkScanTargets',
+        summary: 'List network scan targets',
+        description: 'Targets',
+        handler: ({ page }) => listScanTargets(deps, page),
       },
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/network-scan-targets/{id}/scans',
-      operationId: 'listNetworkScans',
-      summary: 'Scan history of a target, newest first',
-      tags,
-      access: 'viewer',
-      params: idParams,
-      query: pageQuery,
-      responses: { 200: { description: 'Scans', schema: listOf(scanSchema) } },
-      handler: ({ params, query }) => listScans(deps, params.id, pageOf(query)),
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/network-scan-targets/{id}/scans/{scan_id}',
-      operationId: 'getNetworkScan',
-      summary: 'One scan of a target',
-      tags,
-      access: 'viewer',
-      params: z.object({ id: resourceId, scan_id: resourceId }),
-      responses: { 200: { description: 'Scan', schema: scanSchema } },
-      handler: ({ params }) => getScan(deps, params.id, params.scan_id),
-    }),
+      create: {
+        operationId: 'createNetworkScanTarget',
+        summary: 'Create a network scan target (CIDRs and host names × ports)',
+        description: 'Created',
+        body: targetBody,
+        handler: ({ actor, body }) => createScanTarget(deps, actor, fromWire(body)),
+      },
+      get: {
+        operationId: 'getNetworkScanTarget',
+        summary: 'Get a network scan target (with its last scan facts)',
+        description: 'Target',
+        handler: ({ id }) => getScanTarget(deps, id),
+      },
+      update: {
+        operationId: 'updateNetworkScanTarget',
+        summary: 'Update a network scan target (the fields given)',
+        description: 'Updated',
+        body: targetUpdateBody,
+        handler: ({ actor, id, body }) => updateScanTarget(deps, actor, id, fromWire(body)),
+      },
+      delete: {
+        operationId: 'deleteNetworkScanTarget',
+        summary: 'Delete a network scan target and its scan history (its findings stay in triage)',
+        description: 'Deleted',
+        handler: ({ actor, id }) => deleteScanTarget(deps, runtime, actor, id),
+      },
+      runNow: {
+        action: 'scan',
+        operationId: 'scanNetworkScanTarget',
+        summary: 'Scan the target now (runs in the background; poll its scans)',
+        description: 'Started',
+        access: 'operator',
+        status: 202,
+        schema: scanSchema,
+        handler: async ({ actor, id }) => {
+          const { done: _done, ...scan } = await startScan(deps, runtime, actor, id, 'manual');
+          return scan;
+        },
+      },
+      runs: {
+        segment: 'scans',
+        operationId: 'listNetworkScans',
+        summary: 'Scan history of a target, newest first',
+        description: 'Scans',
+        schema: scanSchema,
+        handler: ({ id, page }) => listScans(deps, id, page),
+        getOne: {
+          param: 'scan_id',
+          operationId: 'getNetworkScan',
+          summary: 'One scan of a target',
+          description: 'Scan',
+          handler: ({ id, runId }) => getScan(deps, id, runId),
+        },
+      },
+    }).all,
     defineRoute({
       method: 'GET',
       path: '/api/v1/agents/{id}/network-scans',
