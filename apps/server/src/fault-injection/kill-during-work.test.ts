@@ -136,7 +136,9 @@ for (const dialect of ['pglite', 'postgres'] as const) {
       await server.kill9();
       expect(await crlDuringCrash).toBeUndefined();
       const revokedDeliveries = () => deliveries.filter((d) => d.event === 'revoked');
-      expect(revokedDeliveries()).toHaveLength(1);
+      // (More than one when a send timed out on a stalled machine but arrived, and was retried.)
+      const revokedBeforeKill = revokedDeliveries().length;
+      expect(revokedBeforeKill).toBeGreaterThanOrEqual(1);
 
       // Restarted: the issuance is taken over once its lease runs out; then a renewal is killed at the same point.
       armFaultPoints(pointsFile, ['issuance.after-ca@renewal:']);
@@ -161,8 +163,10 @@ for (const dialect of ['pglite', 'postgres'] as const) {
       // The CA was asked again with the same request id and answered what it had signed: one certificate each.
       const ledger = readLedger(ledgerDir);
       expect(signedTwice(ledger)).toEqual([]);
-      expect(ledger.filter((c) => c.requestId === fresh.jobId && c.method === 'issue')).toHaveLength(2);
-      expect(ledger.filter((c) => c.requestId === renewalJob && c.method === 'renew')).toHaveLength(2);
+      expect(ledger.filter((c) => c.requestId === fresh.jobId && c.method === 'issue').length).toBeGreaterThanOrEqual(
+        2,
+      );
+      expect(ledger.filter((c) => c.requestId === renewalJob && c.method === 'renew').length).toBeGreaterThanOrEqual(2);
 
       // Every notification arrives; a repeat (the revocation notice sent before the kill and again
       // after it, or a send that timed out but arrived) carries the same dedup key, which incident
@@ -178,7 +182,7 @@ for (const dialect of ['pglite', 'postgres'] as const) {
         })
         .toEqual([]);
       expect((await outbox()).length).toBe(5);
-      expect(revokedDeliveries().length).toBeGreaterThanOrEqual(2);
+      expect(revokedDeliveries().length).toBeGreaterThan(revokedBeforeKill);
       expect(keysOf(['revoked']).size).toBe(1);
       expect(new Set(deliveries.map((d) => d.dedupKey)).size).toBe(5);
       for (const key of new Set(deliveries.map((d) => d.dedupKey)))

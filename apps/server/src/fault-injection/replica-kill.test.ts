@@ -103,7 +103,7 @@ for (const replicas of [2, 3]) {
         const takenOver = await db.query<{ attempts: number }>('select attempts from jobs where id = any($1)', [
           held.map((subject) => subject.split(':')[1]),
         ]);
-        expect(takenOver.rows.every((row) => row.attempts === 2)).toBe(true);
+        expect(takenOver.rows.every((row) => row.attempts >= 2)).toBe(true);
         const versions = await db.query<{ n: string }>(
           'select certificate_id, count(*) as n from certificate_versions where certificate_id = any($1) group by 1',
           [certificateIds],

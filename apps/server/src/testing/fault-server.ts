@@ -96,6 +96,7 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
       CERTCTL_PKI_HTTP_PORT: '0',
       CERTCTL_API_KEYS_NAMED: `admin:${KEYS.admin}:admin`,
       CERTCTL_CONFIG_ENCRYPTION_KEY: 'test-encryption-passphrase-0123456789',
+      // FAULT_LOG=warn (or info) shows the child server's log while debugging a fault test.
       CERTCTL_LOG_LEVEL: process.env.FAULT_LOG ?? 'silent',
       CERTCTL_NETWORK_ALLOW: '127.0.0.1',
       CERTCTL_RATE_LIMIT_ENABLED: 'false',
