@@ -20,6 +20,7 @@ import * as m20261207T1800NotificationRead from '../features/admin-views/migrati
 import * as m20261207T1815AgentRetirements from '../features/agent-retirement/migrations/20261207T1815-agent-retirements.js';
 import * as m20261207T1815ScepProbes from '../features/network-scan/migrations/20261207T1815-scep-probes.js';
 import * as m20261207T2100AgentHttp01 from '../features/agent-http01/migrations/20261207T2100-agent-http01.js';
+import * as m20261207T2130RenewalPolicyAgentGroups from '../features/agent-groups/migrations/20261207T2130-renewal-policy-agent-groups.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -42,4 +43,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261207T1815-agent-retirements': m20261207T1815AgentRetirements,
   '20261207T1815-scep-probes': m20261207T1815ScepProbes,
   '20261207T2100-agent-http01': m20261207T2100AgentHttp01,
+  '20261207T2130-renewal-policy-agent-groups': m20261207T2130RenewalPolicyAgentGroups,
 };
