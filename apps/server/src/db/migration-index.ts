@@ -23,6 +23,7 @@ import * as m20261207T2100AgentHttp01 from '../features/agent-http01/migrations/
 import * as m20261207T2110CaOrderPolling from '../features/issuance/migrations/20261207T2110-ca-order-polling.js';
 import * as m20261207T2115DeployMetadata from '../features/deployments/migrations/20261207T2115-deploy-metadata.js';
 import * as m20261207T2130NetworkScanAgents from '../features/network-scan/migrations/20261207T2130-network-scan-agents.js';
+import * as m20261207T2130RenewalPolicyAgentGroups from '../features/agent-groups/migrations/20261207T2130-renewal-policy-agent-groups.js';
 import * as m20261207T2145DiscoverySourceRuns from '../features/cloud-discovery/migrations/20261207T2145-discovery-source-runs.js';
 
 /** Every migration, in the order they run (by name, which starts with a UTC timestamp). */
@@ -49,5 +50,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261207T2110-ca-order-polling': m20261207T2110CaOrderPolling,
   '20261207T2115-deploy-metadata': m20261207T2115DeployMetadata,
   '20261207T2130-network-scan-agents': m20261207T2130NetworkScanAgents,
+  '20261207T2130-renewal-policy-agent-groups': m20261207T2130RenewalPolicyAgentGroups,
   '20261207T2145-discovery-source-runs': m20261207T2145DiscoverySourceRuns,
 };

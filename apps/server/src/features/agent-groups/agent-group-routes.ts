@@ -12,6 +12,8 @@ import {
   listAgentGroups,
   listGroupMembers,
   setAgentLabels,
+  renewalPolicyGroup,
+  setRenewalPolicyGroup,
   setTargetGroup,
   targetGroup,
   updateAgentGroup,
@@ -190,6 +192,36 @@ export function agentGroupRoutes(deps: ServiceDeps): AnyRouteSpec[] {
       },
       handler: async ({ actor, params, body }) => ({
         agentGroupId: await setTargetGroup(deps, actor, params.id, body.agent_group_id),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/renewal-policies/{id}/agent-group',
+      operationId: 'getRenewalPolicyAgentGroup',
+      summary: "The agent group a renewal policy is addressed to (null: each certificate's own agent makes its CSR)",
+      tags: ['agent groups'],
+      access: 'viewer',
+      params: idParams,
+      responses: {
+        200: { description: 'Group', schema: z.object({ agent_group_id: z.string().nullable() }) },
+      },
+      handler: async ({ params }) => ({ agentGroupId: await renewalPolicyGroup(deps, params.id) }),
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: '/api/v1/renewal-policies/{id}/agent-group',
+      operationId: 'setRenewalPolicyAgentGroup',
+      summary:
+        "Address a renewal policy to an agent group: a member makes each issuance's and renewal's CSR (null: back to each certificate's own agent)",
+      tags: ['agent groups'],
+      access: 'operator',
+      params: idParams,
+      body: z.object({ agent_group_id: resourceId.nullable() }).strict(),
+      responses: {
+        200: { description: 'Group', schema: z.object({ agent_group_id: z.string().nullable() }) },
+      },
+      handler: async ({ actor, params, body }) => ({
+        agentGroupId: await setRenewalPolicyGroup(deps, actor, params.id, body.agent_group_id),
       }),
     }),
   ];

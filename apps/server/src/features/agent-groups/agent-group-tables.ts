@@ -41,11 +41,18 @@ export interface TargetAgentGroupsTable {
   groupId: string;
 }
 
+/** A renewal policy whose certificates have their CSRs made by a member of a group. */
+export interface RenewalPolicyAgentGroupsTable {
+  renewalPolicyId: string;
+  groupId: string;
+}
+
 export interface AgentGroupTables {
   agentGroups: AgentGroupsTable;
   agentGroupMembers: AgentGroupMembersTable;
   agentLabels: AgentLabelsTable;
   targetAgentGroups: TargetAgentGroupsTable;
+  renewalPolicyAgentGroups: RenewalPolicyAgentGroupsTable;
 }
 
 export type AgentGroup = Selectable<AgentGroupsTable>;

@@ -162,4 +162,95 @@ describeEachDialect('agent groups', (ctx) => {
     expect((await call(server.api, 'DELETE', `/api/v1/agent-groups/${groupId}`)).status).toBe(204);
     expect((await call(server.api, 'GET', `/api/v1/agent-groups/${groupId}`)).status).toBe(404);
   });
+
+  it('a renewal policy addressed to a group has a member make each CSR, and refuses when the group has none', async () => {
+    const group = await call(server.api, 'POST', '/api/v1/agent-groups', {
+      name: `renewers-${ctx.dialect}`,
+      include_agent_ids: [agents.web2!.id],
+    });
+    expect(group.status, group.body).toBe(201);
+    const groupId = String(group.json.id);
+    const policy = await call(server.api, 'POST', '/api/v1/renewal-policies', {
+      name: `fleet-renewals-${ctx.dialect}`,
+      renewal_window_days: 30,
+    });
+    expect(policy.status, policy.body).toBe(201);
+    const policyId = String(policy.json.id);
+    const groupPath = `/api/v1/renewal-policies/${policyId}/agent-group`;
+    expect((await call(server.api, 'GET', groupPath, undefined, KEYS.viewer)).json).toEqual({ agent_group_id: null });
+    expect((await call(server.api, 'PUT', groupPath, { agent_group_id: groupId }, KEYS.viewer)).status).toBe(403);
+    expect((await call(server.api, 'PUT', groupPath, { agent_group_id: 'ag-nope' })).status).toBe(400);
+    expect((await call(server.api, 'GET', groupPath, undefined, KEYS.viewer)).json).toEqual({ agent_group_id: null });
+    expect((await call(server.api, 'PUT', groupPath, { agent_group_id: groupId })).json).toEqual({
+      agent_group_id: groupId,
+    });
+    expect((await call(server.api, 'GET', groupPath, undefined, KEYS.viewer)).json).toEqual({
+      agent_group_id: groupId,
+    });
+
+    // The certificate names an agent outside the group: the member makes its CSR and keeps its key.
+    const body = certificateBody(basics, { renewal_policy_id: policyId, agent_id: agents.arm!.id });
+    const certificate = await call(server.api, 'POST', '/api/v1/certificates', body);
+    expect(certificate.status, certificate.body).toBe(201);
+    const certificateId = String(certificate.json.id);
+    const openJob = async () =>
+      server.deps.db
+        .selectFrom('jobs')
+        .select(['id', 'agentId', 'status'])
+        .where('certificateId', '=', certificateId)
+        .where('status', 'not in', ['succeeded', 'failed', 'cancelled'])
+        .executeTakeFirst();
+    expect(await openJob()).toMatchObject({ agentId: agents.web2!.id, status: 'awaiting_csr' });
+    expect((await call(server.api, 'GET', `/api/v1/certificates/${certificateId}`)).json.agent_id).toBe(
+      agents.web2!.id,
+    );
+    const reassigned = await call(server.api, 'GET', '/api/v1/audit?action=certificate_agent_reassigned');
+    expect(reassigned.json.data).toContainEqual(
+      expect.objectContaining({
+        resource_id: certificateId,
+        details: expect.objectContaining({ from: agents.arm!.id, to: agents.web2!.id, agent_group_id: groupId }),
+      }),
+    );
+    const workOf = async (name: string) =>
+      (await call(server.api, 'GET', `/api/v1/agents/${agents[name]!.id}/work`, undefined, agents[name]!.key)).body;
+    expect(await workOf('web2')).toContain(certificateId);
+    expect(await workOf('arm')).not.toContain(certificateId);
+    const refused = await call(
+      server.api,
+      'POST',
+      `/api/v1/agents/${agents.arm!.id}/csr`,
+      { certificate_id: certificateId, csr_pem: await makeCsr(String(body.common_name)) },
+      agents.arm!.key,
+    );
+    expect(refused.status).toBe(403);
+    const submitted = await call(
+      server.api,
+      'POST',
+      `/api/v1/agents/${agents.web2!.id}/csr`,
+      { certificate_id: certificateId, csr_pem: await makeCsr(String(body.common_name)) },
+      agents.web2!.key,
+    );
+    expect(submitted.status, submitted.body).toBe(202);
+    await server.runner.runOnce();
+    expect((await call(server.api, 'GET', `/api/v1/certificates/${certificateId}`)).json.status).toBe('active');
+
+    // The renewal goes to the member too.
+    expect((await call(server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`, {})).status).toBe(202);
+    const renewal = await openJob();
+    expect(renewal).toMatchObject({ agentId: agents.web2!.id, status: 'awaiting_csr' });
+    expect((await call(server.api, 'POST', `/api/v1/jobs/${renewal!.id}/cancel`)).status).toBe(200);
+
+    // No live member: the renewal is refused with the reason; the group cannot be deleted while addressed.
+    expect((await call(server.api, 'PUT', `/api/v1/agent-groups/${groupId}`, { include_agent_ids: [] })).status).toBe(
+      200,
+    );
+    const none = await call(server.api, 'POST', `/api/v1/certificates/${certificateId}/renew`, {});
+    expect(none.status).toBe(409);
+    expect(none.json.message).toContain(`agent group ${groupId}, which has no live member`);
+    expect((await call(server.api, 'DELETE', `/api/v1/agent-groups/${groupId}`)).status).toBe(409);
+    expect((await call(server.api, 'PUT', groupPath, { agent_group_id: null })).json).toEqual({
+      agent_group_id: null,
+    });
+    expect((await call(server.api, 'DELETE', `/api/v1/agent-groups/${groupId}`)).status).toBe(204);
+  });
 });

@@ -172,6 +172,15 @@ export function deleteAgentGroup(deps: ServiceDeps, actor: Actor, id: string): P
       throw conflict(`agent group ${id} still deploys ${targets.length} target(s); reassign them first`, {
         target_ids: targets.map((t) => t.targetId),
       });
+    const policies = await trx
+      .selectFrom('renewalPolicyAgentGroups')
+      .select('renewalPolicyId')
+      .where('groupId', '=', id)
+      .execute();
+    if (policies.length > 0)
+      throw conflict(`agent group ${id} still renews for ${policies.length} renewal policy(ies); reassign them first`, {
+        renewal_policy_ids: policies.map((p) => p.renewalPolicyId),
+      });
     await trx.deleteFrom('agentGroups').where('id', '=', id).execute();
     await recordAudit(trx, actor, 'agent_group_deleted', { type: 'agent_group', id });
   });
@@ -320,4 +329,90 @@ export async function targetsServedThroughGroups(
     if (membership.get(row.groupId)) served.add(row.targetId);
   }
   return served;
+}
+
+/** The agent group a renewal policy is addressed to, or null. */
+export async function renewalPolicyGroup(deps: ServiceDeps, policyId: string): Promise<string | null> {
+  const policy = await deps.db.selectFrom('renewalPolicies').select('id').where('id', '=', policyId).executeTakeFirst();
+  if (!policy) throw notFound('renewal policy', policyId);
+  const row = await deps.db
+    .selectFrom('renewalPolicyAgentGroups')
+    .select('groupId')
+    .where('renewalPolicyId', '=', policyId)
+    .executeTakeFirst();
+  return row?.groupId ?? null;
+}
+
+/** Addresses a renewal policy to a group (a member makes each renewal's CSR) or, with null, back to each certificate's own agent. */
+export function setRenewalPolicyGroup(
+  deps: ServiceDeps,
+  actor: Actor,
+  policyId: string,
+  groupId: string | null,
+): Promise<string | null> {
+  return inTransaction(deps, async (trx) => {
+    const policy = await trx.selectFrom('renewalPolicies').select('id').where('id', '=', policyId).executeTakeFirst();
+    if (!policy) throw notFound('renewal policy', policyId);
+    if (groupId === null)
+      await trx.deleteFrom('renewalPolicyAgentGroups').where('renewalPolicyId', '=', policyId).execute();
+    else {
+      const group = await trx.selectFrom('agentGroups').select('id').where('id', '=', groupId).executeTakeFirst();
+      if (!group) throw invalid(`agent group ${groupId} does not exist`);
+      await trx
+        .insertInto('renewalPolicyAgentGroups')
+        .values({ renewalPolicyId: policyId, groupId })
+        .onConflict((oc) => oc.column('renewalPolicyId').doUpdateSet({ groupId }))
+        .execute();
+    }
+    await recordAudit(
+      trx,
+      actor,
+      'renewal_policy_agent_group_set',
+      { type: 'renewalPolicy', id: policyId },
+      { agent_group_id: groupId },
+    );
+    return groupId;
+  });
+}
+
+/**
+ * Who makes the CSR of a certificate's next issuance or renewal. Without a group on its renewal
+ * policy: the certificate's own agent (or none: the server reuses the last CSR). With one: the
+ * certificate's agent while it is a member; else the member that serves one of its targets (the
+ * key must be where it is deployed); else the member heard from last. A group with no live
+ * member is refused with the reason.
+ */
+export async function renewalAgent(
+  db: Executor,
+  certificate: { id: string; agentId: string | null; renewalPolicyId: string },
+): Promise<{ agentId: string | null; groupId?: string }> {
+  const addressed = await db
+    .selectFrom('renewalPolicyAgentGroups')
+    .select('groupId')
+    .where('renewalPolicyId', '=', certificate.renewalPolicyId)
+    .executeTakeFirst();
+  if (!addressed) return { agentId: certificate.agentId };
+  const members = await groupMembers(db, addressed.groupId);
+  if (members.length === 0)
+    throw conflict(
+      `renewal policy ${certificate.renewalPolicyId} is addressed to agent group ${addressed.groupId}, which has no live member to make the CSR; add one or change the policy's group`,
+      { agent_group_id: addressed.groupId },
+    );
+  const ids = new Set(members.map((m) => m.id));
+  if (certificate.agentId && ids.has(certificate.agentId))
+    return { agentId: certificate.agentId, groupId: addressed.groupId };
+  const targets = await db
+    .selectFrom('certificateTargets')
+    .innerJoin('targets', 'targets.id', 'certificateTargets.targetId')
+    .select(['targets.id', 'targets.agentId'])
+    .where('certificateTargets.certificateId', '=', certificate.id)
+    .where('targets.enabled', '=', true)
+    .execute();
+  for (const target of targets)
+    for (const agentId of await deploymentAgents(db, target))
+      if (ids.has(agentId)) return { agentId, groupId: addressed.groupId };
+  const latest = [...members].sort(
+    (a, b) => (b.lastHeartbeatAt?.getTime() ?? 0) - (a.lastHeartbeatAt?.getTime() ?? 0) || a.id.localeCompare(b.id),
+  )[0]!;
+  return { agentId: latest.id, groupId: addressed.groupId };
 }

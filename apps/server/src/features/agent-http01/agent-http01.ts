@@ -81,7 +81,6 @@ export async function http01Progress(db: Executor, job: Pick<Job, 'id' | 'caOrde
  */
 export async function requestAgentHttp01(
   trx: Executor,
-  deps: ServiceDeps,
   input: {
     job: Pick<Job, 'id'>;
     certificate: Pick<Certificate, 'id' | 'agentId'>;

@@ -15,6 +15,7 @@ import { enforceIssuancePolicies } from '../policy-rules/policy-enforcement.js';
 import type { ServiceDeps } from '../../shared/service-deps.js';
 import { conflict, invalid } from '../../shared/service-errors.js';
 import { inTransaction } from '../../shared/transaction.js';
+import { renewalAgent } from '../agent-groups/agent-groups.js';
 
 export interface IssuanceRequest {
   csrPem?: string;
@@ -48,15 +49,32 @@ export async function requestIssuance(
   certificateId: string,
   request: IssuanceRequest,
 ): Promise<Job> {
-  const certificate = await trx
+  const found = await trx
     .selectFrom('certificates')
     .selectAll()
     .where('id', '=', certificateId)
     .forUpdate()
     .executeTakeFirst();
-  if (!certificate) throw invalid(`certificate ${certificateId} does not exist`);
-  if (!canIssue(certificate.status))
-    throw conflict(`certificate ${certificateId} is ${certificate.status}; it cannot be issued again`);
+  if (!found) throw invalid(`certificate ${certificateId} does not exist`);
+  if (!canIssue(found.status))
+    throw conflict(`certificate ${certificateId} is ${found.status}; it cannot be issued again`);
+  // A renewal policy addressed to an agent group picks the member that makes the CSR (and keeps the key).
+  const assigned = request.csrPem ? { agentId: found.agentId } : await renewalAgent(trx, found);
+  const certificate = { ...found, agentId: assigned.agentId };
+  if (assigned.agentId !== found.agentId) {
+    await trx
+      .updateTable('certificates')
+      .set({ agentId: assigned.agentId, updatedAt: deps.now() })
+      .where('id', '=', certificateId)
+      .execute();
+    await recordAudit(
+      trx,
+      actor,
+      'certificate_agent_reassigned',
+      { type: 'certificate', id: certificateId },
+      { from: found.agentId, to: assigned.agentId, agent_group_id: assigned.groupId },
+    );
+  }
   const profile = await profileOf(trx, certificate);
   if (profile && !profile.enabled) throw conflict(`profile ${profile.id} is disabled`);
   const previous = await currentVersion(trx, certificate);

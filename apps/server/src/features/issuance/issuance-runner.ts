@@ -117,7 +117,7 @@ export async function runIssuanceJob(
       await inTransaction(deps, async (trx) => {
         // Challenges only the target host can serve: its agents get them, and the job waits for their answer.
         const agentWait = challenges.length
-          ? await requestAgentHttp01(trx, deps, {
+          ? await requestAgentHttp01(trx, {
               job,
               certificate,
               orderId: result.orderId,

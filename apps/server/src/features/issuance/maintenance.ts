@@ -106,7 +106,13 @@ export async function runRenewalCheck(deps: ServiceDeps, now = deps.now()): Prom
       await inTransaction(deps, (trx) => requestIssuance(trx, deps, SYSTEM_ACTOR, candidate.id, { trigger }));
       result.queued++;
     } catch (error) {
-      if (!(error instanceof ServiceError && error.status === 409)) {
+      // 409 is usually an open job already; a group without members to renew is worth a warning.
+      const noRenewer =
+        error instanceof ServiceError &&
+        typeof error.details === 'object' &&
+        error.details !== null &&
+        'agent_group_id' in error.details;
+      if (noRenewer || !(error instanceof ServiceError && error.status === 409)) {
         result.errors++;
         deps.logger.warn(
           { certificate_id: candidate.id, error: error instanceof Error ? error.message : String(error) },
