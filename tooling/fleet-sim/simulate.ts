@@ -418,6 +418,8 @@ export async function simulate(scenario: Scenario, options: SimulationOptions = 
         );
     }
 
+    // Deployments queued by the last step's renewals: the agents pick them up as they would next.
+    await runAgents();
     log(`real time per part (s): ${[...spent].map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`);
 
     // Final state, read from the database the server wrote.
