@@ -36,8 +36,13 @@ describe('fleet simulation', () => {
   it('runs the CI scenario hands-off: nothing expires, renewals at about a third of the lifetime left, every alert real and resolved', {
     timeout: 1_200_000,
   }, async () => {
-    // Verbatim from docs/reliability.md.
-    await run('node', ['tooling/fleet-sim/run.mjs', 'tooling/fleet-sim/scenarios/ci.json'], {
+    // Verbatim from docs/reliability.md: the first sh block of its "Fleet simulation" section.
+    const doc = readFileSync(join(root, 'docs/reliability.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Fleet simulation'));
+    const command = /```sh\n([^\n]+)\n```/.exec(section)?.[1];
+    expect(command).toBe('node tooling/fleet-sim/run.mjs tooling/fleet-sim/scenarios/ci.json');
+    const [program, ...args] = command!.split(' ');
+    await run(program!, args, {
       cwd: root,
       maxBuffer: 16 * 1024 * 1024,
     });
