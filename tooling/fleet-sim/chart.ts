@@ -103,7 +103,7 @@ export function renderChart(report: FleetReport): Buffer {
   const perDay = (pick: (s: FleetReport['samples'][number]) => number) => {
     const out = new Array<number>(days).fill(0);
     for (const s of report.samples) {
-      const d = Math.min(days - 1, Math.floor((s.at - report.sample_start - 1) / 86_400_000));
+      const d = Math.min(days - 1, Math.floor((s.at - report.sample_start) / 86_400_000));
       out[d]! += pick(s);
     }
     return out;

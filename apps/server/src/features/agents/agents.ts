@@ -6,6 +6,7 @@ import { type RejectedTargetType, type ReportedTargetType, recordAgentTargetType
 import { insertApiKey } from '../../shared/api-keys.js';
 import { recordAudit } from '../../shared/audit.js';
 import { notifyCertificateEvent } from '../certificates/certificate-events.js';
+import { resolveAgentOffline } from './agent-alerts.js';
 import { currentVersion, getCertificate } from '../certificates/certificates.js';
 import { submitCsr } from '../issuance/issuance-requests.js';
 import { offsetOf, type PageRequest, type PageResult } from '../../shared/pagination.js';
@@ -111,7 +112,7 @@ export async function heartbeat(
   metadata: AgentMetadata,
 ): Promise<Agent & { rejectedTargetTypes?: RejectedTargetType[] }> {
   assertAgentSelf(actor, agentId);
-  await activeAgent(deps, agentId);
+  const before = await activeAgent(deps, agentId);
   const rejectedTargetTypes = metadata.targetTypes
     ? await inTransaction(deps, (trx) => recordAgentTargetTypes(trx, deps, agentId, metadata.targetTypes ?? []))
     : undefined;
@@ -130,6 +131,7 @@ export async function heartbeat(
     .where('id', '=', agentId)
     .returningAll()
     .executeTakeFirstOrThrow();
+  if (before.status === 'offline') await resolveAgentOffline(deps.db, deps, before);
   return rejectedTargetTypes?.length ? { ...agent, rejectedTargetTypes } : agent;
 }
 

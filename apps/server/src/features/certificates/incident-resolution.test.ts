@@ -5,8 +5,10 @@ import { call, certificateBody, createBasics, makeCsr } from '../../testing/api-
 import { describeEachDialect } from '../../testing/each-dialect.js';
 import { createTestCa } from '../../testing/test-issuer.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { heartbeat } from '../agents/agents.js';
+import { reapTimeouts } from '../issuance/maintenance.js';
 
-describeEachDialect('incidents a renewal ends', (ctx) => {
+describeEachDialect('incidents recovery ends', (ctx) => {
   const ca = createTestCa();
   const pages: { key: string; event: string }[] = [];
   const resolved: string[] = [];
@@ -29,7 +31,17 @@ describeEachDialect('incidents a renewal ends', (ctx) => {
   });
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ database: ctx, connectors: [ca.manifest, pager] });
+    server = await startTestServer({
+      database: ctx,
+      connectors: [ca.manifest, pager],
+      env: { CERTCTL_AGENT_OFFLINE_ALERT_CHANNELS: 'PagerDuty,Email' },
+    });
+    const notifier = await call(server.api, 'POST', '/api/v1/notifiers', {
+      name: `pager-${ctx.dialect}`,
+      type: 'pagerduty',
+      config: { service: 'ops' },
+    });
+    if (notifier.status !== 201) throw new Error(notifier.body);
   });
   afterAll(() => server?.stop());
 
@@ -38,12 +50,6 @@ describeEachDialect('incidents a renewal ends', (ctx) => {
       max_retries: 1,
       alert_channels: { informational: [], warning: ['PagerDuty'], critical: ['PagerDuty'] },
     });
-    const notifier = await call(server.api, 'POST', '/api/v1/notifiers', {
-      name: `pager-${ctx.dialect}`,
-      type: 'pagerduty',
-      config: { service: 'ops' },
-    });
-    expect(notifier.status, notifier.body).toBe(201);
     const body = certificateBody(basics);
     const created = await call(server.api, 'POST', '/api/v1/certificates', {
       ...body,
@@ -69,5 +75,29 @@ describeEachDialect('incidents a renewal ends', (ctx) => {
     await server.scheduler.runLoop('notifications');
     expect(resolved.filter((key) => key === failures[0]!.key)).toHaveLength(1);
     expect((await call(server.api, 'GET', `/api/v1/certificates/${id}`)).json.status).toBe('active');
+  });
+
+  it('resolves the agent-offline incident when the agent sends a heartbeat again', async () => {
+    const registered = await call(server.api, 'POST', '/api/v1/agents', { name: `returning-${ctx.dialect}` });
+    const id = String(registered.json.id);
+    const actor = { name: 'returning', type: 'agent' as const, role: 'agent' as const, agentId: id };
+    await heartbeat(server.deps, actor, id, {});
+    const silent = new Date(Date.now() + server.deps.settings.agentOfflineAfterMs + 60_000);
+    expect((await reapTimeouts(server.deps, silent)).agents).toBeGreaterThanOrEqual(1);
+    await server.scheduler.runLoop('notifications');
+    const key = `certctl-agent-offline-${id}`;
+    expect(pages.filter((p) => p.key === key)).toHaveLength(1);
+    expect(resolved).not.toContain(key);
+    await heartbeat(server.deps, actor, id, {});
+    await server.scheduler.runLoop('notifications');
+    expect(resolved.filter((k) => k === key)).toHaveLength(1);
+    // Only resolvable channels get the resolve: nothing dead-lettered for Email.
+    const dead = await server.deps.db
+      .selectFrom('notificationOutbox')
+      .select('id')
+      .where('action', '=', 'resolve')
+      .where('status', '=', 'dead')
+      .execute();
+    expect(dead).toEqual([]);
   });
 });

@@ -124,6 +124,8 @@ export async function requestIssuance(
       status,
       maxAttempts: Math.max(1, policy?.maxRetries ?? deps.settings.jobMaxAttempts),
       csrPem: draft.csrPem,
+      // Due by the server's clock, which the job queue compares it with (not the database's now()).
+      nextRunAt: deps.now(),
       trigger: request.trigger,
       requestedBy: actor.name,
     })
