@@ -6,7 +6,7 @@ import {
   parseConfig,
   type TargetInstance,
 } from '@certctl/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RealTargetServer } from './real-server.js';
 import { freeLoopbackPort, readServedCertificate, waitForServedSerial } from './served-certificate.js';
 import { createTestContext, type TestContext } from './test-context.js';
@@ -76,9 +76,10 @@ export function testTargetOnRealServer<Server extends RealTargetServer>(
     expect((await served()).serial).toBe(request.serial);
   }
 
-  // Reloads of real servers can take many seconds on a machine running several suites at once.
-  describe(`${label} against a real ${options.server}`, { timeout: 90_000 }, () => {
+  describe(`${label} against a real ${options.server}`, () => {
     beforeAll(async () => {
+      // Reloads of real servers can take many seconds on a machine running several suites at once.
+      vi.setConfig({ testTimeout: 90_000 });
       current = await nextRequest();
       server = await options.start(current);
       ctx = await createTestContext();

@@ -55,13 +55,29 @@ ${temps}
 `,
   );
   const base = ['-p', dir, '-c', conf];
+  // `nginx -s reload` only sends SIGHUP, and two in quick succession can be handled as one: the
+  // script returns once this reload's old worker has exited, so every reload is counted.
+  const signalReload = join(dir, 'signal-reload.sh');
+  writeFileSync(
+    signalReload,
+    `#!/bin/sh
+handled() { cat "${errorLog}" 2>/dev/null | grep -c "worker process [0-9]* exited"; }
+before=$(handled)
+${NGINX} ${base.join(' ')} -s reload || exit $?
+tries=0
+while [ "$(handled)" -le "$before" ]; do
+  tries=$((tries + 1)); if [ "$tries" -gt 300 ]; then echo "nginx did not reload within 30 s" >&2; exit 1; fi
+  sleep 0.1
+done
+`,
+  );
   execFileSync(NGINX, base, { stdio: 'pipe' });
   await waitForServedSerial({ port, serial: initial.serial, timeoutMs: 15_000 });
 
   return workspace.ready({
     files,
     validateCommand: `${NGINX} -t -q ${base.join(' ')}`,
-    reloadCommand: `${NGINX} ${base.join(' ')} -s reload`,
+    reloadCommand: `/bin/sh ${signalReload}`,
     brokenConfig: { text: 'this_is_not_a_directive on;\n', output: /this_is_not_a_directive/ },
     // A reload is handled once the old worker (worker_processes 1) has exited: until then it may still
     // accept connections with the old certificate.
