@@ -1,12 +1,16 @@
 /**
  * A whole server in its own process, for the fault-injection tests: they kill it with SIGKILL and
- * start it again on the same database. Its CA is the ledger CA (state in FAULT_LEDGER_DIR, so it
- * outlives the process); the webhook notifier is installed. FAULT_POINTS_FILE names the crash points
- * where work stops for good: the process prints `fault <point> <subject>` and waits to be killed. It prints `ready <api url> <pki url>` once it listens.
- * Run: `node --conditions=@certctl/source --import tsx fault-server.child.ts` with CERTCTL_* in env.
+ * start it again on the same database. Its CA is the ledger CA (state in `ledgerDir`, so it
+ * outlives the process); the webhook notifier is installed. `pointsFile` names the crash points
+ * where work stops for good: the process prints `fault <point> <subject>` and waits to be killed.
+ * It prints `ready <api url> <pki url>` once it listens.
+ * Run: `node --conditions=@certctl/source --import tsx fault-server.child.ts '<settings JSON>'`; the
+ * settings (see faultChildSettings) are its whole configuration, read once here: the environment it
+ * inherits is not consulted.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import webhookNotifier from '@certctl/notifier-webhook';
+import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
 import { createServerRegistry } from '../connectors/server-registry.js';
 import { createLogger } from '../observability/logger.js';
@@ -14,9 +18,17 @@ import { startServer } from '../server.js';
 import type { FaultPoint } from '../shared/fault-points.js';
 import { createLedgerCa } from './ledger-ca.js';
 
-const ledgerDir = process.env.FAULT_LEDGER_DIR;
-if (!ledgerDir) throw new Error('FAULT_LEDGER_DIR is required');
-const pointsFile = process.env.FAULT_POINTS_FILE;
+/** What startFaultServer hands the child as its one argument. */
+const faultChildSettings = z
+  .object({
+    ledgerDir: z.string().min(1),
+    pointsFile: z.string().min(1).optional(),
+    replicaId: z.string().min(1).optional(),
+    /** The server's CERTCTL_* settings. */
+    env: z.record(z.string().regex(/^CERTCTL_/), z.string()),
+  })
+  .strict();
+const { ledgerDir, pointsFile, replicaId, env } = faultChildSettings.parse(JSON.parse(process.argv[2] ?? '{}'));
 // One line per point: `point` stops all work there; `point@prefix` only work whose subject starts
 // with prefix. Read at every point, so a test arms points while the server runs.
 const armed = () =>
@@ -28,8 +40,7 @@ const armed = () =>
       return { point, prefix };
     });
 const ca = createLedgerCa(ledgerDir);
-const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('CERTCTL_')));
-const config = loadConfig(env as Record<string, string>, {
+const config = loadConfig(env, {
   connectorVariables: [...Object.keys(ca.env ?? {}), ...Object.keys(webhookNotifier.env ?? {})],
 });
 const logger = createLogger({ level: config.log.level });
@@ -40,7 +51,7 @@ const server = await startServer({
   config,
   logger,
   connectors,
-  replicaId: process.env.FAULT_REPLICA_ID,
+  replicaId,
   faultHook: async (point, subject) => {
     if (!armed().some((p) => p.point === point && subject.startsWith(p.prefix))) return;
     process.stdout.write(`fault ${point} ${subject}\n`);

@@ -19,6 +19,8 @@ export interface FaultServerOptions {
   /** The file that arms crash points (see armFaultPoints); none armed when it does not exist. */
   pointsFile?: string;
   replicaId?: string;
+  /** The child server's log level; default silent. */
+  logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
 
 export interface HttpAnswer {
@@ -84,26 +86,30 @@ export function armFaultPoints(pointsFile: string, points: readonly (FaultPoint 
 
 /** Starts the server of fault-server.child.ts and waits until it listens. */
 export async function startFaultServer(options: FaultServerOptions): Promise<FaultServer> {
-  const child = spawn(process.execPath, ['--conditions=@certctl/source', '--import', tsx, childScript], {
+  // The child inherits this process's environment (PATH for openssl and friends) but reads its
+  // configuration only from this argument.
+  const settings = {
+    ledgerDir: options.ledgerDir,
+    ...(options.pointsFile && { pointsFile: options.pointsFile }),
+    ...(options.replicaId && { replicaId: options.replicaId }),
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      FAULT_LEDGER_DIR: options.ledgerDir,
-      ...(options.pointsFile && { FAULT_POINTS_FILE: options.pointsFile }),
-      ...(options.replicaId && { FAULT_REPLICA_ID: options.replicaId }),
       CERTCTL_SERVER_HOST: '127.0.0.1',
       CERTCTL_SERVER_PORT: '0',
       CERTCTL_PKI_HTTP_PORT: '0',
       CERTCTL_API_KEYS_NAMED: `admin:${KEYS.admin}:admin`,
       CERTCTL_CONFIG_ENCRYPTION_KEY: 'test-encryption-passphrase-0123456789',
-      // FAULT_LOG=warn (or info) shows the child server's log while debugging a fault test.
-      CERTCTL_LOG_LEVEL: process.env.FAULT_LOG ?? 'silent',
+      // logLevel 'warn' (or 'info') shows the child server's log while debugging a fault test.
+      CERTCTL_LOG_LEVEL: options.logLevel ?? 'silent',
       CERTCTL_NETWORK_ALLOW: '127.0.0.1',
       CERTCTL_RATE_LIMIT_ENABLED: 'false',
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  };
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@certctl/source', '--import', tsx, childScript, JSON.stringify(settings)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const arrivals: { point: string; subject: string }[] = [];
   const waiters = new Set<() => void>();
   let exited = false;
